@@ -1,0 +1,27 @@
+# One command per task; CI runs `make test` (through .ci/run).
+PY := .venv/bin/python
+
+.PHONY: setup demo test lint typecheck bench messages
+
+setup:
+	@./scripts/setup.sh
+
+demo: setup
+	@./scripts/demo.sh
+
+test: setup
+	@./scripts/test.sh
+
+lint: setup
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+typecheck: setup
+	.venv/bin/mypy bottomline
+
+bench: setup
+	$(PY) -m bottomline.bench
+
+# Refresh the message catalogue after changing texts (then translate the new entries).
+messages: setup
+	cd bottomline && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete

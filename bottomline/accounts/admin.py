@@ -1,0 +1,64 @@
+"""User management in the admin site, through the region gate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import ForeignKey, QuerySet
+from django.forms import ModelChoiceField
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from bottomline.accounts import gate
+from bottomline.accounts.models import User
+from bottomline.admin import site
+from bottomline.regions.models import Region
+
+
+class ScopedUserAdmin(UserAdmin):  # type: ignore[type-arg]  # django-stubs' UserAdmin is generic in name only
+    """System administrators manage the accounts of their own region subtree."""
+
+    list_display = ("username", "first_name", "last_name", "role", "region", "department", "is_active")
+    list_filter = ("role", "department", "is_active")
+    search_fields = ("username", "first_name", "last_name")
+    raw_id_fields = ("region",)
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Person"), {"fields": ("first_name", "last_name", "email")}),
+        (_("Work"), {"fields": ("role", "region", "department", "is_active")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "password1", "password2")}),
+        (_("Work"), {"fields": ("role", "region", "department")}),
+    )
+    readonly_fields = ("last_login", "date_joined")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        return gate.restrict(super().get_queryset(request), request.user, "view")
+
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField[Any] | None:
+        if db_field.name == "region":
+            kwargs["queryset"] = gate.restrict(Region.objects.all(), request.user, "view")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return gate.allowed(request.user, User, "view")
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return gate.allowed(request.user, User, "view")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return gate.allowed(request.user, User, "add")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return gate.allowed(request.user, User, "change")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # accounts are deactivated, never deleted: the audit trail points at them
+
+
+site.register(User, ScopedUserAdmin)

@@ -1,0 +1,87 @@
+"""Staff accounts: each bound to one region and one role, and API tokens."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from bottomline.regions.models import Level, Region
+
+
+class Role(models.TextChoices):
+    """What a staff member does; the gate decides what each role may do."""
+
+    VILLAGE_CADRE = "village_cadre", _("Village cadre (村干部)")
+    TOWNSHIP_OFFICER = "township_officer", _("Township officer (乡镇)")
+    COUNTY_OFFICER = "county_officer", _("County officer (县乡村振兴局)")
+    PREFECTURE_OFFICER = "prefecture_officer", _("Prefecture officer (市/州)")
+    PROVINCE_OFFICER = "province_officer", _("Province officer (省)")
+    DEPARTMENT_OFFICER = "department_officer", _("Department data officer (行业部门)")
+    AUDITOR = "auditor", _("Auditor (审计/纪检)")
+    SYSADMIN = "sysadmin", _("System administrator (系统管理员)")
+
+
+# The level of region each role works at; ``None`` means any level.
+ROLE_LEVEL: dict[str, Level | None] = {
+    Role.VILLAGE_CADRE: Level.VILLAGE,
+    Role.TOWNSHIP_OFFICER: Level.TOWNSHIP,
+    Role.COUNTY_OFFICER: Level.COUNTY,
+    Role.PREFECTURE_OFFICER: Level.PREFECTURE,
+    Role.PROVINCE_OFFICER: Level.PROVINCE,
+    Role.DEPARTMENT_OFFICER: None,
+    Role.AUDITOR: None,
+    Role.SYSADMIN: None,
+}
+
+
+class Department(models.TextChoices):
+    """The departments that send data feeds."""
+
+    HEALTH_INSURANCE = "health_insurance", _("Healthcare security (医保)")
+    CIVIL_AFFAIRS = "civil_affairs", _("Civil affairs (民政)")
+    EDUCATION = "education", _("Education (教育)")
+    HOUSING = "housing", _("Housing and construction (住建)")
+    EMERGENCY = "emergency", _("Emergency management (应急管理)")
+    HUMAN_RESOURCES = "human_resources", _("Human resources and social security (人社)")
+    PUBLIC_SECURITY = "public_security", _("Public security (公安)")
+
+
+class User(AbstractUser):
+    """A staff member, working inside one region of the tree."""
+
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
+    department = models.CharField(_("department"), max_length=32, choices=Department.choices, blank=True)
+
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(role="department_officer") | ~models.Q(department=""),
+                name="user_department_officer_has_department",
+            ),
+        ]
+
+
+class ApiToken(models.Model):
+    """A bearer token for the JSON API; only its SHA-256 is stored, the token is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=8)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

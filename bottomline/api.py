@@ -1,0 +1,80 @@
+"""The JSON API at /api/v1/: token authentication, the region gate, documented errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, ValidationError
+from ninja.security import HttpBearer
+
+from bottomline.accounts.models import User
+from bottomline.accounts.services import token_authenticate
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer bl_…``: a token a staff member created on their tokens page."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        user = token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class Error(Schema):
+    """Every error answer: a message in the request's language."""
+
+    detail: str
+
+
+class ValidationErrorOut(Schema):
+    """A 422 answer: what was wrong with the input, field by field."""
+
+    detail: list[dict[str, Any]]
+
+
+# Documented on every operation, so that clients know what to expect.
+ERRORS: dict[int, type[Schema]] = {401: Error, 403: Error, 404: Error, 422: ValidationErrorOut}
+
+api = NinjaAPI(
+    title="Bottomline API",
+    version="1",
+    description="Dynamic monitoring and assistance (防止返贫动态监测和帮扶). Every call is limited to the "
+    "caller's region.",
+    auth=TokenAuth(),
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return api.create_response(request, {"detail": "Authentication required"}, status=401)
+
+
+@api.exception_handler(PermissionDenied)
+def on_denied(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return api.create_response(request, {"detail": "Permission denied"}, status=403)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return api.create_response(request, {"detail": "Not found"}, status=404)
+
+
+@api.exception_handler(ValidationError)
+def on_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return api.create_response(request, {"detail": exc.errors}, status=422)
+
+
+def register_routers() -> None:
+    """Mount each app's router; called once from the URL configuration."""
+    from bottomline.accounts.api import router as accounts_router
+    from bottomline.jobs.api import router as jobs_router
+    from bottomline.regions.api import router as regions_router
+
+    api.add_router("/accounts", accounts_router)
+    api.add_router("/regions", regions_router)
+    api.add_router("/jobs", jobs_router)

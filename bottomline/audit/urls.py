@@ -1,0 +1,6 @@
+from django.urls import path
+
+from bottomline.audit import views
+
+app_name = "audit"
+urlpatterns = [path("audit/", views.trail, name="trail")]

@@ -1,0 +1,26 @@
+"""The audit trail page, for auditors."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from bottomline.accounts import gate
+from bottomline.audit import selectors
+from bottomline.audit.models import Event
+
+
+@login_required
+def trail(request: HttpRequest) -> HttpResponse:
+    """Security events and model changes in the auditor's region."""
+    user = gate.staff_of(request)
+    gate.require(user, Event, "view", request)
+    return render(
+        request,
+        "audit/trail.html",
+        {
+            "events": selectors.event_list(viewer=user)[:200],
+            "changes": selectors.change_list(viewer=user)[:200],
+        },
+    )

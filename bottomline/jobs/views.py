@@ -1,0 +1,33 @@
+"""Job pages: the list, one job, and the progress fragment that htmx polls."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from bottomline.accounts import gate
+from bottomline.jobs import selectors
+from bottomline.jobs.models import Job
+
+
+@login_required
+def job_list(request: HttpRequest) -> HttpResponse:
+    """Recent jobs the user may see."""
+    user = gate.staff_of(request)
+    gate.require(user, Job, "view", request)
+    return render(request, "jobs/job_list.html", {"jobs": selectors.job_list(viewer=user)[:100]})
+
+
+@login_required
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One job with its live progress."""
+    job = gate.access(Job.objects.all(), gate.staff_of(request), request=request, pk=pk)
+    return render(request, "jobs/job_detail.html", {"job": job})
+
+
+@login_required
+def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress fragment; it keeps polling itself until the job has finished."""
+    job = gate.access(Job.objects.all(), gate.staff_of(request), request=request, pk=pk)
+    return render(request, "jobs/_progress.html", {"job": job})

