@@ -1,0 +1,112 @@
+"""Shared test set-up: a small region tree and one named persona per role.
+
+Under CI=true a skipped test fails the run: PostgreSQL, browser and PDF tests must all run there.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+
+CI = os.environ.get("CI", "").lower() == "true"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if CI and skipped:
+        reporter.write_line(f"CI=true: {skipped} test(s) skipped, and CI may skip nothing", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@dataclass(frozen=True)
+class Tree:
+    """A county with two townships, a sibling county, in one prefecture and province."""
+
+    province: object
+    prefecture: object
+    county: object
+    township: object
+    village: object
+    sibling_village: object
+    other_township: object
+    other_township_village: object
+    other_county: object
+    other_county_township: object
+    other_county_village: object
+
+
+def _region(code: str, name: str, level: int, parent: object | None) -> object:
+    from bottomline.regions.models import Region
+
+    return Region.objects.create(
+        code=code, name=name, level=level, parent=parent, valid_from=date(2023, 1, 1), source="test"
+    )
+
+
+@pytest.fixture
+def tree(db: None) -> Tree:
+    province = _region("630000000000", "青海省", 1, None)
+    prefecture = _region("630100000000", "西宁市", 2, province)
+    county = _region("630106000000", "湟中区", 3, prefecture)
+    township = _region("630106100000", "田家寨镇", 4, county)
+    other_township = _region("630106101000", "上五庄镇", 4, county)
+    other_county = _region("630121000000", "大通回族土族自治县", 3, prefecture)
+    other_county_township = _region("630121100000", "桥头镇", 4, other_county)
+    return Tree(
+        province=province,
+        prefecture=prefecture,
+        county=county,
+        township=township,
+        village=_region("630106100201", "永丰村", 5, township),
+        sibling_village=_region("630106100202", "后街村", 5, township),
+        other_township=other_township,
+        other_township_village=_region("630106101201", "大卡阳村", 5, other_township),
+        other_county=other_county,
+        other_county_township=other_county_township,
+        other_county_village=_region("630121100201", "桥头村", 5, other_county_township),
+    )
+
+
+PASSWORD = "Test-pass-2026"
+
+
+@pytest.fixture
+def make_user(db: None):
+    """Create a staff user: ``make_user("county_officer", region, username=...)``."""
+    from bottomline.accounts.services import user_save
+
+    def make(role: str, region: object, username: str | None = None, department: str = "") -> object:
+        if role == "department_officer" and not department:
+            department = "health_insurance"
+        return user_save(
+            username=username or f"{role}-{region.code}",
+            role=role,
+            region=region,
+            password=PASSWORD,
+            department=department,
+        )
+
+    return make
+
+
+# Each role at home in the tree: the level its work is at.
+ROLE_HOME = {
+    "village_cadre": "village",
+    "township_officer": "township",
+    "county_officer": "county",
+    "prefecture_officer": "prefecture",
+    "province_officer": "province",
+    "department_officer": "county",
+    "auditor": "county",
+    "sysadmin": "county",
+}
+
+
+@pytest.fixture
+def personas(tree: Tree, make_user) -> dict[str, object]:
+    """One user per role, named by role: 王村干 the cadre of 永丰村, and so on up to the province."""
+    return {role: make_user(role, getattr(tree, home), username=role) for role, home in ROLE_HOME.items()}
