@@ -288,4 +288,4 @@ LOGGING = {
 }
 
 if not PRODUCTION:
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # also makes var/; whitenoise warns when it is missing

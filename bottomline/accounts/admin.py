@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import ForeignKey, QuerySet
 from django.forms import ModelChoiceField
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from bottomline.accounts import gate
@@ -56,6 +56,10 @@ class ScopedUserAdmin(UserAdmin):  # type: ignore[type-arg]  # django-stubs' Use
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return gate.allowed(request.user, User, "change")
+
+    def _get_obj_does_not_exist_redirect(self, request: HttpRequest, opts: Any, object_id: str) -> NoReturn:
+        # Django's admin redirects to its index for a missing object; outside the region it must not exist.
+        raise Http404
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # accounts are deactivated, never deleted: the audit trail points at them

@@ -1,0 +1,218 @@
+"""Every URL pattern against every role and four scopes: nothing succeeds that should not, and nothing
+that should is refused. Objects outside the user's region answer 404.
+
+A new URL pattern fails ``test_every_url_pattern_is_in_the_table`` until it is added to ``TABLE``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from bottomline.accounts.models import Role
+from bottomline.accounts.services import token_create
+from bottomline.jobs.models import Job
+
+STAFF = frozenset(Role)
+NOBODY: frozenset[str] = frozenset()
+SYSADMIN = frozenset({Role.SYSADMIN})
+AUDITOR = frozenset({Role.AUDITOR})
+
+# Where the object under test lives, relative to the personas (who live in 永丰村 and the regions above it).
+SCOPES = ("own", "sibling_village", "other_township", "other_county")
+SCOPE_REGION = {
+    "own": "village",
+    "sibling_village": "sibling_village",
+    "other_township": "other_township_village",
+    "other_county": "other_county_village",
+}
+# The scopes each persona's region covers (see ROLE_HOME in conftest.py).
+VISIBLE = {
+    "village": {"own"},
+    "township": {"own", "sibling_village"},
+    "county": {"own", "sibling_village", "other_township"},
+    "prefecture": set(SCOPES),
+    "province": set(SCOPES),
+}
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Who may use a URL, on which kind of object, with which method."""
+
+    roles: frozenset[str]
+    kind: str | None = None  # the object in the URL: region, job, user, token
+    method: str = "get"
+    public: bool = False  # reachable without signing in
+    api: bool = False  # bearer-token API rather than the session
+    own_account: bool = False  # a page about the signed-in user's own account: any staff, status may vary
+
+
+TABLE: dict[str, Spec] = {
+    "web:home": Spec(STAFF),
+    "two_factor:login": Spec(STAFF, public=True),
+    "two_factor:setup": Spec(STAFF, own_account=True),
+    "two_factor:qr": Spec(STAFF, own_account=True),
+    "two_factor:setup_complete": Spec(STAFF, own_account=True),
+    "two_factor:backup_tokens": Spec(STAFF, own_account=True),
+    "two_factor:profile": Spec(STAFF, own_account=True),
+    "two_factor:disable": Spec(STAFF, own_account=True),
+    "accounts:logout": Spec(STAFF, method="post", public=True),
+    "accounts:tokens": Spec(STAFF),
+    "accounts:token_revoke": Spec(STAFF, kind="token", method="post"),
+    "regions:detail": Spec(STAFF, kind="region"),
+    "jobs:list": Spec(STAFF),
+    "jobs:detail": Spec(STAFF, kind="job"),
+    "jobs:progress": Spec(STAFF, kind="job"),
+    "audit:trail": Spec(AUDITOR),
+    "set_language": Spec(STAFF, method="post", public=True),
+    "javascript-catalog": Spec(STAFF, public=True),
+    "api:openapi-json": Spec(STAFF, public=True),
+    "api:openapi-view": Spec(STAFF, public=True),
+    "api:api-root": Spec(NOBODY, public=True),  # django-ninja's root: 404 for everyone
+    "api:me": Spec(STAFF, api=True),
+    "api:region_detail": Spec(STAFF, kind="region", api=True),
+    "api:region_children": Spec(STAFF, kind="region", api=True),
+    "api:job_detail": Spec(STAFF, kind="job", api=True),
+    "admin:index": Spec(SYSADMIN),
+    "admin:login": Spec(STAFF, public=True),
+    "admin:logout": Spec(STAFF, method="post", public=True),  # signing oneself out is harmless
+    "admin:password_change": Spec(SYSADMIN),
+    "admin:password_change_done": Spec(SYSADMIN),
+    "admin:autocomplete": Spec(NOBODY),  # no autocomplete fields: refused for everyone
+    "admin:jsi18n": Spec(SYSADMIN),
+    "admin:view_on_site": Spec(NOBODY, kind="user"),  # users have no public page
+    "admin:auth_user_password_change": Spec(SYSADMIN, kind="user"),
+    "admin:accounts_user_changelist": Spec(SYSADMIN),
+    "admin:accounts_user_add": Spec(SYSADMIN),
+    "admin:accounts_user_history": Spec(SYSADMIN, kind="user"),
+    "admin:accounts_user_delete": Spec(NOBODY, kind="user"),  # accounts are deactivated, never deleted
+    "admin:accounts_user_change": Spec(SYSADMIN, kind="user"),
+    "admin/accounts/user/<path:object_id>/": Spec(SYSADMIN, kind="user"),
+    "admin:app_list": Spec(SYSADMIN),
+    "admin/(?P<url>.*)$": Spec(NOBODY),  # the admin's catch-all: 404 for any unknown address
+}
+
+
+def url_patterns() -> Iterator[tuple[str, URLPattern, list[str]]]:
+    """(key, pattern, enclosing route parts) of every URL pattern; the key is the name, else the route."""
+
+    def walk(resolver: URLResolver, prefix: str, namespace: str | None) -> Iterator[tuple[str, URLPattern, list[str]]]:
+        for p in resolver.url_patterns:
+            if isinstance(p, URLResolver):
+                ns = namespace
+                if p.namespace:
+                    ns = f"{namespace}:{p.namespace}" if namespace else p.namespace
+                yield from walk(p, prefix + str(p.pattern), ns)
+            elif p.name:
+                yield (f"{namespace}:{p.name}" if namespace else p.name), p, []
+            else:
+                yield prefix + str(p.pattern), p, []
+
+    yield from walk(get_resolver(), "", None)
+
+
+def test_every_url_pattern_is_in_the_table() -> None:
+    keys = [key for key, _p, _r in url_patterns()]
+    assert len(keys) == len(set(keys)), "two patterns share a key"
+    assert set(keys) - set(TABLE) == set(), "add these patterns to the permission table"
+    assert set(TABLE) - set(keys) == set(), "these table rows match no pattern any more"
+
+
+@pytest.fixture
+def world(tree: Any, personas: dict[str, Any], make_user: Any) -> dict[str, Any]:
+    """An object of each kind in each scope, plus a bearer token for each persona."""
+    objects: dict[tuple[str, str], dict[str, Any]] = {}
+    for scope, attr in SCOPE_REGION.items():
+        region = getattr(tree, attr)
+        owner = make_user(Role.VILLAGE_CADRE, region, username=f"owner-{scope}")
+        token, _raw = token_create(user=owner, name="theirs")
+        job = Job.objects.create(kind="regions.load", region=region)
+        objects[("region", scope)] = {"code": region.code}
+        objects[("job", scope)] = {"pk": job.pk, "job_id": job.pk}
+        objects[("user", scope)] = {"object_id": owner.pk, "id": owner.pk, "content_type_id": 1}
+        objects[("token", scope)] = {"pk": token.pk}
+    tokens = {role: token_create(user=user, name="mine")[1] for role, user in personas.items()}
+    return {"objects": objects, "tokens": tokens}
+
+
+def build_url(key: str, pattern: URLPattern, kwargs: dict[str, Any]) -> str:
+    """A concrete address for the pattern, with the object's identifiers filled in."""
+    from django.urls import reverse
+
+    if pattern.name:
+        names = getattr(pattern.pattern, "converters", {}).keys()
+        wanted = {k: v for k, v in kwargs.items() if k in names}
+        if key == "admin:app_list":
+            wanted = {"app_label": "accounts"}
+        return reverse(key, kwargs=wanted or None)
+    if key == "admin/accounts/user/<path:object_id>/":
+        return f"/admin/accounts/user/{kwargs['object_id']}/"
+    return "/admin/no-such-page/"
+
+
+def succeeded(response: Any) -> bool:
+    """2xx (after following redirects for GET), and not left on a sign-in page."""
+    final = response.redirect_chain[-1][0] if getattr(response, "redirect_chain", None) else ""
+    if "login" in final:
+        return False
+    if response.status_code in (301, 302):
+        return "login" not in response.headers.get("Location", "")
+    return 200 <= response.status_code < 300
+
+
+def request(client: Client, spec: Spec, url: str, token: str | None = None) -> Any:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if spec.method == "post":
+        return client.post(url, {"language": "en", "next": "/"}, headers=headers)
+    return client.get(url, headers=headers, follow=not spec.api)
+
+
+@pytest.mark.parametrize("key", sorted(TABLE))
+@pytest.mark.django_db
+def test_url_against_every_role_and_scope(
+    key: str, world: dict[str, Any], personas: dict[str, Any], client: Client
+) -> None:
+    from conftest import ROLE_HOME
+
+    spec = TABLE[key]
+    pattern = next(p for k, p, _r in url_patterns() if k == key)
+    scopes = SCOPES if spec.kind else (None,)
+    unexpected = []
+    for role, user in personas.items():
+        for scope in scopes:
+            kwargs = world["objects"][(spec.kind, scope)] if spec.kind else {}
+            url = build_url(key, pattern, kwargs)
+            client.logout()
+            if spec.api:
+                response = request(client, spec, url, world["tokens"][role])
+            else:
+                client.force_login(user)
+                response = request(client, spec, url)
+            assert response.status_code < 500, (role, scope, url, response.status_code)
+            if spec.own_account:
+                continue
+            in_scope = scope is None or (spec.kind != "token" and scope in VISIBLE[ROLE_HOME[role]])
+            expected = role in spec.roles and in_scope
+            if succeeded(response) != expected:
+                unexpected.append((role, scope, url, response.status_code))
+            elif role in spec.roles and not in_scope:
+                # Allowed to act, but the object is outside the region: it does not exist for them.
+                if response.status_code != 404:
+                    unexpected.append((role, scope, url, response.status_code, "expected 404"))
+    assert unexpected == []
+
+    # Without signing in: public pages answer, everything else sends to sign-in (or 401 for the API).
+    client.logout()
+    kwargs = world["objects"][(spec.kind, "own")] if spec.kind else {}
+    url = build_url(key, pattern, kwargs)
+    response = request(client, spec, url)
+    if spec.api:
+        assert response.status_code == 401
+    elif not spec.public:
+        assert not succeeded(response), url
