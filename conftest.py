@@ -6,10 +6,16 @@ Under CI=true a skipped test fails the run: PostgreSQL, browser and PDF tests mu
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from bottomline.accounts.models import User
+    from bottomline.regions.models import Region
 
 CI = os.environ.get("CI", "").lower() == "true"
 
@@ -17,7 +23,7 @@ CI = os.environ.get("CI", "").lower() == "true"
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
-    if CI and skipped:
+    if CI and skipped and reporter is not None:
         reporter.write_line(f"CI=true: {skipped} test(s) skipped, and CI may skip nothing", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
@@ -26,20 +32,20 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 class Tree:
     """A county with two townships, a sibling county, in one prefecture and province."""
 
-    province: object
-    prefecture: object
-    county: object
-    township: object
-    village: object
-    sibling_village: object
-    other_township: object
-    other_township_village: object
-    other_county: object
-    other_county_township: object
-    other_county_village: object
+    province: Region
+    prefecture: Region
+    county: Region
+    township: Region
+    village: Region
+    sibling_village: Region
+    other_township: Region
+    other_township_village: Region
+    other_county: Region
+    other_county_township: Region
+    other_county_village: Region
 
 
-def _region(code: str, name: str, level: int, parent: object | None) -> object:
+def _region(code: str, name: str, level: int, parent: Region | None) -> Region:
     from bottomline.regions.models import Region
 
     return Region.objects.create(
@@ -71,15 +77,15 @@ def tree(db: None) -> Tree:
     )
 
 
-PASSWORD = "Test-pass-2026"
+PASSWORD = "Test-pass-2026"  # noqa: S105  (test personas only)
 
 
 @pytest.fixture
-def make_user(db: None):
+def make_user(db: None) -> Callable[..., User]:
     """Create a staff user: ``make_user("county_officer", region, username=...)``."""
     from bottomline.accounts.services import user_save
 
-    def make(role: str, region: object, username: str | None = None, department: str = "") -> object:
+    def make(role: str, region: Region, username: str | None = None, department: str = "") -> User:
         if role == "department_officer" and not department:
             department = "health_insurance"
         return user_save(
@@ -107,6 +113,6 @@ ROLE_HOME = {
 
 
 @pytest.fixture
-def personas(tree: Tree, make_user) -> dict[str, object]:
+def personas(tree: Tree, make_user: Callable[..., User]) -> dict[str, Any]:
     """One user per role, named by role: 王村干 the cadre of 永丰村, and so on up to the province."""
     return {role: make_user(role, getattr(tree, home), username=role) for role, home in ROLE_HOME.items()}

@@ -3,10 +3,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages: Chromium for browser tests, gettext to compile translations.
+# Debian packages: Chromium for browser tests, gettext to compile translations, CJK fonts for pages and PDFs.
 need=()
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
-command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
+for pkg in chromium gettext fonts-noto-cjk; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
+done
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need[*]}"
   sudo=""

@@ -60,8 +60,9 @@ def _staff(user: Any) -> User | None:
 
 def allowed(user: Any, model: type[models.Model], action: str) -> bool:
     """Whether the user's role may do ``action`` on ``model`` at all (anywhere in their region)."""
+    roles = _rule(model).actions.get(action, frozenset())
     staff = _staff(user)
-    return staff is not None and staff.role in _rule(model).actions.get(action, frozenset())
+    return staff is not None and staff.role in roles
 
 
 def require(user: Any, model: type[models.Model], action: str, request: HttpRequest | None = None) -> None:

@@ -38,6 +38,7 @@ class LoadResult:
     created: int
     updated: int
     unchanged: int
+    merged: int  # rows that carry their parent's code and were folded into it
 
 
 def division_data_dir() -> Path:
@@ -85,7 +86,7 @@ def regions_load(
     wanted = {p.strip() for p in provinces} if provinces is not None else None
     levels = [(level, list(_rows(data_dir / name, parent, wanted))) for level, name, parent in DIVISION_FILES]
     progress.start(sum(len(rows) for _, rows in levels), "regions")
-    created = updated = unchanged = 0
+    created = updated = unchanged = merged = 0
     with transaction.atomic():
         parents: dict[str, int] = {}
         for level, rows in levels:
@@ -94,11 +95,19 @@ def regions_load(
             }
             new: list[Region] = []
             changed: list[Region] = []
+            aliases: dict[str, int] = {}
             for raw_code, name, raw_parent in rows:
                 code = _pad(raw_code)
                 parent_id = parents.get(_pad(raw_parent)) if raw_parent else None
                 if raw_parent and parent_id is None:
                     raise RegionDataError(f"{code} {name}: parent {raw_parent} is not in the data")
+                if raw_parent and code == _pad(raw_parent):
+                    # A pass-through level with its parent's own code (东莞市 as its own county, 金门县 as its
+                    # own township): one region, whose children hang from the parent.
+                    aliases[code] = parent_id  # type: ignore[assignment]  # checked just above
+                    merged += 1
+                    progress.advance()
+                    continue
                 region = existing.get(code)
                 if region is None:
                     new.append(
@@ -127,5 +136,5 @@ def regions_load(
             progress.advance(len(new) + len(changed))
             created += len(new)
             updated += len(changed)
-            parents = dict(Region.objects.filter(level=level).values_list("code", "id"))
-    return LoadResult(created=created, updated=updated, unchanged=unchanged)
+            parents = dict(Region.objects.filter(level=level).values_list("code", "id")) | aliases
+    return LoadResult(created=created, updated=updated, unchanged=unchanged, merged=merged)

@@ -26,7 +26,7 @@ def test_qinghai_load_has_huangzhong_villages_and_is_idempotent() -> None:
     assert list(Region.objects.values_list("code", "name", "parent_id", "level").order_by("code")) == before
     second = Job.objects.order_by("-pk").first()
     assert second is not None and second.status == JobStatus.SUCCEEDED
-    assert second.result == {"created": 0, "updated": 0, "unchanged": len(before)}
+    assert second.result == {"created": 0, "updated": 0, "unchanged": len(before), "merged": 0}
     assert second.done == second.total == len(before)
 
 
@@ -44,3 +44,15 @@ def test_bad_province_codes_are_refused_with_a_clear_message() -> None:
     with pytest.raises(CommandError, match="2-digit codes"):
         call_command("regions_load", "--provinces", "6,abc")
     assert not Region.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_level_that_repeats_its_parents_code_is_folded_into_the_parent() -> None:
+    # Guangdong: 东莞市 4419 is a prefecture without counties; the data repeats it as county 441900.
+    call_command("regions_load", "--provinces", "44")
+    dongguan = Region.objects.get(code="441900000000")
+    assert dongguan.level == Level.PREFECTURE
+    townships = Region.objects.filter(parent=dongguan)
+    assert townships.count() > 0
+    assert set(townships.values_list("level", flat=True)) == {Level.TOWNSHIP}
+    assert Job.objects.get().result["merged"] == 2  # 东莞市 and 中山市
