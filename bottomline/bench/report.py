@@ -41,7 +41,7 @@ def peak_rss_mib() -> float:
 def environment_line(database: str) -> str:
     """One line naming what the figures were measured on."""
     return (
-        f"{datetime.now():%Y-%m-%d %H:%M} · commit {git_sha()} · Python {platform.python_version()} · "
+        f"{datetime.now().astimezone():%Y-%m-%d %H:%M %Z} · commit {git_sha()} · Python {platform.python_version()} · "
         f"Django {version('django')} · {database} · {os.cpu_count()} CPUs · peak RSS {peak_rss_mib():.0f} MiB"
     )
 
