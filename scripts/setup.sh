@@ -21,7 +21,9 @@ fi
 stamp=".venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)"
 if [ ! -f "$stamp" ]; then
   echo "setup: installing Python packages"
-  .venv/bin/pip install -q --disable-pip-version-check -e '.[dev]'
+  # (this machine's pip configuration names a local index that may be absent: its warnings are noise)
+  .venv/bin/pip install -q --disable-pip-version-check -e '.[dev]' 2>&1 | grep -v "is ignored: it is neither" || true
+  .venv/bin/python -c "import django, ninja, django_tasks_db, axes, two_factor" # fail here if the install did
   rm -f .venv/.installed-* && touch "$stamp"
 fi
 
@@ -34,4 +36,6 @@ if [ ! -f "$stamp" ]; then
 fi
 
 # Translations.
-(cd bottomline && ../.venv/bin/python ../manage.py compilemessages -v 0)
+if [ -d bottomline/locale ]; then
+  (cd bottomline && ../.venv/bin/python ../manage.py compilemessages -v 0)
+fi
