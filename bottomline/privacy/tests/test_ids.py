@@ -1,0 +1,120 @@
+"""Property tests: every valid generated ID passes; every corruption of one is caught."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from stdnum.cn import ric
+
+from bottomline.privacy.ids import AreaInfo, IdNumberError, parse_resident_id
+
+AREAS = {
+    "630000": AreaInfo("青海省", 1949),
+    "630106": AreaInfo("湟中区", 2020),
+    "630121": AreaInfo("大通回族土族自治县", 1949),
+    "520000": AreaInfo("贵州省", 1949),
+    "520102": AreaInfo("南明区", 1949),
+}
+TODAY = date(2026, 11, 22)
+
+
+def area(code: str) -> AreaInfo | None:
+    return AREAS.get(code)
+
+
+def make_id(area_code: str, birth: date, sequence: int) -> str:
+    body = f"{area_code}{birth:%Y%m%d}{sequence:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+valid_ids = st.builds(
+    make_id,
+    st.sampled_from(["630106", "630121", "520102"]),
+    st.dates(min_value=date(1920, 1, 1), max_value=TODAY),
+    st.integers(min_value=0, max_value=999),
+)
+
+
+@given(valid_ids)
+def test_every_valid_id_is_accepted_with_birth_date_and_sex(number: str) -> None:
+    parsed = parse_resident_id(number, area=area, today=TODAY)
+    assert parsed.number == number
+    assert parsed.birth_date == date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    assert parsed.sex == ("M" if int(number[16]) % 2 else "F")
+
+
+@given(valid_ids, st.integers(min_value=0, max_value=16), st.integers(min_value=1, max_value=9))
+def test_changing_any_digit_is_caught(number: str, position: int, delta: int) -> None:
+    digit = str((int(number[position]) + delta) % 10)
+    corrupted = number[:position] + digit + number[position + 1 :]
+    with pytest.raises(IdNumberError):
+        parse_resident_id(corrupted, area=area, today=TODAY)
+
+
+@given(valid_ids, st.integers(min_value=0, max_value=15))
+def test_swapping_two_different_neighbours_is_caught(number: str, position: int) -> None:
+    assume(number[position] != number[position + 1])
+    swapped = number[:position] + number[position + 1] + number[position] + number[position + 2 :]
+    with pytest.raises(IdNumberError):
+        parse_resident_id(swapped, area=area, today=TODAY)
+
+
+@given(valid_ids)
+def test_dropped_or_extra_characters_are_a_length_error(number: str) -> None:
+    for wrong in (number[:-1], number + "1"):
+        with pytest.raises(IdNumberError) as caught:
+            parse_resident_id(wrong, area=area, today=TODAY)
+        assert caught.value.code == "length"
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("6.30106E+17", "scientific"),
+        (630106199001011234, "not_text"),
+        ("630106199001011000", "mangled"),
+        ("63010619900101123A", "format"),
+        ("630106199002301230", "birth_date"),
+    ],
+)
+def test_spreadsheet_damage_and_bad_dates_are_named(raw: object, code: str) -> None:
+    if code == "birth_date":
+        raw = make_id("630106", date(1990, 1, 1), 123)[:10] + "0230" + "123"
+        raw = raw + ric.calc_check_digit(raw + "0")
+    with pytest.raises(IdNumberError) as caught:
+        parse_resident_id(raw, area=area, today=TODAY)
+    assert caught.value.code == code
+
+
+def test_a_birth_in_the_future_is_refused() -> None:
+    with pytest.raises(IdNumberError):
+        parse_resident_id(make_id("630106", TODAY + timedelta(days=1), 1), area=area, today=TODAY)
+
+
+def test_unknown_province_is_refused_but_unknown_county_in_a_known_province_warns() -> None:
+    with pytest.raises(IdNumberError) as caught:
+        parse_resident_id(make_id("990101", date(1980, 5, 5), 12), area=area, today=TODAY)
+    assert caught.value.code == "area"
+    retired = parse_resident_id(make_id("630122", date(1980, 5, 5), 12), area=area, today=TODAY)
+    assert retired.warnings and "630122" in retired.warnings[0]
+
+
+def test_an_area_code_newer_than_the_birth_is_a_warning_not_a_rejection() -> None:
+    older = parse_resident_id(make_id("630106", date(1975, 3, 9), 21), area=area, today=TODAY)
+    assert len(older.warnings) == 1 and "2020" in older.warnings[0]
+    younger = parse_resident_id(make_id("630106", date(2021, 3, 9), 21), area=area, today=TODAY)
+    assert younger.warnings == ()
+
+
+def test_lower_case_x_and_spaces_are_normalised() -> None:
+    for sequence in range(1000):
+        number = make_id("520102", date(1988, 8, 8), sequence)
+        if number.endswith("X"):
+            break
+    assert (
+        parse_resident_id(" " + number[:9] + " " + number[9:].lower(), area=area, today=TODAY).number
+        == number
+    )
