@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "bottomline.accounts",
     "bottomline.audit",
     "bottomline.jobs",
+    "bottomline.registry",
     "bottomline.web",
 ]
 
@@ -147,7 +148,8 @@ def sqlite_database(path: Path) -> dict[str, object]:
             "timeout": 20,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         },
-        "TEST": {"NAME": os.environ.get("BOTTOMLINE_TEST_SQLITE", "")} if ENV == "test" else {},
+        # Tests use a file, not memory, so that concurrent writers meet SQLite's real locking.
+        "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")} if ENV == "test" else {},
     }
 
 
@@ -278,6 +280,8 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
 )
 AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("password", "last_login", "token_hash", "key")
 AUDITLOG_DISABLE_REMOTE_ADDR = False
+# Database triggers refuse UPDATE and DELETE on audit rows (not in test databases, which are flushed).
+AUDIT_DB_TRIGGERS = ENV != "test"
 
 LOGGING = {
     "version": 1,
@@ -289,3 +293,18 @@ LOGGING = {
 
 if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # also makes var/; whitenoise warns when it is missing
+
+# Personal numbers (ID, phone) are encrypted with SM4-GCM and looked up through an HMAC-SM3 blind index.
+# Keys: "id:base64,id:base64" (16-byte SM4 keys, newest last), the id new values use (default: the last),
+# and an index key of at least 32 bytes. The development keys below are public and for demo and test data
+# only; production must set its own.
+_DEV_FIELD_KEYS = "dev1:ZGV2LWtleS1vbmx5LTAwMQ=="
+_DEV_INDEX_KEY = "ZGV2LWJsaW5kLWluZGV4LWtleS1ub3QtZm9yLXByb2R1Y3Rpb24="
+FIELD_ENCRYPTION_KEYS = os.environ.get("BOTTOMLINE_FIELD_KEYS", "" if PRODUCTION else _DEV_FIELD_KEYS)
+FIELD_ENCRYPTION_ACTIVE_KEY = os.environ.get(
+    "BOTTOMLINE_FIELD_KEY_ID",
+    FIELD_ENCRYPTION_KEYS.rsplit(",", 1)[-1].split(":", 1)[0],  # the newest, listed last
+)
+BLIND_INDEX_KEY = os.environ.get("BOTTOMLINE_BLIND_INDEX_KEY", "" if PRODUCTION else _DEV_INDEX_KEY)
+# How many protected numbers one user may reveal in an hour.
+REVEAL_LIMIT_PER_HOUR = int(os.environ.get("BOTTOMLINE_REVEAL_LIMIT_PER_HOUR", "30"))

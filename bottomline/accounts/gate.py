@@ -20,6 +20,33 @@ from bottomline.accounts.models import Role, User
 M = TypeVar("M", bound=models.Model)
 
 STAFF = frozenset(Role)
+# Roles that read the archive: everyone with business in the region (system administrators and department
+# officers see no personal data; departments reach members only through their feeds).
+ARCHIVE_READERS = frozenset(
+    {
+        Role.VILLAGE_CADRE,
+        Role.TOWNSHIP_OFFICER,
+        Role.COUNTY_OFFICER,
+        Role.PREFECTURE_OFFICER,
+        Role.PROVINCE_OFFICER,
+        Role.AUDITOR,
+    }
+)
+ARCHIVE_KEEPERS = frozenset({Role.VILLAGE_CADRE, Role.TOWNSHIP_OFFICER, Role.COUNTY_OFFICER})
+
+
+def _archive(region_path: str) -> Rule:
+    return Rule(
+        {
+            "view": ARCHIVE_READERS,
+            "add": ARCHIVE_KEEPERS,
+            "change": ARCHIVE_KEEPERS,
+            "reveal": ARCHIVE_KEEPERS,  # one value at a time, audited and rate-limited
+            "import": frozenset({Role.COUNTY_OFFICER}),
+            "export": ARCHIVE_READERS,
+        },
+        region_path=region_path,
+    )
 
 
 @dataclass(frozen=True)
@@ -41,6 +68,10 @@ RULES: dict[str, Rule] = {
     "jobs.job": Rule({"view": STAFF}, region_path="region__code", owner_path="created_by"),
     "audit.event": Rule({"view": frozenset({Role.AUDITOR})}, region_path="region__code"),
     "auditlog.logentry": Rule({"view": frozenset({Role.AUDITOR})}, region_path="actor__region__code"),
+    "registry.household": _archive("village__code"),
+    "registry.member": _archive("household__village__code"),
+    "registry.incomerecord": _archive("household__village__code"),
+    "registry.membermove": _archive("from_household__village__code"),
 }
 
 

@@ -23,7 +23,7 @@ class AreaInfo:
     """A county-level code from the region table."""
 
     name: str
-    valid_from_year: int
+    created_year: int | None  # the year the code took effect, when known (a re-coded county)
 
 
 class IdNumberError(ValueError):
@@ -92,9 +92,9 @@ def parse_resident_id(raw: object, *, area: AreaLookup, today: date | None = Non
         if area(number[:2] + "0000") is None:
             raise IdNumberError("area", f"the area code {number[:6]} names no province")
         warnings.append(f"the area code {number[:6]} is not in the region table (it may be a retired code)")
-    elif info.valid_from_year > birth.year:
+    elif info.created_year is not None and info.created_year > birth.year:
         warnings.append(
-            f"the area code {number[:6]} ({info.name}) dates from {info.valid_from_year}, after the birth year "
+            f"the area code {number[:6]} ({info.name}) dates from {info.created_year}, after the birth year "
             f"{birth.year}: the number may have been issued after a re-coding"
         )
     return ResidentId(

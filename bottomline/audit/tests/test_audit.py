@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -31,6 +33,10 @@ def test_events_cannot_be_changed_or_deleted_by_the_application(personas: dict[s
 @pytest.mark.django_db
 @pytest.mark.parametrize("table", ["audit_event", "auditlog_logentry"])
 def test_database_refuses_updates_and_deletes_of_audit_rows(table: str, personas: dict[str, Any]) -> None:
+    migration = importlib.import_module("bottomline.audit.migrations.0002_append_only_triggers")
+    with connection.cursor() as cursor:  # inside the test's transaction: rolled back after it
+        editor = SimpleNamespace(connection=connection, execute=cursor.execute)
+        migration.create_triggers(None, editor, force=True)
     event_record(kind=EventKind.EXPORT, user=personas["county_officer"])
     personas["county_officer"].first_name = "改"
     personas["county_officer"].save()  # django-auditlog writes a LogEntry

@@ -1,0 +1,200 @@
+"""The registered-household archive (建档立卡): households, members, incomes by period, member moves.
+
+Personal numbers are never stored in the clear: an ID number or phone is kept as SM4-GCM ciphertext
+(``*_enc``), a keyed blind index for exact lookup and uniqueness (``*_index``) and the masked form that every
+page shows (``*_masked``).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Cast
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
+
+from bottomline.registry.choices import (
+    Education,
+    Ethnicity,
+    Health,
+    HouseholdType,
+    HousingGrade,
+    Labour,
+    MoveReason,
+    PovertyCause,
+    Relation,
+    StudentStatus,
+    Welfare,
+)
+
+
+class Household(models.Model):
+    """A household (户) of one village."""
+
+    number = models.CharField(_("household number"), max_length=32, unique=True)
+    village = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="households", verbose_name=_("village")
+    )
+    village_group = models.CharField(_("village group (村民小组)"), max_length=50, blank=True)
+    household_type = models.CharField(_("household type"), max_length=16, choices=HouseholdType.choices)
+    welfare = models.CharField(
+        _("safety-net status"), max_length=16, choices=Welfare.choices, default=Welfare.NONE
+    )
+    poverty_cause = models.CharField(
+        _("main cause of poverty"), max_length=16, choices=PovertyCause.choices, blank=True
+    )
+    housing_grade = models.CharField(_("housing safety grade"), max_length=1, choices=HousingGrade.choices)
+    safe_water = models.BooleanField(_("safe drinking water"), default=True)
+    phone_enc = models.TextField(blank=True)
+    phone_index = models.CharField(max_length=64, blank=True, db_index=True)
+    phone_masked = models.CharField(_("phone"), max_length=20, blank=True)
+    first_identified = models.DateField(_("first identified"), null=True, blank=True)
+    relocated = models.BooleanField(_("relocated (易地扶贫搬迁)"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        indexes = [models.Index(fields=["village", "household_type"], name="household_village_type")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Member(models.Model):
+    """A person (人) registered in one household; ``household`` is empty once they have left the archive."""
+
+    household = models.ForeignKey(
+        Household,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("household"),
+    )
+    name = models.CharField(_("name"), max_length=50)
+    id_number_enc = models.TextField()
+    id_number_index = models.CharField(max_length=64, unique=True)
+    id_number_masked = models.CharField(_("ID number"), max_length=20)
+    birth_date = models.DateField(_("birth date"))
+    sex = models.CharField(_("sex"), max_length=1, choices=[("M", _("male")), ("F", _("female"))])
+    relation = models.CharField(_("relation to head"), max_length=16, choices=Relation.choices)
+    ethnicity = models.CharField(
+        _("ethnicity"), max_length=8, choices=Ethnicity.choices, default=Ethnicity.HAN
+    )
+    education = models.CharField(_("education"), max_length=16, choices=Education.choices)
+    student_status = models.CharField(
+        _("student status"), max_length=16, choices=StudentStatus.choices, default=StudentStatus.NONE
+    )
+    health = models.CharField(_("health"), max_length=16, choices=Health.choices, default="healthy")
+    disability_grade = models.PositiveSmallIntegerField(_("disability grade"), null=True, blank=True)
+    labour = models.CharField(_("labour capacity and skill"), max_length=16, choices=Labour.choices)
+    months_worked = models.PositiveSmallIntegerField(_("months worked away (务工时间)"), default=0)
+    medical_insurance = models.BooleanField(_("basic medical insurance"), default=True)
+    serious_illness_insurance = models.BooleanField(_("serious-illness insurance"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["household_id", "id"]
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        constraints = [
+            models.CheckConstraint(condition=Q(months_worked__lte=12), name="member_months_worked_max_12"),
+            models.CheckConstraint(
+                condition=Q(disability_grade__isnull=True)
+                | Q(disability_grade__gte=1, disability_grade__lte=4),
+                name="member_disability_grade_1_to_4",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.id_number_masked}"
+
+
+def _money(label: StrOrPromise) -> models.DecimalField:  # type: ignore[type-arg]  # generic in stubs only
+    return models.DecimalField(label, max_digits=12, decimal_places=2, default=0)
+
+
+class IncomeRecord(models.Model):
+    """Income and rigid spending of a household over one assessment period; per-capita figures are computed."""
+
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="incomes", verbose_name=_("household")
+    )
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    household_size = models.PositiveSmallIntegerField(_("household size"))
+    wage = _money(_("wage income"))
+    production = _money(_("net production and operation income"))
+    property_income = _money(_("property income"))
+    transfer = _money(_("transfer income"))
+    medical_out_of_pocket = _money(_("compliant out-of-pocket medical spending"))
+    education_out_of_pocket = _money(_("compliant out-of-pocket education spending"))
+    other_rigid = _money(_("other rigid spending"))
+    net_income = models.GeneratedField(
+        expression=F("wage") + F("production") + F("property_income") + F("transfer"),
+        output_field=models.DecimalField(max_digits=14, decimal_places=2),
+        db_persist=True,
+        verbose_name=_("net income"),
+    )
+    per_capita_net_income = models.GeneratedField(
+        expression=(F("wage") + F("production") + F("property_income") + F("transfer"))
+        / Cast("household_size", models.DecimalField(max_digits=4, decimal_places=0)),
+        output_field=models.DecimalField(max_digits=14, decimal_places=2),
+        db_persist=True,
+        verbose_name=_("per-capita net income"),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["household_id", "-period_start"]
+        verbose_name = _("income record")
+        verbose_name_plural = _("income records")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "period_start", "period_end"], name="income_one_per_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")), name="income_period_ordered"
+            ),
+            models.CheckConstraint(condition=Q(household_size__gte=1), name="income_household_size_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.period_start}–{self.period_end}"
+
+
+class MemberMove(models.Model):
+    """A member leaving or joining a household, kept for history."""
+
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="moves", verbose_name=_("member")
+    )
+    from_household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("from")
+    )
+    to_household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("to")
+    )
+    reason = models.CharField(_("reason"), max_length=16, choices=MoveReason.choices)
+    moved_on = models.DateField(_("date"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["member_id", "moved_on", "id"]
+        verbose_name = _("member move")
+        verbose_name_plural = _("member moves")
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.reason} {self.moved_on}"

@@ -1,0 +1,181 @@
+"""Registering households and members: protection at rest, one person once, moves and incomes."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.http import Http404
+
+from bottomline.audit.models import Event, EventKind
+from bottomline.registry.models import Household, IncomeRecord, Member, MemberMove
+from bottomline.registry.services import (
+    DuplicatePerson,
+    household_register,
+    income_record,
+    member_move,
+    member_register,
+    reveal,
+)
+from bottomline.registry.tests.factories import household, id_number, member
+
+
+@pytest.mark.django_db
+def test_member_is_stored_encrypted_indexed_and_masked(tree: Any, personas: dict[str, Any]) -> None:
+    cadre = personas["village_cadre"]
+    home = household(cadre, tree.village, phone="13912345678")
+    number = id_number(sequence=123)
+    person = member(cadre, home, number)
+    row = Member.objects.values().get(pk=person.pk)
+    assert number not in str(row) and "13912345678" not in str(Household.objects.values().get(pk=home.pk))
+    assert row["id_number_masked"] == number[:3] + "*" * 11 + number[-4:]
+    assert (row["birth_date"], row["sex"]) == (date(1985, 6, 15), "M")
+    assert Household.objects.get(pk=home.pk).phone_masked == "139****5678"
+    assert home.number == tree.village.code + "0001"
+
+
+@pytest.mark.django_db
+def test_a_person_is_registered_once_and_the_error_names_only_the_county(
+    tree: Any, personas: dict[str, Any], make_user: Any
+) -> None:
+    number = id_number(sequence=7)
+    member(
+        personas["village_cadre"], household(personas["village_cadre"], tree.village), number, name="李秀英"
+    )
+    other_cadre = make_user("village_cadre", tree.other_county_village, username="other-cadre")
+    with pytest.raises(DuplicatePerson) as caught:
+        member(other_cadre, household(other_cadre, tree.other_county_village), number, name="李秀英")
+    message = " ".join(caught.value.message_dict["id_number"])
+    assert "湟中区" in message
+    assert "李秀英" not in message and tree.village.name not in message and number not in message
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("raw", "fragment"),
+    [
+        ("6.30106E+17", "spreadsheet"),
+        ("630106198506150000", "rounded"),
+        ("63010619850615001", "18 characters"),
+    ],
+)
+def test_bad_id_numbers_get_clear_field_errors(
+    tree: Any, personas: dict[str, Any], raw: str, fragment: str
+) -> None:
+    home = household(personas["village_cadre"], tree.village)
+    with pytest.raises(ValidationError) as caught:
+        member(personas["village_cadre"], home, raw)
+    assert fragment in " ".join(caught.value.message_dict["id_number"])
+    assert not Member.objects.exists()
+
+
+@pytest.mark.django_db
+def test_scope_and_role_hold_for_writes(tree: Any, personas: dict[str, Any]) -> None:
+    with pytest.raises(Http404):
+        household(personas["village_cadre"], tree.sibling_village)
+    with pytest.raises(PermissionDenied):
+        household(personas["auditor"], tree.village)
+    with pytest.raises(ValidationError):
+        household(personas["county_officer"], tree.township)  # households belong to villages
+
+
+@pytest.mark.django_db
+def test_moves_keep_history_and_income_is_per_capita(tree: Any, personas: dict[str, Any]) -> None:
+    cadre = personas["village_cadre"]
+    home, new_home = household(cadre, tree.village), household(cadre, tree.village)
+    head = member(cadre, home, id_number(sequence=11))
+    daughter = member(
+        cadre, home, id_number(birth=date(2001, 2, 3), sequence=12), name="王芳", relation="daughter"
+    )
+    record = income_record(
+        actor=cadre,
+        household_id=home.pk,
+        period_start=date(2025, 1, 1),
+        period_end=date(2025, 12, 31),
+        wage=Decimal("12000"),
+        production=Decimal("3000"),
+        transfer=Decimal("1000"),
+    )
+    record.refresh_from_db()
+    assert record.household_size == 2 and record.per_capita_net_income == Decimal("8000.00")
+    move = member_move(
+        actor=cadre,
+        member_id=daughter.pk,
+        reason="marriage",
+        moved_on=date(2026, 5, 1),
+        to_household_id=new_home.pk,
+    )
+    assert (move.from_household, move.to_household) == (home, new_home)
+    member_move(actor=cadre, member_id=head.pk, reason="death", moved_on=date(2026, 6, 1))
+    assert Member.objects.get(pk=head.pk).household is None
+    assert MemberMove.objects.count() == 2
+    assert IncomeRecord.objects.get().household_size == 2  # the past period keeps its size
+
+
+@pytest.mark.django_db
+def test_reveal_is_audited_scoped_and_rate_limited(
+    tree: Any, personas: dict[str, Any], settings: Any
+) -> None:
+    settings.REVEAL_LIMIT_PER_HOUR = 2
+    cadre = personas["village_cadre"]
+    number = id_number(sequence=5)
+    person = member(cadre, household(cadre, tree.village), number)
+    assert reveal(actor=cadre, member_id=person.pk) == number
+    with pytest.raises(PermissionDenied):
+        reveal(actor=personas["province_officer"], member_id=person.pk)  # may read, may not reveal
+    assert reveal(actor=cadre, member_id=person.pk) == number
+    with pytest.raises(PermissionDenied):
+        reveal(actor=cadre, member_id=person.pk)
+    assert Event.objects.filter(kind=EventKind.REVEAL, actor=cadre).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_parallel_registrations_of_one_person_succeed_once(
+    tree: Any, personas: dict[str, Any], make_user: Any
+) -> None:
+    number = id_number(sequence=99)
+    villages = [tree.village, tree.sibling_village, tree.other_township_village, tree.other_county_village]
+    cadres = [make_user("village_cadre", villages[i % 4], username=f"racer-{i}") for i in range(20)]
+    homes = [household(c, villages[i % 4]) for i, c in enumerate(cadres)]
+    barrier = threading.Barrier(20)
+    outcomes: list[str] = []
+
+    def register(i: int) -> None:
+        barrier.wait()
+        try:
+            member_register(
+                actor=cadres[i],
+                household_id=homes[i].pk,
+                name="张三",
+                id_number=number,
+                relation="head",
+                labour="ordinary",
+                education="junior",
+            )
+            outcomes.append("ok")
+        except DuplicatePerson:
+            outcomes.append("duplicate")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=register, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["duplicate"] * 19 + ["ok"]
+    assert Member.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_household_register_refuses_unknown_choices(tree: Any, personas: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError) as caught:
+        household_register(
+            actor=personas["village_cadre"], village=tree.village, household_type="rich", housing_grade="Z"
+        )
+    assert {"household_type", "housing_grade"} <= set(caught.value.message_dict)
