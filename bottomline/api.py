@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, ValidationError
@@ -69,12 +70,26 @@ def on_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return api.create_response(request, {"detail": exc.errors}, status=422)
 
 
+@api.exception_handler(DjangoValidationError)
+def on_service_invalid(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    """A service refused the input: the same 422 shape, one entry per field and message."""
+    fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    detail = [
+        {"loc": ["body", field], "msg": msg, "type": "value_error"}
+        for field, msgs in fields.items()
+        for msg in msgs
+    ]
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
 def register_routers() -> None:
     """Mount each app's router; called once from the URL configuration."""
     from bottomline.accounts.api import router as accounts_router
     from bottomline.jobs.api import router as jobs_router
     from bottomline.regions.api import router as regions_router
+    from bottomline.registry.api import router as registry_router
 
     api.add_router("/accounts", accounts_router)
     api.add_router("/regions", regions_router)
     api.add_router("/jobs", jobs_router)
+    api.add_router("/registry", registry_router)

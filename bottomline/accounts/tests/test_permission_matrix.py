@@ -6,6 +6,8 @@ A new URL pattern fails ``test_every_url_pattern_is_in_the_table`` until it is a
 
 from __future__ import annotations
 
+import itertools
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -14,9 +16,11 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from bottomline.accounts.gate import ARCHIVE_KEEPERS, ARCHIVE_READERS
 from bottomline.accounts.models import Role
 from bottomline.accounts.services import token_create
 from bottomline.jobs.models import Job
+from bottomline.registry.tests.factories import household, id_number, member
 
 STAFF = frozenset(Role)
 NOBODY: frozenset[str] = frozenset()
@@ -51,6 +55,7 @@ class Spec:
     public: bool = False  # reachable without signing in
     api: bool = False  # bearer-token API rather than the session
     own_account: bool = False  # a page about the signed-in user's own account: any staff, status may vary
+    body: str | None = None  # the JSON body an API call sends: a name in BODIES
 
 
 TABLE: dict[str, Spec] = {
@@ -96,7 +101,39 @@ TABLE: dict[str, Spec] = {
     "admin/accounts/user/<path:object_id>/": Spec(SYSADMIN, kind="user"),
     "admin:app_list": Spec(SYSADMIN),
     "admin/(?P<url>.*)$": Spec(NOBODY),  # the admin's catch-all: 404 for any unknown address
+    "registry:household_list": Spec(ARCHIVE_READERS),
+    "registry:household_create": Spec(ARCHIVE_KEEPERS),
+    "registry:household_export": Spec(ARCHIVE_READERS),
+    "registry:household_detail": Spec(ARCHIVE_READERS, kind="household"),
+    "registry:household_edit": Spec(ARCHIVE_KEEPERS, kind="household"),
+    "registry:member_create": Spec(ARCHIVE_KEEPERS, kind="household"),
+    "registry:household_reveal_phone": Spec(ARCHIVE_KEEPERS, kind="household", method="post"),
+    "registry:member_reveal": Spec(ARCHIVE_KEEPERS, kind="member", method="post"),
+    "api:household_list": Spec(ARCHIVE_READERS, api=True),
+    "api:household_create": Spec(ARCHIVE_KEEPERS, kind="region", method="post", api=True, body="household"),
+    "api:household_detail": Spec(ARCHIVE_READERS, kind="household", api=True),
+    "api:member_create": Spec(ARCHIVE_KEEPERS, kind="household", method="post", api=True, body="member"),
+    "api:member_detail": Spec(ARCHIVE_READERS, kind="member", api=True),
+    "api:member_reveal": Spec(ARCHIVE_KEEPERS, kind="member", method="post", api=True),
 }
+
+SEQUENCE = itertools.count(500)
+
+
+def body(name: str | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """A valid JSON body for an API call on the object in ``kwargs``."""
+    if name == "household":
+        return {"village_code": kwargs["code"], "household_type": "lifted", "housing_grade": "B"}
+    if name == "member":
+        number = id_number(sequence=next(SEQUENCE))
+        return {
+            "name": "赵六",
+            "id_number": number,
+            "relation": "son",
+            "labour": "ordinary",
+            "education": "primary",
+        }
+    return {}
 
 
 def url_patterns() -> Iterator[tuple[str, URLPattern, list[str]]]:
@@ -139,6 +176,10 @@ def world(tree: Any, personas: dict[str, Any], make_user: Any) -> dict[str, Any]
         objects[("job", scope)] = {"pk": job.pk, "job_id": job.pk}
         objects[("user", scope)] = {"object_id": owner.pk, "id": owner.pk, "content_type_id": 1}
         objects[("token", scope)] = {"pk": token.pk}
+        home = household(owner, region, phone="13912345678")
+        objects[("household", scope)] = {"pk": home.pk, "household_id": home.pk}
+        person = member(owner, home, id_number(sequence=len(objects)))
+        objects[("member", scope)] = {"pk": person.pk, "member_id": person.pk}
     tokens = {role: token_create(user=user, name="mine")[1] for role, user in personas.items()}
     return {"objects": objects, "tokens": tokens}
 
@@ -168,8 +209,13 @@ def succeeded(response: Any) -> bool:
     return bool(200 <= response.status_code < 300)
 
 
-def request(client: Client, spec: Spec, url: str, token: str | None = None) -> Any:
+def request(
+    client: Client, spec: Spec, url: str, token: str | None = None, kwargs: dict[str, Any] | None = None
+) -> Any:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if spec.method == "post" and spec.api:
+        payload = json.dumps(body(spec.body, kwargs or {}))
+        return client.post(url, payload, content_type="application/json", headers=headers)
     if spec.method == "post":
         return client.post(url, {"language": "en", "next": "/"}, headers=headers)
     return client.get(url, headers=headers, follow=not spec.api)
@@ -192,7 +238,7 @@ def test_url_against_every_role_and_scope(
             url = build_url(key, pattern, kwargs)
             client.logout()
             if spec.api:
-                response = request(client, spec, url, world["tokens"][role])
+                response = request(client, spec, url, world["tokens"][role], kwargs)
             else:
                 client.force_login(user)
                 response = request(client, spec, url)
@@ -214,7 +260,7 @@ def test_url_against_every_role_and_scope(
     client.logout()
     kwargs = world["objects"][(spec.kind, "own")] if spec.kind else {}
     url = build_url(key, pattern, kwargs)
-    response = request(client, spec, url)
+    response = request(client, spec, url, kwargs=kwargs)
     if spec.api:
         assert response.status_code == 401
     elif not spec.public:

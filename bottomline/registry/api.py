@@ -1,0 +1,202 @@
+"""API: households and members, masked, through the same selectors and services as the pages."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.http import Http404, HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+
+from bottomline.accounts import gate
+from bottomline.api import ERRORS
+from bottomline.registry import selectors, services
+from bottomline.registry.choices import (
+    Education,
+    Ethnicity,
+    Health,
+    HouseholdType,
+    HousingGrade,
+    Labour,
+    PovertyCause,
+    Relation,
+    StudentStatus,
+    Welfare,
+)
+from bottomline.registry.models import Household, Member
+
+router = Router(tags=["registry"])
+
+
+class MemberOut(Schema):
+    """A member, with the ID number masked."""
+
+    id: int
+    household_id: int | None
+    name: str
+    id_number_masked: str
+    sex: str
+    birth_date: date
+    relation: Relation
+    ethnicity: Ethnicity
+    education: Education
+    student_status: StudentStatus
+    health: Health
+    disability_grade: int | None
+    labour: Labour
+    months_worked: int
+    medical_insurance: bool
+    serious_illness_insurance: bool
+
+
+class HouseholdOut(Schema):
+    """A household, with the phone masked."""
+
+    id: int
+    number: str
+    village_code: str
+    village_name: str
+    village_group: str
+    household_type: HouseholdType
+    welfare: Welfare
+    poverty_cause: str
+    housing_grade: HousingGrade
+    safe_water: bool
+    phone_masked: str
+    first_identified: date | None
+    relocated: bool
+
+    @staticmethod
+    def resolve_village_code(obj: Household) -> str:
+        return obj.village.code
+
+    @staticmethod
+    def resolve_village_name(obj: Household) -> str:
+        return obj.village.name
+
+
+class HouseholdDetailOut(HouseholdOut):
+    """A household and its members."""
+
+    members: list[MemberOut]
+
+
+class HouseholdPage(Schema):
+    """One page of households."""
+
+    count: int
+    results: list[HouseholdOut]
+
+
+class HouseholdFilterIn(Schema):
+    """Filters of the household list."""
+
+    region: str = Field("", pattern=r"^(\d{12})?$", description="a region code: its subtree")
+    household_type: HouseholdType | None = None
+    name: str = Field("", max_length=50)
+    id_number: str = Field(
+        "", max_length=18, description="an exact ID number (searched through the blind index)"
+    )
+    offset: int = Field(0, ge=0)
+    limit: int = Field(50, ge=1, le=500)
+
+
+class HouseholdIn(Schema):
+    """A new household."""
+
+    village_code: str = Field(pattern=r"^\d{12}$")
+    household_type: HouseholdType
+    housing_grade: HousingGrade
+    welfare: Welfare = Welfare.NONE
+    poverty_cause: PovertyCause | None = None
+    village_group: str = Field("", max_length=50)
+    safe_water: bool = True
+    phone: str = Field("", max_length=20)
+    first_identified: date | None = None
+    relocated: bool = False
+
+
+class MemberIn(Schema):
+    """A new member; the ID number is checked, encrypted and indexed."""
+
+    name: str = Field(min_length=1, max_length=50)
+    id_number: str = Field(min_length=1, max_length=30)
+    relation: Relation
+    labour: Labour
+    education: Education
+    ethnicity: Ethnicity = Ethnicity.HAN
+    student_status: StudentStatus = StudentStatus.NONE
+    health: Health = Health.HEALTHY
+    disability_grade: int | None = Field(None, ge=1, le=4)
+    months_worked: int = Field(0, ge=0, le=12)
+    medical_insurance: bool = True
+    serious_illness_insurance: bool = True
+
+
+class MemberCreated(Schema):
+    """The new member and any warnings its ID number raised."""
+
+    member: MemberOut
+    warnings: list[str]
+
+
+class Revealed(Schema):
+    """A protected value in the clear, for this answer only (audited)."""
+
+    value: str
+
+
+@router.get("/households", response={200: HouseholdPage, **ERRORS})
+def household_list(request: HttpRequest, filters: Query[HouseholdFilterIn]) -> dict[str, object]:
+    """Households of the caller's region, filtered."""
+    user = gate.staff_of(request)
+    gate.require(user, Household, "view", request)
+    found = selectors.household_list(
+        viewer=user,
+        filters=selectors.HouseholdFilter(
+            region=filters.region,
+            household_type=filters.household_type or "",
+            name=filters.name,
+            id_number=filters.id_number,
+        ),
+    )
+    return {"count": found.count(), "results": list(found[filters.offset : filters.offset + filters.limit])}
+
+
+@router.post("/households", response={201: HouseholdOut, **ERRORS})
+def household_create(request: HttpRequest, data: HouseholdIn) -> Status[Household]:
+    """Register a household in a village of the caller's region."""
+    user = gate.staff_of(request)
+    gate.require(user, Household, "add", request)
+    values = data.dict()
+    village = selectors.villages_for(viewer=user).filter(code=values.pop("village_code")).first()
+    if village is None:
+        raise Http404
+    values["poverty_cause"] = values["poverty_cause"] or ""
+    return Status(201, services.household_register(actor=user, village=village, **values))
+
+
+@router.get("/households/{int:household_id}", response={200: HouseholdDetailOut, **ERRORS})
+def household_detail(request: HttpRequest, household_id: int) -> Household:
+    """One household with its members."""
+    return selectors.household_get(viewer=gate.staff_of(request), household_id=household_id)
+
+
+@router.post("/households/{int:household_id}/members", response={201: MemberCreated, **ERRORS})
+def member_create(request: HttpRequest, household_id: int, data: MemberIn) -> Status[dict[str, object]]:
+    """Add a member to a household; one person is registered once nationwide."""
+    registered = services.member_register(
+        actor=gate.staff_of(request), household_id=household_id, **data.dict()
+    )
+    return Status(201, {"member": registered.member, "warnings": list(registered.warnings)})
+
+
+@router.get("/members/{int:member_id}", response={200: MemberOut, **ERRORS})
+def member_detail(request: HttpRequest, member_id: int) -> Member:
+    """One member."""
+    return selectors.member_get(viewer=gate.staff_of(request), member_id=member_id)
+
+
+@router.post("/members/{int:member_id}/reveal", response={200: Revealed, **ERRORS})
+def member_reveal(request: HttpRequest, member_id: int) -> Revealed:
+    """The member's full ID number (audited; limited per hour)."""
+    return Revealed(value=services.reveal(actor=gate.staff_of(request), member_id=member_id, request=request))

@@ -1,0 +1,68 @@
+"""Reads of the archive, always through the region gate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from bottomline.accounts import gate
+from bottomline.accounts.models import User
+from bottomline.regions.models import Region
+from bottomline.registry.choices import LABOUR_CAPABLE
+from bottomline.registry.models import Household, IncomeRecord, Member
+from bottomline.registry.services import id_number_lookup_index
+
+
+@dataclass(frozen=True)
+class HouseholdFilter:
+    """What a household list is narrowed to; every part is optional."""
+
+    region: str = ""  # a region code: its subtree
+    household_type: str = ""
+    name: str = ""  # part of a member's name
+    id_number: str = ""  # an exact ID number, found through the blind index
+
+
+def household_list(*, viewer: User, filters: HouseholdFilter | None = None) -> QuerySet[Household]:
+    """Households in the viewer's region, with member and labour counts, narrowed by ``filters``."""
+    filters = filters or HouseholdFilter()
+    households = gate.restrict(Household.objects.select_related("village"), viewer)
+    if filters.region:
+        region = Region.objects.filter(code=filters.region).first()
+        households = households.filter(village__code__range=region.bounds) if region else households.none()
+    if filters.household_type:
+        households = households.filter(household_type=filters.household_type)
+    if filters.name:
+        households = households.filter(
+            pk__in=Member.objects.filter(name__contains=filters.name.strip()).values("household_id")
+        )
+    if filters.id_number:
+        index = id_number_lookup_index(filters.id_number)
+        households = households.filter(members__id_number_index=index) if index else households.none()
+    return households.annotate(
+        member_count=Count("members", distinct=True),
+        labour_count=Count("members", filter=Q(members__labour__in=LABOUR_CAPABLE), distinct=True),
+    ).order_by("number")
+
+
+def household_get(*, viewer: User, household_id: int) -> Household:
+    """One household with its members and income history (404 outside the viewer's region)."""
+    return gate.access(
+        Household.objects.select_related("village").prefetch_related(
+            Prefetch("members", queryset=Member.objects.order_by("id")),
+            Prefetch("incomes", queryset=IncomeRecord.objects.order_by("-period_start")),
+        ),
+        viewer,
+        pk=household_id,
+    )
+
+
+def member_get(*, viewer: User, member_id: int) -> Member:
+    """One member (404 outside the viewer's region)."""
+    return gate.access(Member.objects.select_related("household__village"), viewer, pk=member_id)
+
+
+def villages_for(*, viewer: User) -> QuerySet[Region]:
+    """The villages a household may be registered in by the viewer (for pickers)."""
+    return gate.restrict(Region.objects.filter(level=5), viewer).order_by("code")

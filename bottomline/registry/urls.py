@@ -1,0 +1,19 @@
+from django.urls import path
+
+from bottomline.registry import views
+
+app_name = "registry"
+urlpatterns = [
+    path("registry/households/", views.household_list, name="household_list"),
+    path("registry/households/new/", views.household_create, name="household_create"),
+    path("registry/households/export/", views.household_export, name="household_export"),
+    path("registry/households/<int:pk>/", views.household_detail, name="household_detail"),
+    path("registry/households/<int:pk>/edit/", views.household_edit, name="household_edit"),
+    path("registry/households/<int:pk>/members/new/", views.member_create, name="member_create"),
+    path(
+        "registry/households/<int:pk>/reveal-phone/",
+        views.household_reveal_phone,
+        name="household_reveal_phone",
+    ),
+    path("registry/members/<int:pk>/reveal/", views.member_reveal, name="member_reveal"),
+]

@@ -1,0 +1,167 @@
+"""Household and member pages: thin adapters over the registry's selectors and services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from bottomline.accounts import gate
+from bottomline.registry import exports, selectors, services
+from bottomline.registry.forms import HouseholdFilterForm, HouseholdForm, MemberForm
+from bottomline.registry.models import Household, Member
+from bottomline.web.forms import apply_service_errors
+
+
+def _filters(request: HttpRequest) -> tuple[HouseholdFilterForm, selectors.HouseholdFilter]:
+    form = HouseholdFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    return form, selectors.HouseholdFilter(**{k: v or "" for k, v in data.items()})
+
+
+@login_required
+def household_list(request: HttpRequest) -> HttpResponse:
+    """Households of the user's region, filtered; htmx asks for the table alone."""
+    user = gate.staff_of(request)
+    gate.require(user, Household, "view", request)
+    form, filters = _filters(request)
+    page = Paginator(selectors.household_list(viewer=user, filters=filters), 50).get_page(
+        request.GET.get("page")
+    )
+    template = "registry/_household_table.html" if request.htmx else "registry/household_list.html"  # type: ignore[attr-defined]
+    context = {
+        "form": form,
+        "page": page,
+        "query": request.GET.urlencode(),
+        "can_add": gate.allowed(user, Household, "add"),
+    }
+    return render(request, template, context)
+
+
+@login_required
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One household: attributes, members and income history, numbers masked."""
+    user = gate.staff_of(request)
+    household = selectors.household_get(viewer=user, household_id=pk)
+    context = {
+        "household": household,
+        "can_change": gate.allowed(user, Household, "change"),
+        "can_reveal": gate.allowed(user, Member, "reveal"),
+    }
+    return render(request, "registry/household_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_create(request: HttpRequest) -> HttpResponse:
+    """Register a household in one of the user's villages."""
+    user = gate.staff_of(request)
+    gate.require(user, Household, "add", request)
+    form = HouseholdForm(request.POST or None, villages=selectors.villages_for(viewer=user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            household = services.household_register(actor=user, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Household %(number)s registered.") % {"number": household.number})
+            return redirect("registry:household_detail", pk=household.pk)
+    return render(request, "registry/household_form.html", {"form": form, "household": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a household's attributes (its phone is re-entered, never shown in the clear)."""
+    user = gate.staff_of(request)
+    household = gate.access(Household.objects.all(), user, action="change", request=request, pk=pk)
+    initial = {f: getattr(household, f) for f in HouseholdForm.base_fields if f != "phone"}
+    form = HouseholdForm(request.POST or None, initial=initial, villages=selectors.villages_for(viewer=user))
+    form.fields["phone"].help_text = _("Leave empty to keep %(masked)s.") % {
+        "masked": household.phone_masked or "—"
+    }
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        phone = data.pop("phone") or None
+        try:
+            services.household_update(actor=user, household_id=household.pk, phone=phone, **data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Household %(number)s saved.") % {"number": household.number})
+            return redirect("registry:household_detail", pk=household.pk)
+    return render(request, "registry/household_form.html", {"form": form, "household": household})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a member to a household; the ID number is checked and the person registered once nationwide."""
+    user = gate.staff_of(request)
+    household = gate.access(Household.objects.all(), user, action="change", request=request, pk=pk)
+    form = MemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            registered = services.member_register(actor=user, household_id=household.pk, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            for warning in registered.warnings:
+                messages.warning(request, warning)
+            messages.success(request, _("%(name)s added.") % {"name": registered.member.name})
+            return redirect("registry:household_detail", pk=household.pk)
+    return render(request, "registry/member_form.html", {"form": form, "household": household})
+
+
+@login_required
+@require_POST
+def member_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """The full ID number of one member, for this response only (audited, limited per hour)."""
+    return _reveal(request, member_id=pk)
+
+
+@login_required
+@require_POST
+def household_reveal_phone(request: HttpRequest, pk: int) -> HttpResponse:
+    """The full phone number of one household (audited, limited per hour)."""
+    return _reveal(request, household_id=pk)
+
+
+def _reveal(request: HttpRequest, **target: int) -> HttpResponse:
+    user = gate.staff_of(request)
+    try:
+        value = services.reveal(actor=user, request=request, **target)
+    except PermissionDenied as exc:
+        if gate.allowed(user, Member, "reveal"):  # the hourly limit, not the role
+            return render(request, "registry/_revealed.html", {"error": str(exc)}, status=429)
+        raise
+    return render(request, "registry/_revealed.html", {"value": value})
+
+
+@login_required
+def household_export(request: HttpRequest) -> HttpResponse:
+    """The filtered roster as CSV or XLSX, masked (audited)."""
+    user = gate.staff_of(request)
+    _form, filters = _filters(request)
+    fmt = request.GET.get("format", "xlsx")
+    if fmt not in exports.WRITERS:
+        return HttpResponse(_("Unknown format."), status=400, content_type="text/plain; charset=utf-8")
+    content = exports.roster_export(
+        viewer=user,
+        households=selectors.household_list(viewer=user, filters=filters),
+        fmt=fmt,
+        request=request,
+    )
+    types = {
+        "csv": "text/csv; charset=utf-8",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
+    response = HttpResponse(content, content_type=types[fmt])
+    response["Content-Disposition"] = f'attachment; filename="roster-{timezone.localdate():%Y%m%d}.{fmt}"'
+    return response

@@ -1,0 +1,29 @@
+"""What every page needs to draw its navigation: the sections the user's role may open."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from bottomline.accounts import gate
+from bottomline.accounts.models import User
+from bottomline.audit.models import Event
+from bottomline.registry.models import Household
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    """Navigation entries, asked of the gate so that a link appears only where the page would open."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav": []}
+    entries = [(_("Home"), reverse("web:home"))]
+    if gate.allowed(user, Household, "view"):
+        entries.append((_("Households"), reverse("registry:household_list")))
+    entries.append((_("Jobs"), reverse("jobs:list")))
+    if gate.allowed(user, Event, "view"):
+        entries.append((_("Audit trail"), reverse("audit:trail")))
+    if gate.allowed(user, User, "view"):
+        entries.append((_("Users"), reverse("admin:index")))
+    entries.append((_("API tokens"), reverse("accounts:tokens")))
+    return {"nav": entries}
