@@ -70,14 +70,12 @@ def _id_message(exc: IdNumberError) -> str:
 
 
 def phone_check(raw: str) -> str:
-    """A mainland mobile (11 digits starting with 1) or a landline of 7 to 12 digits, with an optional dash."""
-    phone = raw.strip().replace(" ", "")
-    digits = phone.replace("-", "")
-    if (
-        not digits.isdigit()
-        or not 7 <= len(digits) <= 12
-        or (len(digits) == 11 and not digits.startswith("1"))
-    ):
+    """A mainland mobile (11 digits from 1), a landline with area code (0 and 10 to 12 digits) or a local one."""
+    digits = raw.strip().replace(" ", "").replace("-", "")
+    mobile = len(digits) == 11 and digits.startswith("1")
+    landline = digits.startswith("0") and 10 <= len(digits) <= 12
+    local = 7 <= len(digits) <= 8 and not digits.startswith("0")
+    if not digits.isdigit() or not (mobile or landline or local):
         raise ValidationError({"phone": _("Enter a mobile number of 11 digits or a landline number.")})
     return digits
 

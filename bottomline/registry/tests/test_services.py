@@ -179,3 +179,18 @@ def test_household_register_refuses_unknown_choices(tree: Any, personas: dict[st
             actor=personas["village_cadre"], village=tree.village, household_type="rich", housing_grade="Z"
         )
     assert {"household_type", "housing_grade"} <= set(caught.value.message_dict)
+
+
+@pytest.mark.parametrize("raw", ["13912345678", "0971-1234567", "09711234567", "8123456", "010 12345678"])
+def test_phone_numbers_accepted(raw: str) -> None:
+    from bottomline.registry.services import phone_check
+
+    assert phone_check(raw).isdigit()
+
+
+@pytest.mark.parametrize("raw", ["2391234567", "139123456789", "12345", "1391234567a", "23912345678"])
+def test_phone_numbers_refused(raw: str) -> None:
+    from bottomline.registry.services import phone_check
+
+    with pytest.raises(ValidationError):
+        phone_check(raw)
