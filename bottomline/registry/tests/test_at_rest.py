@@ -23,7 +23,7 @@ def stored_bytes() -> bytes:
         return b"".join(p.read_bytes() for p in (name, Path(f"{name}-wal")) if p.exists())
     with connection.cursor() as cursor:
         tables = connection.introspection.table_names(cursor)
-        chunks = []
+        chunks: list[str] = []
         for table in tables:
             cursor.execute(f'SELECT row_to_json(t)::text FROM "{table}" t')  # noqa: S608  (names from the catalogue)
             chunks.extend(row[0] for row in cursor.fetchall())
