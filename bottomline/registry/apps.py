@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class RegistryConfig(AppConfig):
     name = "bottomline.registry"
     verbose_name = _("Registry (建档立卡)")
+
+    def ready(self) -> None:
+        from bottomline.registry import rotation  # noqa: F401  (registers the key-rotation job)
