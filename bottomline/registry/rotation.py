@@ -46,7 +46,7 @@ def field_keys_rotate(*, batch: int = 2000, progress: Progress) -> dict[str, int
                 for row in rows:
                     plain = decrypt(getattr(row, column), keys=keys, purpose=purpose)
                     setattr(row, column, encrypt(plain, keys=keys, purpose=purpose))
-                model.objects.bulk_update(rows, [column])  # type: ignore[attr-defined]  # both models have it
+                model.objects.bulk_update(rows, [column])  # type: ignore[arg-type]  # rows are of this model
             last = rows[-1].pk
             done += len(rows)
             progress.advance(len(rows))
