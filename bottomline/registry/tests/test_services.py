@@ -194,3 +194,53 @@ def test_phone_numbers_refused(raw: str) -> None:
 
     with pytest.raises(ValidationError):
         phone_check(raw)
+
+
+@pytest.mark.django_db
+def test_area_codes_old_and_new(tree: Any, personas: dict[str, Any]) -> None:
+    from bottomline.regions.models import Region
+
+    Region.objects.filter(pk=tree.county.pk).update(valid_from=date(2020, 1, 1), source="recodings.csv: test")
+    Region.objects.create(
+        code="630122000000",
+        name="湟中县",
+        level=3,
+        parent=tree.prefecture,
+        valid_from=date(1980, 1, 1),
+        valid_to=date(2019, 12, 31),
+        source="recodings.csv: test",
+    )
+    cadre = personas["village_cadre"]
+    home = household(cadre, tree.village)
+    old_code = member_register(
+        actor=cadre,
+        household_id=home.pk,
+        name="甲",
+        id_number=id_number("630122", date(1975, 1, 1), 3),
+        relation="head",
+        labour="ordinary",
+        education="primary",
+    )
+    assert old_code.warnings == ()
+    new_code_old_person = member_register(
+        actor=cadre,
+        household_id=home.pk,
+        name="乙",
+        id_number=id_number("630106", date(1975, 1, 1), 4),
+        relation="spouse",
+        labour="ordinary",
+        education="primary",
+    )
+    assert len(new_code_old_person.warnings) == 1 and "2020" in new_code_old_person.warnings[0]
+    unknown_county = member_register(
+        actor=cadre,
+        household_id=home.pk,
+        name="丙",
+        id_number=id_number("630199", date(1990, 1, 1), 5),
+        relation="son",
+        labour="ordinary",
+        education="primary",
+    )
+    assert "not in the region table" in unknown_county.warnings[0]
+    with pytest.raises(ValidationError):
+        member(cadre, home, id_number("990101", date(1990, 1, 1), 6))
