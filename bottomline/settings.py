@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "bottomline.audit",
     "bottomline.jobs",
     "bottomline.registry",
+    "bottomline.policy",
     "bottomline.web",
 ]
 

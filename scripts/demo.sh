@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 $PY manage.py migrate --no-input -v 0
 $PY manage.py regions_load --provinces 63,52
+$PY manage.py policy_seed
 $PY manage.py demo_users
 # The job worker runs beside the web server and stops with it.
 $PY manage.py db_worker --interval 1 >var/worker.log 2>&1 &

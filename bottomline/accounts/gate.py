@@ -56,6 +56,7 @@ class Rule:
     actions: Mapping[str, frozenset[str]]
     region_path: str | None = None  # lookup to the 12-digit code of the object's region
     owner_path: str | None = None  # lookup to the user who owns the object; owners always see their own
+    everywhere: bool = False  # not personal data: every permitted role sees all rows (e.g. policy in force)
 
 
 RULES: dict[str, Rule] = {
@@ -72,6 +73,10 @@ RULES: dict[str, Rule] = {
     "registry.member": _archive("household__village__code"),
     "registry.incomerecord": _archive("household__village__code"),
     "registry.membermove": _archive("from_household__village__code"),
+    # Policy in force is public to staff; a value is set by the province or county officer whose region it is.
+    "policy.parameter": Rule(
+        {"view": STAFF, "change": frozenset({Role.PROVINCE_OFFICER, Role.COUNTY_OFFICER})}, everywhere=True
+    ),
 }
 
 
@@ -114,6 +119,8 @@ def require(user: Any, model: type[models.Model], action: str, request: HttpRequ
 def scope_q(user: User, model: type[models.Model]) -> models.Q:
     """The filter that keeps the objects inside the user's region subtree (or owned by them)."""
     rule = _rule(model)
+    if rule.everywhere:
+        return models.Q()
     q = models.Q(pk__in=[])
     if rule.region_path is not None:
         low, high = user.region.bounds

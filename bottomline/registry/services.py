@@ -35,7 +35,9 @@ class DuplicatePerson(ValidationError):
 
 def area_info(code: str) -> AreaInfo | None:
     """The county (or, for ``xx0000``, province) with this 6-digit code in the region table, current or retired."""
-    region = Region.objects.filter(code=code + "000000").only("name", "valid_from", "valid_to", "source").first()
+    region = (
+        Region.objects.filter(code=code + "000000").only("name", "valid_from", "valid_to", "source").first()
+    )
     if region is None:
         return None
     # Codes loaded from the yearly division edition carry the edition's date, not their creation: only a

@@ -1,0 +1,66 @@
+"""Policy as data: monitoring lines, thresholds and deadlines, each for a region and a period, with history."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+
+class ParameterName(models.TextChoices):
+    """The parameters the rules and the workflow read."""
+
+    MONITORING_LINE = "monitoring_line", _("Monitoring line, per-capita net income (监测范围, yuan/year)")
+    RIGID_SPENDING_SHARE = (
+        "rigid_spending_share",
+        _("Rigid spending above this share of net income (刚性支出占比)"),
+    )
+    RIGID_SPENDING_AMOUNT = "rigid_spending_amount", _("Rigid spending above this amount (yuan/year)")
+    INCOME_DROP_RATIO = "income_drop_ratio", _("Income drop: this share below the previous period (收入骤减)")
+    STABLE_MONTHS = "stable_months", _("Months of income above the line before elimination (风险消除)")
+    IDENTIFICATION_DAYS = "identification_days", _("Days from first lead to decision (识别时限)")
+    NOTICE_DAYS = "notice_days", _("Days of public notice (公示天数)")
+
+
+class Parameter(models.Model):
+    """One value of a parameter for a region (empty: nationwide) from a date, until the next value."""
+
+    name = models.CharField(_("parameter"), max_length=32, choices=ParameterName.choices)
+    region = models.ForeignKey(
+        "regions.Region",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("region"),
+    )
+    value = models.DecimalField(_("value"), max_digits=12, decimal_places=4)
+    effective_from = models.DateField(_("effective from"))
+    effective_to = models.DateField(_("effective to"), null=True, blank=True)
+    source = models.CharField(_("policy source"), max_length=300)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    changed_at = models.DateTimeField(_("changed"), auto_now_add=True)
+    superseded_at = models.DateTimeField(_("superseded"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "region_id", "-effective_from"]
+        verbose_name = _("policy parameter")
+        verbose_name_plural = _("policy parameters")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
+                name="parameter_period_ordered",
+            ),
+        ]
+        indexes = [models.Index(fields=["name", "effective_from"], name="parameter_name_from")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.value} from {self.effective_from}"

@@ -1,0 +1,44 @@
+"""Which policy values are in force for a region on a date."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet
+
+from bottomline.policy.models import Parameter
+from bottomline.regions.models import CODE_LENGTH, PREFIX_LENGTH, Level, Region
+
+
+def ancestor_codes(region: Region) -> list[str]:
+    """The region's code and those of the regions above it."""
+    return [
+        region.code[: PREFIX_LENGTH[level]].ljust(CODE_LENGTH, "0")
+        for level in Level
+        if level <= region.level
+    ]
+
+
+def in_force(*, on: date) -> QuerySet[Parameter]:
+    """Current (not superseded) values whose period covers the date."""
+    return Parameter.objects.filter(
+        Q(effective_to__isnull=True) | Q(effective_to__gte=on),
+        superseded_at__isnull=True,
+        effective_from__lte=on,
+    )
+
+
+def parameters_for(*, region: Region, on: date, above_own: bool = False) -> dict[str, Decimal]:
+    """Every parameter in force for a region on a date, in one query: the most specific region wins (county,
+    then province, then nationwide), then the latest start. ``above_own`` leaves the region's own values out."""
+    codes = ancestor_codes(region)
+    if above_own:
+        codes.remove(region.code)
+    chosen: dict[str, tuple[tuple[int, date], Decimal]] = {}
+    rows = in_force(on=on).filter(Q(region__isnull=True) | Q(region__code__in=codes)).select_related("region")
+    for p in rows:
+        rank = (p.region.level if p.region else 0, p.effective_from)
+        if p.name not in chosen or rank > chosen[p.name][0]:
+            chosen[p.name] = (rank, p.value)
+    return {name: value for name, (_rank, value) in chosen.items()}

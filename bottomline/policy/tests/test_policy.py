@@ -1,0 +1,100 @@
+"""Parameters in force: the most specific region wins, periods hold, history is kept, only the right officers set them."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
+
+from bottomline.policy.models import Parameter
+from bottomline.policy.selectors import parameters_for
+from bottomline.policy.services import parameter_set
+
+
+@pytest.mark.django_db
+def test_lines_in_force_by_year_and_region(tree: Any) -> None:
+    call_command("policy_seed")
+    call_command("policy_seed")  # re-running adds nothing
+    assert Parameter.objects.filter(name="monitoring_line").count() == 2
+    assert parameters_for(region=tree.village, on=date(2021, 6, 1))["monitoring_line"] == Decimal("6000")
+    assert parameters_for(region=tree.village, on=date(2023, 6, 1))["monitoring_line"] == Decimal("6700")
+    assert "monitoring_line" not in parameters_for(region=tree.village, on=date(2020, 6, 1))
+    assert parameters_for(region=tree.county, on=date(2024, 1, 1))["notice_days"] == Decimal("5")
+
+
+@pytest.mark.django_db
+def test_a_county_may_raise_its_line_but_not_lower_it(tree: Any, personas: dict[str, Any]) -> None:
+    call_command("policy_seed")
+    county = personas["county_officer"]
+    with pytest.raises(ValidationError):
+        parameter_set(
+            actor=county,
+            name="monitoring_line",
+            region=tree.county,
+            value=Decimal("6500"),
+            effective_from=date(2024, 1, 1),
+            source="县文件",
+        )
+    parameter_set(
+        actor=county,
+        name="monitoring_line",
+        region=tree.county,
+        value=Decimal("7200"),
+        effective_from=date(2024, 1, 1),
+        source="湟中区 2024 文件",
+    )
+    assert parameters_for(region=tree.village, on=date(2024, 3, 1))["monitoring_line"] == Decimal("7200")
+    assert parameters_for(region=tree.other_county_village, on=date(2024, 3, 1))[
+        "monitoring_line"
+    ] == Decimal("6700")
+    with pytest.raises(PermissionDenied):
+        parameter_set(
+            actor=county,
+            name="notice_days",
+            region=tree.county,
+            value=Decimal("7"),
+            effective_from=date(2024, 1, 1),
+            source="x",
+        )
+
+
+@pytest.mark.django_db
+def test_a_change_supersedes_and_keeps_history(tree: Any, personas: dict[str, Any]) -> None:
+    province = personas["province_officer"]
+    for value in ("7000", "7100"):
+        parameter_set(
+            actor=province,
+            name="monitoring_line",
+            region=tree.province,
+            value=Decimal(value),
+            effective_from=date(2025, 1, 1),
+            source="青海 2025",
+        )
+    rows = Parameter.objects.filter(region=tree.province).order_by("changed_at", "pk")
+    assert [(r.value, r.superseded_at is not None) for r in rows] == [
+        (Decimal("7000"), True),
+        (Decimal("7100"), False),
+    ]
+    assert parameters_for(region=tree.county, on=date(2025, 2, 1))["monitoring_line"] == Decimal("7100")
+    with pytest.raises(PermissionDenied):
+        parameter_set(
+            actor=personas["village_cadre"],
+            name="monitoring_line",
+            region=tree.province,
+            value=Decimal("1"),
+            effective_from=date(2025, 1, 1),
+            source="x",
+        )
+    with pytest.raises(PermissionDenied):  # another province's officer: not their region
+        parameter_set(
+            actor=province,
+            name="monitoring_line",
+            region=tree.county,
+            value=Decimal("9000"),
+            effective_from=date(2025, 1, 1),
+            source="x",
+        )
