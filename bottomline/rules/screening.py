@@ -1,0 +1,104 @@
+"""Screening one household, or a whole table of them: the same rules, the same results."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import ibis.expr.types as ir
+
+from bottomline.rules.catalog import RULES, Rule, explain
+from bottomline.rules.compile import compile_node
+from bottomline.rules.evaluate import evaluate
+from bottomline.rules.nodes import Value
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A rule that holds, with the values that explain it."""
+
+    rule: Rule
+    values: dict[str, Value]
+
+    def explanation(self, language: str) -> str:
+        """Why, with the numbers."""
+        return explain(self.rule, self.values, language)
+
+
+@dataclass(frozen=True)
+class Screening:
+    """What the rules say of one household."""
+
+    hits: tuple[Hit, ...]
+    category: int | None  # 1 unstable lifted-out, 2 marginal at-risk, 3 sudden severe hardship
+    risk_types: tuple[str, ...]
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The codes of the rules that hold."""
+        return tuple(h.rule.code for h in self.hits)
+
+    @property
+    def at_risk(self) -> bool:
+        """Whether the household should become a lead."""
+        return self.category is not None
+
+
+def conclude(household_type: Value, hits: Iterable[Hit]) -> Screening:
+    """Category and risk types from the hits (the same for both evaluators)."""
+    hits = tuple(hits)
+    codes = {h.rule.code for h in hits}
+    category: int | None = None
+    if "income_below_line" in codes:
+        category = 1 if household_type == "lifted" else 2
+    elif any(h.rule.category == 3 for h in hits):
+        category = 3
+    elif any(h.rule.suggests_category and h.rule.code != "ready_for_elimination" for h in hits):
+        category = 1 if household_type == "lifted" else 2
+    risks = sorted({r for h in hits if h.rule.code != "ready_for_elimination" for r in h.rule.risk_types})
+    if category is not None and not risks:
+        risks = ["other"]
+    return Screening(hits=hits, category=category, risk_types=tuple(risks))
+
+
+def screen(
+    facts: Mapping[str, Value], params: Mapping[str, Value], rules: Iterable[Rule] = RULES
+) -> Screening:
+    """Screen one household in Python (the online path: no Ibis, no I/O)."""
+    hits = [
+        Hit(rule, {name: evaluate(node, facts, params) for name, node in rule.shows.items()})
+        for rule in rules
+        if evaluate(rule.when, facts, params) is True
+    ]
+    return conclude(facts.get("household_type"), hits)
+
+
+def flag_column(rule: Rule) -> str:
+    """The column of the batch result that says whether a rule holds."""
+    return f"hit_{rule.code}"
+
+
+def value_column(rule: Rule, name: str) -> str:
+    """The column that carries one explaining value of a rule."""
+    return f"{rule.code}__{name}"
+
+
+def compile_screening(table: ir.Table, rules: Iterable[Rule] = RULES, key: str = "household_id") -> ir.Table:
+    """The batch form: one row per household with a flag per rule and the values that explain it."""
+    columns: dict[str, Any] = {key: table[key], "household_type": table["household_type"]}
+    for rule in rules:
+        columns[flag_column(rule)] = compile_node(rule.when, table).fill_null(False)
+        for name, node in rule.shows.items():
+            columns[value_column(rule, name)] = compile_node(node, table)
+    return table.select(**columns)
+
+
+def from_batch_row(row: Mapping[str, Any], rules: Iterable[Rule] = RULES) -> Screening:
+    """Turn one row of the batch result into the same Screening the Python path gives."""
+    hits = [
+        Hit(rule, {name: row[value_column(rule, name)] for name in rule.shows})
+        for rule in rules
+        if row[flag_column(rule)]
+    ]
+    return conclude(row["household_type"], hits)
