@@ -49,8 +49,11 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One household: attributes, members and income history, numbers masked."""
     user = gate.staff_of(request)
     household = selectors.household_get(viewer=user, household_id=pk)
+    screening = selectors.household_screening(household=household, on=timezone.localdate())
     context = {
         "household": household,
+        "screening": screening,
+        "rule_report": screening.report(request.LANGUAGE_CODE),
         "can_change": gate.allowed(user, Household, "change"),
         "can_reveal": gate.allowed(user, Member, "reveal"),
     }

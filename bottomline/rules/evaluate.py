@@ -26,7 +26,7 @@ def evaluate(node: Node, facts: Mapping[str, Value], params: Mapping[str, Value]
     if isinstance(node, Const):
         return node.value
     if isinstance(node, Param):
-        return params[node.name]
+        return params.get(node.name)  # a parameter not in force is unknown, as a NULL column is in batch
     if isinstance(node, Arith):
         left, right = evaluate(node.left, facts, params), evaluate(node.right, facts, params)
         if left is None or right is None:

@@ -39,6 +39,21 @@ class Screening:
         """The codes of the rules that hold."""
         return tuple(h.rule.code for h in self.hits)
 
+    def report(self, language: str, rules: Iterable[Rule] = RULES) -> list[tuple[str, str, bool, str]]:
+        """Every rule as (code, title, holds, explanation) in ``language``: what holds first."""
+        lang = "zh" if language.startswith("zh") else "en"
+        by_code = {h.rule.code: h for h in self.hits}
+        rows = [
+            (
+                r.code,
+                r.title[lang],
+                r.code in by_code,
+                by_code[r.code].explanation(language) if r.code in by_code else "",
+            )
+            for r in rules
+        ]
+        return sorted(rows, key=lambda row: not row[2])
+
     @property
     def at_risk(self) -> bool:
         """Whether the household should become a lead."""

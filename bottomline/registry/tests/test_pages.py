@@ -196,3 +196,30 @@ def test_xlsx_export_keeps_masked_ids_as_text(
 def test_formula_starts_are_neutralised(value: str) -> None:
     assert neutralise(value) == "'" + value
     assert neutralise("王") == "王"
+
+
+@pytest.mark.django_db
+def test_household_page_says_why_with_the_numbers(
+    client: Client, personas: dict[str, Any], archive: dict[str, Any]
+) -> None:
+    from datetime import date
+    from decimal import Decimal
+
+    from django.core.management import call_command
+
+    from bottomline.registry.services import income_record
+
+    call_command("policy_seed")
+    home = archive["household"]
+    income_record(
+        actor=personas["village_cadre"],
+        household_id=home.pk,
+        period_start=date(2025, 1, 1),
+        period_end=date(2025, 12, 31),
+        wage=Decimal("8000"),
+        production=Decimal("2460"),
+    )
+    client.force_login(personas["county_officer"])
+    english = client.get(f"/registry/households/{home.pk}/", headers={"Accept-Language": "en"})
+    assert "per-capita net income 5,230 &lt; line 6,700" in english.content.decode()
+    assert english.context["screening"].category == 1
