@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "bottomline.jobs",
     "bottomline.registry",
     "bottomline.policy",
+    "bottomline.engine",
     "bottomline.web",
 ]
 

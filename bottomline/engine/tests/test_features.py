@@ -1,0 +1,94 @@
+"""The batch feature table equals the online one, household by household, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from bottomline.engine.features import batch_features
+from bottomline.engine.params import params_by_county
+from bottomline.engine.snapshot import read_snapshot
+from bottomline.policy.selectors import parameters_for
+from bottomline.registry.features import household_facts
+from bottomline.registry.models import Household
+from bottomline.registry.services import household_update, income_record
+from bottomline.registry.tests.factories import household, id_number, member
+from bottomline.rules.catalog import FACTS
+from bottomline.rules.compile import param_column
+
+ON = date(2026, 11, 1)
+
+
+@pytest.fixture
+def registry(tree: Any, personas: dict[str, Any]) -> None:
+    call_command("policy_seed")
+    cadre, county = personas["village_cadre"], personas["county_officer"]
+    poor = household(cadre, tree.village, phone="13900000001")
+    member(cadre, poor, id_number(sequence=1), labour="none", medical_insurance=False)
+    member(
+        cadre,
+        poor,
+        id_number(birth=date(2015, 3, 1), sequence=2),
+        relation="son",
+        student_status="dropped_out",
+        labour="none",
+    )
+    for year, wage in ((2023, "30000"), (2024, "9000"), (2025, "8000")):
+        income_record(
+            actor=cadre,
+            household_id=poor.pk,
+            period_start=date(year, 1, 1),
+            period_end=date(year, 12, 31),
+            wage=Decimal(wage),
+            medical_out_of_pocket=Decimal("12000"),
+        )
+    steady = household(county, tree.other_township_village, household_type="ordinary", housing_grade="C")
+    member(county, steady, id_number(sequence=3))
+    for year in (2024, 2025):
+        income_record(
+            actor=county,
+            household_id=steady.pk,
+            period_start=date(year, 1, 1),
+            period_end=date(year, 6, 30),
+            wage=Decimal("20000"),
+        )
+        income_record(
+            actor=county,
+            household_id=steady.pk,
+            period_start=date(year, 7, 1),
+            period_end=date(year, 12, 31),
+            wage=Decimal("21000"),
+        )
+    household(county, tree.sibling_village, safe_water=False)  # nobody and no income yet
+    household_update(actor=county, household_id=steady.pk, welfare="dibao")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batch_features_equal_online_features(registry: None, tree: Any) -> None:
+    snapshot = read_snapshot()
+    counties = {code[:6] + "000000" for code in snapshot.households.column("village_code").to_pylist()}
+    table = batch_features(snapshot, params_by_county(counties, on=ON), on=ON).to_pylist()
+    assert len(table) == 3
+    for row in table:
+        h = (
+            Household.objects.prefetch_related("members", "incomes")
+            .select_related("village")
+            .get(pk=row["household_id"])
+        )
+        params = parameters_for(region=h.village, on=ON)
+        online = household_facts(h, line=params.get("monitoring_line"), on=ON)
+        assert {k: row[k] for k in FACTS} == online, h.number
+        assert row[param_column("monitoring_line")] == float(params["monitoring_line"])
+    poor = next(r for r in table if r["members"] == 2)
+    assert (poor["per_capita_income"], poor["previous_per_capita_income"], poor["months_above_line"]) == (
+        4000.0,
+        4500.0,
+        0,
+    )
+    assert (poor["school_age_out_of_school"], poor["uninsured_members"], poor["labour_members"]) == (1, 1, 0)
+    steady = next(r for r in table if r["members"] == 1)
+    assert steady["months_above_line"] == 24
