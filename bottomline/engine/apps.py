@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class EngineConfig(AppConfig):
     name = "bottomline.engine"
     verbose_name = _("Batch screening")
+
+    def ready(self) -> None:
+        from bottomline.engine import services  # noqa: F401  (registers the screening job)

@@ -92,3 +92,25 @@ def test_batch_features_equal_online_features(registry: None, tree: Any) -> None
     assert (poor["school_age_out_of_school"], poor["uninsured_members"], poor["labour_members"]) == (1, 1, 0)
     steady = next(r for r in table if r["members"] == 1)
     assert steady["months_above_line"] == 24
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batch_run_finds_what_the_online_screening_finds(registry: None, tree: Any) -> None:
+    from bottomline.engine.models import Result
+    from bottomline.registry.selectors import household_screening
+
+    call_command("screen", "--on", ON.isoformat())
+    results = {r.household_id: r for r in Result.objects.all()}
+    for h in Household.objects.prefetch_related("members", "incomes").select_related("village"):
+        online = household_screening(household=h, on=ON)
+        if not online.hits:
+            assert h.pk not in results
+            continue
+        batch = results[h.pk]
+        assert (tuple(batch.codes), batch.category, tuple(batch.risk_types)) == (
+            online.codes,
+            online.category,
+            online.risk_types,
+        )
+        assert batch.explanations["zh"] == [hit.explanation("zh") for hit in online.hits]
+    assert len(results) == 3
