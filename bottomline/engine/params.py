@@ -7,15 +7,17 @@ from datetime import date
 
 import pyarrow as pa
 
-from bottomline.policy.models import ParameterName
+from bottomline.policy.models import Parameter, ParameterName
 from bottomline.policy.selectors import in_force
 from bottomline.regions.models import CODE_LENGTH
 from bottomline.rules.compile import param_column
 
 
-def params_by_county(county_codes: Iterable[str], *, on: date) -> pa.Table:
-    """For each county code: every parameter's value in force (county, then prefecture, province, nation)."""
+def params_by_county(county_codes: Iterable[str], *, on: date, extra: Iterable[Parameter] = ()) -> pa.Table:
+    """For each county code: every parameter's value in force (county, then prefecture, province, nation).
+    ``extra`` adds unsaved values, as if they were in force: a proposal being simulated."""
     rows = list(in_force(on=on).select_related("region").order_by("effective_from"))
+    rows += [p for p in extra if p.effective_from <= on and (p.effective_to is None or p.effective_to >= on)]
     names = [n.value for n in ParameterName]
     out: dict[str, list[object]] = {"county_code": [], **{param_column(n): [] for n in names}}
     for county in sorted(set(county_codes)):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import reduce
 from typing import Any
 
+import ibis
 import ibis.expr.types as ir
 
 from bottomline.rules.catalog import RULES, Rule, explain
@@ -117,3 +119,18 @@ def from_batch_row(row: Mapping[str, Any], rules: Iterable[Rule] = RULES) -> Scr
         if row[flag_column(rule)]
     ]
     return conclude(row["household_type"], hits)
+
+
+def compile_category(screened: ir.Table, rules: Iterable[Rule] = RULES) -> Any:
+    """The suggested category as a column of a compiled screening: the same decision as ``conclude``."""
+    rules = tuple(rules)
+
+    def any_of(selected: list[Rule]) -> Any:
+        flags = [screened[flag_column(r)] for r in selected]
+        return reduce(lambda a, b: a | b, flags) if flags else ibis.literal(False)
+
+    by_type = ibis.ifelse(screened["household_type"] == "lifted", 1, 2)
+    below = any_of([r for r in rules if r.code == "income_below_line"])
+    sudden = any_of([r for r in rules if r.category == 3])
+    other = any_of([r for r in rules if r.suggests_category and r.code != "ready_for_elimination"])
+    return ibis.cases((below, by_type), (sudden, 3), (other, by_type), else_=ibis.null("int64"))

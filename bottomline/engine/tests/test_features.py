@@ -46,7 +46,7 @@ def registry(tree: Any, personas: dict[str, Any]) -> None:
             wage=Decimal(wage),
             medical_out_of_pocket=Decimal("12000"),
         )
-    steady = household(county, tree.other_township_village, household_type="ordinary", housing_grade="C")
+    steady = household(county, tree.other_township_village, household_type="ordinary")
     member(county, steady, id_number(sequence=3))
     for year in (2024, 2025):
         income_record(
@@ -82,6 +82,9 @@ def test_batch_features_equal_online_features(registry: None, tree: Any) -> None
         params = parameters_for(region=h.village, on=ON)
         online = household_facts(h, line=params.get("monitoring_line"), on=ON)
         assert {k: row[k] for k in FACTS} == online, h.number
+        assert {k: type(row[k]) for k in FACTS if row[k] is not None} == {
+            k: type(v) for k, v in online.items() if v is not None
+        }
         assert row[param_column("monitoring_line")] == float(params["monitoring_line"])
     poor = next(r for r in table if r["members"] == 2)
     assert (poor["per_capita_income"], poor["previous_per_capita_income"], poor["months_above_line"]) == (
@@ -114,3 +117,26 @@ def test_batch_run_finds_what_the_online_screening_finds(registry: None, tree: A
         )
         assert batch.explanations["zh"] == [hit.explanation("zh") for hit in online.hits]
     assert len(results) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_simulating_a_higher_line_shows_who_would_enter_and_changes_nothing(
+    registry: None, tree: Any
+) -> None:
+    from bottomline.engine.simulation import simulate
+    from bottomline.policy.models import Parameter
+
+    before = list(Parameter.objects.values_list("pk", "value"))
+    proposal = Parameter(
+        name="monitoring_line",
+        region=tree.province,
+        value=Decimal("25000"),
+        effective_from=date(2026, 1, 1),
+        source="simulation",
+    )
+    outcome = simulate(proposal=proposal, on=ON)
+    assert outcome["households"] == 3
+    # The steady ordinary household (20,000 and 21,000 per half-year for one person) enters as category 2.
+    assert outcome["entering"] == [{"county": "630106", "category": 2, "households": 1}]
+    assert outcome["leaving"] == []
+    assert list(Parameter.objects.values_list("pk", "value")) == before

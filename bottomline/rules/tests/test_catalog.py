@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from bottomline.rules.catalog import FACTS, RULES
 from bottomline.rules.compile import param_column
 from bottomline.rules.nodes import params_of
-from bottomline.rules.screening import Screening, compile_screening, from_batch_row, screen
+from bottomline.rules.screening import Screening, compile_category, compile_screening, from_batch_row, screen
 
 PARAMS: dict[str, Any] = {
     "monitoring_line": 6700.0,
@@ -67,7 +67,7 @@ def facts(case: dict[str, Any]) -> dict[str, Any]:
     return {**BASE, **case}
 
 
-def duckdb_screenings(rows: list[dict[str, Any]]) -> list[Screening]:
+def duckdb_table(rows: list[dict[str, Any]]) -> Any:
     schema = pa.schema(
         [("household_id", pa.int64())]
         + [
@@ -88,8 +88,18 @@ def duckdb_screenings(rows: list[dict[str, Any]]) -> list[Screening]:
         ],
         schema=schema,
     )
-    result = ibis.duckdb.connect().to_pyarrow(compile_screening(ibis.memtable(data))).to_pylist()
-    return [from_batch_row(r) for r in sorted(result, key=lambda r: r["household_id"])]
+    screened = compile_screening(ibis.memtable(data))
+    return screened.mutate(category=compile_category(screened))
+
+
+def duckdb_screenings(rows: list[dict[str, Any]]) -> list[Screening]:
+    result = ibis.duckdb.connect().to_pyarrow(duckdb_table(rows)).to_pylist()
+    screenings = [from_batch_row(r) for r in sorted(result, key=lambda r: r["household_id"])]
+    # The compiled category column makes the same decision as the Python conclusion.
+    assert [s.category for s in screenings] == [
+        r["category"] for r in sorted(result, key=lambda r: r["household_id"])
+    ]
+    return screenings
 
 
 def assert_same(py: Screening, db: Screening) -> None:
