@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("bottomline.jobs.urls")),
     path("", include("bottomline.audit.urls")),
     path("", include("bottomline.registry.urls")),
+    path("", include("bottomline.policy.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("i18n/catalog/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", api.urls),

@@ -77,6 +77,15 @@ RULES: dict[str, Rule] = {
     "policy.parameter": Rule(
         {"view": STAFF, "change": frozenset({Role.PROVINCE_OFFICER, Role.COUNTY_OFFICER})}, everywhere=True
     ),
+    "policy.proposal": Rule(
+        {
+            "view": frozenset(
+                {Role.PROVINCE_OFFICER, Role.COUNTY_OFFICER, Role.PREFECTURE_OFFICER, Role.AUDITOR}
+            ),
+            "change": frozenset({Role.PROVINCE_OFFICER, Role.COUNTY_OFFICER}),
+        },
+        region_path="region__code",
+    ),
 }
 
 

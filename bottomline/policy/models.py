@@ -64,3 +64,48 @@ class Parameter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.value} from {self.effective_from}"
+
+
+class ProposalStatus(models.TextChoices):
+    """Where a proposal stands."""
+
+    PROPOSED = "proposed", _("Proposed")
+    APPLIED = "applied", _("Applied")
+    DISCARDED = "discarded", _("Discarded")
+
+
+class Proposal(models.Model):
+    """A parameter change being considered: simulated over the registry, then applied or discarded."""
+
+    name = models.CharField(_("parameter"), max_length=32, choices=ParameterName.choices)
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region")
+    )
+    value = models.DecimalField(_("value"), max_digits=12, decimal_places=4)
+    effective_from = models.DateField(_("effective from"))
+    source = models.CharField(_("policy source"), max_length=300)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED
+    )
+    simulation = models.JSONField(_("simulation"), default=dict)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("proposed by")
+    )
+    proposed_at = models.DateTimeField(_("proposed"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        verbose_name = _("proposal")
+        verbose_name_plural = _("proposals")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.value} ({self.status})"

@@ -30,15 +30,23 @@ def in_force(*, on: date) -> QuerySet[Parameter]:
 
 
 def parameters_for(*, region: Region, on: date, above_own: bool = False) -> dict[str, Decimal]:
-    """Every parameter in force for a region on a date, in one query: the most specific region wins (county,
-    then province, then nationwide), then the latest start. ``above_own`` leaves the region's own values out."""
+    """Every parameter value in force for a region on a date (one query). ``above_own`` leaves the region's
+    own values out."""
+    return {p.name: p.value for p in parameters_table(region=region, on=on, above_own=above_own)}
+
+
+def parameters_table(*, region: Region, on: date, above_own: bool = False) -> list[Parameter]:
+    """The parameter rows in force for a region on a date, with their sources: the most specific region wins
+    (county, then province, then nationwide), then the latest start."""
     codes = ancestor_codes(region)
     if above_own:
         codes.remove(region.code)
-    chosen: dict[str, tuple[tuple[int, date], Decimal]] = {}
-    rows = in_force(on=on).filter(Q(region__isnull=True) | Q(region__code__in=codes)).select_related("region")
-    for p in rows:
+    chosen: dict[str, Parameter] = {}
+    for p in (
+        in_force(on=on).filter(Q(region__isnull=True) | Q(region__code__in=codes)).select_related("region")
+    ):
+        current = chosen.get(p.name)
         rank = (p.region.level if p.region else 0, p.effective_from)
-        if p.name not in chosen or rank > chosen[p.name][0]:
-            chosen[p.name] = (rank, p.value)
-    return {name: value for name, (_rank, value) in chosen.items()}
+        if current is None or rank > (current.region.level if current.region else 0, current.effective_from):
+            chosen[p.name] = p
+    return sorted(chosen.values(), key=lambda p: p.name)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import Role, User
-from bottomline.policy.models import Parameter, ParameterName
+from bottomline.policy.models import Parameter, ParameterName, Proposal, ProposalStatus
 from bottomline.policy.selectors import parameters_for
 from bottomline.regions.models import Level, Region
 
@@ -21,18 +21,10 @@ SETTER_LEVEL = {Role.PROVINCE_OFFICER: Level.PROVINCE, Role.COUNTY_OFFICER: Leve
 COUNTY_MAY_SET = {ParameterName.MONITORING_LINE}
 
 
-@transaction.atomic
-def parameter_set(
-    *,
-    actor: User,
-    name: str,
-    region: Region,
-    value: Decimal,
-    effective_from: date,
-    source: str,
-    effective_to: date | None = None,
-) -> Parameter:
-    """Set a parameter for the actor's own province (or, for the monitoring line, county) from a date."""
+def _check_setter(
+    *, actor: User, name: str, region: Region, value: Decimal, effective_from: date, source: str
+) -> None:
+    """Who may set what, with a named source, and a county line not below its province's."""
     gate.require(actor, Parameter, "change")
     if region.pk != actor.region_id or SETTER_LEVEL.get(Role(actor.role)) != region.level:
         raise PermissionDenied(_("Parameters are set for one's own province, or a county's own line."))
@@ -49,6 +41,23 @@ def parameter_set(
                     % {"line": province_line}
                 }
             )
+
+
+@transaction.atomic
+def parameter_set(
+    *,
+    actor: User,
+    name: str,
+    region: Region,
+    value: Decimal,
+    effective_from: date,
+    source: str,
+    effective_to: date | None = None,
+) -> Parameter:
+    """Set a parameter for the actor's own province (or, for the monitoring line, county) from a date."""
+    _check_setter(
+        actor=actor, name=name, region=region, value=value, effective_from=effective_from, source=source
+    )
     Parameter.objects.filter(
         name=name, region=region, effective_from=effective_from, superseded_at__isnull=True
     ).update(superseded_at=timezone.now())
@@ -64,3 +73,47 @@ def parameter_set(
     parameter.full_clean()
     parameter.save()
     return parameter
+
+
+def proposal_create(
+    *, actor: User, name: str, value: Decimal, effective_from: date, source: str, on: date | None = None
+) -> Proposal:
+    """Propose a value for the actor's own region and simulate it over the registry; nothing changes yet."""
+    from bottomline.engine.simulation import simulate  # the engine reads policy, not the reverse
+
+    region = actor.region
+    _check_setter(
+        actor=actor, name=name, region=region, value=value, effective_from=effective_from, source=source
+    )
+    candidate = Parameter(name=name, region=region, value=value, effective_from=effective_from, source=source)
+    outcome = simulate(proposal=candidate, on=on or max(effective_from, timezone.localdate()))
+    return Proposal.objects.create(
+        name=name,
+        region=region,
+        value=value,
+        effective_from=effective_from,
+        source=source.strip(),
+        simulation=outcome,
+        proposed_by=actor,
+    )
+
+
+@transaction.atomic
+def proposal_decide(*, actor: User, proposal_id: int, apply: bool) -> Proposal:
+    """Apply a proposal (it becomes the parameter in force) or discard it; a proposal is decided once."""
+    proposal = gate.access(Proposal.objects.select_for_update(), actor, action="change", pk=proposal_id)
+    if proposal.status != ProposalStatus.PROPOSED:
+        raise ValidationError(_("This proposal has been decided already."))
+    if apply:
+        parameter_set(
+            actor=actor,
+            name=proposal.name,
+            region=proposal.region,
+            value=proposal.value,
+            effective_from=proposal.effective_from,
+            source=proposal.source,
+        )
+    proposal.status = ProposalStatus.APPLIED if apply else ProposalStatus.DISCARDED
+    proposal.decided_by, proposal.decided_at = actor, timezone.now()
+    proposal.save(update_fields=["status", "decided_by", "decided_at"])
+    return proposal

@@ -20,12 +20,15 @@ from bottomline.accounts.gate import ARCHIVE_KEEPERS, ARCHIVE_READERS
 from bottomline.accounts.models import Role
 from bottomline.accounts.services import token_create
 from bottomline.jobs.models import Job
+from bottomline.policy.models import Proposal
 from bottomline.registry.tests.factories import household, id_number, member
 
 STAFF = frozenset(Role)
 NOBODY: frozenset[str] = frozenset()
 SYSADMIN = frozenset({Role.SYSADMIN})
 AUDITOR = frozenset({Role.AUDITOR})
+PROPOSAL_DECIDERS = frozenset({Role.PROVINCE_OFFICER, Role.COUNTY_OFFICER})
+PROPOSAL_READERS = PROPOSAL_DECIDERS | {Role.PREFECTURE_OFFICER, Role.AUDITOR}
 
 # Where the object under test lives, relative to the personas (who live in 永丰村 and the regions above it).
 SCOPES = ("own", "sibling_village", "other_township", "other_county")
@@ -109,6 +112,9 @@ TABLE: dict[str, Spec] = {
     "registry:member_create": Spec(ARCHIVE_KEEPERS, kind="household"),
     "registry:household_reveal_phone": Spec(ARCHIVE_KEEPERS, kind="household", method="post"),
     "registry:member_reveal": Spec(ARCHIVE_KEEPERS, kind="member", method="post"),
+    "policy:home": Spec(STAFF),
+    "policy:proposal": Spec(PROPOSAL_READERS, kind="proposal"),
+    "policy:proposal_decide": Spec(PROPOSAL_DECIDERS, kind="proposal", method="post"),
     "api:household_list": Spec(ARCHIVE_READERS, api=True),
     "api:household_create": Spec(ARCHIVE_KEEPERS, kind="region", method="post", api=True, body="household"),
     "api:household_detail": Spec(ARCHIVE_READERS, kind="household", api=True),
@@ -180,6 +186,15 @@ def world(tree: Any, personas: dict[str, Any], make_user: Any) -> dict[str, Any]
         objects[("household", scope)] = {"pk": home.pk, "household_id": home.pk}
         person = member(owner, home, id_number(sequence=len(objects)))
         objects[("member", scope)] = {"pk": person.pk, "member_id": person.pk}
+        proposal = Proposal.objects.create(
+            name="monitoring_line",
+            region=region,
+            value=7000,
+            effective_from="2026-01-01",
+            source="x",
+            proposed_by=owner,
+        )
+        objects[("proposal", scope)] = {"pk": proposal.pk}
     tokens = {role: token_create(user=user, name="mine")[1] for role, user in personas.items()}
     return {"objects": objects, "tokens": tokens}
 

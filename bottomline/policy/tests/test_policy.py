@@ -98,3 +98,41 @@ def test_a_change_supersedes_and_keeps_history(tree: Any, personas: dict[str, An
             effective_from=date(2025, 1, 1),
             source="x",
         )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_proposal_is_simulated_then_applied_once(client: Any, tree: Any, personas: dict[str, Any]) -> None:
+    from bottomline.policy.models import Proposal
+    from bottomline.registry.services import income_record
+    from bottomline.registry.tests.factories import household, id_number, member
+
+    call_command("policy_seed")
+    cadre = personas["village_cadre"]
+    home = household(cadre, tree.village)
+    member(cadre, home, id_number(sequence=9))
+    income_record(
+        actor=cadre,
+        household_id=home.pk,
+        period_start=date(2025, 1, 1),
+        period_end=date(2025, 12, 31),
+        wage=Decimal("7000"),
+    )
+    client.force_login(personas["province_officer"])
+    response = client.post(
+        "/policy/",
+        {
+            "name": "monitoring_line",
+            "value": "7500",
+            "effective_from": "2026-01-01",
+            "source": "青海 2026 文件",
+        },
+    )
+    proposal = Proposal.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/policy/proposals/{proposal.pk}/"
+    assert proposal.simulation["entering"] == [{"county": "630106", "category": 1, "households": 1}]
+    assert parameters_for(region=tree.village, on=date(2026, 6, 1))["monitoring_line"] == Decimal("6700")
+    client.post(f"/policy/proposals/{proposal.pk}/decide/", {"decision": "apply"})
+    client.post(f"/policy/proposals/{proposal.pk}/decide/", {"decision": "discard"})  # decided already
+    proposal.refresh_from_db()
+    assert proposal.status == "applied" and proposal.decided_by == personas["province_officer"]
+    assert parameters_for(region=tree.village, on=date(2026, 6, 1))["monitoring_line"] == Decimal("7500")
