@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.utils import translation
 from django.http import Http404
 
 from bottomline.audit.models import Event, EventKind
@@ -68,7 +69,7 @@ def test_bad_id_numbers_get_clear_field_errors(
     tree: Any, personas: dict[str, Any], raw: str, fragment: str
 ) -> None:
     home = household(personas["village_cadre"], tree.village)
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(ValidationError) as caught, translation.override("en"):
         member(personas["village_cadre"], home, raw)
     assert fragment in " ".join(caught.value.message_dict["id_number"])
     assert not Member.objects.exists()
