@@ -26,7 +26,13 @@ if ENV not in {"development", "test", "production"}:
 PRODUCTION = ENV == "production"
 
 # Production needs these from the environment; the error names every one that is missing.
-PRODUCTION_REQUIRED = ("BOTTOMLINE_SECRET_KEY", "BOTTOMLINE_ALLOWED_HOSTS")
+PRODUCTION_REQUIRED = (
+    "BOTTOMLINE_SECRET_KEY",
+    "BOTTOMLINE_ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "BOTTOMLINE_FIELD_KEYS",
+    "BOTTOMLINE_BLIND_INDEX_KEY",
+)
 if PRODUCTION:
     missing = [name for name in PRODUCTION_REQUIRED if not os.environ.get(name)]
     if missing:
