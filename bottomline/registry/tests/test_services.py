@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.utils import translation
 from django.http import Http404
+from django.utils import translation
 
 from bottomline.audit.models import Event, EventKind
 from bottomline.registry.models import Household, IncomeRecord, Member, MemberMove
