@@ -37,8 +37,8 @@ class ValidationErrorOut(Schema):
     detail: list[dict[str, Any]]
 
 
-# Documented on every operation, so that clients know what to expect.
-ERRORS: dict[int, type[Schema]] = {401: Error, 403: Error, 404: Error, 422: ValidationErrorOut}
+# Documented on every operation, so that clients know what to expect (400: a body that is not JSON).
+ERRORS: dict[int, type[Schema]] = {400: Error, 401: Error, 403: Error, 404: Error, 422: ValidationErrorOut}
 
 api = NinjaAPI(
     title="Bottomline API",

@@ -23,3 +23,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin_site.urls),
 ]
+
+handler404 = "bottomline.web.errors.not_found"
+handler403 = "bottomline.web.errors.denied"
