@@ -7,4 +7,4 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Registry (建档立卡)")
 
     def ready(self) -> None:
-        from bottomline.registry import rotation, synth  # noqa: F401  (register their jobs)
+        from bottomline.registry import importing, rotation, synth  # noqa: F401  (register their jobs)

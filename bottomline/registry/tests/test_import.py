@@ -1,0 +1,196 @@
+"""Importing the archive: every bad row reported, all or nothing, idempotent, any common encoding, XLSX."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import xlsxwriter
+from django.utils import translation
+
+from bottomline.jobs.progress import NullProgress
+from bottomline.registry import importing
+from bottomline.registry.importing import registry_import
+from bottomline.registry.models import Household, Member
+from bottomline.registry.tests.factories import id_number
+
+HEADINGS = [
+    "户编号",
+    "行政村代码",
+    "户类型",
+    "房屋安全等级",
+    "户联系电话",
+    "姓名",
+    "证件号码",
+    "与户主关系",
+    "文化程度",
+    "劳动技能",
+    "安全饮水",
+]
+
+
+def rows(tree: Any) -> list[list[str]]:
+    v = tree.village.code
+    return [
+        [
+            "H001",
+            v,
+            "脱贫户",
+            "B",
+            "13912345678",
+            "王建国",
+            id_number(sequence=1),
+            "户主",
+            "初中",
+            "普通劳动力",
+            "是",
+        ],
+        [
+            "H001",
+            v,
+            "脱贫户",
+            "B",
+            "13912345678",
+            "李秀英",
+            id_number(birth=date(1987, 2, 2), sequence=2),
+            "配偶",
+            "小学",
+            "普通劳动力",
+            "是",
+        ],
+        [
+            "H002",
+            tree.sibling_village.code,
+            "一般农户",
+            "A",
+            "",
+            "马海燕",
+            id_number(birth=date(1990, 3, 3), sequence=3),
+            "户主",
+            "高中",
+            "技能劳动力",
+            "否",
+        ],
+    ]
+
+
+def write_csv(path: Path, data: list[list[str]], encoding: str = "utf-8") -> Path:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([HEADINGS, *data])
+    path.write_bytes(buffer.getvalue().encode(encoding))
+    return path
+
+
+def run(path: Path, user: Any, commit: bool = True) -> importing.ImportReport:
+    with translation.override("en"):
+        return registry_import(path=path, user=user, commit=commit, progress=NullProgress())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_a_good_file_in_any_common_encoding_imports_once(
+    tmp_path: Path, tree: Any, personas: dict[str, Any], encoding: str
+) -> None:
+    path = write_csv(tmp_path / "archive.csv", rows(tree), encoding)
+    officer = personas["county_officer"]
+    check = run(path, officer, commit=False)
+    assert (check.errors, Household.objects.count()) == ([], 0)
+    first = run(path, officer)
+    assert (first.households_created, first.members_created) == (2, 3)
+    assert Member.objects.get(name="李秀英").relation == "spouse"
+    assert Household.objects.get(number="H002").safe_water is False
+    again = run(path, officer)
+    assert (again.households_created, again.members_created, again.unchanged) == (0, 0, 3)
+    assert Member.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_every_bad_row_is_reported_and_nothing_is_written(
+    tmp_path: Path, tree: Any, personas: dict[str, Any]
+) -> None:
+    data = rows(tree)
+    data[0][6] = "6.30106E+17"
+    data[1][2] = "富裕户"
+    data[2][1] = tree.other_county_village.code
+    data.append(list(data[1]))  # the same person twice
+    data[3][6] = id_number(birth=date(1987, 2, 2), sequence=2)
+    data[1][6] = data[3][6]
+    report = run(write_csv(tmp_path / "bad.csv", data), personas["county_officer"])
+    found = {(e.row, e.column) for e in report.errors}
+    assert {(2, "证件号码"), (3, "户类型"), (4, "行政村代码"), (5, "证件号码")} <= found
+    assert any("spreadsheet" in e.message for e in report.errors)
+    assert Household.objects.count() == Member.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_xlsx_with_a_numeric_id_cell_is_refused(tmp_path: Path, tree: Any, personas: dict[str, Any]) -> None:
+    path = tmp_path / "archive.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    for c, heading in enumerate(HEADINGS):
+        sheet.write_string(0, c, heading)
+    for r, row in enumerate(rows(tree), start=1):
+        for c, value in enumerate(row):
+            if c == 6 and r == 1:
+                sheet.write_number(r, c, float(value[:17]))  # what Excel does to an ID typed as a number
+            else:
+                sheet.write_string(r, c, value)
+    book.close()
+    report = run(path, personas["county_officer"])
+    assert [(e.row, e.column) for e in report.errors] == [(2, "证件号码")]
+    assert Member.objects.count() == 0
+    with translation.override("zh-hans"):
+        zh = registry_import(
+            path=path, user=personas["county_officer"], commit=False, progress=NullProgress()
+        )
+    assert "文本" in zh.errors[0].message
+
+
+@pytest.mark.django_db
+def test_an_import_killed_half_way_leaves_nothing(
+    tmp_path: Path, tree: Any, personas: dict[str, Any], monkeypatch: Any
+) -> None:
+    path = write_csv(tmp_path / "archive.csv", rows(tree))
+
+    def crash(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(Member.objects, "bulk_create", crash)
+    with pytest.raises(RuntimeError):
+        run(path, personas["county_officer"])
+    assert Household.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_only_county_officers_import_and_headings_are_checked(
+    tmp_path: Path, tree: Any, personas: dict[str, Any]
+) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    path = write_csv(tmp_path / "archive.csv", rows(tree))
+    with pytest.raises(PermissionDenied):
+        run(path, personas["village_cadre"])
+    (tmp_path / "short.csv").write_text("户编号,姓名\nH1,王\n", encoding="utf-8")
+    with pytest.raises(importing.ImportFileError, match="missing"):
+        run(tmp_path / "short.csv", personas["county_officer"])
+
+
+@pytest.mark.django_db
+def test_the_command_reports_rows_and_refuses_to_write(
+    tmp_path: Path, tree: Any, personas: dict[str, Any]
+) -> None:
+    from django.core.management import CommandError, call_command
+
+    data = rows(tree)
+    data[2][9] = "很强"
+    path = write_csv(tmp_path / "bad.csv", data)
+    with pytest.raises(CommandError, match="nothing was written"):
+        call_command("registry_import", str(path), "--user", "county_officer", "--language", "en")
+    call_command(
+        "registry_import", str(write_csv(tmp_path / "good.csv", rows(tree))), "--user", "county_officer"
+    )
+    assert Member.objects.count() == 3
