@@ -423,3 +423,55 @@ def import_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
                 "unchanged": 0,
             }
     return report.as_dict()
+
+
+EXAMPLE = {
+    "number": "630106100201xxxx",
+    "village_code": "630106100201",
+    "village_group": "1社",
+    "household_type": "脱贫户",
+    "welfare": "无",
+    "poverty_cause": "因病",
+    "housing_grade": "B",
+    "safe_water": "是",
+    "phone": "13900000000",
+    "name": "王某某",
+    "id_number": "（18 位，文本格式）",
+    "relation": "户主",
+    "ethnicity": "汉族",
+    "education": "初中",
+    "student_status": "非在校生",
+    "health": "健康",
+    "disability_grade": "",
+    "labour": "普通劳动力",
+    "months_worked": "6",
+    "medical_insurance": "是",
+    "serious_illness_insurance": "是",
+}
+
+
+def template_csv() -> bytes:
+    """The template as CSV, UTF-8 with a BOM (Excel opens it with Chinese intact)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([c.heading for c in COLUMNS])
+    writer.writerow([EXAMPLE[c.target] for c in COLUMNS])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def template_xlsx() -> bytes:
+    """The template as XLSX: every column formatted as text, so ID numbers stay whole."""
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(
+        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False}
+    )
+    sheet = book.add_worksheet("户籍成员")
+    text = book.add_format({"num_format": "@"})
+    for c, column in enumerate(COLUMNS):
+        sheet.set_column(c, c, 14, text)
+        sheet.write_string(0, c, column.heading)
+        sheet.write_string(1, c, EXAMPLE[column.target], text)
+    book.close()
+    return buffer.getvalue()

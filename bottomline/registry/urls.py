@@ -16,4 +16,6 @@ urlpatterns = [
         name="household_reveal_phone",
     ),
     path("registry/members/<int:pk>/reveal/", views.member_reveal, name="member_reveal"),
+    path("registry/import/", views.registry_import_page, name="import"),
+    path("registry/import/template.<str:fmt>", views.registry_import_template, name="import_template"),
 ]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+from pathlib import Path
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bottomline.accounts import gate
-from bottomline.registry import exports, selectors, services
+from bottomline.jobs.services import job_enqueue
+from bottomline.registry import exports, importing, selectors, services
 from bottomline.registry.forms import HouseholdFilterForm, HouseholdForm, MemberForm
 from bottomline.registry.models import Household, Member
 from bottomline.web.forms import apply_service_errors
@@ -167,4 +172,57 @@ def household_export(request: HttpRequest) -> HttpResponse:
     }
     response = HttpResponse(content, content_type=types[fmt])
     response["Content-Disposition"] = f'attachment; filename="roster-{timezone.localdate():%Y%m%d}.{fmt}"'
+    return response
+
+
+UPLOAD_LIMIT = 50 * 1024 * 1024
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def registry_import_page(request: HttpRequest) -> HttpResponse:
+    """Download the template; upload a file to check it, or to import it (as a job with progress)."""
+    user = gate.staff_of(request)
+    gate.require(user, Household, "import", request)
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        suffix = Path(upload.name or "").suffix.lower() if upload else ""
+        if upload is None or suffix not in {".csv", ".xlsx"}:
+            messages.error(request, _("Upload a .csv or .xlsx file."))
+        elif upload.size is not None and upload.size > UPLOAD_LIMIT:
+            messages.error(request, _("The file is larger than 50 MB."))
+        else:
+            folder = Path(settings.MEDIA_ROOT) / "imports"
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"{uuid.uuid4().hex}{suffix}"
+            with path.open("wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+            job = job_enqueue(
+                kind="registry.import",
+                params={
+                    "path": str(path),
+                    "user": user.pk,
+                    "commit": request.POST.get("commit") == "1",
+                    "language": request.LANGUAGE_CODE,
+                },
+                user=user,
+                region=user.region,
+            )
+            return redirect("jobs:detail", pk=job.pk)
+    return render(request, "registry/import.html", {"columns": importing.COLUMNS})
+
+
+@login_required
+def registry_import_template(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The import template, XLSX or CSV."""
+    gate.require(gate.staff_of(request), Household, "import", request)
+    if fmt == "csv":
+        response = HttpResponse(importing.template_csv(), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            importing.template_xlsx(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="registry-template.{fmt}"'
     return response

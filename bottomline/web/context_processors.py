@@ -20,6 +20,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     entries = [(_("Home"), reverse("web:home"))]
     if gate.allowed(user, Household, "view"):
         entries.append((_("Households"), reverse("registry:household_list")))
+    if gate.allowed(user, Household, "import"):
+        entries.append((_("Import"), reverse("registry:import")))
     entries.append((_("Policy"), reverse("policy:home")))
     entries.append((_("Jobs"), reverse("jobs:list")))
     if gate.allowed(user, Event, "view"):

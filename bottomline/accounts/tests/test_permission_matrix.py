@@ -27,6 +27,7 @@ STAFF = frozenset(Role)
 NOBODY: frozenset[str] = frozenset()
 SYSADMIN = frozenset({Role.SYSADMIN})
 AUDITOR = frozenset({Role.AUDITOR})
+IMPORTERS = frozenset({Role.COUNTY_OFFICER})
 PROPOSAL_DECIDERS = frozenset({Role.PROVINCE_OFFICER, Role.COUNTY_OFFICER})
 PROPOSAL_READERS = PROPOSAL_DECIDERS | {Role.PREFECTURE_OFFICER, Role.AUDITOR}
 
@@ -112,6 +113,8 @@ TABLE: dict[str, Spec] = {
     "registry:member_create": Spec(ARCHIVE_KEEPERS, kind="household"),
     "registry:household_reveal_phone": Spec(ARCHIVE_KEEPERS, kind="household", method="post"),
     "registry:member_reveal": Spec(ARCHIVE_KEEPERS, kind="member", method="post"),
+    "registry:import": Spec(IMPORTERS),
+    "registry:import_template": Spec(IMPORTERS, kind="template"),
     "policy:home": Spec(STAFF),
     "policy:proposal": Spec(PROPOSAL_READERS, kind="proposal"),
     "policy:proposal_decide": Spec(PROPOSAL_DECIDERS, kind="proposal", method="post"),
@@ -195,6 +198,7 @@ def world(tree: Any, personas: dict[str, Any], make_user: Any) -> dict[str, Any]
             proposed_by=owner,
         )
         objects[("proposal", scope)] = {"pk": proposal.pk}
+        objects[("template", scope)] = {"fmt": "xlsx" if scope == "own" else "csv"}
     tokens = {role: token_create(user=user, name="mine")[1] for role, user in personas.items()}
     return {"objects": objects, "tokens": tokens}
 
@@ -260,7 +264,11 @@ def test_url_against_every_role_and_scope(
             assert response.status_code < 500, (role, scope, url, response.status_code)
             if spec.own_account:
                 continue
-            in_scope = scope is None or (spec.kind != "token" and scope in VISIBLE[ROLE_HOME[role]])
+            in_scope = (
+                scope is None
+                or spec.kind == "template"
+                or (spec.kind != "token" and scope in VISIBLE[ROLE_HOME[role]])
+            )
             expected = role in spec.roles and in_scope
             if succeeded(response) != expected:
                 unexpected.append(

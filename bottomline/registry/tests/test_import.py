@@ -194,3 +194,35 @@ def test_the_command_reports_rows_and_refuses_to_write(
         "registry_import", str(write_csv(tmp_path / "good.csv", rows(tree))), "--user", "county_officer"
     )
     assert Member.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_upload_page_checks_then_imports_as_a_job(
+    tmp_path: Path, tree: Any, personas: dict[str, Any], client: Any, settings: Any
+) -> None:
+    from bottomline.jobs.models import Job
+
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(personas["county_officer"])
+    template = client.get("/registry/import/template.xlsx")
+    assert template.status_code == 200 and template.content[:2] == b"PK"
+    data = rows(tree)
+    data[0][3] = "Z"
+    bad = write_csv(tmp_path / "bad.csv", data)
+    with bad.open("rb") as handle:
+        response = client.post(
+            "/registry/import/", {"file": handle, "commit": "1"}, headers={"Accept-Language": "en"}
+        )
+    job = Job.objects.get()
+    assert response["Location"] == f"/jobs/{job.pk}/"
+    page = client.get(f"/jobs/{job.pk}/", headers={"Accept-Language": "en"}).content.decode()
+    assert "房屋安全等级" in page and "not one of the allowed values" in page
+    assert Member.objects.count() == 0
+    good = write_csv(tmp_path / "good.csv", rows(tree))
+    with good.open("rb") as handle:
+        client.post("/registry/import/", {"file": handle, "commit": "1"})
+    assert Member.objects.count() == 3
+    (tmp_path / "x.txt").write_text("hello", encoding="utf-8")
+    with (tmp_path / "x.txt").open("rb") as handle:
+        assert client.post("/registry/import/", {"file": handle}).status_code == 200  # refused with a message
+    assert Job.objects.count() == 2
