@@ -23,7 +23,8 @@ if [ ! -f "$stamp" ]; then
   echo "setup: installing Python packages"
   # (this machine's pip configuration names a local index that may be absent: its warnings are noise)
   .venv/bin/pip install -q --disable-pip-version-check -e '.[dev]' 2>&1 | grep -v "is ignored: it is neither" || true
-  .venv/bin/python -c "import django, ninja, django_tasks_db, axes, two_factor" # fail here if the install did
+  # fail here, not later, if the install did
+  .venv/bin/python -c "import importlib.metadata as m; [m.version(p) for p in ('django', 'django-ninja', 'django-tasks-db', 'ibis-framework', 'playwright')]"
   rm -f .venv/.installed-* && touch "$stamp"
 fi
 
