@@ -1,10 +1,18 @@
-"""Progress drawn as a rich bar on the terminal, for management commands."""
+"""Progress drawn as a rich bar on the terminal, and jobs run from management commands."""
 
 from __future__ import annotations
 
 from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
+from django.core.management.base import CommandError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from bottomline.jobs.models import Job, JobStatus
+
+if TYPE_CHECKING:
+    from bottomline.accounts.models import User
+    from bottomline.regions.models import Region
 
 
 class ConsoleProgress:
@@ -36,3 +44,18 @@ class ConsoleProgress:
     def advance(self, amount: int = 1) -> None:
         if self._task is not None:
             self._bar.advance(self._task, amount)
+
+
+def run_in_console(
+    kind: str, params: dict[str, Any], label: str, *, user: User | None = None, region: Region | None = None
+) -> Job:
+    """Record a job and run it here with a progress bar; a failed job becomes a CommandError naming it."""
+    from bottomline.jobs.services import job_create, job_run
+
+    job = job_create(kind=kind, params=params, user=user, region=region)
+    with ConsoleProgress(label) as bar:
+        job = job_run(job_id=job.pk, also=bar)
+    if job.status != JobStatus.SUCCEEDED:
+        first_line = job.error.splitlines()[0] if job.error else ""
+        raise CommandError(f"job {job.pk} failed: {first_line}")
+    return job

@@ -8,9 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from bottomline.jobs.console import ConsoleProgress
-from bottomline.jobs.models import JobStatus
-from bottomline.jobs.services import job_create, job_run
+from bottomline.jobs.console import run_in_console
 from bottomline.regions.models import Region
 
 
@@ -30,11 +28,9 @@ class Command(BaseCommand):
             raise CommandError("--on takes a date such as 2026-11-01") from None
         if options["region"] and not Region.objects.filter(code=options["region"]).exists():
             raise CommandError(f"no region {options['region']}")
-        job = job_create(kind="engine.screen", params={"on": on.isoformat(), "region": options["region"]})
-        with ConsoleProgress("screening") as bar:
-            job = job_run(job_id=job.pk, also=bar)
-        if job.status != JobStatus.SUCCEEDED:
-            raise CommandError(f"job {job.pk} failed: {job.error.splitlines()[0] if job.error else ''}")
+        job = run_in_console(
+            "engine.screen", {"on": on.isoformat(), "region": options["region"]}, "screening"
+        )
         r = job.result
         self.stdout.write(
             self.style.SUCCESS(

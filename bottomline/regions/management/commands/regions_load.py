@@ -7,9 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from bottomline.jobs.console import ConsoleProgress
-from bottomline.jobs.models import JobStatus
-from bottomline.jobs.services import job_create, job_enqueue, job_run
+from bottomline.jobs.console import run_in_console
+from bottomline.jobs.services import job_enqueue
 
 
 class Command(BaseCommand):
@@ -35,11 +34,7 @@ class Command(BaseCommand):
             job = job_enqueue(kind="regions.load", params=params)
             self.stdout.write(f"queued job {job.pk}")
             return
-        job = job_create(kind="regions.load", params=params)
-        with ConsoleProgress("regions") as bar:
-            job = job_run(job_id=job.pk, also=bar)
-        if job.status != JobStatus.SUCCEEDED:
-            raise CommandError(f"job {job.pk} failed: {job.error.splitlines()[0] if job.error else ''}")
+        job = run_in_console("regions.load", params, "regions")
         r = job.result
         self.stdout.write(
             self.style.SUCCESS(

@@ -8,9 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from bottomline.accounts.models import User
-from bottomline.jobs.console import ConsoleProgress
-from bottomline.jobs.models import JobStatus
-from bottomline.jobs.services import job_create, job_run
+from bottomline.jobs.console import run_in_console
 
 
 class Command(BaseCommand):
@@ -37,11 +35,7 @@ class Command(BaseCommand):
             "commit": not options["check"],
             "language": options["language"],
         }
-        job = job_create(kind="registry.import", params=params, user=user, region=user.region)
-        with ConsoleProgress("import") as bar:
-            job = job_run(job_id=job.pk, also=bar)
-        if job.status != JobStatus.SUCCEEDED:
-            raise CommandError(f"job {job.pk} failed: {job.error.splitlines()[0] if job.error else ''}")
+        job = run_in_console("registry.import", params, "import", user=user, region=user.region)
         r = job.result
         for row, column, message in r["errors"]:
             self.stdout.write(f"row {row}, {column}: {message}")

@@ -6,9 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from bottomline.jobs.console import ConsoleProgress
-from bottomline.jobs.models import JobStatus
-from bottomline.jobs.services import job_create, job_run
+from bottomline.jobs.console import run_in_console
 
 
 class Command(BaseCommand):
@@ -23,11 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["batch"] < 1:
             raise CommandError("--batch must be at least 1")
-        job = job_create(kind="registry.rotate_keys", params={"batch": options["batch"]})
-        with ConsoleProgress("keys") as bar:
-            job = job_run(job_id=job.pk, also=bar)
-        if job.status != JobStatus.SUCCEEDED:
-            raise CommandError(f"job {job.pk} failed: {job.error.splitlines()[0] if job.error else ''}")
+        job = run_in_console("registry.rotate_keys", {"batch": options["batch"]}, "keys")
         self.stdout.write(
             self.style.SUCCESS(f"re-encrypted {job.result['reencrypted']} values (job {job.pk})")
         )

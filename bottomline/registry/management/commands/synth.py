@@ -8,9 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from bottomline.jobs.console import ConsoleProgress
-from bottomline.jobs.models import JobStatus
-from bottomline.jobs.services import job_create, job_run
+from bottomline.jobs.console import run_in_console
 from bottomline.regions.models import Level, Region
 
 
@@ -47,11 +45,7 @@ class Command(BaseCommand):
             "on": on.isoformat(),
             "lifted": options["lifted"],
         }
-        job = job_create(kind="registry.synth", params=params)
-        with ConsoleProgress("synthetic households") as bar:
-            job = job_run(job_id=job.pk, also=bar)
-        if job.status != JobStatus.SUCCEEDED:
-            raise CommandError(f"job {job.pk} failed: {job.error.splitlines()[0] if job.error else ''}")
+        job = run_in_console("registry.synth", params, "synthetic households")
         r = job.result
         self.stdout.write(
             self.style.SUCCESS(
