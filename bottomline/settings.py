@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "bottomline.registry",
     "bottomline.policy",
     "bottomline.engine",
+    "bottomline.monitoring",
     "bottomline.web",
 ]
 

@@ -73,6 +73,8 @@ RULES: dict[str, Rule] = {
     "registry.member": _archive("household__village__code"),
     "registry.incomerecord": _archive("household__village__code"),
     "registry.membermove": _archive("from_household__village__code"),
+    "monitoring.lead": _archive("household__village__code"),
+    "monitoring.signal": _archive("lead__household__village__code"),
     # Policy in force is public to staff; a value is set by the province or county officer whose region it is.
     "policy.parameter": Rule(
         {"view": STAFF, "change": frozenset({Role.PROVINCE_OFFICER, Role.COUNTY_OFFICER})}, everywhere=True

@@ -9,6 +9,7 @@ from typing import Any
 
 import ibis
 import pyarrow.compute as pc
+from django.utils.translation import gettext_noop
 
 from bottomline.engine.features import batch_features
 from bottomline.engine.models import Result, Run
@@ -26,7 +27,7 @@ BATCH = 5000
 def screening_run(*, on: date, region: Region | None = None, progress: Progress) -> Run:
     """Screen every household (of a region, or all) as of a date and keep what the rules found."""
     started = time.perf_counter()
-    progress.start(4, "reading the registry")
+    progress.start(4, gettext_noop("reading the registry"))
     snapshot = read_snapshot()
     if region is not None:
         low, high = region.bounds

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from bottomline.jobs.progress import Progress
 
 JobHandler = Callable[[dict[str, Any], Progress], dict[str, Any]]
@@ -20,3 +22,13 @@ def job_handler(kind: str) -> Callable[[JobHandler], JobHandler]:
         return handler
 
     return register
+
+
+# The kinds of job, marked so that pages can show them in the user's language.
+KIND_NAMES = (
+    gettext_noop("regions.load"),
+    gettext_noop("registry.import"),
+    gettext_noop("registry.synth"),
+    gettext_noop("registry.rotate_keys"),
+    gettext_noop("engine.screen"),
+)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from bottomline.jobs.progress import NullProgress, Progress
 from bottomline.regions.models import CODE_LENGTH, Level, Region
@@ -90,7 +91,7 @@ def regions_load(
     source = division_source(data_dir)
     wanted = {p.strip() for p in provinces} if provinces is not None else None
     levels = [(level, list(_rows(data_dir / name, parent, wanted))) for level, name, parent in DIVISION_FILES]
-    progress.start(sum(len(rows) for _, rows in levels), "regions")
+    progress.start(sum(len(rows) for _, rows in levels), gettext_noop("regions"))
     created = updated = unchanged = merged = 0
     with transaction.atomic():
         parents: dict[str, int] = {}

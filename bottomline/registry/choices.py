@@ -137,3 +137,17 @@ class MoveReason(models.TextChoices):
     DEATH = "death", _("Death (死亡)")
     MOVED_AWAY = "moved_away", _("Moved away (迁出)")
     CORRECTION = "correction", _("Correction of the record (信息纠错)")
+
+
+class RiskType(models.TextChoices):
+    """Risk types of a monitored household (domain.md §1.2 picklist)."""
+
+    ILLNESS = "illness", _("Illness (因病)")
+    DISABILITY = "disability", _("Disability (因残)")
+    SCHOOLING = "schooling", _("Schooling (因学)")
+    DISASTER = "disaster", _("Natural disaster (因自然灾害)")
+    ACCIDENT = "accident", _("Accident (因意外事故)")
+    FAILED_INDUSTRY = "failed_industry", _("Failed industry project (因产业项目失败)")
+    UNSTABLE_EMPLOYMENT = "unstable_employment", _("Unstable employment (因务工就业不稳)")
+    LACK_OF_LABOUR = "lack_of_labour", _("Lack of labour (缺劳动力)")
+    OTHER = "other", _("Other (其他)")

@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from python_calamine import CalamineWorkbook
 
 from bottomline.accounts import gate
@@ -200,7 +201,7 @@ def registry_import(*, path: Path, user: User, commit: bool, progress: Progress)
     villages = {r.code: r for r in gate.restrict(Region.objects.filter(level=Level.VILLAGE), user)}
     keys = field_keys()
     report = ImportReport(rows=len(rows))
-    progress.start(len(rows), "checking")
+    progress.start(len(rows), gettext_noop("checking"))
 
     def err(row: int, target: str, message: str) -> None:
         report.errors.append(RowError(row, heading_of.get(target, target), message))
@@ -333,7 +334,7 @@ def _write(
 ) -> None:
     keys = field_keys()
     rows = list(people)
-    progress.start(len(rows), "importing")
+    progress.start(len(rows), gettext_noop("importing"))
     with transaction.atomic():
         new = []
         for number, house in households.items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from bottomline.jobs.progress import Progress
 from bottomline.jobs.registry import job_handler
@@ -31,7 +32,7 @@ def field_keys_rotate(*, batch: int = 2000, progress: Progress) -> dict[str, int
     rotation resumes where it was, and re-running it after the end changes nothing."""
     keys = field_keys()
     prefix = keys.active + ":"
-    progress.start(stale_count(), "re-encrypting")
+    progress.start(stale_count(), gettext_noop("re-encrypting"))
     done = 0
     for model, column, purpose in ENCRYPTED:
         stale = (

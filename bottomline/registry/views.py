@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from bottomline.accounts import gate
 from bottomline.jobs.services import job_enqueue
 from bottomline.registry import exports, importing, selectors, services
+from bottomline.registry.choices import RiskType
 from bottomline.registry.forms import HouseholdFilterForm, HouseholdForm, MemberForm
 from bottomline.registry.models import Household, Member
 from bottomline.web.forms import apply_service_errors
@@ -59,6 +60,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "household": household,
         "screening": screening,
         "rule_report": screening.report(request.LANGUAGE_CODE),
+        "risk_labels": [RiskType(code).label for code in screening.risk_types],
         "can_change": gate.allowed(user, Household, "change"),
         "can_reveal": gate.allowed(user, Member, "reveal"),
     }

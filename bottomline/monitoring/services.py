@@ -1,0 +1,102 @@
+"""Raising leads: one signal or many at once; signals on a household with an open lead join that lead."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from bottomline.monitoring.models import Channel, Lead, LeadStatus, Signal
+
+BATCH = 5000
+
+
+@dataclass(frozen=True)
+class SignalIn:
+    """A signal about one household, before it is merged into a lead."""
+
+    household_id: int
+    detail: dict[str, list[str]] = field(default_factory=dict)  # {"en": [...], "zh": [...]}
+    category: int | None = None
+    risk_types: Sequence[str] = ()
+
+
+def _merge(lead: Lead, signal: SignalIn, at: datetime) -> bool:
+    """Fold a signal's suggestion into its lead; whether anything changed."""
+    risks = sorted(set(lead.risk_types) | set(signal.risk_types))
+    category = lead.category or signal.category
+    changed = risks != lead.risk_types or category != lead.category or at > lead.last_at
+    lead.risk_types, lead.category, lead.last_at = risks, category, max(at, lead.last_at)
+    return changed
+
+
+def leads_raise(
+    *, channel: Channel, reference: str, signals: Iterable[SignalIn], at: datetime | None = None
+) -> dict[str, int]:
+    """Raise or join a lead per household, in bulk and in one transaction.
+
+    Idempotent: a signal with the same channel and reference on the same lead is kept once, so re-running a
+    screening or re-uploading a feed adds nothing. Returns how many leads were opened and signals added.
+    """
+    at = at or timezone.now()
+    wanted = {s.household_id: s for s in signals}
+    opened = added = 0
+    with transaction.atomic():
+        ids = list(wanted)
+        for start in range(0, len(ids), BATCH):
+            chunk = ids[start : start + BATCH]
+            leads = {
+                lead.household_id: lead
+                for lead in Lead.objects.select_for_update().filter(
+                    household_id__in=chunk, status=LeadStatus.OPEN
+                )
+            }
+            new = [
+                Lead(household_id=h, first_at=at, last_at=at, category=None, risk_types=[])
+                for h in chunk
+                if h not in leads
+            ]
+            Lead.objects.bulk_create(new, ignore_conflicts=True)  # a lead opened meanwhile stays the one
+            opened += len(new)
+            leads = {
+                lead.household_id: lead
+                for lead in Lead.objects.filter(household_id__in=chunk, status=LeadStatus.OPEN)
+            }
+            changed = [leads[h] for h in chunk if _merge(leads[h], wanted[h], at)]
+            Lead.objects.bulk_update(changed, ["risk_types", "category", "last_at"])
+            before = Signal.objects.filter(
+                lead__in=leads.values(), channel=channel, reference=reference
+            ).count()
+            Signal.objects.bulk_create(
+                [
+                    Signal(
+                        lead=leads[h], channel=channel, at=at, reference=reference, detail=wanted[h].detail
+                    )
+                    for h in chunk
+                ],
+                ignore_conflicts=True,
+            )
+            after = Signal.objects.filter(
+                lead__in=leads.values(), channel=channel, reference=reference
+            ).count()
+            added += after - before
+    return {"opened": opened, "signals": added}
+
+
+def lead_raise(
+    *,
+    household_id: int,
+    channel: Channel,
+    reference: str,
+    detail: dict[str, list[str]] | None = None,
+    category: int | None = None,
+    risk_types: Sequence[str] = (),
+    at: datetime | None = None,
+) -> Lead:
+    """Raise or join the open lead of one household."""
+    signal = SignalIn(household_id, detail or {}, category, tuple(risk_types))
+    leads_raise(channel=channel, reference=reference, signals=[signal], at=at)
+    return Lead.objects.get(household_id=household_id, status=LeadStatus.OPEN)
