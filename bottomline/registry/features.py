@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from calendar import monthrange
 from datetime import date
 from decimal import Decimal
 
@@ -21,11 +22,20 @@ def _months(record: IncomeRecord) -> int:
     return (end.year - start.year) * 12 + end.month - start.month + 1
 
 
-def household_facts(household: Household, *, line: Decimal | None, on: date) -> dict[str, Value]:
-    """The feature row of one household (members and incomes prefetched: no extra queries).
+def months_before(on: date, months: int) -> date:
+    """The same day ``months`` calendar months earlier, clamped to the month's end (as DuckDB's date - interval)."""
+    year, month = divmod(on.year * 12 + on.month - 1 - months, 12)
+    return date(year, month + 1, min(on.day, monthrange(year, month + 1)[1]))
+
+
+def household_facts(
+    household: Household, *, line: Decimal | None, on: date, event_months: int = 12
+) -> dict[str, Value]:
+    """The feature row of one household (members, incomes and feed events prefetched: no extra queries).
 
     ``months_above_line`` counts the months of consecutive recorded periods, newest first, whose per-capita
-    income is at or above today's line.
+    income is at or above today's line. ``sudden_events`` counts the department-reported events after the day
+    ``event_months`` months before ``on``, up to ``on``.
     """
     members = list(household.members.all())
     incomes = sorted(household.incomes.all(), key=lambda r: r.period_start, reverse=True)
@@ -57,5 +67,7 @@ def household_facts(household: Household, *, line: Decimal | None, on: date) -> 
         "uninsured_members": sum(not m.medical_insurance for m in members),
         "housing_grade": household.housing_grade,
         "safe_water": household.safe_water,
-        "sudden_events": 0,  # department feeds fill this in (screening issue)
+        "sudden_events": sum(
+            months_before(on, event_months) < e.occurred_on <= on for e in household.feed_events.all()
+        ),
     }

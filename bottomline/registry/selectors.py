@@ -57,6 +57,7 @@ def household_get(*, viewer: User, household_id: int) -> Household:
         Household.objects.select_related("village").prefetch_related(
             Prefetch("members", queryset=Member.objects.order_by("id")),
             Prefetch("incomes", queryset=IncomeRecord.objects.order_by("-period_start")),
+            "feed_events",  # sudden events from department feeds, for the screening
         ),
         viewer,
         pk=household_id,
@@ -77,5 +78,11 @@ def household_screening(*, household: Household, on: date) -> Screening:
     """What the rules say of a household today: which hold, with the numbers (members and incomes prefetched)."""
     params = {k: float(v) for k, v in parameters_for(region=household.village, on=on).items()}
     line = params.get("monitoring_line")
-    facts = household_facts(household, line=Decimal(str(line)) if line is not None else None, on=on)
+    months = params.get("sudden_event_months")
+    facts = household_facts(
+        household,
+        line=Decimal(str(line)) if line is not None else None,
+        on=on,
+        event_months=int(months) if months is not None else 12,
+    )
     return screen(facts, params)

@@ -1,0 +1,49 @@
+"""The feed load as a job: the page and the API queue it, the command runs it with a progress bar."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from bottomline.accounts.models import User
+from bottomline.feeds.services import FeedReport, feed_load
+from bottomline.jobs.progress import Progress
+from bottomline.jobs.registry import job_handler
+from bottomline.registry.importing import ImportFileError
+
+KIND = "feeds.load"
+KIND_NAME = gettext_noop("feeds.load")  # the job pages show the kind in the user's language
+
+
+@job_handler(KIND)
+def feed_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Params: ``feed_type``, ``path`` of the stored upload, ``user`` (id), ``commit``, ``language``,
+    ``file_name``, and ``uploaded`` when the file is a stored upload to delete afterwards."""
+    user = User.objects.select_related("region").get(pk=params["user"])
+    with translation.override(params.get("language") or "zh-hans"):
+        failed = FeedReport(feed_type=str(params["feed_type"]))
+        try:
+            report = feed_load(
+                feed_type=str(params["feed_type"]),
+                path=Path(params["path"]),
+                user=user,
+                commit=bool(params["commit"]),
+                progress=progress,
+                file_name=str(params.get("file_name") or ""),
+            )
+        except ImportFileError as exc:
+            return failed.as_dict() | {"error_count": 1, "errors": [[1, "", str(exc)]]}
+        except (PermissionDenied, ValidationError):
+            return failed.as_dict() | {
+                "error_count": 1,
+                "errors": [[0, "", _("You may not upload this feed.")]],
+            }
+        finally:
+            if params.get("uploaded"):  # never a file the command was given
+                Path(params["path"]).unlink(missing_ok=True)
+    return report.as_dict()
