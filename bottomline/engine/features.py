@@ -54,6 +54,16 @@ member_facts AS (
            count(*) FILTER (WHERE NOT CAST(medical_insurance AS BOOLEAN)) AS uninsured_members
     FROM members
     GROUP BY household_id
+),
+event_facts AS (  -- events after the day sudden_event_months months before the screening date, up to it
+    SELECT e.household_id, count(*) AS sudden_events
+    FROM events e
+    JOIN households h USING (household_id)
+    LEFT JOIN params p ON p.county_code = substr(h.village_code, 1, 6) || '000000'
+    WHERE CAST(e.occurred_on AS DATE) <= DATE '{on}'
+      AND CAST(e.occurred_on AS DATE) > CAST(
+          DATE '{on}' - to_months(CAST(coalesce(p.param_sudden_event_months, 12) AS INTEGER)) AS DATE)
+    GROUP BY e.household_id
 )
 SELECT h.household_id,
        h.household_type,
@@ -69,11 +79,12 @@ SELECT h.household_id,
        coalesce(m.uninsured_members, 0) AS uninsured_members,
        h.housing_grade,
        CAST(h.safe_water AS BOOLEAN) AS safe_water,
-       CAST(0 AS BIGINT) AS sudden_events,
+       CAST(coalesce(ev.sudden_events, 0) AS BIGINT) AS sudden_events,
        p.* EXCLUDE (county_code)
 FROM households h
 LEFT JOIN member_facts m USING (household_id)
 LEFT JOIN income_facts i USING (household_id)
+LEFT JOIN event_facts ev USING (household_id)
 LEFT JOIN params p ON p.county_code = substr(h.village_code, 1, 6) || '000000'
 ORDER BY h.household_id
 """
@@ -92,7 +103,8 @@ def batch_features(snapshot: Snapshot, params: pa.Table, *, on: date) -> pa.Tabl
         con.register("households", snapshot.households)
         con.register("members", snapshot.members)
         con.register("incomes", snapshot.incomes)
+        con.register("events", snapshot.events)
         con.register("params", params)
-        return con.sql(FEATURES_SQL.format(age=age, labour=labour)).to_arrow_table()
+        return con.sql(FEATURES_SQL.format(age=age, labour=labour, on=on.isoformat())).to_arrow_table()
     finally:
         con.close()

@@ -1,83 +1,301 @@
-"""Batch screening: snapshot → features → compiled rules in DuckDB → results written in bulk."""
+"""Batch screening: snapshot (database or Parquet) → features → compiled rules on DuckDB or PySpark → results,
+current screenings and leads written in bulk. docs/screening.md describes the runs."""
 
 from __future__ import annotations
 
+import importlib
 import time
-from datetime import date
-from functools import reduce
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
-import ibis
-import pyarrow.compute as pc
+import pyarrow as pa
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from bottomline.engine.batch import (
+    DEFAULT_EVENT_MONTHS,
+    date_sensitive,
+    rules_apply,
+    snapshot_in_region,
+    snapshot_restrict,
+)
 from bottomline.engine.features import batch_features
-from bottomline.engine.models import Result, Run
+from bottomline.engine.models import Current, Result, Run
 from bottomline.engine.params import params_by_county
-from bottomline.engine.snapshot import read_snapshot
+from bottomline.engine.parquet import snapshot_read as parquet_read
+from bottomline.engine.snapshot import Snapshot, read_snapshot
 from bottomline.jobs.progress import Progress
 from bottomline.jobs.registry import job_handler
+from bottomline.monitoring.models import Channel
+from bottomline.monitoring.services import SignalIn, leads_raise
+from bottomline.policy.models import Parameter
 from bottomline.regions.models import Region
-from bottomline.rules.catalog import RULES
-from bottomline.rules.screening import compile_screening, flag_column, from_batch_row
+from bottomline.registry.models import Household, IncomeRecord, Member, MemberMove
+from bottomline.rules.screening import Screening, from_batch_row
 
 BATCH = 5000
+CHUNK = 20000  # ids per IN (...) when reading rows of many households
 
 
-def screening_run(*, on: date, region: Region | None = None, progress: Progress) -> Run:
-    """Screen every household (of a region, or all) as of a date and keep what the rules found."""
-    started = time.perf_counter()
-    progress.start(4, gettext_noop("reading the registry"))
-    snapshot = read_snapshot()
+def feeds_touched(since: datetime | None) -> set[int]:
+    """Households whose facts a department feed changed since then (the feeds app's selector, when installed)."""
+    try:
+        selectors = importlib.import_module("bottomline.feeds.selectors")
+    except ModuleNotFoundError:
+        return set()
+    return set(selectors.households_touched_since(since=since))
+
+
+def registry_touched(since: datetime) -> set[int]:
+    """Households whose own, members' or income rows were created or changed since then."""
+    ids: set[int] = set(
+        Household.objects.filter(Q(updated_at__gte=since) | Q(created_at__gte=since)).values_list(
+            "pk", flat=True
+        )
+    )
+    ids |= set(
+        Member.objects.filter(Q(updated_at__gte=since) | Q(created_at__gte=since), household__isnull=False)
+        .values_list("household_id", flat=True)
+        .distinct()
+    )
+    # Income rows carry no updated_at: a correction made outside the services is seen by a full run only.
+    ids |= set(
+        IncomeRecord.objects.filter(created_at__gte=since).values_list("household_id", flat=True).distinct()
+    )
+    for before, after in MemberMove.objects.filter(created_at__gte=since).values_list(
+        "from_household_id", "to_household_id"
+    ):
+        ids |= {h for h in (before, after) if h is not None}
+    return ids
+
+
+def previous_run(region: Region | None) -> Run | None:
+    """The latest run that screened at least the same households."""
+    runs = (
+        Run.objects.filter(region__isnull=True)
+        if region is None
+        else Run.objects.filter(Q(region__isnull=True) | Q(region=region))
+    )
+    return runs.order_by("-created_at", "-id").first()
+
+
+def policy_changed(since: datetime, before: date, after: date) -> bool:
+    """Whether the parameters in force may differ from those of the previous run (then everyone is screened)."""
+    low, high = sorted((before, after))
+    return Parameter.objects.filter(
+        Q(changed_at__gte=since)
+        | Q(superseded_at__gte=since)
+        | Q(effective_from__gt=low, effective_from__lte=high)
+        | Q(effective_to__gte=low, effective_to__lt=high)
+    ).exists()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which households a run screens: all of its scope, or only the touched ones (incremental)."""
+
+    households: set[int] | None  # None: every household
+    since: datetime | None
+    previous: Run | None
+
+
+def run_plan(*, on: date, region: Region | None, incremental: bool) -> Plan:
+    """Decide full or incremental: an incremental run falls back to a full one when there is no previous run
+    or the policy parameters changed since it."""
+    previous = previous_run(region)
+    if not incremental or previous is None:
+        return Plan(None, None, previous)
+    since = previous.started_at or previous.created_at
+    if policy_changed(since, previous.on, on):
+        return Plan(None, since, previous)
+    return Plan(feeds_touched(since) | registry_touched(since), since, previous)
+
+
+def _event_months() -> set[int]:
+    """Every look-back window for sudden events a county has had (a superset is safe)."""
+    values = Parameter.objects.filter(name="sudden_event_months").values_list("value", flat=True)
+    return {int(v) for v in values} | {DEFAULT_EVENT_MONTHS}
+
+
+def _existing(ids: list[int]) -> set[int]:
+    found: set[int] = set()
+    for start in range(0, len(ids), CHUNK):
+        found |= set(Household.objects.filter(pk__in=ids[start : start + CHUNK]).values_list("pk", flat=True))
+    return found
+
+
+def _read(snapshot_dir: Path | None, region: Region | None, households: set[int] | None) -> Snapshot:
+    ids = None if households is None else pa.array(sorted(households), pa.int64())
+    if snapshot_dir is not None:
+        snapshot = parquet_read(snapshot_dir, households=ids)
+    else:
+        snapshot = read_snapshot()
+        if ids is not None:
+            snapshot = snapshot_restrict(snapshot, ids)
     if region is not None:
-        low, high = region.bounds
-        codes = snapshot.households.column("village_code")
-        keep = pc.and_(pc.greater_equal(codes, low), pc.less_equal(codes, high))
-        snapshot = type(snapshot)(snapshot.households.filter(keep), snapshot.members, snapshot.incomes)
+        snapshot = snapshot_in_region(snapshot, *region.bounds)
+    return snapshot
+
+
+def screening_run(
+    *,
+    on: date,
+    region: Region | None = None,
+    progress: Progress,
+    engine: str = "duckdb",
+    snapshot_dir: Path | None = None,
+    incremental: bool = False,
+) -> Run:
+    """Screen every household (of a region, or all) as of a date, or only those touched since the previous run
+    (``incremental``); keep results and current screenings, and raise a lead for each household newly at risk."""
+    started_at, started = timezone.now(), time.perf_counter()
+    progress.start(5, gettext_noop("reading the registry"))
+    plan = run_plan(on=on, region=region, incremental=incremental)
+    households = plan.households
+    date_moved = households is not None and plan.previous is not None and plan.previous.on != on
+    snapshot = _read(snapshot_dir, region, None if date_moved else households)
+    if households is not None and plan.previous is not None and date_moved:
+        # Ages and event windows move with the date: those households are screened too.
+        households = households | date_sensitive(snapshot, plan.previous.on, on, _event_months())
+        snapshot = snapshot_restrict(snapshot, households)
     progress.advance()
+    ids = [int(h) for h in snapshot.households.column("household_id").to_pylist()]
+    if snapshot_dir is not None:  # a Parquet snapshot may hold households this database does not
+        keep = _existing(ids)
+        if len(keep) < len(ids):
+            snapshot = snapshot_restrict(snapshot, keep)
+            ids = [h for h in ids if h in keep]
     counties = {code[:6] + "000000" for code in snapshot.households.column("village_code").to_pylist()}
     features = batch_features(snapshot, params_by_county(counties, on=on), on=on)
     progress.advance()
-    table = ibis.memtable(features)
-    screened = compile_screening(table)
-    any_hit = reduce(lambda a, b: a | b, [screened[flag_column(r)] for r in RULES])
-    hits = ibis.duckdb.connect().to_pyarrow(screened.filter(any_hit)).to_pylist()
+    hits = rules_apply(features, engine=engine).to_pylist() if features.num_rows else []
     progress.advance()
-    run = Run.objects.create(on=on, region=region, households=features.num_rows)
-    results: list[Result] = []
-    flagged = 0
-    for row in hits:
-        screening = from_batch_row(row)
-        flagged += screening.at_risk
-        results.append(
-            Result(
-                run=run,
-                household_id=row["household_id"],
-                category=screening.category,
-                codes=list(screening.codes),
-                risk_types=list(screening.risk_types),
-                explanations={lang: [h.explanation(lang) for h in screening.hits] for lang in ("en", "zh")},
-            )
-        )
-        if len(results) >= BATCH:
-            Result.objects.bulk_create(results)
-            results = []
-    Result.objects.bulk_create(results)
+    screenings = {int(row["household_id"]): from_batch_row(row) for row in hits}
+    run = Run.objects.create(
+        on=on,
+        region=region,
+        engine=engine,
+        incremental=households is not None,
+        source=str(snapshot_dir) if snapshot_dir is not None else "",
+        started_at=started_at,
+        households=len(ids),
+        flagged=sum(s.at_risk for s in screenings.values()),
+    )
+    run.leads = _write(run, ids, screenings, full=households is None, started_at=started_at)
     progress.advance()
-    run.flagged = flagged
+    progress.advance()
     run.seconds = time.perf_counter() - started
-    run.save(update_fields=["flagged", "seconds"])
+    run.save(update_fields=["seconds", "leads"])
     return run
+
+
+def _current(run: Run, household_id: int, screening: Screening | None, reported: bool) -> Current:
+    return Current(
+        household_id=household_id,
+        evaluated_at=run.created_at,
+        on=run.on,
+        run=run,
+        category=screening.category if screening else None,
+        codes=list(screening.codes) if screening else [],
+        risk_types=list(screening.risk_types) if screening else [],
+        explanations=screening.explanations() if screening else {"en": [], "zh": []},
+        score=screening.score if screening else 0,
+        reported=reported,
+    )
+
+
+@transaction.atomic
+def _write(
+    run: Run, ids: list[int], screenings: dict[int, Screening], *, full: bool, started_at: datetime
+) -> int:
+    """Results of the run, current screenings replaced (wholesale or per household) and leads raised."""
+    scope = Current.objects.all()
+    if run.region is not None:
+        low, high = run.region.bounds
+        scope = scope.filter(household__village__code__gte=low, household__village__code__lte=high)
+    if not full:
+        scope = scope.filter(household_id__in=ids) if len(ids) <= CHUNK else scope
+    before = {
+        h: (category is not None, reported)
+        for h, category, reported in scope.values_list("household_id", "category", "reported")
+    }
+    # A save screened online after this run read the registry is newer than what the run saw: it stays.
+    newer = set(
+        scope.filter(run__isnull=True, evaluated_at__gte=started_at).values_list("household_id", flat=True)
+    )
+    if full:
+        scope.exclude(household_id__in=newer).delete()
+    else:
+        for start in range(0, len(ids), CHUNK):
+            Current.objects.filter(household_id__in=ids[start : start + CHUNK]).exclude(
+                household_id__in=newer
+            ).delete()
+    newly = [
+        h
+        for h, s in screenings.items()
+        if s.at_risk and h not in newer and before.get(h, (False, False)) != (True, True)
+    ]
+    rows = [
+        _current(run, h, screenings.get(h), reported=h in screenings and screenings[h].at_risk)
+        for h in ids
+        if h not in newer
+    ]
+    for start in range(0, len(rows), BATCH):
+        Current.objects.bulk_create(rows[start : start + BATCH])
+    results = [
+        Result(
+            run=run,
+            household_id=h,
+            category=s.category,
+            codes=list(s.codes),
+            risk_types=list(s.risk_types),
+            explanations=s.explanations(),
+        )
+        for h, s in screenings.items()
+    ]
+    for start in range(0, len(results), BATCH):
+        Result.objects.bulk_create(results[start : start + BATCH])
+    if newly:
+        leads_raise(
+            channel=Channel.SCREENING,
+            reference=f"run:{run.pk}",
+            signals=[
+                SignalIn(
+                    household_id=h,
+                    detail=screenings[h].explanations(),
+                    category=screenings[h].category,
+                    risk_types=tuple(screenings[h].risk_types),
+                )
+                for h in newly
+            ],
+            at=run.created_at,
+        )
+    return len(newly)
 
 
 @job_handler("engine.screen")
 def screen_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
-    """Params: ``on`` (ISO date), ``region`` (a code, or null for all)."""
+    """Params: ``on`` (ISO date), ``region`` (a code, or null for all), ``engine`` (duckdb or spark),
+    ``snapshot`` (a Parquet directory, or null for the database), ``incremental`` (bool)."""
     region = Region.objects.get(code=params["region"]) if params.get("region") else None
-    run = screening_run(on=date.fromisoformat(params["on"]), region=region, progress=progress)
+    run = screening_run(
+        on=date.fromisoformat(params["on"]),
+        region=region,
+        progress=progress,
+        engine=params.get("engine") or "duckdb",
+        snapshot_dir=Path(params["snapshot"]) if params.get("snapshot") else None,
+        incremental=bool(params.get("incremental")),
+    )
     return {
         "run": run.pk,
+        "engine": run.engine,
+        "incremental": run.incremental,
         "households": run.households,
         "flagged": run.flagged,
+        "leads": run.leads,
         "seconds": round(run.seconds, 2),
     }

@@ -14,6 +14,7 @@ from bottomline.engine.features import batch_features
 from bottomline.engine.params import params_by_county
 from bottomline.engine.snapshot import read_snapshot
 from bottomline.policy.models import Parameter
+from bottomline.regions.models import Region
 from bottomline.rules.screening import compile_category, compile_screening
 
 EXAMPLES = 10
@@ -52,10 +53,18 @@ def simulate(*, proposal: Parameter, on: date) -> dict[str, Any]:
             leaving[(county, before)] += 1
             if len(examples["leaving"]) < EXAMPLES:
                 examples["leaving"].append(household_id)
+    names = dict(Region.objects.filter(code__in=counties).values_list("code", "name"))
+
+    def rows(counts: Counter[tuple[str, int]]) -> list[dict[str, Any]]:
+        return [
+            {"county": c, "county_name": names.get(c + "000000", ""), "category": k, "households": n}
+            for (c, k), n in sorted(counts.items())
+        ]
+
     return {
         "on": on.isoformat(),
         "households": sum(1 for h in now if county_of[h][:6] + "000000" in counties),
-        "entering": [{"county": c, "category": k, "households": n} for (c, k), n in sorted(entering.items())],
-        "leaving": [{"county": c, "category": k, "households": n} for (c, k), n in sorted(leaving.items())],
+        "entering": rows(entering),
+        "leaving": rows(leaving),
         "examples": examples,
     }

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute
 from django.db import connection
 
 # Only the columns the screening reads: no names, no encrypted numbers.
@@ -27,6 +28,10 @@ QUERIES = {
                  + CAST(other_rigid AS DOUBLE PRECISION) AS rigid_spending
         FROM registry_incomerecord
     """,
+    # Sudden events from department feeds (feeds.Event): the rules count those of recent months.
+    "events": """
+        SELECT household_id, kind, occurred_on FROM feeds_event
+    """,
 }
 
 
@@ -37,6 +42,12 @@ class Snapshot:
     households: pa.Table
     members: pa.Table
     incomes: pa.Table
+    # A default, so that snapshots built without feeds (older Parquet exports, tests) have no events.
+    events: pa.Table = field(
+        default_factory=lambda: pa.schema(
+            [("household_id", pa.int64()), ("kind", pa.string()), ("occurred_on", pa.date32())]
+        ).empty_table()
+    )
 
 
 def _adbc_connect() -> Any:
@@ -44,7 +55,9 @@ def _adbc_connect() -> Any:
     if connection.vendor == "sqlite":
         import adbc_driver_sqlite.dbapi as sqlite_adbc
 
-        return sqlite_adbc.connect(str(settings["NAME"]))
+        # Read-only: a writable connection of ADBC's own SQLite, closing in the process where Django's SQLite
+        # has the file open, checkpoints and deletes the WAL under Django, whose later writes then vanish.
+        return sqlite_adbc.connect(f"file:{settings['NAME']}?mode=ro")
     if connection.vendor == "postgresql":
         import adbc_driver_postgresql.dbapi as pg_adbc
 
@@ -58,6 +71,44 @@ def _adbc_connect() -> Any:
     raise RuntimeError(f"no ADBC driver for {connection.vendor}")
 
 
+# The type of every snapshot column: SQLite gives no types for an empty result, and the engine needs them.
+COLUMN_TYPES = {
+    "household_id": pa.int64(),
+    "village_code": pa.string(),
+    "household_type": pa.string(),
+    "welfare": pa.string(),
+    "housing_grade": pa.string(),
+    "safe_water": pa.bool_(),
+    "birth_date": pa.date32(),
+    "student_status": pa.string(),
+    "labour": pa.string(),
+    "medical_insurance": pa.bool_(),
+    "period_start": pa.date32(),
+    "period_end": pa.date32(),
+    "per_capita_income": pa.float64(),
+    "net_income": pa.float64(),
+    "rigid_spending": pa.float64(),
+    "kind": pa.string(),
+    "occurred_on": pa.date32(),
+}
+
+
+def typed(table: pa.Table) -> pa.Table:
+    """The table with every known column in its declared type (dates given as text are parsed)."""
+    schema = pa.schema([(f.name, COLUMN_TYPES.get(f.name, f.type)) for f in table.schema])
+    if table.schema.equals(schema):
+        return table
+    if table.num_rows == 0:
+        return schema.empty_table()
+    columns = []
+    for f in schema:
+        column = table.column(f.name)
+        if column.type != f.type and pa.types.is_date32(f.type) and pa.types.is_string(column.type):
+            column = pa.compute.cast(pa.compute.strptime(column, "%Y-%m-%d", "s"), f.type)
+        columns.append(column.cast(f.type))
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
 def read_snapshot() -> Snapshot:
     """Read the three tables in one go (the caller's transaction must be committed: ADBC has its own)."""
     con = _adbc_connect()
@@ -66,7 +117,7 @@ def read_snapshot() -> Snapshot:
         with con.cursor() as cursor:
             for name, sql in QUERIES.items():
                 cursor.execute(sql)
-                tables[name] = cursor.fetch_arrow_table()
+                tables[name] = typed(cursor.fetch_arrow_table())
     finally:
         con.close()
     return Snapshot(**tables)

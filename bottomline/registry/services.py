@@ -18,6 +18,7 @@ from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.audit.models import Event, EventKind
 from bottomline.audit.services import event_record
+from bottomline.engine.online import current_refresh
 from bottomline.privacy.crypto import blind_index, decrypt, encrypt
 from bottomline.privacy.ids import AreaInfo, IdNumberError, ResidentId, normalize, parse_resident_id
 from bottomline.privacy.keys import field_keys
@@ -130,6 +131,7 @@ def household_register(
     )
     household.full_clean(exclude=["phone_enc", "phone_index"])
     household.save()
+    current_refresh(household)  # the online screening (engine.online)
     return household
 
 
@@ -148,6 +150,7 @@ def household_update(
             setattr(household, name, value)
     household.full_clean(exclude=["phone_enc", "phone_index"])
     household.save()
+    current_refresh(household)
     return household
 
 
@@ -212,6 +215,7 @@ def member_register(
             )
             member.full_clean(exclude=["id_number_enc", "id_number_index", "household"])
             member.save()
+            current_refresh(household)
     except IntegrityError:
         # Another registration of the same person won the race between our check and our insert.
         existing = Member.objects.select_related("household__village").filter(id_number_index=index).first()
@@ -257,6 +261,9 @@ def member_move(
     )
     member.household = to_household
     member.save(update_fields=["household", "updated_at"])
+    for household_id in (move.from_household_id, to_household_id):
+        if household_id is not None:  # both households are screened again online
+            current_refresh(Household.objects.get(pk=household_id))
     return move
 
 
@@ -275,6 +282,7 @@ def income_record(
         period_end=period_end,
         defaults={"household_size": size, "recorded_by": actor, **amounts},
     )
+    current_refresh(household)
     return record
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bottomline.accounts import gate
+from bottomline.engine.why import why_of_household, why_of_screening
 from bottomline.jobs.services import job_enqueue
 from bottomline.registry import exports, importing, selectors, services
 from bottomline.registry.choices import RiskType
@@ -55,12 +56,17 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One household: attributes, members and income history, numbers masked."""
     user = gate.staff_of(request)
     household = selectors.household_get(viewer=user, household_id=pk)
-    screening = selectors.household_screening(household=household, on=timezone.localdate())
+    # As of the last evaluation (a batch run or the last save); screened now if it never was.
+    why = why_of_household(
+        viewer=user, household=household, language=request.LANGUAGE_CODE
+    ) or why_of_screening(
+        selectors.household_screening(household=household, on=timezone.localdate()), request.LANGUAGE_CODE
+    )
     context = {
         "household": household,
-        "screening": screening,
-        "rule_report": screening.report(request.LANGUAGE_CODE),
-        "risk_labels": [RiskType(code).label for code in screening.risk_types],
+        "screening": why,
+        "rule_report": why.rows,
+        "risk_labels": [RiskType(code).label for code in why.risk_types],
         "can_change": gate.allowed(user, Household, "change"),
         "can_reveal": gate.allowed(user, Member, "reveal"),
     }

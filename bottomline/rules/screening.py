@@ -61,6 +61,20 @@ class Screening:
         """Whether the household should become a lead."""
         return self.category is not None
 
+    @property
+    def score(self) -> int:
+        """A 0–100 risk score for ordering work lists (docs/screening.md): a base by category (3: 60; 1 or 2:
+        40; none, with a monitoring rule holding: 20) plus 10 per monitoring rule that holds."""
+        held = sum(h.rule.code != "ready_for_elimination" for h in self.hits)
+        if not held:
+            return 0
+        base = {None: 20, 3: 60}.get(self.category, 40)
+        return min(100, base + 10 * held)
+
+    def explanations(self) -> dict[str, list[str]]:
+        """Every hit's explanation, in both languages."""
+        return {lang: [h.explanation(lang) for h in self.hits] for lang in ("en", "zh")}
+
 
 def conclude(household_type: Value, hits: Iterable[Hit]) -> Screening:
     """Category and risk types from the hits (the same for both evaluators)."""

@@ -137,6 +137,8 @@ def test_simulating_a_higher_line_shows_who_would_enter_and_changes_nothing(
     outcome = simulate(proposal=proposal, on=ON)
     assert outcome["households"] == 3
     # The steady ordinary household (20,000 and 21,000 per half-year for one person) enters as category 2.
-    assert outcome["entering"] == [{"county": "630106", "category": 2, "households": 1}]
+    assert outcome["entering"] == [
+        {"county": "630106", "county_name": "湟中区", "category": 2, "households": 1}
+    ]
     assert outcome["leaving"] == []
     assert list(Parameter.objects.values_list("pk", "value")) == before

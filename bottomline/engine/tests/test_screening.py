@@ -1,0 +1,289 @@
+"""Batch runs, current screenings, incremental runs, leads, Parquet snapshots and the online path."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from bottomline.engine import services
+from bottomline.engine.models import Current, Result, Run
+from bottomline.engine.online import current_refresh
+from bottomline.engine.parquet import snapshot_read, snapshot_write
+from bottomline.engine.snapshot import read_snapshot
+from bottomline.jobs.progress import NullProgress
+from bottomline.monitoring.models import Lead, LeadStatus, Signal
+from bottomline.registry.models import Household, IncomeRecord, Member
+from bottomline.registry.services import household_update, income_record
+from bottomline.registry.tests.factories import household, id_number, member
+
+ON = date(2026, 11, 1)
+
+
+def _income(actor: Any, h: Household, wage: str, year: int = 2025, **more: str) -> None:
+    income_record(
+        actor=actor,
+        household_id=h.pk,
+        period_start=date(year, 1, 1),
+        period_end=date(year, 12, 31),
+        wage=Decimal(wage),
+        **{k: Decimal(v) for k, v in more.items()},
+    )
+
+
+@pytest.fixture
+def registry(tree: Any, personas: dict[str, Any]) -> dict[str, Household]:
+    """Six households across two townships and a sibling village: at risk, steady, and in between."""
+    call_command("policy_seed")
+    cadre, county = personas["village_cadre"], personas["county_officer"]
+    made: dict[str, Household] = {}
+    for n, (name, village, wage) in enumerate(
+        [
+            ("poor", tree.village, "4000"),
+            ("steady", tree.village, "40000"),
+            ("sick", tree.other_township_village, "30000"),
+            ("steady2", tree.other_township_village, "50000"),
+            ("steady3", tree.sibling_village, "45000"),
+            ("empty", tree.sibling_village, None),
+        ]
+    ):
+        actor = cadre if village == tree.village else county
+        h = household(actor, village, household_type="ordinary" if n % 2 else "lifted")
+        if wage is not None:
+            member(actor, h, id_number(sequence=n + 1))
+            for year in (2024, 2025):
+                _income(
+                    actor, h, wage, year, **({"medical_out_of_pocket": "25000"} if name == "sick" else {})
+                )
+        made[name] = h
+    return made
+
+
+def run(**options: Any) -> Run:
+    return services.screening_run(on=ON, progress=NullProgress(), **options)
+
+
+def state() -> dict[int, tuple[Any, ...]]:
+    return {
+        c.household_id: (c.category, c.codes, c.risk_types, c.explanations, c.score)
+        for c in Current.objects.all()
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_full_run_keeps_every_household_current_and_leads_only_the_new(
+    registry: dict[str, Household],
+) -> None:
+    first = run()
+    assert first.households == 6 and not first.incremental
+    current = {c.household_id: c for c in Current.objects.all()}
+    assert set(current) == {h.pk for h in registry.values()}
+    poor, sick = current[registry["poor"].pk], current[registry["sick"].pk]
+    assert (poor.run_id, poor.category, "income_below_line" in poor.codes) == (first.pk, 1, True)
+    assert sick.category == 3 and "rigid_spending" in sick.codes and sick.score >= 70
+    assert "刚性支出" in sick.explanations["zh"][0] and "rigid spending" in sick.explanations["en"][0]
+    assert current[registry["steady"].pk].codes == ["ready_for_elimination"]
+    assert current[registry["steady"].pk].score == 0
+    at_risk = {h for h, c in current.items() if c.category is not None}
+    assert first.leads == len(at_risk) >= 2
+    leads = Lead.objects.filter(status=LeadStatus.OPEN)
+    assert set(leads.values_list("household_id", flat=True)) == at_risk
+    signal = Signal.objects.get(lead__household_id=registry["sick"].pk)
+    assert (signal.reference, signal.detail) == (f"run:{first.pk}", sick.explanations)
+
+    second = run()  # the same registry: nobody is newly at risk
+    assert second.leads == 0
+    assert Lead.objects.filter(status=LeadStatus.OPEN).count() == len(at_risk)
+    assert Signal.objects.count() == len(at_risk)
+    assert Result.objects.filter(run=second).count() == Result.objects.filter(run=first).count()
+
+
+def _change_behind_the_services(registry: dict[str, Household], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Changes a bulk import or a feed makes without the online path seeing them."""
+    now = timezone.now()
+    Household.objects.filter(pk=registry["steady"].pk).update(housing_grade="D", updated_at=now)
+    Member.objects.filter(household=registry["steady2"]).update(medical_insurance=False, updated_at=now)
+    IncomeRecord.objects.create(
+        household=registry["steady3"],
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 6, 30),
+        household_size=1,
+        wage=Decimal("1000"),
+    )
+    # A department feed touched "poor" (its income is raised here, as a feed of employment changes might).
+    IncomeRecord.objects.filter(household=registry["poor"]).update(
+        wage=Decimal("90000"), per_capita_net_income=Decimal("90000"), net_income=Decimal("90000")
+    )
+    monkeypatch.setattr(services, "feeds_touched", lambda since: {registry["poor"].pk})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_incremental_run_equals_a_full_run(
+    registry: dict[str, Household], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run()
+    before = state()
+    _change_behind_the_services(registry, monkeypatch)
+
+    incremental = run(incremental=True)
+    assert incremental.incremental
+    touched = {registry[n].pk for n in ("steady", "steady2", "steady3", "poor")}
+    assert incremental.households == len(touched)
+    after_incremental = state()
+    assert {h for h in before if before[h] != after_incremental[h]} == touched  # every change seen
+
+    full = run()
+    assert not full.incremental and full.households == 6
+    assert state() == after_incremental
+    assert incremental.leads == 3 and full.leads == 0  # steady, steady2 and steady3 are newly at risk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_incremental_run_without_a_previous_run_or_after_a_policy_change_is_full(
+    registry: dict[str, Household], personas: dict[str, Any], tree: Any
+) -> None:
+    from bottomline.policy.services import parameter_set
+
+    assert not run(incremental=True).incremental
+    assert run(incremental=True).households == 0  # nothing touched since
+    parameter_set(
+        actor=personas["province_officer"],
+        name="monitoring_line",
+        region=tree.province,
+        value=Decimal("50000"),
+        effective_from=date(2026, 1, 1),
+        source="test",
+    )
+    again = run(incremental=True)
+    assert not again.incremental and again.households == 6
+
+
+@pytest.mark.django_db
+def test_a_save_through_the_services_updates_the_current_screening(
+    tree: Any, personas: dict[str, Any], django_assert_max_num_queries: Any
+) -> None:
+    call_command("policy_seed")
+    cadre = personas["village_cadre"]
+    h = household(cadre, tree.village)
+    assert Current.objects.get(household=h).run is None  # screened online on registration
+    member(cadre, h, id_number(sequence=7))
+    _income(cadre, h, "3000")
+    current = Current.objects.get(household=h)
+    assert (current.category, current.run) == (1, None)
+    assert "income_below_line" in current.codes and "3,000" in current.explanations["en"][0]
+    household_update(actor=cadre, household_id=h.pk, housing_grade="C")
+    assert "dangerous_housing" in Current.objects.get(household=h).codes
+    Current.objects.filter(household=h).update(reported=True)
+    _income(cadre, h, "60000", year=2026)  # income recovers, but the house is still dangerous
+    current = Current.objects.get(household=h)
+    assert "income_below_line" not in current.codes
+    assert (current.category, current.reported) == (1, True)  # still at risk: the lead stays raised
+    fresh = Household.objects.get(pk=h.pk)
+    with django_assert_max_num_queries(4):  # members, incomes, events, the upsert (parameters cached)
+        current_refresh(fresh)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parquet_snapshot_round_trip_and_screening_from_it(
+    registry: dict[str, Household], tmp_path: Path
+) -> None:
+    snapshot = read_snapshot()
+    counts = snapshot_write(snapshot, tmp_path)
+    assert counts["households"] == 6 and counts["members"] == 5 and counts["incomes"] == 10
+    assert [p.name for p in (tmp_path / "households").iterdir()] == ["county=630106"]
+    back = snapshot_read(tmp_path)
+    for name in ("households", "members", "incomes"):
+        ours, theirs = getattr(snapshot, name), getattr(back, name)
+        key = [(c, "ascending") for c in ours.column_names]
+        assert theirs.column_names == ours.column_names
+        assert theirs.sort_by(key).equals(ours.cast(theirs.schema).sort_by(key)), name
+    call_command("screen", "--on", ON.isoformat())
+    from_db = state()
+    call_command("snapshot_export", str(tmp_path))
+    call_command("screen", "--on", ON.isoformat(), "--snapshot", str(tmp_path))
+    parquet_run = Run.objects.first()
+    assert parquet_run is not None and parquet_run.source == str(tmp_path.resolve())
+    assert state() == from_db
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_rules_on_pyspark(registry: dict[str, Household], spark: Any) -> None:
+    call_command("screen", "--on", ON.isoformat())
+    duck = state()
+    call_command("screen", "--on", ON.isoformat(), "--engine", "spark")
+    spark_run = Run.objects.first()
+    assert spark_run is not None and spark_run.engine == "spark" and spark_run.households == 6
+    assert state() == duck
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_incremental_run_on_a_later_date_screens_who_came_of_school_age(
+    registry: dict[str, Household], personas: dict[str, Any]
+) -> None:
+    from datetime import timedelta
+
+    home = registry["steady"]
+    child = id_number(birth=date(ON.year - 6, ON.month, ON.day) - timedelta(days=10), sequence=90)
+    member(personas["village_cadre"], home, child, relation="son", student_status="none", labour="none")
+    services.screening_run(on=ON - timedelta(days=30), progress=NullProgress())
+    assert "out_of_school" not in Current.objects.get(household=home).codes  # five years old then
+
+    incremental = run(incremental=True)
+    assert incremental.incremental and incremental.households == 1  # nothing changed but the date
+    assert "out_of_school" in Current.objects.get(household=home).codes
+    after = state()
+    run()
+    assert state() == after
+
+
+def test_date_sensitive_households() -> None:
+    import pyarrow as pa
+
+    from bottomline.engine.batch import date_sensitive
+    from bottomline.engine.snapshot import Snapshot
+
+    members = pa.table(
+        {
+            "household_id": pa.array([1, 2, 3, 4], pa.int64()),
+            "birth_date": pa.array(
+                [date(2020, 10, 20), date(2010, 10, 25), date(2015, 1, 1), date(2020, 12, 1)], pa.date32()
+            ),
+        }
+    )
+    events = pa.table(
+        {
+            "household_id": pa.array([5, 6, 7], pa.int64()),
+            "occurred_on": pa.array([date(2026, 10, 15), date(2025, 10, 20), date(2025, 1, 1)], pa.date32()),
+        }
+    )
+    empty = pa.table({"household_id": pa.array([], pa.int64())})
+    snapshot = Snapshot(households=empty, members=members, incomes=empty, events=events)
+    # 1 turns 6, 2 turns 16; 5's event enters the window, 6's leaves it; 3, 4 and 7 stay as they were.
+    assert date_sensitive(snapshot, date(2026, 10, 1), ON) == {1, 2, 5, 6}
+    assert date_sensitive(snapshot, ON, ON) == set()
+
+
+@pytest.mark.django_db
+def test_the_household_page_says_why_as_of_the_last_evaluation(
+    client: Any, tree: Any, personas: dict[str, Any]
+) -> None:
+    call_command("policy_seed")
+    cadre = personas["village_cadre"]
+    h = household(cadre, tree.village)
+    member(cadre, h, id_number(sequence=8))
+    _income(cadre, h, "3000")
+    client.force_login(personas["county_officer"])
+    page = client.get(f"/registry/households/{h.pk}/", headers={"Accept-Language": "en"}).content.decode()
+    assert "at the last evaluation" in page and "when the household was last saved" in page
+    assert "per-capita net income 3,000 &lt; line 6,700" in page
+    # What the page shows is the stored evaluation, not a new one.
+    Current.objects.filter(household=h).update(explanations={"en": ["as stored"], "zh": ["已存"]})
+    page = client.get(f"/registry/households/{h.pk}/", headers={"Accept-Language": "en"}).content.decode()
+    assert "as stored" in page and "3,000 &lt; line" not in page
+    zh = client.get(f"/registry/households/{h.pk}/", headers={"Accept-Language": "zh-hans"}).content.decode()
+    assert "最近一次评估" in zh and "已存" in zh
