@@ -85,7 +85,10 @@ def on_service_invalid(request: HttpRequest, exc: DjangoValidationError) -> Http
 def register_routers() -> None:
     """Mount each app's router; called once from the URL configuration."""
     from bottomline.accounts.api import router as accounts_router
+    from bottomline.engine.api import router as engine_router
+    from bottomline.feeds.api import router as feeds_router
     from bottomline.jobs.api import router as jobs_router
+    from bottomline.policy.api import router as policy_router
     from bottomline.regions.api import router as regions_router
     from bottomline.registry.api import router as registry_router
 
@@ -93,3 +96,6 @@ def register_routers() -> None:
     api.add_router("/regions", regions_router)
     api.add_router("/jobs", jobs_router)
     api.add_router("/registry", registry_router)
+    api.add_router("/feeds", feeds_router)
+    api.add_router("/policy", policy_router)
+    api.add_router("/screening", engine_router)

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "bottomline.policy",
     "bottomline.engine",
     "bottomline.monitoring",
+    "bottomline.feeds",
     "bottomline.web",
 ]
 
@@ -158,8 +159,9 @@ def sqlite_database(path: Path) -> dict[str, object]:
             "timeout": 20,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         },
-        # Tests use a file, not memory, so that concurrent writers meet SQLite's real locking.
-        "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")} if ENV == "test" else {},
+        # Tests use a file, not memory, so that concurrent writers meet SQLite's real locking; one file per
+        # test process, so that two runs on one machine never share it.
+        "TEST": {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")} if ENV == "test" else {},
     }
 
 

@@ -18,6 +18,8 @@ urlpatterns = [
     path("", include("bottomline.audit.urls")),
     path("", include("bottomline.registry.urls")),
     path("", include("bottomline.policy.urls")),
+    path("", include("bottomline.feeds.urls")),
+    path("", include("bottomline.engine.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("i18n/catalog/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", api.urls),

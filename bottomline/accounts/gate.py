@@ -74,7 +74,32 @@ RULES: dict[str, Rule] = {
     "registry.incomerecord": _archive("household__village__code"),
     "registry.membermove": _archive("from_household__village__code"),
     "monitoring.lead": _archive("household__village__code"),
+    # Department feeds: department officers upload their department's types for their region, county officers
+    # any type for their county; the feeds selectors narrow a department officer to their department's batches.
+    "feeds.feedbatch": Rule(
+        {
+            "view": frozenset(
+                {
+                    Role.DEPARTMENT_OFFICER,
+                    Role.COUNTY_OFFICER,
+                    Role.PREFECTURE_OFFICER,
+                    Role.PROVINCE_OFFICER,
+                    Role.AUDITOR,
+                }
+            ),
+            "add": frozenset({Role.DEPARTMENT_OFFICER, Role.COUNTY_OFFICER}),
+        },
+        region_path="region__code",
+    ),
+    "feeds.event": Rule({"view": ARCHIVE_READERS}, region_path="household__village__code"),
     "monitoring.signal": _archive("lead__household__village__code"),
+    # Screening runs belong to the region they screened; county and province officers start them.
+    "engine.run": Rule(
+        {"view": ARCHIVE_READERS, "add": frozenset({Role.COUNTY_OFFICER, Role.PROVINCE_OFFICER})},
+        region_path="region__code",
+    ),
+    "engine.result": _archive("household__village__code"),
+    "engine.current": _archive("household__village__code"),
     # Policy in force is public to staff; a value is set by the province or county officer whose region it is.
     "policy.parameter": Rule(
         {"view": STAFF, "change": frozenset({Role.PROVINCE_OFFICER, Role.COUNTY_OFFICER})}, everywhere=True

@@ -50,3 +50,11 @@ def parameters_table(*, region: Region, on: date, above_own: bool = False) -> li
         if current is None or rank > (current.region.level if current.region else 0, current.effective_from):
             chosen[p.name] = p
     return sorted(chosen.values(), key=lambda p: p.name)
+
+
+def parameter_history(*, region: Region, name: str | None = None) -> QuerySet[Parameter]:
+    """Every value a parameter (or each) has had for a region, the regions above it and nationwide."""
+    rows = Parameter.objects.filter(Q(region__isnull=True) | Q(region__code__in=ancestor_codes(region)))
+    if name:
+        rows = rows.filter(name=name)
+    return rows.select_related("region").order_by("name", "-effective_from", "-changed_at")

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.audit.models import Event
+from bottomline.engine.models import Run
 from bottomline.registry.models import Household
 
 
@@ -23,6 +24,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if gate.allowed(user, Household, "import"):
         entries.append((_("Import"), reverse("registry:import")))
     entries.append((_("Policy"), reverse("policy:home")))
+    if gate.allowed(user, Run, "view"):
+        entries.append((_("Screening"), reverse("engine:runs")))
     entries.append((_("Jobs"), reverse("jobs:list")))
     if gate.allowed(user, Event, "view"):
         entries.append((_("Audit trail"), reverse("audit:trail")))

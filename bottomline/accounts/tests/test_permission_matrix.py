@@ -6,6 +6,7 @@ A new URL pattern fails ``test_every_url_pattern_is_in_the_table`` until it is a
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 from collections.abc import Iterator
@@ -19,8 +20,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from bottomline.accounts.gate import ARCHIVE_KEEPERS, ARCHIVE_READERS
 from bottomline.accounts.models import Role
 from bottomline.accounts.services import token_create
+from bottomline.engine.models import Run
+from bottomline.feeds.models import FeedBatch
 from bottomline.jobs.models import Job
-from bottomline.policy.models import Proposal
+from bottomline.policy.models import Proposal, ProposalStatus
 from bottomline.registry.tests.factories import household, id_number, member
 
 STAFF = frozenset(Role)
@@ -30,6 +33,9 @@ AUDITOR = frozenset({Role.AUDITOR})
 IMPORTERS = frozenset({Role.COUNTY_OFFICER})
 PROPOSAL_DECIDERS = frozenset({Role.PROVINCE_OFFICER, Role.COUNTY_OFFICER})
 PROPOSAL_READERS = PROPOSAL_DECIDERS | {Role.PREFECTURE_OFFICER, Role.AUDITOR}
+FEED_UPLOADERS = frozenset({Role.DEPARTMENT_OFFICER, Role.COUNTY_OFFICER})
+FEED_READERS = FEED_UPLOADERS | {Role.PREFECTURE_OFFICER, Role.PROVINCE_OFFICER, Role.AUDITOR}
+SCREENERS = frozenset({Role.COUNTY_OFFICER, Role.PROVINCE_OFFICER})
 
 # Where the object under test lives, relative to the personas (who live in 永丰村 and the regions above it).
 SCOPES = ("own", "sibling_village", "other_township", "other_county")
@@ -118,6 +124,26 @@ TABLE: dict[str, Spec] = {
     "policy:home": Spec(STAFF),
     "policy:proposal": Spec(PROPOSAL_READERS, kind="proposal"),
     "policy:proposal_decide": Spec(PROPOSAL_DECIDERS, kind="proposal", method="post"),
+    "feeds:batch_list": Spec(FEED_READERS),
+    "feeds:upload": Spec(FEED_UPLOADERS),
+    "feeds:template": Spec(FEED_UPLOADERS, kind="template"),  # the persona's department sends medical claims
+    "feeds:batch_detail": Spec(FEED_READERS, kind="feed_batch"),
+    "feeds:batch_unmatched": Spec(FEED_READERS, kind="feed_batch"),
+    "api:feed_types": Spec(FEED_READERS, api=True),
+    "api:feed_upload": Spec(FEED_UPLOADERS, method="post", api=True, body="feed"),
+    "api:feed_batch_list": Spec(FEED_READERS, api=True),
+    "api:feed_batch_detail": Spec(FEED_READERS, kind="feed_batch", api=True),
+    "engine:runs": Spec(ARCHIVE_READERS),
+    "engine:run": Spec(ARCHIVE_READERS, kind="run"),
+    "api:parameters_in_force": Spec(STAFF, api=True),
+    "api:parameter_history": Spec(STAFF, api=True),
+    "api:proposal_create": Spec(PROPOSAL_DECIDERS, method="post", api=True, body="proposal"),
+    "api:proposal_detail": Spec(PROPOSAL_READERS, kind="proposal", api=True),
+    "api:proposal_decide": Spec(PROPOSAL_DECIDERS, kind="proposal", method="post", api=True, body="decision"),
+    "api:run_start": Spec(SCREENERS, method="post", api=True, body="run"),
+    "api:run_list": Spec(ARCHIVE_READERS, api=True),
+    "api:run_detail": Spec(ARCHIVE_READERS, kind="run", api=True),
+    "api:run_results": Spec(ARCHIVE_READERS, kind="run", api=True),
     "api:household_list": Spec(ARCHIVE_READERS, api=True),
     "api:household_create": Spec(ARCHIVE_KEEPERS, kind="region", method="post", api=True, body="household"),
     "api:household_detail": Spec(ARCHIVE_READERS, kind="household", api=True),
@@ -133,6 +159,15 @@ def body(name: str | None, kwargs: dict[str, Any]) -> dict[str, Any]:
     """A valid JSON body for an API call on the object in ``kwargs``."""
     if name == "household":
         return {"village_code": kwargs["code"], "household_type": "lifted", "housing_grade": "B"}
+    if name == "feed":  # a dry run of an empty claims file (the job is queued, not run, in this test)
+        content = base64.b64encode("身份证号码,结算单号,结算日期,合规自付金额\n".encode()).decode()
+        return {"feed_type": "medical_claims", "file_name": "claims.csv", "content_base64": content}
+    if name == "proposal":
+        return {"name": "monitoring_line", "value": "9000", "effective_from": "2026-01-01", "source": "test"}
+    if name == "decision":
+        return {"apply": False}
+    if name == "run":
+        return {"on": "2026-01-01"}
     if name == "member":
         number = id_number(sequence=next(SEQUENCE))
         return {
@@ -197,8 +232,19 @@ def world(tree: Any, personas: dict[str, Any], make_user: Any) -> dict[str, Any]
             source="x",
             proposed_by=owner,
         )
-        objects[("proposal", scope)] = {"pk": proposal.pk}
+        objects[("proposal", scope)] = {"pk": proposal.pk, "proposal_id": proposal.pk}
+        run = Run.objects.create(on="2026-01-01", region=region)
+        objects[("run", scope)] = {"pk": run.pk, "run_id": run.pk}
         objects[("template", scope)] = {"fmt": "xlsx" if scope == "own" else "csv"}
+        objects[("template", scope)]["feed_type"] = "medical_claims"
+        batch = FeedBatch.objects.create(
+            feed_type="medical_claims",
+            department="health_insurance",
+            region=region,
+            uploaded_by=owner,
+            file_sha256="0" * 64,
+        )
+        objects[("feed_batch", scope)] = {"pk": batch.pk, "batch_id": batch.pk}
     tokens = {role: token_create(user=user, name="mine")[1] for role, user in personas.items()}
     return {"objects": objects, "tokens": tokens}
 
@@ -256,6 +302,8 @@ def test_url_against_every_role_and_scope(
             kwargs = world["objects"][(spec.kind, scope)] if spec.kind else {}
             url = build_url(key, pattern, kwargs)
             client.logout()
+            if spec.body == "decision":  # a proposal is decided once: each try starts from a fresh one
+                Proposal.objects.update(status=ProposalStatus.PROPOSED, decided_by=None, decided_at=None)
             if spec.api:
                 response = request(client, spec, url, world["tokens"][role], kwargs)
             else:

@@ -129,7 +129,9 @@ def test_a_proposal_is_simulated_then_applied_once(client: Any, tree: Any, perso
     )
     proposal = Proposal.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/policy/proposals/{proposal.pk}/"
-    assert proposal.simulation["entering"] == [{"county": "630106", "category": 1, "households": 1}]
+    assert proposal.simulation["entering"] == [
+        {"county": "630106", "county_name": "湟中区", "category": 1, "households": 1}
+    ]
     assert parameters_for(region=tree.village, on=date(2026, 6, 1))["monitoring_line"] == Decimal("6700")
     client.post(f"/policy/proposals/{proposal.pk}/decide/", {"decision": "apply"})
     client.post(f"/policy/proposals/{proposal.pk}/decide/", {"decision": "discard"})  # decided already
