@@ -44,6 +44,8 @@ def _archive(region_path: str) -> Rule:
             "reveal": ARCHIVE_KEEPERS,  # one value at a time, audited and rate-limited
             "import": frozenset({Role.COUNTY_OFFICER}),
             "export": ARCHIVE_READERS,
+            # the facts a department feed changes (welfare, housing grade, spending, deaths), never the pages
+            "feed": frozenset({Role.DEPARTMENT_OFFICER, Role.COUNTY_OFFICER}),
         },
         region_path=region_path,
     )

@@ -310,24 +310,6 @@ def _match(*, feed: FeedType, checked: list[CheckedRow], user: User) -> None:
             seen.add(row.key)
 
 
-def _keeper(user: User) -> User:
-    """The uploader as the registry's services see them: a keeper of the archive in the uploader's region.
-
-    The registry's gate lets only archive keepers change households, and department officers are not keepers
-    (they must not edit the archive through its pages). ``feed_type_check`` has already decided what this
-    uploader may send, and the matching kept only members of their region; the writes act with the keeper's
-    right in that same region, and keep the uploader's id (``recorded_by``, the audit trail's actor).
-    """
-    return User(
-        pk=user.pk,
-        username=user.username,
-        role=Role.COUNTY_OFFICER,
-        region=user.region,
-        is_active=True,
-        department=user.department,
-    )
-
-
 def _member_change(member: Member, **values: Any) -> bool:
     """Change a member's fields (the registry has no member-update service yet); audited by auditlog."""
     changed = [k for k, v in values.items() if getattr(member, k) != v]
@@ -343,7 +325,7 @@ def _member_change(member: Member, **values: Any) -> bool:
 Apply = Callable[[User, CheckedRow, Member, list[Event]], None]
 
 
-def _medical(keeper: User, row: CheckedRow, member: Member, events: list[Event]) -> None:
+def _medical(uploader: User, row: CheckedRow, member: Member, events: list[Event]) -> None:
     settled: date = row.values["settled_on"]
     assert member.household_id is not None  # noqa: S101  (matched members belong to a household)
     record = (
@@ -355,7 +337,8 @@ def _medical(keeper: User, row: CheckedRow, member: Member, events: list[Event])
     )
     assert record is not None  # noqa: S101  (checked in _match: a row without its period is unmatched)
     income_record(
-        actor=keeper,
+        actor=uploader,
+        action="feed",
         household_id=record.household_id,
         period_start=record.period_start,
         period_end=record.period_end,
@@ -367,26 +350,30 @@ def _medical(keeper: User, row: CheckedRow, member: Member, events: list[Event])
         )
 
 
-def _civil_affairs(keeper: User, row: CheckedRow, member: Member, events: list[Event]) -> None:
+def _civil_affairs(uploader: User, row: CheckedRow, member: Member, events: list[Event]) -> None:
     assert member.household is not None  # noqa: S101  (matched members belong to a household)
     if member.household.welfare != row.values["welfare"]:
-        household_update(actor=keeper, household_id=member.household.pk, welfare=row.values["welfare"])
+        household_update(
+            actor=uploader, action="feed", household_id=member.household.pk, welfare=row.values["welfare"]
+        )
     grade = row.values.get("disability_grade") if row.values["disability_certificate"] else None
     _member_change(member, disability_grade=grade)
 
 
-def _education(keeper: User, row: CheckedRow, member: Member, events: list[Event]) -> None:
+def _education(uploader: User, row: CheckedRow, member: Member, events: list[Event]) -> None:
     status = row.values["stage"] if row.values["status"] == "enrolled" else StudentStatus.DROPPED_OUT
     _member_change(member, student_status=str(status))
 
 
-def _housing(keeper: User, row: CheckedRow, member: Member, events: list[Event]) -> None:
+def _housing(uploader: User, row: CheckedRow, member: Member, events: list[Event]) -> None:
     assert member.household is not None  # noqa: S101
     if member.household.housing_grade != row.values["grade"]:
-        household_update(actor=keeper, household_id=member.household.pk, housing_grade=row.values["grade"])
+        household_update(
+            actor=uploader, action="feed", household_id=member.household.pk, housing_grade=row.values["grade"]
+        )
 
 
-def _disasters(keeper: User, row: CheckedRow, member: Member, events: list[Event]) -> None:
+def _disasters(uploader: User, row: CheckedRow, member: Member, events: list[Event]) -> None:
     assert member.household_id is not None  # noqa: S101
     events.append(
         Event(
@@ -395,19 +382,20 @@ def _disasters(keeper: User, row: CheckedRow, member: Member, events: list[Event
     )
 
 
-def _employment(keeper: User, row: CheckedRow, member: Member, events: list[Event]) -> None:
+def _employment(uploader: User, row: CheckedRow, member: Member, events: list[Event]) -> None:
     values: dict[str, Any] = {"months_worked": row.values["months_worked"]}
     if row.values.get("labour"):
         values["labour"] = row.values["labour"]
     _member_change(member, **values)
 
 
-def _public_security(keeper: User, row: CheckedRow, member: Member, events: list[Event]) -> None:
+def _public_security(uploader: User, row: CheckedRow, member: Member, events: list[Event]) -> None:
     household_id = member.household_id
     assert household_id is not None  # noqa: S101
     death = row.values["change"] == "death"
     member_move(
-        actor=keeper,
+        actor=uploader,
+        action="feed",
         member_id=member.pk,
         reason=MoveReason.DEATH if death else MoveReason.MOVED_AWAY,
         moved_on=row.values["changed_on"],
@@ -508,7 +496,6 @@ def _apply(
             unchanged=report.unchanged,
             unmatched=report.unmatched,
         )
-        keeper = _keeper(user)
         events: list[Event] = []
         records: list[FeedRecord] = []
         for row in to_apply:
@@ -517,7 +504,7 @@ def _apply(
             household_id = member.household_id  # read before the change: a death moves the member out
             touched.add(household_id)
             try:
-                APPLY[feed.code](keeper, row, member, events)
+                APPLY[feed.code](user, row, member, events)
             except ValidationError as exc:
                 report.errors.append(RowError(row.line, "", " ".join(exc.messages)))
             records.append(

@@ -137,10 +137,12 @@ def household_register(
 
 @transaction.atomic
 def household_update(
-    *, actor: User, household_id: int, phone: str | None = None, **attributes: Any
+    *, actor: User, household_id: int, phone: str | None = None, action: str = "change", **attributes: Any
 ) -> Household:
-    """Change a household's attributes; a new phone is encrypted again, an empty one clears it."""
-    household = gate.access(Household.objects.select_for_update(), actor, action="change", pk=household_id)
+    """Change a household's attributes; a new phone is encrypted again, an empty one clears it.
+
+    ``action`` is the gate's right the change needs: "feed" for a department feed's facts."""
+    household = gate.access(Household.objects.select_for_update(), actor, action=action, pk=household_id)
     if "village" in attributes:
         attributes["village"] = _village_in_scope(actor, attributes["village"])
     for name, value in attributes.items():
@@ -240,9 +242,10 @@ def member_move(
     moved_on: date,
     to_household_id: int | None = None,
     note: str = "",
+    action: str = "change",
 ) -> MemberMove:
     """Move a member to another household of the actor's region, or out of the archive; history is kept."""
-    member = gate.access(Member.objects.select_for_update(), actor, action="change", pk=member_id)
+    member = gate.access(Member.objects.select_for_update(), actor, action=action, pk=member_id)
     to_household = (
         gate.access(Household.objects.all(), actor, action="change", pk=to_household_id)
         if to_household_id
@@ -269,10 +272,16 @@ def member_move(
 
 @transaction.atomic
 def income_record(
-    *, actor: User, household_id: int, period_start: date, period_end: date, **amounts: Decimal
+    *,
+    actor: User,
+    household_id: int,
+    period_start: date,
+    period_end: date,
+    action: str = "change",
+    **amounts: Decimal,
 ) -> IncomeRecord:
     """Record (or correct) a household's income and rigid spending for a period; the household size is counted."""
-    household = gate.access(Household.objects.all(), actor, action="change", pk=household_id)
+    household = gate.access(Household.objects.all(), actor, action=action, pk=household_id)
     size = household.members.count()
     if size == 0:
         raise ValidationError(_("Register the household's members before its income."))

@@ -10,6 +10,7 @@ from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.audit.models import Event
 from bottomline.engine.models import Run
+from bottomline.feeds.models import FeedBatch
 from bottomline.registry.models import Household
 
 
@@ -26,6 +27,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     entries.append((_("Policy"), reverse("policy:home")))
     if gate.allowed(user, Run, "view"):
         entries.append((_("Screening"), reverse("engine:runs")))
+    if gate.allowed(user, FeedBatch, "view"):
+        entries.append((_("Department feeds"), reverse("feeds:batch_list")))
     entries.append((_("Jobs"), reverse("jobs:list")))
     if gate.allowed(user, Event, "view"):
         entries.append((_("Audit trail"), reverse("audit:trail")))

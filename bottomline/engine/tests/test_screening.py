@@ -26,13 +26,14 @@ ON = date(2026, 11, 1)
 
 
 def _income(actor: Any, h: Household, wage: str, year: int = 2025, **more: str) -> None:
+    amounts: dict[str, Any] = {k: Decimal(v) for k, v in more.items()}
     income_record(
         actor=actor,
         household_id=h.pk,
         period_start=date(year, 1, 1),
         period_end=date(year, 12, 31),
         wage=Decimal(wage),
-        **{k: Decimal(v) for k, v in more.items()},
+        **amounts,
     )
 
 
