@@ -3,7 +3,6 @@ current screenings and leads written in bulk. docs/screening.md describes the ru
 
 from __future__ import annotations
 
-import importlib
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -28,6 +27,7 @@ from bottomline.engine.models import Current, Result, Run
 from bottomline.engine.params import params_by_county
 from bottomline.engine.parquet import snapshot_read as parquet_read
 from bottomline.engine.snapshot import Snapshot, read_snapshot
+from bottomline.feeds.selectors import households_touched_since
 from bottomline.jobs.progress import Progress
 from bottomline.jobs.registry import job_handler
 from bottomline.monitoring.models import Channel
@@ -39,15 +39,6 @@ from bottomline.rules.screening import Screening, from_batch_row
 
 BATCH = 5000
 CHUNK = 20000  # ids per IN (...) when reading rows of many households
-
-
-def feeds_touched(since: datetime | None) -> set[int]:
-    """Households whose facts a department feed changed since then (the feeds app's selector, when installed)."""
-    try:
-        selectors = importlib.import_module("bottomline.feeds.selectors")
-    except ModuleNotFoundError:
-        return set()
-    return set(selectors.households_touched_since(since=since))
 
 
 def registry_touched(since: datetime) -> set[int]:
@@ -112,7 +103,7 @@ def run_plan(*, on: date, region: Region | None, incremental: bool) -> Plan:
     since = previous.started_at or previous.created_at
     if policy_changed(since, previous.on, on):
         return Plan(None, since, previous)
-    return Plan(feeds_touched(since) | registry_touched(since), since, previous)
+    return Plan(households_touched_since(since=since) | registry_touched(since), since, previous)
 
 
 def _event_months() -> set[int]:

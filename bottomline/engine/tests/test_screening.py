@@ -120,7 +120,7 @@ def _change_behind_the_services(registry: dict[str, Household], monkeypatch: pyt
     IncomeRecord.objects.filter(household=registry["poor"]).update(
         wage=Decimal("90000"), per_capita_net_income=Decimal("90000"), net_income=Decimal("90000")
     )
-    monkeypatch.setattr(services, "feeds_touched", lambda since: {registry["poor"].pk})
+    monkeypatch.setattr(services, "households_touched_since", lambda *, since: {registry["poor"].pk})
 
 
 @pytest.mark.django_db(transaction=True)
