@@ -1,110 +1,258 @@
-"""The feature table for a whole registry snapshot, in DuckDB: the same facts as
-``registry.features.household_facts`` computes for one household (the conformance test holds them equal)."""
+"""The feature table for a whole registry snapshot: the same facts as ``registry.features.household_facts``
+computes for one household (the conformance test holds them equal).
+
+Computed as vectorised passes over the Arrow snapshot (Arrow compute and numpy), not in SQL: every fact is a
+per-household aggregate, and with 2.7M households the hash joins and hash aggregates DuckDB needs for them
+(window, self-joins, one aggregate per table, a final sort) cost 17 s of a 19 s full run at 10M members on two
+cores (docs/benchmarks.md). Here each child table is mapped to its household's row once (a binary search over
+the sorted household ids, on runs of equal ids when the table comes grouped as the snapshot writes it) and each
+fact is a ``bincount`` or a ``reduceat`` over that map.
+"""
 
 from __future__ import annotations
 
+from calendar import monthrange
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
-import duckdb
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from bottomline.engine.snapshot import Snapshot
-from bottomline.registry.choices import LABOUR_CAPABLE
+from bottomline.registry.choices import LABOUR_CAPABLE, StudentStatus
 
-FEATURES_SQL = """
-WITH
-inc AS (
-    SELECT household_id,
-           CAST(per_capita_income AS DOUBLE) AS pc,
-           CAST(net_income AS DOUBLE) AS net,
-           CAST(rigid_spending AS DOUBLE) AS rigid,
-           (year(CAST(period_end AS DATE)) - year(CAST(period_start AS DATE))) * 12
-             + month(CAST(period_end AS DATE)) - month(CAST(period_start AS DATE)) + 1 AS months,
-           row_number() OVER (PARTITION BY household_id ORDER BY CAST(period_start AS DATE) DESC) AS rn
-    FROM incomes
-),
-lines AS (
-    SELECT h.household_id, p.param_monitoring_line AS line
-    FROM households h JOIN params p ON p.county_code = substr(h.village_code, 1, 6) || '000000'
-),
-breaks AS (  -- the newest period at or below which the run of periods above the line stops
-    SELECT inc.household_id, min(inc.rn) AS first_break
-    FROM inc JOIN lines USING (household_id)
-    WHERE inc.pc IS NULL OR lines.line IS NULL OR inc.pc < lines.line
-    GROUP BY inc.household_id
-),
-income_facts AS (
-    SELECT inc.household_id,
-           max(CASE WHEN rn = 1 THEN pc END) AS per_capita_income,
-           max(CASE WHEN rn = 2 THEN pc END) AS previous_per_capita_income,
-           max(CASE WHEN rn = 1 THEN net END) AS net_income,
-           max(CASE WHEN rn = 1 THEN rigid END) AS rigid_spending,
-           coalesce(sum(CASE WHEN rn < coalesce(b.first_break, 2147483647) AND l.line IS NOT NULL THEN months END), 0)
-             AS months_above_line
-    FROM inc LEFT JOIN breaks b USING (household_id) LEFT JOIN lines l USING (household_id)
-    GROUP BY inc.household_id
-),
-member_facts AS (
-    SELECT household_id,
-           count(*) AS members,
-           count(*) FILTER (WHERE labour IN ({labour})) AS labour_members,
-           count(*) FILTER (
-               WHERE {age} BETWEEN 6 AND 15 AND student_status IN ('none', 'dropped_out')
-           ) AS school_age_out_of_school,
-           count(*) FILTER (WHERE NOT CAST(medical_insurance AS BOOLEAN)) AS uninsured_members
-    FROM members
-    GROUP BY household_id
-),
-event_facts AS (  -- events after the day sudden_event_months months before the screening date, up to it
-    SELECT e.household_id, count(*) AS sudden_events
-    FROM events e
-    JOIN households h USING (household_id)
-    LEFT JOIN params p ON p.county_code = substr(h.village_code, 1, 6) || '000000'
-    WHERE CAST(e.occurred_on AS DATE) <= DATE '{on}'
-      AND CAST(e.occurred_on AS DATE) > CAST(
-          DATE '{on}' - to_months(CAST(coalesce(p.param_sudden_event_months, 12) AS INTEGER)) AS DATE)
-    GROUP BY e.household_id
-)
-SELECT h.household_id,
-       h.household_type,
-       h.welfare,
-       coalesce(m.members, 0) AS members,
-       coalesce(m.labour_members, 0) AS labour_members,
-       i.per_capita_income,
-       i.previous_per_capita_income,
-       i.net_income,
-       i.rigid_spending,
-       CAST(coalesce(i.months_above_line, 0) AS BIGINT) AS months_above_line,
-       coalesce(m.school_age_out_of_school, 0) AS school_age_out_of_school,
-       coalesce(m.uninsured_members, 0) AS uninsured_members,
-       h.housing_grade,
-       CAST(h.safe_water AS BOOLEAN) AS safe_water,
-       CAST(coalesce(ev.sudden_events, 0) AS BIGINT) AS sudden_events,
-       p.* EXCLUDE (county_code)
-FROM households h
-LEFT JOIN member_facts m USING (household_id)
-LEFT JOIN income_facts i USING (household_id)
-LEFT JOIN event_facts ev USING (household_id)
-LEFT JOIN params p ON p.county_code = substr(h.village_code, 1, 6) || '000000'
-ORDER BY h.household_id
-"""
+DEFAULT_EVENT_MONTHS = 12  # sudden_event_months when no value is in force for the county
+EPOCH = date(1970, 1, 1)
+NOT_IN_SCHOOL = (StudentStatus.NONE.value, StudentStatus.DROPPED_OUT.value)  # as registry.features
+
+Ints = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
+
+
+def _days(day: date) -> int:
+    return (day - EPOCH).days
+
+
+def _months_before(on: date, months: int) -> date:
+    # registry.features.months_before, without importing the models (the engine runs without Django too)
+    year, month = divmod(on.year * 12 + on.month - 1 - months, 12)
+    return date(year, month + 1, min(on.day, monthrange(year, month + 1)[1]))
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a common year: the 28th, as the online age makes it
+        return day.replace(year=day.year - years, day=28)
+
+
+def _ints(column: pa.ChunkedArray | pa.Array) -> Ints:
+    return np.asarray(column.cast(pa.int64()).to_numpy(), dtype=np.int64)
+
+
+def _true(mask: pa.ChunkedArray | pa.Array) -> Bools:
+    """A boolean column as numpy, null as false (a SQL filter's reading)."""
+    return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=np.bool_)
+
+
+def _date_days(column: pa.ChunkedArray) -> tuple[Ints, Bools]:
+    """Days since 1970 of a date column, and where it is null (days 0 there)."""
+    days = column.cast(pa.date32()).cast(pa.int32())
+    return _ints(pc.fill_null(days, 0)), _true(pc.is_null(days))
+
+
+def _rows_of(sorted_ids: Ints, ids: Ints) -> Ints:
+    """For each of ``ids``, its row in ``sorted_ids`` (unique, ascending), or -1 for a household not there."""
+    if len(ids) == 0 or len(sorted_ids) == 0:
+        return np.full(len(ids), -1, dtype=np.int64)
+    if bool(np.all(ids[1:] >= ids[:-1])):  # grouped by household (as written): look each run up once
+        starts = np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1])))
+        runs = ids[starts]
+        if len(runs) == len(sorted_ids) and np.array_equal(runs, sorted_ids):  # every household has rows
+            found = np.arange(len(runs), dtype=np.int64)
+        else:
+            found = _search(sorted_ids, runs)
+        return np.repeat(found, np.diff(np.append(starts, len(ids))))
+    return _search(sorted_ids, ids)
+
+
+def _search(sorted_ids: Ints, ids: Ints) -> Ints:
+    pos = np.searchsorted(sorted_ids, ids)
+    clipped = np.minimum(pos, len(sorted_ids) - 1)
+    return np.where(sorted_ids[clipped] == ids, clipped, -1).astype(np.int64)
+
+
+def _count(rows: Ints, where: Bools | Ints, n: int) -> Ints:
+    """Per household, its rows ``where`` holds (a mask or positions)."""
+    return np.bincount(rows[where], minlength=n).astype(np.int64)
 
 
 def batch_features(snapshot: Snapshot, params: pa.Table, *, on: date) -> pa.Table:
-    """One row per household: the rule facts and the ``param_*`` columns in force for its county."""
-    age = (
-        f"(year(DATE '{on.isoformat()}') - year(CAST(birth_date AS DATE))"
-        f" - CASE WHEN strftime(DATE '{on.isoformat()}', '%m%d') < strftime(CAST(birth_date AS DATE), '%m%d')"
-        " THEN 1 ELSE 0 END)"
+    """One row per household, by household id: the rule facts and the ``param_*`` columns in force for its
+    county."""
+    households = snapshot.households
+    ids = _ints(households.column("household_id"))
+    if len(ids) > 1 and not bool(np.all(ids[1:] > ids[:-1])):
+        order = np.argsort(ids, kind="stable")
+        households, ids = households.take(pa.array(order)), ids[order]
+
+    # The parameters in force for each household: its county's row of ``params``, or nulls.
+    villages = households.column("village_code").cast(pa.string())
+    county = pc.binary_join_element_wise(pc.utf8_slice_codeunits(villages, 0, 6), "000000", "")
+    param_row = pc.index_in(county, value_set=params.column("county_code").cast(pa.string()))
+    param_columns = [name for name in params.column_names if name != "county_code"]
+    in_force = {name: pc.take(params.column(name), param_row) for name in param_columns}
+
+    # Incomes on a second thread: numpy and Arrow release the GIL in their loops, and the machine has two cores.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        income_future = pool.submit(
+            _income_facts, snapshot.incomes, ids, in_force.get("param_monitoring_line")
+        )
+        member = _member_facts(snapshot.members, ids, on)
+        sudden = _sudden_events(snapshot.events, ids, in_force.get("param_sudden_event_months"), on)
+        income = income_future.result()
+
+    columns: dict[str, pa.Array | pa.ChunkedArray] = {
+        "household_id": pa.array(ids, pa.int64()),
+        "household_type": households.column("household_type").cast(pa.string()),
+        "welfare": households.column("welfare").cast(pa.string()),
+        "members": member["members"],
+        "labour_members": member["labour_members"],
+        **income,
+        "school_age_out_of_school": member["school_age_out_of_school"],
+        "uninsured_members": member["uninsured_members"],
+        "housing_grade": households.column("housing_grade").cast(pa.string()),
+        "safe_water": households.column("safe_water").cast(pa.bool_()),
+        "sudden_events": pa.array(sudden),
+        **in_force,
+    }
+    return pa.table(columns)
+
+
+def _member_facts(members: pa.Table, ids: Ints, on: date) -> dict[str, pa.Array]:
+    """Per household: its members, those able to work, those of school age out of school, the uninsured."""
+    n = len(ids)
+    rows = _rows_of(ids, _ints(members.column("household_id")))
+    if not bool(np.all(rows >= 0)):  # members of households not in the snapshot: left out
+        members = members.filter(pa.array(rows >= 0))
+        rows = rows[rows >= 0]
+    birth, no_birth = _date_days(members.column("birth_date"))
+    # Aged 6 to 15 on the day: born after the day 16 years before and on or before the day 6 years before.
+    school_age = np.flatnonzero(
+        ~no_birth & (birth > _days(_years_before(on, 16))) & (birth <= _days(_years_before(on, 6)))
     )
-    labour = ", ".join(f"'{value}'" for value in LABOUR_CAPABLE)
-    con = duckdb.connect()
-    try:
-        con.register("households", snapshot.households)
-        con.register("members", snapshot.members)
-        con.register("incomes", snapshot.incomes)
-        con.register("events", snapshot.events)
-        con.register("params", params)
-        return con.sql(FEATURES_SQL.format(age=age, labour=labour, on=on.isoformat())).to_arrow_table()
-    finally:
-        con.close()
+    status = pc.take(members.column("student_status").cast(pa.string()), pa.array(school_age))
+    out_of_school = school_age[_true(pc.is_in(status, value_set=pa.array(NOT_IN_SCHOOL)))]
+    labour = _true(
+        pc.is_in(members.column("labour").cast(pa.string()), value_set=pa.array(list(LABOUR_CAPABLE)))
+    )
+    uninsured = _true(pc.invert(members.column("medical_insurance").cast(pa.bool_())))
+    return {
+        "members": pa.array(np.bincount(rows, minlength=n).astype(np.int64)),
+        "labour_members": pa.array(_count(rows, labour, n)),
+        "school_age_out_of_school": pa.array(_count(rows, out_of_school, n)),
+        "uninsured_members": pa.array(_count(rows, uninsured, n)),
+    }
+
+
+def _income_facts(
+    incomes: pa.Table, ids: Ints, line: pa.ChunkedArray | pa.Array | None
+) -> dict[str, pa.Array]:
+    """The newest period's income, net income and rigid spending, the one before's income, and the months of
+    the run of newest periods at or above the line (ties in ``period_start`` fall in no particular order)."""
+    n = len(ids)
+    rows = _rows_of(ids, _ints(incomes.column("household_id")))
+    start, no_start = _date_days(incomes.column("period_start"))
+    end, no_end = _date_days(incomes.column("period_end"))
+    # Calendar months from the start's month to the end's, both counted; a period without dates adds nothing.
+    months = np.where(no_start | no_end, 0, _month_numbers(end, start) + 1)
+    keep = np.flatnonzero(rows >= 0)
+    order = keep[_newest_first(rows[keep], np.where(no_start, np.iinfo(np.int64).min, start)[keep])]
+    rows = rows[order]
+    m = len(rows)
+    starts = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1]))) if m else np.empty(0, np.int64)
+    sizes = np.diff(np.append(starts, m))
+    first = rows[starts]
+
+    def latest(name: str, offset: int = 0) -> pa.Array:
+        column = incomes.column(name).cast(pa.float64())
+        has = sizes > offset
+        at = order[starts[has] + offset]  # positions in ``incomes``
+        picked = pc.take(column, pa.array(at))
+        out = np.zeros(n)
+        null = np.ones(n, dtype=np.bool_)
+        out[first[has]] = np.asarray(pc.fill_null(picked, 0.0).to_numpy(), dtype=np.float64)
+        null[first[has]] = _true(pc.is_null(picked))
+        return pa.array(out, type=pa.float64(), mask=null)
+
+    above = np.zeros(n, dtype=np.int64)
+    if line is not None and m:
+        income = incomes.column("per_capita_income").cast(pa.float64())
+        values = np.asarray(pc.fill_null(income, 0.0).to_numpy(), dtype=np.float64)[order]
+        line_value = np.asarray(pc.fill_null(line.cast(pa.float64()), 0.0).to_numpy(), dtype=np.float64)
+        no_line = _true(pc.is_null(line))
+        below = _true(pc.is_null(income))[order] | no_line[rows] | (values < line_value[rows])
+        # The run stops at the newest period below the line (or without an income, or without a line).
+        rank = np.arange(m) - np.repeat(starts, sizes)
+        first_break = np.minimum.reduceat(np.where(below, rank, m), starts)
+        counted = np.where(rank < np.repeat(first_break, sizes), months[order], 0)
+        above[first] = np.add.reduceat(counted, starts)
+    return {
+        "per_capita_income": latest("per_capita_income"),
+        "previous_per_capita_income": latest("per_capita_income", 1),
+        "net_income": latest("net_income"),
+        "rigid_spending": latest("rigid_spending"),
+        "months_above_line": pa.array(above, pa.int64()),
+    }
+
+
+def _newest_first(rows: Ints, start: Ints) -> Ints:
+    """The order by household, then newest start first; a period without start (the minimum) sorts oldest,
+    as NULLS LAST."""
+    if not len(rows):
+        return np.empty(0, dtype=np.int64)
+    low, high = int(start.min()), int(start.max())
+    span = high - low + 1
+    if span < 2**20 and len(rows) * span < 2**62:  # one integer key: a stable sort, fast on grouped input
+        return np.argsort(rows * span + (high - start), kind="stable")
+    order: Ints = np.lexsort((-(start.astype(np.float64)), rows))
+    return order
+
+
+def _month_numbers(end: Ints, start: Ints) -> Ints:
+    """Calendar months from each start's month to its end's (days since 1970 in, the same day: 0)."""
+    days = np.concatenate((end, start))
+    low, high = (int(days.min()), int(days.max())) if len(days) else (0, 0)
+    if high - low > 2**20:  # far apart: convert every day (slower)
+        return _month_number(end) - _month_number(start)
+    table = _month_number(np.arange(low, high + 1, dtype=np.int64))  # a month for each day in the range
+    return np.asarray(table[end - low] - table[start - low], dtype=np.int64)
+
+
+def _month_number(days: Ints) -> Ints:
+    """Months since January 1970 of days since 1970."""
+    return np.asarray(days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64), dtype=np.int64)
+
+
+def _sudden_events(
+    events: pa.Table, ids: Ints, event_months: pa.ChunkedArray | pa.Array | None, on: date
+) -> Ints:
+    """Per household, its events after the day ``sudden_event_months`` months before ``on``, up to ``on``."""
+    n = len(ids)
+    rows = _rows_of(ids, _ints(events.column("household_id")))
+    occurred, no_date = _date_days(events.column("occurred_on"))
+    if event_months is None:
+        per_household = np.full(n, DEFAULT_EVENT_MONTHS, dtype=np.int64)
+    else:
+        filled = pc.fill_null(event_months.cast(pa.float64()), float(DEFAULT_EVENT_MONTHS))
+        months = np.asarray(filled.to_numpy(), dtype=np.float64)
+        per_household = np.rint(months).astype(np.int64)  # halves to even, as SQL's CAST to INTEGER
+    known = (rows >= 0) & ~no_date
+    after = np.zeros(len(rows), dtype=np.int64)
+    window = per_household[rows[known]]
+    for months in np.unique(window).tolist():  # the values in force: a handful
+        after[np.flatnonzero(known)[window == months]] = _days(_months_before(on, months))
+    counted = known & (occurred <= _days(on)) & (occurred > after)
+    return _count(rows, counted, n)

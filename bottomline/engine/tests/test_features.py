@@ -142,3 +142,127 @@ def test_simulating_a_higher_line_shows_who_would_enter_and_changes_nothing(
     ]
     assert outcome["leaving"] == []
     assert list(Parameter.objects.values_list("pk", "value")) == before
+
+
+def test_batch_features_at_the_edges() -> None:
+    """Unsorted rows, rows of unknown households, nulls, a 29 February screening day, income ties to the line
+    and a county without parameters: the values the online rules give (worked out by hand here)."""
+    import pyarrow as pa
+
+    from bottomline.engine.snapshot import Snapshot
+
+    on = date(2028, 2, 29)
+    d = date.fromisoformat
+    snapshot = Snapshot(
+        households=pa.table(
+            {
+                "household_id": pa.array([30, 10, 20], pa.int64()),
+                "village_code": ["520102100201", "630106100201", "630121100201"],
+                "household_type": ["ordinary", "monitored", "ordinary"],
+                "welfare": ["none", "dibao", "none"],
+                "housing_grade": ["A", "C", None],
+                "safe_water": [True, False, None],
+            }
+        ),
+        members=pa.table(
+            {
+                "household_id": pa.array([10, 10, 99, 10, 10, 10, 20], pa.int64()),
+                "birth_date": pa.array(
+                    [
+                        d("2022-02-28"),
+                        d("2022-03-01"),
+                        d("2015-01-01"),
+                        d("2012-02-29"),
+                        d("2012-03-01"),
+                        None,
+                        d("1980-01-01"),
+                    ],
+                    pa.date32(),
+                ),  # aged 6, 5, (unknown household), 16, 15, unknown, adult
+                "student_status": ["none", "none", "none", "none", "dropped_out", "none", None],
+                "labour": ["none", None, "skilled", "lost", "weak", "skilled", "ordinary"],
+                "medical_insurance": [True, False, False, None, True, True, True],
+            }
+        ),
+        incomes=pa.table(
+            {
+                "household_id": pa.array([10, 10, 99, 10, 10, 20, 30], pa.int64()),
+                "period_start": pa.array(
+                    [
+                        d("2025-01-01"),
+                        d("2027-01-01"),
+                        d("2027-01-01"),
+                        d("2024-01-01"),
+                        d("2026-07-01"),
+                        d("2027-01-01"),
+                        d("2027-01-01"),
+                    ],
+                    pa.date32(),
+                ),
+                "period_end": pa.array(
+                    [
+                        d("2025-12-31"),
+                        d("2027-12-31"),
+                        d("2027-12-31"),
+                        d("2024-12-31"),
+                        d("2026-12-31"),
+                        d("2027-12-31"),
+                        d("2027-12-31"),
+                    ],
+                    pa.date32(),
+                ),
+                "per_capita_income": [None, 6000.0, 1.0, 9000.0, 5000.0, 8000.0, 100.0],
+                "net_income": [None, 24000.0, 1.0, 36000.0, 20000.0, 16000.0, 300.0],
+                "rigid_spending": [0.0, 700.0, 1.0, 0.0, 0.0, None, 0.0],
+            }
+        ),
+        events=pa.table(
+            {
+                "household_id": pa.array([10, 10, 10, 10, 10, 20, 30, 99], pa.int64()),
+                "kind": ["disaster"] * 8,
+                "occurred_on": pa.array(
+                    [
+                        d("2027-02-28"),
+                        d("2027-03-01"),
+                        on,
+                        d("2028-03-01"),
+                        None,
+                        d("2027-06-01"),
+                        d("2027-06-01"),
+                        d("2027-06-01"),
+                    ],
+                    pa.date32(),
+                ),  # 12 months back from 29 February 2028 is 28 February 2027: out, in, in, out, out
+            }
+        ),
+    )
+    params = pa.table(
+        {
+            "county_code": ["630106000000", "630121000000"],
+            "param_monitoring_line": pa.array([5000.0, None], pa.float64()),
+            "param_sudden_event_months": pa.array([12.0, None], pa.float64()),
+        }
+    )
+    rows = batch_features(snapshot, params, on=on).to_pylist()
+    assert [r["household_id"] for r in rows] == [10, 20, 30]
+    facts = [
+        "members",
+        "labour_members",
+        "school_age_out_of_school",
+        "uninsured_members",
+        "per_capita_income",
+        "previous_per_capita_income",
+        "net_income",
+        "rigid_spending",
+        "months_above_line",
+        "sudden_events",
+        "housing_grade",
+        "safe_water",
+    ]
+    assert [tuple(r[k] for k in facts) for r in rows] == [
+        # 12 + 6 months at or above the line (5,000 is not below it); the period without income stops the run
+        (5, 2, 2, 1, 6000.0, 5000.0, 24000.0, 700.0, 18, 2, "C", False),
+        (1, 1, 0, 0, 8000.0, None, 16000.0, None, 0, 1, None, None),  # no line in force: no months above it
+        (0, 0, 0, 0, 100.0, None, 300.0, 0.0, 0, 1, "A", True),  # no parameters: 12 months of events
+    ]
+    assert [r["param_monitoring_line"] for r in rows] == [5000.0, None, None]

@@ -1,0 +1,234 @@
+"""W1 features: ``engine.features.batch_features`` against the DuckDB SQL it replaced, in the same run.
+
+At tiers S (1M members) and M (10M) of the synthetic population (``synth_parquet``, scaled to the tier): the
+full screening as ``engine.services.screening_run`` computes it without the database (Parquet read, features,
+compiled rules on Ibis → DuckDB), once with the former features query (kept here only as the baseline) and
+once with the vectorised ``batch_features``; the two feature tables must be equal, column by column and row
+by row. ``BENCH_FEATURES_TIERS`` picks tiers (default ``S,M``).
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from bottomline.engine.snapshot import Snapshot
+
+TIERS = {"S": 1_000_000, "M": 10_000_000, "L": 100_000_000}
+PROVINCES = ("63", "52")
+ON = date(2026, 11, 1)
+TARGET = "W1 at M ≤ 5 s"
+
+# The features query as it was until this benchmark's commit (window and self-joins over incomes, ages by
+# strftime, a final sort): the baseline.
+SQL_BEFORE = """
+WITH
+inc AS (
+    SELECT household_id,
+           CAST(per_capita_income AS DOUBLE) AS pc,
+           CAST(net_income AS DOUBLE) AS net,
+           CAST(rigid_spending AS DOUBLE) AS rigid,
+           (year(CAST(period_end AS DATE)) - year(CAST(period_start AS DATE))) * 12
+             + month(CAST(period_end AS DATE)) - month(CAST(period_start AS DATE)) + 1 AS months,
+           row_number() OVER (PARTITION BY household_id ORDER BY CAST(period_start AS DATE) DESC) AS rn
+    FROM incomes
+),
+lines AS (
+    SELECT h.household_id, p.param_monitoring_line AS line
+    FROM households h JOIN params p ON p.county_code = substr(h.village_code, 1, 6) || '000000'
+),
+breaks AS (  -- the newest period at or below which the run of periods above the line stops
+    SELECT inc.household_id, min(inc.rn) AS first_break
+    FROM inc JOIN lines USING (household_id)
+    WHERE inc.pc IS NULL OR lines.line IS NULL OR inc.pc < lines.line
+    GROUP BY inc.household_id
+),
+income_facts AS (
+    SELECT inc.household_id,
+           max(CASE WHEN rn = 1 THEN pc END) AS per_capita_income,
+           max(CASE WHEN rn = 2 THEN pc END) AS previous_per_capita_income,
+           max(CASE WHEN rn = 1 THEN net END) AS net_income,
+           max(CASE WHEN rn = 1 THEN rigid END) AS rigid_spending,
+           coalesce(sum(CASE WHEN rn < coalesce(b.first_break, 2147483647) AND l.line IS NOT NULL THEN months END), 0)
+             AS months_above_line
+    FROM inc LEFT JOIN breaks b USING (household_id) LEFT JOIN lines l USING (household_id)
+    GROUP BY inc.household_id
+),
+member_facts AS (
+    SELECT household_id,
+           count(*) AS members,
+           count(*) FILTER (WHERE labour IN ({labour})) AS labour_members,
+           count(*) FILTER (
+               WHERE {age} BETWEEN 6 AND 15 AND student_status IN ('none', 'dropped_out')
+           ) AS school_age_out_of_school,
+           count(*) FILTER (WHERE NOT CAST(medical_insurance AS BOOLEAN)) AS uninsured_members
+    FROM members
+    GROUP BY household_id
+),
+event_facts AS (  -- events after the day sudden_event_months months before the screening date, up to it
+    SELECT e.household_id, count(*) AS sudden_events
+    FROM events e
+    JOIN households h USING (household_id)
+    LEFT JOIN params p ON p.county_code = substr(h.village_code, 1, 6) || '000000'
+    WHERE CAST(e.occurred_on AS DATE) <= DATE '{on}'
+      AND CAST(e.occurred_on AS DATE) > CAST(
+          DATE '{on}' - to_months(CAST(coalesce(p.param_sudden_event_months, 12) AS INTEGER)) AS DATE)
+    GROUP BY e.household_id
+)
+SELECT h.household_id,
+       h.household_type,
+       h.welfare,
+       coalesce(m.members, 0) AS members,
+       coalesce(m.labour_members, 0) AS labour_members,
+       i.per_capita_income,
+       i.previous_per_capita_income,
+       i.net_income,
+       i.rigid_spending,
+       CAST(coalesce(i.months_above_line, 0) AS BIGINT) AS months_above_line,
+       coalesce(m.school_age_out_of_school, 0) AS school_age_out_of_school,
+       coalesce(m.uninsured_members, 0) AS uninsured_members,
+       h.housing_grade,
+       CAST(h.safe_water AS BOOLEAN) AS safe_water,
+       CAST(coalesce(ev.sudden_events, 0) AS BIGINT) AS sudden_events,
+       p.* EXCLUDE (county_code)
+FROM households h
+LEFT JOIN member_facts m USING (household_id)
+LEFT JOIN income_facts i USING (household_id)
+LEFT JOIN event_facts ev USING (household_id)
+LEFT JOIN params p ON p.county_code = substr(h.village_code, 1, 6) || '000000'
+ORDER BY h.household_id
+"""
+
+
+def features_before(snapshot: Snapshot, params: pa.Table, *, on: date) -> pa.Table:
+    """The former ``batch_features``: one DuckDB query over the Arrow snapshot."""
+    from bottomline.registry.choices import LABOUR_CAPABLE
+
+    age = (
+        f"(year(DATE '{on.isoformat()}') - year(CAST(birth_date AS DATE))"
+        f" - CASE WHEN strftime(DATE '{on.isoformat()}', '%m%d') < strftime(CAST(birth_date AS DATE), '%m%d')"
+        " THEN 1 ELSE 0 END)"
+    )
+    labour = ", ".join(f"'{value}'" for value in LABOUR_CAPABLE)
+    con = duckdb.connect()
+    try:
+        for name in ("households", "members", "incomes", "events"):
+            con.register(name, getattr(snapshot, name))
+        con.register("params", params)
+        result: pa.Table = con.sql(
+            SQL_BEFORE.format(age=age, labour=labour, on=on.isoformat())
+        ).to_arrow_table()
+        return result
+    finally:
+        con.close()
+
+
+def _timed(fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
+    gc.collect()
+    started = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return result, time.perf_counter() - started
+
+
+def tier_run(name: str, members: int, counties: list[str], root: Path) -> list[str]:
+    """Before and after for one tier; the table rows for the doc."""
+    import shutil
+
+    from bottomline.engine.batch import rules_apply
+    from bottomline.engine.features import batch_features
+    from bottomline.engine.params import params_by_county
+    from bottomline.engine.parquet import snapshot_read
+    from bottomline.jobs.progress import NullProgress
+    from bottomline.registry.synth import Calibration
+    from bottomline.registry.synth_parquet import synth_parquet
+
+    c = Calibration()
+    per_county = c.lifted_people + int(c.lifted_households * c.ordinary_per_lifted) * c.ordinary_size
+    out = root / name
+    counts, generate = _timed(
+        synth_parquet,
+        counties=counties,
+        out=out,
+        seed=1,
+        progress=NullProgress(),
+        scale=members / (per_county * len(counties)),
+        on=ON,
+    )
+    params = params_by_county(counties, on=ON)
+    rules_apply(batch_features(snapshot_read(out, counties=[counties[0][:6]]), params, on=ON))  # warm-up
+    runs = {}
+    for label, features in (
+        ("before: DuckDB SQL", features_before),
+        ("after: `batch_features`", batch_features),
+    ):
+        snapshot, t_read = _timed(snapshot_read, out)
+        table, t_features = _timed(features, snapshot, params, on=ON)
+        hits, t_rules = _timed(rules_apply, table)
+        runs[label] = (table, t_read, t_features, t_rules, hits.num_rows)
+        del snapshot, hits
+    (before, *b), (after, *a) = runs.values()
+    same = before.equals(after)
+    rows = [
+        f"**Tier {name}**: {counts['members']:,} members, {counts['households']:,} households, "
+        f"{counts['incomes']:,} income periods, {counts['events']:,} events in {len(counties)} counties "
+        f"(synth to Parquet {generate:.1f} s, not counted).",
+        "",
+        "| W1 full screening | read Parquet | features | rules (Ibis → DuckDB) | total | flagged |",
+        "|---|---:|---:|---:|---:|---:|",
+        *(
+            f"| {label} | {r:.2f} | {f:.2f} | {u:.2f} | {r + f + u:.2f} | {hits:,} |"
+            for label, (_, r, f, u, hits) in runs.items()
+        ),
+        "",
+        f"Features {b[1] / a[1]:.1f}× faster; feature tables "
+        f"{'equal (every column, every row, same order)' if same else '**differ**'}.",
+        "",
+    ]
+    del before, after, runs
+    shutil.rmtree(out)
+    gc.collect()
+    return rows
+
+
+def main() -> None:
+    tiers = [t.strip() for t in os.environ.get("BENCH_FEATURES_TIERS", "S,M").split(",") if t.strip()]
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bottomline.settings")
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        from bottomline.bench.report import append, environment_line
+        from bottomline.regions.models import Level, Region
+        from bottomline.regions.services import regions_load
+
+        call_command("migrate", verbosity=0)
+        regions_load(provinces=list(PROVINCES))
+        call_command("policy_seed", verbosity=0)
+        counties = [
+            r.code
+            for r in Region.objects.filter(level=Level.COUNTY, valid_to__isnull=True).order_by("code")
+            if Region.objects.filter(code__range=r.bounds, level=Level.VILLAGE).exists()
+        ]
+        lines: list[str] = []
+        for name in tiers:
+            lines += tier_run(name, TIERS[name], counties, Path(tmp))
+        append(
+            "Screening W1, features before and after (`make bench` → features)",
+            [
+                environment_line("Parquet snapshot; DuckDB and Ibis in memory"),
+                "",
+                *lines,
+                f"Target: {TARGET} (read, features and rules; writing results to the database not included).",
+            ],
+        )
