@@ -121,3 +121,11 @@ ROLE_HOME = {
 def personas(tree: Tree, make_user: Callable[..., User]) -> dict[str, Any]:
     """One user per role, named by role: 王村干 the cadre of 永丰村, and so on up to the province."""
     return {role: make_user(role, getattr(tree, home), username=role) for role, home in ROLE_HOME.items()}
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_parameters() -> None:
+    """Each test starts without cached policy parameters (its database is new; the cache is per process)."""
+    from bottomline.policy.selectors import parameters_forget
+
+    parameters_forget()

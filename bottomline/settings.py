@@ -302,7 +302,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("BOTTOMLINE_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # py4j (PySpark's bridge to Java) says at INFO every time it opens or closes a connection
+    "loggers": {"axes": {"level": "WARNING"}, "py4j": {"level": "WARNING"}},
 }
 
 if not PRODUCTION:

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,8 +8,3 @@ class EngineConfig(AppConfig):
 
     def ready(self) -> None:
         from bottomline.engine import services  # noqa: F401  (registers the screening job)
-        from bottomline.engine.online import params_forget
-        from bottomline.policy.models import Parameter
-
-        post_save.connect(params_forget, sender=Parameter, dispatch_uid="engine-params-forget")
-        post_delete.connect(params_forget, sender=Parameter, dispatch_uid="engine-params-forget-delete")

@@ -31,12 +31,11 @@ from bottomline.feeds.schemas import BY_CODE, FeedColumn, FeedType
 from bottomline.jobs.progress import Progress
 from bottomline.monitoring.models import Channel
 from bottomline.monitoring.services import SignalIn, leads_raise
-from bottomline.policy.selectors import parameters_for
 from bottomline.privacy.crypto import blind_index
 from bottomline.privacy.keys import field_keys
 from bottomline.privacy.masking import mask_number
 from bottomline.registry.choices import Labour, MoveReason, StudentStatus
-from bottomline.registry.features import household_facts
+from bottomline.registry.features import household_screening
 from bottomline.registry.importing import NO, YES, ImportFileError, RowError, _text, read_rows
 from bottomline.registry.models import Household, IncomeRecord, Member
 from bottomline.registry.services import (
@@ -46,7 +45,6 @@ from bottomline.registry.services import (
     income_record,
     member_move,
 )
-from bottomline.rules.screening import screen
 
 ROW_KEY_PURPOSE = "feeds.row"
 BATCH = 500
@@ -578,7 +576,6 @@ def feed_alert(*, batch: FeedBatch, household_ids: Iterable[int], on: date | Non
     on = on or timezone.localdate()
     ids = sorted(set(household_ids))
     signals: list[SignalIn] = []
-    params: dict[int, dict[str, float]] = {}
     for start in range(0, len(ids), BATCH):
         households = (
             Household.objects.filter(pk__in=ids[start : start + BATCH])
@@ -590,21 +587,7 @@ def feed_alert(*, batch: FeedBatch, household_ids: Iterable[int], on: date | Non
             )
         )
         for household in households:
-            # As the household page screens (registry.selectors.household_screening), with the parameters
-            # read once per village rather than once per household.
-            if household.village_id not in params:
-                params[household.village_id] = {
-                    k: float(v) for k, v in parameters_for(region=household.village, on=on).items()
-                }
-            values = params[household.village_id]
-            line, months = values.get("monitoring_line"), values.get("sudden_event_months")
-            facts = household_facts(
-                household,
-                line=Decimal(str(line)) if line is not None else None,
-                on=on,
-                event_months=int(months) if months is not None else 12,
-            )
-            screening = screen(facts, values)
+            screening = household_screening(household=household, on=on)
             if not screening.at_risk:
                 continue
             signals.append(

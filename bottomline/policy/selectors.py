@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
@@ -58,3 +60,27 @@ def parameter_history(*, region: Region, name: str | None = None) -> QuerySet[Pa
     if name:
         rows = rows.filter(name=name)
     return rows.select_related("region").order_by("name", "-effective_from", "-changed_at")
+
+
+# Parameters change a few times a year, and the online screening reads them on every save: it takes them from
+# this per-process cache. A change saved in this process drops it at once (policy.apps connects
+# ``parameters_forget``); one made in another process is seen within PARAMS_TTL seconds.
+PARAMS_TTL = 60.0
+_cache: dict[tuple[int, date], tuple[float, dict[str, float]]] = {}
+
+
+def parameters_forget(**_kwargs: Any) -> None:
+    """Drop the cached parameters (a signal receiver: a parameter was saved or deleted)."""
+    _cache.clear()
+
+
+def parameters_cached(*, village_id: int, on: date) -> dict[str, float]:
+    """The parameters in force for a village on a date, as numbers, from the cache when fresh."""
+    key, now = (village_id, on), time.monotonic()
+    hit = _cache.get(key)
+    if hit is not None and now - hit[0] < PARAMS_TTL:
+        return hit[1]
+    village = Region.objects.get(pk=village_id)
+    values = {k: float(v) for k, v in parameters_for(region=village, on=on).items()}
+    _cache[key] = (now, values)
+    return values

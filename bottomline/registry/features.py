@@ -1,4 +1,5 @@
-"""A household's facts for the rules, from its members and income records (the online path)."""
+"""A household's facts for the rules, from its members, income records and feed events, and its screening
+(the online path)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ from calendar import monthrange
 from datetime import date
 from decimal import Decimal
 
+from bottomline.policy.selectors import parameters_cached
 from bottomline.registry.choices import LABOUR_CAPABLE, StudentStatus
 from bottomline.registry.models import Household, IncomeRecord
 from bottomline.rules.nodes import Value
+from bottomline.rules.screening import Screening, screen
 
 NOT_IN_SCHOOL = {StudentStatus.NONE, StudentStatus.DROPPED_OUT}
 
@@ -71,3 +74,17 @@ def household_facts(
             months_before(on, event_months) < e.occurred_on <= on for e in household.feed_events.all()
         ),
     }
+
+
+def household_screening(*, household: Household, on: date) -> Screening:
+    """What the rules say of a household on a date, with the numbers (members, incomes and feed events
+    prefetched; parameters from the cache): the one online screening, for pages, saves and feeds."""
+    params = parameters_cached(village_id=household.village_id, on=on)
+    line, months = params.get("monitoring_line"), params.get("sudden_event_months")
+    facts = household_facts(
+        household,
+        line=Decimal(str(line)) if line is not None else None,
+        on=on,
+        event_months=int(months) if months is not None else 12,
+    )
+    return screen(facts, params)

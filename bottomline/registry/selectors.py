@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
-from bottomline.policy.selectors import parameters_for
 from bottomline.regions.models import Region
 from bottomline.registry.choices import LABOUR_CAPABLE
-from bottomline.registry.features import household_facts
 from bottomline.registry.models import Household, IncomeRecord, Member
 from bottomline.registry.services import id_number_lookup_index
-from bottomline.rules.screening import Screening, screen
 
 
 @dataclass(frozen=True)
@@ -72,17 +67,3 @@ def member_get(*, viewer: User, member_id: int) -> Member:
 def villages_for(*, viewer: User) -> QuerySet[Region]:
     """The villages a household may be registered in by the viewer (for pickers)."""
     return gate.restrict(Region.objects.filter(level=5), viewer).order_by("code")
-
-
-def household_screening(*, household: Household, on: date) -> Screening:
-    """What the rules say of a household today: which hold, with the numbers (members and incomes prefetched)."""
-    params = {k: float(v) for k, v in parameters_for(region=household.village, on=on).items()}
-    line = params.get("monitoring_line")
-    months = params.get("sudden_event_months")
-    facts = household_facts(
-        household,
-        line=Decimal(str(line)) if line is not None else None,
-        on=on,
-        event_months=int(months) if months is not None else 12,
-    )
-    return screen(facts, params)

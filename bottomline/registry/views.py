@@ -21,6 +21,7 @@ from bottomline.engine.why import why_of_household, why_of_screening
 from bottomline.jobs.services import job_enqueue
 from bottomline.registry import exports, importing, selectors, services
 from bottomline.registry.choices import RiskType
+from bottomline.registry.features import household_screening
 from bottomline.registry.forms import HouseholdFilterForm, HouseholdForm, MemberForm
 from bottomline.registry.models import Household, Member
 from bottomline.web.forms import apply_service_errors
@@ -60,7 +61,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     why = why_of_household(
         viewer=user, household=household, language=request.LANGUAGE_CODE
     ) or why_of_screening(
-        selectors.household_screening(household=household, on=timezone.localdate()), request.LANGUAGE_CODE
+        household_screening(household=household, on=timezone.localdate()), request.LANGUAGE_CODE
     )
     context = {
         "household": household,

@@ -100,7 +100,7 @@ def test_batch_features_equal_online_features(registry: None, tree: Any) -> None
 @pytest.mark.django_db(transaction=True)
 def test_batch_run_finds_what_the_online_screening_finds(registry: None, tree: Any) -> None:
     from bottomline.engine.models import Result
-    from bottomline.registry.selectors import household_screening
+    from bottomline.registry.features import household_screening
 
     call_command("screen", "--on", ON.isoformat())
     results = {r.household_id: r for r in Result.objects.all()}

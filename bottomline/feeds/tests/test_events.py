@@ -16,9 +16,9 @@ from bottomline.engine.snapshot import read_snapshot
 from bottomline.feeds.models import Event
 from bottomline.feeds.tests.conftest import HEAD_ID, Home, filled, load
 from bottomline.policy.models import Parameter
-from bottomline.registry.features import household_facts, months_before
+from bottomline.registry.features import household_facts, household_screening, months_before
 from bottomline.registry.models import Household
-from bottomline.registry.selectors import household_get, household_screening
+from bottomline.registry.selectors import household_get
 
 ON = date(2026, 3, 31)  # a month end: twelve months before is 2025-03-31, one month before 2026-02-28
 
