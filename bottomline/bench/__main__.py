@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import sys
 
-from bottomline.bench import regions
+from bottomline.bench import features, imports, regions, screening
+from bottomline.bench import incremental as incremental_bench
 
-BENCHMARKS = {"regions": regions.main}
+BENCHMARKS = {
+    "regions": regions.main,
+    "imports": imports.main,
+    "incremental": incremental_bench.main,
+    "screening": screening.main,
+    "features": features.main,
+}
 
 
 def main(argv: list[str]) -> int:

@@ -47,6 +47,72 @@ class Calibration:
     uninsured: float = 0.005  # assumption: members without basic medical insurance
     unsafe_water: float = 0.01  # assumption
     relocated: float = 0.05  # assumption (Huangzhong relocated villages such as 大卡阳村, seed 004)
+    disaster_shock: float = 0.01  # assumption: a disaster loss in the last 12 months (Parquet events)
+    death_shock: float = 0.005  # assumption: death of a main labourer in the last 12 months (Parquet events)
+
+
+# The demography both outputs follow: the database synth draws it row by row (synth_county), the Parquet synth
+# vectorised (synth_parquet.py). All are assumptions; docs/synthetic-data.md lists them.
+HEAD_AGE = (52.0, 12.0, 22, 85)  # head of household: mean, sd, youngest, oldest
+HEAD_MALE = 0.8
+SPOUSE_SHARE = 0.85  # households of two or more with a spouse
+SPOUSE_AGE = (-5, 3)  # spouse's age minus the head's
+PARENT_SHARE = 0.2  # each further member of a head under 60 is a parent ...
+PARENT_AGE = (20, 30)  # ... this much older than the head (at most 95)
+GRANDCHILD_SHARE = 0.4  # ... or, for a head 55 or older, a grandchild aged 0–16
+CHILD_AGE = (20, 35)  # otherwise a son or daughter this much younger than the head
+HOUSING_AB = (60, 40)  # weights of grades A and B among safe houses
+DISABLED = 0.02  # members disabled (grade 1–4)
+SERIOUS = 0.03  # members seriously ill
+LOSE_LABOUR = 0.7  # of the seriously ill and disabled of working age, those who lost labour capacity
+WORKING = (("skilled", 20), ("ordinary", 70), ("weak", 10))  # labour of healthy members 16–60
+UPPER_SECONDARY = (("senior", 55), ("vocational", 30), ("none", 15))  # schooling at 15–17
+PRESCHOOL = 0.85  # children 3–5 in pre-school
+TERTIARY = 0.25  # members 18–21 in college
+EDUCATION_TEEN = (("junior", 1), ("senior", 1), ("vocational", 1))  # attained at 15–17
+EDUCATION_ADULT = (
+    ("illiterate", 5),
+    ("primary", 30),
+    ("junior", 40),
+    ("senior", 10),
+    ("vocational", 8),
+    ("tertiary", 7),
+)  # attained at 18–59
+EDUCATION_OLD = (("illiterate", 35), ("primary", 45), ("junior", 20))  # attained at 60 and over
+INCOME_SHARES = (("wage", 0.6), ("production", 0.25), ("property_income", 0.03), ("transfer", 0.12))
+MEDICAL_SPENDING = (9.6, 0.5)  # lognormal of the ill household's out-of-pocket medical spending (≈ 15,000)
+TERTIARY_FEES = 5000  # out-of-pocket education spending per college student
+# Sudden events (department feeds) in the Parquet output, each from the shock rate that causes it.
+EVENT_SHOCKS = (
+    ("severe_illness", "illness_shock"),
+    ("accident", "income_drop_shock"),
+    ("disaster", "disaster_shock"),
+    ("death", "death_shock"),
+)
+
+
+def chronic_rate(age: int | float) -> float:
+    """Share of members of an age with a chronic illness."""
+    return 0.05 + max(0.0, age - 40) * 0.004
+
+
+def size_weights(mean: float) -> list[float]:
+    """Household sizes 1–9 as 1 + Poisson(mean − 1), the tail beyond 9 folded into 9."""
+    lam, p, weights = mean - 1, 2.718281828459045 ** (-(mean - 1)), []
+    for k in range(8):
+        weights.append(p)
+        p *= lam / (k + 1)
+    weights.append(max(0.0, 1 - sum(weights)))
+    return weights
+
+
+def base_income(c: Calibration, year: int, kind: str) -> float:
+    """Median per-capita income of a household type in a year, carried forward from 2019."""
+    return (
+        c.income_2019
+        * (1 + c.income_growth) ** (year - 2019)
+        * (1 if kind == "lifted" else c.ordinary_income_factor)
+    )
 
 
 ETHNICITY = (("汉族", 0.70), ("回族", 0.15), ("藏族", 0.10), ("土族", 0.05))  # assumption for Huangzhong
@@ -62,7 +128,8 @@ CAUSES = (
 )
 
 
-def _pick(rng: random.Random, table: tuple[tuple[str, float], ...]) -> str:
+def _pick(rng: random.Random, table: tuple[tuple[str, int], ...] | tuple[tuple[str, float], ...]) -> str:
+    """One key of a (key, weight) table."""
     return rng.choices([k for k, _ in table], weights=[w for _, w in table])[0]
 
 
@@ -74,48 +141,45 @@ def _education(rng: random.Random, age: int) -> str:
     if age < 15:
         return "junior"
     if age < 18:
-        return rng.choice(["junior", "senior", "vocational"])
+        return _pick(rng, EDUCATION_TEEN)
     if age >= 60:
-        return rng.choices(["illiterate", "primary", "junior"], weights=[35, 45, 20])[0]
-    return rng.choices(
-        ["illiterate", "primary", "junior", "senior", "vocational", "tertiary"], weights=[5, 30, 40, 10, 8, 7]
-    )[0]
+        return _pick(rng, EDUCATION_OLD)
+    return _pick(rng, EDUCATION_ADULT)
 
 
 def _student(rng: random.Random, age: int, c: Calibration) -> str:
     if 6 <= age <= 15 and rng.random() < c.dropout:
         return "dropped_out"
     if 3 <= age <= 5:
-        return "preschool" if rng.random() < 0.85 else "none"
+        return "preschool" if rng.random() < PRESCHOOL else "none"
     if 6 <= age <= 11:
         return "primary"
     if 12 <= age <= 14:
         return "junior"
     if 15 <= age <= 17:
-        return rng.choices(["senior", "vocational", "none"], weights=[55, 30, 15])[0]
-    if 18 <= age <= 21 and rng.random() < 0.25:
+        return _pick(rng, UPPER_SECONDARY)
+    if 18 <= age <= 21 and rng.random() < TERTIARY:
         return "tertiary"
     return "none"
 
 
 def _health(rng: random.Random, age: int) -> tuple[str, int | None]:
-    chronic = 0.05 + max(0, age - 40) * 0.004
     roll = rng.random()
-    if roll < 0.02:
+    if roll < DISABLED:
         return "disabled", rng.randint(1, 4)
-    if roll < 0.05:
+    if roll < DISABLED + SERIOUS:
         return "serious", None
-    if roll < 0.05 + chronic:
+    if roll < DISABLED + SERIOUS + chronic_rate(age):
         return "chronic", None
     return "healthy", None
 
 
 def _labour(rng: random.Random, age: int, health: str) -> str:
-    if age < 16 or age > 70 or (health in ("serious", "disabled") and rng.random() < 0.7):
+    if age < 16 or age > 70 or (health in ("serious", "disabled") and rng.random() < LOSE_LABOUR):
         return "none" if age < 16 or age > 70 else "lost"
     if age > 60:
         return "weak"
-    return rng.choices(["skilled", "ordinary", "weak"], weights=[20, 70, 10])[0]
+    return _pick(rng, WORKING)
 
 
 @dataclass
@@ -128,35 +192,29 @@ class Person:
 
 
 def _household_people(rng: random.Random, size: int) -> list[Person]:
-    head_age = max(22, min(85, int(rng.gauss(52, 12))))
-    head_sex = "M" if rng.random() < 0.8 else "F"
+    mean, sd, low, high = HEAD_AGE
+    head_age = max(low, min(high, int(rng.gauss(mean, sd))))
+    head_sex = "M" if rng.random() < HEAD_MALE else "F"
     people = [Person("head", head_age, head_sex)]
-    if size >= 2 and rng.random() < 0.85:
+    if size >= 2 and rng.random() < SPOUSE_SHARE:
         people.append(
-            Person("spouse", max(20, head_age + rng.randint(-5, 3)), "F" if head_sex == "M" else "M")
+            Person("spouse", max(20, head_age + rng.randint(*SPOUSE_AGE)), "F" if head_sex == "M" else "M")
         )
     while len(people) < size:
-        if head_age < 60 and rng.random() < 0.2:
-            people.append(Person("parent", min(95, head_age + rng.randint(20, 30)), rng.choice("MF")))
-        elif head_age >= 55 and rng.random() < 0.4:
+        if head_age < 60 and rng.random() < PARENT_SHARE:
+            people.append(Person("parent", min(95, head_age + rng.randint(*PARENT_AGE)), rng.choice("MF")))
+        elif head_age >= 55 and rng.random() < GRANDCHILD_SHARE:
             people.append(Person("grandchild", rng.randint(0, 16), rng.choice("MF")))
         else:
             sex = rng.choice("MF")
             people.append(
-                Person("son" if sex == "M" else "daughter", max(0, head_age - rng.randint(20, 35)), sex)
+                Person("son" if sex == "M" else "daughter", max(0, head_age - rng.randint(*CHILD_AGE)), sex)
             )
     return people
 
 
 def _size(rng: random.Random, mean: float) -> int:
-    # 1 + Poisson(mean - 1), drawn by inversion, kept between 1 and 9.
-    target, k, p = rng.random(), 0, 2.718281828459045 ** (-(mean - 1))
-    total = p
-    while total < target and k < 8:
-        k += 1
-        p *= (mean - 1) / k
-        total += p
-    return 1 + k
+    return rng.choices(range(1, 10), weights=size_weights(mean))[0]
 
 
 class IdMaker:
@@ -245,7 +303,7 @@ def synth_county(
                         poverty_cause=_pick(rng, CAUSES) if kind == "lifted" else "",
                         housing_grade=rng.choice("CD")
                         if rng.random() < c.dangerous_housing
-                        else rng.choices("AB", weights=[60, 40])[0],
+                        else rng.choices("AB", weights=HOUSING_AB)[0],
                         safe_water=rng.random() >= c.unsafe_water,
                         phone_enc=encrypt(phone, keys=keys, purpose=PHONE_PURPOSE),
                         phone_index=blind_index(phone, keys=keys, purpose=PHONE_PURPOSE),
@@ -257,8 +315,7 @@ def synth_county(
                     )
                 )
                 size = _size(rng, lifted_size if kind == "lifted" else c.ordinary_size)
-                base = c.income_2019 * (1 + c.income_growth) ** (years[1] - 2019)
-                base *= 1 if kind == "lifted" else c.ordinary_income_factor
+                base = base_income(c, years[1], kind)
                 plans.append(
                     (
                         _household_people(rng, size),
@@ -311,15 +368,13 @@ def synth_county(
                             period_start=date(year, 1, 1),
                             period_end=date(year, 12, 31),
                             household_size=len(people),
-                            wage=Decimal(round(total * 0.6, 2)),
-                            production=Decimal(round(total * 0.25, 2)),
-                            property_income=Decimal(round(total * 0.03, 2)),
-                            transfer=Decimal(round(total * 0.12, 2)),
-                            medical_out_of_pocket=Decimal(round(rng.lognormvariate(9.6, 0.5), 2))
+                            **{name: Decimal(round(total * share, 2)) for name, share in INCOME_SHARES},
+                            medical_out_of_pocket=Decimal(round(rng.lognormvariate(*MEDICAL_SPENDING), 2))
                             if ill and year == years[1]
                             else Decimal(0),
                             education_out_of_pocket=Decimal(
-                                5000 * sum(m.student_status == "tertiary" for m in members[-len(people) :])
+                                TERTIARY_FEES
+                                * sum(m.student_status == "tertiary" for m in members[-len(people) :])
                             ),
                         )
                     )

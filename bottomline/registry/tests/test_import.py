@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 import xlsxwriter
 from django.utils import translation
+from stdnum.cn import ric
 
 from bottomline.jobs.progress import NullProgress
 from bottomline.registry import importing
@@ -156,13 +158,20 @@ def test_an_import_killed_half_way_leaves_nothing(
 ) -> None:
     path = write_csv(tmp_path / "archive.csv", rows(tree))
 
-    def crash(*args: Any, **kwargs: Any) -> None:
-        raise RuntimeError("power cut")
+    insert = importing._insert
 
-    monkeypatch.setattr(Member.objects, "bulk_create", crash)
+    def crash(model: Any, columns: Any, rows: Any) -> int:
+        if model is Member:  # the households are in by now: the cut comes half-way
+            raise RuntimeError("power cut")
+        return insert(model, columns, rows)
+
+    monkeypatch.setattr(importing, "_insert", crash)
     with pytest.raises(RuntimeError):
         run(path, personas["county_officer"])
-    assert Household.objects.count() == 0
+    assert Household.objects.count() == Member.objects.count() == 0
+    monkeypatch.undo()
+    run(path, personas["county_officer"])  # and the same file imports cleanly afterwards
+    assert (Household.objects.count(), Member.objects.count()) == (2, 3)
 
 
 @pytest.mark.django_db
@@ -226,3 +235,42 @@ def test_upload_page_checks_then_imports_as_a_job(
     with (tmp_path / "x.txt").open("rb") as handle:
         assert client.post("/registry/import/", {"file": handle}).status_code == 200  # refused with a message
     assert Job.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_an_id_a_spreadsheet_rounded_to_000_is_reported_not_accepted(
+    tmp_path: Path, tree: Any, personas: dict[str, Any]
+) -> None:
+    data = rows(tree)
+    rounded = next(
+        n[:15] + "000"
+        for s in range(1, 50)
+        if ric.calc_check_digit((n := id_number(sequence=s))[:15] + "00") != "0"
+    )
+    data[1][6] = rounded
+    report = run(write_csv(tmp_path / "rounded.csv", data), personas["county_officer"])
+    assert [(e.row, e.column) for e in report.errors] == [(3, "证件号码")]
+    assert "rounded" in report.errors[0].message
+    assert Household.objects.count() == Member.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_imported_numbers_are_in_the_clear_neither_in_the_database_nor_in_the_logs(
+    tmp_path: Path, tree: Any, personas: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bottomline.registry.tests.test_at_rest import stored_bytes
+
+    data = rows(tree)
+    caplog.set_level(logging.DEBUG)
+    with CaptureQueriesContext(connection) as queries:
+        report = run(write_csv(tmp_path / "archive.csv", data), personas["county_officer"])
+    assert report.members_created == 3
+    stored = stored_bytes()
+    logged = caplog.text + " ".join(q["sql"] for q in queries.captured_queries)
+    for secret in [row[6] for row in data] + ["13912345678"]:
+        assert secret.encode() not in stored, secret
+        assert secret not in logged, secret
+    assert Member.objects.filter(id_number_masked=data[0][6][:3] + "*" * 11 + data[0][6][-4:]).exists()
