@@ -6,7 +6,7 @@ Under CI=true a skipped test fails the run: PostgreSQL, browser and PDF tests mu
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -129,3 +129,14 @@ def _no_cached_parameters() -> None:
     from bottomline.policy.selectors import parameters_forget
 
     parameters_forget()
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """One local SparkSession for the whole test session (per xdist worker): started once, small, no UI."""
+    from bottomline.engine.spark import spark_backend, spark_session
+
+    yield spark_backend()
+    spark_session().stop()
+    spark_session.cache_clear()
+    spark_backend.cache_clear()

@@ -10,7 +10,6 @@ by row. ``BENCH_FEATURES_TIERS`` picks tiers (default ``S,M``).
 from __future__ import annotations
 
 import gc
-import os
 import tempfile
 import time
 from datetime import date
@@ -20,10 +19,10 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from bottomline.bench.report import append, environment_line
+from bottomline.bench.scratch import TIERS, scratch_registry, tiers_from
 from bottomline.engine.snapshot import Snapshot
 
-TIERS = {"S": 1_000_000, "M": 10_000_000, "L": 100_000_000}
-PROVINCES = ("63", "52")
 ON = date(2026, 11, 1)
 TARGET = "W1 at M ≤ 5 s"
 
@@ -199,27 +198,9 @@ def tier_run(name: str, members: int, counties: list[str], root: Path) -> list[s
 
 
 def main() -> None:
-    tiers = [t.strip() for t in os.environ.get("BENCH_FEATURES_TIERS", "S,M").split(",") if t.strip()]
+    tiers = tiers_from("BENCH_FEATURES_TIERS")
     with tempfile.TemporaryDirectory() as tmp:
-        os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bottomline.settings")
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        from bottomline.bench.report import append, environment_line
-        from bottomline.regions.models import Level, Region
-        from bottomline.regions.services import regions_load
-
-        call_command("migrate", verbosity=0)
-        regions_load(provinces=list(PROVINCES))
-        call_command("policy_seed", verbosity=0)
-        counties = [
-            r.code
-            for r in Region.objects.filter(level=Level.COUNTY, valid_to__isnull=True).order_by("code")
-            if Region.objects.filter(code__range=r.bounds, level=Level.VILLAGE).exists()
-        ]
+        counties = scratch_registry(tmp)
         lines: list[str] = []
         for name in tiers:
             lines += tier_run(name, TIERS[name], counties, Path(tmp))

@@ -29,8 +29,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-TIERS = {"S": 1_000_000, "M": 10_000_000, "L": 100_000_000}
-PROVINCES = ("63", "52")
+from bottomline.bench.report import append, environment_line
+from bottomline.bench.scratch import TIERS, scratch_registry, tiers_from
+
 ON = date(2026, 11, 1)
 TARGET = "W2 ≤ 20 % of W1, same flags"
 
@@ -151,30 +152,12 @@ def tier_run(
 
 
 def main() -> None:
-    tiers = [t.strip() for t in os.environ.get("BENCH_INCREMENTAL_TIERS", "S,M").split(",") if t.strip()]
+    tiers = tiers_from("BENCH_INCREMENTAL_TIERS")
     share = float(os.environ.get("BENCH_TOUCHED", "0.02"))
     os.environ.setdefault("BOTTOMLINE_SPARK_MASTER", "local[2]")
     os.environ.setdefault("BOTTOMLINE_SPARK_MEMORY", "4g")
     with tempfile.TemporaryDirectory() as tmp:
-        os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bottomline.settings")
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        from bottomline.bench.report import append, environment_line
-        from bottomline.regions.models import Level, Region
-        from bottomline.regions.services import regions_load
-
-        call_command("migrate", verbosity=0)
-        regions_load(provinces=list(PROVINCES))
-        call_command("policy_seed", verbosity=0)
-        counties = [
-            r.code
-            for r in Region.objects.filter(level=Level.COUNTY, valid_to__isnull=True).order_by("code")
-            if Region.objects.filter(code__range=r.bounds, level=Level.VILLAGE).exists()
-        ]
+        counties = scratch_registry(tmp)
         lines: list[str] = []
         for name in tiers:
             lines += tier_run(name, TIERS[name], counties, Path(tmp), share, spark=name == "S")

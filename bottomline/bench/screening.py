@@ -35,8 +35,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-TIERS = {"S": 1_000_000, "M": 10_000_000, "L": 100_000_000}
-PROVINCES = ("63", "52")
+from bottomline.bench.report import append, environment_line
+from bottomline.bench.scratch import TIERS, scratch_registry, tiers_from
+
 ON = date(2026, 11, 1)
 SAMPLE_LIFTED = 400  # the database synth's sample county: 400 lifted-out households, 1,000 in all
 TARGETS = "W1 at M ≤ 5 s; ≥ 2× faster than pandas; Ibis ≤ 1.1× hand-written SQL; W4 p99 ≤ 50 ms, ≤ 3 queries"
@@ -575,27 +576,9 @@ def tier_run(name: str, members: int, counties: list[str], root: Path, orm: dict
 
 
 def main() -> None:
-    tiers = [t.strip() for t in os.environ.get("BENCH_SCREENING_TIERS", "S,M").split(",") if t.strip()]
+    tiers = tiers_from("BENCH_SCREENING_TIERS")
     with tempfile.TemporaryDirectory() as tmp:
-        os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bottomline.settings")
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-
-        from bottomline.bench.report import append, environment_line
-        from bottomline.regions.models import Level, Region
-        from bottomline.regions.services import regions_load
-
-        call_command("migrate", verbosity=0)
-        regions_load(provinces=list(PROVINCES))
-        call_command("policy_seed", verbosity=0)
-        counties = [
-            r.code
-            for r in Region.objects.filter(level=Level.COUNTY, valid_to__isnull=True).order_by("code")
-            if Region.objects.filter(code__range=r.bounds, level=Level.VILLAGE).exists()
-        ]
+        counties = scratch_registry(tmp)
         orm = orm_sample("630106000000")
         lines = []
         for name in tiers:

@@ -1,0 +1,37 @@
+"""What the screening benchmarks share: the tiers, and a scratch registry (Django on a throwaway SQLite file
+with the real division tree of Qinghai and Guizhou and the sourced policy parameters)."""
+
+from __future__ import annotations
+
+import os
+
+TIERS = {"S": 1_000_000, "M": 10_000_000, "L": 100_000_000}  # members (DESIGN.md §8)
+PROVINCES = ("63", "52")
+
+
+def tiers_from(variable: str) -> list[str]:
+    """The tiers an environment variable names (default S and M), e.g. ``BENCH_SCREENING_TIERS=S``."""
+    return [t.strip() for t in os.environ.get(variable, "S,M").split(",") if t.strip()]
+
+
+def scratch_registry(folder: str) -> list[str]:
+    """Set Django up on a new SQLite database in ``folder``, load the tree and the parameters; return the codes
+    of the counties that have villages (the ones a synthetic population can live in)."""
+    os.environ["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bottomline.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from bottomline.regions.models import Level, Region
+    from bottomline.regions.services import regions_load
+
+    call_command("migrate", verbosity=0)
+    regions_load(provinces=list(PROVINCES))
+    call_command("policy_seed", verbosity=0)
+    return [
+        r.code
+        for r in Region.objects.filter(level=Level.COUNTY, valid_to__isnull=True).order_by("code")
+        if Region.objects.filter(code__range=r.bounds, level=Level.VILLAGE).exists()
+    ]
