@@ -4,12 +4,12 @@ incomes, feed events, the upsert): policy parameters come from a cache (policy.s
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
-from bottomline.engine.models import Current
+from bottomline.engine.models import Current, Run
 from bottomline.registry.features import household_screening
 from bottomline.registry.models import Household
 from bottomline.rules.screening import Screening
@@ -24,22 +24,35 @@ def household_rescreen(household: Household, *, on: date | None = None) -> Scree
     return household_screening(household=household, on=on or timezone.localdate())
 
 
+def current_row(
+    household_id: int,
+    screening: Screening | None,
+    *,
+    evaluated_at: datetime,
+    on: date,
+    run: Run | None,
+    reported: bool,
+) -> Current:
+    """The current-screening row of a household (no screening: nothing holds)."""
+    return Current(
+        household_id=household_id,
+        evaluated_at=evaluated_at,
+        on=on,
+        run=run,
+        category=screening.category if screening else None,
+        codes=list(screening.codes) if screening else [],
+        risk_types=list(screening.risk_types) if screening else [],
+        explanations=screening.explanations() if screening else {"en": [], "zh": []},
+        score=screening.score if screening else 0,
+        reported=reported,
+    )
+
+
 def current_refresh(household: Household, *, on: date | None = None) -> Current:
     """Re-screen one household and replace its current screening (one upsert)."""
     on = on or timezone.localdate()
     screening = household_rescreen(household, on=on)
-    row = Current(
-        household_id=household.pk,
-        evaluated_at=timezone.now(),
-        on=on,
-        run=None,
-        category=screening.category,
-        codes=list(screening.codes),
-        risk_types=list(screening.risk_types),
-        explanations=screening.explanations(),
-        score=screening.score,
-        reported=False,
-    )
+    row = current_row(household.pk, screening, evaluated_at=timezone.now(), on=on, run=None, reported=False)
     # A spell at risk that goes on keeps its "lead raised"; one that ended is over.
     fields = UPDATED if screening.at_risk else [*UPDATED, "reported"]
     Current.objects.bulk_create(

@@ -25,6 +25,7 @@ from bottomline.engine.batch import (
 )
 from bottomline.engine.features import batch_features
 from bottomline.engine.models import Current, Result, Run
+from bottomline.engine.online import current_row
 from bottomline.engine.params import params_by_county
 from bottomline.engine.parquet import snapshot_read as parquet_read
 from bottomline.engine.snapshot import Snapshot, read_snapshot
@@ -190,17 +191,8 @@ def screening_run(
 
 
 def _current(run: Run, household_id: int, screening: Screening | None, reported: bool) -> Current:
-    return Current(
-        household_id=household_id,
-        evaluated_at=run.created_at,
-        on=run.on,
-        run=run,
-        category=screening.category if screening else None,
-        codes=list(screening.codes) if screening else [],
-        risk_types=list(screening.risk_types) if screening else [],
-        explanations=screening.explanations() if screening else {"en": [], "zh": []},
-        score=screening.score if screening else 0,
-        reported=reported,
+    return current_row(
+        household_id, screening, evaluated_at=run.created_at, on=run.on, run=run, reported=reported
     )
 
 
