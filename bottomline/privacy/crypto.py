@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -62,10 +63,24 @@ def parse_keys(spec: str, active: str, index_key: str) -> FieldKeys:
     return FieldKeys(keys=keys, active=active, index_key=index)
 
 
+@functools.lru_cache(maxsize=64)
+def _sm4(key: bytes) -> algorithms.SM4:
+    # Checked and copied once per key, not once per value (an import encrypts a million values).
+    return algorithms.SM4(key)
+
+
+@functools.lru_cache(maxsize=64)
+def _hmac_prefix(index_key: bytes, purpose: str) -> hmac.HMAC:
+    # The HMAC state after the key and the purpose: each value continues a copy of it.
+    mac = hmac.HMAC(index_key, hashes.SM3())
+    mac.update(purpose.encode() + b"\x00")
+    return mac
+
+
 def encrypt(plaintext: str, *, keys: FieldKeys, purpose: str) -> str:
     """Encrypt with the active key and a fresh random nonce."""
     nonce = os.urandom(NONCE_BYTES)
-    encryptor = Cipher(algorithms.SM4(keys.keys[keys.active]), modes.GCM(nonce)).encryptor()
+    encryptor = Cipher(_sm4(keys.keys[keys.active]), modes.GCM(nonce)).encryptor()
     encryptor.authenticate_additional_data(purpose.encode())
     body = encryptor.update(plaintext.encode()) + encryptor.finalize()
     return f"{keys.active}:{base64.b64encode(nonce + body + encryptor.tag).decode()}"
@@ -99,6 +114,6 @@ def decrypt(token: str, *, keys: FieldKeys, purpose: str) -> str:
 
 def blind_index(value: str, *, keys: FieldKeys, purpose: str) -> str:
     """HMAC-SM3 of the value under the index key, as 64 hex digits; equal values give equal indexes."""
-    mac = hmac.HMAC(keys.index_key, hashes.SM3())
-    mac.update(purpose.encode() + b"\x00" + value.encode())
+    mac = _hmac_prefix(keys.index_key, purpose).copy()
+    mac.update(value.encode())
     return mac.finalize().hex()

@@ -12,8 +12,12 @@ import csv
 import functools
 import gc
 import io
+import multiprocessing
+import operator
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,8 +34,8 @@ from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.jobs.progress import Progress
 from bottomline.jobs.registry import job_handler
-from bottomline.privacy.crypto import blind_index, encrypt
-from bottomline.privacy.ids import IdNumberError, ResidentId, parse_resident_id
+from bottomline.privacy.crypto import FieldKeys, blind_index, encrypt
+from bottomline.privacy.ids import IdNumberError, check_area, seal_numbers
 from bottomline.privacy.keys import field_keys
 from bottomline.privacy.masking import mask_number
 from bottomline.regions.models import Level, Region
@@ -47,6 +51,10 @@ from bottomline.registry.services import (
 )
 
 BATCH = 2000
+# ID numbers are checked, indexed and encrypted in worker processes for files of this many rows or more (below,
+# starting the workers costs more than they save), in batches of POOL_BATCH.
+POOL_MIN_ROWS = 20_000
+POOL_BATCH = 10_000
 
 
 @dataclass(frozen=True)
@@ -185,18 +193,39 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
-def _id_checker() -> Callable[[object], ResidentId]:
-    """``id_number_check`` with the area lookups remembered: a file names a few areas a million times."""
-    area = functools.lru_cache(maxsize=None)(area_info)
-    today = timezone.localdate()
+@contextmanager
+def _sealed_ids(
+    raws: list[object], *, keys: FieldKeys, encrypted: bool
+) -> Iterator[Callable[[], list[tuple[str, ...]]]]:
+    """The ID numbers of a file checked (all but the area), indexed, masked and, to import, encrypted: the
+    per-row work that is only CPU. A large file's numbers go to one worker process per core in batches, started
+    here so that they run while the caller checks the other columns; the result keeps the file's order."""
+    work = functools.partial(
+        seal_numbers, keys=keys, purpose=ID_PURPOSE, today=timezone.localdate(), encrypted=encrypted
+    )
+    workers = os.cpu_count() or 1
+    if len(raws) < POOL_MIN_ROWS or workers < 2:
+        yield lambda: work(raws)
+        return
+    # "forkserver": the workers fork from a fresh single-threaded server process, never from this one, which
+    # may hold threads (DuckDB, Arrow, a threaded server) whose locks a plain fork would copy mid-use. They run
+    # only bottomline.privacy code and never touch the database.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["bottomline.privacy.ids"])
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [pool.submit(work, raws[i : i + POOL_BATCH]) for i in range(0, len(raws), POOL_BATCH)]
 
-    def check(raw: object) -> ResidentId:
+        def results() -> list[tuple[str, ...]]:
+            out: list[tuple[str, ...]] = []
+            for future in futures:
+                out.extend(future.result())
+            return out
+
         try:
-            return parse_resident_id(raw, area=area, today=today)
-        except IdNumberError as exc:
-            raise ValidationError({"id_number": _id_message(exc)}, code=exc.code) from None
-
-    return check
+            yield results
+        finally:
+            for future in futures:
+                future.cancel()
 
 
 @contextmanager
@@ -233,7 +262,7 @@ def _registry_import(*, path: Path, user: User, commit: bool, progress: Progress
     lookups = {c.target: _choice_lookup(c.choices) for c in COLUMNS if c.choices}
     villages = {r.code: r for r in gate.restrict(Region.objects.filter(level=Level.VILLAGE), user)}
     keys = field_keys()
-    id_number_check = _id_checker()
+    area = functools.lru_cache(maxsize=None)(area_info)  # a file names a few areas a million times
     report = ImportReport(rows=len(rows))
     progress.start(len(rows), gettext_noop("checking"))
 
@@ -241,8 +270,6 @@ def _registry_import(*, path: Path, user: User, commit: bool, progress: Progress
         report.errors.append(RowError(row, heading_of.get(target, target), message))
 
     households: dict[str, dict[str, Any]] = {}
-    descriptions: dict[str, tuple[Any, ...]] = {}
-    phones: dict[str, str | ValidationError] = {}
     people: list[tuple[int, str, dict[str, Any]]] = []
     seen_ids: dict[str, int] = {}
     # The loop below runs a million times for a large file: what can be decided once is decided here.
@@ -251,84 +278,157 @@ def _registry_import(*, path: Path, user: User, commit: bool, progress: Progress
         for c in COLUMNS
         if c.target in position
     ]
-    flags = [t for t in ("safe_water", "medical_insurance", "serious_illness_insurance") if t in position]
-    id_at = position.get("id_number")
-    for offset, raw in enumerate(rows):
-        line = offset + 2  # the heading is row 1
-        width = len(raw)
-        values: dict[str, Any] = {}
-        for target, at, required, lookup in plan:
-            value = raw[at] if at < width else ""
-            text = value.strip() if type(value) is str else _text(value)
-            if not text:
-                if required:
-                    err(line, target, _("This column must be filled in."))
-                    continue
-                values[target] = text
-            elif lookup is not None:
-                code = lookup.get(text.lower())
-                if code is None:
-                    err(line, target, _("“%(value)s” is not one of the allowed values.") % {"value": text})
-                    continue
-                values[target] = code
-            else:
-                values[target] = text
-        for target in flags:
-            if target in values:
-                flag = FLAGS.get(values[target].lower())
-                if flag is None:
-                    err(line, target, _("Write 是 or 否."))
-                values[target] = True if flag is None else flag
+    id_at = position["id_number"]
+    raw_ids = [raw[id_at] if id_at < len(raw) else "" for raw in rows]
+    with _sealed_ids(raw_ids, keys=keys, encrypted=commit) as sealed:
+        _check_columns(rows, plan, villages, households, people, err, progress)
+        for (line, _number, values), result in zip(people, sealed(), strict=True):
+            if len(result) == 2:  # (code, message) of a bad number
+                err(line, "id_number", _id_message(IdNumberError(result[0], result[1])))
+                continue
+            try:
+                check_area(result[0], int(result[1][:4]), area)
+            except IdNumberError as exc:
+                err(line, "id_number", _id_message(exc))
+                continue
+            values["sealed"] = result
+            index = values["index"] = result[3]
+            if index in seen_ids:
+                err(line, "id_number", _("The same person is on row %(row)d too.") % {"row": seen_ids[index]})
+            seen_ids.setdefault(index, line)
+    del raw_ids
+    progress.advance(len(rows) % 1000)
+    return _check_registered(households, people, report, err, villages, progress, commit=commit)
+
+
+# A member row is three groups of cells: its own (number, name, ID number), its household's (the same on each
+# of the household's rows) and its member attributes (few distinct combinations in a file). Each distinct
+# combination of a group's cells is converted and checked once and remembered with its problems, which are
+# reported again on every row that repeats it.
+ROW_TARGETS = frozenset({"number", "name", "id_number"})
+Plan = list[tuple[str, int, bool, dict[str, str] | None]]
+Converted = tuple[dict[str, Any], tuple[tuple[str, str], ...]]
+
+
+def _convert(
+    plan: Plan, cells: tuple[object, ...], villages: dict[str, Region], *, member: bool
+) -> Converted:
+    """The values and problems (target, message) of one group of cells (see ROW_TARGETS)."""
+    values: dict[str, Any] = {}
+    problems: list[tuple[str, str]] = []
+    for (target, _at, required, lookup), value in zip(plan, cells, strict=True):
+        text = value.strip() if type(value) is str else _text(value)
+        if not text:
+            if required:
+                problems.append((target, _("This column must be filled in.")))
+                continue
+            values[target] = text
+        elif lookup is not None:
+            code = lookup.get(text.lower())
+            if code is None:
+                problems.append(
+                    (target, _("“%(value)s” is not one of the allowed values.") % {"value": text})
+                )
+                continue
+            values[target] = code
+        else:
+            values[target] = text
+    for target in ("safe_water", "medical_insurance", "serious_illness_insurance"):
+        if target in values:
+            flag = FLAGS.get(values[target].lower())
+            if flag is None:
+                problems.append((target, _("Write 是 or 否.")))
+            values[target] = True if flag is None else flag
+    if member:
         for target, low, high in (("months_worked", 0, 12), ("disability_grade", 1, 4)):
             text = values.get(target, "")
             if text:
                 if not text.isdigit() or not low <= int(text) <= high:
-                    err(
-                        line,
-                        target,
-                        _("Enter a whole number from %(low)d to %(high)d.") % {"low": low, "high": high},
+                    problems.append(
+                        (
+                            target,
+                            _("Enter a whole number from %(low)d to %(high)d.") % {"low": low, "high": high},
+                        )
                     )
                 values[target] = int(text) if text.isdigit() else None
             else:
                 values[target] = 0 if target == "months_worked" else None
-        village = villages.get(values.get("village_code", ""))
-        if "village_code" in values and village is None:
-            err(line, "village_code", _("No village with this code in your region."))
-        if values.get("phone"):
-            phone = phones.get(values["phone"])
-            if phone is None:  # a household's phone repeats on each of its members' rows: check it once
-                try:
-                    phone = phones[values["phone"]] = phone_check(values["phone"])
-                except ValidationError as exc:
-                    phone = phones[values["phone"]] = exc
-            if isinstance(phone, ValidationError):
-                err(line, "phone", " ".join(phone.messages))
-            else:
-                values["phone"] = phone
-        if id_at is not None:
-            try:
-                resident = id_number_check(raw[id_at] if id_at < width else "")
-            except ValidationError as exc:
-                err(line, "id_number", " ".join(exc.messages))
-            else:
-                values["resident"] = resident
-                index = blind_index(resident.number, keys=keys, purpose=ID_PURPOSE)
-                values["index"] = index
-                if index in seen_ids:
-                    err(
-                        line,
-                        "id_number",
-                        _("The same person is on row %(row)d too.") % {"row": seen_ids[index]},
-                    )
-                seen_ids.setdefault(index, line)
+    if "village_code" in values and values["village_code"] not in villages:
+        problems.append(("village_code", _("No village with this code in your region.")))
+    if values.get("phone"):
+        try:
+            values["phone"] = phone_check(values["phone"])
+        except ValidationError as exc:
+            problems.append(("phone", " ".join(exc.messages)))
+    return values, tuple(problems)
+
+
+def _cells_getter(positions: list[int]) -> Callable[[list[object]], tuple[object, ...]]:
+    """A function giving the cells at these positions of a row as a tuple (in C for two or more)."""
+    if not positions:
+        return lambda raw: ()
+    if len(positions) == 1:
+        (at,) = positions
+        return lambda raw: (raw[at],)
+    return operator.itemgetter(*positions)
+
+
+def _check_columns(
+    rows: list[list[object]],
+    plan: Plan,
+    villages: dict[str, Region],
+    households: dict[str, dict[str, Any]],
+    people: list[tuple[int, str, dict[str, Any]]],
+    err: Callable[[int, str, str], None],
+    progress: Progress,
+) -> None:
+    """Every column but the ID number, row by row; households and people collected for the write."""
+    own = [p for p in plan if p[0] in ROW_TARGETS]
+    house = [p for p in plan if p[0] in HOUSEHOLD_FIELDS]
+    attributes = [p for p in plan if p[0] not in ROW_TARGETS and p[0] not in HOUSEHOLD_FIELDS]
+    width_needed = max(at for _t, at, _r, _l in plan) + 1
+    house_cells = _cells_getter([at for _t, at, _r, _l in house])
+    attribute_cells = _cells_getter([at for _t, at, _r, _l in attributes])
+    house_seen: dict[tuple[object, ...], tuple[Converted, tuple[Any, ...]]] = {}
+    attributes_seen: dict[tuple[object, ...], Converted] = {}
+    descriptions: dict[str, tuple[Any, ...]] = {}
+    padding: list[object] = [""] * width_needed
+    for offset, raw in enumerate(rows):
+        line = offset + 2  # the heading is row 1
+        if len(raw) < width_needed:
+            raw = raw + padding[: width_needed - len(raw)]
+        values: dict[str, Any] = {}
+        for target, at, required, _lookup in own:
+            value = raw[at]
+            text = value.strip() if type(value) is str else _text(value)
+            if not text and required:
+                err(line, target, _("This column must be filled in."))
+                continue
+            values[target] = text
+        key = house_cells(raw)
+        seen = house_seen.get(key)
+        if seen is None:
+            first_sight = _convert(house, key, villages, member=False)
+            described = tuple(map(first_sight[0].get, HOUSEHOLD_FIELDS))
+            seen = house_seen[key] = (first_sight, described)
+        (part, problems), described = seen
+        values.update(part)
+        for target, message in problems:
+            err(line, target, message)
+        key = attribute_cells(raw)
+        converted = attributes_seen.get(key)
+        if converted is None:
+            converted = attributes_seen[key] = _convert(attributes, key, villages, member=True)
+        values.update(converted[0])
+        for target, message in converted[1]:
+            err(line, target, message)
         number = values.get("number", "")
-        if number and village is not None:
-            described = tuple(values.get(k) for k in HOUSEHOLD_FIELDS)
+        if number and values.get("village_code") in villages:
             first = households.get(number)
             if first is None:
                 households[number] = {**dict(zip(HOUSEHOLD_FIELDS, described, strict=True)), "row": line}
                 descriptions[number] = described
-            elif descriptions[number] != described:
+            elif descriptions[number] is not described and descriptions[number] != described:
                 err(
                     line,
                     "number",
@@ -338,16 +438,33 @@ def _registry_import(*, path: Path, user: User, commit: bool, progress: Progress
         people.append((line, number, values))
         if offset % 1000 == 999:
             progress.advance(1000)
-    progress.advance(len(rows) % 1000)
 
-    existing_households = {
-        h.number: h
-        for chunk in _chunks(households)
-        for h in Household.objects.filter(number__in=chunk).select_related("village")
+
+def _check_registered(
+    households: dict[str, dict[str, Any]],
+    people: list[tuple[int, str, dict[str, Any]]],
+    report: ImportReport,
+    err: Callable[[int, str, str], None],
+    villages: dict[str, Region],
+    progress: Progress,
+    *,
+    commit: bool,
+) -> ImportReport:
+    """What is already in the database: households in another village, people registered elsewhere."""
+    q = connection.ops.quote_name
+    household_table, member_table = q(Household._meta.db_table), q(Member._meta.db_table)
+    # number → (id, village code) of the households of the file already registered.
+    existing_households: dict[str, tuple[int, str]] = {
+        number: (pk, code)
+        for number, pk, code in _select_in(
+            f"SELECT h.number, h.id, r.code FROM {household_table} h JOIN {q(Region._meta.db_table)} r "  # noqa: S608  (model names)
+            "ON r.id = h.village_id WHERE h.number {}",
+            households,
+        )
     }
     for number, house in households.items():
         found = existing_households.get(number)
-        if found is not None and found.village.code != house["village_code"]:
+        if found is not None and found[1] != house["village_code"]:
             err(
                 house["row"],
                 "number",
@@ -355,13 +472,13 @@ def _registry_import(*, path: Path, user: User, commit: bool, progress: Progress
             )
     indexes = [v["index"] for _line, _n, v in people if "index" in v]
     # Only the household number of each person already registered: a re-upload finds every row here.
-    registered: dict[str, str | None] = {
-        index: household
-        for chunk in _chunks(indexes)
-        for index, household in Member.objects.filter(id_number_index__in=chunk).values_list(
-            "id_number_index", "household__number"
+    registered: dict[str, str | None] = dict(
+        _select_in(
+            f"SELECT m.id_number_index, h.number FROM {member_table} m LEFT JOIN {household_table} h "  # noqa: S608  (model names)
+            "ON h.id = m.household_id WHERE m.id_number_index {}",
+            indexes,
         )
-    }
+    )
     for line, number, values in people:
         index = values.get("index", "")
         if index not in registered:
@@ -381,6 +498,24 @@ def _registry_import(*, path: Path, user: User, commit: bool, progress: Progress
         return report
     _write(households, people, existing_households, villages, report, progress)
     return report
+
+
+def _select_in(sql: str, values: Iterable[str]) -> list[tuple[Any, ...]]:
+    """The rows of ``sql`` whose ``{}`` is a condition "among the values", asked in chunks. A plain cursor: the
+    ORM prepares each lookup value through its field, which for the million ID indexes of a re-upload took
+    seconds. PostgreSQL gets one array parameter per 50,000 values (``= ANY``): an ``IN`` of 900 parameters
+    is planned anew each time, about 25 ms."""
+    found: list[tuple[Any, ...]] = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            for chunk in _chunks(values, 50_000):
+                cursor.execute(sql.format("= ANY(%s)"), [chunk])
+                found.extend(cursor.fetchall())
+        else:
+            for chunk in _chunks(values):
+                cursor.execute(sql.format(f"IN ({', '.join(['%s'] * len(chunk))})"), chunk)
+                found.extend(cursor.fetchall())
+    return found
 
 
 def _chunks(values: Iterable[Any], size: int = 900) -> Iterable[list[Any]]:
@@ -468,7 +603,7 @@ MEMBER_COLUMNS = (
 def _write(
     households: dict[str, dict[str, Any]],
     people: Iterable[tuple[int, str, dict[str, Any]]],
-    existing: dict[str, Household],
+    existing: dict[str, tuple[int, str]],
     villages: dict[str, Region],
     report: ImportReport,
     progress: Progress,
@@ -504,7 +639,7 @@ def _write(
                 progress.advance(BATCH)
             if v.get("skip"):
                 continue
-            resident = v["resident"]
+            number_, birth, sex, index, sealed, masked = v["sealed"]
             yield (
                 ids[number],
                 v["name"],
@@ -518,11 +653,11 @@ def _write(
                 v.get("months_worked") or 0,
                 v.get("medical_insurance", True),
                 v.get("serious_illness_insurance", True),
-                encrypt(resident.number, keys=keys, purpose=ID_PURPOSE),
-                v["index"],
-                mask_number(resident.number),
-                resident.birth_date.isoformat(),
-                resident.sex,
+                sealed or encrypt(number_, keys=keys, purpose=ID_PURPOSE),
+                index,
+                masked,
+                birth,
+                sex,
             )
         progress.advance(done % BATCH)
 
@@ -533,15 +668,21 @@ def _write(
             with connection.cursor() as cursor:
                 cursor.execute("PRAGMA cache_size = -262144")
         report.households_created = _insert(Household, HOUSEHOLD_COLUMNS, household_rows())
-        ids = {number: h.pk for number, h in existing.items()}
-        for chunk in _chunks(n for n in households if n not in existing):
-            ids.update(Household.objects.filter(number__in=chunk).values_list("number", "id"))
+        ids = {number: pk for number, (pk, _code) in existing.items()}
+        table = connection.ops.quote_name(Household._meta.db_table)
+        ids.update(
+            _select_in(
+                f"SELECT number, id FROM {table} WHERE number {{}}",  # noqa: S608  (a model name)
+                (n for n in households if n not in existing),
+            )
+        )
         report.members_created = _insert(Member, MEMBER_COLUMNS, member_rows(ids))
 
 
 @job_handler("registry.import")
 def import_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
-    """Params: ``path`` of the stored upload, ``user`` (id), ``commit``, ``language`` of the messages."""
+    """Params: ``path`` of the file, ``user`` (id), ``commit``, ``language`` of the messages, and ``uploaded``
+    when the file is a stored upload: it holds ID numbers in the clear, so it is deleted when the job ends."""
     user = User.objects.select_related("region").get(pk=params["user"])
     with translation.override(params.get("language") or "zh-hans"):
         try:
@@ -566,6 +707,9 @@ def import_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
                 "members_created": 0,
                 "unchanged": 0,
             }
+        finally:
+            if params.get("uploaded"):  # never a file the command was given
+                Path(params["path"]).unlink(missing_ok=True)
     return report.as_dict()
 
 

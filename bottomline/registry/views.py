@@ -214,6 +214,7 @@ def registry_import_page(request: HttpRequest) -> HttpResponse:
                     "user": user.pk,
                     "commit": request.POST.get("commit") == "1",
                     "language": request.LANGUAGE_CODE,
+                    "uploaded": True,
                 },
                 user=user,
                 region=user.region,

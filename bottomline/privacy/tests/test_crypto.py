@@ -84,3 +84,31 @@ def test_masks() -> None:
     assert mask_number("630106199001011234") == "630***********1234"
     assert mask_number("13912345678") == "139****5678"
     assert mask_number("1234") == "****"
+
+
+def test_blind_index_is_the_plain_hmac_sm3_of_purpose_and_value() -> None:
+    # Indexes already stored were made as one HMAC over "purpose NUL value": the reused prefix state must
+    # give exactly the same, whatever was indexed before.
+    from cryptography.hazmat.primitives import hashes, hmac
+
+    for purpose, value in [
+        ("member.id_number", "630106199001011234"),
+        ("household.phone", "13912345678"),
+    ] * 2:
+        mac = hmac.HMAC(KEYS.index_key, hashes.SM3())
+        mac.update(purpose.encode() + b"\x00" + value.encode())
+        assert blind_index(value, keys=KEYS, purpose=purpose) == mac.finalize().hex()
+
+
+def test_a_value_encrypted_as_before_still_decrypts() -> None:
+    # The stored format: "<key id>:" + base64(nonce ‖ ciphertext ‖ tag), made here the way it always was.
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    nonce = b"n" * 12
+    encryptor = Cipher(algorithms.SM4(KEYS.keys["k1"]), modes.GCM(nonce)).encryptor()
+    encryptor.authenticate_additional_data(b"member.id_number")
+    body = encryptor.update(b"630106199001011234") + encryptor.finalize()
+    token = "k1:" + base64.b64encode(nonce + body + encryptor.tag).decode()
+    assert decrypt(token, keys=KEYS, purpose="member.id_number") == "630106199001011234"
+    fresh = encrypt("630106199001011234", keys=KEYS, purpose="member.id_number")
+    assert fresh.startswith("k2:") and len(base64.b64decode(fresh[3:])) == len(nonce + body) + 16

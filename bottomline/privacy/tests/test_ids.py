@@ -9,7 +9,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from stdnum.cn import ric
 
-from bottomline.privacy.ids import AreaInfo, IdNumberError, parse_resident_id
+from bottomline.privacy.ids import AreaInfo, IdNumberError, parse_number, parse_resident_id
 
 AREAS = {
     "630000": AreaInfo("青海省", 1949),
@@ -118,3 +118,57 @@ def test_lower_case_x_and_spaces_are_normalised() -> None:
         parse_resident_id(" " + number[:9] + " " + number[9:].lower(), area=area, today=TODAY).number
         == number
     )
+
+
+# The fast path (parse_number) against python-stdnum's cn.ric, the reference for format, check digit and
+# birth date: on valid numbers, on any 18 characters of digits and X, and on valid numbers with one change.
+def stdnum_verdict(number: str) -> tuple[str, date | None]:
+    """What cn.ric says: "ok" with the birth date, or which check fails first."""
+    if len(number) != 18:
+        return "length", None
+    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+        return "format", None
+    if ric.calc_check_digit(number) != number[17]:
+        return "checksum", None
+    try:
+        return "ok", ric.get_birth_date(number)
+    except ric.InvalidComponent:
+        return "birth_date", None
+
+
+def fast_verdict(number: str) -> tuple[str, date | None]:
+    try:
+        parsed = parse_number(number, today=date(9999, 12, 31))
+    except IdNumberError as exc:
+        return ("checksum" if exc.code == "mangled" else exc.code), None
+    assert parsed.sex == ("M" if int(number[16]) % 2 else "F")
+    return "ok", parsed.birth_date
+
+
+def _birth_possible(verdict: tuple[str, date | None]) -> tuple[str, date | None]:
+    # parse_number also refuses births before 1890 (a rule of ours, not of stdnum's).
+    _code, birth = verdict
+    return ("birth_date", None) if birth is not None and birth.year < 1890 else verdict
+
+
+@given(valid_ids)
+def test_the_fast_path_agrees_with_stdnum_on_valid_numbers(number: str) -> None:
+    assert fast_verdict(number) == stdnum_verdict(number) == ("ok", ric.get_birth_date(number))
+
+
+@given(st.text(alphabet="0123456789X", min_size=16, max_size=19))
+def test_the_fast_path_agrees_with_stdnum_on_any_digits(number: str) -> None:
+    assert fast_verdict(number) == _birth_possible(stdnum_verdict(number))
+
+
+@given(valid_ids, st.integers(min_value=0, max_value=17), st.sampled_from("0123456789X"))
+def test_the_fast_path_agrees_with_stdnum_on_corrupted_numbers(number: str, position: int, char: str) -> None:
+    corrupted = number[:position] + char + number[position + 1 :]
+    assert fast_verdict(corrupted) == _birth_possible(stdnum_verdict(corrupted))
+
+
+def test_digits_that_are_not_ascii_are_a_format_error() -> None:
+    number = make_id("630106", date(1980, 5, 5), 12)
+    with pytest.raises(IdNumberError) as caught:
+        parse_resident_id(number[:5] + "²" + number[6:], area=area, today=TODAY)
+    assert caught.value.code == "format"

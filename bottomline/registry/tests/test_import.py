@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import os
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,9 +17,13 @@ from django.utils import translation
 from stdnum.cn import ric
 
 from bottomline.jobs.progress import NullProgress
+from bottomline.privacy.crypto import blind_index, decrypt
+from bottomline.privacy.keys import field_keys
+from bottomline.privacy.masking import mask_number
 from bottomline.registry import importing
 from bottomline.registry.importing import registry_import
 from bottomline.registry.models import Household, Member
+from bottomline.registry.services import ID_PURPOSE
 from bottomline.registry.tests.factories import id_number
 
 HEADINGS = [
@@ -231,6 +237,8 @@ def test_upload_page_checks_then_imports_as_a_job(
     with good.open("rb") as handle:
         client.post("/registry/import/", {"file": handle, "commit": "1"})
     assert Member.objects.count() == 3
+    assert list((tmp_path / "imports").iterdir()) == []  # the uploads, ID numbers in the clear, are gone
+    assert good.exists()  # only the stored copy is deleted, never a file the command was given
     (tmp_path / "x.txt").write_text("hello", encoding="utf-8")
     with (tmp_path / "x.txt").open("rb") as handle:
         assert client.post("/registry/import/", {"file": handle}).status_code == 200  # refused with a message
@@ -274,3 +282,43 @@ def test_imported_numbers_are_in_the_clear_neither_in_the_database_nor_in_the_lo
         assert secret.encode() not in stored, secret
         assert secret not in logged, secret
     assert Member.objects.filter(id_number_masked=data[0][6][:3] + "*" * 11 + data[0][6][-4:]).exists()
+
+
+@pytest.mark.django_db
+def test_worker_processes_find_the_same_problems_in_the_same_order_and_import_the_same(
+    tmp_path: Path, tree: Any, personas: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = rows(tree)
+    data[0][6] = "6.30106E+17"
+    data[1][2] = "富裕户"
+    data[2][1] = tree.other_county_village.code
+    data.append(list(data[1]))  # the same person twice
+    data.append(list(data[0]))
+    data[4][6] = id_number(sequence=1)[:17] + "0"  # a wrong check digit
+    bad = write_csv(tmp_path / "bad.csv", data)
+    good = write_csv(tmp_path / "good.csv", rows(tree))
+    officer = personas["county_officer"]
+    in_process = run(bad, officer).errors
+    pools: list[int] = []
+
+    class CountedPool(ProcessPoolExecutor):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            pools.append(kwargs["max_workers"])
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(importing, "ProcessPoolExecutor", CountedPool)
+    monkeypatch.setattr(importing, "POOL_MIN_ROWS", 1)
+    monkeypatch.setattr(importing, "POOL_BATCH", 2)  # three batches for five rows
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert run(bad, officer).errors == in_process
+    assert len(in_process) >= 5 and pools == [2]
+    first = run(good, officer)
+    assert (first.errors, first.households_created, first.members_created) == ([], 2, 3)
+    assert run(good, officer).unchanged == 3
+    assert len(pools) == 3
+    member = Member.objects.get(name="王建国")
+    keys = field_keys()
+    assert decrypt(member.id_number_enc, keys=keys, purpose=ID_PURPOSE) == id_number(sequence=1)
+    assert member.id_number_index == blind_index(id_number(sequence=1), keys=keys, purpose=ID_PURPOSE)
+    assert member.id_number_masked == mask_number(id_number(sequence=1))
+    assert (member.birth_date, member.sex) == (date(1985, 6, 15), "M")  # sequence 001: odd, a man
