@@ -291,6 +291,9 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "django_tasks_database",
     "jobs.job",
     "regions.region",  # 620k rows loaded by a command; its loads are audited as jobs instead
+    # Derived by the screening, never typed: a run replaces them in bulk, and the run itself is the record.
+    "engine.current",
+    "engine.result",
 )
 AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("password", "last_login", "token_hash", "key")
 AUDITLOG_DISABLE_REMOTE_ADDR = False
