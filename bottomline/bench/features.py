@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import gc
 import tempfile
-import time
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pyarrow as pa
 
 from bottomline.bench.report import append, environment_line
-from bottomline.bench.scratch import TIERS, scratch_registry, tiers_from
+from bottomline.bench.scratch import TIERS, scratch_registry, tier_write, tiers_from, timed
 from bottomline.engine.snapshot import Snapshot
 
 ON = date(2026, 11, 1)
@@ -130,13 +128,6 @@ def features_before(snapshot: Snapshot, params: pa.Table, *, on: date) -> pa.Tab
         con.close()
 
 
-def _timed(fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
-    gc.collect()
-    started = time.perf_counter()
-    result = fn(*args, **kwargs)
-    return result, time.perf_counter() - started
-
-
 def tier_run(name: str, members: int, counties: list[str], root: Path) -> list[str]:
     """Before and after for one tier; the table rows for the doc."""
     import shutil
@@ -145,22 +136,9 @@ def tier_run(name: str, members: int, counties: list[str], root: Path) -> list[s
     from bottomline.engine.features import batch_features
     from bottomline.engine.params import params_by_county
     from bottomline.engine.parquet import snapshot_read
-    from bottomline.jobs.progress import NullProgress
-    from bottomline.registry.synth import Calibration
-    from bottomline.registry.synth_parquet import synth_parquet
 
-    c = Calibration()
-    per_county = c.lifted_people + int(c.lifted_households * c.ordinary_per_lifted) * c.ordinary_size
     out = root / name
-    counts, generate = _timed(
-        synth_parquet,
-        counties=counties,
-        out=out,
-        seed=1,
-        progress=NullProgress(),
-        scale=members / (per_county * len(counties)),
-        on=ON,
-    )
+    counts, generate = tier_write(members=members, counties=counties, out=out, on=ON)
     params = params_by_county(counties, on=ON)
     rules_apply(batch_features(snapshot_read(out, counties=[counties[0][:6]]), params, on=ON))  # warm-up
     runs = {}
@@ -168,9 +146,9 @@ def tier_run(name: str, members: int, counties: list[str], root: Path) -> list[s
         ("before: DuckDB SQL", features_before),
         ("after: `batch_features`", batch_features),
     ):
-        snapshot, t_read = _timed(snapshot_read, out)
-        table, t_features = _timed(features, snapshot, params, on=ON)
-        hits, t_rules = _timed(rules_apply, table)
+        snapshot, t_read = timed(snapshot_read, out)
+        table, t_features = timed(features, snapshot, params, on=ON)
+        hits, t_rules = timed(rules_apply, table)
         runs[label] = (table, t_read, t_features, t_rules, hits.num_rows)
         del snapshot, hits
     (before, *b), (after, *a) = runs.values()

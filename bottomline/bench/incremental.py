@@ -21,7 +21,6 @@ from __future__ import annotations
 import gc
 import os
 import tempfile
-import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,17 +29,10 @@ import numpy as np
 import pyarrow as pa
 
 from bottomline.bench.report import append, environment_line
-from bottomline.bench.scratch import TIERS, scratch_registry, tiers_from
+from bottomline.bench.scratch import TIERS, scratch_registry, tier_write, tiers_from, timed
 
 ON = date(2026, 11, 1)
 TARGET = "W2 ≤ 20 % of W1, same flags"
-
-
-def _timed(fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
-    gc.collect()
-    started = time.perf_counter()
-    result = fn(*args, **kwargs)
-    return result, time.perf_counter() - started
 
 
 def _flags(table: pa.Table) -> dict[int, tuple[str, ...]]:
@@ -58,9 +50,9 @@ def _screen(snapshot_dir: Path, params: pa.Table, households: pa.Array | None, e
     from bottomline.engine.features import batch_features
     from bottomline.engine.parquet import snapshot_read
 
-    snapshot, t_read = _timed(snapshot_read, snapshot_dir, households=households)
-    features, t_features = _timed(batch_features, snapshot, params, on=ON)
-    hits, t_rules = _timed(rules_apply, features, engine=engine)
+    snapshot, t_read = timed(snapshot_read, snapshot_dir, households=households)
+    features, t_features = timed(batch_features, snapshot, params, on=ON)
+    hits, t_rules = timed(rules_apply, features, engine=engine)
     return {
         "snapshot": snapshot,
         "features": features,
@@ -80,22 +72,9 @@ def tier_run(
 
     from bottomline.engine.batch import date_sensitive, rules_apply
     from bottomline.engine.params import params_by_county
-    from bottomline.jobs.progress import NullProgress
-    from bottomline.registry.synth import Calibration
-    from bottomline.registry.synth_parquet import synth_parquet
 
-    c = Calibration()
-    per_county = c.lifted_people + int(c.lifted_households * c.ordinary_per_lifted) * c.ordinary_size
     out = root / name
-    counts, generate = _timed(
-        synth_parquet,
-        counties=counties,
-        out=out,
-        seed=1,
-        progress=NullProgress(),
-        scale=members / (per_county * len(counties)),
-        on=ON,
-    )
+    counts, generate = tier_write(members=members, counties=counties, out=out, on=ON)
     params = params_by_county(counties, on=ON)
     full = _screen(out, params, None, "duckdb")
     ids = full["snapshot"].households.column("household_id").to_numpy()
@@ -107,7 +86,7 @@ def tier_run(
     full_flags, part_flags = _flags(full["hits"]), _flags(part["hits"])
     wanted = set(touched.to_pylist())
     same = part_flags == {h: f for h, f in full_flags.items() if h in wanted}
-    moved, t_moved = _timed(date_sensitive, full["snapshot"], ON - timedelta(days=30), ON)
+    moved, t_moved = timed(date_sensitive, full["snapshot"], ON - timedelta(days=30), ON)
     ratio = part["total"] / full["total"]
     why = (
         ""
@@ -135,8 +114,8 @@ def tier_run(
         "",
     ]
     if spark:
-        spark_hits, t_spark = _timed(rules_apply, full["features"], engine="spark")
-        spark_again, t_spark2 = _timed(rules_apply, full["features"], engine="spark")
+        spark_hits, t_spark = timed(rules_apply, full["features"], engine="spark")
+        spark_again, t_spark2 = timed(rules_apply, full["features"], engine="spark")
         agree = _flags(spark_hits) == full_flags and _flags(spark_again) == full_flags
         rows += [
             f"PySpark (local[2], {os.environ.get('BOTTOMLINE_SPARK_MEMORY', '?')} driver) on the same "

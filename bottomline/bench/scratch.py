@@ -3,7 +3,12 @@ with the real division tree of Qinghai and Guizhou and the sourced policy parame
 
 from __future__ import annotations
 
+import gc
 import os
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
 
 TIERS = {"S": 1_000_000, "M": 10_000_000, "L": 100_000_000}  # members (DESIGN.md §8)
 PROVINCES = ("63", "52")
@@ -35,3 +40,32 @@ def scratch_registry(folder: str) -> list[str]:
         for r in Region.objects.filter(level=Level.COUNTY, valid_to__isnull=True).order_by("code")
         if Region.objects.filter(code__range=r.bounds, level=Level.VILLAGE).exists()
     ]
+
+
+def timed(fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
+    """The call's result and its seconds (after a garbage collection, so that earlier work is not counted)."""
+    gc.collect()
+    started = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return result, time.perf_counter() - started
+
+
+def tier_write(*, members: int, counties: list[str], out: Path, on: date) -> tuple[dict[str, int], float]:
+    """A synthetic population of about ``members`` people over the counties, as a Parquet snapshot in ``out``;
+    the counts written and the seconds it took."""
+    from bottomline.jobs.progress import NullProgress
+    from bottomline.registry.synth import Calibration
+    from bottomline.registry.synth_parquet import synth_parquet
+
+    c = Calibration()
+    per_county = c.lifted_people + int(c.lifted_households * c.ordinary_per_lifted) * c.ordinary_size
+    counts, seconds = timed(
+        synth_parquet,
+        counties=counties,
+        out=out,
+        seed=1,
+        progress=NullProgress(),
+        scale=members / (per_county * len(counties)),
+        on=on,
+    )
+    return counts, seconds

@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from bottomline.bench.report import append, environment_line
-from bottomline.bench.scratch import TIERS, scratch_registry, tiers_from
+from bottomline.bench.scratch import TIERS, scratch_registry, tier_write, tiers_from, timed
 
 ON = date(2026, 11, 1)
 SAMPLE_LIFTED = 400  # the database synth's sample county: 400 lifted-out households, 1,000 in all
@@ -160,13 +160,6 @@ HITS = (
     "no_labour",
     "ready_for_elimination",
 )
-
-
-def _timed(fn: Any, *args: Any) -> tuple[Any, float]:
-    gc.collect()
-    started = time.perf_counter()
-    result = fn(*args)
-    return result, time.perf_counter() - started
 
 
 def _head(tables: dict[str, pa.Table], rows: int = 1000) -> dict[str, pa.Table]:
@@ -501,36 +494,23 @@ def tier_run(name: str, members: int, counties: list[str], root: Path, orm: dict
     from bottomline.engine.features import batch_features
     from bottomline.engine.params import params_by_county
     from bottomline.engine.snapshot import Snapshot
-    from bottomline.jobs.progress import NullProgress
-    from bottomline.registry.synth import Calibration
-    from bottomline.registry.synth_parquet import read_tables, synth_parquet
+    from bottomline.registry.synth_parquet import read_tables
 
-    c = Calibration()
-    per_county = c.lifted_people + int(c.lifted_households * c.ordinary_per_lifted) * c.ordinary_size
     out = root / name
-    counts, generate = _timed(
-        lambda: synth_parquet(
-            counties=counties,
-            out=out,
-            seed=1,
-            progress=NullProgress(),
-            scale=members / (per_county * len(counties)),
-            on=ON,
-        )
-    )
-    tables, read = _timed(read_tables, out)
+    counts, generate = tier_write(members=members, counties=counties, out=out, on=ON)
+    tables, read = timed(read_tables, out)
     fields = {f.name for f in dataclasses.fields(Snapshot)}
     events = "events" in fields
     snapshot = Snapshot(**{k: v for k, v in tables.items() if k in fields})
     params = params_by_county([code for code in counties], on=ON)
     batch_features(Snapshot(**{k: v for k, v in _head(tables).items() if k in fields}), params, on=ON)
-    features, t_features = _timed(partial(batch_features, snapshot, params, on=ON))
+    features, t_features = timed(partial(batch_features, snapshot, params, on=ON))
     engine_rules(features.slice(0, 1000))  # warm-up: imports and first compilation, not the engine's work
     sql_rules(features.slice(0, 1000))
-    engine, t_engine = _timed(engine_rules, features)
-    handwritten, t_sql = _timed(sql_rules, features)
+    engine, t_engine = timed(engine_rules, features)
+    handwritten, t_sql = timed(sql_rules, features)
     sql_all(_head(tables), params, ON, events)  # warm-up
-    everything, t_all = _timed(sql_all, tables, params, ON, events)
+    everything, t_all = timed(sql_all, tables, params, ON, events)
     by_engine, by_sql = _counts_by_rule(engine), _counts_by_rule(handwritten)
     same = all(by_engine[k] == by_sql[k] for k in HITS)
     by_all = _counts_by_rule(everything)
@@ -538,8 +518,8 @@ def tier_run(name: str, members: int, counties: list[str], root: Path, orm: dict
     if os.environ.get("BENCH_DEBUG"):
         print({k: (len(by_engine[k]), len(by_all[k]), len(by_engine[k] ^ by_all[k])) for k in HITS})
     flagged = set(engine.column("household_id").to_pylist())
-    by_pandas, t_pandas = _timed(pandas_screen, tables, params, ON, events)
-    by_numpy, t_numpy = _timed(numpy_screen, tables, params, ON, events)
+    by_pandas, t_pandas = timed(pandas_screen, tables, params, ON, events)
+    by_numpy, t_numpy = timed(numpy_screen, tables, params, ON, events)
     orm_total = orm["orm_per_household"] * counts["households"]
     engine_total = t_features + t_engine
     sql_total = t_features + t_sql
