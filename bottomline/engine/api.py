@@ -13,7 +13,7 @@ from bottomline.accounts import gate
 from bottomline.api import ERRORS
 from bottomline.engine import selectors
 from bottomline.engine.models import Result, Run
-from bottomline.engine.runs import screening_start
+from bottomline.engine.services import screening_start
 from bottomline.jobs.api import JobOut
 from bottomline.jobs.models import Job
 

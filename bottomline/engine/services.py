@@ -16,6 +16,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from bottomline.accounts import gate
+from bottomline.accounts.models import User
 from bottomline.engine.batch import (
     DEFAULT_EVENT_MONTHS,
     date_sensitive,
@@ -30,8 +32,10 @@ from bottomline.engine.params import params_by_county
 from bottomline.engine.parquet import snapshot_read as parquet_read
 from bottomline.engine.snapshot import Snapshot, read_snapshot
 from bottomline.feeds.selectors import households_touched_since
+from bottomline.jobs.models import Job
 from bottomline.jobs.progress import Progress
 from bottomline.jobs.registry import job_handler
+from bottomline.jobs.services import job_enqueue
 from bottomline.monitoring.models import Channel
 from bottomline.monitoring.services import SignalIn, leads_raise
 from bottomline.policy.models import Parameter
@@ -287,3 +291,10 @@ def screen_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
         "leads": run.leads,
         "seconds": round(run.seconds, 2),
     }
+
+
+def screening_start(*, actor: User, on: date, engine: str = "duckdb", incremental: bool = False) -> Job:
+    """Queue a screening of the actor's own region as of a date (a job with progress), from a page or the API."""
+    gate.require(actor, Run, "add")
+    params = {"on": on.isoformat(), "region": actor.region.code, "engine": engine, "incremental": incremental}
+    return job_enqueue(kind="engine.screen", params=params, user=actor, region=actor.region)

@@ -12,7 +12,7 @@ from bottomline.accounts import gate
 from bottomline.engine import selectors
 from bottomline.engine.forms import RunForm
 from bottomline.engine.models import Run
-from bottomline.engine.runs import screening_start
+from bottomline.engine.services import screening_start
 
 
 @login_required
