@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
@@ -95,6 +95,16 @@ RULES: dict[str, Rule] = {
     ),
     "feeds.event": Rule({"view": ARCHIVE_READERS}, region_path="household__village__code"),
     "monitoring.signal": _archive("lead__household__village__code"),
+    # Cases: everyone who reads the archive sees them; village, township and county staff act on them, each at
+    # the steps the workflow table gives their role (monitoring.workflow).
+    "monitoring.case": Rule(
+        {"view": ARCHIVE_READERS, "act": ARCHIVE_KEEPERS, "export": ARCHIVE_READERS},
+        region_path="household__village__code",
+    ),
+    "monitoring.step": Rule({"view": ARCHIVE_READERS}, region_path="case__household__village__code"),
+    "monitoring.objection": _archive("case__household__village__code"),
+    "monitoring.measure": _archive("case__household__village__code"),
+    "monitoring.followup": _archive("case__household__village__code"),
     # Screening runs belong to the region they screened; county and province officers start them.
     "engine.run": Rule(
         {"view": ARCHIVE_READERS, "add": frozenset({Role.COUNTY_OFFICER, Role.PROVINCE_OFFICER})},
@@ -141,16 +151,15 @@ def allowed(user: Any, model: type[models.Model], action: str) -> bool:
 
 def require(user: Any, model: type[models.Model], action: str, request: HttpRequest | None = None) -> None:
     """Raise PermissionDenied (audited) unless the user's role may do ``action`` on ``model``."""
-    if allowed(user, model, action):
-        return
+    if not allowed(user, model, action):
+        deny(user, f"{model._meta.label_lower}:{action}", request)
+
+
+def deny(user: Any, target: str, request: HttpRequest | None = None) -> NoReturn:
+    """Record a permission denial in the audit trail and raise PermissionDenied."""
     from bottomline.audit.services import event_record  # the audit app depends on accounts, not the reverse
 
-    event_record(
-        kind="permission_denied",
-        user=user,
-        request=request,
-        target=f"{model._meta.label_lower}:{action}",
-    )
+    event_record(kind="permission_denied", user=user, request=request, target=target)
     raise PermissionDenied
 
 

@@ -1,13 +1,21 @@
-"""Reading leads, always through the region gate."""
+"""Reading leads and cases, always through the region gate: work queues, deadlines and "as of" states."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db import models
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from bottomline.accounts import gate
-from bottomline.monitoring.models import Lead, LeadStatus
+from bottomline.accounts.models import Role, User
+from bottomline.monitoring.models import Case, Lead, LeadStatus, Step
+from bottomline.monitoring.workflow import ELIMINATION, IDENTIFICATION, IN_NOTICE, State
+from bottomline.policy.selectors import parameters_for
 
 
 def lead_list(*, viewer: Any, open_only: bool = True) -> QuerySet[Lead]:
@@ -22,4 +30,138 @@ def household_leads(*, viewer: Any, household_id: int) -> QuerySet[Lead]:
         lead_list(viewer=viewer, open_only=False)
         .filter(household_id=household_id)
         .prefetch_related("signals")
+    )
+
+
+# The work queues (DESIGN.md §6): each is a filter on the cases of the viewer's region.
+class Queue(models.TextChoices):
+    """A work queue."""
+
+    TO_VISIT = "to_visit", _("To visit (待入户核实)")
+    TO_APPRAISE = "to_appraise", _("To appraise (待民主评议)")
+    IN_NOTICE = "in_notice", _("In public notice (公示中)")
+    TO_REVIEW = "to_review", _("To review (待乡镇审核)")
+    TO_APPROVE = "to_approve", _("To approve (待县级审批)")
+    TO_ANNOUNCE = "to_announce", _("To announce (待结果公告)")
+    OVERDUE = "overdue", _("Overdue (超期)")
+    MONITORED = "monitored", _("Monitored (监测帮扶中)")
+    MY_ASSISTED = "my_assisted", _("My assisted households (我的帮扶户)")
+
+
+ROLE_QUEUES: dict[str, tuple[Queue, ...]] = {
+    Role.VILLAGE_CADRE: (
+        Queue.TO_VISIT,
+        Queue.TO_APPRAISE,
+        Queue.IN_NOTICE,
+        Queue.OVERDUE,
+        Queue.MONITORED,
+        Queue.MY_ASSISTED,
+    ),
+    Role.TOWNSHIP_OFFICER: (
+        Queue.TO_REVIEW,
+        Queue.TO_ANNOUNCE,
+        Queue.IN_NOTICE,
+        Queue.OVERDUE,
+        Queue.MONITORED,
+        Queue.MY_ASSISTED,
+    ),
+    Role.COUNTY_OFFICER: (
+        Queue.TO_APPROVE,
+        Queue.OVERDUE,
+        Queue.TO_VISIT,
+        Queue.MONITORED,
+        Queue.MY_ASSISTED,
+    ),
+}
+DEFAULT_QUEUES = (Queue.OVERDUE, Queue.MONITORED)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """The identification deadline as a viewer's region sets it: amber from ``warning`` days, red past
+    ``limit`` days after the first lead (parameters lead_warning_days and identification_days)."""
+
+    warning: int
+    limit: int
+
+    def colour(self, case: Case, today: date) -> str:
+        """ "red", "amber" or "" for a case still being identified."""
+        if case.state not in IDENTIFICATION:
+            return ""
+        age = (today - timezone.localtime(case.opened_at).date()).days
+        return "red" if age > self.limit else "amber" if age >= self.warning else ""
+
+
+def clock_for(*, viewer: User, on: date | None = None) -> Clock:
+    """The deadline parameters in force for the viewer's region."""
+    params = parameters_for(region=viewer.region, on=on or timezone.localdate())
+    return Clock(int(params.get("lead_warning_days", 10)), int(params.get("identification_days", 15)))
+
+
+def case_list(*, viewer: Any) -> QuerySet[Case]:
+    """The cases of the viewer's region, oldest lead first."""
+    return gate.restrict(Case.objects.select_related("household", "household__village"), viewer)
+
+
+def case_queue(*, viewer: User, queue: str, on: date | None = None) -> QuerySet[Case]:
+    """The cases waiting in one work queue."""
+    today = on or timezone.localdate()
+    cases = case_list(viewer=viewer)
+    if queue == Queue.TO_VISIT:
+        return cases.filter(state=State.VISIT)
+    if queue == Queue.TO_APPRAISE:
+        return cases.filter(state__in=[State.APPRAISAL, State.ELIM_APPRAISAL])
+    if queue == Queue.IN_NOTICE:
+        return cases.filter(state__in=IN_NOTICE, notice_end__gte=today)
+    if queue == Queue.TO_REVIEW:
+        return cases.filter(state__in=IN_NOTICE, notice_end__lt=today)
+    if queue == Queue.TO_APPROVE:
+        return cases.filter(state__in=[State.APPROVAL, State.ELIM_APPROVAL])
+    if queue == Queue.TO_ANNOUNCE:
+        return cases.filter(state=State.ANNOUNCEMENT)
+    if queue == Queue.OVERDUE:
+        limit = clock_for(viewer=viewer, on=today).limit
+        since = timezone.make_aware(datetime.combine(today - timedelta(days=limit), time.min))
+        return cases.filter(state__in=IDENTIFICATION, opened_at__lt=since)
+    if queue == Queue.MONITORED:
+        return cases.filter(state__in=[State.MONITORED, *ELIMINATION])
+    if queue == Queue.MY_ASSISTED:
+        return cases.filter(closed_at__isnull=True, measures__responsible=viewer).distinct()
+    raise ValueError(f"unknown queue {queue!r}")
+
+
+def queue_counts(*, viewer: User, on: date | None = None) -> list[tuple[Queue, int]]:
+    """The viewer's queues with the number of cases in each (for the home page)."""
+    queues = ROLE_QUEUES.get(viewer.role, DEFAULT_QUEUES)
+    return [(q, case_queue(viewer=viewer, queue=q, on=on).count()) for q in queues]
+
+
+def case_detail(*, viewer: Any, case_id: int) -> Case:
+    """One case with its steps, objections, measures and follow-ups (404 outside the viewer's region)."""
+    return gate.access(
+        Case.objects.select_related("household", "household__village", "lead").prefetch_related(
+            "steps__actor", "objections", "measures__responsible", "follow_ups", "lead__signals"
+        ),
+        viewer,
+        pk=case_id,
+    )
+
+
+def _day_after(on: date) -> datetime:
+    return timezone.make_aware(datetime.combine(on + timedelta(days=1), time.min))
+
+
+def case_state_on(*, case: Case, on: date) -> str | None:
+    """The state a case had at the end of a past day (None: it had not been opened yet)."""
+    step = case.steps.filter(at__lt=_day_after(on)).order_by("-at", "-id").first()
+    return step.target if step else None
+
+
+def cases_as_of(*, viewer: Any, on: date) -> QuerySet[Case]:
+    """The viewer's cases as they stood at the end of a past day, each annotated with ``state_then``."""
+    then = Step.objects.filter(case=OuterRef("pk"), at__lt=_day_after(on)).order_by("-at", "-id")
+    return (
+        case_list(viewer=viewer)
+        .annotate(state_then=Subquery(then.values("target")[:1]))
+        .filter(state_then__isnull=False)
     )

@@ -1,4 +1,5 @@
-"""Raising leads: one signal or many at once; signals on a household with an open lead join that lead."""
+"""Raising leads: one signal or many at once; signals on a household with an open lead join that lead, and a
+new lead opens a case (monitoring.casework) in the village's "to visit" queue."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from bottomline.monitoring.casework import cases_open
 from bottomline.monitoring.models import Channel, Lead, LeadStatus, Signal
 
 BATCH = 5000
@@ -65,6 +67,7 @@ def leads_raise(
                 lead.household_id: lead
                 for lead in Lead.objects.filter(household_id__in=chunk, status=LeadStatus.OPEN)
             }
+            cases_open(leads.values())  # a lead without a case gets one (none is opened twice)
             changed = [leads[h] for h in chunk if _merge(leads[h], wanted[h], at)]
             Lead.objects.bulk_update(changed, ["risk_types", "category", "last_at"])
             before = Signal.objects.filter(

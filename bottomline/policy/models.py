@@ -21,6 +21,7 @@ class ParameterName(models.TextChoices):
     STABLE_MONTHS = "stable_months", _("Months of income above the line before elimination (风险消除)")
     IDENTIFICATION_DAYS = "identification_days", _("Days from first lead to decision (识别时限)")
     NOTICE_DAYS = "notice_days", _("Days of public notice (公示天数)")
+    LEAD_WARNING_DAYS = "lead_warning_days", _("Days after the first lead when a case turns amber (预警天数)")
     SUDDEN_EVENT_MONTHS = "sudden_event_months", _("Months a sudden event counts for (突发事件计入月数)")
 
 

@@ -76,9 +76,9 @@ def household_facts(
     }
 
 
-def household_screening(*, household: Household, on: date) -> Screening:
-    """What the rules say of a household on a date, with the numbers (members, incomes and feed events
-    prefetched; parameters from the cache): the one online screening, for pages, saves and feeds."""
+def household_inputs(*, household: Household, on: date) -> tuple[dict[str, Value], dict[str, float]]:
+    """A household's facts and the parameters in force for its village on a date (members, incomes and feed
+    events prefetched; parameters from the cache)."""
     params = parameters_cached(village_id=household.village_id, on=on)
     line, months = params.get("monitoring_line"), params.get("sudden_event_months")
     facts = household_facts(
@@ -87,4 +87,11 @@ def household_screening(*, household: Household, on: date) -> Screening:
         on=on,
         event_months=int(months) if months is not None else 12,
     )
+    return facts, params
+
+
+def household_screening(*, household: Household, on: date) -> Screening:
+    """What the rules say of a household on a date, with the numbers: the one online screening, for pages,
+    saves and feeds."""
+    facts, params = household_inputs(household=household, on=on)
     return screen(facts, params)

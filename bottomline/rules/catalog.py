@@ -52,6 +52,71 @@ def _below_line() -> Node:
     return Compare("<", INCOME, LINE)
 
 
+@dataclass(frozen=True)
+class Criterion:
+    """One condition of risk elimination, named so that a case page can say which hold and which do not."""
+
+    code: str
+    title: dict[str, str]
+    when: Node
+
+
+# Risk elimination (domain.md §1.7): all must hold; the ``ready_for_elimination`` rule is their conjunction.
+ELIMINATION_CRITERIA: tuple[Criterion, ...] = (
+    Criterion(
+        "income_above_line",
+        {"en": "Income at or above the monitoring line", "zh": "人均纯收入不低于监测范围"},
+        Not(_below_line()),
+    ),
+    Criterion(
+        "income_stable",
+        {"en": "Income above the line for the required months", "zh": "收入持续稳定达到规定月数"},
+        Compare(">=", Field("months_above_line"), Param("stable_months")),
+    ),
+    Criterion(
+        "rigid_spending_controlled",
+        {"en": "Rigid spending under control", "zh": "刚性支出可控"},
+        Not(Compare(">", Field("rigid_spending"), Param("rigid_spending_amount"))),
+    ),
+    Criterion(
+        "education_secure",
+        {"en": "Every school-age child in school", "zh": "义务教育有保障"},
+        Compare("==", Field("school_age_out_of_school"), Const(0)),
+    ),
+    Criterion(
+        "medical_secure",
+        {"en": "Every member has basic medical insurance", "zh": "基本医疗有保障"},
+        Compare("==", Field("uninsured_members"), Const(0)),
+    ),
+    Criterion(
+        "housing_secure",
+        {"en": "Housing is safe (not grade C or D)", "zh": "住房安全有保障"},
+        Not(In(Field("housing_grade"), ("C", "D"))),
+    ),
+    Criterion(
+        "water_secure",
+        {"en": "Safe drinking water", "zh": "饮水安全有保障"},
+        Compare("==", Field("safe_water"), Const(True)),
+    ),
+    # A household without labour capacity living on the safety net is not eliminated: it stays monitored.
+    Criterion(
+        "not_safety_net_only",
+        {
+            "en": "Not a household without labour capacity living on the safety net",
+            "zh": "非无劳动能力的兜底保障户",
+        },
+        Not(
+            All(
+                (
+                    Compare("==", Field("labour_members"), Const(0)),
+                    Not(In(Field("welfare"), ("none",))),
+                )
+            )
+        ),
+    ),
+)
+
+
 RULES: tuple[Rule, ...] = (
     Rule(
         code="income_below_line",
@@ -185,26 +250,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         code="ready_for_elimination",
         title={"en": "Ready for risk elimination", "zh": "符合风险消除条件"},
-        when=All(
-            (
-                Not(_below_line()),
-                Compare(">=", Field("months_above_line"), Param("stable_months")),
-                Not(Compare(">", Field("rigid_spending"), Param("rigid_spending_amount"))),
-                Compare("==", Field("school_age_out_of_school"), Const(0)),
-                Compare("==", Field("uninsured_members"), Const(0)),
-                Not(In(Field("housing_grade"), ("C", "D"))),
-                Compare("==", Field("safe_water"), Const(True)),
-                # A household without labour capacity living on the safety net stays monitored.
-                Not(
-                    All(
-                        (
-                            Compare("==", Field("labour_members"), Const(0)),
-                            Not(In(Field("welfare"), ("none",))),
-                        )
-                    )
-                ),
-            )
-        ),
+        when=All(tuple(c.when for c in ELIMINATION_CRITERIA)),
         risk_types=(),
         suggests_category=False,
         shows={

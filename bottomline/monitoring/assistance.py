@@ -1,0 +1,161 @@
+"""Assistance: the measures of a case's plan, what to suggest first, and follow-up visits that re-evaluate."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bottomline.accounts import gate
+from bottomline.accounts.models import Role, User
+from bottomline.engine.online import current_refresh
+from bottomline.monitoring.models import (
+    DEVELOPMENT,
+    SAFETY_NET,
+    Case,
+    FollowUp,
+    Measure,
+    MeasureKind,
+    MeasureStatus,
+)
+from bottomline.monitoring.readiness import household_readiness
+from bottomline.monitoring.workflow import CLOSED, IDENTIFICATION
+from bottomline.registry.choices import LABOUR_CAPABLE
+from bottomline.registry.services import income_record
+
+# Measures that answer a risk type, suggested after the development or safety-net ones.
+BY_RISK: Mapping[str, tuple[MeasureKind, ...]] = {
+    "illness": (MeasureKind.HEALTH, MeasureKind.INSURANCE),
+    "disability": (MeasureKind.DISABILITY, MeasureKind.HEALTH),
+    "schooling": (MeasureKind.EDUCATION,),
+    "disaster": (MeasureKind.HOUSING, MeasureKind.INSURANCE),
+    "accident": (MeasureKind.INSURANCE, MeasureKind.HEALTH),
+    "failed_industry": (MeasureKind.INDUSTRY, MeasureKind.INSURANCE),
+    "unstable_employment": (MeasureKind.EMPLOYMENT, MeasureKind.PUBLIC_WELFARE_POST),
+    "lack_of_labour": SAFETY_NET,
+}
+RESPONSIBLE_ROLES = (Role.VILLAGE_CADRE, Role.TOWNSHIP_OFFICER, Role.COUNTY_OFFICER)
+
+
+def measure_suggestions(*, case: Case) -> list[MeasureKind]:
+    """The catalog in the order to offer it: development measures first where a member can work, safety-net
+    measures first where none can; then those that answer the case's risk types; then the rest."""
+    capable = case.household.members.filter(labour__in=LABOUR_CAPABLE).exists()
+    first = DEVELOPMENT if capable else SAFETY_NET
+    answering = [kind for risk in case.risk_types for kind in BY_RISK.get(risk, ())]
+    ordered = dict.fromkeys([*first, *answering, *MeasureKind])
+    return list(ordered)
+
+
+def _assistable(actor: User, case_id: int, action: str = "add") -> Case:
+    case = gate.access(Case.objects.select_related("household"), actor, action="view", pk=case_id)
+    gate.require(actor, Measure, action)
+    if case.state in IDENTIFICATION or case.state in CLOSED:
+        raise ValidationError(_("Assistance is planned once the county has approved the case."))
+    return case
+
+
+def _responsible(case: Case, user_id: int) -> User:
+    """A staff member of the household's village, township or county (帮扶责任人)."""
+    user = User.objects.filter(pk=user_id, is_active=True, role__in=RESPONSIBLE_ROLES).first()
+    code = case.household.village.code
+    if user is None or not (user.region.bounds[0] <= code <= user.region.bounds[1]):
+        raise ValidationError({"responsible": _("Choose a cadre who works where the household lives.")})
+    return user
+
+
+@transaction.atomic
+def measure_add(
+    *,
+    actor: User,
+    case_id: int,
+    kind: str,
+    responsible_id: int,
+    start: date,
+    end: date | None = None,
+    amount: Decimal = Decimal(0),
+    status: str = MeasureStatus.PLANNED,
+    note: str = "",
+    evidence: File[Any] | None = None,
+) -> Measure:
+    """Add a measure to a case's assistance plan."""
+    case = _assistable(actor, case_id)
+    measure = Measure(
+        case=case,
+        kind=kind,
+        responsible=_responsible(case, responsible_id),
+        amount=amount,
+        start=start,
+        end=end,
+        status=status,
+        note=note.strip(),
+        evidence=evidence or "",
+        created_by=actor,
+    )
+    measure.full_clean()
+    measure.save()
+    return measure
+
+
+@transaction.atomic
+def measure_update(
+    *,
+    actor: User,
+    measure_id: int,
+    status: str | None = None,
+    end: date | None = None,
+    amount: Decimal | None = None,
+    note: str | None = None,
+    evidence: File[Any] | None = None,
+) -> Measure:
+    """Change a measure's status, end, amount, note or evidence."""
+    measure = gate.access(Measure.objects.select_related("case"), actor, action="change", pk=measure_id)
+    _assistable(actor, measure.case_id, "change")
+    for name, value in (("status", status), ("end", end), ("amount", amount), ("note", note)):
+        if value is not None:
+            setattr(measure, name, value)
+    if evidence is not None:
+        measure.evidence = evidence
+    measure.full_clean()
+    measure.save()
+    return measure
+
+
+@transaction.atomic
+def followup_record(
+    *,
+    actor: User,
+    case_id: int,
+    visited_on: date,
+    note: str = "",
+    income: Mapping[str, Any] | None = None,
+) -> FollowUp:
+    """Record a follow-up visit; ``income`` (period_start, period_end and amounts) is saved to the archive,
+    and the household is re-evaluated online: its screening and whether it is ready for risk elimination."""
+    case = _assistable(actor, case_id)
+    if visited_on > timezone.localdate():
+        raise ValidationError({"visited_on": _("The date cannot be in the future.")})
+    record = None
+    if income:
+        record = income_record(actor=actor, household_id=case.household_id, **income)
+    current = current_refresh(case.household, on=visited_on)
+    readiness = household_readiness(household=case.household, on=visited_on)
+    if case.safety_net != readiness.safety_net:
+        case.safety_net = readiness.safety_net
+        case.save(update_fields=["safety_net"])
+    return FollowUp.objects.create(
+        case=case,
+        visited_on=visited_on,
+        visited_by=actor,
+        note=note.strip(),
+        income=record,
+        ready=readiness.ready,
+        evaluation={"readiness": readiness.as_detail(), "screening": current.explanations},
+    )

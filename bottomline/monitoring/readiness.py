@@ -1,0 +1,59 @@
+"""Whether a monitored household is ready for risk elimination, criterion by criterion (domain.md §1.7).
+
+The criteria are the parts of the ``ready_for_elimination`` rule (rules.catalog.ELIMINATION_CRITERIA), judged
+by the same Python evaluator as the online screening, so the case page, the elimination step and the batch
+screening agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import prefetch_related_objects
+
+from bottomline.registry.features import household_inputs
+from bottomline.registry.models import Household
+from bottomline.rules.catalog import ELIMINATION_CRITERIA
+from bottomline.rules.evaluate import evaluate
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """Which elimination criteria hold for a household on a date."""
+
+    criteria: tuple[tuple[str, dict[str, str], bool], ...]  # (code, title in en and zh, holds)
+
+    @property
+    def ready(self) -> bool:
+        """All criteria hold."""
+        return all(holds for _code, _title, holds in self.criteria)
+
+    @property
+    def safety_net(self) -> bool:
+        """No labour capacity and living on safety-net measures: monitored on, never eliminated."""
+        return any(code == "not_safety_net_only" and not holds for code, _t, holds in self.criteria)
+
+    def missing(self, language: str) -> list[str]:
+        """The titles of the criteria that do not hold, in ``language``."""
+        lang = "zh" if language.startswith("zh") else "en"
+        return [title[lang] for _code, title, holds in self.criteria if not holds]
+
+    def as_detail(self) -> dict[str, Any]:
+        """A JSON form, kept with a step or follow-up."""
+        return {
+            "ready": self.ready,
+            "safety_net": self.safety_net,
+            "criteria": [{"code": c, "title": t, "holds": h} for c, t, h in self.criteria],
+        }
+
+
+def household_readiness(*, household: Household, on: date) -> Readiness:
+    """Judge the elimination criteria for one household from fresh members, incomes and feed events."""
+    household._prefetched_objects_cache = {}  # type: ignore[attr-defined]  # read what a save just changed
+    prefetch_related_objects([household], "members", "incomes", "feed_events")
+    facts, params = household_inputs(household=household, on=on)
+    return Readiness(
+        tuple((c.code, c.title, evaluate(c.when, facts, params) is True) for c in ELIMINATION_CRITERIA)
+    )
