@@ -23,6 +23,8 @@ from bottomline.accounts.services import token_create
 from bottomline.engine.models import Run
 from bottomline.feeds.models import FeedBatch
 from bottomline.jobs.models import Job
+from bottomline.monitoring.models import Case, Channel
+from bottomline.monitoring.services import lead_raise
 from bottomline.policy.models import Proposal, ProposalStatus
 from bottomline.registry.tests.factories import household, id_number, member
 
@@ -245,6 +247,9 @@ def world(tree: Any, personas: dict[str, Any], make_user: Any) -> dict[str, Any]
             file_sha256="0" * 64,
         )
         objects[("feed_batch", scope)] = {"pk": batch.pk, "batch_id": batch.pk}
+        # A case waiting for its home visit, opened by a lead on the scope's household.
+        case = Case.objects.get(lead=lead_raise(household_id=home.pk, channel=Channel.CADRE, reference="m"))
+        objects[("case", scope)] = {"pk": case.pk, "case_id": case.pk, "action": "visit"}
     tokens = {role: token_create(user=user, name="mine")[1] for role, user in personas.items()}
     return {"objects": objects, "tokens": tokens}
 
