@@ -247,3 +247,23 @@ def test_every_state_but_the_closed_ones_has_a_role() -> None:
     for state in State:
         assert (actor_role(state) is None) == (state in (State.ELIMINATED, State.REJECTED))
     assert all(t.needs == ("reason",) for t in TRANSITIONS if t.action in ("reject", "send_back"))
+
+
+def test_bulk_steps_run_as_a_job_with_progress(
+    tree: Any, personas: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    from bottomline.jobs.models import Job, JobStatus
+    from bottomline.monitoring.jobs import bulk_step_enqueue
+
+    cases = [walk(open_case(personas, tree.village, sequence=i), personas, State.NOTICE) for i in (1, 2)]
+    township = personas["township_officer"]
+    with pytest.raises(ValidationError):
+        bulk_step_enqueue(actor=township, case_ids=[c.pk for c in cases], action="visit")
+    with pytest.raises(PermissionDenied):
+        bulk_step_enqueue(actor=personas["auditor"], case_ids=[c.pk for c in cases], action="review")
+    with django_capture_on_commit_callbacks(execute=True):
+        job = bulk_step_enqueue(actor=township, case_ids=[c.pk for c in cases], action="review")
+    job = Job.objects.get(pk=job.pk)
+    assert job.status == JobStatus.SUCCEEDED and job.done == job.total == 2
+    assert sorted(job.result["done"]) == sorted(c.pk for c in cases)
+    assert set(Case.objects.values_list("state", flat=True)) == {State.APPROVAL}
