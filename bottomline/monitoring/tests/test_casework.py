@@ -267,3 +267,17 @@ def test_bulk_steps_run_as_a_job_with_progress(
     assert job.status == JobStatus.SUCCEEDED and job.done == job.total == 2
     assert sorted(job.result["done"]) == sorted(c.pk for c in cases)
     assert set(Case.objects.values_list("state", flat=True)) == {State.APPROVAL}
+
+
+def test_docs_workflow_lists_every_transition() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[3] / "docs" / "workflow.md").read_text()
+    _head, _sep, rest = text.partition("<!-- transitions:begin -->")
+    table, _sep, _tail = rest.partition("<!-- transitions:end -->")
+    rows = [
+        f"| `{t.action.value}` | `{t.source.value}` → `{t.target.value}` | `{t.role.value}` | "
+        f"{', '.join(t.needs) or '—'} |"
+        for t in TRANSITIONS
+    ]
+    assert [line for line in table.strip().splitlines()[2:]] == rows, "update docs/workflow.md"
