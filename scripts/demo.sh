@@ -10,6 +10,7 @@ $PY manage.py policy_seed
 $PY manage.py synth --counties 630106 --seed 1
 $PY manage.py screen --region 630106000000
 $PY manage.py demo_users
+$PY manage.py demo_cases
 # The job worker runs beside the web server and stops with it.
 $PY manage.py db_worker --interval 1 >var/worker.log 2>&1 &
 worker=$!
