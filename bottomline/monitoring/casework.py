@@ -170,6 +170,9 @@ def case_step(
     )
     if t.action == Action.VISIT:
         _cross_check(case, on)
+    if t.target == State.MONITORED:  # label a household that will stay monitored on the safety net
+        safety_net = household_readiness(household=case.household, on=on).safety_net
+        Case.objects.filter(pk=case.pk).update(safety_net=safety_net)
     if t.target in CLOSED and case.lead_id is not None:
         Lead.objects.filter(pk=case.lead_id).update(status=LeadStatus.CLOSED)
     case.refresh_from_db()

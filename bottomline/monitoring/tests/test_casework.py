@@ -281,3 +281,22 @@ def test_docs_workflow_lists_every_transition() -> None:
         for t in TRANSITIONS
     ]
     assert [line for line in table.strip().splitlines()[2:]] == rows, "update docs/workflow.md"
+
+
+def test_a_household_without_labour_on_the_safety_net_stays_monitored(
+    tree: Any, personas: dict[str, Any]
+) -> None:
+    from bottomline.registry.services import household_update
+    from bottomline.registry.tests.factories import household, id_number, member
+
+    cadre = personas["village_cadre"]
+    home = household(cadre, tree.village)
+    member(cadre, home, id_number(sequence=41), labour="none")
+    household_update(actor=cadre, household_id=home.pk, welfare="dibao")
+    lead = lead_raise(household_id=home.pk, channel=Channel.CADRE, reference="v")
+    case = walk(Case.objects.get(lead=lead), personas, State.MONITORED)
+    assert case.safety_net
+    assert measure_suggestions(case=case)[0] == MeasureKind.DIBAO  # nobody can work: safety net first
+    income_above_line(personas, case)
+    with pytest.raises(ValidationError, match="safety net"):
+        case_step(actor=cadre, case_id=case.pk, action="propose_elimination")
