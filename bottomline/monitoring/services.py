@@ -7,11 +7,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from bottomline.accounts import gate
+from bottomline.accounts.models import User
 from bottomline.monitoring.casework import cases_open
 from bottomline.monitoring.models import Channel, Lead, LeadStatus, Signal
+from bottomline.registry.choices import RiskType
+from bottomline.registry.models import Household
 
 BATCH = 5000
 
@@ -103,3 +109,29 @@ def lead_raise(
     signal = SignalIn(household_id, detail or {}, category, tuple(risk_types))
     leads_raise(channel=channel, reference=reference, signals=[signal], at=at)
     return Lead.objects.get(household_id=household_id, status=LeadStatus.OPEN)
+
+
+REPORT_CHANNELS = (Channel.CADRE, Channel.STAFF_ENTRY)
+
+
+def lead_report(
+    *, actor: User, household_id: int, channel: str, risk_types: Sequence[str], note: str
+) -> Lead:
+    """A risk reported by staff: a cadre's visit finding, or a hotline call or paper form typed in."""
+    household = gate.access(Household.objects.all(), actor, action="change", pk=household_id)
+    if channel not in REPORT_CHANNELS:
+        raise ValidationError({"channel": _("Choose how the risk was found.")})
+    unknown = set(risk_types) - set(RiskType.values)
+    if not risk_types or unknown:
+        raise ValidationError({"risk_types": _("Choose one or more risk types from the list.")})
+    if not note.strip():
+        raise ValidationError({"note": _("Say what was found or reported.")})
+    now = timezone.now()
+    return lead_raise(
+        household_id=household.pk,
+        channel=Channel(channel),
+        reference=f"{channel}:{actor.pk}:{now:%Y%m%d%H%M%S%f}",
+        detail={"en": [note.strip()], "zh": [note.strip()]},  # the staff member's own words
+        risk_types=sorted(set(risk_types)),
+        at=now,
+    )

@@ -17,6 +17,7 @@ from bottomline.registry.choices import (
     Labour,
     PovertyCause,
     Relation,
+    RiskType,
     StudentStatus,
     Welfare,
 )
@@ -92,3 +93,19 @@ class MemberForm(BootstrapMixin, forms.Form):
     serious_illness_insurance = forms.BooleanField(
         label=_("Serious-illness insurance"), required=False, initial=True
     )
+
+
+class RiskReportForm(BootstrapMixin, forms.Form):
+    """A risk found on a visit or reported by telephone or on paper (it raises a lead)."""
+
+    channel = forms.ChoiceField(
+        label=_("How it was found"),
+        choices=[
+            ("cadre", _("Cadre screening (基层干部排查)")),
+            ("staff_entry", _("Hotline or paper (电话、纸质申报)")),
+        ],
+    )
+    risk_types = forms.MultipleChoiceField(
+        label=_("Risk types"), choices=RiskType.choices, widget=forms.CheckboxSelectMultiple
+    )
+    note = forms.CharField(label=_("What was found or reported"), max_length=500, widget=forms.Textarea)

@@ -19,10 +19,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from bottomline.accounts import gate
 from bottomline.engine.why import why_of_household, why_of_screening
 from bottomline.jobs.services import job_enqueue
+from bottomline.monitoring.services import lead_report
 from bottomline.registry import exports, importing, selectors, services
 from bottomline.registry.choices import RiskType
 from bottomline.registry.features import household_screening
-from bottomline.registry.forms import HouseholdFilterForm, HouseholdForm, MemberForm
+from bottomline.registry.forms import HouseholdFilterForm, HouseholdForm, MemberForm, RiskReportForm
 from bottomline.registry.models import Household, Member
 from bottomline.web.forms import apply_service_errors
 
@@ -114,6 +115,24 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Household %(number)s saved.") % {"number": household.number})
             return redirect("registry:household_detail", pk=household.pk)
     return render(request, "registry/household_form.html", {"form": form, "household": household})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_report_risk(request: HttpRequest, pk: int) -> HttpResponse:
+    """Report a risk found on a visit, or one reported by telephone or on paper: it raises a lead."""
+    user = gate.staff_of(request)
+    household = gate.access(Household.objects.all(), user, action="change", request=request, pk=pk)
+    form = RiskReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            lead_report(actor=user, household_id=household.pk, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("The risk is reported: the household is in the village's queue."))
+            return redirect("registry:household_detail", pk=household.pk)
+    return render(request, "registry/risk_report.html", {"form": form, "household": household})
 
 
 @login_required

@@ -152,6 +152,10 @@ TABLE: dict[str, Spec] = {
     "api:member_create": Spec(ARCHIVE_KEEPERS, kind="household", method="post", api=True, body="member"),
     "api:member_detail": Spec(ARCHIVE_READERS, kind="member", api=True),
     "api:member_reveal": Spec(ARCHIVE_KEEPERS, kind="member", method="post", api=True),
+    "registry:report_risk": Spec(ARCHIVE_KEEPERS, kind="household"),
+    "api:household_report_risk": Spec(
+        ARCHIVE_KEEPERS, kind="household", method="post", api=True, body="risk_report"
+    ),
 }
 
 SEQUENCE = itertools.count(500)
@@ -170,6 +174,8 @@ def body(name: str | None, kwargs: dict[str, Any]) -> dict[str, Any]:
         return {"apply": False}
     if name == "run":
         return {"on": "2026-01-01"}
+    if name == "risk_report":
+        return {"channel": "staff_entry", "risk_types": ["illness"], "note": "电话反映"}
     if name == "member":
         number = id_number(sequence=next(SEQUENCE))
         return {
