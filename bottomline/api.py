@@ -88,6 +88,7 @@ def register_routers() -> None:
     from bottomline.engine.api import router as engine_router
     from bottomline.feeds.api import router as feeds_router
     from bottomline.jobs.api import router as jobs_router
+    from bottomline.monitoring.api import router as monitoring_router
     from bottomline.policy.api import router as policy_router
     from bottomline.regions.api import router as regions_router
     from bottomline.registry.api import router as registry_router
@@ -99,3 +100,4 @@ def register_routers() -> None:
     api.add_router("/feeds", feeds_router)
     api.add_router("/policy", policy_router)
     api.add_router("/screening", engine_router)
+    api.add_router("/monitoring", monitoring_router)

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "bottomline.engine",
     "bottomline.monitoring",
     "bottomline.feeds",
+    "bottomline.portal",
     "bottomline.web",
 ]
 
@@ -267,8 +268,9 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-MEDIA_ROOT = VAR_DIR / "media"  # uploads waiting for their job (never served)
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+MEDIA_ROOT = VAR_DIR / "media"  # uploads waiting for their job, and case attachments (never served directly)
+# A request body that is not a file upload: the API's JSON may carry a 10 MB attachment as base64 (+33 %).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 15 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 TASKS = {
@@ -294,6 +296,7 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     # Derived by the screening, never typed: a run replaces them in bulk, and the run itself is the record.
     "engine.current",
     "engine.result",
+    "portal.attempt",  # rate-limit counters: blind-indexed keys, pruned after a day
 )
 AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("password", "last_login", "token_hash", "key")
 AUDITLOG_DISABLE_REMOTE_ADDR = False
@@ -326,3 +329,6 @@ FIELD_ENCRYPTION_ACTIVE_KEY = os.environ.get(
 BLIND_INDEX_KEY = os.environ.get("BOTTOMLINE_BLIND_INDEX_KEY", "" if PRODUCTION else _DEV_INDEX_KEY)
 # How many protected numbers one user may reveal in an hour.
 REVEAL_LIMIT_PER_HOUR = int(os.environ.get("BOTTOMLINE_REVEAL_LIMIT_PER_HOUR", "30"))
+# The public address of the site, printed (as a QR code) on the village posters of the self-declaration
+# portal, e.g. "https://bottomline.example.gov.cn". Empty: the address the poster was requested at.
+PORTAL_BASE_URL = os.environ.get("BOTTOMLINE_PORTAL_BASE_URL", "")

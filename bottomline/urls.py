@@ -20,6 +20,8 @@ urlpatterns = [
     path("", include("bottomline.policy.urls")),
     path("", include("bottomline.feeds.urls")),
     path("", include("bottomline.engine.urls")),
+    path("", include("bottomline.portal.urls")),
+    path("", include("bottomline.monitoring.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("i18n/catalog/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", api.urls),

@@ -105,6 +105,12 @@ RULES: dict[str, Rule] = {
     "monitoring.objection": _archive("case__household__village__code"),
     "monitoring.measure": _archive("case__household__village__code"),
     "monitoring.followup": _archive("case__household__village__code"),
+    # Self-declarations belong to the village they name; the staff of that village and above see them (numbers
+    # masked), and village, township and county staff link or dismiss them and print the village's poster.
+    "portal.declaration": Rule(
+        {"view": ARCHIVE_READERS, "change": ARCHIVE_KEEPERS, "poster": ARCHIVE_KEEPERS},
+        region_path="village__code",
+    ),
     # Screening runs belong to the region they screened; county and province officers start them.
     "engine.run": Rule(
         {"view": ARCHIVE_READERS, "add": frozenset({Role.COUNTY_OFFICER, Role.PROVINCE_OFFICER})},

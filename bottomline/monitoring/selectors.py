@@ -165,3 +165,15 @@ def cases_as_of(*, viewer: Any, on: date) -> QuerySet[Case]:
         .annotate(state_then=Subquery(then.values("target")[:1]))
         .filter(state_then__isnull=False)
     )
+
+
+def measure_responsible_choices(*, case: Case) -> QuerySet[User]:
+    """The staff who may be a measure's responsible cadre (帮扶责任人): village, township and county staff of
+    the household's village (assistance._responsible checks the same on saving)."""
+    code = case.household.village.code
+    codes = [code, code[:9] + "000", code[:6] + "000000"]  # the village, its township and its county
+    return User.objects.filter(
+        is_active=True,
+        role__in=[Role.VILLAGE_CADRE, Role.TOWNSHIP_OFFICER, Role.COUNTY_OFFICER],
+        region__code__in=codes,
+    ).order_by("region__code", "username")

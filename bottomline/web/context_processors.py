@@ -11,6 +11,7 @@ from bottomline.accounts.models import User
 from bottomline.audit.models import Event
 from bottomline.engine.models import Run
 from bottomline.feeds.models import FeedBatch
+from bottomline.monitoring.models import Case
 from bottomline.registry.models import Household
 
 
@@ -22,6 +23,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     entries = [(_("Home"), reverse("web:home"))]
     if gate.allowed(user, Household, "view"):
         entries.append((_("Households"), reverse("registry:household_list")))
+    if gate.allowed(user, Case, "view"):
+        entries.append((_("Cases"), reverse("monitoring:case_list")))
     if gate.allowed(user, Household, "import"):
         entries.append((_("Import"), reverse("registry:import")))
     entries.append((_("Policy"), reverse("policy:home")))

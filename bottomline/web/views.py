@@ -5,9 +5,24 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from bottomline.accounts import gate
+from bottomline.accounts.models import User
+from bottomline.monitoring import selectors as monitoring_selectors
+from bottomline.monitoring.models import Case
 from bottomline.regions import selectors as region_selectors
+
+
+def _queue_rows(user: User) -> list[tuple[str, int, str]]:
+    """The user's work queues with their counts, for roles that see cases."""
+    if not gate.allowed(user, Case, "view"):
+        return []
+    cases = reverse("monitoring:case_list")
+    return [
+        (str(queue.label), count, f"{cases}?queue={queue.value}")
+        for queue, count in monitoring_selectors.queue_counts(viewer=user)
+    ]
 
 
 @login_required
@@ -20,7 +35,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "path": region_selectors.region_path(viewer=user, region=user.region),
             "children": region_selectors.region_children(viewer=user)[:50],
-            # The queues fill as the monitoring workflow arrives; each is a (label, count, url) row.
-            "queue": [],
+            # Each is a (label, count, url) row: the role's work queues (DESIGN.md §6).
+            "queue": _queue_rows(user),
         },
     )

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from bottomline.accounts.gate import ARCHIVE_KEEPERS, ARCHIVE_READERS
 from bottomline.accounts.models import Role
@@ -23,9 +25,11 @@ from bottomline.accounts.services import token_create
 from bottomline.engine.models import Run
 from bottomline.feeds.models import FeedBatch
 from bottomline.jobs.models import Job
-from bottomline.monitoring.models import Case, Channel
+from bottomline.monitoring.models import Case, Channel, Measure, Objection
 from bottomline.monitoring.services import lead_raise
+from bottomline.monitoring.workflow import State
 from bottomline.policy.models import Proposal, ProposalStatus
+from bottomline.portal.tests.factories import declaration
 from bottomline.registry.tests.factories import household, id_number, member
 
 STAFF = frozenset(Role)
@@ -152,10 +156,56 @@ TABLE: dict[str, Spec] = {
     "api:member_create": Spec(ARCHIVE_KEEPERS, kind="household", method="post", api=True, body="member"),
     "api:member_detail": Spec(ARCHIVE_READERS, kind="member", api=True),
     "api:member_reveal": Spec(ARCHIVE_KEEPERS, kind="member", method="post", api=True),
+    # The self-declaration portal: public pages for households, staff pages behind the gate.
+    "portal:declare": Spec(STAFF, public=True),
+    "portal:picker": Spec(STAFF, public=True),
+    "portal:status": Spec(STAFF, public=True),
+    "portal:poster": Spec(ARCHIVE_KEEPERS, kind="region"),
+    "portal:declaration_list": Spec(ARCHIVE_READERS),
+    "portal:declaration_detail": Spec(ARCHIVE_READERS, kind="declaration"),
+    "portal:declaration_link": Spec(ARCHIVE_KEEPERS, kind="declaration", method="post"),
+    "portal:declaration_dismiss": Spec(ARCHIVE_KEEPERS, kind="declaration", method="post"),
+    "api:queue_list": Spec(ARCHIVE_READERS, api=True),
+    "api:case_list": Spec(ARCHIVE_READERS, api=True),
+    "api:case_detail": Spec(ARCHIVE_READERS, kind="case", api=True),
+    "api:case_as_of": Spec(ARCHIVE_READERS, kind="case", api=True),
+    "api:monitoring_lead_list": Spec(ARCHIVE_READERS, api=True),
+    # The home visit is the village cadre's step (monitoring.workflow); township and county are refused.
+    "api:case_step": Spec(frozenset({Role.VILLAGE_CADRE}), kind="case", method="post", api=True, body="step"),
+    "api:objection_create": Spec(
+        ARCHIVE_KEEPERS, kind="notice_case", method="post", api=True, body="objection"
+    ),
+    "api:objection_resolve": Spec(
+        ARCHIVE_KEEPERS, kind="objection", method="post", api=True, body="resolution"
+    ),
+    "api:measure_create": Spec(
+        ARCHIVE_KEEPERS, kind="monitored_case", method="post", api=True, body="measure"
+    ),
+    "api:measure_update": Spec(
+        ARCHIVE_KEEPERS, kind="measure", method="patch", api=True, body="measure_change"
+    ),
+    "api:followup_create": Spec(
+        ARCHIVE_KEEPERS, kind="monitored_case", method="post", api=True, body="followup"
+    ),
+    "api:bulk_step": Spec(ARCHIVE_KEEPERS, method="post", api=True, body="bulk"),
     "registry:report_risk": Spec(ARCHIVE_KEEPERS, kind="household"),
     "api:household_report_risk": Spec(
         ARCHIVE_KEEPERS, kind="household", method="post", api=True, body="risk_report"
     ),
+    # The case pages (monitoring.views): the home visit is the village cadre's step; a measure's evidence is
+    # served only through the gated file view.
+    "monitoring:case_list": Spec(ARCHIVE_READERS),
+    "monitoring:case_bulk": Spec(ARCHIVE_KEEPERS, method="post"),
+    "monitoring:case_detail": Spec(ARCHIVE_READERS, kind="case"),
+    "monitoring:case_step": Spec(frozenset({Role.VILLAGE_CADRE}), kind="case", method="post"),
+    "monitoring:objection_add": Spec(ARCHIVE_KEEPERS, kind="notice_case", method="post"),
+    "monitoring:objection_resolve": Spec(ARCHIVE_KEEPERS, kind="objection", method="post"),
+    "monitoring:measure_add": Spec(ARCHIVE_KEEPERS, kind="monitored_case", method="post"),
+    "monitoring:measure_update": Spec(ARCHIVE_KEEPERS, kind="measure", method="post"),
+    "monitoring:followup_add": Spec(ARCHIVE_KEEPERS, kind="monitored_case", method="post"),
+    "monitoring:case_file": Spec(ARCHIVE_READERS, kind="case_file"),
+    "monitoring:notice": Spec(ARCHIVE_KEEPERS, kind="region"),
+    "monitoring:notice_pdf": Spec(ARCHIVE_KEEPERS, kind="region"),
 }
 
 SEQUENCE = itertools.count(500)
@@ -176,6 +226,21 @@ def body(name: str | None, kwargs: dict[str, Any]) -> dict[str, Any]:
         return {"on": "2026-01-01"}
     if name == "risk_report":
         return {"channel": "staff_entry", "risk_types": ["illness"], "note": "电话反映"}
+    today = timezone.localdate().isoformat()
+    if name == "step":
+        return {"action": "visit", "consent": "paper", "consent_signed_on": today}
+    if name == "objection":
+        return {"received_on": today, "text": "有村民认为收入被低估"}
+    if name == "resolution":
+        return {"resolution": "核实无误", "upheld": False}
+    if name == "measure":
+        return {"kind": "industry", "responsible_id": kwargs["responsible_id"], "start": today}
+    if name == "measure_change":
+        return {"status": "active"}
+    if name == "followup":
+        return {"visited_on": today, "note": "回访"}
+    if name == "bulk":  # queued, not run, in this test
+        return {"action": "review", "case_ids": [1]}
     if name == "member":
         number = id_number(sequence=next(SEQUENCE))
         return {
@@ -216,8 +281,11 @@ def test_every_url_pattern_is_in_the_table() -> None:
 
 
 @pytest.fixture
-def world(tree: Any, personas: dict[str, Any], make_user: Any) -> dict[str, Any]:
+def world(
+    tree: Any, personas: dict[str, Any], make_user: Any, settings: Any, tmp_path: Any
+) -> dict[str, Any]:
     """An object of each kind in each scope, plus a bearer token for each persona."""
+    settings.MEDIA_ROOT = tmp_path  # attachments made here stay out of var/media
     objects: dict[tuple[str, str], dict[str, Any]] = {}
     for scope, attr in SCOPE_REGION.items():
         region = getattr(tree, attr)
@@ -256,6 +324,31 @@ def world(tree: Any, personas: dict[str, Any], make_user: Any) -> dict[str, Any]
         # A case waiting for its home visit, opened by a lead on the scope's household.
         case = Case.objects.get(lead=lead_raise(household_id=home.pk, channel=Channel.CADRE, reference="m"))
         objects[("case", scope)] = {"pk": case.pk, "case_id": case.pk, "action": "visit"}
+        declared = declaration(region, sequence=900 + len(objects))  # unmatched: waits to be linked
+        objects[("declaration", scope)] = {"pk": declared.pk}
+        # A case in public notice with an objection, and a monitored case with a measure (made directly: the
+        # steps that lead there are tested in monitoring.tests).
+        today, now = timezone.localdate(), timezone.now()
+        noticed = Case.objects.create(
+            household=household(owner, region), state=State.NOTICE, opened_at=now, notice_start=today
+        )
+        objects[("notice_case", scope)] = {"pk": noticed.pk, "case_id": noticed.pk}
+        objection = Objection.objects.create(case=noticed, received_on=today, text="x", recorded_by=owner)
+        objects[("objection", scope)] = {"pk": objection.pk, "objection_id": objection.pk}
+        monitored = Case.objects.create(
+            household=household(owner, region), state=State.MONITORED, opened_at=now
+        )
+        objects[("monitored_case", scope)] = {
+            "pk": monitored.pk,
+            "case_id": monitored.pk,
+            "responsible_id": owner.pk,
+        }
+        measure = Measure.objects.create(
+            case=monitored, kind="industry", responsible=owner, start=today, created_by=owner
+        )
+        objects[("measure", scope)] = {"pk": measure.pk, "measure_id": measure.pk}
+        measure.evidence.save("evidence.pdf", ContentFile(b"%PDF-1.4 evidence"))  # in the temporary media
+        objects[("case_file", scope)] = {"pk": monitored.pk, "what": "measure", "file_id": measure.pk}
     tokens = {role: token_create(user=user, name="mine")[1] for role, user in personas.items()}
     return {"objects": objects, "tokens": tokens}
 
@@ -289,9 +382,10 @@ def request(
     client: Client, spec: Spec, url: str, token: str | None = None, kwargs: dict[str, Any] | None = None
 ) -> Any:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    if spec.method == "post" and spec.api:
+    if spec.method in ("post", "patch") and spec.api:
         payload = json.dumps(body(spec.body, kwargs or {}))
-        return client.post(url, payload, content_type="application/json", headers=headers)
+        send = client.patch if spec.method == "patch" else client.post
+        return send(url, payload, content_type="application/json", headers=headers)
     if spec.method == "post":
         return client.post(url, {"language": "en", "next": "/"}, headers=headers)
     return client.get(url, headers=headers, follow=not spec.api)
@@ -315,6 +409,8 @@ def test_url_against_every_role_and_scope(
             client.logout()
             if spec.body == "decision":  # a proposal is decided once: each try starts from a fresh one
                 Proposal.objects.update(status=ProposalStatus.PROPOSED, decided_by=None, decided_at=None)
+            if spec.body == "resolution":  # an objection is resolved once: each try starts unresolved
+                Objection.objects.update(resolution="", upheld=None, resolved_by=None, resolved_at=None)
             if spec.api:
                 response = request(client, spec, url, world["tokens"][role], kwargs)
             else:

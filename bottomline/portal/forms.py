@@ -1,0 +1,83 @@
+"""Forms of the portal: they parse and present input; portal.services decides what is valid."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from bottomline.registry.choices import RiskType
+from bottomline.registry.forms import BootstrapMixin
+from bottomline.registry.models import Household
+
+# The honeypot's name: a plausible field that people never see (hidden by CSS, skipped by the keyboard) and
+# form-filling scripts fill in.
+HONEYPOT = "website"
+
+
+class DeclarationForm(BootstrapMixin, forms.Form):
+    """The public declaration. The village comes from the picker (or the poster's QR link) as a 12-digit code.
+
+    Fields are optional here: the service checks them all at once, so that every mistake shows on the first try.
+    """
+
+    name = forms.CharField(label=_("Your name"), max_length=50, required=False)
+    phone = forms.CharField(label=_("Phone number"), max_length=20, required=False)
+    id_number = forms.CharField(label=_("ID number (身份证号码)"), max_length=22, required=False)
+    village = forms.CharField(label=_("Village"), max_length=12, required=False)
+    risk_type = forms.ChoiceField(
+        label=_("What is the hardship about?"), choices=[("", "—"), *RiskType.choices], required=False
+    )
+    description = forms.CharField(
+        label=_("Describe the hardship briefly"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": 500}),
+    )
+    consent = forms.BooleanField(
+        label=_(
+            "I promise that what I declared is true, and I agree that the village and the departments verify it "
+            "and use these data for monitoring and assistance (承诺授权)."
+        ),
+        required=False,
+    )
+    website = forms.CharField(label=_("Leave this field empty"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        attrs = {
+            "name": {"autocomplete": "name"},
+            "phone": {"autocomplete": "tel", "inputmode": "tel"},
+            "id_number": {"autocomplete": "off", "inputmode": "text", "spellcheck": "false"},
+            HONEYPOT: {"autocomplete": "off", "tabindex": "-1"},
+        }
+        for field, extra in attrs.items():
+            self.fields[field].widget.attrs.update(extra)
+
+
+class StatusForm(BootstrapMixin, forms.Form):
+    """A receipt number to look up."""
+
+    receipt = forms.CharField(
+        label=_("Receipt number"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+
+
+class LinkForm(BootstrapMixin, forms.Form):
+    """Link a declaration to a registered household of its village."""
+
+    household = forms.ModelChoiceField(label=_("Registered household"), queryset=Household.objects.none())
+
+    def __init__(self, *args: Any, households: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if households is not None:
+            self.fields["household"].queryset = households  # type: ignore[attr-defined]  # ModelChoiceField
+
+
+class DismissForm(BootstrapMixin, forms.Form):
+    """Dismiss a declaration, with the reason."""
+
+    reason = forms.CharField(label=_("Reason"), max_length=200)

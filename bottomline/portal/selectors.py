@@ -1,0 +1,134 @@
+"""Reads of the portal: staff lists through the region gate, and the public answers, which say nothing personal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
+
+from bottomline.accounts import gate
+from bottomline.accounts.models import User
+from bottomline.monitoring.models import Case
+from bottomline.monitoring.workflow import ELIMINATION, IN_NOTICE, State
+from bottomline.portal.limits import STATUS_PER_IP, attempt_count
+from bottomline.portal.models import Declaration, DeclarationStatus
+from bottomline.portal.services import DESCRIPTION_PURPOSE, receipt_normalize
+from bottomline.privacy.crypto import decrypt
+from bottomline.privacy.keys import field_keys
+from bottomline.regions.models import CODE_LENGTH, PREFIX_LENGTH, Level, Region
+from bottomline.registry.models import Household
+
+
+def declaration_list(*, viewer: User, status: str = "") -> QuerySet[Declaration]:
+    """The declarations of the viewer's region, newest first, optionally of one status."""
+    declarations = gate.restrict(Declaration.objects.select_related("village", "household"), viewer)
+    return declarations.filter(status=status) if status else declarations
+
+
+def declaration_get(*, viewer: User, declaration_id: int) -> Declaration:
+    """One declaration inside the viewer's scope (404 otherwise)."""
+    return gate.access(
+        Declaration.objects.select_related("village", "household", "decided_by"), viewer, pk=declaration_id
+    )
+
+
+def declaration_description(declaration: Declaration) -> str:
+    """The declarant's own words, for the staff who verify them."""
+    if not declaration.description_enc:
+        return ""
+    return decrypt(declaration.description_enc, keys=field_keys(), purpose=DESCRIPTION_PURPOSE)
+
+
+def link_candidates(*, viewer: User, declaration: Declaration) -> QuerySet[Household]:
+    """The registered households of the declaration's village that the viewer may link it to."""
+    return gate.restrict(Household.objects.all(), viewer, "change").filter(village_id=declaration.village_id)
+
+
+# The public picker reads the region tree directly: division names and codes are published statistics, not
+# personal data, and the declarant is not signed in (the gate is for staff).
+def region_options(*, parent: Region | None) -> QuerySet[Region]:
+    """The current divisions directly below ``parent`` (the provinces without one)."""
+    current = Region.objects.filter(valid_to__isnull=True).only("code", "name", "level", "parent_id")
+    if parent is None:
+        return current.filter(level=Level.PROVINCE)
+    return current.filter(parent=parent)
+
+
+def region_public(*, code: str) -> Region | None:
+    """A current division by its code, or None."""
+    if not code.isdigit() or len(code) != CODE_LENGTH:
+        return None
+    return Region.objects.filter(code=code, valid_to__isnull=True).first()
+
+
+def region_chain(*, region: Region) -> list[Region]:
+    """The region and its ancestors, top first, in one query."""
+    codes = [
+        region.code[: PREFIX_LENGTH[level]].ljust(CODE_LENGTH, "0")
+        for level in Level
+        if level <= region.level
+    ]
+    return list(Region.objects.filter(code__in=codes).order_by("level"))
+
+
+@dataclass(frozen=True)
+class Stage:
+    """Where a declaration stands, in plain words for the declarant."""
+
+    code: str
+    label: StrOrPromise
+
+
+STAGES = {
+    "received": _("Received: the village will contact you"),
+    "visit": _("Being verified at your home"),
+    "notice": _("In public notice in your village"),
+    "review": _("Under review by the township and county"),
+    "monitored": _("Identified as a monitored household: assistance is under way"),
+    "rejected": _("Not identified as a monitored household"),
+    "eliminated": _("Risk eliminated"),
+}
+
+
+def _stage_of_case(case: Case, today: date) -> str:
+    if case.state in (State.VISIT, State.APPRAISAL):
+        return "visit"
+    if case.state in IN_NOTICE and case.state not in ELIMINATION:
+        return "notice" if case.notice_end is None or case.notice_end >= today else "review"
+    if case.state in (State.APPROVAL, State.ANNOUNCEMENT):
+        return "review"
+    if case.state == State.REJECTED:
+        return "rejected"
+    if case.state == State.ELIMINATED:
+        return "eliminated"
+    return "monitored"  # monitored, and every step towards eliminating the risk
+
+
+def receipt_stage(*, receipt: str, client_ip: str | None) -> Stage | None:
+    """The stage of the declaration with this receipt, or None (the same answer for every unknown receipt).
+
+    Counted against the look-up limit (RateLimited past it), found or not.
+    """
+    attempt_count(limit=STATUS_PER_IP, value=client_ip)
+    declaration = (
+        Declaration.objects.filter(receipt=receipt_normalize(receipt))
+        .only("status", "lead_id", "household_id")
+        .first()
+    )
+    if declaration is None:
+        return None
+    code = "received"
+    if declaration.status == DeclarationStatus.DISMISSED:
+        code = "rejected"
+    elif declaration.household_id is not None:
+        case = Case.objects.filter(lead_id=declaration.lead_id).first() if declaration.lead_id else None
+        case = (
+            case or Case.objects.filter(household_id=declaration.household_id).order_by("-opened_at").first()
+        )
+        if case is not None:
+            code = _stage_of_case(case, timezone.localdate())
+    return Stage(code, STAGES[code])

@@ -1,0 +1,222 @@
+"""Writes of the portal: a public declaration (matched to the archive, or left for staff), linking, dismissing."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from bottomline.accounts import gate
+from bottomline.accounts.models import User
+from bottomline.monitoring.models import Channel, Lead
+from bottomline.monitoring.services import lead_raise
+from bottomline.portal.limits import DECLARE_PER_IP, DECLARE_PER_PHONE, attempt_count
+from bottomline.portal.models import Declaration, DeclarationStatus
+from bottomline.privacy.crypto import blind_index, encrypt
+from bottomline.privacy.keys import field_keys
+from bottomline.privacy.masking import mask_number
+from bottomline.regions.models import Level, Region
+from bottomline.registry.choices import RiskType
+from bottomline.registry.models import Household, Member
+from bottomline.registry.services import ID_PURPOSE, PHONE_PURPOSE, id_number_check, phone_check
+
+# Crockford-like: no I, L, O, 0 or 1, which people misread and mistype. 31^12 ≈ 8·10^17 receipts: a look-up
+# limited to a few dozen tries an hour cannot find one by guessing.
+RECEIPT_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+RECEIPT_LENGTH = 12
+DESCRIPTION_MAX = 500
+NAME_MAX = 50
+
+# Encryption purposes of the declaration's own columns (a value copied elsewhere does not decrypt); the ID and
+# phone indexes use the registry's purposes, so that they match a member's or a household's index.
+NAME_PURPOSE = "declaration.name"
+ID_ENC_PURPOSE = "declaration.id_number"
+PHONE_ENC_PURPOSE = "declaration.phone"
+DESCRIPTION_PURPOSE = "declaration.description"
+
+
+def receipt_new() -> str:
+    """A random, unguessable receipt number of 12 unambiguous characters."""
+    return "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(RECEIPT_LENGTH))
+
+
+def receipt_normalize(raw: str) -> str:
+    """A receipt as typed (spaces, dashes, lower case) in its stored form."""
+    return "".join(ch for ch in raw.upper() if ch.isalnum())
+
+
+def mask_name(name: str) -> str:
+    """The family name and stars: 王** (names are personal data too)."""
+    return name[:1] + "*" * (len(name) - 1)
+
+
+def village_check(code: str) -> Region:
+    """The current village with this 12-digit code, or a ValidationError on ``village``."""
+    region = Region.objects.filter(code=code.strip(), valid_to__isnull=True).first()
+    if region is None or region.level != Level.VILLAGE:
+        raise ValidationError({"village": _("Choose your village (村/社区).")})
+    return region
+
+
+@dataclass(frozen=True)
+class Declared:
+    """What the declarant is told: the receipt number, nothing else."""
+
+    receipt: str
+
+
+def _detail(risk: RiskType) -> dict[str, list[str]]:
+    # No personal data in a signal: the risk type and where it came from, in both languages.
+    with translation.override("en"):
+        english = _("Declared by the household through the portal: %(risk)s") % {"risk": risk.label}
+    with translation.override("zh-hans"):
+        chinese = _("Declared by the household through the portal: %(risk)s") % {"risk": risk.label}
+    return {"en": [english], "zh": [chinese]}
+
+
+def _raise_lead(declaration: Declaration, household: Household) -> Lead:
+    return lead_raise(
+        household_id=household.pk,
+        channel=Channel.SELF_DECLARATION,
+        reference=declaration.receipt,
+        detail=_detail(RiskType(declaration.risk_type)),
+        risk_types=[declaration.risk_type],
+    )
+
+
+def declaration_submit(
+    *,
+    name: str,
+    phone: str,
+    id_number: str,
+    village_code: str,
+    risk_type: str,
+    description: str,
+    consent: bool,
+    client_ip: str | None,
+    language: str = "",
+) -> Declared:
+    """Record a public declaration; raise a lead at once when it names a registered member of that village.
+
+    Checks every field (ValidationError, field by field), then the rate limits (RateLimited: nothing is
+    stored). The declaration and its lead are written in one transaction.
+    """
+    errors: dict[str, list[str]] = {}
+    clean_name = " ".join(name.split())
+    if not clean_name or len(clean_name) > NAME_MAX:
+        errors["name"] = [_("Enter your name (at most 50 characters).")]
+    number = digits = ""
+    village: Region | None = None
+    try:
+        number = id_number_check(id_number).number
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        digits = phone_check(phone)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        village = village_check(village_code)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if risk_type not in RiskType.values:
+        errors["risk_type"] = [_("Choose what the hardship is about.")]
+    description = description.strip()
+    if len(description) > DESCRIPTION_MAX:
+        errors["description"] = [_("Describe the hardship in at most 500 characters.")]
+    if not consent:
+        errors["consent"] = [_("Your consent is needed before the village can verify your declaration.")]
+    if errors or village is None:
+        raise ValidationError(errors)
+
+    attempt_count(limit=DECLARE_PER_IP, value=client_ip)
+    attempt_count(limit=DECLARE_PER_PHONE, value=digits)
+
+    keys = field_keys()
+    now = timezone.now()
+    with transaction.atomic():
+        declaration = Declaration(
+            receipt=receipt_new(),
+            village=village,
+            name_enc=encrypt(clean_name, keys=keys, purpose=NAME_PURPOSE),
+            name_masked=mask_name(clean_name),
+            phone_enc=encrypt(digits, keys=keys, purpose=PHONE_ENC_PURPOSE),
+            phone_index=blind_index(digits, keys=keys, purpose=PHONE_PURPOSE),
+            phone_masked=mask_number(digits),
+            id_number_enc=encrypt(number, keys=keys, purpose=ID_ENC_PURPOSE),
+            id_number_index=blind_index(number, keys=keys, purpose=ID_PURPOSE),
+            id_number_masked=mask_number(number),
+            risk_type=risk_type,
+            description_enc=encrypt(description, keys=keys, purpose=DESCRIPTION_PURPOSE)
+            if description
+            else "",
+            language=language[:8],
+            consent_at=now,
+            created_at=now,
+        )
+        # The registered member with this ID, in a household of this village, under this name.
+        member = (
+            Member.objects.select_related("household")
+            .filter(id_number_index=declaration.id_number_index, household__village=village)
+            .first()
+        )
+        if member is not None and member.household is not None and member.name.strip() == clean_name:
+            declaration.household = member.household
+            declaration.status = DeclarationStatus.MATCHED
+        declaration.save()
+        if declaration.household is not None:
+            declaration.lead = _raise_lead(declaration, declaration.household)
+            declaration.save(update_fields=["lead"])
+    return Declared(receipt=declaration.receipt)
+
+
+def decoy_submit(*, client_ip: str | None) -> Declared:
+    """What a filled honeypot gets: the same limits and a receipt that looks real, and nothing stored."""
+    attempt_count(limit=DECLARE_PER_IP, value=client_ip)
+    return Declared(receipt=receipt_new())
+
+
+def _open_declaration(actor: User, declaration_id: int) -> Declaration:
+    declaration = gate.access(
+        Declaration.objects.select_related("village"), actor, action="change", pk=declaration_id
+    )
+    if declaration.status != DeclarationStatus.UNMATCHED:
+        raise ValidationError(_("This declaration has been dealt with already."))
+    return declaration
+
+
+@transaction.atomic
+def declaration_link(*, actor: User, declaration_id: int, household_id: int) -> Declaration:
+    """Link an unmatched declaration to a registered household of its village, and raise the lead."""
+    declaration = _open_declaration(actor, declaration_id)
+    household = (
+        gate.restrict(Household.objects.all(), actor, "change")
+        .filter(pk=household_id, village_id=declaration.village_id)
+        .first()
+    )
+    if household is None:
+        raise ValidationError({"household": _("Choose a registered household of the declaration's village.")})
+    declaration.household = household
+    declaration.status = DeclarationStatus.LINKED
+    declaration.decided_by, declaration.decided_at = actor, timezone.now()
+    declaration.lead = _raise_lead(declaration, household)
+    declaration.save(update_fields=["household", "status", "decided_by", "decided_at", "lead"])
+    return declaration
+
+
+@transaction.atomic
+def declaration_dismiss(*, actor: User, declaration_id: int, reason: str) -> Declaration:
+    """Dismiss an unmatched declaration (a duplicate, a test, not from this village), with the reason."""
+    declaration = _open_declaration(actor, declaration_id)
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError({"reason": _("Say why the declaration is dismissed.")})
+    declaration.status = DeclarationStatus.DISMISSED
+    declaration.dismiss_reason = reason[:200]
+    declaration.decided_by, declaration.decided_at = actor, timezone.now()
+    declaration.save(update_fields=["status", "dismiss_reason", "decided_by", "decided_at"])
+    return declaration

@@ -1,0 +1,239 @@
+"""Portal pages: the public declaration and receipt status (no sign-in), and the staff pages behind the gate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from bottomline.accounts import gate
+from bottomline.audit.services import client_ip
+from bottomline.portal import posters, selectors, services
+from bottomline.portal.forms import HONEYPOT, DeclarationForm, DismissForm, LinkForm, StatusForm
+from bottomline.portal.limits import RateLimited
+from bottomline.portal.models import Declaration, DeclarationStatus
+from bottomline.regions.models import Level, Region
+from bottomline.web.forms import apply_service_errors
+
+# The picker's selects, top down: the field name of each level.
+PICKER_LEVELS = (
+    ("province", Level.PROVINCE),
+    ("prefecture", Level.PREFECTURE),
+    ("county", Level.COUNTY),
+    ("township", Level.TOWNSHIP),
+    ("village", Level.VILLAGE),
+)
+
+
+def _picker(chosen: dict[str, str]) -> list[dict[str, Any]]:
+    """Each level's select: its options below the chosen parent, and the chosen one (if it is among them)."""
+    # A chosen village alone (the form sent back) fills in the levels above it.
+    village = selectors.region_public(code=chosen.get("village", ""))
+    if village is not None and village.level == Level.VILLAGE:
+        chosen = {
+            name: r.code
+            for (name, _lvl), r in zip(PICKER_LEVELS, selectors.region_chain(region=village), strict=False)
+        }
+    levels: list[dict[str, Any]] = []
+    parent: Region | None = None
+    reached = True
+    for name, level in PICKER_LEVELS:
+        options = list(selectors.region_options(parent=parent)) if reached else []
+        selected = next((r for r in options if r.code == chosen.get(name)), None)
+        levels.append(
+            {"name": name, "label": level.label, "options": options, "selected": selected, "enabled": reached}
+        )
+        reached = selected is not None
+        parent = selected
+    return levels
+
+
+def _fixed_village(code: str) -> tuple[Region | None, list[Region]]:
+    village = selectors.region_public(code=code)
+    if village is None or village.level != Level.VILLAGE:
+        return None, []
+    return village, selectors.region_chain(region=village)
+
+
+def _limited(request: HttpRequest, error: RateLimited) -> HttpResponse:
+    return render(request, "portal/limited.html", {"message": error.message}, status=429)
+
+
+@require_http_methods(["GET", "POST"])
+def declare(request: HttpRequest) -> HttpResponse:
+    """The public declaration form: no sign-in; the village from the picker or fixed by a poster's QR link."""
+    data = request.POST if request.method == "POST" else None
+    fixed_code = (request.POST.get("fixed") if data is not None else request.GET.get("v")) or ""
+    village, chain = _fixed_village(fixed_code)
+    form = DeclarationForm(data, initial={"village": village.code} if village else None)
+    if data is not None and "refresh" not in data:  # "refresh": the no-script way to load the next list
+        if data.get(HONEYPOT):
+            try:
+                declared = services.decoy_submit(client_ip=client_ip(request))
+            except RateLimited as error:
+                return _limited(request, error)
+            return render(request, "portal/declared.html", {"receipt": declared.receipt})
+        if form.is_valid():
+            values = form.cleaned_data
+            try:
+                declared = services.declaration_submit(
+                    name=values["name"],
+                    phone=values["phone"],
+                    id_number=values["id_number"],
+                    village_code=village.code if village else values["village"],
+                    risk_type=values["risk_type"],
+                    description=values["description"],
+                    consent=values["consent"],
+                    client_ip=client_ip(request),
+                    language=request.LANGUAGE_CODE,
+                )
+            except RateLimited as error:
+                return _limited(request, error)
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                return render(request, "portal/declared.html", {"receipt": declared.receipt})
+    chosen = {name: data.get(name, "") if data is not None else "" for name, _level in PICKER_LEVELS}
+    context = {
+        "form": form,
+        "fixed": village,
+        "chain": chain,
+        "picker": None if village else _picker(chosen),
+    }
+    return render(request, "portal/declare.html", context)
+
+
+@require_GET
+def picker(request: HttpRequest) -> HttpResponse:
+    """The picker's selects again, after one of them changed (htmx)."""
+    chosen = {name: request.GET.get(name, "") for name, _level in PICKER_LEVELS}
+    # A changed level clears the ones below it: htmx names the select that triggered the request.
+    changed = request.headers.get("HX-Trigger-Name", "")
+    names = [name for name, _level in PICKER_LEVELS]
+    if changed in names:
+        for name in names[names.index(changed) + 1 :]:
+            chosen[name] = ""
+    return render(request, "portal/_picker.html", {"picker": _picker(chosen)})
+
+
+@require_http_methods(["GET", "POST"])
+def status(request: HttpRequest) -> HttpResponse:
+    """The stage of a declaration by its receipt number, in plain words and nothing else."""
+    form = StatusForm(request.POST if request.method == "POST" else None)
+    context: dict[str, Any] = {"form": form}
+    if form.is_valid():
+        try:
+            stage = selectors.receipt_stage(
+                receipt=form.cleaned_data["receipt"], client_ip=client_ip(request)
+            )
+        except RateLimited as error:
+            return _limited(request, error)
+        context.update(looked_up=True, stage=stage)
+    return render(request, "portal/status.html", context)
+
+
+@login_required
+@require_GET
+def poster(request: HttpRequest, code: str) -> HttpResponse:
+    """A village's A4 poster with the QR code of its declaration form (staff of that village and above)."""
+    user = gate.staff_of(request)
+    gate.require(user, Declaration, "poster", request)
+    village = gate.access(Region.objects.all(), user, code=code, level=Level.VILLAGE, request=request)
+    base = settings.PORTAL_BASE_URL or request.build_absolute_uri("/")
+    url = posters.declare_url(base=base, village=village)
+    pdf = posters.poster_pdf(village=village, chain=selectors.region_chain(region=village), url=url)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="poster-{village.code}.pdf"'
+    return response
+
+
+@login_required
+@require_GET
+def declaration_list(request: HttpRequest) -> HttpResponse:
+    """Declarations of the user's region; by default those waiting to be linked."""
+    user = gate.staff_of(request)
+    gate.require(user, Declaration, "view", request)
+    status_filter = request.GET.get("status", DeclarationStatus.UNMATCHED)
+    if status_filter not in DeclarationStatus.values:
+        status_filter = ""
+    page = Paginator(selectors.declaration_list(viewer=user, status=status_filter), 50).get_page(
+        request.GET.get("page")
+    )
+    context = {"page": page, "status": status_filter, "statuses": DeclarationStatus.choices}
+    return render(request, "portal/declaration_list.html", context)
+
+
+def _detail(
+    request: HttpRequest,
+    declaration: Declaration,
+    link: LinkForm | None = None,
+    dismiss: DismissForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = gate.staff_of(request)
+    can_change = (
+        gate.allowed(user, Declaration, "change") and declaration.status == DeclarationStatus.UNMATCHED
+    )
+    households = selectors.link_candidates(viewer=user, declaration=declaration) if can_change else None
+    context = {
+        "declaration": declaration,
+        "description": selectors.declaration_description(declaration),
+        "can_change": can_change,
+        "link_form": link or LinkForm(households=households),
+        "dismiss_form": dismiss or DismissForm(),
+    }
+    return render(request, "portal/declaration_detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One declaration, numbers masked; link or dismiss it while it is unmatched."""
+    user = gate.staff_of(request)
+    return _detail(request, selectors.declaration_get(viewer=user, declaration_id=pk))
+
+
+@login_required
+@require_POST
+def declaration_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """Link the declaration to a household of its village: the household's lead is raised."""
+    user = gate.staff_of(request)
+    declaration = gate.access(Declaration.objects.select_related("village"), user, action="change", pk=pk)
+    form = LinkForm(request.POST, households=selectors.link_candidates(viewer=user, declaration=declaration))
+    if form.is_valid():
+        try:
+            services.declaration_link(
+                actor=user, declaration_id=pk, household_id=form.cleaned_data["household"].pk
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("The declaration is linked and the household's lead raised."))
+            return redirect("portal:declaration_detail", pk=pk)
+    return _detail(request, declaration, link=form)
+
+
+@login_required
+@require_POST
+def declaration_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+    """Dismiss the declaration with a reason."""
+    user = gate.staff_of(request)
+    declaration = gate.access(Declaration.objects.select_related("village"), user, action="change", pk=pk)
+    form = DismissForm(request.POST)
+    if form.is_valid():
+        try:
+            services.declaration_dismiss(actor=user, declaration_id=pk, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("The declaration is dismissed."))
+            return redirect("portal:declaration_detail", pk=pk)
+    return _detail(request, declaration, dismiss=form)
