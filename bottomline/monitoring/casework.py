@@ -17,6 +17,7 @@ from django.core.files import File
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from bottomline.accounts import gate
@@ -104,7 +105,7 @@ def _check_needs(t: Transition, case: Case, given: StepIn, on: date) -> dict[str
             if not readiness.ready:
                 raise ValidationError(
                     _("Not ready for risk elimination: %(missing)s.")
-                    % {"missing": "; ".join(readiness.missing(_("en")))}
+                    % {"missing": "; ".join(readiness.missing(get_language() or "en"))}
                 )
             detail["readiness"] = readiness.as_detail()
     return detail
