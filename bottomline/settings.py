@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "bottomline.monitoring",
     "bottomline.feeds",
     "bottomline.portal",
+    "bottomline.dashboards",
     "bottomline.web",
 ]
 

@@ -11,6 +11,8 @@ $PY manage.py synth --counties 630106 --seed 1
 $PY manage.py screen --region 630106000000
 $PY manage.py demo_users
 $PY manage.py demo_cases
+# Dashboard figures of the demo county for 24 months (the nightly rebuild; steps and runs refresh the current one).
+$PY manage.py figures_refresh --region 630106000000 --months 24
 # The job worker runs beside the web server and stops with it.
 $PY manage.py db_worker --interval 1 >var/worker.log 2>&1 &
 worker=$!

@@ -118,6 +118,9 @@ RULES: dict[str, Rule] = {
     ),
     "engine.result": _archive("household__village__code"),
     "engine.current": _archive("household__village__code"),
+    # Dashboard figures (counts per village and month, no personal data) for everyone who reads the archive.
+    "dashboards.villagemonth": Rule({"view": ARCHIVE_READERS}, region_path="village"),
+    "dashboards.regionmonth": Rule({"view": ARCHIVE_READERS}, region_path="code"),
     # Policy in force is public to staff; a value is set by the province or county officer whose region it is.
     "policy.parameter": Rule(
         {"view": STAFF, "change": frozenset({Role.PROVINCE_OFFICER, Role.COUNTY_OFFICER})}, everywhere=True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bottomline.bench import features, imports, regions, screening
+from bottomline.bench import dashboards, features, imports, regions, screening
 from bottomline.bench import incremental as incremental_bench
 
 BENCHMARKS = {
@@ -13,6 +13,7 @@ BENCHMARKS = {
     "incremental": incremental_bench.main,
     "screening": screening.main,
     "features": features.main,
+    "dashboards": dashboards.main,
 }
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
+from bottomline.dashboards.services import figures_refresh_region
 from bottomline.engine.batch import (
     DEFAULT_EVENT_MONTHS,
     date_sensitive,
@@ -191,6 +192,8 @@ def screening_run(
     progress.advance()
     run.seconds = time.perf_counter() - started
     run.save(update_fields=["seconds", "leads"])
+    # Dashboards: the leads this run raised show in the region's figures for the current month at once.
+    figures_refresh_region(region_code=region.code if region else None, months=[timezone.localdate()])
     return run
 
 

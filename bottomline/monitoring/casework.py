@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
+from bottomline.dashboards.services import figures_after_step
 from bottomline.engine.online import current_refresh
 from bottomline.jobs.progress import NullProgress, Progress
 from bottomline.monitoring.models import Case, Category, Lead, LeadStatus, Objection, Step
@@ -176,6 +177,8 @@ def case_step(
         Case.objects.filter(pk=case.pk).update(safety_net=safety_net)
     if t.target in CLOSED and case.lead_id is not None:
         Lead.objects.filter(pk=case.lead_id).update(status=LeadStatus.CLOSED)
+    # Dashboards: the village's figures are recomputed once the step is committed, so they stay fresh.
+    transaction.on_commit(lambda: figures_after_step(case_id=case.pk, on=on))
     case.refresh_from_db()
     return case
 

@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DashboardsConfig(AppConfig):
+    """Region figures: indicators pre-aggregated per village and month, rolled up by code prefix."""
+
+    name = "bottomline.dashboards"
+    verbose_name = _("Dashboards")

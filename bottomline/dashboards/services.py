@@ -1,0 +1,118 @@
+"""Keeping the per-village, per-month figures fresh.
+
+``figures_refresh`` recomputes the rows of some villages (or all) for some months and replaces them in one
+transaction. It runs after every county decision and announcement (monitoring.casework.case_step, on commit),
+after every screening run (engine.services.screening_run), and nightly for the last 24 months
+(``manage.py figures_refresh``), which also catches what the hooks do not see (a measure or an income saved,
+a feed applied).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Sum
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from bottomline.dashboards.compute import CHUNK, figures_compute, month_period, month_start
+from bottomline.dashboards.indicators import PART_NAMES
+from bottomline.dashboards.models import RegionMonth, VillageMonth
+from bottomline.monitoring.models import Case
+from bottomline.regions.models import CODE_LENGTH, PREFIX_LENGTH, Level, Region
+
+
+def _villages(region_code: str | None) -> list[str]:
+    """The codes of the villages that have households (of a region, or all)."""
+    rows = Region.objects.filter(level=Level.VILLAGE, households__isnull=False)
+    if region_code is not None:
+        region = Region.objects.get(code=region_code)
+        rows = rows.filter(code__range=region.bounds)
+    return sorted(set(rows.values_list("code", flat=True)))
+
+
+def figures_refresh(*, village_codes: Sequence[str] | None = None, months: Iterable[date]) -> int:
+    """Recompute and replace the figures of the villages (all that have households when None) for the months
+    (any day of each); returns the number of rows written."""
+    firsts = sorted({month_start(m) for m in months})
+    if not firsts:
+        return 0
+    codes = sorted(set(village_codes)) if village_codes is not None else _villages(None)
+    today = timezone.localdate()
+    periods = [month_period(first, today) for first in firsts if first <= today]
+    rows = figures_compute(codes=codes, periods=periods)
+    now = timezone.now()
+    with transaction.atomic():
+        if village_codes is None:  # everything: rows of villages that have lost their households go too
+            VillageMonth.objects.filter(month__in=firsts).delete()
+        for start in range(0, len(codes) if village_codes is not None else 0, CHUNK):
+            VillageMonth.objects.filter(village__in=codes[start : start + CHUNK], month__in=firsts).delete()
+        VillageMonth.objects.bulk_create(
+            [VillageMonth(village=village, month=month, refreshed_at=now, **parts)
+             for (village, month), parts in sorted(rows.items())],
+            batch_size=500,
+        )  # fmt: skip
+        figures_roll_up(village_codes=village_codes, months=firsts)
+    return len(rows)
+
+
+def figures_roll_up(*, village_codes: Sequence[str] | None, months: Sequence[date]) -> int:
+    """Recompute the province, prefecture, county and township rows above the villages (all when None) for
+    the months (their first days) from the village rows; returns the number of rows written."""
+    now = timezone.now()
+    sums = {f"m_{p}": Sum(p) for p in PART_NAMES}  # prefixed: an aggregate may not take a column's name
+    written = 0
+    for level in (Level.PROVINCE, Level.PREFECTURE, Level.COUNTY, Level.TOWNSHIP):
+        width = PREFIX_LENGTH[level]
+        # Township rows are grouped within each county; the regions above are one range each.
+        scopes: list[str | None] = [None]
+        if village_codes is not None:
+            scopes = [*sorted({c[: min(width, 6)] for c in village_codes})]
+        wanted = None if village_codes is None else {c[:width] for c in village_codes}
+        rows: list[RegionMonth] = []
+        for scope in scopes:
+            source = VillageMonth.objects.filter(month__in=months)
+            if scope is not None:
+                pad = CODE_LENGTH - len(scope)
+                source = source.filter(village__range=(scope + "0" * pad, scope + "9" * pad))
+            grouped = (
+                source.annotate(prefix=Substr("village", 1, width))
+                .values("prefix", "month")
+                .annotate(**sums)
+                .order_by()
+            )
+            for found in grouped:
+                row: dict[str, Any] = dict(found)
+                prefix = str(row["prefix"])
+                if wanted is None or prefix in wanted:
+                    parts = {p: int(row[f"m_{p}"] or 0) for p in PART_NAMES}
+                    code = prefix.ljust(CODE_LENGTH, "0")
+                    rows.append(
+                        RegionMonth(code=code, level=level, month=row["month"], refreshed_at=now, **parts)
+                    )
+        stale = RegionMonth.objects.filter(level=level, month__in=months)
+        if wanted is not None:
+            codes = sorted(w.ljust(CODE_LENGTH, "0") for w in wanted)
+            for start in range(0, len(codes), CHUNK):
+                stale.filter(code__in=codes[start : start + CHUNK]).delete()
+        else:
+            stale.delete()
+        RegionMonth.objects.bulk_create(rows, batch_size=500)
+        written += len(rows)
+    return written
+
+
+def figures_refresh_region(*, region_code: str | None, months: Iterable[date]) -> int:
+    """Recompute the figures of every village of a region (or of all) for the months."""
+    return figures_refresh(village_codes=_villages(region_code), months=months)
+
+
+def figures_after_step(*, case_id: int, on: date) -> None:
+    """Refresh the figures of a case's village after a step: the current month, and the month the step is dated
+    in when that is earlier (a decision recorded late changes that month's flows)."""
+    village = Case.objects.filter(pk=case_id).values_list("household__village__code", flat=True).first()
+    if village is not None:
+        figures_refresh(village_codes=[village], months={timezone.localdate(), on})
