@@ -439,20 +439,9 @@ def measure_add_view(request: HttpRequest, pk: int) -> HttpResponse:
         auto_id="id_measure_%s",
     )
     if form.is_valid():
-        data = form.cleaned_data
+        data = dict(form.cleaned_data)
         try:
-            measure_add(
-                actor=user,
-                case_id=pk,
-                kind=data["kind"],
-                responsible_id=data["responsible"],
-                start=data["start"],
-                end=data["end"],
-                amount=data["amount"],
-                status=data["status"],
-                note=data["note"],
-                evidence=data["evidence"],
-            )
+            measure_add(actor=user, case_id=pk, responsible_id=data.pop("responsible"), **data)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -472,17 +461,8 @@ def measure_update_view(request: HttpRequest, measure_id: int) -> HttpResponse:
     pk = measure.case_id
     form = MeasureUpdateForm(request.POST, request.FILES, auto_id=f"id_measure{measure_id}_%s")
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            measure_update(
-                actor=user,
-                measure_id=measure_id,
-                status=data["status"],
-                end=data["end"],
-                amount=data["amount"],
-                note=data["note"],
-                evidence=data["evidence"],
-            )
+            measure_update(actor=user, measure_id=measure_id, **form.cleaned_data)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
