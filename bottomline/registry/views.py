@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from bottomline.accounts import gate
 from bottomline.engine.why import why_of_household, why_of_screening
 from bottomline.jobs.services import job_enqueue
+from bottomline.monitoring.selectors import case_list
 from bottomline.monitoring.services import lead_report
 from bottomline.registry import exports, importing, selectors, services
 from bottomline.registry.choices import RiskType
@@ -71,6 +72,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "risk_labels": [RiskType(code).label for code in why.risk_types],
         "can_change": gate.allowed(user, Household, "change"),
         "can_reveal": gate.allowed(user, Member, "reveal"),
+        "cases": case_list(viewer=user).filter(household=household).order_by("-opened_at"),
     }
     return render(request, "registry/household_detail.html", context)
 

@@ -9,9 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.audit.models import Event
+from bottomline.dashboards.models import VillageMonth
 from bottomline.engine.models import Run
 from bottomline.feeds.models import FeedBatch
 from bottomline.monitoring.models import Case
+from bottomline.portal.models import Declaration
 from bottomline.registry.models import Household
 
 
@@ -21,10 +23,14 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if user is None or not user.is_authenticated:
         return {"nav": []}
     entries = [(_("Home"), reverse("web:home"))]
+    if gate.allowed(user, VillageMonth, "view"):
+        entries.append((_("Dashboard"), reverse("dashboards:home")))
     if gate.allowed(user, Household, "view"):
         entries.append((_("Households"), reverse("registry:household_list")))
     if gate.allowed(user, Case, "view"):
         entries.append((_("Cases"), reverse("monitoring:case_list")))
+    if gate.allowed(user, Declaration, "view"):
+        entries.append((_("Self-declarations"), reverse("portal:declaration_list")))
     if gate.allowed(user, Household, "import"):
         entries.append((_("Import"), reverse("registry:import")))
     entries.append((_("Policy"), reverse("policy:home")))

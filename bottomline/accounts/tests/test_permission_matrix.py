@@ -206,6 +206,12 @@ TABLE: dict[str, Spec] = {
     "monitoring:case_file": Spec(ARCHIVE_READERS, kind="case_file"),
     "monitoring:notice": Spec(ARCHIVE_KEEPERS, kind="region"),
     "monitoring:notice_pdf": Spec(ARCHIVE_KEEPERS, kind="region"),
+    # The dashboards: figures of the user's region and below (a village cadre cannot open the county: 404).
+    "dashboards:home": Spec(ARCHIVE_READERS),
+    "dashboards:indicators": Spec(ARCHIVE_READERS),
+    "dashboards:region": Spec(ARCHIVE_READERS, kind="region"),
+    "dashboards:export": Spec(ARCHIVE_READERS, kind="region"),
+    "dashboards:briefing": Spec(ARCHIVE_READERS, kind="region"),
 }
 
 SEQUENCE = itertools.count(500)

@@ -4,38 +4,20 @@ approved → the farmer's receipt says so. A screenshot of each stage goes to do
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import sync_playwright
 
 from bottomline.monitoring.models import Case
 from bottomline.monitoring.workflow import State
 from bottomline.registry.tests.factories import household, id_number, member
-from bottomline.web.tests.test_screens import ARGS, CHROMIUM, SHOTS, Tab
+from bottomline.web.tests.browser import SHOTS, Tab, open_tab
 from conftest import PASSWORD
 
-PHONE = {"width": 390, "height": 844}
-DESK = {"width": 1280, "height": 900}
-
-
-@pytest.fixture
-def browser(live_server: Any) -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        message = f"Chromium is not installed at {CHROMIUM} (scripts/setup.sh installs it)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-    with sync_playwright() as p:
-        opened = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield opened
-        opened.close()
+PHONE = (390, 844)
+DESK = (1280, 900)
 
 
 class Journey:
@@ -46,12 +28,9 @@ class Journey:
         self.tabs: dict[str, Tab] = {}
         SHOTS.mkdir(parents=True, exist_ok=True)
 
-    def tab(self, who: str, viewport: dict[str, int] = DESK) -> Tab:
+    def tab(self, who: str, viewport: tuple[int, int] = DESK) -> Tab:
         if who not in self.tabs:
-            context = self.browser.new_context(viewport=viewport, locale="zh-CN")
-            tab = Tab(context.new_page())
-            tab.page.on("console", tab.log_console)
-            tab.page.on("pageerror", tab.log_error)
+            tab = open_tab(self.browser, width=viewport[0], height=viewport[1])
             if who != "farmer":
                 tab.page.goto(f"{self.url}/account/login/")
                 tab.page.fill("#id_auth-username", who)

@@ -28,6 +28,7 @@ def test_a_cadre_reports_a_risk_on_the_household_page(
     case = Case.objects.get(household=home)
     assert case.state == "visit" and case.lead is not None and case.lead.risk_types == ["illness"]
     assert Signal.objects.get().channel == "cadre"
+    assert f'id="household-case-{case.pk}"' in answer.content.decode()  # the household page lists its case
 
 
 def test_a_hotline_report_through_the_api_joins_the_open_lead(tree: Any, personas: dict[str, Any]) -> None:

@@ -4,64 +4,17 @@ docs/screenshots/."""
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Error, sync_playwright
 
+from bottomline.web.tests.browser import SHOTS, Tab, open_tab
 from conftest import PASSWORD
-
-SHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Without these Chromium keeps calling home, and this machine's closed network refuses it many times a second.
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@dataclass
-class Tab:
-    """A browser page and the errors it has logged."""
-
-    page: Any
-    errors: list[str] = field(default_factory=list)
-
-    def log_console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
-            self.errors.append(message.text)
-
-    def log_error(self, error: Error) -> None:
-        self.errors.append(str(error))
 
 
 @pytest.fixture
-def tab(live_server: Any) -> Iterator[Tab]:
-    if not Path(CHROMIUM).exists():
-        message = f"Chromium is not installed at {CHROMIUM} (scripts/setup.sh installs it)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
-        opened = Tab(context.new_page())
-        opened.page.on("console", opened.log_console)
-        opened.page.on("pageerror", opened.log_error)
-        yield opened
-        browser.close()
+def tab(browser: Any) -> Tab:
+    return open_tab(browser)
 
 
 @pytest.mark.browser

@@ -1,0 +1,141 @@
+"""Dashboard pages: thin adapters over the dashboards' selectors, exports and briefing.
+
+Every page reads figures through dashboards.selectors, which pass the region gate: a region outside the
+viewer's subtree answers 404, a role that reads no figures 403.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from bottomline.accounts import gate
+from bottomline.dashboards import panels
+from bottomline.dashboards.briefing import briefing_pdf
+from bottomline.dashboards.exports import roster_export
+from bottomline.dashboards.forms import ROSTERS, BriefingForm, DashboardForm, ExportForm
+from bottomline.dashboards.indicators import BY_CODE
+from bottomline.dashboards.maps import map_features, region_key
+from bottomline.dashboards.models import VillageMonth
+from bottomline.dashboards.selectors import region_children_figures, region_figures, region_trend
+from bottomline.monitoring.models import Case
+from bottomline.regions.models import PREFIX_LENGTH, Level, Region
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The dashboard of the user's own region."""
+    user = gate.staff_of(request)
+    gate.require(user, VillageMonth, "view", request)
+    return redirect("dashboards:region", code=user.region.code)
+
+
+def _trail(viewer_region: Region, region: Region) -> list[Region]:
+    """The regions from the viewer's own down to this one's parent (the breadcrumb), in one query."""
+    codes = [
+        region.code[: PREFIX_LENGTH[Level(level)]].ljust(12, "0")
+        for level in range(viewer_region.level, region.level)
+    ]
+    return list(Region.objects.filter(code__in=codes).order_by("level")) if codes else []
+
+
+@login_required
+def region(request: HttpRequest, code: str) -> HttpResponse:
+    """A region's key figures, breakdowns, trend, child regions and map, for a month or as of a day."""
+    user = gate.staff_of(request)
+    form = DashboardForm(request.GET or None, initial={"month": timezone.localdate().replace(day=1)})
+    data = form.cleaned_data if form.is_valid() else {}
+    on: date | None = data.get("on")
+    month: date | None = data.get("month")
+    figures = region_figures(viewer=user, region_code=code, month=month, on=on)  # the gate: 404 outside
+    shown = figures.month
+    children = region_children_figures(viewer=user, region_code=code, month=shown)
+    trend = region_trend(viewer=user, region_code=code, month=shown)
+    here = Region(code=figures.code, name=figures.name, level=figures.level)
+    child_level = figures.level + 1
+    keys = {c.code: region_key(c.code, child_level) for c in children} if child_level <= Level.COUNTY else {}
+    geo = map_features(keys=list(keys.values())) if keys else None
+    indicator = data.get("indicator") or "objects_households"
+    chart_data = {
+        "charts": panels.charts(figures),
+        "trend": panels.trend(trend),
+        "map": {
+            "geo": geo,
+            "indicator": indicator,
+            "names": {keys[c.code]: c.name for c in children if c.code in keys},
+            "links": {
+                keys[c.code]: reverse("dashboards:region", args=[c.code]) for c in children if c.code in keys
+            },
+            "values": {
+                keys[c.code]: {code: c.values.get(code) for code in panels.MAP_INDICATORS}
+                for c in children
+                if c.code in keys
+            },
+            "labels": {code: panels.label(BY_CODE[code]) for code in panels.MAP_INDICATORS},
+        },
+    }
+    context = {
+        "form": form,
+        "figures": figures,
+        "region": here,
+        "trail": _trail(user.region, here),
+        "sections": panels.sections(figures),
+        "charts": chart_data["charts"],
+        "chart_data": chart_data,
+        "has_map": geo is not None,
+        "columns": [panels.figure(figures, c) for c in panels.CHILD_COLUMNS],
+        "children": [
+            {"code": c.code, "name": c.name, "values": [c.values.get(k) for k in panels.CHILD_COLUMNS]}
+            for c in children
+        ],
+        "rosters": ROSTERS,
+        "can_export": gate.allowed(user, Case, "export"),
+        "today": timezone.localdate(),
+        "month_value": shown.strftime("%Y-%m"),
+    }
+    return render(request, "dashboards/region.html", context)
+
+
+@login_required
+def indicators(request: HttpRequest) -> HttpResponse:
+    """Every indicator's definition: both names, unit, formula and source (the dashboard links here)."""
+    user = gate.staff_of(request)
+    gate.require(user, VillageMonth, "view", request)
+    return render(request, "dashboards/indicators.html", {"definitions": panels.definitions()})
+
+
+@login_required
+def export(request: HttpRequest, code: str) -> HttpResponse:
+    """One standard roster of the region as of a day, as XLSX (masked, audited)."""
+    user = gate.staff_of(request)
+    form = ExportForm(request.GET)
+    if not form.is_valid():
+        return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain; charset=utf-8")
+    roster, on = form.cleaned_data["roster"], form.cleaned_data["on"]
+    region_, content = roster_export(viewer=user, region_code=code, roster=roster, on=on, request=request)
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{roster}-{region_.code}-{on:%Y%m%d}.xlsx"'
+    return response
+
+
+@login_required
+def briefing(request: HttpRequest, code: str) -> HttpResponse:
+    """The region's briefing (简报) for a month as a PDF, in Chinese or English (audited)."""
+    user = gate.staff_of(request)
+    gate.require(user, VillageMonth, "view", request)
+    form = BriefingForm(request.GET)
+    if not form.is_valid():
+        return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain; charset=utf-8")
+    month: date = form.cleaned_data["month"]
+    language: str = form.cleaned_data["lang"]
+    pdf = briefing_pdf(viewer=user, region_code=code, month=month, language=language, request=request)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="briefing-{code}-{month:%Y%m}-{language}.pdf"'
+    return response
