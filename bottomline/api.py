@@ -39,6 +39,15 @@ class ValidationErrorOut(Schema):
 
 # Documented on every operation, so that clients know what to expect (400: a body that is not JSON).
 ERRORS: dict[int, type[Schema]] = {400: Error, 401: Error, 403: Error, 404: Error, 422: ValidationErrorOut}
+# A PDF answer (``openapi_extra`` of the operation): documented by hand, since it is not JSON.
+PDF_RESPONSE: dict[str, Any] = {
+    "responses": {
+        200: {
+            "description": "The PDF document",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+}
 
 api = NinjaAPI(
     title="Bottomline API",
@@ -90,6 +99,7 @@ def register_routers() -> None:
     from bottomline.jobs.api import router as jobs_router
     from bottomline.monitoring.api import router as monitoring_router
     from bottomline.policy.api import router as policy_router
+    from bottomline.portal.api import router as portal_router
     from bottomline.regions.api import router as regions_router
     from bottomline.registry.api import router as registry_router
 
@@ -101,3 +111,4 @@ def register_routers() -> None:
     api.add_router("/policy", policy_router)
     api.add_router("/screening", engine_router)
     api.add_router("/monitoring", monitoring_router)
+    api.add_router("/portal", portal_router)

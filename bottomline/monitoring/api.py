@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
-from bottomline.api import ERRORS, Error
+from bottomline.api import ERRORS, PDF_RESPONSE, Error
 from bottomline.monitoring import assistance, casework, jobs, selectors
 from bottomline.monitoring.attachments import attachment_from_base64
 from bottomline.monitoring.models import (
@@ -34,6 +34,7 @@ from bottomline.monitoring.models import (
     MeasureStatus,
     Objection,
 )
+from bottomline.monitoring.notices import notice_pdf, notice_village
 from bottomline.monitoring.readiness import household_readiness
 from bottomline.monitoring.workflow import (
     CLOSED,
@@ -737,3 +738,13 @@ def bulk_step(request: HttpRequest, data: BulkStepIn) -> Status[JobRef]:
         language=get_language() or "zh-hans",
     )
     return Status(202, JobRef(job_id=job.pk))
+
+
+@router.get("/notices/{code}/pdf", response=ERRORS, openapi_extra=PDF_RESPONSE)
+def monitoring_notice_pdf(request: HttpRequest, code: str) -> HttpResponse:
+    """A village's public notice (公示) as an A4 PDF to print and post (village, township and county staff)."""
+    user = gate.staff_of(request)
+    village = notice_village(viewer=user, code=code)
+    response = HttpResponse(notice_pdf(viewer=user, village=village), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="notice-{village.code}.pdf"'
+    return response
