@@ -145,7 +145,9 @@ def database_from_url(url: str) -> dict[str, object]:
             "CONN_HEALTH_CHECKS": True,
         }
     if parts.scheme == "sqlite":
-        return sqlite_database(Path(unquote(parts.path)))
+        # sqlite:///tmp/db and sqlite:////tmp/db both name /tmp/db: a path kept as "//tmp/db" would work for
+        # SQLite but not in the file: URI of the screening's read-only connection.
+        return sqlite_database(Path("/" + unquote(parts.path).lstrip("/")))
     raise ImproperlyConfigured(
         f"DATABASE_URL must start with postgres:// or sqlite:///, not {parts.scheme!r}"
     )
@@ -309,8 +311,13 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("BOTTOMLINE_LOG_LEVEL", "INFO")},
-    # py4j (PySpark's bridge to Java) says at INFO every time it opens or closes a connection
-    "loggers": {"axes": {"level": "WARNING"}, "py4j": {"level": "WARNING"}},
+    # py4j (PySpark's bridge to Java) says at INFO every time it opens or closes a connection; WeasyPrint says
+    # at INFO each step of each PDF, and once when imported (by every manage.py command)
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "py4j": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }
 
 if not PRODUCTION:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -57,7 +58,7 @@ def _adbc_connect() -> Any:
 
         # Read-only: a writable connection of ADBC's own SQLite, closing in the process where Django's SQLite
         # has the file open, checkpoints and deletes the WAL under Django, whose later writes then vanish.
-        return sqlite_adbc.connect(f"file:{settings['NAME']}?mode=ro")
+        return sqlite_adbc.connect(f"{Path(settings['NAME']).absolute().as_uri()}?mode=ro")
     if connection.vendor == "postgresql":
         import adbc_driver_postgresql.dbapi as pg_adbc
 

@@ -330,7 +330,9 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _acting(request: HttpRequest, pk: int) -> tuple[User, Case]:
     """The signed-in staff member and a case of their region they may act on (403 / 404 otherwise)."""
     user = gate.staff_of(request)
-    case = gate.access(Case.objects.select_related("household"), user, action="act", request=request, pk=pk)
+    case = gate.access(
+        Case.objects.select_related("household__village"), user, action="act", request=request, pk=pk
+    )
     return user, case
 
 
@@ -430,7 +432,6 @@ def _form_messages(form: forms.Form) -> list[str]:
 def measure_add_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a measure to the assistance plan."""
     user, case = _acting(request, pk)
-    case = selectors.case_detail(viewer=user, case_id=pk)
     form = MeasureForm(
         request.POST,
         request.FILES,

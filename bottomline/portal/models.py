@@ -34,10 +34,10 @@ class Declaration(models.Model):
     name_enc = models.TextField()
     name_masked = models.CharField(_("name"), max_length=50)
     phone_enc = models.TextField()
-    phone_index = models.CharField(max_length=64, db_index=True)
+    phone_index = models.CharField(max_length=64)  # indexed in Meta, as in registry.models
     phone_masked = models.CharField(_("phone"), max_length=20)
     id_number_enc = models.TextField()
-    id_number_index = models.CharField(max_length=64, db_index=True)
+    id_number_index = models.CharField(max_length=64)
     id_number_masked = models.CharField(_("ID number"), max_length=20)
     risk_type = models.CharField(_("risk type"), max_length=24, choices=RiskType.choices)
     description_enc = models.TextField(blank=True)  # free text may name an illness: encrypted like the rest
@@ -73,7 +73,11 @@ class Declaration(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("declaration")
         verbose_name_plural = _("declarations")
-        indexes = [models.Index(fields=["status", "created_at"], name="declaration_status_created")]
+        indexes = [
+            models.Index(fields=["phone_index"], name="declaration_phone_index"),
+            models.Index(fields=["id_number_index"], name="declaration_id_number_index"),
+            models.Index(fields=["status", "created_at"], name="declaration_status_created"),
+        ]
 
     def __str__(self) -> str:
         return self.receipt

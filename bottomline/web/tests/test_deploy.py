@@ -84,3 +84,10 @@ def test_production_turns_on_the_second_factor_and_secure_cookies(tmp_path: Path
         "from django.conf import settings as s; print(s.REQUIRE_MFA, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.DEBUG, s.SECURE_HSTS_SECONDS)",
     )
     assert result.stdout.split() == ["True", "True", "True", "False", "31536000"], result.stderr
+
+
+@pytest.mark.parametrize("url", ["sqlite:///srv/b l/x.sqlite3", "sqlite:////srv/b%20l/x.sqlite3"])
+def test_a_sqlite_url_names_an_absolute_path_with_one_leading_slash(url: str) -> None:
+    from bottomline.settings import database_from_url
+
+    assert database_from_url(url)["NAME"] == Path("/srv/b l/x.sqlite3")
