@@ -35,20 +35,19 @@ from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.jobs.progress import Progress
 from bottomline.jobs.registry import job_handler
-from bottomline.privacy.crypto import FieldKeys, blind_index, encrypt
+from bottomline.privacy.crypto import FieldKeys
 from bottomline.privacy.ids import IdNumberError, check_area, seal_numbers
 from bottomline.privacy.keys import field_keys
-from bottomline.privacy.masking import mask_number
 from bottomline.regions.models import Level, Region
 from bottomline.registry import choices
 from bottomline.registry.models import Household, Member
 from bottomline.registry.services import (
     ID_PURPOSE,
-    PHONE_PURPOSE,
-    _county_of,
     _id_message,
     area_info,
+    county_name,
     phone_check,
+    phone_sealed,
 )
 
 BATCH = 2000
@@ -278,24 +277,15 @@ def _registry_import(*, path: Path, user: User, commit: bool, progress: Progress
     # Checking runs batch by batch while the worker processes seal the ID numbers of the next batches; what the
     # database holds is looked up for each batch before anything is written (a lookup among our own new rows
     # costs more, on PostgreSQL most). Then, if the whole file is good, one write in one transaction.
-    checked: list[_Batch] = []
     with _sealed_ids(raw_ids, keys=field_keys(), encrypted=commit) as batches:
         start = 0
         for sealed in batches:
-            checked.append(check.batch(start, rows[start : start + len(sealed)], sealed))
+            check.batch(start, rows[start : start + len(sealed)], sealed)
             start += len(sealed)
             progress.advance(len(sealed))
     del raw_ids, rows
     if commit and not report.errors:
-        with transaction.atomic():
-            if connection.vendor == "sqlite":
-                # Inserting into the unique index of random blind-index values touches pages all over it: a
-                # cache of 256 MiB (for this connection; SQLite's default is 2 MiB) keeps them in memory.
-                with connection.cursor() as cursor:
-                    cursor.execute("PRAGMA cache_size = -262144")
-            people = [p for batch in checked for p in batch.people]
-            progress.start(len(people), gettext_noop("importing"))
-            check.write(_Batch([n for batch in checked for n in batch.numbers], people), progress)
+        check.write(progress)
     report.errors.sort(key=lambda e: (e.row, e.column))
     return report
 
@@ -316,7 +306,7 @@ def _convert(
     values: dict[str, Any] = {}
     problems: list[tuple[str, str]] = []
     for (target, _at, required, lookup), value in zip(plan, cells, strict=True):
-        text = value.strip() if type(value) is str else _text(value)
+        text = _cell(value)
         if not text:
             if required:
                 problems.append((target, _("This column must be filled in.")))
@@ -385,23 +375,15 @@ class _House:
 
 @dataclass(frozen=True)
 class _Attributes:
-    """One distinct combination of a member's attribute cells: its problems and its MEMBER_ATTRIBUTES."""
+    """One distinct combination of a member's attribute cells: its problems and its row (the first ten of
+    MEMBER_COLUMNS)."""
 
     problems: tuple[tuple[str, str], ...]
     row: tuple[Any, ...]
 
 
-# What one batch of rows gives the write: the households first seen in it and the members to insert, as
-# (household number, name, attributes, sealed ID number).
+# A member to insert: (household number, name, attributes, sealed ID number).
 Person = tuple[str, str, _Attributes, tuple[str, ...]]
-
-
-@dataclass
-class _Batch:
-    """What a checked batch gives the write."""
-
-    numbers: list[str]
-    people: list[Person]
 
 
 _UNSEEN = object()
@@ -409,7 +391,7 @@ _UNSEEN = object()
 
 class _Check:
     """Checks a file batch by batch, carrying what spans batches: households and ID numbers seen, their
-    records already in the database, and (to import) the ids of the households written."""
+    records already in the database and the people to insert; then writes them."""
 
     def __init__(
         self, *, plan: Plan, headings: dict[str, str], villages: dict[str, Region], report: ImportReport
@@ -428,18 +410,20 @@ class _Check:
         self.attributes_seen: dict[tuple[object, ...], _Attributes] = {}
         self.areas: dict[tuple[str, str], str | None] = {}  # (area code, birth year) → problem
         self.area = functools.lru_cache(maxsize=None)(area_info)  # a file names a few areas a million times
-        self.households: dict[str, tuple[int, _House]] = {}  # number → its first row and cells
+        self.households: dict[str, tuple[int, _House]] = {}  # number → its first row and cells, in file order
         self.seen_ids: dict[str, int] = {}  # blind index → first row
-        self.existing: dict[str, tuple[int, str]] = {}  # number → (id, village code) registered before
-        self.registered: dict[str, str | None] = {}  # blind index → household number, registered before
-        self.ids: dict[str, int] = {}  # number → id of the households of the file, to insert members
-        self.keys = field_keys()
+        # blind index → (household number, village code) of a person registered before
+        self.registered: dict[str, tuple[str | None, str | None]] = {}
+        self.counties: dict[str | None, str] = {}  # village code → its county's name, for messages
+        # number → id of the households of the file: those registered before, then those written
+        self.ids: dict[str, int] = {}
+        self.people: list[Person] = []  # the people not yet registered, to insert
         self.fill_in = _("This column must be filled in.")
 
     def err(self, row: int, target: str, message: str) -> None:
         self.report.errors.append(RowError(row, self.headings.get(target, target), message))
 
-    def batch(self, start: int, rows: list[list[object]], sealed: list[tuple[str, ...]]) -> _Batch:
+    def batch(self, start: int, rows: list[list[object]], sealed: list[tuple[str, ...]]) -> None:
         """Check the rows from ``start`` (0: the row after the headings), the ``sealed`` of their ID numbers
         alongside: every column, then what the database already holds."""
         err, fill_in, houses, attributes_seen = self.err, self.fill_in, self.houses, self.attributes_seen
@@ -497,7 +481,7 @@ class _Check:
                 err(line, "id_number", _("The same person is on row %(row)d too.") % {"row": first_row})
             people.append((line, number, name, attributes, result))
         self._check_households(numbers)
-        return _Batch(numbers, self._check_people(people))
+        self._check_people(people)
 
     def _area(self, number: str, birth: str) -> str | None:
         """The problem with the area code of a number (checked once per area and birth year), if any."""
@@ -559,7 +543,6 @@ class _Check:
             numbers,
         )
         for number, pk, code in found:
-            self.existing[number] = (pk, code)
             self.ids[number] = pk
             line, house = self.households[number]
             if house.village is not None and house.village.code != code:
@@ -569,66 +552,76 @@ class _Check:
                     _("Household %(number)s is registered in another village.") % {"number": number},
                 )
 
-    def _check_people(self, people: list[tuple[int, str, str, _Attributes, tuple[str, ...]]]) -> list[Person]:
-        """The people of this batch not yet registered; those already in the same household are left as they
-        are, those registered elsewhere an error."""
+    def _check_people(self, people: list[tuple[int, str, str, _Attributes, tuple[str, ...]]]) -> None:
+        """Keep the people of this batch not yet registered; those already in the same household are left as
+        they are, those registered elsewhere an error (naming only the county)."""
         q = connection.ops.quote_name
-        household_table = q(Household._meta.db_table)
         # Only the first row of a number is looked up: a repeat is reported as such and shares its answer.
-        self.registered.update(
-            _select_in(
-                f"SELECT m.id_number_index, h.number FROM {q(Member._meta.db_table)} m "  # noqa: S608  (model names)
-                f"LEFT JOIN {household_table} h ON h.id = m.household_id WHERE m.id_number_index {{}}",
-                [result[3] for line, _n, _na, _a, result in people if self.seen_ids[result[3]] == line],
-            )
+        found = _select_in(
+            f"SELECT m.id_number_index, h.number, r.code FROM {q(Member._meta.db_table)} m "  # noqa: S608  (model names)
+            f"LEFT JOIN {q(Household._meta.db_table)} h ON h.id = m.household_id "
+            f"LEFT JOIN {q(Region._meta.db_table)} r ON r.id = h.village_id WHERE m.id_number_index {{}}",
+            [result[3] for line, _n, _na, _a, result in people if self.seen_ids[result[3]] == line],
         )
-        if not self.registered:
-            return [person[1:] for person in people]
-        new: list[Person] = []
+        registered = self.registered
+        registered.update((index, (number, code)) for index, number, code in found)
+        if not registered:
+            self.people.extend(person[1:] for person in people)
+            return
         for line, number, name, attributes, result in people:
-            index = result[3]
-            if index not in self.registered:
-                new.append((number, name, attributes, result))
-            elif self.registered[index] == number:
+            before = registered.get(result[3])
+            if before is None:
+                self.people.append((number, name, attributes, result))
+            elif before[0] == number:
                 self.report.unchanged += 1
             else:
-                member = Member.objects.select_related("household__village").get(id_number_index=index)
+                code = before[1]
+                if code not in self.counties:
+                    self.counties[code] = county_name(code)
                 self.err(
                     line,
                     "id_number",
-                    _("This person is already registered, in %(county)s.") % {"county": _county_of(member)},
-                )
-        return new
-
-    def write(self, batch: _Batch, progress: Progress) -> None:
-        """Insert the households first seen in a checked batch and its new members."""
-        keys = self.keys
-        new = [n for n in batch.numbers if n not in self.existing]
-
-        def household_rows() -> Iterator[tuple[Any, ...]]:
-            for number in new:
-                phone = self.households[number][1].phone
-                yield (
-                    number,
-                    *self.households[number][1].row,
-                    encrypt(phone, keys=keys, purpose=PHONE_PURPOSE) if phone else "",
-                    blind_index(phone, keys=keys, purpose=PHONE_PURPOSE) if phone else "",
-                    mask_number(phone) if phone else "",
+                    _("This person is already registered, in %(county)s.") % {"county": self.counties[code]},
                 )
 
-        self.report.households_created += _insert(Household, HOUSEHOLD_COLUMNS, household_rows())
-        table = connection.ops.quote_name(Household._meta.db_table)
-        self.ids.update(_select_in(f"SELECT number, id FROM {table} WHERE number {{}}", new))  # noqa: S608  (a model name)
-        ids = self.ids
-        self.report.members_created += _insert(
-            Member,
-            MEMBER_COLUMNS,
-            (
-                # sealed: (number, birth date, sex, blind index, ciphertext, masked)
-                (*attributes.row, ids[number], name, sealed[4], sealed[3], sealed[5], sealed[1], sealed[2])
-                for number, name, attributes, sealed in _advancing(batch.people, progress)
-            ),
-        )
+    def write(self, progress: Progress) -> None:
+        """Insert the new households and the people to insert, in one transaction."""
+        with transaction.atomic():
+            if connection.vendor == "sqlite":
+                # Inserting into the unique index of random blind-index values touches pages all over it: a
+                # cache of 256 MiB (for this connection; SQLite's default is 2 MiB) keeps them in memory.
+                with connection.cursor() as cursor:
+                    cursor.execute("PRAGMA cache_size = -262144")
+            progress.start(len(self.people), gettext_noop("importing"))
+            ids = self.ids
+            new = [number for number in self.households if number not in ids]
+
+            def household_rows() -> Iterator[tuple[Any, ...]]:
+                for number in new:
+                    house = self.households[number][1]
+                    yield (number, *house.row, *phone_sealed(house.phone))
+
+            self.report.households_created += _insert(Household, HOUSEHOLD_COLUMNS, household_rows())
+            table = connection.ops.quote_name(Household._meta.db_table)
+            ids.update(_select_in(f"SELECT number, id FROM {table} WHERE number {{}}", new))  # noqa: S608  (a model name)
+            self.report.members_created += _insert(
+                Member,
+                MEMBER_COLUMNS,
+                (
+                    # sealed: (number, birth date, sex, blind index, ciphertext, masked)
+                    (
+                        *attributes.row,
+                        ids[number],
+                        name,
+                        sealed[4],
+                        sealed[3],
+                        sealed[5],
+                        sealed[1],
+                        sealed[2],
+                    )
+                    for number, name, attributes, sealed in _advancing(self.people, progress)
+                ),
+            )
 
 
 def _advancing(people: list[Person], progress: Progress) -> Iterator[Person]:
@@ -754,23 +747,9 @@ def import_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
                 path=Path(params["path"]), user=user, commit=bool(params["commit"]), progress=progress
             )
         except ImportFileError as exc:
-            return {
-                "rows": 0,
-                "error_count": 1,
-                "errors": [[1, "", str(exc)]],
-                "households_created": 0,
-                "members_created": 0,
-                "unchanged": 0,
-            }
+            report = ImportReport(errors=[RowError(1, "", str(exc))])
         except PermissionDenied:
-            return {
-                "rows": 0,
-                "error_count": 1,
-                "errors": [[0, "", _("Your role may not import.")]],
-                "households_created": 0,
-                "members_created": 0,
-                "unchanged": 0,
-            }
+            report = ImportReport(errors=[RowError(0, "", _("Your role may not import."))])
         finally:
             if params.get("uploaded"):  # never a file the command was given
                 Path(params["path"]).unlink(missing_ok=True)

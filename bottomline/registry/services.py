@@ -85,16 +85,21 @@ def phone_check(raw: str) -> str:
     return digits
 
 
-def _phone_fields(phone: str) -> dict[str, str]:
-    if not phone:
-        return {"phone_enc": "", "phone_index": "", "phone_masked": ""}
+def phone_sealed(digits: str) -> tuple[str, str, str]:
+    """The ciphertext, blind index and mask stored for a checked phone number; all empty for none."""
+    if not digits:
+        return "", "", ""
     keys = field_keys()
-    digits = phone_check(phone)
-    return {
-        "phone_enc": encrypt(digits, keys=keys, purpose=PHONE_PURPOSE),
-        "phone_index": blind_index(digits, keys=keys, purpose=PHONE_PURPOSE),
-        "phone_masked": mask_number(digits),
-    }
+    return (
+        encrypt(digits, keys=keys, purpose=PHONE_PURPOSE),
+        blind_index(digits, keys=keys, purpose=PHONE_PURPOSE),
+        mask_number(digits),
+    )
+
+
+def _phone_fields(phone: str) -> dict[str, str]:
+    sealed = phone_sealed(phone_check(phone) if phone else "")
+    return dict(zip(("phone_enc", "phone_index", "phone_masked"), sealed, strict=True))
 
 
 def _village_in_scope(actor: User, village: Region) -> Region:
@@ -158,9 +163,14 @@ def household_update(
 
 def _county_of(member: Member) -> str:
     household = member.household
-    if household is None:
+    return county_name(household.village.code if household is not None else None)
+
+
+def county_name(village_code: str | None) -> str:
+    """The name of a village's county, for messages about a person registered elsewhere (no other data)."""
+    if village_code is None:
         return _("no household (left the archive)")
-    county_code = household.village.code[:6] + "000000"
+    county_code = village_code[:6] + "000000"
     return Region.objects.filter(code=county_code).values_list("name", flat=True).first() or county_code
 
 

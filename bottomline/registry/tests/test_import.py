@@ -322,3 +322,17 @@ def test_worker_processes_find_the_same_problems_in_the_same_order_and_import_th
     assert member.id_number_index == blind_index(id_number(sequence=1), keys=keys, purpose=ID_PURPOSE)
     assert member.id_number_masked == mask_number(id_number(sequence=1))
     assert (member.birth_date, member.sex) == (date(1985, 6, 15), "M")  # sequence 001: odd, a man
+
+
+@pytest.mark.django_db
+def test_a_person_registered_in_another_household_is_reported_with_the_county_only(
+    tmp_path: Path, tree: Any, personas: dict[str, Any]
+) -> None:
+    officer = personas["county_officer"]
+    run(write_csv(tmp_path / "first.csv", rows(tree)), officer)
+    moved = [["H009", *row[1:]] for row in rows(tree)[:2]]  # the same two people, in another household
+    report = run(write_csv(tmp_path / "second.csv", moved), officer)
+    assert [(e.row, e.column, e.message) for e in report.errors] == [
+        (line, "证件号码", f"This person is already registered, in {tree.county.name}.") for line in (2, 3)
+    ]
+    assert (Household.objects.count(), Member.objects.count()) == (2, 3)
