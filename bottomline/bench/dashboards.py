@@ -23,15 +23,14 @@ from __future__ import annotations
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import date, datetime, timedelta
 from typing import Any
 
-SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
-SCRATCH = "bottomline_bench_dash"
+from bottomline.bench.scratch import on_both
+
 COUNTY = "630106"
 PROVINCES = ("63", "52")
 MEMBERS_M = 10_000_000
@@ -319,28 +318,6 @@ def child(url: str) -> dict[str, Any]:
     return figures
 
 
-def _postgres(action: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as con:
-        con.execute(f"DROP DATABASE IF EXISTS {SCRATCH}")  # a fixed scratch name, no user input
-        if action == "create":
-            con.execute(f"CREATE DATABASE {SCRATCH}")
-
-
-def _in_child(url: str) -> dict[str, Any]:
-    done = subprocess.run(  # noqa: S603  (this interpreter, this module, our own arguments)
-        [sys.executable, "-m", "bottomline.bench.dashboards", url],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"the benchmark on {url} failed:\n{done.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
 WHAT = (
     "What was measured: a dashboard request is a region's figures, its children's figures and its 24-month trend, "
     "read from the pre-aggregate (province, prefecture, county and township rows rolled up from the village rows). "
@@ -395,17 +372,9 @@ def main() -> None:
     from bottomline.bench.report import append, environment_line
 
     with tempfile.TemporaryDirectory() as tmp:
-        sqlite = _in_child(f"sqlite:///{tmp}/bench.sqlite3")
-        try:
-            _postgres("create")
-        except Exception as exc:  # no server: say so in the figures rather than fail the other benchmarks
-            postgres: dict[str, Any] | None = None
-            missing = f"PostgreSQL not measured: {exc}"
-        else:
-            try:
-                postgres = _in_child(f"{SERVER}/{SCRATCH}")
-            finally:
-                _postgres("drop")
+        sqlite, postgres, missing = on_both(
+            "bottomline.bench.dashboards", folder=tmp, scratch="bottomline_bench_dash", args=()
+        )
         lines = [
             environment_line("SQLite and PostgreSQL (each in a child process)"),
             "",

@@ -21,7 +21,6 @@ import csv
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,11 +28,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bottomline.bench.scratch import on_both
+
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "1000000"))
 SAMPLE = 5000
 COUNTY = "630106"  # Huangzhong, at the scale that gives the rows
-SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
-SCRATCH = "bottomline_bench_import"
 ON = date(2026, 11, 1)
 TARGET = 60.0  # seconds per 1M rows
 
@@ -293,28 +292,6 @@ def child(url: str, path: Path) -> dict[str, Any]:
     return figures
 
 
-def _postgres(action: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as con:
-        con.execute(f"DROP DATABASE IF EXISTS {SCRATCH}")  # a fixed scratch name, no user input
-        if action == "create":
-            con.execute(f"CREATE DATABASE {SCRATCH}")
-
-
-def _in_child(url: str, path: Path) -> dict[str, Any]:
-    done = subprocess.run(  # noqa: S603  (this interpreter, this module, our own arguments)
-        [sys.executable, "-m", "bottomline.bench.imports", url, str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"the benchmark on {url} failed:\n{done.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
 def _lines(f: dict[str, Any]) -> list[str]:
     scale = 1_000_000 / f["rows"]
     per_million = f["import"] * scale
@@ -337,17 +314,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "members.csv"
-        sqlite = _in_child(f"sqlite:///{tmp}/bench.sqlite3", path)
-        try:
-            _postgres("create")
-        except Exception as exc:  # no server: say so in the figures rather than fail the other benchmarks
-            postgres: dict[str, Any] | None = None
-            missing = f"PostgreSQL not measured: {exc}"
-        else:
-            try:
-                postgres = _in_child(f"{SERVER}/{SCRATCH}", path)
-            finally:
-                _postgres("drop")
+        sqlite, postgres, missing = on_both(
+            "bottomline.bench.imports", folder=tmp, scratch="bottomline_bench_import", args=(str(path),)
+        )
         lines = [
             environment_line("SQLite and PostgreSQL (each in a child process)"),
             "",

@@ -1,10 +1,14 @@
-"""What the screening benchmarks share: the tiers, and a scratch registry (Django on a throwaway SQLite file
-with the real division tree of Qinghai and Guizhou and the sourced policy parameters)."""
+"""What the benchmarks share: the tiers, a scratch registry (Django on a throwaway SQLite file with the real
+division tree of Qinghai and Guizhou and the sourced policy parameters), and running a benchmark's child on
+SQLite and then on a scratch PostgreSQL database."""
 
 from __future__ import annotations
 
 import gc
+import json
 import os
+import subprocess
+import sys
 import time
 from datetime import date
 from pathlib import Path
@@ -12,6 +16,7 @@ from typing import Any
 
 TIERS = {"S": 1_000_000, "M": 10_000_000, "L": 100_000_000}  # members (DESIGN.md §8)
 PROVINCES = ("63", "52")
+SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 
 
 def tiers_from(variable: str) -> list[str]:
@@ -69,3 +74,43 @@ def tier_write(*, members: int, counties: list[str], out: Path, on: date) -> tup
         on=on,
     )
     return counts, seconds
+
+
+def in_child(module: str, *args: str) -> dict[str, Any]:
+    """Run ``python -m module *args`` (Django binds its database at start-up, so each database gets its own
+    process) and return the JSON its last line prints."""
+    done = subprocess.run(  # noqa: S603  (this interpreter, our own module and arguments)
+        [sys.executable, "-m", module, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"the benchmark {module} {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def on_both(
+    module: str, *, folder: str, scratch: str, args: tuple[str, ...] = ()
+) -> tuple[dict[str, Any], dict[str, Any] | None, str]:
+    """The child's figures on a new SQLite file in ``folder`` and on a new PostgreSQL database ``scratch`` at
+    BENCH_POSTGRES (created and dropped); without a server, None and a line saying why."""
+    import psycopg
+
+    sqlite = in_child(module, f"sqlite:///{folder}/bench.sqlite3", *args)
+
+    def database(action: str) -> None:
+        with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as con:
+            con.execute(f"DROP DATABASE IF EXISTS {scratch}")  # a fixed scratch name, no user input
+            if action == "create":
+                con.execute(f"CREATE DATABASE {scratch}")
+
+    try:
+        database("create")
+    except Exception as exc:  # no server: say so in the figures rather than fail the other benchmarks
+        return sqlite, None, f"PostgreSQL not measured: {exc}"
+    try:
+        return sqlite, in_child(module, f"{SERVER}/{scratch}", *args), ""
+    finally:
+        database("drop")
