@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from bottomline.dashboards.indicators import PART_NAMES
@@ -72,7 +72,8 @@ def _before(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def _chunks(codes: list[str]) -> Iterator[list[str]]:
+def chunks(codes: list[str]) -> Iterator[list[str]]:
+    """The codes in slices of at most ``CHUNK`` (one IN (...) list each)."""
     for start in range(0, len(codes), CHUNK):
         yield codes[start : start + CHUNK]
 
@@ -108,11 +109,31 @@ def _in_effect(measure: tuple[str, date, date | None, str], day: date) -> bool:
     return status == MeasureStatus.ACTIVE
 
 
+def in_effect_q(day: date) -> Q:
+    """``_in_effect`` as a filter on measures (the rosters and the naive cross-check)."""
+    return (
+        Q(start__lte=day)
+        & ~Q(status=MeasureStatus.PLANNED)
+        & (Q(end__gte=day) | Q(end__isnull=True, status=MeasureStatus.ACTIVE))
+    )
+
+
+def people_count() -> Subquery:
+    """The number of members of a case's household, as a subquery on cases (NULL when it has none)."""
+    counted = (
+        Member.objects.filter(household=OuterRef("household_id"))
+        .values("household_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Subquery(counted)
+
+
 def _cases(codes: list[str]) -> list[_Case]:
     """The cases of the villages with their step history, members and measures (four queries per chunk)."""
     found: dict[int, _Case] = {}
     local = timezone.localtime
-    for chunk in _chunks(codes):
+    for chunk in chunks(codes):
         rows = Case.objects.filter(household__village__code__in=chunk).values_list(
             "pk", "household_id", "household__village__code", "category", "risk_types", "safety_net",
             "opened_at", "decided_at", "identified_on", "eliminated_on",
@@ -159,8 +180,9 @@ def _county_parameters(region: Region | None, period: Period) -> tuple[int, Deci
     return int(params.get("identification_days", 15)), line
 
 
-def _case_parts(cases: Iterable[_Case], period: Period, limits: dict[str, int]) -> dict[str, dict[str, int]]:
-    """Per village: the parts that come from cases, their history and measures."""
+def _case_parts(cases: Iterable[_Case], period: Period, limit: int) -> dict[str, dict[str, int]]:
+    """Per village: the parts that come from cases (of one county, whose identification deadline is ``limit``
+    days), their history and measures."""
     out: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(PART_NAMES, 0))
     cutoff = _after(period.end)
     for c in cases:
@@ -187,7 +209,6 @@ def _case_parts(cases: Iterable[_Case], period: Period, limits: dict[str, int]) 
                 if c.safety_net:
                     row["safety_net_hh"] += 1
                     row["safety_net_people"] += c.people
-        limit = limits[c.village[:6]]
         if state in IDENTIFICATION:
             row["leads_open"] += 1
             if (period.end - c.opened).days > limit:  # red on the deadline clock (selectors.Clock)
@@ -222,7 +243,7 @@ def _income_parts(codes: list[str], period: Period, line: Decimal, out: dict[str
         | Q(period_end=OuterRef("period_end"), period_start__gt=OuterRef("period_start"))
     )
     high = line * Decimal("1.5")
-    for chunk in _chunks(codes):
+    for chunk in chunks(codes):
         rows = (
             IncomeRecord.objects.filter(household__village__code__in=chunk, period_end__lte=period.end)
             .filter(~Exists(newer))
@@ -245,7 +266,7 @@ def _income_parts(codes: list[str], period: Period, line: Decimal, out: dict[str
 def _event_parts(codes: list[str], period: Period, out: dict[str, dict[str, int]]) -> None:
     """Feed rows applied and signals received during the period, per village (and channel)."""
     since, until = _before(period.start), _after(period.end)
-    for chunk in _chunks(codes):
+    for chunk in chunks(codes):
         feeds = (
             FeedRecord.objects.filter(
                 household__village__code__in=chunk,
@@ -281,7 +302,7 @@ def figures_compute(*, codes: list[str], periods: list[Period]) -> dict[tuple[st
         region = Region.objects.filter(code=county.ljust(12, "0")).first()
         for period in periods:
             limit, line = _county_parameters(region, period)
-            out = _case_parts(cases, period, {county: limit})
+            out = _case_parts(cases, period, limit)
             if line is not None:
                 _income_parts(villages, period, line, out)
             _event_parts(villages, period, out)

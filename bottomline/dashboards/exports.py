@@ -15,19 +15,21 @@ from datetime import date
 from typing import Any
 
 import xlsxwriter
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.audit.models import EventKind
 from bottomline.audit.services import event_record
-from bottomline.dashboards.compute import MONITORED, OBJECTS
+from bottomline.dashboards.compute import MONITORED, OBJECTS, in_effect_q, people_count
 from bottomline.dashboards.panels import SECTIONS, figure
 from bottomline.dashboards.selectors import Figures, region_figures
-from bottomline.monitoring.models import Case, Category, Measure, MeasureStatus
+from bottomline.monitoring.models import Case, Category, Measure
 from bottomline.monitoring.notices import head_name
 from bottomline.monitoring.selectors import cases_as_of
 from bottomline.monitoring.workflow import IDENTIFICATION, State
@@ -37,7 +39,13 @@ from bottomline.registry.choices import Relation, RiskType
 from bottomline.registry.exports import neutralise
 from bottomline.registry.models import Member
 
-ROSTER_NAMES = ("objects", "eliminated", "overdue", "assistance")
+# The standard rosters by name: the sheet title, and the label the dashboard's roster choice shows.
+ROSTERS: dict[str, tuple[Promise, Promise]] = {
+    "objects": (gettext_lazy("Monitoring objects"), gettext_lazy("Monitoring objects (监测对象)")),
+    "eliminated": (gettext_lazy("Risk eliminated"), gettext_lazy("Risk eliminated (风险消除)")),
+    "overdue": (gettext_lazy("Overdue leads"), gettext_lazy("Overdue leads (超期线索)")),
+    "assistance": (gettext_lazy("Assistance measures"), gettext_lazy("Assistance measures (帮扶措施)")),
+}
 
 
 def _head_id() -> Subquery:
@@ -45,21 +53,11 @@ def _head_id() -> Subquery:
     return Subquery(heads.values("id_number_masked")[:1])
 
 
-def _people() -> Subquery:
-    counted = (
-        Member.objects.filter(household=OuterRef("household_id"))
-        .values("household_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Subquery(counted)
-
-
 def _cases(viewer: User, region: Region, on: date) -> QuerySet[Case]:
     return (
         cases_as_of(viewer=viewer, on=on)
         .filter(household__village__code__range=region.bounds)
-        .annotate(head=head_name(), head_id=_head_id(), people=_people())
+        .annotate(head=head_name(), head_id=_head_id(), people=people_count())
         .order_by("household__village__code", "household__number", "pk")
     )
 
@@ -144,16 +142,11 @@ def roster_cases(*, viewer: User, region: Region, on: date, roster: str) -> list
 
 
 def roster_measures(*, viewer: User, region: Region, on: date) -> QuerySet[Measure]:
-    """The assistance measures in effect at the end of ``on`` (dashboards.compute._in_effect as a filter)."""
-    in_effect = (
-        Q(start__lte=on)
-        & ~Q(status=MeasureStatus.PLANNED)
-        & (Q(end__gte=on) | Q(end__isnull=True, status=MeasureStatus.ACTIVE))
-    )
+    """The assistance measures in effect at the end of ``on`` (dashboards.compute.in_effect_q)."""
     heads = Member.objects.filter(household=OuterRef("case__household_id"), relation=Relation.HEAD)
     return (
         gate.restrict(Measure.objects.all(), viewer, "export")
-        .filter(in_effect, case__household__village__code__range=region.bounds)
+        .filter(in_effect_q(on), case__household__village__code__range=region.bounds)
         .select_related("case__household__village", "responsible")
         .annotate(head=Subquery(heads.order_by("id").values("name")[:1]))
         .order_by("case__household__village__code", "case__household__number", "start", "pk")
@@ -201,13 +194,7 @@ def _measure_rows(measures: QuerySet[Measure], on: date, viewer: User) -> Iterat
 
 def roster_title(roster: str) -> str:
     """A roster's sheet title in the active language."""
-    titles = {
-        "objects": _("Monitoring objects"),
-        "eliminated": _("Risk eliminated"),
-        "overdue": _("Overdue leads"),
-        "assistance": _("Assistance measures"),
-    }
-    return titles[roster]
+    return str(ROSTERS[roster][0])
 
 
 def figures_rows(figures: Figures) -> list[list[Any]]:
@@ -264,7 +251,7 @@ def roster_export(
     *, viewer: User, region_code: str, roster: str, on: date, request: HttpRequest | None = None
 ) -> tuple[Region, bytes]:
     """One roster of a region as of a day, as XLSX (region-gated and audited)."""
-    if roster not in ROSTER_NAMES:
+    if roster not in ROSTERS:
         raise ValueError(f"unknown roster {roster!r}")
     model = Measure if roster == "assistance" else Case
     gate.require(viewer, model, "export", request)

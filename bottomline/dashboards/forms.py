@@ -9,17 +9,13 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from bottomline.dashboards import exports
 from bottomline.dashboards.compute import month_start
 from bottomline.dashboards.indicators import BY_CODE
 from bottomline.dashboards.panels import MAP_INDICATORS, label
 from bottomline.registry.forms import BootstrapMixin
 
-ROSTERS = (
-    ("objects", _("Monitoring objects (监测对象)")),
-    ("eliminated", _("Risk eliminated (风险消除)")),
-    ("overdue", _("Overdue leads (超期线索)")),
-    ("assistance", _("Assistance measures (帮扶措施)")),
-)
+ROSTERS = tuple((name, choice) for name, (_title, choice) in exports.ROSTERS.items())
 LANGUAGES = (("zh-hans", "中文"), ("en", "English"))
 
 

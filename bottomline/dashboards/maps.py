@@ -32,6 +32,11 @@ def map_path() -> Path:
     configured = settings.MAP_GEOJSON
     if configured:
         return Path(configured)
+    return built_path()
+
+
+def built_path() -> Path:
+    """Where ``manage.py map_build`` writes the map by default."""
     return Path(settings.VAR_DIR) / "maps" / "regions.geojson"
 
 
@@ -46,8 +51,8 @@ def map_key(code: str) -> str:
 
 
 def region_key(code: str, level: int) -> str:
-    """The map key of a region of the tree (townships and villages have none: their county's is returned)."""
-    return code[: PREFIX_LENGTH[Level(min(level, Level.COUNTY))]]
+    """The map key of a province, prefecture or county of the tree (townships and villages have no shape)."""
+    return code[: PREFIX_LENGTH[Level(level)]]
 
 
 def _douglas_peucker(points: np.ndarray[Any, Any], tolerance: float) -> np.ndarray[Any, Any]:

@@ -14,7 +14,7 @@ from django.utils.functional import Promise
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 
-from bottomline.dashboards.indicators import BY_CODE, INDICATORS, Indicator
+from bottomline.dashboards.indicators import BY_CODE, FLOW, INDICATORS, Indicator
 from bottomline.dashboards.selectors import Figures
 
 # Key figures, in sections (DESIGN.md §2: identification, elimination, monitoring, deadlines, assistance).
@@ -137,7 +137,7 @@ def trend(series: list[Figures]) -> dict[str, Any]:
             {
                 "code": code,
                 "name": label(BY_CODE[code]),
-                "kind": "bar" if BY_CODE[code].kind == "flow" else "line",
+                "kind": "bar" if BY_CODE[code].kind == FLOW else "line",
                 "values": [f.values.get(code) or 0 for f in series],
             }
             for code in TREND

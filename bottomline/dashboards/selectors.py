@@ -24,7 +24,6 @@ from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.http import Http404
 from django.utils import timezone
 
 from bottomline.accounts import gate
@@ -34,21 +33,24 @@ from bottomline.dashboards.compute import (
     OBJECTS,
     Period,
     figures_compute,
+    in_effect_q,
     month_end,
     month_period,
     month_start,
     months_back,
+    people_count,
 )
 from bottomline.dashboards.indicators import FLOW_PARTS, PART_NAMES, indicator_values
 from bottomline.dashboards.models import RegionMonth, VillageMonth
 from bottomline.feeds.models import FeedRecord
-from bottomline.monitoring.models import Category, Channel, Measure, MeasureKind, MeasureStatus, Signal
+from bottomline.monitoring.models import Category, Channel, Measure, MeasureKind, Signal
 from bottomline.monitoring.selectors import cases_as_of
 from bottomline.monitoring.workflow import IDENTIFICATION, State
 from bottomline.policy.selectors import parameters_for
 from bottomline.regions.models import Level, Region
+from bottomline.regions.selectors import region_get
 from bottomline.registry.choices import RiskType
-from bottomline.registry.models import IncomeRecord, Member
+from bottomline.registry.models import IncomeRecord
 
 
 @dataclass(frozen=True)
@@ -68,10 +70,7 @@ class Figures:
 def _region(viewer: User, region_code: str) -> Region:
     """The region, when it lies in the viewer's subtree (403 for a role that reads no figures, 404 outside)."""
     gate.require(viewer, VillageMonth, "view")
-    region = Region.objects.filter(code=region_code).first()
-    if region is None or not viewer.region.contains(region):
-        raise Http404
-    return region
+    return region_get(viewer=viewer, code=region_code)
 
 
 def _rows(viewer: User, region: Region) -> QuerySet[VillageMonth] | QuerySet[RegionMonth]:
@@ -116,7 +115,7 @@ def _sums(rows: Iterable[tuple[Any, ...]], first: date) -> dict[str, Any]:
 
 
 def _figures(region: Region, first: date, as_of: date, sums: dict[str, Any], live: bool = False) -> Figures:
-    parts = {p: int(sums.get(f"m_{p}", sums.get(p)) or 0) for p in PART_NAMES}
+    parts = {p: int(sums.get(p) or 0) for p in PART_NAMES}
     values = indicator_values({**parts, **{k: v for k, v in sums.items() if k.startswith("ytd_")}})
     return Figures(region.code, region.name, region.level, first, as_of, live, parts, values)
 
@@ -130,7 +129,10 @@ def region_figures(
 ) -> Figures:
     """A region's figures for a month (any day of it; the current month by default), or as of a past day
     ``on`` (the stored month row at a month's end, computed live on any other day)."""
-    region = _region(viewer, region_code)
+    return _region_figures(viewer, _region(viewer, region_code), month, on)
+
+
+def _region_figures(viewer: User, region: Region, month: date | None, on: date | None) -> Figures:
     today = timezone.localdate()
     if on is not None and on < today and on != month_end(month_start(on)):
         return _live(viewer, region, on)
@@ -167,7 +169,10 @@ def _live(viewer: User, region: Region, on: date) -> Figures:
 
 def region_children_figures(*, viewer: User, region_code: str, month: date | None = None) -> list[Figures]:
     """The figures of each child region (the level below) for a month, in code order; none for a village."""
-    region = _region(viewer, region_code)
+    return _children_figures(viewer, _region(viewer, region_code), month)
+
+
+def _children_figures(viewer: User, region: Region, month: date | None) -> list[Figures]:
     if region.level >= Level.VILLAGE:
         return []
     level = Level(region.level + 1)
@@ -185,7 +190,10 @@ def region_trend(
     *, viewer: User, region_code: str, month: date | None = None, months: int = 24
 ) -> list[Figures]:
     """A region's figures for each of ``months`` months ending with ``month`` (the current one by default)."""
-    region = _region(viewer, region_code)
+    return _trend(viewer, _region(viewer, region_code), month, months)
+
+
+def _trend(viewer: User, region: Region, month: date | None, months: int) -> list[Figures]:
     today = timezone.localdate()
     firsts = months_back(month_start(month or today), months)
     rows = {
@@ -209,6 +217,29 @@ def region_trend(
     return trend
 
 
+@dataclass(frozen=True)
+class Overview:
+    """What a region's dashboard shows: the region, its figures, its children's and its trend."""
+
+    region: Region
+    figures: Figures
+    children: list[Figures]
+    trend: list[Figures]
+
+
+def region_overview(
+    *, viewer: User, region_code: str, month: date | None = None, on: date | None = None
+) -> Overview:
+    """``region_figures`` for a month or as of a day, with ``region_children_figures`` and ``region_trend``
+    for the month shown, the region resolved once."""
+    region = _region(viewer, region_code)
+    figures = _region_figures(viewer, region, month, on)
+    shown = figures.month
+    return Overview(
+        region, figures, _children_figures(viewer, region, shown), _trend(viewer, region, shown, 24)
+    )
+
+
 def naive_region_figures(*, viewer: User, region_code: str, month: date | None = None) -> Figures:
     """The parts of one month computed straight from cases, households, measures, incomes, feeds and signals
     with ORM aggregates (no pre-aggregate); year-to-date flows are this month's only."""
@@ -219,13 +250,7 @@ def naive_region_figures(*, viewer: User, region_code: str, month: date | None =
     params = parameters_for(region=region, on=end)  # a county's own (the benchmark and tests use one county)
     limit = int(params.get("identification_days", 15))
     in_region = Q(household__village__code__range=region.bounds)
-    people = Subquery(
-        Member.objects.filter(household=OuterRef("household"))
-        .values("household")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    cases = cases_as_of(viewer=viewer, on=end).filter(in_region).annotate(people=Coalesce(people, 0))
+    cases = cases_as_of(viewer=viewer, on=end).filter(in_region).annotate(people=Coalesce(people_count(), 0))
     objects, monitored = Q(state_then__in=OBJECTS), Q(state_then__in=MONITORED)
     eliminated = Q(state_then=State.ELIMINATED)
     overdue_since = timezone.make_aware(datetime.combine(end - timedelta(days=limit), time.min))
@@ -254,12 +279,7 @@ def naive_region_figures(*, viewer: User, region_code: str, month: date | None =
         )
     parts = {k: int(v or 0) for k, v in cases.aggregate(**aggregates).items()}
 
-    in_effect = (
-        Q(start__lte=end)
-        & ~Q(status=MeasureStatus.PLANNED)
-        & (Q(end__gte=end) | Q(end__isnull=True, status=MeasureStatus.ACTIVE))
-    )
-    measures = Measure.objects.filter(in_effect, case__household__village__code__range=region.bounds)
+    measures = Measure.objects.filter(in_effect_q(end), case__household__village__code__range=region.bounds)
     kinds = dict(measures.values_list("kind").annotate(n=Count("pk")).order_by())
     for k in MeasureKind:
         parts[f"measures_{k.value}"] = int(kinds.get(k.value, 0))

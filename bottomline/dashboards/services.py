@@ -14,11 +14,11 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
-from bottomline.dashboards.compute import CHUNK, figures_compute, month_period, month_start
+from bottomline.dashboards.compute import chunks, figures_compute, month_period, month_start
 from bottomline.dashboards.indicators import PART_NAMES
 from bottomline.dashboards.models import RegionMonth, VillageMonth
 from bottomline.monitoring.models import Case
@@ -48,8 +48,9 @@ def figures_refresh(*, village_codes: Sequence[str] | None = None, months: Itera
     with transaction.atomic():
         if village_codes is None:  # everything: rows of villages that have lost their households go too
             VillageMonth.objects.filter(month__in=firsts).delete()
-        for start in range(0, len(codes) if village_codes is not None else 0, CHUNK):
-            VillageMonth.objects.filter(village__in=codes[start : start + CHUNK], month__in=firsts).delete()
+        else:
+            for chunk in chunks(codes):
+                VillageMonth.objects.filter(village__in=chunk, month__in=firsts).delete()
         VillageMonth.objects.bulk_create(
             [VillageMonth(village=village, month=month, refreshed_at=now, **parts)
              for (village, month), parts in sorted(rows.items())],
@@ -60,46 +61,42 @@ def figures_refresh(*, village_codes: Sequence[str] | None = None, months: Itera
 
 
 def figures_roll_up(*, village_codes: Sequence[str] | None, months: Sequence[date]) -> int:
-    """Recompute the province, prefecture, county and township rows above the villages (all when None) for
-    the months (their first days) from the village rows; returns the number of rows written."""
+    """Recompute the township, county, prefecture and province rows above the villages (all when None) for the
+    months (their first days), each level from the rows of the level just below (townships from the village
+    rows): every part is a sum, so the sums of the sums are the same figures. Returns the number of rows
+    written."""
     now = timezone.now()
     sums = {f"m_{p}": Sum(p) for p in PART_NAMES}  # prefixed: an aggregate may not take a column's name
     written = 0
-    for level in (Level.PROVINCE, Level.PREFECTURE, Level.COUNTY, Level.TOWNSHIP):
+    for level in (Level.TOWNSHIP, Level.COUNTY, Level.PREFECTURE, Level.PROVINCE):
         width = PREFIX_LENGTH[level]
-        # Township rows are grouped within each county; the regions above are one range each.
-        scopes: list[str | None] = [None]
-        if village_codes is not None:
-            scopes = [*sorted({c[: min(width, 6)] for c in village_codes})]
-        wanted = None if village_codes is None else {c[:width] for c in village_codes}
-        rows: list[RegionMonth] = []
-        for scope in scopes:
-            source = VillageMonth.objects.filter(month__in=months)
-            if scope is not None:
-                pad = CODE_LENGTH - len(scope)
-                source = source.filter(village__range=(scope + "0" * pad, scope + "9" * pad))
-            grouped = (
-                source.annotate(prefix=Substr("village", 1, width))
-                .values("prefix", "month")
-                .annotate(**sums)
-                .order_by()
-            )
-            for found in grouped:
-                row: dict[str, Any] = dict(found)
-                prefix = str(row["prefix"])
-                if wanted is None or prefix in wanted:
-                    parts = {p: int(row[f"m_{p}"] or 0) for p in PART_NAMES}
-                    code = prefix.ljust(CODE_LENGTH, "0")
-                    rows.append(
-                        RegionMonth(code=code, level=level, month=row["month"], refreshed_at=now, **parts)
-                    )
-        stale = RegionMonth.objects.filter(level=level, month__in=months)
-        if wanted is not None:
-            codes = sorted(w.ljust(CODE_LENGTH, "0") for w in wanted)
-            for start in range(0, len(codes), CHUNK):
-                stale.filter(code__in=codes[start : start + CHUNK]).delete()
+        below: QuerySet[Any]
+        if level == Level.TOWNSHIP:
+            field, below = "village", VillageMonth.objects.filter(month__in=months)
         else:
+            field, below = "code", RegionMonth.objects.filter(level=level + 1, month__in=months)
+        below = below.annotate(prefix=Substr(field, 1, width))
+        stale = RegionMonth.objects.filter(level=level, month__in=months)
+        sources: list[QuerySet[Any]] = []
+        if village_codes is None:
             stale.delete()
+            sources.append(below)
+        else:  # only the regions above these villages, each read over the code range of its slice
+            for chunk in chunks(sorted({c[:width] for c in village_codes})):
+                stale.filter(code__in=[p.ljust(CODE_LENGTH, "0") for p in chunk]).delete()
+                span = (chunk[0].ljust(CODE_LENGTH, "0"), chunk[-1].ljust(CODE_LENGTH, "9"))
+                sources.append(below.filter(**{f"{field}__range": span}, prefix__in=chunk))
+        rows = [
+            RegionMonth(
+                code=str(found["prefix"]).ljust(CODE_LENGTH, "0"),
+                level=level,
+                month=found["month"],
+                refreshed_at=now,
+                **{p: int(found[f"m_{p}"] or 0) for p in PART_NAMES},
+            )
+            for source in sources
+            for found in source.values("prefix", "month").annotate(**sums).order_by()
+        ]
         RegionMonth.objects.bulk_create(rows, batch_size=500)
         written += len(rows)
     return written

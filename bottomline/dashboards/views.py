@@ -18,13 +18,14 @@ from bottomline.accounts import gate
 from bottomline.dashboards import panels
 from bottomline.dashboards.briefing import briefing_pdf
 from bottomline.dashboards.exports import roster_export
-from bottomline.dashboards.forms import ROSTERS, BriefingForm, DashboardForm, ExportForm
+from bottomline.dashboards.forms import LANGUAGES, ROSTERS, BriefingForm, DashboardForm, ExportForm
 from bottomline.dashboards.indicators import BY_CODE
 from bottomline.dashboards.maps import map_features, region_key
 from bottomline.dashboards.models import VillageMonth
-from bottomline.dashboards.selectors import region_children_figures, region_figures, region_trend
+from bottomline.dashboards.selectors import region_overview
 from bottomline.monitoring.models import Case
-from bottomline.regions.models import PREFIX_LENGTH, Level, Region
+from bottomline.regions.models import Level
+from bottomline.regions.selectors import region_path
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -37,15 +38,6 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("dashboards:region", code=user.region.code)
 
 
-def _trail(viewer_region: Region, region: Region) -> list[Region]:
-    """The regions from the viewer's own down to this one's parent (the breadcrumb), in one query."""
-    codes = [
-        region.code[: PREFIX_LENGTH[Level(level)]].ljust(12, "0")
-        for level in range(viewer_region.level, region.level)
-    ]
-    return list(Region.objects.filter(code__in=codes).order_by("level")) if codes else []
-
-
 @login_required
 def region(request: HttpRequest, code: str) -> HttpResponse:
     """A region's key figures, breakdowns, trend, child regions and map, for a month or as of a day."""
@@ -54,11 +46,9 @@ def region(request: HttpRequest, code: str) -> HttpResponse:
     data = form.cleaned_data if form.is_valid() else {}
     on: date | None = data.get("on")
     month: date | None = data.get("month")
-    figures = region_figures(viewer=user, region_code=code, month=month, on=on)  # the gate: 404 outside
+    overview = region_overview(viewer=user, region_code=code, month=month, on=on)  # the gate: 404 outside
+    here, figures, children, trend = overview.region, overview.figures, overview.children, overview.trend
     shown = figures.month
-    children = region_children_figures(viewer=user, region_code=code, month=shown)
-    trend = region_trend(viewer=user, region_code=code, month=shown)
-    here = Region(code=figures.code, name=figures.name, level=figures.level)
     child_level = figures.level + 1
     keys = {c.code: region_key(c.code, child_level) for c in children} if child_level <= Level.COUNTY else {}
     geo = map_features(keys=list(keys.values())) if keys else None
@@ -85,7 +75,7 @@ def region(request: HttpRequest, code: str) -> HttpResponse:
         "form": form,
         "figures": figures,
         "region": here,
-        "trail": _trail(user.region, here),
+        "trail": region_path(viewer=user, region=here)[:-1],  # the breadcrumb: the viewer's region down
         "sections": panels.sections(figures),
         "charts": chart_data["charts"],
         "chart_data": chart_data,
@@ -96,6 +86,7 @@ def region(request: HttpRequest, code: str) -> HttpResponse:
             for c in children
         ],
         "rosters": ROSTERS,
+        "briefing_languages": LANGUAGES,
         "can_export": gate.allowed(user, Case, "export"),
         "today": timezone.localdate(),
         "month_value": shown.strftime("%Y-%m"),

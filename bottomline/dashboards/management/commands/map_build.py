@@ -6,10 +6,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from bottomline.dashboards.maps import cnmaps_land, map_build
+from bottomline.dashboards.maps import built_path, cnmaps_land, map_build
 
 
 class Command(BaseCommand):
@@ -25,7 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--if-missing", action="store_true", help="do nothing when the target exists")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        target = Path(options["target"] or Path(settings.VAR_DIR) / "maps" / "regions.geojson")
+        target = Path(options["target"]) if options["target"] else built_path()
         if options["if_missing"] and target.exists():
             self.stdout.write(f"{target} exists")
             return
