@@ -10,16 +10,8 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from bottomline.policy.models import Parameter
-from bottomline.regions.models import CODE_LENGTH, PREFIX_LENGTH, Level, Region
-
-
-def ancestor_codes(region: Region) -> list[str]:
-    """The region's code and those of the regions above it."""
-    return [
-        region.code[: PREFIX_LENGTH[level]].ljust(CODE_LENGTH, "0")
-        for level in Level
-        if level <= region.level
-    ]
+from bottomline.regions.models import Region
+from bottomline.regions.selectors import ancestor_codes
 
 
 def in_force(*, on: date) -> QuerySet[Parameter]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -23,8 +22,8 @@ from bottomline.audit.services import client_ip
 from bottomline.portal import posters, selectors, services
 from bottomline.portal.limits import RateLimited
 from bottomline.portal.models import Declaration, DeclarationStatus
-from bottomline.regions.models import Level, Region
 from bottomline.registry.choices import RiskType
+from bottomline.web.responses import pdf_response
 
 router = Router(tags=["portal"])
 
@@ -167,12 +166,6 @@ def _detail(viewer: User, declaration_id: int) -> dict[str, Any]:
     }
 
 
-def _pdf(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
-
-
 def _limited(error: RateLimited) -> Status[dict[str, str]]:
     return Status(429, {"detail": str(error.message)})
 
@@ -185,9 +178,9 @@ def portal_declaration_list(request: HttpRequest, filters: Query[DeclarationFilt
     """The self-declarations of the caller's region, newest first, of one status or all."""
     user = gate.staff_of(request)
     gate.require(user, Declaration, "view", request)
-    declarations = selectors.declaration_list(viewer=user, status=filters.status or "")
-    if filters.village_code:
-        declarations = declarations.filter(village__code=filters.village_code)
+    declarations = selectors.declaration_list(
+        viewer=user, status=filters.status or "", village_code=filters.village_code
+    )
     count = declarations.count()
     start = (filters.page - 1) * PAGE_SIZE
     return {
@@ -223,13 +216,9 @@ def portal_declaration_dismiss(request: HttpRequest, declaration_id: int, data: 
 @router.get("/posters/{code}/pdf", response=ERRORS, openapi_extra=PDF_RESPONSE)
 def portal_poster_pdf(request: HttpRequest, code: str) -> HttpResponse:
     """A village's A4 poster with the QR code of its declaration form (staff of that village and above)."""
-    user = gate.staff_of(request)
-    gate.require(user, Declaration, "poster", request)
-    village = gate.access(Region.objects.all(), user, code=code, level=Level.VILLAGE, request=request)
-    base = settings.PORTAL_BASE_URL or request.build_absolute_uri("/")
-    url = posters.declare_url(base=base, village=village)
-    pdf = posters.poster_pdf(village=village, chain=selectors.region_chain(region=village), url=url)
-    return _pdf(pdf, f"poster-{village.code}.pdf")
+    village = selectors.poster_village(viewer=gate.staff_of(request), code=code, request=request)
+    pdf = posters.poster_for(village=village, base=request.build_absolute_uri("/"))
+    return pdf_response(pdf, f"poster-{village.code}.pdf")
 
 
 # ---------------------------------------------------------------------------------------------- public
@@ -239,20 +228,18 @@ def portal_poster_pdf(request: HttpRequest, code: str) -> HttpResponse:
 def portal_public_declare(request: HttpRequest, data: DeclarationIn) -> Status[Any]:
     """Declare a household's hardship (no token): 201 with the receipt number, 429 past the rate limits."""
     try:
-        if data.website:  # the honeypot: what a script gets looks real and stores nothing
-            declared = services.decoy_submit(client_ip=client_ip(request))
-        else:
-            declared = services.declaration_submit(
-                name=data.name,
-                phone=data.phone,
-                id_number=data.id_number,
-                village_code=data.village_code,
-                risk_type=data.risk_type,
-                description=data.description,
-                consent=data.consent,
-                client_ip=client_ip(request),
-                language=get_language() or "",
-            )
+        declared = services.declaration_submit(
+            name=data.name,
+            phone=data.phone,
+            id_number=data.id_number,
+            village_code=data.village_code,
+            risk_type=data.risk_type,
+            description=data.description,
+            consent=data.consent,
+            client_ip=client_ip(request),
+            language=get_language() or "",
+            honeypot=data.website,  # what a script fills in gets a receipt that looks real, and nothing stored
+        )
     except RateLimited as error:
         return _limited(error)
     return Status(201, {"receipt": declared.receipt})

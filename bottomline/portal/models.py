@@ -14,6 +14,13 @@ from django.utils.translation import gettext_lazy as _
 
 from bottomline.registry.choices import RiskType
 
+# Encryption purposes of the declaration's own columns (a value copied elsewhere does not decrypt); the ID and
+# phone indexes use the registry's purposes, so that they match a member's or a household's index.
+NAME_PURPOSE = "declaration.name"
+ID_ENC_PURPOSE = "declaration.id_number"
+PHONE_ENC_PURPOSE = "declaration.phone"
+DESCRIPTION_PURPOSE = "declaration.description"
+
 
 class DeclarationStatus(models.TextChoices):
     """What became of a declaration."""

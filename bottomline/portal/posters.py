@@ -5,10 +5,12 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import segno
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from weasyprint import HTML  # type: ignore[import-untyped]  # WeasyPrint ships no type hints
 
+from bottomline.portal.selectors import region_chain
 from bottomline.regions.models import Region
 
 
@@ -29,3 +31,10 @@ def poster_pdf(*, village: Region, chain: list[Region], url: str) -> bytes:
         {"village": village, "chain": chain, "url": url, "qr": qr_data_uri(url)},
     )
     return bytes(HTML(string=html).write_pdf())
+
+
+def poster_for(*, village: Region, base: str) -> bytes:
+    """The village's poster, its QR code to the form at PORTAL_BASE_URL when set, else at ``base`` (the site's
+    root as the request reached it)."""
+    url = declare_url(base=settings.PORTAL_BASE_URL or base, village=village)
+    return poster_pdf(village=village, chain=region_chain(region=village), url=url)

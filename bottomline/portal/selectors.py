@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
@@ -13,20 +14,25 @@ from django_stubs_ext import StrOrPromise
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.monitoring.models import Case
-from bottomline.monitoring.workflow import ELIMINATION, IN_NOTICE, State
+from bottomline.monitoring.workflow import State
 from bottomline.portal.limits import STATUS_PER_IP, attempt_count
-from bottomline.portal.models import Declaration, DeclarationStatus
-from bottomline.portal.services import DESCRIPTION_PURPOSE, receipt_normalize
+from bottomline.portal.models import DESCRIPTION_PURPOSE, Declaration, DeclarationStatus
+from bottomline.portal.receipts import receipt_normalize
 from bottomline.privacy.crypto import decrypt
 from bottomline.privacy.keys import field_keys
-from bottomline.regions.models import CODE_LENGTH, PREFIX_LENGTH, Level, Region
+from bottomline.regions.models import CODE_LENGTH, Level, Region
+from bottomline.regions.selectors import ancestor_codes
 from bottomline.registry.models import Household
 
 
-def declaration_list(*, viewer: User, status: str = "") -> QuerySet[Declaration]:
-    """The declarations of the viewer's region, newest first, optionally of one status."""
+def declaration_list(*, viewer: User, status: str = "", village_code: str = "") -> QuerySet[Declaration]:
+    """The declarations of the viewer's region, newest first, optionally of one status and of one village."""
     declarations = gate.restrict(Declaration.objects.select_related("village", "household"), viewer)
-    return declarations.filter(status=status) if status else declarations
+    if status:
+        declarations = declarations.filter(status=status)
+    if village_code:
+        declarations = declarations.filter(village__code=village_code)
+    return declarations
 
 
 def declaration_get(*, viewer: User, declaration_id: int) -> Declaration:
@@ -58,21 +64,22 @@ def region_options(*, parent: Region | None) -> QuerySet[Region]:
     return current.filter(parent=parent)
 
 
-def region_public(*, code: str) -> Region | None:
-    """A current division by its code, or None."""
+def village_public(*, code: str) -> Region | None:
+    """The current village with this 12-digit code, or None."""
     if not code.isdigit() or len(code) != CODE_LENGTH:
         return None
-    return Region.objects.filter(code=code, valid_to__isnull=True).first()
+    return Region.objects.filter(code=code, valid_to__isnull=True, level=Level.VILLAGE).first()
 
 
 def region_chain(*, region: Region) -> list[Region]:
     """The region and its ancestors, top first, in one query."""
-    codes = [
-        region.code[: PREFIX_LENGTH[level]].ljust(CODE_LENGTH, "0")
-        for level in Level
-        if level <= region.level
-    ]
-    return list(Region.objects.filter(code__in=codes).order_by("level"))
+    return list(Region.objects.filter(code__in=ancestor_codes(region)).order_by("level"))
+
+
+def poster_village(*, viewer: User, code: str, request: HttpRequest | None = None) -> Region:
+    """A village of the viewer's region whose poster they may print (staff of that village and above)."""
+    gate.require(viewer, Declaration, "poster", request)
+    return gate.access(Region.objects.all(), viewer, code=code, level=Level.VILLAGE, request=request)
 
 
 @dataclass(frozen=True)
@@ -97,7 +104,7 @@ STAGES = {
 def _stage_of_case(case: Case, today: date) -> str:
     if case.state in (State.VISIT, State.APPRAISAL):
         return "visit"
-    if case.state in IN_NOTICE and case.state not in ELIMINATION:
+    if case.state == State.NOTICE:
         return "notice" if case.notice_end is None or case.notice_end >= today else "review"
     if case.state in (State.APPROVAL, State.ANNOUNCEMENT):
         return "review"

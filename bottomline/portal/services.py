@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -14,39 +13,27 @@ from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.monitoring.models import Channel, Lead
 from bottomline.monitoring.services import lead_raise
+from bottomline.portal import selectors
 from bottomline.portal.limits import DECLARE_PER_IP, DECLARE_PER_PHONE, attempt_count
-from bottomline.portal.models import Declaration, DeclarationStatus
+from bottomline.portal.models import (
+    DESCRIPTION_PURPOSE,
+    ID_ENC_PURPOSE,
+    NAME_PURPOSE,
+    PHONE_ENC_PURPOSE,
+    Declaration,
+    DeclarationStatus,
+)
+from bottomline.portal.receipts import receipt_new
 from bottomline.privacy.crypto import blind_index, encrypt
 from bottomline.privacy.keys import field_keys
 from bottomline.privacy.masking import mask_number
-from bottomline.regions.models import Level, Region
+from bottomline.regions.models import Region
 from bottomline.registry.choices import RiskType
 from bottomline.registry.models import Household, Member
 from bottomline.registry.services import ID_PURPOSE, PHONE_PURPOSE, id_number_check, phone_check
 
-# Crockford-like: no I, L, O, 0 or 1, which people misread and mistype. 31^12 ≈ 8·10^17 receipts: a look-up
-# limited to a few dozen tries an hour cannot find one by guessing.
-RECEIPT_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-RECEIPT_LENGTH = 12
 DESCRIPTION_MAX = 500
 NAME_MAX = 50
-
-# Encryption purposes of the declaration's own columns (a value copied elsewhere does not decrypt); the ID and
-# phone indexes use the registry's purposes, so that they match a member's or a household's index.
-NAME_PURPOSE = "declaration.name"
-ID_ENC_PURPOSE = "declaration.id_number"
-PHONE_ENC_PURPOSE = "declaration.phone"
-DESCRIPTION_PURPOSE = "declaration.description"
-
-
-def receipt_new() -> str:
-    """A random, unguessable receipt number of 12 unambiguous characters."""
-    return "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(RECEIPT_LENGTH))
-
-
-def receipt_normalize(raw: str) -> str:
-    """A receipt as typed (spaces, dashes, lower case) in its stored form."""
-    return "".join(ch for ch in raw.upper() if ch.isalnum())
 
 
 def mask_name(name: str) -> str:
@@ -56,8 +43,8 @@ def mask_name(name: str) -> str:
 
 def village_check(code: str) -> Region:
     """The current village with this 12-digit code, or a ValidationError on ``village``."""
-    region = Region.objects.filter(code=code.strip(), valid_to__isnull=True).first()
-    if region is None or region.level != Level.VILLAGE:
+    region = selectors.village_public(code=code.strip())
+    if region is None:
         raise ValidationError({"village": _("Choose your village (村/社区).")})
     return region
 
@@ -99,12 +86,16 @@ def declaration_submit(
     consent: bool,
     client_ip: str | None,
     language: str = "",
+    honeypot: str = "",
 ) -> Declared:
     """Record a public declaration; raise a lead at once when it names a registered member of that village.
 
     Checks every field (ValidationError, field by field), then the rate limits (RateLimited: nothing is
-    stored). The declaration and its lead are written in one transaction.
+    stored). The declaration and its lead are written in one transaction. A filled ``honeypot`` (what scripts
+    fill in) gets the decoy instead: the same limits and a receipt that looks real, nothing checked or stored.
     """
+    if honeypot:
+        return decoy_submit(client_ip=client_ip)
     errors: dict[str, list[str]] = {}
     clean_name = " ".join(name.split())
     if not clean_name or len(clean_name) > NAME_MAX:
@@ -194,9 +185,7 @@ def declaration_link(*, actor: User, declaration_id: int, household_id: int) -> 
     """Link an unmatched declaration to a registered household of its village, and raise the lead."""
     declaration = _open_declaration(actor, declaration_id)
     household = (
-        gate.restrict(Household.objects.all(), actor, "change")
-        .filter(pk=household_id, village_id=declaration.village_id)
-        .first()
+        selectors.link_candidates(viewer=actor, declaration=declaration).filter(pk=household_id).first()
     )
     if household is None:
         raise ValidationError({"household": _("Choose a registered household of the declaration's village.")})

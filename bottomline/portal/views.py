@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -22,6 +21,7 @@ from bottomline.portal.limits import RateLimited
 from bottomline.portal.models import Declaration, DeclarationStatus
 from bottomline.regions.models import Level, Region
 from bottomline.web.forms import apply_service_errors
+from bottomline.web.responses import pdf_response
 
 # The picker's selects, top down: the field name of each level.
 PICKER_LEVELS = (
@@ -36,8 +36,8 @@ PICKER_LEVELS = (
 def _picker(chosen: dict[str, str]) -> list[dict[str, Any]]:
     """Each level's select: its options below the chosen parent, and the chosen one (if it is among them)."""
     # A chosen village alone (the form sent back) fills in the levels above it.
-    village = selectors.region_public(code=chosen.get("village", ""))
-    if village is not None and village.level == Level.VILLAGE:
+    village = selectors.village_public(code=chosen.get("village", ""))
+    if village is not None:
         chosen = {
             name: r.code
             for (name, _lvl), r in zip(PICKER_LEVELS, selectors.region_chain(region=village), strict=False)
@@ -57,8 +57,8 @@ def _picker(chosen: dict[str, str]) -> list[dict[str, Any]]:
 
 
 def _fixed_village(code: str) -> tuple[Region | None, list[Region]]:
-    village = selectors.region_public(code=code)
-    if village is None or village.level != Level.VILLAGE:
+    village = selectors.village_public(code=code)
+    if village is None:
         return None, []
     return village, selectors.region_chain(region=village)
 
@@ -75,6 +75,8 @@ def declare(request: HttpRequest) -> HttpResponse:
     village, chain = _fixed_village(fixed_code)
     form = DeclarationForm(data, initial={"village": village.code} if village else None)
     if data is not None and "refresh" not in data:  # "refresh": the no-script way to load the next list
+        # A filled honeypot gets the decoy even when the rest of the form is invalid (scripts send anything):
+        # the decision cannot wait for the service, which is called with valid forms only.
         if data.get(HONEYPOT):
             try:
                 declared = services.decoy_submit(client_ip=client_ip(request))
@@ -144,15 +146,9 @@ def status(request: HttpRequest) -> HttpResponse:
 @require_GET
 def poster(request: HttpRequest, code: str) -> HttpResponse:
     """A village's A4 poster with the QR code of its declaration form (staff of that village and above)."""
-    user = gate.staff_of(request)
-    gate.require(user, Declaration, "poster", request)
-    village = gate.access(Region.objects.all(), user, code=code, level=Level.VILLAGE, request=request)
-    base = settings.PORTAL_BASE_URL or request.build_absolute_uri("/")
-    url = posters.declare_url(base=base, village=village)
-    pdf = posters.poster_pdf(village=village, chain=selectors.region_chain(region=village), url=url)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="poster-{village.code}.pdf"'
-    return response
+    village = selectors.poster_village(viewer=gate.staff_of(request), code=code, request=request)
+    pdf = posters.poster_for(village=village, base=request.build_absolute_uri("/"))
+    return pdf_response(pdf, f"poster-{village.code}.pdf")
 
 
 @login_required

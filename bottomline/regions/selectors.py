@@ -9,6 +9,15 @@ from bottomline.accounts.models import User
 from bottomline.regions.models import CODE_LENGTH, PREFIX_LENGTH, Level, Region
 
 
+def ancestor_codes(region: Region) -> list[str]:
+    """The region's code and those of the regions above it."""
+    return [
+        region.code[: PREFIX_LENGTH[level]].ljust(CODE_LENGTH, "0")
+        for level in Level
+        if level <= region.level
+    ]
+
+
 def region_children(*, viewer: User, parent: Region | None = None) -> QuerySet[Region]:
     """The regions directly below ``parent`` (by default, the viewer's own region) that the viewer may see."""
     parent = parent or viewer.region
@@ -22,9 +31,6 @@ def region_get(*, viewer: User, code: str) -> Region:
 
 def region_path(*, viewer: User, region: Region) -> list[Region]:
     """The region and those of its ancestors the viewer may see, top first, in one query."""
-    codes = [
-        region.code[: PREFIX_LENGTH[level]].ljust(CODE_LENGTH, "0")
-        for level in Level
-        if level <= region.level
-    ]
-    return list(gate.restrict(Region.objects.filter(code__in=codes), viewer).order_by("level"))
+    return list(
+        gate.restrict(Region.objects.filter(code__in=ancestor_codes(region)), viewer).order_by("level")
+    )
