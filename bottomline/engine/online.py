@@ -17,10 +17,15 @@ from bottomline.rules.screening import Screening
 UPDATED = ["evaluated_at", "on", "run", "category", "codes", "risk_types", "explanations", "score"]
 
 
+def household_refetch(household: Household) -> None:
+    """Read the household's members, incomes and feed events afresh (what a save has just changed)."""
+    household._prefetched_objects_cache = {}  # type: ignore[attr-defined]
+    prefetch_related_objects([household], "members", "incomes", "feed_events")
+
+
 def household_rescreen(household: Household, *, on: date | None = None) -> Screening:
     """What the rules say of the household now, from fresh members, incomes and feed events."""
-    household._prefetched_objects_cache = {}  # type: ignore[attr-defined]  # re-read what the save changed
-    prefetch_related_objects([household], "members", "incomes", "feed_events")
+    household_refetch(household)
     return household_screening(household=household, on=on or timezone.localdate())
 
 
@@ -51,8 +56,12 @@ def current_row(
 def current_refresh(household: Household, *, on: date | None = None) -> Current:
     """Re-screen one household and replace its current screening (one upsert)."""
     on = on or timezone.localdate()
-    screening = household_rescreen(household, on=on)
-    row = current_row(household.pk, screening, evaluated_at=timezone.now(), on=on, run=None, reported=False)
+    return current_store(household.pk, household_rescreen(household, on=on), on=on)
+
+
+def current_store(household_id: int, screening: Screening, *, on: date) -> Current:
+    """Replace a household's current screening with one just made online (one upsert)."""
+    row = current_row(household_id, screening, evaluated_at=timezone.now(), on=on, run=None, reported=False)
     # A spell at risk that goes on keeps its "lead raised"; one that ended is over.
     fields = UPDATED if screening.at_risk else [*UPDATED, "reported"]
     Current.objects.bulk_create(

@@ -36,14 +36,8 @@ from bottomline.monitoring.models import (
 )
 from bottomline.monitoring.notices import notice_pdf, notice_village
 from bottomline.monitoring.readiness import household_readiness
-from bottomline.monitoring.workflow import (
-    CLOSED,
-    ELIMINATION,
-    IDENTIFICATION,
-    Action,
-    State,
-    transitions_from,
-)
+from bottomline.monitoring.workflow import ASSISTABLE, ELIMINATION, Action, State, transitions_from
+from bottomline.web.responses import pdf_response
 
 router = Router(tags=["monitoring"])
 
@@ -367,13 +361,6 @@ class BulkStepIn(Schema):
 # ---------------------------------------------------------------------------------------------- shaping
 
 
-def _label(choices: Any, value: Any) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return str(value or "")
-
-
 def _case_item(case: Case, clock: selectors.Clock, today: date) -> dict[str, Any]:
     """A case as the list shows it; the household's personal data stays out."""
     home = case.household
@@ -385,12 +372,12 @@ def _case_item(case: Case, clock: selectors.Clock, today: date) -> dict[str, Any
         "village_code": home.village.code,
         "village_name": home.village.name,
         "state": case.state,
-        "state_label": _label(State, case.state),
+        "state_label": selectors.choice_label(State, case.state),
         "category": case.category,
-        "category_label": _label(Category, case.category) if case.category else "",
+        "category_label": selectors.choice_label(Category, case.category) if case.category else "",
         "risk_types": list(case.risk_types),
         "opened_at": case.opened_at,
-        "days_open": (today - timezone.localtime(case.opened_at).date()).days,
+        "days_open": clock.age(case, today),
         "clock": clock.colour(case, today),
         "notice_start": case.notice_start,
         "notice_end": case.notice_end,
@@ -422,7 +409,7 @@ def _measure(m: Measure) -> dict[str, Any]:
         "id": m.pk,
         "case_id": m.case_id,
         "kind": m.kind,
-        "kind_label": _label(MeasureKind, m.kind),
+        "kind_label": selectors.choice_label(MeasureKind, m.kind),
         "responsible_id": m.responsible_id,
         "responsible": m.responsible.username,
         "amount": Decimal(m.amount).quantize(CENTS),  # the same form before and after a reload
@@ -457,7 +444,7 @@ def _signals(lead: Lead | None) -> list[dict[str, Any]]:
         {
             "id": s.pk,
             "channel": s.channel,
-            "channel_label": _label(Channel, s.channel),
+            "channel_label": selectors.choice_label(Channel, s.channel),
             "at": s.at,
             "reference": s.reference,
             "detail": s.detail,
@@ -481,7 +468,7 @@ def _case_detail(viewer: User, case_id: int) -> dict[str, Any]:
             "safety_net": judged.safety_net,
             "criteria": [{"code": c, "title": t[key], "holds": h} for c, t, h in judged.criteria],
         }
-    if case.state not in IDENTIFICATION and case.state not in CLOSED:
+    if case.state in ASSISTABLE:
         suggestions = assistance.measure_suggestions(case=case)
     may_act = gate.allowed(viewer, Case, "act")
     return {
@@ -496,7 +483,7 @@ def _case_detail(viewer: User, case_id: int) -> dict[str, Any]:
             {
                 "id": s.pk,
                 "action": s.action,
-                "action_label": _label(Action, s.action),
+                "action_label": selectors.choice_label(Action, s.action),
                 "source": s.source,
                 "target": s.target,
                 "actor": _name(s.actor),
@@ -587,7 +574,7 @@ def case_as_of(request: HttpRequest, case_id: int, on: date | None = None) -> di
         "case_id": case.pk,
         "on": day,
         "state": state,
-        "state_label": _label(State, state) if state else "",
+        "state_label": selectors.choice_label(State, state) if state else "",
     }
 
 
@@ -745,6 +732,4 @@ def monitoring_notice_pdf(request: HttpRequest, code: str) -> HttpResponse:
     """A village's public notice (公示) as an A4 PDF to print and post (village, township and county staff)."""
     user = gate.staff_of(request)
     village = notice_village(viewer=user, code=code)
-    response = HttpResponse(notice_pdf(viewer=user, village=village), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="notice-{village.code}.pdf"'
-    return response
+    return pdf_response(notice_pdf(viewer=user, village=village), f"notice-{village.code}.pdf")

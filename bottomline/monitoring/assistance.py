@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bottomline.accounts import gate
-from bottomline.accounts.models import Role, User
-from bottomline.engine.online import current_refresh
+from bottomline.accounts.models import User
+from bottomline.engine.online import current_store, household_refetch
 from bottomline.monitoring.models import (
     DEVELOPMENT,
     SAFETY_NET,
@@ -25,10 +25,13 @@ from bottomline.monitoring.models import (
     MeasureKind,
     MeasureStatus,
 )
-from bottomline.monitoring.readiness import household_readiness
-from bottomline.monitoring.workflow import CLOSED, IDENTIFICATION
+from bottomline.monitoring.readiness import readiness_of
+from bottomline.monitoring.selectors import measure_responsible_choices
+from bottomline.monitoring.workflow import ASSISTABLE
 from bottomline.registry.choices import LABOUR_CAPABLE
+from bottomline.registry.features import household_inputs
 from bottomline.registry.services import income_record
+from bottomline.rules.screening import screen
 
 # Measures that answer a risk type, suggested after the development or safety-net ones.
 BY_RISK: Mapping[str, tuple[MeasureKind, ...]] = {
@@ -41,7 +44,6 @@ BY_RISK: Mapping[str, tuple[MeasureKind, ...]] = {
     "unstable_employment": (MeasureKind.EMPLOYMENT, MeasureKind.PUBLIC_WELFARE_POST),
     "lack_of_labour": SAFETY_NET,
 }
-RESPONSIBLE_ROLES = (Role.VILLAGE_CADRE, Role.TOWNSHIP_OFFICER, Role.COUNTY_OFFICER)
 
 
 def measure_suggestions(*, case: Case) -> list[MeasureKind]:
@@ -57,16 +59,15 @@ def measure_suggestions(*, case: Case) -> list[MeasureKind]:
 def _assistable(actor: User, case_id: int, action: str = "add") -> Case:
     case = gate.access(Case.objects.select_related("household"), actor, action="view", pk=case_id)
     gate.require(actor, Measure, action)
-    if case.state in IDENTIFICATION or case.state in CLOSED:
+    if case.state not in ASSISTABLE:
         raise ValidationError(_("Assistance is planned once the county has approved the case."))
     return case
 
 
 def _responsible(case: Case, user_id: int) -> User:
-    """A staff member of the household's village, township or county (帮扶责任人)."""
-    user = User.objects.filter(pk=user_id, is_active=True, role__in=RESPONSIBLE_ROLES).first()
-    code = case.household.village.code
-    if user is None or not (user.region.bounds[0] <= code <= user.region.bounds[1]):
+    """A staff member of the household's village, township or county (帮扶责任人): one of those offered."""
+    user = measure_responsible_choices(case=case).filter(pk=user_id).first()
+    if user is None:
         raise ValidationError({"responsible": _("Choose a cadre who works where the household lives.")})
     return user
 
@@ -145,8 +146,10 @@ def followup_record(
     record = None
     if income:
         record = income_record(actor=actor, household_id=case.household_id, **income)
-    current = current_refresh(case.household, on=visited_on)
-    readiness = household_readiness(household=case.household, on=visited_on)
+    household_refetch(case.household)  # one read of the household for the screening and the readiness
+    facts, params = household_inputs(household=case.household, on=visited_on)
+    current = current_store(case.household_id, screen(facts, params), on=visited_on)
+    readiness = readiness_of(facts, params)
     if case.safety_net != readiness.safety_net:
         case.safety_net = readiness.safety_net
         case.save(update_fields=["safety_net"])

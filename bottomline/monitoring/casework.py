@@ -7,7 +7,7 @@ conditional update on the case's version makes a step taken twice at once take e
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -57,14 +57,18 @@ def notice_days(case: Case, on: date) -> int:
     return int(parameters_cached(village_id=case.household.village_id, on=on).get("notice_days", 5))
 
 
+def risk_types_check(risks: Collection[str]) -> None:
+    """Raise unless ``risks`` names one or more risk types, all from the list."""
+    if not risks or set(risks) - set(RiskType.values):
+        raise ValidationError({"risk_types": _("Choose one or more risk types from the list.")})
+
+
 def _check_category(case: Case, given: StepIn) -> tuple[int, list[str]]:
     category = given.category or case.category
     risks = list(given.risk_types) or list(case.risk_types)
     if category not in Category.values:
         raise ValidationError({"category": _("Choose the category of monitoring object.")})
-    unknown = sorted(set(risks) - set(RiskType.values))
-    if not risks or unknown:
-        raise ValidationError({"risk_types": _("Choose one or more risk types from the list.")})
+    risk_types_check(risks)
     return int(category), sorted(set(risks))
 
 
@@ -128,6 +132,8 @@ def _changes(t: Transition, case: Case, detail: dict[str, Any], on: date) -> dic
         changes |= {"eliminated_on": on}
     if t.target in CLOSED:
         changes |= {"closed_at": now}
+    if t.target == State.MONITORED:  # label a household that will stay monitored on the safety net
+        changes |= {"safety_net": household_readiness(household=case.household, on=on).safety_net}
     return changes
 
 
@@ -172,9 +178,6 @@ def case_step(
     )
     if t.action == Action.VISIT:
         _cross_check(case, on)
-    if t.target == State.MONITORED:  # label a household that will stay monitored on the safety net
-        safety_net = household_readiness(household=case.household, on=on).safety_net
-        Case.objects.filter(pk=case.pk).update(safety_net=safety_net)
     if t.target in CLOSED and case.lead_id is not None:
         Lead.objects.filter(pk=case.lead_id).update(status=LeadStatus.CLOSED)
     # Dashboards: the village's figures are recomputed once the step is committed, so they stay fresh.
@@ -241,7 +244,8 @@ def objection_record(*, actor: User, case_id: int, received_on: date, text: str)
 
 @transaction.atomic
 def objection_resolve(*, actor: User, objection_id: int, resolution: str, upheld: bool) -> Objection:
-    """Resolve an objection: how it was checked, and whether it was upheld (then send the case back)."""
+    """Resolve an objection: how it was checked, and whether it was upheld (sending the case back is a step of
+    its own)."""
     objection = gate.access(Objection.objects.select_related("case"), actor, action="change", pk=objection_id)
     if objection.resolved_at is not None:
         raise ValidationError(_("This objection has been resolved already."))

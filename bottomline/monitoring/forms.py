@@ -21,7 +21,6 @@ from bottomline.registry.choices import RiskType
 
 SUFFIXES = {".pdf": ".pdf", ".jpg": ".jpg", ".jpeg": ".jpg", ".png": ".png"}
 DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"})
-TEXT = forms.TextInput(attrs={"class": "form-control"})
 AREA = forms.Textarea(attrs={"class": "form-control", "rows": 3})
 SELECT = forms.Select(attrs={"class": "form-select"})
 NUMBER = forms.NumberInput(attrs={"class": "form-control", "step": "0.01", "min": "0"})

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import translation
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -45,16 +44,15 @@ def bulk_step_enqueue(
 
 @job_handler(KIND)
 def bulk_step_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
-    """Params: ``user`` (id), ``case_ids``, ``action``, ``reason``, ``on`` (ISO date, optional), ``language``.
+    """Params: ``user`` (id), ``case_ids``, ``action``, ``reason`` and ``language``; steps are taken today.
     Each case is its own transaction: the result lists the cases moved and why the others were not, and
     running the job again moves only the ones left."""
     user = User.objects.select_related("region").get(pk=params["user"])
-    on = parse_date(params["on"]) if params.get("on") else None
     with translation.override(params.get("language") or "zh-hans"):
         return cases_bulk_step(
             actor=user,
             case_ids=[int(i) for i in params["case_ids"]],
             action=str(params["action"]),
-            given=StepIn(on=on, reason=str(params.get("reason") or "")),
+            given=StepIn(reason=str(params.get("reason") or "")),
             progress=progress,
         )

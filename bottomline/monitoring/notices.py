@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.template.loader import render_to_string
@@ -77,15 +76,10 @@ def notice_for(*, viewer: User, village: Region) -> Notice:
     )
 
 
-def notice_context(notice: Notice) -> dict[str, Any]:
-    """The template context shared by the preview and the PDF."""
-    return {"notice": notice}
-
-
 def notice_pdf(*, viewer: User, village: Region) -> bytes:
     """The village's public notice as an A4 PDF with Chinese fonts."""
     from weasyprint import HTML  # type: ignore[import-untyped]  # no type hints; heavy, imported when used
 
     notice = notice_for(viewer=viewer, village=village)
-    html = render_to_string(NOTICE_TEMPLATE, {**notice_context(notice), "standalone": True})
+    html = render_to_string(NOTICE_TEMPLATE, {"notice": notice, "standalone": True})
     return bytes(HTML(string=html).write_pdf() or b"")  # bytes when no target is given

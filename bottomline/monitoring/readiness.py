@@ -7,16 +7,17 @@ screening agree.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import prefetch_related_objects
-
+from bottomline.engine.online import household_refetch
 from bottomline.registry.features import household_inputs
 from bottomline.registry.models import Household
 from bottomline.rules.catalog import ELIMINATION_CRITERIA
 from bottomline.rules.evaluate import evaluate
+from bottomline.rules.nodes import Value
 
 
 @dataclass(frozen=True)
@@ -49,11 +50,14 @@ class Readiness:
         }
 
 
-def household_readiness(*, household: Household, on: date) -> Readiness:
-    """Judge the elimination criteria for one household from fresh members, incomes and feed events."""
-    household._prefetched_objects_cache = {}  # type: ignore[attr-defined]  # read what a save just changed
-    prefetch_related_objects([household], "members", "incomes", "feed_events")
-    facts, params = household_inputs(household=household, on=on)
+def readiness_of(facts: Mapping[str, Value], params: Mapping[str, Value]) -> Readiness:
+    """Judge the elimination criteria on a household's facts and the parameters in force for it."""
     return Readiness(
         tuple((c.code, c.title, evaluate(c.when, facts, params) is True) for c in ELIMINATION_CRITERIA)
     )
+
+
+def household_readiness(*, household: Household, on: date) -> Readiness:
+    """Judge the elimination criteria for one household from fresh members, incomes and feed events."""
+    household_refetch(household)
+    return readiness_of(*household_inputs(household=household, on=on))

@@ -16,6 +16,8 @@ from bottomline.accounts.models import Role, User
 from bottomline.monitoring.models import Case, Lead, LeadStatus, Step
 from bottomline.monitoring.workflow import ELIMINATION, IDENTIFICATION, IN_NOTICE, State
 from bottomline.policy.selectors import parameters_for
+from bottomline.regions.models import Level
+from bottomline.regions.selectors import ancestor_codes
 
 
 def lead_list(*, viewer: Any, open_only: bool = True) -> QuerySet[Lead]:
@@ -84,11 +86,16 @@ class Clock:
     warning: int
     limit: int
 
+    @staticmethod
+    def age(case: Case, today: date) -> int:
+        """How many days the case has been open on ``today``."""
+        return (today - timezone.localtime(case.opened_at).date()).days
+
     def colour(self, case: Case, today: date) -> str:
         """ "red", "amber" or "" for a case still being identified."""
         if case.state not in IDENTIFICATION:
             return ""
-        age = (today - timezone.localtime(case.opened_at).date()).days
+        age = self.age(case, today)
         return "red" if age > self.limit else "amber" if age >= self.warning else ""
 
 
@@ -130,6 +137,13 @@ def case_queue(*, viewer: User, queue: str, on: date | None = None) -> QuerySet[
     raise ValueError(f"unknown queue {queue!r}")
 
 
+def notice_ended_ids(*, viewer: User, queue: str, on: date | None = None) -> list[int]:
+    """The cases of one work queue whose public notice has ended (a bulk step on all of them)."""
+    today = on or timezone.localdate()
+    cases = case_queue(viewer=viewer, queue=queue, on=today)
+    return list(cases.filter(notice_end__lt=today).values_list("pk", flat=True))
+
+
 def queue_counts(*, viewer: User, on: date | None = None) -> list[tuple[Queue, int]]:
     """The viewer's queues with the number of cases in each (for the home page)."""
     queues = ROLE_QUEUES.get(viewer.role, DEFAULT_QUEUES)
@@ -169,11 +183,17 @@ def cases_as_of(*, viewer: Any, on: date) -> QuerySet[Case]:
 
 def measure_responsible_choices(*, case: Case) -> QuerySet[User]:
     """The staff who may be a measure's responsible cadre (帮扶责任人): village, township and county staff of
-    the household's village (assistance._responsible checks the same on saving)."""
-    code = case.household.village.code
-    codes = [code, code[:9] + "000", code[:6] + "000000"]  # the village, its township and its county
+    the household's village (assistance._responsible saves only one of them)."""
+    # ancestor_codes runs from the province down: keep the county's, the township's and the village's.
+    codes = ancestor_codes(case.household.village)[Level.COUNTY - 1 :]
     return User.objects.filter(
-        is_active=True,
-        role__in=[Role.VILLAGE_CADRE, Role.TOWNSHIP_OFFICER, Role.COUNTY_OFFICER],
-        region__code__in=codes,
+        is_active=True, role__in=gate.ARCHIVE_KEEPERS, region__code__in=codes
     ).order_by("region__code", "username")
+
+
+def choice_label(choices: Any, value: Any) -> str:
+    """The label of a stored choice (the value itself when it is not one of ``choices``)."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value or "")

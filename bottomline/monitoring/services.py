@@ -14,9 +14,8 @@ from django.utils.translation import gettext as _
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
-from bottomline.monitoring.casework import cases_open
+from bottomline.monitoring.casework import cases_open, risk_types_check
 from bottomline.monitoring.models import Channel, Lead, LeadStatus, Signal
-from bottomline.registry.choices import RiskType
 from bottomline.registry.models import Household
 
 BATCH = 5000
@@ -121,9 +120,7 @@ def lead_report(
     household = gate.access(Household.objects.all(), actor, action="change", pk=household_id)
     if channel not in REPORT_CHANNELS:
         raise ValidationError({"channel": _("Choose how the risk was found.")})
-    unknown = set(risk_types) - set(RiskType.values)
-    if not risk_types or unknown:
-        raise ValidationError({"risk_types": _("Choose one or more risk types from the list.")})
+    risk_types_check(risk_types)
     if not note.strip():
         raise ValidationError({"note": _("Say what was found or reported.")})
     now = timezone.now()

@@ -49,13 +49,12 @@ from bottomline.monitoring.forms import (
 )
 from bottomline.monitoring.jobs import BULK_ACTIONS, bulk_step_enqueue
 from bottomline.monitoring.models import Case, Category, Measure, MeasureKind, Objection, Step
-from bottomline.monitoring.notices import head_name, notice_context, notice_for, notice_pdf, notice_village
+from bottomline.monitoring.notices import head_name, notice_for, notice_pdf, notice_village
 from bottomline.monitoring.readiness import household_readiness
-from bottomline.monitoring.selectors import Queue
+from bottomline.monitoring.selectors import Queue, choice_label
 from bottomline.monitoring.workflow import (
-    CLOSED,
+    ASSISTABLE,
     ELIMINATION,
-    IDENTIFICATION,
     IN_NOTICE,
     TRANSITIONS,
     Action,
@@ -66,6 +65,7 @@ from bottomline.monitoring.workflow import (
 from bottomline.regions.models import Level
 from bottomline.registry.choices import RiskType
 from bottomline.web.forms import apply_service_errors
+from bottomline.web.responses import pdf_response
 
 PAGE_SIZE = 50
 # The queue where each bulk step waits.
@@ -76,15 +76,8 @@ BULK_QUEUES = {
 }
 
 
-def _label(choices: Any, value: str | int | None) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return str(value or "")
-
-
 def _risk_labels(codes: list[str]) -> list[str]:
-    return [_label(RiskType, code) for code in codes]
+    return [choice_label(RiskType, code) for code in codes]
 
 
 def _bulk_action(user: User, queue: str) -> Action | None:
@@ -116,10 +109,10 @@ def case_queues(request: HttpRequest) -> HttpResponse:
     rows = [
         {
             "case": case,
-            "state": _label(State, getattr(case, "state_then", None) or case.state),
-            "category": _label(Category, case.category) if case.category else "",
+            "state": choice_label(State, getattr(case, "state_then", None) or case.state),
+            "category": choice_label(Category, case.category) if case.category else "",
             "risks": _risk_labels(case.risk_types),
-            "days": (today - timezone.localtime(case.opened_at).date()).days,
+            "days": clock.age(case, today),
             "colour": clock.colour(case, today),
             "notice_ended": case.state in IN_NOTICE
             and case.notice_end is not None
@@ -162,8 +155,7 @@ def case_bulk(request: HttpRequest) -> HttpResponse:
         if data["queue"] not in Queue.values:
             messages.error(request, _("Choose the cases and the step to take."))
             return redirect(back)
-        queued = selectors.case_queue(viewer=user, queue=data["queue"])
-        ids = list(queued.filter(notice_end__lt=timezone.localdate()).values_list("pk", flat=True))
+        ids = selectors.notice_ended_ids(viewer=user, queue=data["queue"])
     try:
         job = bulk_step_enqueue(
             actor=user,
@@ -211,10 +203,10 @@ def _steps(case: Case) -> list[dict[str, Any]]:
         rows.append(
             {
                 "step": step,
-                "action": _label(Action, step.action),
-                "source": _label(State, step.source) if step.source else "",
-                "target": _label(State, step.target),
-                "category": _label(Category, detail["category"]) if detail.get("category") else "",
+                "action": choice_label(Action, step.action),
+                "source": choice_label(State, step.source) if step.source else "",
+                "target": choice_label(State, step.target),
+                "category": choice_label(Category, detail["category"]) if detail.get("category") else "",
                 "risks": _risk_labels(detail.get("risk_types") or []),
                 "consent": detail.get("consent"),
                 "minutes": detail.get("minutes", ""),
@@ -239,7 +231,7 @@ def _detail_context(
     today = timezone.localdate()
     lang = request.LANGUAGE_CODE or "en"
     can_act = gate.allowed(user, Case, "act")
-    assistable = case.state not in IDENTIFICATION and case.state not in CLOSED
+    assistable = case.state in ASSISTABLE
     steps = _steps(case)
     for row in steps:
         row["explanations"] = _explanations(row["explanations"], lang)
@@ -278,16 +270,16 @@ def _detail_context(
         }
         for o in case.objections.all()
     ]
-    colour = selectors.clock_for(viewer=user, on=today).colour(case, today)
+    clock = selectors.clock_for(viewer=user, on=today)
     return {
         "case": case,
         "household": case.household,
         "head": case.household.members.filter(relation="head").values_list("name", flat=True).first(),
-        "state": _label(State, case.state),
-        "category": _label(Category, case.category) if case.category else "",
+        "state": choice_label(State, case.state),
+        "category": choice_label(Category, case.category) if case.category else "",
         "risks": _risk_labels(case.risk_types),
-        "days": (today - timezone.localtime(case.opened_at).date()).days,
-        "colour": colour,
+        "days": clock.age(case, today),
+        "colour": clock.colour(case, today),
         "in_notice": case.state in IN_NOTICE,
         "signals": signals,
         "steps": steps,
@@ -355,7 +347,7 @@ def case_step_view(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         messages.error(
             request,
             _("This step cannot be taken now: the case is at “%(state)s”.")
-            % {"state": _label(State, case.state)},
+            % {"state": choice_label(State, case.state)},
         )
         return redirect("monitoring:case_detail", pk=pk)
     form = StepForm.for_transition(t, request.POST, request.FILES, auto_id=f"id_{action}_%s")
@@ -448,7 +440,7 @@ def measure_add_view(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             return _done(request, pk, _("Measure added to the assistance plan."))
     messages.error(request, "; ".join(_form_messages(form)))
-    if case.state in IDENTIFICATION or case.state in CLOSED:
+    if case.state not in ASSISTABLE:
         return redirect("monitoring:case_detail", pk=pk)  # no plan to show the form in
     return _render_detail(request, user, pk, {"measure": form})
 
@@ -497,7 +489,7 @@ def followup_add(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return _done(request, pk, message)
     messages.error(request, "; ".join(_form_messages(form)))
-    if case.state in IDENTIFICATION or case.state in CLOSED:
+    if case.state not in ASSISTABLE:
         return redirect("monitoring:case_detail", pk=pk)
     return _render_detail(request, user, pk, {"followup": form})
 
@@ -530,8 +522,7 @@ def notice_preview(request: HttpRequest, code: str) -> HttpResponse:
     """The village's public notice as a page, with a link to its PDF."""
     user = gate.staff_of(request)
     village = notice_village(viewer=user, code=code)
-    context = notice_context(notice_for(viewer=user, village=village))
-    return render(request, "monitoring/notice.html", context)
+    return render(request, "monitoring/notice.html", {"notice": notice_for(viewer=user, village=village)})
 
 
 @login_required
@@ -539,6 +530,4 @@ def notice_pdf_view(request: HttpRequest, code: str) -> HttpResponse:
     """The village's public notice as an A4 PDF to print and post."""
     user = gate.staff_of(request)
     village = notice_village(viewer=user, code=code)
-    response = HttpResponse(notice_pdf(viewer=user, village=village), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="notice-{village.code}.pdf"'
-    return response
+    return pdf_response(notice_pdf(viewer=user, village=village), f"notice-{village.code}.pdf")

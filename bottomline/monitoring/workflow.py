@@ -57,6 +57,8 @@ CLOSED = frozenset({State.ELIMINATED, State.REJECTED})
 IDENTIFICATION = frozenset({State.VISIT, State.APPRAISAL, State.NOTICE, State.APPROVAL})
 ELIMINATION = frozenset({State.ELIM_APPRAISAL, State.ELIM_NOTICE, State.ELIM_APPROVAL})
 IN_NOTICE = frozenset({State.NOTICE, State.ELIM_NOTICE})
+# Where a case has an assistance plan: identified by the county and not closed.
+ASSISTABLE = frozenset(State) - IDENTIFICATION - CLOSED
 
 # What a step needs besides the actor: "consent" (signed consent: a scan or a paper signature's date),
 # "minutes" (the appraisal's minutes), "category" (category and risk types), "notice_over" (the notice period

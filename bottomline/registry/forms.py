@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from bottomline.monitoring.services import REPORT_CHANNELS
 from bottomline.regions.models import Region
 from bottomline.registry.choices import (
     Education,
@@ -100,10 +101,7 @@ class RiskReportForm(BootstrapMixin, forms.Form):
 
     channel = forms.ChoiceField(
         label=_("How it was found"),
-        choices=[
-            ("cadre", _("Cadre screening (基层干部排查)")),
-            ("staff_entry", _("Hotline or paper (电话、纸质申报)")),
-        ],
+        choices=[(channel.value, channel.label) for channel in REPORT_CHANNELS],
     )
     risk_types = forms.MultipleChoiceField(
         label=_("Risk types"), choices=RiskType.choices, widget=forms.CheckboxSelectMultiple
