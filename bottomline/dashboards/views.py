@@ -26,6 +26,7 @@ from bottomline.dashboards.selectors import region_overview
 from bottomline.monitoring.models import Case
 from bottomline.regions.models import Level
 from bottomline.regions.selectors import region_path
+from bottomline.web.responses import pdf_response
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -127,6 +128,4 @@ def briefing(request: HttpRequest, code: str) -> HttpResponse:
     month: date = form.cleaned_data["month"]
     language: str = form.cleaned_data["lang"]
     pdf = briefing_pdf(viewer=user, region_code=code, month=month, language=language, request=request)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="briefing-{code}-{month:%Y%m}-{language}.pdf"'
-    return response
+    return pdf_response(pdf, f"briefing-{code}-{month:%Y%m}-{language}.pdf")
