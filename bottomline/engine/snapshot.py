@@ -1,39 +1,19 @@
-"""Reading the registry as Arrow tables through ADBC (SQLite or PostgreSQL), without Django's row objects."""
+"""Reading the registry as Arrow tables through ADBC (PostgreSQL in this process, SQLite in a child process),
+without Django's row objects."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute
 from django.db import connection
 
-# Only the columns the screening reads: no names, no encrypted numbers.
-QUERIES = {
-    "households": """
-        SELECT h.id AS household_id, r.code AS village_code, h.household_type, h.welfare, h.housing_grade,
-               h.safe_water
-        FROM registry_household h JOIN regions_region r ON r.id = h.village_id
-    """,
-    "members": """
-        SELECT household_id, birth_date, student_status, labour, medical_insurance
-        FROM registry_member WHERE household_id IS NOT NULL
-    """,
-    "incomes": """
-        SELECT household_id, period_start, period_end,
-               CAST(per_capita_net_income AS DOUBLE PRECISION) AS per_capita_income,
-               CAST(net_income AS DOUBLE PRECISION) AS net_income,
-               CAST(medical_out_of_pocket AS DOUBLE PRECISION) + CAST(education_out_of_pocket AS DOUBLE PRECISION)
-                 + CAST(other_rigid AS DOUBLE PRECISION) AS rigid_spending
-        FROM registry_incomerecord
-    """,
-    # Sudden events from department feeds (feeds.Event): the rules count those of recent months.
-    "events": """
-        SELECT household_id, kind, occurred_on FROM feeds_event
-    """,
-}
+from bottomline.engine.arrow_read import QUERIES, tables_read
 
 
 @dataclass(frozen=True)
@@ -51,25 +31,47 @@ class Snapshot:
     )
 
 
-def _adbc_connect() -> Any:
+def _sqlite_tables() -> dict[str, pa.Table]:
+    """The tables read by a child process (arrow_read's docstring says why never in this one)."""
+    uri = f"{Path(connection.settings_dict['NAME']).absolute().as_uri()}?mode=ro"
+    package_root = str(Path(__file__).resolve().parents[2])
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])),
+    }
+    child = subprocess.Popen(  # noqa: S603  (this interpreter, our own module, the database's own path)
+        [sys.executable, "-m", "bottomline.engine.arrow_read", uri],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    tables: dict[str, pa.Table] = {}
+    try:
+        for name in QUERIES:
+            tables[name] = pa.ipc.open_stream(child.stdout).read_all()
+    except pa.ArrowInvalid:
+        pass  # the child failed before writing: its error is reported below
+    _out, err = child.communicate()
+    error = err.decode(errors="replace").strip()
+    if child.returncode != 0 or len(tables) < len(QUERIES):
+        last = error.splitlines()[-1] if error else f"exit status {child.returncode}"
+        raise RuntimeError(f"reading the SQLite registry failed: {last}")
+    return tables
+
+
+def _postgres_tables() -> dict[str, pa.Table]:
+    import adbc_driver_postgresql.dbapi as pg_adbc
+
     settings = connection.settings_dict
-    if connection.vendor == "sqlite":
-        import adbc_driver_sqlite.dbapi as sqlite_adbc
-
-        # Read-only: a writable connection of ADBC's own SQLite, closing in the process where Django's SQLite
-        # has the file open, checkpoints and deletes the WAL under Django, whose later writes then vanish.
-        return sqlite_adbc.connect(f"{Path(settings['NAME']).absolute().as_uri()}?mode=ro")
-    if connection.vendor == "postgresql":
-        import adbc_driver_postgresql.dbapi as pg_adbc
-
-        user = settings.get("USER") or ""
-        password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
-        auth = f"{user}{password}@" if user else ""
-        port = f":{settings['PORT']}" if settings.get("PORT") else ""
-        return pg_adbc.connect(
-            f"postgresql://{auth}{settings['HOST'] or 'localhost'}{port}/{settings['NAME']}"
-        )
-    raise RuntimeError(f"no ADBC driver for {connection.vendor}")
+    user = settings.get("USER") or ""
+    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    port = f":{settings['PORT']}" if settings.get("PORT") else ""
+    con = pg_adbc.connect(f"postgresql://{auth}{settings['HOST'] or 'localhost'}{port}/{settings['NAME']}")
+    try:
+        return tables_read(con)
+    finally:
+        con.close()
 
 
 # The type of every snapshot column: SQLite gives no types for an empty result, and the engine needs them.
@@ -111,14 +113,11 @@ def typed(table: pa.Table) -> pa.Table:
 
 
 def read_snapshot() -> Snapshot:
-    """Read the three tables in one go (the caller's transaction must be committed: ADBC has its own)."""
-    con = _adbc_connect()
-    try:
-        tables = {}
-        with con.cursor() as cursor:
-            for name, sql in QUERIES.items():
-                cursor.execute(sql)
-                tables[name] = typed(cursor.fetch_arrow_table())
-    finally:
-        con.close()
-    return Snapshot(**tables)
+    """Read the tables in one go (the caller's transaction must be committed: the reader has its own)."""
+    if connection.vendor == "sqlite":
+        tables = _sqlite_tables()
+    elif connection.vendor == "postgresql":
+        tables = _postgres_tables()
+    else:
+        raise RuntimeError(f"no Arrow reader for {connection.vendor}")
+    return Snapshot(**{name: typed(table) for name, table in tables.items()})
