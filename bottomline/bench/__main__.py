@@ -1,11 +1,14 @@
-"""`python -m bottomline.bench [name ...]`: run the named benchmarks (all by default)."""
+"""`python -m bottomline.bench [name ...]`: run the named benchmarks (all by default), then print one table of
+target, figure and verdict; exit non-zero when any target is missed, engines disagree or a benchmark fails."""
 
 from __future__ import annotations
 
 import sys
+import traceback
 
 from bottomline.bench import dashboards, features, imports, regions, screening
 from bottomline.bench import incremental as incremental_bench
+from bottomline.bench.report import CHECKS, append, check, checks_table, environment_line, peak_reset
 
 BENCHMARKS = {
     "regions": regions.main,
@@ -27,8 +30,20 @@ def main(argv: list[str]) -> int:
         )
         return 2
     for name in names:
-        BENCHMARKS[name]()
-    return 0
+        peak_reset()
+        try:
+            BENCHMARKS[name]()
+        except Exception as exc:  # a failed benchmark is a miss in the table; the others still run
+            traceback.print_exc()
+            check(name, "runs to the end", f"failed: {type(exc).__name__}", False)
+    append(
+        f"Targets of this run (`make bench` → {', '.join(names)})",
+        [environment_line("as above"), "", *checks_table(CHECKS), ""],
+    )
+    missed = [c for c in CHECKS if not c.met]
+    if missed:
+        print(f"{len(missed)} of {len(CHECKS)} target(s) missed", file=sys.stderr)
+    return 1 if missed or not CHECKS else 0
 
 
 if __name__ == "__main__":

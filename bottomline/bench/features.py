@@ -17,12 +17,13 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from bottomline.bench.report import append, environment_line
+from bottomline.bench.report import append, check, environment_line
 from bottomline.bench.scratch import TIERS, scratch_registry, tier_write, tiers_from, timed
 from bottomline.engine.snapshot import Snapshot
 
 ON = date(2026, 11, 1)
 TARGET = "W1 at M ≤ 5 s"
+W1_SECONDS = {"M": 5.0, "L": 30.0}
 
 # The features query as it was until this benchmark's commit (window and self-joins over incomes, ages by
 # strftime, a final sort): the baseline.
@@ -166,7 +167,14 @@ def tier_run(name: str, members: int, counties: list[str], root: Path) -> list[s
         ),
         "",
         f"Features {b[1] / a[1]:.1f}× faster; feature tables "
-        f"{'equal (every column, every row, same order)' if same else '**differ**'}.",
+        f"{'equal (every column, every row, same order)' if same else '**differ**'} "
+        f"({check('features', f'W1 at {name}: features equal the SQL version', 'equal' if same else 'differ', same)})"
+        + (
+            f"; W1 at {name} (read, features, rules) {sum(a):.2f} s: "
+            f"{check('features', f'W1 at {name} ≤ {W1_SECONDS[name]:.0f} s', f'{sum(a):.2f} s', sum(a) <= W1_SECONDS[name])}."
+            if name in W1_SECONDS
+            else "."
+        ),
         "",
     ]
     del before, after, runs

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from bottomline.bench.report import append, environment_line
+from bottomline.bench.report import append, check, environment_line
 from bottomline.bench.scratch import TIERS, scratch_registry, tier_write, tiers_from, timed
 
 ON = date(2026, 11, 1)
@@ -106,8 +106,10 @@ def tier_run(
         f"| W2 incremental | {part['read']:.2f} | {part['features_s']:.2f} | {part['rules']:.2f} | "
         f"{part['total']:.2f} | {part['hits'].num_rows:,} |",
         "",
-        f"W2 = **{ratio:.0%} of W1** (target ≤ 20 %: {'met' if ratio <= 0.2 else '**missed**'}); flags of the "
-        f"touched households {'the same as in W1' if same else '**differ from W1**'}. "
+        f"W2 = **{ratio:.0%} of W1** (target ≤ 20 %: "
+        f"{check('incremental', f'W2 at {name} ≤ 20 % of W1', f'{ratio:.0%}', ratio <= 0.2)}); flags of the "
+        f"touched households {'the same as in W1' if same else '**differ from W1**'} "
+        f"({check('incremental', f'W2 at {name}: same flags as W1', 'same' if same else 'differ', same)}). "
         f"When the date moves a month, finding the households whose ages or event windows move takes "
         f"{t_moved:.2f} s more over the full snapshot ({len(moved):,} households, screened with the touched)."
         + why,
@@ -121,7 +123,8 @@ def tier_run(
             f"PySpark (local[2], {os.environ.get('BOTTOMLINE_SPARK_MEMORY', '?')} driver) on the same "
             f"{full['features'].num_rows:,}-household feature table: the compiled rules in {t_spark:.2f} s "
             f"(first run, JVM start included), {t_spark2:.2f} s warm, against {full['rules']:.2f} s on DuckDB "
-            f"({t_spark2 / full['rules']:.1f}×); flags {'identical' if agree else '**differ**'} rule by rule.",
+            f"({t_spark2 / full['rules']:.1f}×); flags {'identical' if agree else '**differ**'} rule by rule "
+            f"({check('incremental', f'PySpark at {name}: same flags as DuckDB', 'same' if agree else 'differ', agree)}).",
             "",
         ]
     del full, part

@@ -1,4 +1,5 @@
-"""The header every benchmark prints: commit, versions, CPUs, peak memory; and appending to the doc."""
+"""What every benchmark shares: the header (commit, versions, CPUs, the process tree's peak memory), the checks
+of its targets that make `make bench` fail on a miss, and appending to the doc."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import os
 import platform
 import resource
 import subprocess
+import threading
+from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -33,9 +36,100 @@ def git_sha() -> str:
     return sha + ("+" if dirty.stdout.strip() else "")
 
 
+def _tree_rss() -> int:
+    """Resident bytes of this process and every descendant, read from /proc."""
+    parents: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as stat:
+                    # the command name, in brackets, may hold spaces: fields are counted after its end
+                    parents[int(entry.name)] = int(stat.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue  # the process ended while being read
+    tree, grew = {os.getpid()}, True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    total = 0
+    for pid in tree:
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as statm:
+                total += int(statm.read().split()[1]) * resource.getpagesize()
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+class TreePeak:
+    """Samples the resident memory of the whole process tree (the benchmark and the children it starts: import
+    workers, database servers' clients, Spark's JVM) four times a second and keeps the peak."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, _tree_rss())
+            self._stop.wait(0.25)
+
+    def reset(self) -> None:
+        """Start a new peak (between benchmarks)."""
+        self.peak = _tree_rss()
+
+
+_PEAK: TreePeak | None = None
+
+
 def peak_rss_mib() -> float:
-    """Peak resident memory of this process so far, in MiB."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak resident memory of the process tree since the benchmark began (this process alone where /proc
+    is missing), in MiB."""
+    global _PEAK  # one sampler per benchmark process, started on first use
+    if _PEAK is None and os.path.isdir("/proc"):
+        _PEAK = TreePeak()
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    return max(own, children, _PEAK.peak if _PEAK else 0) / 2**20
+
+
+def peak_reset() -> None:
+    """Start measuring the peak anew (the runner calls it before each benchmark)."""
+    peak_rss_mib()
+    if _PEAK is not None:
+        _PEAK.reset()
+
+
+@dataclass(frozen=True)
+class Check:
+    """One target of one benchmark, the figure measured against it, and whether it was met."""
+
+    benchmark: str
+    target: str
+    figure: str
+    met: bool
+
+
+CHECKS: list[Check] = []
+
+
+def check(benchmark: str, target: str, figure: str, met: bool) -> str:
+    """Record a target's verdict for the closing table (a miss makes `make bench` exit non-zero); returns the
+    verdict's word for the benchmark's own lines."""
+    CHECKS.append(Check(benchmark, target, figure, met))
+    return "met" if met else "**missed**"
+
+
+def checks_table(checks: list[Check]) -> list[str]:
+    """The closing table: every target, its figure, met or missed."""
+    return [
+        "| benchmark | target | figure | met |",
+        "|---|---|---|---|",
+        *(f"| {c.benchmark} | {c.target} | {c.figure} | {'yes' if c.met else '**no**'} |" for c in checks),
+    ]
 
 
 def environment_line(database: str) -> str:

@@ -35,7 +35,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from bottomline.bench.report import append, environment_line
+from bottomline.bench.report import append, check, environment_line
 from bottomline.bench.scratch import TIERS, scratch_registry, tier_write, tiers_from, timed
 
 ON = date(2026, 11, 1)
@@ -527,6 +527,14 @@ def tier_run(name: str, members: int, counties: list[str], root: Path, orm: dict
     shutil.rmtree(out)
     gc.collect()
     agree = "same" if same else "**differ**"
+    _checks(name, engine_total, t_engine / t_sql, t_pandas / engine_total, orm_total / engine_total)
+    for way, agrees in (
+        ("hand-written rules", same),
+        ("hand-written features and rules", all_same),
+        ("pandas", by_pandas == flagged),
+        ("numpy floor", by_numpy == flagged),
+    ):
+        check("screening", f"W1 at {name}: {way} flag as the engine", "same" if agrees else "differ", agrees)
     return [
         f"**Tier {name}**: {counts['members']:,} members, {counts['households']:,} households, "
         f"{counts['incomes']:,} income periods, {counts['events']:,} events in {len(counties)} counties "
@@ -555,6 +563,24 @@ def tier_run(name: str, members: int, counties: list[str], root: Path, orm: dict
     ]
 
 
+# W1's time targets by tier (DESIGN.md §8); the smaller tiers have only the ratio targets.
+W1_SECONDS = {"M": 5.0, "L": 30.0}
+
+
+def _checks(tier: str, engine_total: float, ibis_vs_sql: float, pandas_vs: float, orm_vs: float) -> None:
+    if tier in W1_SECONDS:
+        target = W1_SECONDS[tier]
+        check("screening", f"W1 at {tier} ≤ {target:.0f} s", f"{engine_total:.2f} s", engine_total <= target)
+    check(
+        "screening",
+        f"W1 at {tier}: Ibis rules ≤ 1.1× hand-written SQL",
+        f"{ibis_vs_sql:.2f}×",
+        ibis_vs_sql <= 1.1,
+    )
+    check("screening", f"W1 at {tier}: ≥ 2× faster than pandas", f"{pandas_vs:.1f}×", pandas_vs >= 2)
+    check("screening", f"W1 at {tier}: ≥ 1,000× faster than the ORM", f"{orm_vs:,.0f}×", orm_vs >= 1000)
+
+
 def main() -> None:
     tiers = tiers_from("BENCH_SCREENING_TIERS")
     with tempfile.TemporaryDirectory() as tmp:
@@ -563,6 +589,12 @@ def main() -> None:
         lines = []
         for name in tiers:
             lines += tier_run(name, TIERS[name], counties, Path(tmp), orm)
+        p50, p99, queries = orm["w4_p50"] * 1000, orm["w4_p99"] * 1000, orm["w4_queries"]
+        w4 = (
+            f"p50 {check('screening', 'W4 p50 ≤ 10 ms', f'{p50:.1f} ms', p50 <= 10)}, "
+            f"p99 {check('screening', 'W4 p99 ≤ 50 ms', f'{p99:.1f} ms', p99 <= 50)}, "
+            f"queries {check('screening', 'W4 ≤ 3 queries', str(queries), queries <= 3)}"
+        )
         append(
             "Screening W1 and W4 (`make bench` → screening)",
             [
@@ -571,7 +603,7 @@ def main() -> None:
                 *lines,
                 f"W4, one household online (`household_get` with its prefetches + `household_screening`), over "
                 f"{orm['households']:,} households in SQLite: p50 {orm['w4_p50'] * 1000:.1f} ms, "
-                f"p99 {orm['w4_p99'] * 1000:.1f} ms, {orm['w4_queries']} queries.",
+                f"p99 {orm['w4_p99'] * 1000:.1f} ms, {orm['w4_queries']} queries ({w4}).",
                 "",
                 f"Targets: {TARGETS}.",
             ],
