@@ -40,7 +40,7 @@ class Run(models.Model):
 
 
 class Result(models.Model):
-    """What the rules said of one household in one run: only households with a hit are kept."""
+    """What the rules said of one household in one run: kept for the households found at risk alone."""
 
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="results", verbose_name=_("run"))
     household = models.ForeignKey(

@@ -12,7 +12,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -28,7 +28,7 @@ from bottomline.engine.batch import (
 )
 from bottomline.engine.features import batch_features
 from bottomline.engine.models import Current, Result, Run
-from bottomline.engine.online import current_row
+from bottomline.engine.online import UPDATED, current_row
 from bottomline.engine.params import params_by_county
 from bottomline.engine.parquet import snapshot_read as parquet_read
 from bottomline.engine.snapshot import Snapshot, read_snapshot
@@ -197,9 +197,20 @@ def screening_run(
     return run
 
 
-def _current(run: Run, household_id: int, screening: Screening | None, reported: bool) -> Current:
-    return current_row(
-        household_id, screening, evaluated_at=run.created_at, on=run.on, run=run, reported=reported
+# What a current screening holds, in this order; and what it holds when nothing holds.
+HELD = ("category", "codes", "risk_types", "explanations", "score", "reported")
+NOTHING: tuple[Any, ...] = (None, [], [], {"en": [], "zh": []}, 0, False)
+
+
+def _held(screening: Screening) -> tuple[Any, ...]:
+    """What a batch run stores of a screening, in HELD's order (a batch run reports every household at risk)."""
+    return (
+        screening.category,
+        list(screening.codes),
+        list(screening.risk_types),
+        screening.explanations(),
+        screening.score,
+        screening.at_risk,
     )
 
 
@@ -207,40 +218,57 @@ def _current(run: Run, household_id: int, screening: Screening | None, reported:
 def _write(
     run: Run, ids: list[int], screenings: dict[int, Screening], *, full: bool, started_at: datetime
 ) -> int:
-    """Results of the run, current screenings replaced (wholesale or per household) and leads raised."""
+    """Results of the run, current screenings and leads, written in sets and only where they changed: one
+    UPDATE per chunk stamps every screened household with this run, then only the rows whose screening differs
+    from what was stored are written (most households' does not change from one run to the next), and results
+    are kept for the households at risk alone."""
     scope = Current.objects.all()
     if run.region is not None:
         low, high = run.region.bounds
         scope = scope.filter(household__village__code__gte=low, household__village__code__lte=high)
-    if not full:
-        scope = scope.filter(household_id__in=ids) if len(ids) <= CHUNK else scope
-    before = {
-        h: (category is not None, reported)
-        for h, category, reported in scope.values_list("household_id", "category", "reported")
-    }
-    # A save screened online after this run read the registry is newer than what the run saw: it stays.
-    newer = set(
-        scope.filter(run__isnull=True, evaluated_at__gte=started_at).values_list("household_id", flat=True)
-    )
-    if full:
-        scope.exclude(household_id__in=newer).delete()
-    else:
-        for start in range(0, len(ids), CHUNK):
-            Current.objects.filter(household_id__in=ids[start : start + CHUNK]).exclude(
-                household_id__in=newer
-            ).delete()
-    newly = [
-        h
-        for h, s in screenings.items()
-        if s.at_risk and h not in newer and before.get(h, (False, False)) != (True, True)
-    ]
-    rows = [
-        _current(run, h, screenings.get(h), reported=h in screenings and screenings[h].at_risk)
+    chunks = [None] if full else [ids[start : start + CHUNK] for start in range(0, len(ids), CHUNK)]
+
+    def in_chunk(chunk: list[int] | None) -> QuerySet[Current]:
+        return scope if chunk is None else Current.objects.filter(household_id__in=chunk)
+
+    before: dict[int, tuple[Any, ...]] = {}
+    newer: set[int] = set()
+    for chunk in chunks:
+        for h, run_id, evaluated_at, *held in in_chunk(chunk).values_list(
+            "household_id", "run_id", "evaluated_at", *HELD
+        ):
+            # A save screened online after this run read the registry is newer than what the run saw: it stays.
+            if run_id is None and evaluated_at >= started_at:
+                newer.add(h)
+            else:
+                before[h] = tuple(held)
+    for chunk in chunks:
+        in_chunk(chunk).exclude(household_id__in=newer).update(
+            evaluated_at=run.created_at, on=run.on, run=run
+        )
+    cleared = [h for h, held in before.items() if h not in screenings and held != NOTHING]
+    for start in range(0, len(cleared), CHUNK):
+        Current.objects.filter(household_id__in=cleared[start : start + CHUNK]).update(
+            **dict(zip(HELD, NOTHING, strict=True))
+        )
+    fresh = [
+        current_row(h, screenings.get(h), evaluated_at=run.created_at, on=run.on, run=run, reported=False)
         for h in ids
-        if h not in newer
+        if h not in before and h not in newer and h not in screenings
     ]
-    for start in range(0, len(rows), BATCH):
-        Current.objects.bulk_create(rows[start : start + BATCH])
+    changed = [
+        current_row(h, s, evaluated_at=run.created_at, on=run.on, run=run, reported=s.at_risk)
+        for h, s in screenings.items()
+        if h not in newer and before.get(h) != _held(s)
+    ]
+    for rows in (fresh, changed):
+        for start in range(0, len(rows), BATCH):
+            Current.objects.bulk_create(
+                rows[start : start + BATCH],
+                update_conflicts=True,
+                unique_fields=["household"],
+                update_fields=[*UPDATED, "reported"],
+            )
     results = [
         Result(
             run=run,
@@ -251,9 +279,15 @@ def _write(
             explanations=s.explanations(),
         )
         for h, s in screenings.items()
+        if s.at_risk
     ]
     for start in range(0, len(results), BATCH):
         Result.objects.bulk_create(results[start : start + BATCH])
+    newly = [
+        h
+        for h, s in screenings.items()
+        if s.at_risk and h not in newer and not (h in before and before[h][0] is not None and before[h][5])
+    ]
     if newly:
         leads_raise(
             channel=Channel.SCREENING,

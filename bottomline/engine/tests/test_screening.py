@@ -104,6 +104,29 @@ def test_a_full_run_keeps_every_household_current_and_leads_only_the_new(
     assert Result.objects.filter(run=second).count() == Result.objects.filter(run=first).count()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_run_writes_only_the_screenings_that_changed(registry: dict[str, Household]) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = run()
+    held = state()
+    Household.objects.filter(pk=registry["steady"].pk).update(housing_grade="D", updated_at=timezone.now())
+    with CaptureQueriesContext(connection) as captured:
+        second = run()
+    writes = [q["sql"] for q in captured.captured_queries if "engine_current" in q["sql"]]
+    inserts = [sql for sql in writes if sql.lstrip().upper().startswith("INSERT")]
+    # One household changed (its housing became dangerous): one row written, every other one only stamped.
+    assert len(inserts) == 1 and inserts[0].count("), (") == 0  # a single row of VALUES
+    after = state()
+    assert {h for h in held if held[h] != after[h]} == {registry["steady"].pk}
+    assert set(Current.objects.values_list("run_id", flat=True)) == {second.pk}
+    # Results are kept for the households at risk alone.
+    at_risk = {h for h, (category, *_rest) in after.items() if category is not None}
+    assert set(Result.objects.filter(run=second).values_list("household_id", flat=True)) == at_risk
+    assert first.pk != second.pk
+
+
 def _change_behind_the_services(registry: dict[str, Household], monkeypatch: pytest.MonkeyPatch) -> None:
     """Changes a bulk import or a feed makes without the online path seeing them."""
     now = timezone.now()
