@@ -131,9 +131,7 @@ def _read(snapshot_dir: Path | None, region: Region | None, households: set[int]
     if snapshot_dir is not None:
         snapshot = parquet_read(snapshot_dir, households=ids)
     else:
-        snapshot = read_snapshot()
-        if ids is not None:
-            snapshot = snapshot_restrict(snapshot, ids)
+        snapshot = read_snapshot(households)
     if region is not None:
         snapshot = snapshot_in_region(snapshot, *region.bounds)
     return snapshot

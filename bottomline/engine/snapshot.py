@@ -3,9 +3,12 @@ without Django's row objects."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +34,7 @@ class Snapshot:
     )
 
 
-def _sqlite_tables() -> dict[str, pa.Table]:
+def _sqlite_tables(households: list[int] | None) -> dict[str, pa.Table]:
     """The tables read by a child process (arrow_read's docstring says why never in this one)."""
     uri = f"{Path(connection.settings_dict['NAME']).absolute().as_uri()}?mode=ro"
     package_root = str(Path(__file__).resolve().parents[2])
@@ -39,27 +42,33 @@ def _sqlite_tables() -> dict[str, pa.Table]:
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])),
     }
-    child = subprocess.Popen(  # noqa: S603  (this interpreter, our own module, the database's own path)
-        [sys.executable, "-m", "bottomline.engine.arrow_read", uri],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
     tables: dict[str, pa.Table] = {}
-    try:
-        for name in QUERIES:
-            tables[name] = pa.ipc.open_stream(child.stdout).read_all()
-    except pa.ArrowInvalid:
-        pass  # the child failed before writing: its error is reported below
-    _out, err = child.communicate()
-    error = err.decode(errors="replace").strip()
+    # Files, not pipes, for the ids in and the errors out: neither side can then wait on the other.
+    with tempfile.TemporaryFile() as ids, tempfile.TemporaryFile() as errors:
+        ids.write(json.dumps(households).encode())
+        ids.seek(0)
+        child = subprocess.Popen(  # noqa: S603  (this interpreter, our own module, the database's own path)
+            [sys.executable, "-m", "bottomline.engine.arrow_read", uri],
+            stdin=ids,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            env=env,
+        )
+        with child:
+            try:
+                for name in QUERIES:
+                    tables[name] = pa.ipc.open_stream(child.stdout).read_all()
+            except pa.ArrowInvalid:
+                pass  # the child failed before writing: its error is reported below
+        errors.seek(0)
+        error = errors.read().decode(errors="replace").strip()
     if child.returncode != 0 or len(tables) < len(QUERIES):
         last = error.splitlines()[-1] if error else f"exit status {child.returncode}"
         raise RuntimeError(f"reading the SQLite registry failed: {last}")
     return tables
 
 
-def _postgres_tables() -> dict[str, pa.Table]:
+def _postgres_tables(households: list[int] | None) -> dict[str, pa.Table]:
     import adbc_driver_postgresql.dbapi as pg_adbc
 
     settings = connection.settings_dict
@@ -69,7 +78,7 @@ def _postgres_tables() -> dict[str, pa.Table]:
     port = f":{settings['PORT']}" if settings.get("PORT") else ""
     con = pg_adbc.connect(f"postgresql://{auth}{settings['HOST'] or 'localhost'}{port}/{settings['NAME']}")
     try:
-        return tables_read(con)
+        return tables_read(con, "postgresql", households)
     finally:
         con.close()
 
@@ -112,12 +121,14 @@ def typed(table: pa.Table) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schema)
 
 
-def read_snapshot() -> Snapshot:
-    """Read the tables in one go (the caller's transaction must be committed: the reader has its own)."""
+def read_snapshot(households: Iterable[int] | None = None) -> Snapshot:
+    """Read the tables in one go, of every household or of the given ones only (the caller's transaction must
+    be committed: the reader has its own)."""
+    only = None if households is None else sorted(int(h) for h in households)
     if connection.vendor == "sqlite":
-        tables = _sqlite_tables()
+        tables = _sqlite_tables(only)
     elif connection.vendor == "postgresql":
-        tables = _postgres_tables()
+        tables = _postgres_tables(only)
     else:
         raise RuntimeError(f"no Arrow reader for {connection.vendor}")
     return Snapshot(**{name: typed(table) for name, table in tables.items()})
