@@ -301,7 +301,8 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "engine.result",
     "portal.attempt",  # rate-limit counters: blind-indexed keys, pruned after a day
 )
-AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("password", "last_login", "token_hash", "key")
+# birth_date: with the age and sex shown, it would narrow a masked ID number to a few dozen (data-model.md).
+AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("password", "last_login", "token_hash", "key", "birth_date")
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 # Database triggers refuse UPDATE and DELETE on audit rows (not in test databases, which are flushed).
 AUDIT_DB_TRIGGERS = ENV != "test"

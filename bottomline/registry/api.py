@@ -29,14 +29,14 @@ router = Router(tags=["registry"])
 
 
 class MemberOut(Schema):
-    """A member, with the ID number masked."""
+    """A member, with the ID number masked and the age in place of the birth date."""
 
     id: int
     household_id: int | None
     name: str
     id_number_masked: str
     sex: str
-    birth_date: date
+    age: int
     relation: Relation
     ethnicity: Ethnicity
     education: Education

@@ -22,7 +22,7 @@ from bottomline.engine.online import current_refresh
 from bottomline.privacy.crypto import blind_index, decrypt, encrypt
 from bottomline.privacy.ids import AreaInfo, IdNumberError, ResidentId, normalize, parse_resident_id
 from bottomline.privacy.keys import field_keys
-from bottomline.privacy.masking import mask_number
+from bottomline.privacy.masking import mask_id_number, mask_number
 from bottomline.regions.models import Level, Region
 from bottomline.registry.models import Household, IncomeRecord, Member, MemberMove
 
@@ -220,7 +220,7 @@ def member_register(
                 education=education,
                 id_number_enc=encrypt(resident.number, keys=keys, purpose=ID_PURPOSE),
                 id_number_index=index,
-                id_number_masked=mask_number(resident.number),
+                id_number_masked=mask_id_number(resident.number),
                 birth_date=resident.birth_date,
                 sex=resident.sex,
                 **attributes,

@@ -34,7 +34,7 @@ def test_member_is_stored_encrypted_indexed_and_masked(tree: Any, personas: dict
     person = member(cadre, home, number)
     row = Member.objects.values().get(pk=person.pk)
     assert number not in str(row) and "13912345678" not in str(Household.objects.values().get(pk=home.pk))
-    assert row["id_number_masked"] == number[:3] + "*" * 11 + number[-4:]
+    assert row["id_number_masked"] == number[:3] + "*" * 14 + number[-1]
     assert (row["birth_date"], row["sex"]) == (date(1985, 6, 15), "M")
     assert Household.objects.get(pk=home.pk).phone_masked == "139****5678"
     assert home.number == tree.village.code + "0001"
