@@ -345,6 +345,15 @@ def reveal(
     return value
 
 
+def phone_lookup_index(raw: str) -> str | None:
+    """The blind index to search for an exact phone number, or None when the text cannot be one."""
+    try:
+        digits = phone_check(raw)
+    except ValidationError:
+        return None
+    return blind_index(digits, keys=field_keys(), purpose=PHONE_PURPOSE)
+
+
 def id_number_lookup_index(raw: str) -> str | None:
     """The blind index to search for an exact ID number, or None when the text cannot be one."""
     try:
