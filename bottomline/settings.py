@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "bottomline.web.nul.RefuseNulMiddleware",  # before anything reads input into a query (web/nul.py)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -301,7 +302,8 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "engine.result",
     "portal.attempt",  # rate-limit counters: blind-indexed keys, pruned after a day
 )
-AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("password", "last_login", "token_hash", "key")
+# birth_date: with the age and sex shown, it would narrow a masked ID number to a few dozen (data-model.md).
+AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("password", "last_login", "token_hash", "key", "birth_date")
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 # Database triggers refuse UPDATE and DELETE on audit rows (not in test databases, which are flushed).
 AUDIT_DB_TRIGGERS = ENV != "test"

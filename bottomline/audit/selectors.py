@@ -8,6 +8,11 @@ from django.db.models import QuerySet
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.audit.models import Event
+from bottomline.privacy.masking import remask_id_numbers
+
+# Fields never shown in the trail: with the age and sex on the pages, a birth date narrows an ID number to a few
+# dozen candidates (docs/data-model.md). No longer recorded (settings), but older entries hold them.
+HIDDEN_FIELDS = frozenset({"birth_date"})
 
 
 def event_list(*, viewer: User) -> QuerySet[Event]:
@@ -20,3 +25,19 @@ def change_list(*, viewer: User) -> QuerySet[LogEntry]:
     return gate.restrict(LogEntry.objects.select_related("actor", "content_type"), viewer, "view").order_by(
         "-timestamp"
     )
+
+
+def change_list_shown(*, viewer: User, limit: int) -> list[LogEntry]:
+    """The newest model changes as the trail shows them: hidden fields left out and ID numbers in today's mask
+    (the entries themselves are append-only; only these in-memory copies are cut)."""
+    entries = list(change_list(viewer=viewer)[:limit])
+    for entry in entries:
+        entry.changes = {
+            field: [remask_id_numbers(str(v)) if v is not None else v for v in values]
+            if isinstance(values, list)
+            else values
+            for field, values in entry.changes_dict.items()
+            if field not in HIDDEN_FIELDS
+        }
+        entry.object_repr = remask_id_numbers(entry.object_repr)
+    return entries

@@ -21,6 +21,6 @@ def trail(request: HttpRequest) -> HttpResponse:
         "audit/trail.html",
         {
             "events": selectors.event_list(viewer=user)[:200],
-            "changes": selectors.change_list(viewer=user)[:200],
+            "changes": selectors.change_list_shown(viewer=user, limit=200),
         },
     )

@@ -129,7 +129,7 @@ def _bulk_floor(path: Path) -> tuple[float, float]:
 
     from bottomline.privacy.crypto import blind_index, encrypt
     from bottomline.privacy.keys import field_keys
-    from bottomline.privacy.masking import mask_number
+    from bottomline.privacy.masking import mask_id_number, mask_number
     from bottomline.regions.models import Region
     from bottomline.registry.importing import COLUMNS, _choice_lookup, read_rows
     from bottomline.registry.models import Household, Member
@@ -171,7 +171,7 @@ def _bulk_floor(path: Path) -> tuple[float, float]:
                     medical_insurance=row[at["medical_insurance"]] == "是",
                     id_number_enc=encrypt(id_number, keys=keys, purpose=ID_PURPOSE),
                     id_number_index=blind_index(id_number, keys=keys, purpose=ID_PURPOSE),
-                    id_number_masked=mask_number(id_number),
+                    id_number_masked=mask_id_number(id_number),
                     birth_date=date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14])),
                     sex="M" if int(id_number[16]) % 2 else "F",
                 ),
@@ -191,7 +191,7 @@ def _row_by_row(path: Path, sample: int) -> float:
     """Seconds to save ``sample`` rows one by one (a household when new, then the member), autocommit."""
     from bottomline.privacy.crypto import blind_index, encrypt
     from bottomline.privacy.keys import field_keys
-    from bottomline.privacy.masking import mask_number
+    from bottomline.privacy.masking import mask_id_number
     from bottomline.regions.models import Region
     from bottomline.registry.importing import COLUMNS, _choice_lookup
     from bottomline.registry.models import Household, Member
@@ -227,7 +227,7 @@ def _row_by_row(path: Path, sample: int) -> float:
             labour=lookups["labour"][row[at["labour"]]],
             id_number_enc=encrypt(id_number, keys=keys, purpose=ID_PURPOSE),
             id_number_index=blind_index(id_number, keys=keys, purpose=ID_PURPOSE),
-            id_number_masked=mask_number(id_number),
+            id_number_masked=mask_id_number(id_number),
             birth_date=date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14])),
             sex="M" if int(id_number[16]) % 2 else "F",
         ).save()

@@ -33,7 +33,7 @@ from bottomline.monitoring.models import Channel
 from bottomline.monitoring.services import SignalIn, leads_raise
 from bottomline.privacy.crypto import blind_index
 from bottomline.privacy.keys import field_keys
-from bottomline.privacy.masking import mask_number
+from bottomline.privacy.masking import mask_id_number
 from bottomline.registry.choices import Labour, MoveReason, StudentStatus
 from bottomline.registry.features import household_screening
 from bottomline.registry.importing import NO, YES, ImportFileError, RowError, _text, read_rows
@@ -239,7 +239,7 @@ def feed_check(
                     line=line,
                     values=values,
                     index=blind_index(number, keys=keys, purpose=ID_PURPOSE),
-                    masked=mask_number(number),
+                    masked=mask_id_number(number),
                     key=_row_key(feed, values, keys),
                 )
             )

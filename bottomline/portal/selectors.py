@@ -123,7 +123,7 @@ def receipt_stage(*, receipt: str, client_ip: str | None) -> Stage | None:
     attempt_count(limit=STATUS_PER_IP, value=client_ip)
     declaration = (
         Declaration.objects.filter(receipt=receipt_normalize(receipt))
-        .only("status", "lead_id", "household_id")
+        .only("status", "lead_id", "created_at")
         .first()
     )
     if declaration is None:
@@ -131,11 +131,10 @@ def receipt_stage(*, receipt: str, client_ip: str | None) -> Stage | None:
     code = "received"
     if declaration.status == DeclarationStatus.DISMISSED:
         code = "rejected"
-    elif declaration.household_id is not None:
-        case = Case.objects.filter(lead_id=declaration.lead_id).first() if declaration.lead_id else None
-        case = (
-            case or Case.objects.filter(household_id=declaration.household_id).order_by("-opened_at").first()
-        )
+    elif declaration.lead_id is not None:
+        # Only a case that this declaration's own lead opened after it was made: anyone who knows a name, ID
+        # number and village can file a declaration, and a case the household already had is not theirs to learn.
+        case = Case.objects.filter(lead_id=declaration.lead_id, opened_at__gte=declaration.created_at).first()
         if case is not None:
             code = _stage_of_case(case, timezone.localdate())
     return Stage(code, STAGES[code])

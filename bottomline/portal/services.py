@@ -26,7 +26,7 @@ from bottomline.portal.models import (
 from bottomline.portal.receipts import receipt_new
 from bottomline.privacy.crypto import blind_index, encrypt
 from bottomline.privacy.keys import field_keys
-from bottomline.privacy.masking import mask_number
+from bottomline.privacy.masking import mask_id_number, mask_number
 from bottomline.regions.models import Region
 from bottomline.registry.choices import RiskType
 from bottomline.registry.models import Household, Member
@@ -140,7 +140,7 @@ def declaration_submit(
             phone_masked=mask_number(digits),
             id_number_enc=encrypt(number, keys=keys, purpose=ID_ENC_PURPOSE),
             id_number_index=blind_index(number, keys=keys, purpose=ID_PURPOSE),
-            id_number_masked=mask_number(number),
+            id_number_masked=mask_id_number(number),
             risk_type=risk_type,
             description_enc=encrypt(description, keys=keys, purpose=DESCRIPTION_PURPOSE)
             if description

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bottomline.privacy.crypto import FieldKeys, blind_index, encrypt
-from bottomline.privacy.masking import mask_number
+from bottomline.privacy.masking import mask_id_number
 
 # What the area lookup says of a 6-digit code: the year it took effect, or None when the table lacks it.
 AreaLookup = Callable[[str], "AreaInfo | None"]
@@ -162,7 +162,7 @@ def seal_numbers(
                 resident.sex,
                 blind_index(number, keys=keys, purpose=purpose),
                 encrypt(number, keys=keys, purpose=purpose) if encrypted else "",
-                mask_number(number),
+                mask_id_number(number),
             )
         )
     return out

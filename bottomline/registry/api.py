@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import ValidationError
 
 from bottomline.accounts import gate
 from bottomline.api import ERRORS
@@ -29,14 +30,14 @@ router = Router(tags=["registry"])
 
 
 class MemberOut(Schema):
-    """A member, with the ID number masked."""
+    """A member, with the ID number masked and the age in place of the birth date."""
 
     id: int
     household_id: int | None
     name: str
     id_number_masked: str
     sex: str
-    birth_date: date
+    age: int
     relation: Relation
     ethnicity: Ethnicity
     education: Education
@@ -89,16 +90,22 @@ class HouseholdPage(Schema):
 
 
 class HouseholdFilterIn(Schema):
-    """Filters of the household list."""
+    """Filters of the household list (nothing personal: names and numbers are searched by POST)."""
 
     region: str = Field("", pattern=r"^(\d{12})?$", description="a region code: its subtree")
     household_type: HouseholdType | None = None
-    name: str = Field("", max_length=50)
+    offset: int = Field(0, ge=0)
+    limit: int = Field(50, ge=1, le=500)
+
+
+class HouseholdSearchIn(HouseholdFilterIn):
+    """A search for a person, in the body: names and numbers never go into a URL or an access log."""
+
+    name: str = Field("", max_length=50, description="part of a member's name")
     id_number: str = Field(
         "", max_length=18, description="an exact ID number (searched through the blind index)"
     )
-    offset: int = Field(0, ge=0)
-    limit: int = Field(50, ge=1, le=500)
+    phone: str = Field("", max_length=20, description="the household's exact phone (through the blind index)")
 
 
 class HouseholdIn(Schema):
@@ -146,21 +153,37 @@ class Revealed(Schema):
     value: str
 
 
-@router.get("/households", response={200: HouseholdPage, **ERRORS})
-def household_list(request: HttpRequest, filters: Query[HouseholdFilterIn]) -> dict[str, object]:
-    """Households of the caller's region, filtered."""
+def _household_page(request: HttpRequest, filters: HouseholdFilterIn, **person: str) -> dict[str, object]:
     user = gate.staff_of(request)
     gate.require(user, Household, "view", request)
     found = selectors.household_list(
         viewer=user,
         filters=selectors.HouseholdFilter(
-            region=filters.region,
-            household_type=filters.household_type or "",
-            name=filters.name,
-            id_number=filters.id_number,
+            region=filters.region, household_type=filters.household_type or "", **person
         ),
     )
     return {"count": found.count(), "results": list(found[filters.offset : filters.offset + filters.limit])}
+
+
+@router.get("/households", response={200: HouseholdPage, **ERRORS})
+def household_list(request: HttpRequest, filters: Query[HouseholdFilterIn]) -> dict[str, object]:
+    """Households of the caller's region, filtered by region and type."""
+    # An unknown parameter is refused, so that an old client's ?id_number=… fails instead of listing everyone.
+    unknown = sorted(set(request.GET) - set(HouseholdFilterIn.model_fields))
+    if unknown:
+        raise ValidationError(
+            [{"type": "extra_forbidden", "loc": ["query", k], "msg": "unknown parameter"} for k in unknown]
+        )
+    return _household_page(request, filters)
+
+
+@router.post("/households/search", response={200: HouseholdPage, **ERRORS})
+def household_search(request: HttpRequest, data: HouseholdSearchIn) -> dict[str, object]:
+    """Households of the caller's region with a member of that name or ID number, or that phone."""
+    person = selectors.person_indexes(id_number=data.id_number, phone=data.phone)
+    if data.name.strip():
+        person["name"] = data.name.strip()
+    return _household_page(request, data, **person)
 
 
 @router.post("/households", response={201: HouseholdOut, **ERRORS})

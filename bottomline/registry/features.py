@@ -9,15 +9,11 @@ from decimal import Decimal
 
 from bottomline.policy.selectors import parameters_cached
 from bottomline.registry.choices import LABOUR_CAPABLE, StudentStatus
-from bottomline.registry.models import Household, IncomeRecord
+from bottomline.registry.models import Household, IncomeRecord, age_on
 from bottomline.rules.nodes import Value
 from bottomline.rules.screening import Screening, screen
 
 NOT_IN_SCHOOL = {StudentStatus.NONE, StudentStatus.DROPPED_OUT}
-
-
-def _age(birth: date, on: date) -> int:
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
 def _months(record: IncomeRecord) -> int:
@@ -65,7 +61,7 @@ def household_facts(
         else None,
         "months_above_line": months_above,
         "school_age_out_of_school": sum(
-            6 <= _age(m.birth_date, on) <= 15 and m.student_status in NOT_IN_SCHOOL for m in members
+            6 <= age_on(m.birth_date, on) <= 15 and m.student_status in NOT_IN_SCHOOL for m in members
         ),
         "uninsured_members": sum(not m.medical_insurance for m in members),
         "housing_grade": household.housing_grade,

@@ -43,8 +43,16 @@ class HouseholdFilterForm(BootstrapMixin, forms.Form):
     household_type = forms.ChoiceField(
         label=_("Household type"), required=False, choices=[("", _("All")), *HouseholdType.choices]
     )
+    # A search by name or number, kept in the session under this token (never the search itself in the URL).
+    person = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
+
+
+class PersonSearchForm(BootstrapMixin, forms.Form):
+    """A search for a person: posted, never put in a URL (no personal data in history or access logs)."""
+
     name = forms.CharField(label=_("Member name"), required=False, max_length=50)
     id_number = forms.CharField(label=_("ID number (exact)"), required=False, max_length=18)
+    phone = forms.CharField(label=_("Phone (exact)"), required=False, max_length=20)
 
 
 class HouseholdForm(BootstrapMixin, forms.Form):

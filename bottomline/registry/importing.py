@@ -45,7 +45,6 @@ from bottomline.registry.services import (
     ID_PURPOSE,
     _id_message,
     area_info,
-    county_name,
     phone_check,
     phone_sealed,
 )
@@ -414,7 +413,6 @@ class _Check:
         self.seen_ids: dict[str, int] = {}  # blind index → first row
         # blind index → (household number, village code) of a person registered before
         self.registered: dict[str, tuple[str | None, str | None]] = {}
-        self.counties: dict[str | None, str] = {}  # village code → its county's name, for messages
         # number → id of the households of the file: those registered before, then those written
         self.ids: dict[str, int] = {}
         self.people: list[Person] = []  # the people not yet registered, to insert
@@ -574,14 +572,11 @@ class _Check:
                 self.people.append((number, name, attributes, result))
             elif before[0] == number:
                 self.report.unchanged += 1
-            else:
-                code = before[1]
-                if code not in self.counties:
-                    self.counties[code] = county_name(code)
+            else:  # where they are registered is not said (the county office can find out)
                 self.err(
                     line,
                     "id_number",
-                    _("This person is already registered, in %(county)s.") % {"county": self.counties[code]},
+                    _("This person is registered elsewhere already; ask the county office."),
                 )
 
     def write(self, progress: Progress) -> None:

@@ -9,10 +9,13 @@ page shows (``*_masked``). The blind indexes are indexed through ``Meta`` rather
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Cast
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
@@ -29,6 +32,11 @@ from bottomline.registry.choices import (
     StudentStatus,
     Welfare,
 )
+
+
+def age_on(birth: date, on: date) -> int:
+    """Age in whole years on a day (the rules' school age and the pages' age column alike)."""
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
 class Household(models.Model):
@@ -120,6 +128,11 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.id_number_masked}"
+
+    @property
+    def age(self) -> int:
+        """Age today: what pages, exports and the API show instead of the birth date (data-model.md)."""
+        return age_on(self.birth_date, timezone.localdate())
 
 
 def _money(label: StrOrPromise) -> models.DecimalField:  # type: ignore[type-arg]  # generic in stubs only

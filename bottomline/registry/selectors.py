@@ -11,17 +11,34 @@ from bottomline.accounts.models import User
 from bottomline.regions.models import Region
 from bottomline.registry.choices import LABOUR_CAPABLE
 from bottomline.registry.models import Household, IncomeRecord, Member
-from bottomline.registry.services import id_number_lookup_index
+from bottomline.registry.services import id_number_lookup_index, phone_lookup_index
+
+NO_MATCH = "-"  # a blind index no number has: a search for text that cannot be a number finds nobody
 
 
 @dataclass(frozen=True)
 class HouseholdFilter:
-    """What a household list is narrowed to; every part is optional."""
+    """What a household list is narrowed to; every part is optional.
+
+    Numbers are held as their blind indexes, never in the clear: a page keeps a search in the session
+    (registry.views.household_search), and nothing personal goes into a URL.
+    """
 
     region: str = ""  # a region code: its subtree
     household_type: str = ""
     name: str = ""  # part of a member's name
-    id_number: str = ""  # an exact ID number, found through the blind index
+    id_number_index: str = ""  # a member's exact ID number, as its blind index
+    phone_index: str = ""  # the household's exact phone, as its blind index
+
+
+def person_indexes(*, id_number: str = "", phone: str = "") -> dict[str, str]:
+    """The blind indexes a search for an exact ID number and phone filters on (NO_MATCH for what cannot be one)."""
+    found = {}
+    if id_number.strip():
+        found["id_number_index"] = id_number_lookup_index(id_number) or NO_MATCH
+    if phone.strip():
+        found["phone_index"] = phone_lookup_index(phone) or NO_MATCH
+    return found
 
 
 def household_list(*, viewer: User, filters: HouseholdFilter | None = None) -> QuerySet[Household]:
@@ -37,9 +54,12 @@ def household_list(*, viewer: User, filters: HouseholdFilter | None = None) -> Q
         households = households.filter(
             pk__in=Member.objects.filter(name__contains=filters.name.strip()).values("household_id")
         )
-    if filters.id_number:
-        index = id_number_lookup_index(filters.id_number)
-        households = households.filter(members__id_number_index=index) if index else households.none()
+    if filters.id_number_index:
+        households = households.filter(
+            pk__in=Member.objects.filter(id_number_index=filters.id_number_index).values("household_id")
+        )
+    if filters.phone_index:
+        households = households.filter(phone_index=filters.phone_index)
     return households.annotate(
         member_count=Count("members", distinct=True),
         labour_count=Count("members", filter=Q(members__labour__in=LABOUR_CAPABLE), distinct=True),

@@ -22,7 +22,7 @@ from bottomline.engine.online import current_refresh
 from bottomline.privacy.crypto import blind_index, decrypt, encrypt
 from bottomline.privacy.ids import AreaInfo, IdNumberError, ResidentId, normalize, parse_resident_id
 from bottomline.privacy.keys import field_keys
-from bottomline.privacy.masking import mask_number
+from bottomline.privacy.masking import mask_id_number, mask_number
 from bottomline.regions.models import Level, Region
 from bottomline.registry.models import Household, IncomeRecord, Member, MemberMove
 
@@ -31,7 +31,15 @@ PHONE_PURPOSE = "household.phone"
 
 
 class DuplicatePerson(ValidationError):
-    """The person is registered already; says where at county level, never who or in which household."""
+    """The person is registered already; says nothing of where (the county office can find out)."""
+
+
+def _duplicate() -> DuplicatePerson:
+    # Not the county, nor anything else: the check answers any cadre who types a number (issue #12).
+    return DuplicatePerson(
+        {"id_number": _("This person is registered elsewhere already; ask the county office.")},
+        code="duplicate",
+    )
 
 
 def area_info(code: str) -> AreaInfo | None:
@@ -161,19 +169,6 @@ def household_update(
     return household
 
 
-def _county_of(member: Member) -> str:
-    household = member.household
-    return county_name(household.village.code if household is not None else None)
-
-
-def county_name(village_code: str | None) -> str:
-    """The name of a village's county, for messages about a person registered elsewhere (no other data)."""
-    if village_code is None:
-        return _("no household (left the archive)")
-    county_code = village_code[:6] + "000000"
-    return Region.objects.filter(code=county_code).values_list("name", flat=True).first() or county_code
-
-
 @dataclass(frozen=True)
 class RegisteredMember:
     """A new member and the warnings its ID number raised."""
@@ -201,17 +196,8 @@ def member_register(
         with transaction.atomic():
             gate.require(actor, Member, "add")
             household = gate.access(Household.objects.all(), actor, action="change", pk=household_id)
-            existing = (
-                Member.objects.select_related("household__village").filter(id_number_index=index).first()
-            )
-            if existing is not None:
-                raise DuplicatePerson(
-                    {
-                        "id_number": _("This person is already registered, in %(county)s.")
-                        % {"county": _county_of(existing)}
-                    },
-                    code="duplicate",
-                )
+            if Member.objects.filter(id_number_index=index).exists():
+                raise _duplicate()
             member = Member(
                 household=household,
                 name=name.strip(),
@@ -220,7 +206,7 @@ def member_register(
                 education=education,
                 id_number_enc=encrypt(resident.number, keys=keys, purpose=ID_PURPOSE),
                 id_number_index=index,
-                id_number_masked=mask_number(resident.number),
+                id_number_masked=mask_id_number(resident.number),
                 birth_date=resident.birth_date,
                 sex=resident.sex,
                 **attributes,
@@ -230,16 +216,9 @@ def member_register(
             current_refresh(household)
     except IntegrityError:
         # Another registration of the same person won the race between our check and our insert.
-        existing = Member.objects.select_related("household__village").filter(id_number_index=index).first()
-        if existing is None:
+        if not Member.objects.filter(id_number_index=index).exists():
             raise
-        raise DuplicatePerson(
-            {
-                "id_number": _("This person is already registered, in %(county)s.")
-                % {"county": _county_of(existing)}
-            },
-            code="duplicate",
-        ) from None
+        raise _duplicate() from None
     return RegisteredMember(member=member, warnings=resident.warnings)
 
 
@@ -343,6 +322,15 @@ def reveal(
         raise ValueError("name a member or a household")
     event_record(kind=EventKind.REVEAL, user=actor, request=request, target=target)
     return value
+
+
+def phone_lookup_index(raw: str) -> str | None:
+    """The blind index to search for an exact phone number, or None when the text cannot be one."""
+    try:
+        digits = phone_check(raw)
+    except ValidationError:
+        return None
+    return blind_index(digits, keys=field_keys(), purpose=PHONE_PURPOSE)
 
 
 def id_number_lookup_index(raw: str) -> str | None:

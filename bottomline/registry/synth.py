@@ -19,7 +19,7 @@ from bottomline.jobs.progress import Progress
 from bottomline.jobs.registry import job_handler
 from bottomline.privacy.crypto import blind_index, encrypt
 from bottomline.privacy.keys import field_keys
-from bottomline.privacy.masking import mask_number
+from bottomline.privacy.masking import mask_id_number, mask_number
 from bottomline.regions.models import Level, Region
 from bottomline.registry.models import Household, IncomeRecord, Member
 from bottomline.registry.services import ID_PURPOSE, PHONE_PURPOSE
@@ -339,7 +339,7 @@ def synth_county(
                             name=fake.name_male() if person.sex == "M" else fake.name_female(),
                             id_number_enc=encrypt(number, keys=keys, purpose=ID_PURPOSE),
                             id_number_index=blind_index(number, keys=keys, purpose=ID_PURPOSE),
-                            id_number_masked=mask_number(number),
+                            id_number_masked=mask_id_number(number),
                             birth_date=date(int(number[6:10]), int(number[10:12]), int(number[12:14])),
                             sex=person.sex,
                             relation=person.relation,

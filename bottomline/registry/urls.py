@@ -7,6 +7,7 @@ urlpatterns = [
     path("registry/households/", views.household_list, name="household_list"),
     path("registry/households/new/", views.household_create, name="household_create"),
     path("registry/households/export/", views.household_export, name="household_export"),
+    path("registry/households/search/", views.household_search, name="household_search"),
     path("registry/households/<int:pk>/", views.household_detail, name="household_detail"),
     path("registry/households/<int:pk>/edit/", views.household_edit, name="household_edit"),
     path("registry/households/<int:pk>/members/new/", views.member_create, name="member_create"),

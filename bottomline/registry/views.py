@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -12,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -24,15 +27,33 @@ from bottomline.monitoring.services import lead_report
 from bottomline.registry import exports, importing, selectors, services
 from bottomline.registry.choices import RiskType
 from bottomline.registry.features import household_screening
-from bottomline.registry.forms import HouseholdFilterForm, HouseholdForm, MemberForm, RiskReportForm
+from bottomline.registry.forms import (
+    HouseholdFilterForm,
+    HouseholdForm,
+    MemberForm,
+    PersonSearchForm,
+    RiskReportForm,
+)
 from bottomline.registry.models import Household, Member
 from bottomline.web.forms import apply_service_errors
+
+# The session's person searches, by token: the name and the numbers' blind indexes, never a number.
+SEARCHES = "registry.person_searches"
+SEARCHES_KEPT = 20
 
 
 def _filters(request: HttpRequest) -> tuple[HouseholdFilterForm, selectors.HouseholdFilter]:
     form = HouseholdFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
-    return form, selectors.HouseholdFilter(**{k: v or "" for k, v in data.items()})
+    person: dict[str, str] = {}
+    if data.get("person"):
+        # A token this session did not make (another browser, an expired session) finds nobody, not everybody.
+        person = request.session.get(SEARCHES, {}).get(data["person"]) or {
+            "id_number_index": selectors.NO_MATCH
+        }
+    return form, selectors.HouseholdFilter(
+        region=data.get("region") or "", household_type=data.get("household_type") or "", **person
+    )
 
 
 @login_required
@@ -47,11 +68,36 @@ def household_list(request: HttpRequest) -> HttpResponse:
     template = "registry/_household_table.html" if request.htmx else "registry/household_list.html"  # type: ignore[attr-defined]
     context = {
         "form": form,
+        "search": PersonSearchForm(),
+        "searching": bool(form.is_bound and form.is_valid() and form.cleaned_data.get("person")),
         "page": page,
         "query": request.GET.urlencode(),
         "can_add": gate.allowed(user, Household, "add"),
     }
     return render(request, template, context)
+
+
+@login_required
+@require_POST
+def household_search(request: HttpRequest) -> HttpResponse:
+    """A search by name, ID number or phone: posted, kept in the session under a random token, and the list
+    opened with the token, so that nothing personal is in a URL, the browser history or an access log."""
+    user = gate.staff_of(request)
+    gate.require(user, Household, "view", request)
+    form = PersonSearchForm(request.POST)
+    values = form.cleaned_data if form.is_valid() else {}
+    person = {
+        **({"name": values["name"].strip()} if values.get("name", "").strip() else {}),
+        **selectors.person_indexes(id_number=values.get("id_number", ""), phone=values.get("phone", "")),
+    }
+    query = {k: v for k in ("region", "household_type") if (v := request.POST.get(k, ""))}
+    if person:
+        token = secrets.token_urlsafe(12)
+        searches = dict(list(request.session.get(SEARCHES, {}).items())[-(SEARCHES_KEPT - 1) :])
+        searches[token] = person
+        request.session[SEARCHES] = searches
+        query["person"] = token
+    return redirect(f"{reverse('registry:household_list')}?{urlencode(query)}")
 
 
 @login_required

@@ -122,6 +122,7 @@ TABLE: dict[str, Spec] = {
     "registry:household_list": Spec(ARCHIVE_READERS),
     "registry:household_create": Spec(ARCHIVE_KEEPERS),
     "registry:household_export": Spec(ARCHIVE_READERS),
+    "registry:household_search": Spec(ARCHIVE_READERS, method="post"),
     "registry:household_detail": Spec(ARCHIVE_READERS, kind="household"),
     "registry:household_edit": Spec(ARCHIVE_KEEPERS, kind="household"),
     "registry:member_create": Spec(ARCHIVE_KEEPERS, kind="household"),
@@ -153,6 +154,7 @@ TABLE: dict[str, Spec] = {
     "api:run_detail": Spec(ARCHIVE_READERS, kind="run", api=True),
     "api:run_results": Spec(ARCHIVE_READERS, kind="run", api=True),
     "api:household_list": Spec(ARCHIVE_READERS, api=True),
+    "api:household_search": Spec(ARCHIVE_READERS, method="post", api=True, body="search"),
     "api:household_create": Spec(ARCHIVE_KEEPERS, kind="region", method="post", api=True, body="household"),
     "api:household_detail": Spec(ARCHIVE_READERS, kind="household", api=True),
     "api:member_create": Spec(ARCHIVE_KEEPERS, kind="household", method="post", api=True, body="member"),
@@ -245,6 +247,8 @@ def body(name: str | None, kwargs: dict[str, Any]) -> dict[str, Any]:
         return {"apply": False}
     if name == "run":
         return {"on": "2026-01-01"}
+    if name == "search":
+        return {"id_number": id_number(sequence=1), "name": "王"}
     if name == "risk_report":
         return {"channel": "staff_entry", "risk_types": ["illness"], "note": "电话反映"}
     today = timezone.localdate().isoformat()

@@ -267,9 +267,9 @@ def test_unmatched_rows_are_reported_masked_and_other_regions_look_like_nobody(
     assert (report.applied, report.unmatched) == (1, 3)
     unmatched = list(UnmatchedRow.objects.values_list("row", "id_number_masked", "reason"))
     assert unmatched == [
-        (3, ELSEWHERE_ID[:3] + "*" * 11 + ELSEWHERE_ID[-4:], "not_found"),
-        (4, NOBODY_ID[:3] + "*" * 11 + NOBODY_ID[-4:], "not_found"),
-        (5, HEAD_ID[:3] + "*" * 11 + HEAD_ID[-4:], "no_period"),
+        (3, ELSEWHERE_ID[:3] + "*" * 14 + ELSEWHERE_ID[-1], "not_found"),
+        (4, NOBODY_ID[:3] + "*" * 14 + NOBODY_ID[-1], "not_found"),
+        (5, HEAD_ID[:3] + "*" * 14 + HEAD_ID[-1], "no_period"),
     ]
     client.force_login(officer)
     response = client.get(f"/feeds/batches/{report.batch}/unmatched.csv", headers={"Accept-Language": "en"})

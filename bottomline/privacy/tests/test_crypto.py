@@ -19,7 +19,7 @@ from bottomline.privacy.crypto import (
     key_id_of,
     parse_keys,
 )
-from bottomline.privacy.masking import mask_number
+from bottomline.privacy.masking import mask_id_number, mask_number, remask_id_numbers
 
 KEYS = FieldKeys(keys={"k1": b"0" * 16, "k2": b"1" * 16}, active="k2", index_key=b"i" * 32)
 
@@ -84,6 +84,9 @@ def test_masks() -> None:
     assert mask_number("630106199001011234") == "630***********1234"
     assert mask_number("13912345678") == "139****5678"
     assert mask_number("1234") == "****"
+    # An ID number keeps no birth date and no sequence digit: the first 3 and the check character only.
+    assert mask_id_number("630106199001011234") == "630**************4"
+    assert remask_id_numbers("王 630***********123X, 139****5678") == "王 630**************X, 139****5678"
 
 
 def test_blind_index_is_the_plain_hmac_sm3_of_purpose_and_value() -> None:

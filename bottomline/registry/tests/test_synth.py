@@ -53,7 +53,7 @@ def test_people_are_valid_and_consistent(tree: Any, personas: dict[str, Any]) ->
         number = decrypt(m.id_number_enc, keys=keys, purpose=ID_PURPOSE)
         parsed = parse_resident_id(number, area=area_info, today=ON)
         assert (parsed.birth_date, parsed.sex, number[:6]) == (m.birth_date, m.sex, "630106")
-        assert m.id_number_masked == number[:3] + "*" * 11 + number[-4:]
+        assert m.id_number_masked == number[:3] + "*" * 14 + number[-1]
     lifted_sizes = [h.members.count() for h in Household.objects.filter(household_type="lifted")]
     assert abs(mean(lifted_sizes) - 28565 / 8954) < 0.25
     ordinary_sizes = [h.members.count() for h in Household.objects.filter(household_type="ordinary")]
