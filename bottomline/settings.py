@@ -8,6 +8,7 @@ environment, and then passes ``manage.py check --deploy`` with no warnings. The 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import sys
 from datetime import timedelta
@@ -101,7 +102,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    "bottomline.accounts.middleware.AuditlogClientMiddleware",
     "bottomline.web.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -198,6 +199,23 @@ AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# The lockout counts the client, not the reverse proxy in front of the site (see TRUSTED_PROXIES).
+AXES_CLIENT_IP_CALLABLE = "bottomline.accounts.network.client_address"
+
+# The reverse proxies in front of the site: addresses or networks, comma-separated (e.g. "10.0.0.0/24,fd00::/64").
+# Only a request that comes straight from one of them is attributed to the client its X-Forwarded-For names;
+# from anyone else the header is ignored. The lockout, the portal's limits and the audit all use that address
+# (bottomline/accounts/network.py). Empty: no proxy, the connection's own address is the client.
+TRUSTED_PROXIES = [
+    item.strip() for item in os.environ.get("BOTTOMLINE_TRUSTED_PROXIES", "").split(",") if item.strip()
+]
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"BOTTOMLINE_TRUSTED_PROXIES: {_proxy!r} is not an address or network"
+        ) from None
 
 # Idle timeout: the session lives 30 minutes and every request renews it.
 SESSION_COOKIE_AGE = 30 * 60

@@ -1,13 +1,16 @@
-"""Staff must have passed their second factor when BOTTOMLINE_REQUIRE_MFA is on."""
+"""Staff must have passed their second factor when BOTTOMLINE_REQUIRE_MFA is on; auditlog sees the client."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from auditlog.middleware import AuditlogMiddleware
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+
+from bottomline.accounts.network import client_address, peer_trusted
 
 # Paths a signed-in user who has not passed the second factor may still reach.
 OPEN_PREFIXES = ("/account/login/", "/account/logout/", "/account/two_factor/", "/i18n/", "/static/", "/api/")
@@ -35,3 +38,27 @@ class RequireSecondFactorMiddleware:
         ):
             return redirect(reverse("two_factor:setup"))
         return self.get_response(request)
+
+
+class AuditlogClientMiddleware(AuditlogMiddleware):  # type: ignore[misc]  # auditlog has no type hints
+    """django-auditlog's middleware, with the client's address resolved like everywhere else.
+
+    auditlog itself takes the first X-Forwarded-For entry from anyone, which lets a client write any address
+    into the record of its changes.
+    """
+
+    @staticmethod
+    def _get_remote_addr(request: HttpRequest) -> str | None:
+        if settings.AUDITLOG_DISABLE_REMOTE_ADDR:
+            return None
+        return client_address(request)
+
+    @staticmethod
+    def _get_remote_port(request: HttpRequest) -> int | None:
+        # The port a trusted proxy reports; anyone else's header is as untrusted as their address.
+        if not peer_trusted(request):
+            return None
+        try:
+            return int(request.headers.get("X-Forwarded-Port", ""))
+        except ValueError:
+            return None

@@ -7,14 +7,15 @@ from typing import Any
 from django.http import HttpRequest
 
 from bottomline.accounts.models import User
+from bottomline.accounts.network import client_address
 from bottomline.audit.models import Event
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    """The address the request came from (the proxy's view of it is trusted only behind our own proxy)."""
+    """The address the request came from (X-Forwarded-For is believed only from our own proxies)."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    return client_address(request)
 
 
 def event_record(
