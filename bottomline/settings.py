@@ -229,6 +229,10 @@ LOGIN_URL = "two_factor:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "two_factor:login"
 
+# API tokens live API_TOKEN_DAYS unless their owner picks another lifetime, at most API_TOKEN_MAX_DAYS.
+API_TOKEN_DAYS = int(os.environ.get("BOTTOMLINE_API_TOKEN_DAYS", "30"))
+API_TOKEN_MAX_DAYS = int(os.environ.get("BOTTOMLINE_API_TOKEN_MAX_DAYS", "90"))
+
 # The second factor is enforced for staff when this is on: on in production, off in the demo.
 REQUIRE_MFA = env_bool("BOTTOMLINE_REQUIRE_MFA", PRODUCTION)
 TWO_FACTOR_PATCH_ADMIN = False

@@ -4,16 +4,44 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import ForeignKey, QuerySet
 from django.forms import ModelChoiceField
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from bottomline.accounts import gate
-from bottomline.accounts.models import User
+from bottomline.accounts import gate, services
+from bottomline.accounts.models import ApiToken, User
 from bottomline.admin import site
 from bottomline.regions.models import Region
+
+
+class ApiTokenInline(admin.TabularInline):  # type: ignore[type-arg]  # generic in name only, as above
+    """An account's API tokens, to see at a glance; they are revoked with the list's action."""
+
+    model = ApiToken
+    fields = ("name", "prefix", "scope", "created_at", "expires_at", "last_used_at", "revoked_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return gate.allowed(request.user, User, "view")
+
+
+@admin.action(description=_("Revoke the API tokens of the selected accounts"))
+def revoke_tokens(modeladmin: Any, request: HttpRequest, queryset: QuerySet[User]) -> None:
+    actor = gate.staff_of(request)
+    revoked = sum(services.token_revoke_all(user=actor, account_id=account.pk) for account in queryset)
+    modeladmin.message_user(request, _("%(n)d API tokens revoked.") % {"n": revoked})
 
 
 class ScopedUserAdmin(UserAdmin):  # type: ignore[type-arg]  # django-stubs' UserAdmin is generic in name only
@@ -34,6 +62,8 @@ class ScopedUserAdmin(UserAdmin):  # type: ignore[type-arg]  # django-stubs' Use
         (_("Work"), {"fields": ("role", "region", "department")}),
     )
     readonly_fields = ("last_login", "date_joined")
+    inlines = (ApiTokenInline,)
+    actions = (revoke_tokens,)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return gate.restrict(super().get_queryset(request), request.user, "view")

@@ -67,16 +67,31 @@ class User(AbstractUser):
         ]
 
 
+class TokenScope(models.TextChoices):
+    """What an API token may do: read answers only safe methods (GET), write may also change data."""
+
+    READ = "read", _("Read")
+    WRITE = "write", _("Read and write")
+
+
 class ApiToken(models.Model):
-    """A bearer token for the JSON API; only its SHA-256 is stored, the token is shown once."""
+    """A bearer token for the JSON API; only its SHA-256 is stored, the token is shown once.
+
+    It works until it expires, is revoked (by its owner or an administrator of the owner's region) or the
+    owner's password changes (``password_mark`` no longer matches).
+    """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(_("prefix"), max_length=8)
     token_hash = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(_("scope"), max_length=8, choices=TokenScope.choices, default=TokenScope.READ)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    # A keyed hash of the owner's password hash when the token was made: a new password ends the token.
+    password_mark = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
 
-from bottomline.accounts import gate
-from bottomline.accounts.models import ROLE_LEVEL, ApiToken, Role, User
+from bottomline.accounts import gate, selectors
+from bottomline.accounts.models import ROLE_LEVEL, ApiToken, Role, TokenScope, User
 from bottomline.audit.models import EventKind
 from bottomline.audit.services import event_record
 from bottomline.regions.models import Region
 
 TOKEN_PREFIX = "bl_"  # noqa: S105  (a public marker, not a secret)
+PASSWORD_MARK_SALT = "bottomline.accounts.ApiToken.password_mark"  # noqa: S105  (a salt that names the use, public)
 
 
 def token_digest(raw: str) -> str:
@@ -23,45 +30,103 @@ def token_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def token_password_mark(user: User) -> str:
+    """A keyed hash of the user's password hash: it changes, and ends their tokens, when the password does."""
+    return salted_hmac(PASSWORD_MARK_SALT, user.password, algorithm="sha256").hexdigest()
+
+
 @transaction.atomic
-def token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
-    """Create an API token for ``user``; the raw token is returned once and never stored."""
+def token_create(
+    *, user: User, name: str, scope: str = TokenScope.WRITE, days: int | None = None
+) -> tuple[ApiToken, str]:
+    """Create an API token for ``user`` that lives ``days``; the raw token is returned once and never stored.
+
+    Without a scope the token may write (what every token could before scopes); the tokens page asks.
+    """
     gate.require(user, ApiToken, "add")
     name = name.strip()
     if not name:
-        raise ValueError("a token needs a name")
+        raise ValidationError({"name": _("Give the token a name.")})
+    if scope not in TokenScope.values:
+        raise ValidationError({"scope": _("A token reads, or reads and writes.")})
+    days = settings.API_TOKEN_DAYS if days is None else days
+    if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
+        raise ValidationError(
+            {"days": _("A token lives 1 to %(max)d days.") % {"max": settings.API_TOKEN_MAX_DAYS}}
+        )
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name[:100], prefix=raw[:8], token_hash=token_digest(raw))
-    event_record(kind=EventKind.TOKEN_CREATED, user=user, target=f"apitoken:{token.pk}")
+    token = ApiToken.objects.create(
+        user=user,
+        name=name[:100],
+        prefix=raw[:8],
+        token_hash=token_digest(raw),
+        scope=scope,
+        expires_at=timezone.now() + timedelta(days=days),
+        password_mark=token_password_mark(user),
+    )
+    event_record(
+        kind=EventKind.TOKEN_CREATED,
+        user=user,
+        target=f"apitoken:{token.pk}",
+        detail={"scope": scope, "days": days},
+    )
     return token, raw
 
 
 @transaction.atomic
 def token_revoke(*, user: User, token_id: int) -> ApiToken:
-    """Revoke one of the user's own tokens; revoking twice changes nothing."""
-    token = gate.access(ApiToken.objects.select_for_update(), user, action="change", pk=token_id)
+    """Revoke a token: the owner's own, or, for a system administrator, any of their region's accounts'.
+
+    Revoking twice changes nothing. The event carries the owner's region, so that its auditors see it.
+    """
+    gate.require(user, ApiToken, "change")
+    token = get_object_or_404(
+        selectors.token_revocable(viewer=user).select_for_update().select_related("user"), pk=token_id
+    )
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        event_record(kind=EventKind.TOKEN_REVOKED, user=user, target=f"apitoken:{token.pk}")
+        event_record(
+            kind=EventKind.TOKEN_REVOKED,
+            user=user,
+            target=f"apitoken:{token.pk}",
+            region=token.user.region,
+            detail={"owner": token.user.username},
+        )
     return token
 
 
-def token_authenticate(raw: str) -> User | None:
-    """The active staff user a bearer token belongs to, or None."""
+@transaction.atomic
+def token_revoke_all(*, user: User, account_id: int) -> int:
+    """Revoke every live token of an account in the administrator's region; the number revoked."""
+    account = gate.access(User.objects.all(), user, action="change", pk=account_id)
+    live = account.api_tokens.filter(revoked_at__isnull=True).values_list("pk", flat=True)
+    ids = list(live)
+    for token_id in ids:
+        token_revoke(user=user, token_id=token_id)
+    return len(ids)
+
+
+def token_authenticate(raw: str) -> ApiToken | None:
+    """The live token (not revoked, not expired, owner active and of the same password), or None."""
     if not raw.startswith(TOKEN_PREFIX):
         return None
+    now = timezone.now()
     token = (
         ApiToken.objects.select_related("user", "user__region")
-        .filter(token_hash=token_digest(raw), revoked_at__isnull=True, user__is_active=True)
+        .filter(
+            token_hash=token_digest(raw),
+            revoked_at__isnull=True,
+            expires_at__gt=now,
+            user__is_active=True,
+        )
         .first()
     )
-    if token is None:
+    if token is None or not constant_time_compare(token.password_mark, token_password_mark(token.user)):
         return None
-    now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token
 
 
 class UserError(ValueError):

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bottomline.accounts import gate, selectors, services
+from bottomline.accounts.models import TokenScope
 
 
 @login_required
@@ -20,20 +24,36 @@ def token_list(request: HttpRequest) -> HttpResponse:
     new_token = None
     if request.method == "POST":
         try:
-            _token, new_token = services.token_create(user=user, name=request.POST.get("name", ""))
-        except ValueError:
-            messages.error(request, _("Give the token a name."))
+            _token, new_token = services.token_create(
+                user=user,
+                name=request.POST.get("name", ""),
+                scope=request.POST.get("scope", TokenScope.READ),
+                days=int(request.POST["days"]) if request.POST.get("days") else None,
+            )
+        except ValueError:  # a lifetime that is not a number
+            messages.error(request, _("Choose how many days the token lives."))
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+    lifetimes = sorted({d for d in (7, settings.API_TOKEN_DAYS, settings.API_TOKEN_MAX_DAYS) if d >= 1})
     return render(
         request,
         "accounts/token_list.html",
-        {"tokens": selectors.token_list(viewer=user), "new_token": new_token},
+        {
+            "tokens": selectors.token_list(viewer=user),
+            "new_token": new_token,
+            "scopes": TokenScope.choices,
+            "lifetimes": [d for d in lifetimes if d <= settings.API_TOKEN_MAX_DAYS],
+            "default_days": settings.API_TOKEN_DAYS,
+            "now": timezone.now(),
+        },
     )
 
 
 @login_required
 @require_POST
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    """Revoke one of the user's tokens."""
+    """Revoke a token: one's own, or (a system administrator) one of the region's accounts'."""
     user = gate.staff_of(request)
     services.token_revoke(user=user, token_id=pk)
     messages.success(request, _("The token is revoked."))
