@@ -187,6 +187,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "bottomline.accounts.passwords.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "bottomline.accounts.passwords.UsernameValidator"},
 ]
 if ENV == "test":
     # Hashing at full strength would make every test login slow; production keeps the default.

@@ -1,9 +1,10 @@
-"""Account pages: API tokens."""
+"""Account pages: API tokens and one's own password."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bottomline.accounts import gate, selectors, services
+from bottomline.accounts.forms import PasswordChangeForm
 from bottomline.accounts.models import TokenScope
 
 
@@ -58,3 +60,26 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     services.token_revoke(user=user, token_id=pk)
     messages.success(request, _("The token is revoked."))
     return redirect("accounts:tokens")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Change one's own password; the session stays signed in, API tokens end."""
+    user = gate.staff_of(request)
+    form = PasswordChangeForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            services.password_change(
+                user=user,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password1"],
+                request=request,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            update_session_auth_hash(request, user)
+            messages.success(request, _("Your password is changed. Your API tokens have ended."))
+            return redirect("accounts:password")
+    return render(request, "accounts/password_change.html", {"form": form})

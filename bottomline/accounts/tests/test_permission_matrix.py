@@ -87,6 +87,7 @@ TABLE: dict[str, Spec] = {
     "two_factor:disable": Spec(STAFF, own_account=True),
     "accounts:logout": Spec(STAFF, method="post", public=True),
     "accounts:tokens": Spec(STAFF),
+    "accounts:password": Spec(STAFF),
     # The tokens in the table belong to other accounts: only their region's system administrator revokes them.
     "accounts:token_revoke": Spec(SYSADMIN, kind="token", method="post"),
     "regions:detail": Spec(STAFF, kind="region"),
