@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import ValidationError
 from django.db.models import ForeignKey, QuerySet
 from django.forms import ModelChoiceField
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from bottomline.accounts import gate, services
@@ -44,6 +47,33 @@ def revoke_tokens(modeladmin: Any, request: HttpRequest, queryset: QuerySet[User
     modeladmin.message_user(request, _("%(n)d API tokens revoked.") % {"n": revoked})
 
 
+class AccountRules(forms.ModelForm):  # type: ignore[type-arg]  # mixed into the admin's user forms
+    """The service's rules (role fits region, department fits role) as form errors, before anything is saved."""
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        instance = self.instance
+        region = data.get("region") or (instance.region if instance.region_id else None)
+        try:
+            services.user_rules_check(
+                role=data.get("role", instance.role),
+                region=region,
+                department=data.get("department", instance.department) or "",
+            )
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages)
+        return data
+
+
+class AccountChangeForm(AccountRules, UserChangeForm[User]):
+    """The admin's change form with the account rules."""
+
+
+class AccountCreationForm(AccountRules, AdminUserCreationForm[User]):
+    """The admin's add form with the account rules."""
+
+
 class ScopedUserAdmin(UserAdmin):  # type: ignore[type-arg]  # django-stubs' UserAdmin is generic in name only
     """System administrators manage the accounts of their own region subtree."""
 
@@ -64,6 +94,35 @@ class ScopedUserAdmin(UserAdmin):  # type: ignore[type-arg]  # django-stubs' Use
     readonly_fields = ("last_login", "date_joined")
     inlines = (ApiTokenInline,)
     actions = (revoke_tokens,)
+    form = AccountChangeForm
+    add_form = AccountCreationForm
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.pk == request.user.pk:
+            # Who an administrator is in the gate is changed by another administrator, never by themselves.
+            return fields + tuple(f for f in ("role", "region", "department", "is_active") if f not in fields)
+        return fields
+
+    def get_inlines(self, request: HttpRequest, obj: Any) -> Any:
+        return self.inlines if obj is not None else ()
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        services.account_save(actor=gate.staff_of(request), account=obj, request=request)
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        response: HttpResponse = super().user_change_password(request, id, form_url)
+        # Django's view redirects to the account's page once the password is set (to itself when the form
+        # was contradictory, and answers 200 with errors): only the first is a change.
+        if (
+            request.method == "POST"
+            and response.status_code == 302
+            and response["Location"] != request.get_full_path()
+        ):
+            account = self.get_object(request, id)
+            if account is not None:
+                services.password_reset_audit(actor=gate.staff_of(request), account=account, request=request)
+        return response
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return gate.restrict(super().get_queryset(request), request.user, "view")
