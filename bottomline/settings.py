@@ -234,8 +234,11 @@ LOGOUT_REDIRECT_URL = "two_factor:login"
 API_TOKEN_DAYS = int(os.environ.get("BOTTOMLINE_API_TOKEN_DAYS", "30"))
 API_TOKEN_MAX_DAYS = int(os.environ.get("BOTTOMLINE_API_TOKEN_MAX_DAYS", "90"))
 
-# The second factor is enforced for staff when this is on: on in production, off in the demo.
+# The second factor is enforced for staff when this is on: on in production, off in the demo. An account sets it
+# up only with a one-time enrolment code that an administrator issues (and hands over out of band), valid this
+# many hours: the password alone does not show the TOTP secret.
 REQUIRE_MFA = env_bool("BOTTOMLINE_REQUIRE_MFA", PRODUCTION)
+ENROLMENT_CODE_HOURS = int(os.environ.get("BOTTOMLINE_ENROLMENT_CODE_HOURS", "72"))
 TWO_FACTOR_PATCH_ADMIN = False
 OTP_TOTP_ISSUER = "Bottomline"
 
@@ -324,7 +327,7 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "engine.result",
     "portal.attempt",  # rate-limit counters: blind-indexed keys, pruned after a day
 )
-AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("password", "last_login", "token_hash", "key")
+AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("password", "last_login", "token_hash", "key", "password_mark", "code_hash")
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 # Database triggers refuse UPDATE and DELETE on audit rows (not in test databases, which are flushed).
 AUDIT_DB_TRIGGERS = ENV != "test"

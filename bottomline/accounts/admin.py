@@ -5,14 +5,20 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
 from django.db.models import ForeignKey, QuerySet
 from django.forms import ModelChoiceField
 from django.http import Http404, HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django_otp import devices_for_user
 
 from bottomline.accounts import gate, services
 from bottomline.accounts.models import ApiToken, User
@@ -85,13 +91,14 @@ class ScopedUserAdmin(UserAdmin):  # type: ignore[type-arg]  # django-stubs' Use
         (None, {"fields": ("username", "password")}),
         (_("Person"), {"fields": ("first_name", "last_name", "email")}),
         (_("Work"), {"fields": ("role", "region", "department", "is_active")}),
+        (_("Second factor"), {"fields": ("second_factor",)}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "password1", "password2")}),
         (_("Work"), {"fields": ("role", "region", "department")}),
     )
-    readonly_fields = ("last_login", "date_joined")
+    readonly_fields = ("last_login", "date_joined", "second_factor")
     inlines = (ApiTokenInline,)
     actions = (revoke_tokens,)
     form = AccountChangeForm
@@ -103,6 +110,42 @@ class ScopedUserAdmin(UserAdmin):  # type: ignore[type-arg]  # django-stubs' Use
             # Who an administrator is in the gate is changed by another administrator, never by themselves.
             return fields + tuple(f for f in ("role", "region", "department", "is_active") if f not in fields)
         return fields
+
+    def get_urls(self) -> list[URLPattern]:
+        enrolment = path(
+            "<path:object_id>/enrolment/",
+            self.admin_site.admin_view(self.enrolment_view),
+            name="accounts_user_enrolment",
+        )
+        return [enrolment, *super().get_urls()]
+
+    def enrolment_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Issue a one-time second-factor enrolment code for the account (POST), shown on this page once."""
+        account = self.get_object(request, unquote(object_id))
+        if account is None:
+            raise Http404
+        code = None
+        if request.method == "POST":
+            code = services.enrolment_issue(
+                actor=gate.staff_of(request), account_id=account.pk, request=request
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Second-factor enrolment"),
+            "opts": self.opts,
+            "original": account,
+            "code": code,
+            "hours": settings.ENROLMENT_CODE_HOURS,
+        }
+        return TemplateResponse(request, "admin/accounts/user/enrolment.html", context)
+
+    @admin.display(description=_("second factor"))
+    def second_factor(self, obj: User) -> str:
+        if obj.pk is None:
+            return "—"
+        state = _("set up") if any(devices_for_user(obj, confirmed=True)) else _("not set up")
+        url = reverse("admin:accounts_user_enrolment", args=[obj.pk])
+        return format_html('{} · <a href="{}">{}</a>', state, url, _("Issue an enrolment code"))
 
     def get_inlines(self, request: HttpRequest, obj: Any) -> Any:
         return self.inlines if obj is not None else ()

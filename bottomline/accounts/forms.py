@@ -1,4 +1,4 @@
-"""Account forms: changing one's own password."""
+"""Account forms: changing one's own password, entering an enrolment code."""
 
 from __future__ import annotations
 
@@ -32,3 +32,13 @@ class PasswordChangeForm(forms.Form):
         if data.get("new_password1") and data.get("new_password1") != data.get("new_password2"):
             self.add_error("new_password2", _("The two new passwords differ."))
         return data
+
+
+class EnrolmentForm(forms.Form):
+    """The one-time code an administrator handed over, to set up the second factor."""
+
+    code = forms.CharField(
+        label=_("Enrolment code"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "class": "form-control"}),
+    )

@@ -13,7 +13,11 @@ from django.urls import reverse
 from bottomline.accounts.network import client_address, peer_trusted
 
 # Paths a signed-in user who has not passed the second factor may still reach.
-OPEN_PREFIXES = ("/account/login/", "/account/logout/", "/account/two_factor/", "/i18n/", "/static/", "/api/")
+OPEN_PREFIXES = ("/account/login/", "/account/logout/", "/i18n/", "/static/", "/api/")
+# The wizard that shows the TOTP secret: only after an enrolment code was accepted in this session.
+SETUP_PREFIXES = ("/account/two_factor/setup/", "/account/two_factor/qrcode/")
+# The session holds the id of the user whose enrolment code it accepted.
+ENROLMENT_SESSION_KEY = "bottomline.enrolment"
 
 
 def second_factor_passed(user: object) -> bool:
@@ -23,7 +27,8 @@ def second_factor_passed(user: object) -> bool:
 
 
 class RequireSecondFactorMiddleware:
-    """Send a signed-in user without a verified second factor to set it up (or to sign in again)."""
+    """Send a signed-in user without a verified second factor to enrol: first an administrator's one-time code,
+    then the setup wizard. A password alone never reaches the wizard, which shows the TOTP secret."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -36,7 +41,11 @@ class RequireSecondFactorMiddleware:
             and not second_factor_passed(user)
             and not request.path.startswith(OPEN_PREFIXES)
         ):
-            return redirect(reverse("two_factor:setup"))
+            if request.session.get(ENROLMENT_SESSION_KEY) == user.pk:
+                if not request.path.startswith(SETUP_PREFIXES):
+                    return redirect(reverse("two_factor:setup"))
+            elif request.path != reverse("accounts:enrol"):
+                return redirect(reverse("accounts:enrol"))
         return self.get_response(request)
 
 

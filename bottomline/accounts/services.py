@@ -18,7 +18,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from bottomline.accounts import gate, selectors
-from bottomline.accounts.models import ROLE_LEVEL, ApiToken, Role, TokenScope, User
+from bottomline.accounts.models import ROLE_LEVEL, ApiToken, EnrolmentCode, Role, TokenScope, User
 from bottomline.audit.models import EventKind
 from bottomline.audit.services import event_record
 from bottomline.regions.models import Region
@@ -284,3 +284,74 @@ def password_reset_audit(*, actor: User, account: User, request: HttpRequest | N
         region=account.region,
         detail={"by_administrator": True, "usable": account.has_usable_password()},
     )
+
+
+# Enrolment codes: 12 characters of an alphabet without look-alikes (0/O, 1/I/L), about 58 bits, shown in groups
+# of four; five wrong tries spend the code, so that guessing it online is hopeless.
+ENROLMENT_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+ENROLMENT_LENGTH = 12
+ENROLMENT_TRIES = 5
+ENROLMENT_SALT = "bottomline.accounts.EnrolmentCode"
+
+
+def _enrolment_digest(code: str) -> str:
+    normal = "".join(ch for ch in code.upper() if ch.isalnum())
+    return salted_hmac(ENROLMENT_SALT, normal, algorithm="sha256").hexdigest()
+
+
+@transaction.atomic
+def enrolment_issue(*, actor: User, account_id: int, request: HttpRequest | None = None) -> str:
+    """Issue a one-time second-factor enrolment code for an account of the administrator's region; returned once.
+
+    A new code replaces any unused one; an administrator never issues one for their own account.
+    """
+    account = gate.access(User.objects.select_related("region"), actor, action="change", pk=account_id)
+    if account.pk == actor.pk:
+        gate.deny(actor, f"user:{actor.pk}:enrolment", request)
+    now = timezone.now()
+    EnrolmentCode.objects.filter(user=account, used_at__isnull=True, expires_at__gt=now).update(
+        expires_at=now
+    )
+    raw = "".join(secrets.choice(ENROLMENT_ALPHABET) for _ in range(ENROLMENT_LENGTH))
+    EnrolmentCode.objects.create(
+        user=account,
+        code_hash=_enrolment_digest(raw),
+        issued_by=actor,
+        expires_at=now + timedelta(hours=settings.ENROLMENT_CODE_HOURS),
+    )
+    event_record(
+        kind=AccountEvent.ENROLMENT_ISSUED,
+        user=actor,
+        request=request,
+        target=f"user:{account.pk}",
+        region=account.region,
+        detail={"hours": settings.ENROLMENT_CODE_HOURS},
+    )
+    return "-".join(raw[i : i + 4] for i in range(0, ENROLMENT_LENGTH, 4))
+
+
+@transaction.atomic
+def enrolment_redeem(*, user: User, code: str, request: HttpRequest | None = None) -> bool:
+    """Spend the account's live enrolment code if ``code`` is it; a wrong code counts a try against it."""
+    now = timezone.now()
+    live = (
+        EnrolmentCode.objects.select_for_update()
+        .filter(user=user, used_at__isnull=True, expires_at__gt=now, failures__lt=ENROLMENT_TRIES)
+        .first()
+    )
+    if live is None:
+        return False
+    if not constant_time_compare(live.code_hash, _enrolment_digest(code)):
+        live.failures += 1
+        live.save(update_fields=["failures"])
+        return False
+    live.used_at = now
+    live.save(update_fields=["used_at"])
+    event_record(
+        kind=AccountEvent.ENROLMENT_USED,
+        user=user,
+        request=request,
+        target=f"user:{user.pk}",
+        region=user.region,
+    )
+    return True

@@ -1,4 +1,4 @@
-"""Account pages: API tokens and one's own password."""
+"""Account pages: API tokens, one's own password, second-factor enrolment."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bottomline.accounts import gate, selectors, services
-from bottomline.accounts.forms import PasswordChangeForm
+from bottomline.accounts.forms import EnrolmentForm, PasswordChangeForm
+from bottomline.accounts.middleware import ENROLMENT_SESSION_KEY
 from bottomline.accounts.models import TokenScope
 
 
@@ -83,3 +84,19 @@ def password_change(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your password is changed. Your API tokens have ended."))
             return redirect("accounts:password")
     return render(request, "accounts/password_change.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def enrol(request: HttpRequest) -> HttpResponse:
+    """Accept an administrator's one-time enrolment code, then open the second-factor setup for this session."""
+    user = gate.staff_of(request)
+    form = EnrolmentForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        if services.enrolment_redeem(user=user, code=form.cleaned_data["code"], request=request):
+            request.session[ENROLMENT_SESSION_KEY] = user.pk
+            return redirect("two_factor:setup")
+        form.add_error(
+            "code", _("That code is wrong, spent or expired. Ask your administrator for a new one.")
+        )
+    return render(request, "accounts/enrol.html", {"form": form})

@@ -88,6 +88,7 @@ TABLE: dict[str, Spec] = {
     "accounts:logout": Spec(STAFF, method="post", public=True),
     "accounts:tokens": Spec(STAFF),
     "accounts:password": Spec(STAFF),
+    "accounts:enrol": Spec(STAFF),
     # The tokens in the table belong to other accounts: only their region's system administrator revokes them.
     "accounts:token_revoke": Spec(SYSADMIN, kind="token", method="post"),
     "regions:detail": Spec(STAFF, kind="region"),
@@ -118,6 +119,7 @@ TABLE: dict[str, Spec] = {
     "admin:accounts_user_history": Spec(SYSADMIN, kind="user"),
     "admin:accounts_user_delete": Spec(NOBODY, kind="user"),  # accounts are deactivated, never deleted
     "admin:accounts_user_change": Spec(SYSADMIN, kind="user"),
+    "admin:accounts_user_enrolment": Spec(SYSADMIN, kind="user", method="post"),
     "admin/accounts/user/<path:object_id>/": Spec(SYSADMIN, kind="user"),
     "admin:app_list": Spec(SYSADMIN),
     "admin/(?P<url>.*)$": Spec(NOBODY),  # the admin's catch-all: 404 for any unknown address
