@@ -38,12 +38,17 @@ def token_list(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
+    # A token from before the last password change no longer works: the page says so.
+    mark = services.token_password_mark(user)
+    tokens = list(selectors.token_list(viewer=user))
+    for token in tokens:
+        token.ended = token.password_mark != mark  # type: ignore[attr-defined]  # shown, never saved
     lifetimes = sorted({d for d in (7, settings.API_TOKEN_DAYS, settings.API_TOKEN_MAX_DAYS) if d >= 1})
     return render(
         request,
         "accounts/token_list.html",
         {
-            "tokens": selectors.token_list(viewer=user),
+            "tokens": tokens,
             "new_token": new_token,
             "scopes": TokenScope.choices,
             "lifetimes": [d for d in lifetimes if d <= settings.API_TOKEN_MAX_DAYS],
