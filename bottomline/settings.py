@@ -327,7 +327,14 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "engine.result",
     "portal.attempt",  # rate-limit counters: blind-indexed keys, pruned after a day
 )
-AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("password", "last_login", "token_hash", "key", "password_mark", "code_hash")
+AUDITLOG_EXCLUDE_TRACKING_FIELDS = (
+    "password",
+    "last_login",
+    "token_hash",
+    "key",
+    "password_mark",
+    "code_hash",
+)
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 # Database triggers refuse UPDATE and DELETE on audit rows (not in test databases, which are flushed).
 AUDIT_DB_TRIGGERS = ENV != "test"

@@ -57,7 +57,10 @@ def test_staff_change_their_own_password(client: Client, personas: dict[str, Any
     assert officer.check_password(NEW)
     assert client.get("/account/password/").status_code == 200  # still signed in
     assert Client().get("/api/v1/accounts/me", headers={"Authorization": f"Bearer {raw}"}).status_code == 401
-    assert "ended by a password change" in client.get("/account/tokens/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert (
+        "ended by a password change"
+        in client.get("/account/tokens/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    )
     event = Event.objects.get(kind="password_changed")
     assert event.actor == officer and event.region == officer.region and event.target == f"user:{officer.pk}"
     assert NEW not in str(event.detail)
