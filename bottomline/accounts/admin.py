@@ -162,7 +162,7 @@ class ScopedUserAdmin(UserAdmin):  # type: ignore[type-arg]  # django-stubs' Use
             and response.status_code == 302
             and response["Location"] != request.get_full_path()
         ):
-            account = self.get_object(request, id)
+            account = self.get_object(request, unquote(id))
             if account is not None:
                 services.password_reset_audit(actor=gate.staff_of(request), account=account, request=request)
         return response

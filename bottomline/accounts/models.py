@@ -111,8 +111,9 @@ class EnrolmentCode(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="enrolment_codes")
     code_hash = models.CharField(max_length=64, unique=True)
+    # None: issued on the server's command line (manage.py enrolment_code), for the first administrator.
     issued_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("issued by")
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("issued by")
     )
     issued_at = models.DateTimeField(_("issued"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires"))

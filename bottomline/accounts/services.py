@@ -308,6 +308,20 @@ def enrolment_issue(*, actor: User, account_id: int, request: HttpRequest | None
     account = gate.access(User.objects.select_related("region"), actor, action="change", pk=account_id)
     if account.pk == actor.pk:
         gate.deny(actor, f"user:{actor.pk}:enrolment", request)
+    return _enrolment_new(account=account, actor=actor, request=request)
+
+
+@transaction.atomic
+def enrolment_issue_by_operator(*, username: str) -> str:
+    """Issue an enrolment code from the server's command line (``manage.py enrolment_code``): for the first
+    administrator, whom no other administrator can enrol. Shell access to the server is the out-of-band channel."""
+    account = User.objects.select_related("region").filter(username=username, is_active=True).first()
+    if account is None:
+        raise ValidationError({"username": _("No active account has that username.")})
+    return _enrolment_new(account=account, actor=None, request=None)
+
+
+def _enrolment_new(*, account: User, actor: User | None, request: HttpRequest | None) -> str:
     now = timezone.now()
     EnrolmentCode.objects.filter(user=account, used_at__isnull=True, expires_at__gt=now).update(
         expires_at=now
@@ -322,6 +336,7 @@ def enrolment_issue(*, actor: User, account_id: int, request: HttpRequest | None
     event_record(
         kind=AccountEvent.ENROLMENT_ISSUED,
         user=actor,
+        username="" if actor else "manage.py enrolment_code",
         request=request,
         target=f"user:{account.pk}",
         region=account.region,

@@ -131,3 +131,24 @@ def _device_of(user: Any) -> Any:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     return TOTPDevice.objects.create(user=user, name="default", confirmed=True)
+
+
+@pytest.mark.django_db
+def test_the_first_administrator_is_enrolled_from_the_servers_command_line(
+    personas: dict[str, Any], mfa: None
+) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command("enrolment_code", "sysadmin", stdout=out, stderr=StringIO())
+    code = out.getvalue().strip()
+    admin = sign_in("sysadmin")
+    assert admin.get("/admin/")["Location"] == ENROL
+    assert admin.post(ENROL, {"code": code})["Location"] == SETUP
+    issued = Event.objects.get(kind="enrolment_issued")
+    assert issued.actor is None and issued.username == "manage.py enrolment_code"
+    assert issued.region == personas["sysadmin"].region
+    with pytest.raises(CommandError):
+        call_command("enrolment_code", "nobody", stdout=StringIO(), stderr=StringIO())
