@@ -11,18 +11,25 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import HttpBearer
 
-from bottomline.accounts.models import User
+from bottomline.accounts import gate
+from bottomline.accounts.models import TokenScope, User
 from bottomline.accounts.services import token_authenticate
+
+# What a read-only token may do: ask, never change.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class TokenAuth(HttpBearer):
     """``Authorization: Bearer bl_…``: a token a staff member created on their tokens page."""
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        user = token_authenticate(token)
-        if user is not None:
-            request.user = user
-        return user
+        found = token_authenticate(token)
+        if found is None:
+            return None
+        request.user = found.user
+        if found.scope != TokenScope.WRITE and request.method not in SAFE_METHODS:
+            gate.deny(found.user, f"apitoken:{found.pk}:{found.scope}", request)  # 403, audited
+        return found.user
 
 
 class Error(Schema):

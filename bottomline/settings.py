@@ -8,6 +8,7 @@ environment, and then passes ``manage.py check --deploy`` with no warnings. The 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import sys
 from datetime import timedelta
@@ -102,7 +103,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    "bottomline.accounts.middleware.AuditlogClientMiddleware",
     "bottomline.web.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -187,6 +188,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "bottomline.accounts.passwords.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "bottomline.accounts.passwords.UsernameValidator"},
 ]
 if ENV == "test":
     # Hashing at full strength would make every test login slow; production keeps the default.
@@ -199,6 +201,23 @@ AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# The lockout counts the client, not the reverse proxy in front of the site (see TRUSTED_PROXIES).
+AXES_CLIENT_IP_CALLABLE = "bottomline.accounts.network.client_address"
+
+# The reverse proxies in front of the site: addresses or networks, comma-separated (e.g. "10.0.0.0/24,fd00::/64").
+# Only a request that comes straight from one of them is attributed to the client its X-Forwarded-For names;
+# from anyone else the header is ignored. The lockout, the portal's limits and the audit all use that address
+# (bottomline/accounts/network.py). Empty: no proxy, the connection's own address is the client.
+TRUSTED_PROXIES = [
+    item.strip() for item in os.environ.get("BOTTOMLINE_TRUSTED_PROXIES", "").split(",") if item.strip()
+]
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"BOTTOMLINE_TRUSTED_PROXIES: {_proxy!r} is not an address or network"
+        ) from None
 
 # Idle timeout: the session lives 30 minutes and every request renews it.
 SESSION_COOKIE_AGE = 30 * 60
@@ -212,8 +231,15 @@ LOGIN_URL = "two_factor:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "two_factor:login"
 
-# The second factor is enforced for staff when this is on: on in production, off in the demo.
+# API tokens live API_TOKEN_DAYS unless their owner picks another lifetime, at most API_TOKEN_MAX_DAYS.
+API_TOKEN_DAYS = int(os.environ.get("BOTTOMLINE_API_TOKEN_DAYS", "30"))
+API_TOKEN_MAX_DAYS = int(os.environ.get("BOTTOMLINE_API_TOKEN_MAX_DAYS", "90"))
+
+# The second factor is enforced for staff when this is on: on in production, off in the demo. An account sets it
+# up only with a one-time enrolment code that an administrator issues (and hands over out of band), valid this
+# many hours: the password alone does not show the TOTP secret.
 REQUIRE_MFA = env_bool("BOTTOMLINE_REQUIRE_MFA", PRODUCTION)
+ENROLMENT_CODE_HOURS = int(os.environ.get("BOTTOMLINE_ENROLMENT_CODE_HOURS", "72"))
 TWO_FACTOR_PATCH_ADMIN = False
 OTP_TOTP_ISSUER = "Bottomline"
 
@@ -303,7 +329,15 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "portal.attempt",  # rate-limit counters: blind-indexed keys, pruned after a day
 )
 # birth_date: with the age and sex shown, it would narrow a masked ID number to a few dozen (data-model.md).
-AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("password", "last_login", "token_hash", "key", "birth_date")
+AUDITLOG_EXCLUDE_TRACKING_FIELDS = (
+    "password",
+    "last_login",
+    "token_hash",
+    "key",
+    "password_mark",
+    "code_hash",
+    "birth_date",
+)
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 # Database triggers refuse UPDATE and DELETE on audit rows (not in test databases, which are flushed).
 AUDIT_DB_TRIGGERS = ENV != "test"

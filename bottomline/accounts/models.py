@@ -67,16 +67,31 @@ class User(AbstractUser):
         ]
 
 
+class TokenScope(models.TextChoices):
+    """What an API token may do: read answers only safe methods (GET), write may also change data."""
+
+    READ = "read", _("Read")
+    WRITE = "write", _("Read and write")
+
+
 class ApiToken(models.Model):
-    """A bearer token for the JSON API; only its SHA-256 is stored, the token is shown once."""
+    """A bearer token for the JSON API; only its SHA-256 is stored, the token is shown once.
+
+    It works until it expires, is revoked (by its owner or an administrator of the owner's region) or the
+    owner's password changes (``password_mark`` no longer matches).
+    """
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(_("prefix"), max_length=8)
     token_hash = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(_("scope"), max_length=8, choices=TokenScope.choices, default=TokenScope.READ)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    # A keyed hash of the owner's password hash when the token was made: a new password ends the token.
+    password_mark = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -85,3 +100,30 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class EnrolmentCode(models.Model):
+    """A one-time code an administrator issues, out of band, to let an account set up its second factor.
+
+    Only its SHA-256 is stored; it is shown once to the administrator, ends when used, after a few wrong
+    tries, when it expires or when a new code is issued for the same account.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="enrolment_codes")
+    code_hash = models.CharField(max_length=64, unique=True)
+    # None: issued on the server's command line (manage.py enrolment_code), for the first administrator.
+    issued_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("issued by")
+    )
+    issued_at = models.DateTimeField(_("issued"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    failures = models.PositiveSmallIntegerField(_("wrong tries"), default=0)
+
+    class Meta:
+        ordering = ["-issued_at"]
+        verbose_name = _("enrolment code")
+        verbose_name_plural = _("enrolment codes")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.issued_at:%Y-%m-%d %H:%M}"

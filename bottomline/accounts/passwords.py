@@ -1,4 +1,4 @@
-"""Password rules beyond Django's own: characters from at least three of four classes."""
+"""Password rules beyond Django's own: characters from at least three of four classes, and no username."""
 
 from __future__ import annotations
 
@@ -36,3 +36,21 @@ class CharacterClassValidator:
         return _("Mix at least %(n)d of: lower-case letters, upper-case letters, digits, symbols.") % {
             "n": self.min_classes
         }
+
+
+class UsernameValidator:
+    """Refuse a password that contains the username, in any case (Django's similarity check misses it when
+    the rest of the password is long enough)."""
+
+    def __init__(self, min_length: int = 3) -> None:
+        self.min_length = min_length  # a one- or two-letter username is in too many good passwords
+
+    def validate(self, password: str, user: Any = None) -> None:
+        username = str(getattr(user, "username", "") or "")
+        if len(username) >= self.min_length and username.casefold() in password.casefold():
+            raise ValidationError(
+                _("The password must not contain the username."), code="password_contains_username"
+            )
+
+    def get_help_text(self) -> str:
+        return _("The password must not contain the username.")

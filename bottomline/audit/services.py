@@ -7,14 +7,16 @@ from typing import Any
 from django.http import HttpRequest
 
 from bottomline.accounts.models import User
+from bottomline.accounts.network import client_address
 from bottomline.audit.models import Event
+from bottomline.regions.models import Region
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    """The address the request came from (the proxy's view of it is trusted only behind our own proxy)."""
+    """The address the request came from (X-Forwarded-For is believed only from our own proxies)."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    return client_address(request)
 
 
 def event_record(
@@ -25,15 +27,20 @@ def event_record(
     username: str = "",
     target: str = "",
     detail: dict[str, Any] | None = None,
+    region: Region | None = None,
 ) -> Event:
-    """Append one audit event; the actor's region is stored so that auditors see their region's trail."""
+    """Append one audit event in ``region`` (by default the actor's), so that auditors see their region's trail.
+
+    An event about another account (its change, its token revoked) names that account's region, so that the
+    auditors of the account's region see what was done to it.
+    """
     actor = user if isinstance(user, User) and user.pk else None
     return Event.objects.create(
         kind=kind,
         actor=actor,
         username=actor.username if actor else username[:150],
         ip=client_ip(request),
-        region_id=actor.region_id if actor else None,
+        region_id=region.pk if region is not None else (actor.region_id if actor else None),
         target=target[:200],
         detail=detail or {},
     )

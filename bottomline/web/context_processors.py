@@ -44,4 +44,5 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if gate.allowed(user, User, "view"):
         entries.append((_("Users"), reverse("admin:index")))
     entries.append((_("API tokens"), reverse("accounts:tokens")))
+    entries.append((_("Password"), reverse("accounts:password")))
     return {"nav": entries}
