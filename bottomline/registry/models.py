@@ -16,6 +16,7 @@ from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
+from bottomline.privacy.fields import EncryptedTextField
 from bottomline.registry.choices import (
     Education,
     Ethnicity,
@@ -29,6 +30,10 @@ from bottomline.registry.choices import (
     StudentStatus,
     Welfare,
 )
+
+# Encryption purposes, bound into each value (a value copied into another column does not decrypt).
+ID_PURPOSE = "member.id_number"
+PHONE_PURPOSE = "household.phone"
 
 
 class Household(models.Model):
@@ -48,7 +53,7 @@ class Household(models.Model):
     )
     housing_grade = models.CharField(_("housing safety grade"), max_length=1, choices=HousingGrade.choices)
     safe_water = models.BooleanField(_("safe drinking water"), default=True)
-    phone_enc = models.TextField(blank=True)
+    phone_enc = EncryptedTextField(blank=True, purpose=PHONE_PURPOSE)
     phone_index = models.CharField(max_length=64, blank=True)  # indexed in Meta (module docstring)
     phone_masked = models.CharField(_("phone"), max_length=20, blank=True)
     first_identified = models.DateField(_("first identified"), null=True, blank=True)
@@ -81,7 +86,7 @@ class Member(models.Model):
         verbose_name=_("household"),
     )
     name = models.CharField(_("name"), max_length=50)
-    id_number_enc = models.TextField()
+    id_number_enc = EncryptedTextField(purpose=ID_PURPOSE)
     id_number_index = models.CharField(max_length=64)  # unique in Meta (module docstring)
     id_number_masked = models.CharField(_("ID number"), max_length=20)
     birth_date = models.DateField(_("birth date"))
