@@ -300,6 +300,7 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     # Derived by the screening, never typed: a run replaces them in bulk, and the run itself is the record.
     "engine.current",
     "engine.result",
+    "registry.keycheck",  # written by migrate and start-up, never by a person
     "portal.attempt",  # rate-limit counters: blind-indexed keys, pruned after a day
 )
 AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("password", "last_login", "token_hash", "key")

@@ -210,3 +210,22 @@ class MemberMove(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.reason} {self.moved_on}"
+
+
+class KeyCheck(models.Model):
+    """A key check value: a known text sealed with one of the keys that this database's values were made with.
+
+    ``name`` is ``field:<key id>`` for an SM4 field key (the ciphertext of the text) or ``index`` for the
+    blind-index key (its blind index). A database restored beside other keys fails the comparison at start-up,
+    naming the key, instead of answering searches with nothing and reveals with errors.
+    """
+
+    name = models.CharField(max_length=40, unique=True)
+    value = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

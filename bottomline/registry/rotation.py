@@ -12,6 +12,7 @@ from bottomline.jobs.registry import job_handler
 from bottomline.privacy.crypto import decrypt, encrypt
 from bottomline.privacy.fields import encrypted_columns
 from bottomline.privacy.keys import field_keys
+from bottomline.registry.keycheck import key_checks_forget_unused, key_checks_record
 
 
 def stale_count() -> int:
@@ -50,6 +51,9 @@ def field_keys_rotate(*, batch: int = 2000, progress: Progress) -> dict[str, int
             last = rows[-1].pk
             done += len(rows)
             progress.advance(len(rows))
+    # Nothing is left under the older keys: their check values go, so they can be removed from the settings.
+    key_checks_forget_unused(active=keys.active)
+    key_checks_record()
     return {"reencrypted": done}
 
 
