@@ -265,7 +265,8 @@ STATICFILES_DIRS = [
     ("vendor/tom-select", NODE_MODULES / "tom-select" / "dist"),
 ]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Attachments: sealed with the field keys on disk, no public URL (bottomline/privacy/storage.py).
+    "default": {"BACKEND": "bottomline.privacy.storage.EncryptedFileStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION

@@ -12,6 +12,8 @@ from typing import Any
 from django.apps import apps
 from django.db import models
 
+from bottomline.privacy.storage import EncryptedFileStorage
+
 
 class EncryptedTextField(models.TextField):  # type: ignore[type-arg]  # a TextField of str, like its parent
     """Text ``<key id>:<base64>`` made by ``crypto.encrypt`` with this field's ``purpose`` ("" when empty)."""
@@ -38,4 +40,14 @@ def encrypted_columns() -> list[tuple[type[models.Model], str, str]]:
         for model in sorted(apps.get_models(), key=lambda m: m._meta.label)
         for field in model._meta.concrete_fields
         if isinstance(field, EncryptedTextField)
+    ]
+
+
+def encrypted_file_fields() -> list[tuple[type[models.Model], str]]:
+    """Every file field whose files are sealed with the field keys: ``(model, field name)``."""
+    return [
+        (model, field.name)
+        for model in sorted(apps.get_models(), key=lambda m: m._meta.label)
+        for field in model._meta.concrete_fields
+        if isinstance(field, models.FileField) and isinstance(field.storage, EncryptedFileStorage)
     ]
