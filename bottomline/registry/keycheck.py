@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -71,35 +72,44 @@ def _reads(token: str, *, keys: FieldKeys, purpose: str) -> bool:
     return True
 
 
+INDEX_MISMATCH = (
+    "BOTTOMLINE_BLIND_INDEX_KEY is not the key this database's blind indexes were made with: a search by ID "
+    "number would find nothing, and a registered person could be registered again."
+)
+
+
+def key_values_compare(values: Mapping[str, str]) -> tuple[list[tuple[str, str]], list[str]]:
+    """Check values (name to value) against the configured keys: ``(setting, message)`` for each key that does
+    not match, and the ids of field keys that have a check value but are not configured."""
+    keys = field_keys()
+    problems: list[tuple[str, str]] = []
+    unconfigured: list[str] = []
+    for name, value in sorted(values.items()):
+        if name == INDEX:
+            if blind_index(CHECK_TEXT, keys=keys, purpose=CHECK_PURPOSE) != value:
+                problems.append(("BOTTOMLINE_BLIND_INDEX_KEY", INDEX_MISMATCH))
+            continue
+        key_id = name.removeprefix("field:")
+        if key_id not in keys.keys:
+            unconfigured.append(key_id)
+        elif not _reads(value, keys=_one_key(keys, key_id), purpose=CHECK_PURPOSE):
+            problems.append(
+                (
+                    "BOTTOMLINE_FIELD_KEYS",
+                    f"The field key {key_id!r} in BOTTOMLINE_FIELD_KEYS is not the key {key_id!r} this "
+                    "database was encrypted with: its ID numbers, phones and attachments cannot be read.",
+                )
+            )
+    return problems, unconfigured
+
+
 def key_mismatches() -> list[tuple[str, str]]:
     """``(setting, message)`` for each configured key that does not match this database; empty when all do."""
     if not _table_ready(DEFAULT_DB_ALIAS):
         return []
-    keys = field_keys()
-    problems: list[tuple[str, str]] = []
-    for check in KeyCheck.objects.all():
-        if check.name == INDEX:
-            if blind_index(CHECK_TEXT, keys=keys, purpose=CHECK_PURPOSE) != check.value:
-                problems.append(
-                    (
-                        "BOTTOMLINE_BLIND_INDEX_KEY",
-                        "BOTTOMLINE_BLIND_INDEX_KEY is not the key this database's blind indexes were made "
-                        "with: a search by ID number would find nothing, and a registered person could be "
-                        "registered again.",
-                    )
-                )
-            continue
-        key_id = check.name.removeprefix("field:")
-        if key_id in keys.keys:
-            if not _reads(check.value, keys=_one_key(keys, key_id), purpose=CHECK_PURPOSE):
-                problems.append(
-                    (
-                        "BOTTOMLINE_FIELD_KEYS",
-                        f"The field key {key_id!r} in BOTTOMLINE_FIELD_KEYS is not the key {key_id!r} this "
-                        "database was encrypted with: its ID numbers, phones and attachments cannot be read.",
-                    )
-                )
-        elif _value_under(key_id) is not None:  # a key retired after a finished rotation holds nothing
+    problems, unconfigured = key_values_compare(dict(KeyCheck.objects.values_list("name", "value")))
+    for key_id in unconfigured:
+        if _value_under(key_id) is not None:  # a key retired after a finished rotation holds nothing
             problems.append(
                 (
                     "BOTTOMLINE_FIELD_KEYS",
