@@ -163,7 +163,7 @@ def keys_match_check(app_configs: Any = None, **kwargs: Any) -> list[checks.Chec
         logger.warning("the key check could not read the database: %s", type(exc).__name__)
         return []
     hint = (
-        "Start with the keys of the host that wrote this database (a backup keeps them beside it: "
+        "Start with the keys of the host that wrote this database (the key file kept with its backups: "
         "docs/backup.md), or restore the database that goes with these keys."
     )
     return [

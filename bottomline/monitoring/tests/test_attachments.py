@@ -4,6 +4,7 @@ through the gated view, rotated with the keys, and deleted when nothing refers t
 from __future__ import annotations
 
 import base64
+import io
 import os
 import time
 from collections.abc import Callable
@@ -110,7 +111,7 @@ def test_rotation_re_encrypts_attachments_and_the_old_key_can_go(
         settings.FIELD_ENCRYPTION_KEYS = settings.FIELD_ENCRYPTION_KEYS + "," + new
         settings.FIELD_ENCRYPTION_ACTIVE_KEY = "new2"
         field_keys.cache_clear()
-        call_command("rotate_field_keys", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        call_command("rotate_field_keys", stdout=io.StringIO())
         settings.FIELD_ENCRYPTION_KEYS = new
         field_keys.cache_clear()
         client.force_login(personas["village_cadre"])
@@ -118,3 +119,19 @@ def test_rotation_re_encrypts_attachments_and_the_old_key_can_go(
         assert answer.status_code == 200 and answer.getvalue() == PDF
     finally:
         field_keys.cache_clear()
+
+
+def test_rotation_seals_a_file_kept_before_encryption_at_rest(
+    with_evidence: Measure, media: Path, client: Client, personas: dict[str, Any]
+) -> None:
+    legacy = media / "measures" / "2025" / "03" / "old-evidence.pdf"
+    legacy.parent.mkdir(parents=True)
+    legacy.write_bytes(PDF)
+    Measure.objects.filter(pk=with_evidence.pk).update(evidence="measures/2025/03/old-evidence.pdf")
+
+    call_command("rotate_field_keys", stdout=io.StringIO())
+
+    assert legacy.read_bytes().startswith(b"bl-sm4:dev1:") and b"%PDF" not in legacy.read_bytes()
+    client.force_login(personas["village_cadre"])
+    answer = client.get(file_url(with_evidence))
+    assert answer.status_code == 200 and answer.getvalue() == PDF
