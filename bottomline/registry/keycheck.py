@@ -29,7 +29,7 @@ from bottomline.privacy.crypto import (
 )
 from bottomline.privacy.fields import encrypted_columns
 from bottomline.privacy.keys import field_keys
-from bottomline.registry.models import KeyCheck
+from bottomline.registry.models import ID_PURPOSE, KeyCheck, Member
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +72,25 @@ def _reads(token: str, *, keys: FieldKeys, purpose: str) -> bool:
     return True
 
 
+def _index_matches_data(keys: FieldKeys) -> bool | None:
+    """Whether the index key gives a stored member's stored index (None: no member whose ID reads, to tell by)."""
+    for member in Member.objects.only("id_number_enc", "id_number_index").order_by("pk")[:5]:
+        try:
+            number = decrypt(member.id_number_enc, keys=keys, purpose=ID_PURPOSE)
+        except DecryptionError:
+            continue
+        return blind_index(number, keys=keys, purpose=ID_PURPOSE) == member.id_number_index
+    return None
+
+
+def _field_mismatch(key_id: str) -> tuple[str, str]:
+    return (
+        "BOTTOMLINE_FIELD_KEYS",
+        f"The field key {key_id!r} in BOTTOMLINE_FIELD_KEYS is not the key {key_id!r} this "
+        "database was encrypted with: its ID numbers, phones and attachments cannot be read.",
+    )
+
+
 INDEX_MISMATCH = (
     "BOTTOMLINE_BLIND_INDEX_KEY is not the key this database's blind indexes were made with: a search by ID "
     "number would find nothing, and a registered person could be registered again."
@@ -93,13 +112,7 @@ def key_values_compare(values: Mapping[str, str]) -> tuple[list[tuple[str, str]]
         if key_id not in keys.keys:
             unconfigured.append(key_id)
         elif not _reads(value, keys=_one_key(keys, key_id), purpose=CHECK_PURPOSE):
-            problems.append(
-                (
-                    "BOTTOMLINE_FIELD_KEYS",
-                    f"The field key {key_id!r} in BOTTOMLINE_FIELD_KEYS is not the key {key_id!r} this "
-                    "database was encrypted with: its ID numbers, phones and attachments cannot be read.",
-                )
-            )
+            problems.append(_field_mismatch(key_id))
     return problems, unconfigured
 
 
@@ -107,7 +120,16 @@ def key_mismatches() -> list[tuple[str, str]]:
     """``(setting, message)`` for each configured key that does not match this database; empty when all do."""
     if not _table_ready(DEFAULT_DB_ALIAS):
         return []
-    problems, unconfigured = key_values_compare(dict(KeyCheck.objects.values_list("name", "value")))
+    values = dict(KeyCheck.objects.values_list("name", "value"))
+    problems, unconfigured = key_values_compare(values)
+    # Keys without a check value yet (a database from before them): the stored values themselves tell.
+    keys = field_keys()
+    for key_id in keys.keys:
+        stored = None if _field_name(key_id) in values else _value_under(key_id)
+        if stored is not None and not _reads(stored[0], keys=_one_key(keys, key_id), purpose=stored[1]):
+            problems.append(_field_mismatch(key_id))
+    if INDEX not in values and _index_matches_data(keys) is False:
+        problems.append(("BOTTOMLINE_BLIND_INDEX_KEY", INDEX_MISMATCH))
     for key_id in unconfigured:
         if _value_under(key_id) is not None:  # a key retired after a finished rotation holds nothing
             problems.append(
@@ -123,15 +145,15 @@ def key_mismatches() -> list[tuple[str, str]]:
 def key_checks_record(*, using: str = DEFAULT_DB_ALIAS) -> int:
     """Write the check value of each configured key that has none yet; returns how many were written.
 
-    A field key is recorded only if it reads the values already stored under its id: a check value made with a
-    wrong key would bless it.
+    A key is recorded only if it reads the values already stored (a field key those under its id, the index key
+    a member's index): a check value made with a wrong key would bless it.
     """
-    if not _table_ready(using):
-        return 0
+    if not _table_ready(using) or key_mismatches():
+        return 0  # nothing is blessed while any key does not read the data
     keys = field_keys()
     known = set(KeyCheck.objects.using(using).values_list("name", flat=True))
     new: list[KeyCheck] = []
-    if INDEX not in known:
+    if INDEX not in known and _index_matches_data(keys) is not False:
         new.append(KeyCheck(name=INDEX, value=blind_index(CHECK_TEXT, keys=keys, purpose=CHECK_PURPOSE)))
     for key_id in keys.keys:
         if _field_name(key_id) in known:
