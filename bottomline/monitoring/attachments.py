@@ -74,19 +74,24 @@ def attachment_discard_on_commit(field: FieldFile) -> None:
 
 def attachment_orphans_delete(*, grace: timedelta = ORPHAN_GRACE) -> int:
     """Delete the files of the attachment folders that no row refers to and that are older than ``grace``."""
-    deleted = 0
     cutoff = time.time() - grace.total_seconds()
+    referred: set[str] = set()
+    roots: set[Path] = set()
     for model, name in encrypted_file_fields():
         field = model._meta.get_field(name)
-        storage = field.storage  # type: ignore[union-attr]  # a FileField
-        folder = str(field.upload_to).split("/", 1)[0]  # type: ignore[union-attr]  # "casework/%Y/%m/"
-        root = Path(storage.location) / folder
+        location = Path(field.storage.location)  # type: ignore[union-attr]  # a FileField
+        roots.add(location / str(field.upload_to).split("/", 1)[0])  # type: ignore[union-attr]  # "casework/%Y/%m/"
+        # Every field's names, not only this folder's: two fields may share a folder.
+        referred.update(
+            (location / stored).as_posix()
+            for stored in model._default_manager.exclude(**{name: ""}).values_list(name, flat=True)
+        )
+    deleted = 0
+    for root in sorted(roots):
         if not root.is_dir():
             continue
-        referred = set(model._default_manager.exclude(**{name: ""}).values_list(name, flat=True))
         for path in root.rglob("*"):
-            stored = path.relative_to(storage.location).as_posix()
-            if path.is_file() and stored not in referred and path.stat().st_mtime < cutoff:
+            if path.is_file() and path.as_posix() not in referred and path.stat().st_mtime < cutoff:
                 path.unlink()
                 deleted += 1
     logger.info("deleted %d orphaned attachment files", deleted)
