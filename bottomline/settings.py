@@ -8,6 +8,7 @@ environment, and then passes ``manage.py check --deploy`` with no warnings. The 
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import os
 import sys
@@ -51,9 +52,9 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 DEBUG = env_bool("BOTTOMLINE_DEBUG", ENV == "development")
-SECRET_KEY = os.environ.get(
-    "BOTTOMLINE_SECRET_KEY", "dev-only-key-not-for-production-0123456789-abcdefghijklmnopqrstuvwxyz"
-)
+# Public, for development and tests only: production refuses it (below, with the development field keys).
+_DEV_SECRET_KEY = "dev-only-key-not-for-production-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105
+SECRET_KEY = os.environ.get("BOTTOMLINE_SECRET_KEY", _DEV_SECRET_KEY)
 ALLOWED_HOSTS = [h for h in os.environ.get("BOTTOMLINE_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 if ENV == "test":
     ALLOWED_HOSTS.append("testserver")
@@ -291,7 +292,8 @@ STATICFILES_DIRS = [
     ("vendor/tom-select", NODE_MODULES / "tom-select" / "dist"),
 ]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Attachments: sealed with the field keys on disk, no public URL (bottomline/privacy/storage.py).
+    "default": {"BACKEND": "bottomline.privacy.storage.EncryptedFileStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION
@@ -326,6 +328,7 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     # Derived by the screening, never typed: a run replaces them in bulk, and the run itself is the record.
     "engine.current",
     "engine.result",
+    "registry.keycheck",  # written by migrate and start-up, never by a person
     "portal.attempt",  # rate-limit counters: blind-indexed keys, pruned after a day
 )
 # birth_date: with the age and sex shown, it would narrow a masked ID number to a few dozen (data-model.md).
@@ -363,14 +366,50 @@ if not PRODUCTION:
 # Keys: "id:base64,id:base64" (16-byte SM4 keys, newest last), the id new values use (default: the last),
 # and an index key of at least 32 bytes. The development keys below are public and for demo and test data
 # only; production must set its own.
-_DEV_FIELD_KEYS = "dev1:ZGV2LWtleS1vbmx5LTAwMQ=="
+_DEV_FIELD_KEY_SPEC = "dev1:ZGV2LWtleS1vbmx5LTAwMQ=="
 _DEV_INDEX_KEY = "ZGV2LWJsaW5kLWluZGV4LWtleS1ub3QtZm9yLXByb2R1Y3Rpb24="
-FIELD_ENCRYPTION_KEYS = os.environ.get("BOTTOMLINE_FIELD_KEYS", "" if PRODUCTION else _DEV_FIELD_KEYS)
+FIELD_ENCRYPTION_KEYS = os.environ.get("BOTTOMLINE_FIELD_KEYS", "" if PRODUCTION else _DEV_FIELD_KEY_SPEC)
 FIELD_ENCRYPTION_ACTIVE_KEY = os.environ.get(
     "BOTTOMLINE_FIELD_KEY_ID",
     FIELD_ENCRYPTION_KEYS.rsplit(",", 1)[-1].split(":", 1)[0],  # the newest, listed last
 )
 BLIND_INDEX_KEY = os.environ.get("BOTTOMLINE_BLIND_INDEX_KEY", "" if PRODUCTION else _DEV_INDEX_KEY)
+
+
+def published_secrets(*, secret_key: str, field_keys: str, index_key: str) -> list[str]:
+    """Which settings hold one of the development secrets above, which anyone can read in this file."""
+
+    def decoded(text: str) -> bytes:
+        try:
+            return base64.b64decode(text.strip(), validate=True)
+        except ValueError:
+            return b""  # malformed keys are refused, with their own message, on first use
+
+    dev_field = decoded(_DEV_FIELD_KEY_SPEC.partition(":")[2])
+    found = []
+    if secret_key == _DEV_SECRET_KEY:
+        found.append("BOTTOMLINE_SECRET_KEY")
+    # Compared as bytes: the published key under another id, or beside a real one, is still published.
+    for item in filter(None, (part.strip() for part in field_keys.split(","))):
+        key_id, _, encoded = item.partition(":")
+        if decoded(encoded) == dev_field:
+            found.append(f"BOTTOMLINE_FIELD_KEYS (key {key_id!r})")
+    if decoded(index_key) == decoded(_DEV_INDEX_KEY):
+        found.append("BOTTOMLINE_BLIND_INDEX_KEY")
+    return found
+
+
+if PRODUCTION:
+    published = published_secrets(
+        secret_key=SECRET_KEY, field_keys=FIELD_ENCRYPTION_KEYS, index_key=BLIND_INDEX_KEY
+    )
+    if published:
+        raise ImproperlyConfigured(
+            "BOTTOMLINE_ENV=production refuses the development secrets published in settings.py: "
+            + ", ".join(published)
+            + '. Generate new ones (docs/security.md, "Attachments, keys, backups and restore").'
+        )
+
 # How many protected numbers one user may reveal in an hour.
 REVEAL_LIMIT_PER_HOUR = int(os.environ.get("BOTTOMLINE_REVEAL_LIMIT_PER_HOUR", "30"))
 # The public address of the site, printed (as a QR code) on the village posters of the self-declaration

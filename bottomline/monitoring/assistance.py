@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.engine.online import current_store, household_refetch
+from bottomline.monitoring.attachments import attachment_discard_on_commit
 from bottomline.monitoring.models import (
     DEVELOPMENT,
     SAFETY_NET,
@@ -123,6 +124,8 @@ def measure_update(
         if value is not None:
             setattr(measure, name, value)
     if evidence is not None:
+        if measure.evidence:
+            attachment_discard_on_commit(measure.evidence)  # nothing else refers to the old file
         measure.evidence = evidence
     measure.full_clean()
     measure.save()

@@ -1,18 +1,29 @@
 """Attachments sent to casework (a signed consent scan, a measure's evidence): checked before they are kept.
 
 Only PDF, JPEG and PNG files up to 10 MB are accepted, recognised by their first bytes rather than by the
-name the sender gave, so that a renamed executable or spreadsheet is refused.
+name the sender gave, so that a renamed executable or spreadsheet is refused. Kept files are sealed with the
+field keys by the default storage (``privacy.storage``); a file nothing refers to any more is deleted: a replaced
+one when the change commits, one left by a failed transaction by the periodic ``attachments_prune``.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import logging
+import time
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
+
+from bottomline.privacy.fields import encrypted_file_fields
+
+logger = logging.getLogger(__name__)
 
 ATTACHMENT_LIMIT = 10 * 1024 * 1024
 # The signature each accepted type starts with, and the suffix the stored file gets.
@@ -48,3 +59,40 @@ def attachment_from_base64(
     suffix = attachment_suffix(content, field=field)
     stem = "".join(c for c in Path(name).stem if c.isalnum() or c in "-_")[:60] or "attachment"
     return ContentFile(content, name=stem + suffix)
+
+
+# A file younger than this may belong to a transaction still running (the file is written before its row).
+ORPHAN_GRACE = timedelta(hours=24)
+
+
+def attachment_discard_on_commit(field: FieldFile) -> None:
+    """Delete a replaced file once the change that replaced it commits (a rollback keeps it: still referred to)."""
+    storage, name = field.storage, field.name
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+def attachment_orphans_delete(*, grace: timedelta = ORPHAN_GRACE) -> int:
+    """Delete the files of the attachment folders that no row refers to and that are older than ``grace``."""
+    cutoff = time.time() - grace.total_seconds()
+    referred: set[str] = set()
+    roots: set[Path] = set()
+    for model, name in encrypted_file_fields():
+        field = model._meta.get_field(name)
+        location = Path(field.storage.location)  # type: ignore[union-attr]  # a FileField
+        roots.add(location / str(field.upload_to).split("/", 1)[0])  # type: ignore[union-attr]  # "casework/%Y/%m/"
+        # Every field's names, not only this folder's: two fields may share a folder.
+        referred.update(
+            (location / stored).as_posix()
+            for stored in model._default_manager.exclude(**{name: ""}).values_list(name, flat=True)
+        )
+    deleted = 0
+    for root in sorted(roots):
+        if not root.is_dir():
+            continue
+        for path in root.rglob("*"):
+            if path.is_file() and path.as_posix() not in referred and path.stat().st_mtime < cutoff:
+                path.unlink()
+                deleted += 1
+    logger.info("deleted %d orphaned attachment files", deleted)
+    return deleted

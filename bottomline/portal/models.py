@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from bottomline.privacy.fields import EncryptedTextField
 from bottomline.registry.choices import RiskType
 
 # Encryption purposes of the declaration's own columns (a value copied elsewhere does not decrypt); the ID and
@@ -38,16 +39,18 @@ class Declaration(models.Model):
     village = models.ForeignKey(
         "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
     )
-    name_enc = models.TextField()
+    name_enc = EncryptedTextField(purpose=NAME_PURPOSE)
     name_masked = models.CharField(_("name"), max_length=50)
-    phone_enc = models.TextField()
+    phone_enc = EncryptedTextField(purpose=PHONE_ENC_PURPOSE)
     phone_index = models.CharField(max_length=64)  # indexed in Meta, as in registry.models
     phone_masked = models.CharField(_("phone"), max_length=20)
-    id_number_enc = models.TextField()
+    id_number_enc = EncryptedTextField(purpose=ID_ENC_PURPOSE)
     id_number_index = models.CharField(max_length=64)
     id_number_masked = models.CharField(_("ID number"), max_length=20)
     risk_type = models.CharField(_("risk type"), max_length=24, choices=RiskType.choices)
-    description_enc = models.TextField(blank=True)  # free text may name an illness: encrypted like the rest
+    description_enc = EncryptedTextField(
+        blank=True, purpose=DESCRIPTION_PURPOSE
+    )  # free text may name an illness: encrypted like the rest
     language = models.CharField(max_length=8, blank=True)  # the page's language when it was sent
     consent_at = models.DateTimeField(_("consent given"))
     created_at = models.DateTimeField(_("received"), default=timezone.now)

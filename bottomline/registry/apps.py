@@ -7,4 +7,12 @@ class RegistryConfig(AppConfig):
     verbose_name = _("Registry (建档立卡)")
 
     def ready(self) -> None:
+        from django.core import checks
+        from django.db.models.signals import post_migrate
+
         from bottomline.registry import importing, rotation, synth  # noqa: F401  (register their jobs)
+        from bottomline.registry.keycheck import keys_match_check, on_migrate
+
+        # Not tagged "database": runserver and a plain `check` run it too; it passes before migrate.
+        checks.register(keys_match_check)
+        post_migrate.connect(on_migrate, sender=self, dispatch_uid="registry.keycheck")

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
+from bottomline.privacy.fields import EncryptedTextField
 from bottomline.registry.choices import (
     Education,
     Ethnicity,
@@ -32,6 +33,10 @@ from bottomline.registry.choices import (
     StudentStatus,
     Welfare,
 )
+
+# Encryption purposes, bound into each value (a value copied into another column does not decrypt).
+ID_PURPOSE = "member.id_number"
+PHONE_PURPOSE = "household.phone"
 
 
 def age_on(birth: date, on: date) -> int:
@@ -56,7 +61,7 @@ class Household(models.Model):
     )
     housing_grade = models.CharField(_("housing safety grade"), max_length=1, choices=HousingGrade.choices)
     safe_water = models.BooleanField(_("safe drinking water"), default=True)
-    phone_enc = models.TextField(blank=True)
+    phone_enc = EncryptedTextField(blank=True, purpose=PHONE_PURPOSE)
     phone_index = models.CharField(max_length=64, blank=True)  # indexed in Meta (module docstring)
     phone_masked = models.CharField(_("phone"), max_length=20, blank=True)
     first_identified = models.DateField(_("first identified"), null=True, blank=True)
@@ -89,7 +94,7 @@ class Member(models.Model):
         verbose_name=_("household"),
     )
     name = models.CharField(_("name"), max_length=50)
-    id_number_enc = models.TextField()
+    id_number_enc = EncryptedTextField(purpose=ID_PURPOSE)
     id_number_index = models.CharField(max_length=64)  # unique in Meta (module docstring)
     id_number_masked = models.CharField(_("ID number"), max_length=20)
     birth_date = models.DateField(_("birth date"))
@@ -218,3 +223,22 @@ class MemberMove(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.reason} {self.moved_on}"
+
+
+class KeyCheck(models.Model):
+    """A key check value: a known text sealed with one of the keys that this database's values were made with.
+
+    ``name`` is ``field:<key id>`` for an SM4 field key (the ciphertext of the text) or ``index`` for the
+    blind-index key (its blind index). A database restored beside other keys fails the comparison at start-up,
+    naming the key, instead of answering searches with nothing and reveals with errors.
+    """
+
+    name = models.CharField(max_length=40, unique=True)
+    value = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -24,10 +24,11 @@ from bottomline.privacy.ids import AreaInfo, IdNumberError, ResidentId, normaliz
 from bottomline.privacy.keys import field_keys
 from bottomline.privacy.masking import mask_id_number, mask_number
 from bottomline.regions.models import Level, Region
-from bottomline.registry.models import Household, IncomeRecord, Member, MemberMove
 
-ID_PURPOSE = "member.id_number"
-PHONE_PURPOSE = "household.phone"
+# The purposes are re-exported: the other apps name them from here.
+from bottomline.registry.models import ID_PURPOSE as ID_PURPOSE
+from bottomline.registry.models import PHONE_PURPOSE as PHONE_PURPOSE
+from bottomline.registry.models import Household, IncomeRecord, Member, MemberMove
 
 
 class DuplicatePerson(ValidationError):

@@ -15,7 +15,9 @@ from bottomline.privacy.crypto import (
     KeyConfigError,
     blind_index,
     decrypt,
+    decrypt_bytes,
     encrypt,
+    encrypt_bytes,
     key_id_of,
     parse_keys,
 )
@@ -115,3 +117,21 @@ def test_a_value_encrypted_as_before_still_decrypts() -> None:
     assert decrypt(token, keys=KEYS, purpose="member.id_number") == "630106199001011234"
     fresh = encrypt("630106199001011234", keys=KEYS, purpose="member.id_number")
     assert fresh.startswith("k2:") and len(base64.b64decode(fresh[3:])) == len(nonce + body) + 16
+
+
+@given(st.binary(max_size=256))
+def test_a_sealed_file_opens_only_with_its_key_and_purpose(content: bytes) -> None:
+    sealed = encrypt_bytes(content, keys=KEYS, purpose="attachment")
+    assert len(content) < 16 or content not in sealed  # shorter ones may occur by chance
+    assert decrypt_bytes(sealed, keys=KEYS, purpose="attachment") == content
+    with pytest.raises(DecryptionError):
+        decrypt_bytes(sealed, keys=KEYS, purpose="member.id_number")
+    tampered = sealed[:-1] + bytes([sealed[-1] ^ 1])
+    with pytest.raises(DecryptionError):
+        decrypt_bytes(tampered, keys=KEYS, purpose="attachment")
+    with pytest.raises(DecryptionError):
+        decrypt_bytes(
+            sealed,
+            keys=FieldKeys(keys={"k2": b"9" * 16}, active="k2", index_key=b"i" * 32),
+            purpose="attachment",
+        )

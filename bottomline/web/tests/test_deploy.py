@@ -91,3 +91,37 @@ def test_a_sqlite_url_names_an_absolute_path_with_one_leading_slash(url: str) ->
     from bottomline.settings import database_from_url
 
     assert database_from_url(url)["NAME"] == Path("/srv/b l/x.sqlite3")
+
+
+# The development secrets published in settings.py: production must refuse each, however it is spelled.
+DEV_SECRET = "dev-only-key-not-for-production-0123456789-abcdefghijklmnopqrstuvwxyz"
+DEV_FIELD_KEY = "ZGV2LWtleS1vbmx5LTAwMQ=="
+DEV_INDEX_KEY = "ZGV2LWJsaW5kLWluZGV4LWtleS1ub3QtZm9yLXByb2R1Y3Rpb24="
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("BOTTOMLINE_SECRET_KEY", DEV_SECRET),
+        ("BOTTOMLINE_FIELD_KEYS", f"dev1:{DEV_FIELD_KEY}"),
+        # under another id and beside a real key: the bytes are what is published
+        (
+            "BOTTOMLINE_FIELD_KEYS",
+            f"old:{DEV_FIELD_KEY},p1:" + base64.b64encode(secrets.token_bytes(16)).decode(),
+        ),
+        ("BOTTOMLINE_BLIND_INDEX_KEY", DEV_INDEX_KEY),
+    ],
+)
+def test_check_deploy_refuses_the_development_secrets(tmp_path: Path, variable: str, value: str) -> None:
+    result = manage(production_env(tmp_path, **{variable: value}), "check", "--deploy")
+    assert result.returncode != 0
+    assert variable in result.stderr
+    assert "development" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["demo_users", "demo_cases"])
+def test_demo_commands_refuse_to_run_in_production(tmp_path: Path, command: str) -> None:
+    result = manage(production_env(tmp_path), command)
+    assert result.returncode != 0
+    assert f"{command} makes demo data and logins with a published password" in result.stderr
+    assert "Demo logins" not in result.stdout

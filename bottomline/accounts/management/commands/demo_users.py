@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from bottomline.accounts.models import Department, Role
@@ -21,6 +22,11 @@ class Command(BaseCommand):
         parser.add_argument("--password", default=DEMO_PASSWORD)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:  # it would reset the system administrator to the README's password
+            raise CommandError(
+                "demo_users makes demo data and logins with a published password: "
+                "it does not run with BOTTOMLINE_ENV=production"
+            )
         county = Region.objects.filter(code=DEMO_COUNTY).first()
         if county is None:
             raise CommandError(

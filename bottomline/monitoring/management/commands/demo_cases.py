@@ -11,6 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -34,6 +35,11 @@ class Command(BaseCommand):
     help = "Take demo steps on the demo village's cases (after screen and demo_users)."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:  # it would reset the system administrator to the README's password
+            raise CommandError(
+                "demo_cases makes demo data and logins with a published password: "
+                "it does not run with BOTTOMLINE_ENV=production"
+            )
         users = {u.username: u for u in User.objects.filter(username__in=["cadre", "township", "county"])}
         if len(users) < 3:
             raise CommandError("run `manage.py demo_users` first")

@@ -1,4 +1,4 @@
-"""manage.py rotate_field_keys: re-encrypt ID numbers and phones under the active key, in batches."""
+"""manage.py rotate_field_keys: re-encrypt every encrypted column under the active key, in batches."""
 
 from __future__ import annotations
 
