@@ -4,9 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: Chromium for browser tests, gettext to compile translations, CJK fonts for pages and PDFs,
-# and Pango with HarfBuzz's subsetter for WeasyPrint.
+# Pango with HarfBuzz's subsetter for WeasyPrint, and pg_dump / pg_restore for `manage.py backup` on PostgreSQL.
 need=()
-for pkg in chromium gettext fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0; do
+for pkg in chromium gettext fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 postgresql-client-15; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
