@@ -29,7 +29,6 @@ from django.db import connection, models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from python_calamine import CalamineWorkbook
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
@@ -49,6 +48,7 @@ from bottomline.registry.services import (
     phone_check,
     phone_sealed,
 )
+from bottomline.registry.spreadsheets import SpreadsheetRefused, xlsx_rows
 
 BATCH = 2000
 # ID numbers are checked, indexed and encrypted in worker processes for files of this many rows or more (below,
@@ -161,10 +161,9 @@ def read_rows(path: Path) -> tuple[list[str], list[list[object]]]:
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         try:
-            sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
-        except Exception as exc:  # calamine raises its own error types for broken files
-            raise ImportFileError(_("The file is not a readable XLSX workbook.")) from exc
-        rows: list[list[object]] = [[cell for cell in r] for r in sheet]
+            rows = xlsx_rows(path)
+        except SpreadsheetRefused as exc:
+            raise ImportFileError(str(exc)) from exc
     elif suffix == ".csv":
         raw = path.read_bytes()
         if raw.startswith(b"\xef\xbb\xbf"):
