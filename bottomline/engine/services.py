@@ -72,11 +72,12 @@ def registry_touched(since: datetime) -> set[int]:
 
 
 def previous_run(region: Region | None) -> Run | None:
-    """The latest run that screened at least the same households."""
+    """The latest finished run that screened at least the same households."""
+    finished = Run.objects.filter(finished_at__isnull=False)
     runs = (
-        Run.objects.filter(region__isnull=True)
+        finished.filter(region__isnull=True)
         if region is None
-        else Run.objects.filter(Q(region__isnull=True) | Q(region=region))
+        else finished.filter(Q(region__isnull=True) | Q(region=region))
     )
     return runs.order_by("-created_at", "-id").first()
 
@@ -187,11 +188,12 @@ def screening_run(
         households=len(ids),
         flagged=sum(s.at_risk for s in screenings.values()),
     )
-    run.leads = _write(run, ids, screenings, full=households is None, started_at=started_at)
+    with transaction.atomic():  # the results and the mark that the run finished, together or not at all
+        run.leads = _write(run, ids, screenings, full=households is None, started_at=started_at)
+        run.seconds, run.finished_at = time.perf_counter() - started, timezone.now()
+        run.save(update_fields=["seconds", "leads", "finished_at"])
     progress.advance()
     progress.advance()
-    run.seconds = time.perf_counter() - started
-    run.save(update_fields=["seconds", "leads"])
     # Dashboards: the leads this run raised show in the region's figures for the current month at once.
     figures_refresh_region(region_code=region.code if region else None, months=[timezone.localdate()])
     return run
