@@ -281,6 +281,11 @@ SPREADSHEET_MAX_UNZIPPED = int(os.environ.get("BOTTOMLINE_SPREADSHEET_MAX_UNZIPP
 SPREADSHEET_MAX_CELLS = int(os.environ.get("BOTTOMLINE_SPREADSHEET_MAX_CELLS", 30_000_000))
 SPREADSHEET_MEMORY_LIMIT = int(os.environ.get("BOTTOMLINE_SPREADSHEET_MEMORY_LIMIT", 4 * 1024**3))
 SPREADSHEET_CPU_SECONDS = int(os.environ.get("BOTTOMLINE_SPREADSHEET_CPU_SECONDS", 600))
+# A running job writes a heartbeat this often; one whose heartbeat is older than JOBS_STALE_AFTER_SECONDS was left
+# by a dead worker, and the next worker that starts (manage.py jobs_worker) fails it and deletes its upload.
+# Generous: on SQLite a large import holds the write lock, and the heartbeat waits, for up to a minute or two.
+JOBS_HEARTBEAT_SECONDS = float(os.environ.get("BOTTOMLINE_JOBS_HEARTBEAT_SECONDS", 30))
+JOBS_STALE_AFTER_SECONDS = float(os.environ.get("BOTTOMLINE_JOBS_STALE_AFTER_SECONDS", 600))
 
 TASKS = {
     "default": {
