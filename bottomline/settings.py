@@ -104,6 +104,7 @@ MIDDLEWARE = [
     "auditlog.middleware.AuditlogMiddleware",
     "bottomline.web.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
+    "bottomline.web.errors.ErrorReferenceMiddleware",  # last: it sees the view's exception first
 ]
 
 ROOT_URLCONF = "bottomline.urls"
@@ -317,15 +318,22 @@ AUDITLOG_DISABLE_REMOTE_ADDR = False
 # Database triggers refuse UPDATE and DELETE on audit rows (not in test databases, which are flushed).
 AUDIT_DB_TRIGGERS = ENV != "test"
 
+# One JSON object per line on stderr (bottomline/logs.py); never personal data. docs/security.md.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "bottomline.logs.JsonFormatter"}},
+    "filters": {"skip_referenced": {"()": "bottomline.logs.SkipReferencedErrors"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["skip_referenced"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("BOTTOMLINE_LOG_LEVEL", "INFO")},
     # py4j (PySpark's bridge to Java) says at INFO every time it opens or closes a connection; WeasyPrint says
-    # at INFO each step of each PDF, and once when imported (by every manage.py command)
+    # at INFO each step of each PDF, and once when imported (by every manage.py command). Axes writes the
+    # username, address and browser of every failed login at WARNING: our own line (audit.receivers) says it
+    # without them.
     "loggers": {
-        "axes": {"level": "WARNING"},
+        "axes": {"level": "ERROR"},
         "py4j": {"level": "WARNING"},
         "weasyprint.progress": {"level": "WARNING"},
     },

@@ -3,6 +3,7 @@ current screenings and leads written in bulk. docs/screening.md describes the ru
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -43,6 +44,8 @@ from bottomline.policy.models import Parameter
 from bottomline.regions.models import Region
 from bottomline.registry.models import Household, IncomeRecord, Member, MemberMove
 from bottomline.rules.screening import Screening, from_batch_row
+
+logger = logging.getLogger(__name__)
 
 BATCH = 5000
 CHUNK = 20000  # ids per IN (...) when reading rows of many households
@@ -194,6 +197,19 @@ def screening_run(
         run.save(update_fields=["seconds", "leads", "finished_at"])
     progress.advance()
     progress.advance()
+    logger.info(
+        "screening run finished",
+        extra={
+            "run": run.pk,
+            "region": region.code if region else "",
+            "engine": engine,
+            "incremental": run.incremental,
+            "households": run.households,
+            "flagged": run.flagged,
+            "leads": run.leads,
+            "seconds": round(run.seconds, 2),
+        },
+    )
     # Dashboards: the leads this run raised show in the region's figures for the current month at once.
     figures_refresh_region(region_code=region.code if region else None, months=[timezone.localdate()])
     return run

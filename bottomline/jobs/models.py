@@ -26,7 +26,9 @@ class Job(models.Model):
     total = models.PositiveBigIntegerField(_("total"), default=0)
     done = models.PositiveBigIntegerField(_("done"), default=0)
     result = models.JSONField(_("result"), default=dict, blank=True)
-    error = models.TextField(_("error"), blank=True)
+    error = models.TextField(_("error"), blank=True)  # a message for the user, never a traceback
+    # An unexpected error's reference: the user sees it, the log line with the traceback has it (bottomline/logs.py).
+    error_reference = models.CharField(_("error reference"), max_length=16, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

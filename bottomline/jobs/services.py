@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import traceback
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from bottomline.accounts.models import User
 from bottomline.jobs.models import Job, JobStatus
 from bottomline.jobs.progress import Progress
 from bottomline.jobs.registry import HANDLERS
+from bottomline.logs import error_reference
 from bottomline.regions.models import Region
 
 logger = logging.getLogger(__name__)
@@ -101,20 +101,40 @@ def job_run(*, job_id: int, also: Progress | None = None) -> Job:
     job = Job.objects.get(pk=job_id)
     if not claimed:
         return job
+    facts = {"job": job.pk, "kind": job.kind}
+    logger.info("job started", extra=facts)
+    started = time.perf_counter()
     heartbeat = Heartbeat(job.pk, settings.JOBS_HEARTBEAT_SECONDS)
     heartbeat.start()
     try:
         result = HANDLERS[job.kind](job.params, JobProgress(job, also))
-    except Exception as exc:
-        job.status, job.error = JobStatus.FAILED, f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"
-        job.result = {}
+    except Exception:
+        # The traceback (server paths, perhaps values from the data) goes to the log only; the job page shows
+        # the reference that finds it there.
+        job.status, job.error_reference, job.result = JobStatus.FAILED, error_reference(), {}
+        logger.exception("job failed", extra=facts | {"reference": job.error_reference})
     else:
         job.status, job.result, job.done = JobStatus.SUCCEEDED, result, job.total
     finally:
         heartbeat.stopped.set()
         heartbeat.join()
     job.finished_at = timezone.now()
-    job.save(update_fields=["status", "error", "result", "done", "total", "phase", "finished_at"])
+    job.save(
+        update_fields=[
+            "status",
+            "error",
+            "error_reference",
+            "result",
+            "done",
+            "total",
+            "phase",
+            "finished_at",
+        ]
+    )
+    logger.info(
+        "job finished",
+        extra=facts | {"status": str(job.status), "seconds": round(time.perf_counter() - started, 2)},
+    )
     return job
 
 

@@ -13,6 +13,7 @@ import functools
 import gc
 import io
 import json
+import logging
 import multiprocessing
 import operator
 import os
@@ -49,6 +50,8 @@ from bottomline.registry.services import (
     phone_sealed,
 )
 from bottomline.registry.spreadsheets import SpreadsheetRefused, xlsx_rows
+
+logger = logging.getLogger(__name__)
 
 BATCH = 2000
 # ID numbers are checked, indexed and encrypted in worker processes for files of this many rows or more (below,
@@ -752,7 +755,13 @@ def import_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
         finally:
             if params.get("uploaded"):  # never a file the command was given
                 Path(params["path"]).unlink(missing_ok=True)
-    return report.as_dict()
+    result = report.as_dict()
+    logger.info(
+        "registry import finished",
+        extra={"user": user.pk, "commit": bool(params["commit"])}
+        | {k: v for k, v in result.items() if k != "errors"},
+    )
+    return result
 
 
 EXAMPLE = {
