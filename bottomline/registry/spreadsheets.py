@@ -16,7 +16,6 @@ import pickle
 import re
 import subprocess
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import IO, Any, cast
@@ -72,17 +71,15 @@ def xlsx_check(path: Path) -> None:
                     _("The workbook unpacks to %(size)s MB, more than the %(limit)s MB allowed.")
                     % {"size": unzipped // 2**20, "limit": max_unzipped // 2**20}
                 )
-            for part in parts:
-                if not part.filename.endswith(".xml"):
-                    continue
+            for part in parts:  # every part: a sheet may be stored under any name the relationships give
                 with archive.open(part) as stream:
-                    head = stream.read(HEAD_BYTES)
-                found = DIMENSION.search(head)
-                if found is not None and _area(found) > max_cells:
-                    logger.warning("xlsx refused", extra={"reason": "dimension", "cells": _area(found)})
+                    found = DIMENSION.search(stream.read(HEAD_BYTES))
+                cells = _area(found) if found is not None else 0
+                if cells > max_cells:
+                    logger.warning("xlsx refused", extra={"reason": "dimension", "cells": cells})
                     raise SpreadsheetRefused(
                         _("The sheet declares %(cells)s cells, more than the %(limit)s allowed.")
-                        % {"cells": f"{_area(found):,}", "limit": f"{max_cells:,}"}
+                        % {"cells": f"{cells:,}", "limit": f"{max_cells:,}"}
                     )
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError) as exc:
         raise SpreadsheetRefused(_("The file is not a readable XLSX workbook.")) from exc
@@ -105,13 +102,11 @@ def xlsx_rows(path: Path) -> list[list[object]]:
     memory = settings.SPREADSHEET_MEMORY_LIMIT
     seconds = settings.SPREADSHEET_CPU_SECONDS
     command = [sys.executable, "-I", xlsx_child.__file__, str(path), str(memory), str(seconds)]
-    # The rows are unpickled as they arrive, never held twice as bytes; stderr to a file cannot fill a pipe.
-    with (
-        tempfile.TemporaryFile() as errors,
-        subprocess.Popen(  # noqa: S603  (our own script, the path as one argument, no shell)
-            command, stdout=subprocess.PIPE, stderr=errors, stdin=subprocess.DEVNULL
-        ) as child,
-    ):
+    # The rows are unpickled as they arrive, never held twice as bytes. The child gets no environment (the
+    # keys are there) and no stderr (calamine's abort prints a many-line backtrace: the log line below says it).
+    with subprocess.Popen(  # noqa: S603  (our own script, the path as one argument, no shell)
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env={}
+    ) as child:
         stdout = cast(IO[bytes], child.stdout)
         try:
             rows: Any = _Rows(stdout).load()
