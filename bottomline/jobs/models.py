@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -63,6 +66,13 @@ class Job(models.Model):
     def percent(self) -> int:
         """Share done, 0 to 100."""
         return min(100, int(100 * self.done / self.total)) if self.total else 0
+
+    @property
+    def stalled(self) -> bool:
+        """Running, but its heartbeat stopped: its worker died, and the next one to start will fail it."""
+        beat = self.heartbeat_at or self.started_at
+        stale = timezone.now() - timedelta(seconds=settings.JOBS_STALE_AFTER_SECONDS)
+        return self.status == JobStatus.RUNNING and beat is not None and beat < stale
 
     @property
     def finished(self) -> bool:

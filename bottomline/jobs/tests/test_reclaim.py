@@ -11,13 +11,14 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.test import Client, override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from bottomline.jobs.management.commands import jobs_worker
 from bottomline.jobs.models import Job, JobStatus
 from bottomline.jobs.progress import Progress
 from bottomline.jobs.registry import job_handler
-from bottomline.jobs.services import Heartbeat, job_create, job_run, jobs_reclaim
+from bottomline.jobs.services import WORKER_STOPPED, Heartbeat, job_create, job_run, jobs_reclaim
 
 reclaimed_while_running: list[list[int]] = []
 
@@ -62,6 +63,9 @@ def test_a_starting_worker_fails_the_jobs_a_killed_one_left_running_and_removes_
             heartbeat_at=timezone.now(),
         )
         queued = Job.objects.create(kind="registry.import", params={})
+        client.force_login(personas["village_cadre"])
+        before = client.get(f"/jobs/{dead.pk}/progress/").content.decode()
+        assert "hx-trigger" not in before and "alert-warning" in before  # the page stops polling at once
         ran: list[dict[str, Any]] = []
         monkeypatch.setattr(jobs_worker, "call_command", lambda name, **options: ran.append({name: options}))
         call_command("jobs_worker", "--interval", "1")
@@ -73,9 +77,9 @@ def test_a_starting_worker_fails_the_jobs_a_killed_one_left_running_and_removes_
     assert not dead_file.exists() and live_file.exists()
     assert Job.objects.get(pk=live.pk).status == JobStatus.RUNNING
     assert Job.objects.get(pk=queued.pk).status == JobStatus.QUEUED
-    client.force_login(personas["village_cadre"])
     fragment = client.get(f"/jobs/{dead.pk}/progress/").content.decode()
-    assert "hx-trigger" not in fragment  # the page stops polling
+    with translation.override("zh-hans"):  # the reason, in the reader's language
+        assert "hx-trigger" not in fragment and gettext(WORKER_STOPPED) in fragment
 
 
 @pytest.mark.django_db
