@@ -15,7 +15,7 @@ from bottomline.jobs.models import Job, JobStatus
 from bottomline.jobs.progress import Progress
 from bottomline.jobs.registry import job_handler
 from bottomline.jobs.services import job_create, job_run
-from bottomline.logs import JsonFormatter, error_reference
+from bottomline.logs import JsonFormatter, SkipReferencedErrors, error_reference
 
 REFERENCE = re.compile(r"E-[A-Z2-9]{8}")
 SERVER_PATH = "/srv/bottomline/var/media/imports/3f2a.csv"
@@ -92,6 +92,8 @@ def test_a_500_page_and_a_500_api_answer_show_only_a_reference(
     (shown,) = set(REFERENCE.findall(text))
     assert "Traceback" not in text and SERVER_PATH not in text
     assert references(caplog)[shown].exc_info is not None
+    django_lines = [r for r in caplog.records if r.name == "django.request"]
+    assert django_lines and not any(SkipReferencedErrors().filter(r) for r in django_lines)  # logged once
     token = token_create(user=personas["county_officer"], name="t")[1]
     api = Client(raise_request_exception=False, headers={"Authorization": f"Bearer {token}"})
     answer = api.get(f"/api/v1/jobs/{job.pk}")
