@@ -276,9 +276,11 @@ MEDIA_ROOT = VAR_DIR / "media"  # uploads waiting for their job, and case attach
 # A request body that is not a file upload: the API's JSON may carry a 10 MB attachment as base64 (+33 %).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 15 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-# An uploaded XLSX (registry/spreadsheets.py): refused when its parts unpack to more than this or a sheet
-# declares more cells; parsed in a child process limited to this address space and CPU time.
-SPREADSHEET_MAX_UNZIPPED = int(os.environ.get("BOTTOMLINE_SPREADSHEET_MAX_UNZIPPED", 1024**3))
+# An uploaded XLSX (registry/spreadsheets.py): refused when its parts unpack to more than this (or over 100
+# times the file's size, above 100 MB) or a sheet declares more cells; parsed in a child process limited to
+# this address space and CPU time.
+SPREADSHEET_MAX_UNZIPPED = int(os.environ.get("BOTTOMLINE_SPREADSHEET_MAX_UNZIPPED", 2 * 1024**3))
+SPREADSHEET_MAX_RATIO = int(os.environ.get("BOTTOMLINE_SPREADSHEET_MAX_RATIO", 100))  # unpacked / file size
 SPREADSHEET_MAX_CELLS = int(os.environ.get("BOTTOMLINE_SPREADSHEET_MAX_CELLS", 30_000_000))
 SPREADSHEET_MEMORY_LIMIT = int(os.environ.get("BOTTOMLINE_SPREADSHEET_MEMORY_LIMIT", 4 * 1024**3))
 SPREADSHEET_CPU_SECONDS = int(os.environ.get("BOTTOMLINE_SPREADSHEET_CPU_SECONDS", 600))

@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 # The dimension is near the top of a sheet's XML, before its data: this much of each part is read to find it.
 HEAD_BYTES = 64 * 1024
 MAX_PARTS = 10_000
+RATIO_FLOOR = 100 * 2**20  # below this, how much a workbook grows does not matter
 DIMENSION = re.compile(
     rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]{1,3})([0-9]{1,7})(?::([A-Z]{1,3})([0-9]{1,7}))?\""
 )
@@ -57,7 +58,7 @@ def _area(match: re.Match[bytes]) -> int:
 
 def xlsx_check(path: Path) -> None:
     """Refuse a workbook whose parts unpack to too much or whose sheets declare too many cells."""
-    max_unzipped = settings.SPREADSHEET_MAX_UNZIPPED
+    max_unzipped, max_ratio = settings.SPREADSHEET_MAX_UNZIPPED, settings.SPREADSHEET_MAX_RATIO
     max_cells = settings.SPREADSHEET_MAX_CELLS
     try:
         with zipfile.ZipFile(path) as archive:
@@ -70,6 +71,13 @@ def xlsx_check(path: Path) -> None:
                 raise SpreadsheetRefused(
                     _("The workbook unpacks to %(size)s MB, more than the %(limit)s MB allowed.")
                     % {"size": unzipped // 2**20, "limit": max_unzipped // 2**20}
+                )
+            # A workbook, even of a million rows, unpacks to some 5 to 20 times its size; a bomb to a thousand.
+            if unzipped > RATIO_FLOOR and unzipped > max_ratio * path.stat().st_size:
+                logger.warning("xlsx refused", extra={"reason": "ratio", "bytes": unzipped})
+                raise SpreadsheetRefused(
+                    _("The workbook unpacks to %(size)s MB, over %(ratio)s times its size.")
+                    % {"size": unzipped // 2**20, "ratio": max_ratio}
                 )
             for part in parts:  # every part: a sheet may be stored under any name the relationships give
                 with archive.open(part) as stream:

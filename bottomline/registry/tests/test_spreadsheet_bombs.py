@@ -102,8 +102,16 @@ def test_a_deflate_bomb_is_refused_by_its_unpacked_size(tmp_path: Path) -> None:
         read_rows(path)
 
 
-@override_settings(SPREADSHEET_MEMORY_LIMIT=256 * 2**20)
+def test_a_deflate_bomb_is_refused_by_how_much_it_grows(tmp_path: Path) -> None:
+    path = workbook(tmp_path / "deflate.xlsx", f'<row r="1">{cell("A1", "x")}</row>', padding=256 * 2**20)
+    assert path.stat().st_size < 2**20
+    with pytest.raises(ImportFileError, match="unpacks to 256 MB, over 100 times its size"):
+        read_rows(path)
+
+
+@override_settings(SPREADSHEET_MEMORY_LIMIT=256 * 2**20, SPREADSHEET_MAX_RATIO=10**6)
 def test_a_cell_too_large_for_the_memory_limit_is_refused(tmp_path: Path) -> None:
+    # What gets past the checks (here by a ratio set to let anything through) is stopped by the child's limit.
     huge = "x" * (300 * 2**20)  # one string cell larger than the child may hold
     path = workbook(tmp_path / "big.xlsx", f'<row r="1">{cell("A1", huge)}</row>')
     del huge
