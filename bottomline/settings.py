@@ -282,7 +282,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 SPREADSHEET_MAX_UNZIPPED = int(os.environ.get("BOTTOMLINE_SPREADSHEET_MAX_UNZIPPED", 2 * 1024**3))
 SPREADSHEET_MAX_RATIO = int(os.environ.get("BOTTOMLINE_SPREADSHEET_MAX_RATIO", 100))  # unpacked / file size
 SPREADSHEET_MAX_CELLS = int(os.environ.get("BOTTOMLINE_SPREADSHEET_MAX_CELLS", 30_000_000))
-SPREADSHEET_MEMORY_LIMIT = int(os.environ.get("BOTTOMLINE_SPREADSHEET_MEMORY_LIMIT", 4 * 1024**3))
+SPREADSHEET_MEMORY_LIMIT = int(os.environ.get("BOTTOMLINE_SPREADSHEET_MEMORY_LIMIT", 6 * 1024**3))
 SPREADSHEET_CPU_SECONDS = int(os.environ.get("BOTTOMLINE_SPREADSHEET_CPU_SECONDS", 600))
 # A running job writes a heartbeat this often; one whose heartbeat is older than JOBS_STALE_AFTER_SECONDS was left
 # by a dead worker, and the next worker that starts (manage.py jobs_worker) fails it and deletes its upload.
