@@ -107,6 +107,7 @@ MIDDLEWARE = [
     "bottomline.accounts.middleware.AuditlogClientMiddleware",
     "bottomline.web.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
+    "bottomline.web.errors.ErrorReferenceMiddleware",  # last: it sees the view's exception first
 ]
 
 ROOT_URLCONF = "bottomline.urls"
@@ -304,6 +305,19 @@ MEDIA_ROOT = VAR_DIR / "media"  # uploads waiting for their job, and case attach
 # A request body that is not a file upload: the API's JSON may carry a 10 MB attachment as base64 (+33 %).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 15 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# An uploaded XLSX (registry/spreadsheets.py): refused when its parts unpack to more than this (or over 100
+# times the file's size, above 100 MB) or a sheet declares more cells; parsed in a child process limited to
+# this address space and CPU time.
+SPREADSHEET_MAX_UNZIPPED = int(os.environ.get("BOTTOMLINE_SPREADSHEET_MAX_UNZIPPED", 2 * 1024**3))
+SPREADSHEET_MAX_RATIO = int(os.environ.get("BOTTOMLINE_SPREADSHEET_MAX_RATIO", 100))  # unpacked / file size
+SPREADSHEET_MAX_CELLS = int(os.environ.get("BOTTOMLINE_SPREADSHEET_MAX_CELLS", 30_000_000))
+SPREADSHEET_MEMORY_LIMIT = int(os.environ.get("BOTTOMLINE_SPREADSHEET_MEMORY_LIMIT", 6 * 1024**3))
+SPREADSHEET_CPU_SECONDS = int(os.environ.get("BOTTOMLINE_SPREADSHEET_CPU_SECONDS", 600))
+# A running job writes a heartbeat this often; one whose heartbeat is older than JOBS_STALE_AFTER_SECONDS was left
+# by a dead worker, and the next worker that starts (manage.py jobs_worker) fails it and deletes its upload.
+# Generous: on SQLite a large import holds the write lock, and the heartbeat waits, for up to a minute or two.
+JOBS_HEARTBEAT_SECONDS = float(os.environ.get("BOTTOMLINE_JOBS_HEARTBEAT_SECONDS", 30))
+JOBS_STALE_AFTER_SECONDS = float(os.environ.get("BOTTOMLINE_JOBS_STALE_AFTER_SECONDS", 600))
 
 TASKS = {
     "default": {
@@ -345,15 +359,22 @@ AUDITLOG_DISABLE_REMOTE_ADDR = False
 # Database triggers refuse UPDATE and DELETE on audit rows (not in test databases, which are flushed).
 AUDIT_DB_TRIGGERS = ENV != "test"
 
+# One JSON object per line on stderr (bottomline/logs.py); never personal data. docs/security.md.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "bottomline.logs.JsonFormatter"}},
+    "filters": {"skip_referenced": {"()": "bottomline.logs.SkipReferencedErrors"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["skip_referenced"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("BOTTOMLINE_LOG_LEVEL", "INFO")},
     # py4j (PySpark's bridge to Java) says at INFO every time it opens or closes a connection; WeasyPrint says
-    # at INFO each step of each PDF, and once when imported (by every manage.py command)
+    # at INFO each step of each PDF, and once when imported (by every manage.py command). Axes writes the
+    # username, address and browser of every failed login at WARNING: our own line (audit.receivers) says it
+    # without them.
     "loggers": {
-        "axes": {"level": "WARNING"},
+        "axes": {"level": "ERROR"},
         "py4j": {"level": "WARNING"},
         "weasyprint.progress": {"level": "WARNING"},
     },

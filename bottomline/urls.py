@@ -31,3 +31,4 @@ urlpatterns = [
 
 handler404 = "bottomline.web.errors.not_found"
 handler403 = "bottomline.web.errors.denied"
+handler500 = "bottomline.web.errors.server_error"

@@ -14,7 +14,7 @@ $PY manage.py demo_cases
 # Dashboard figures of the demo county for 24 months (the nightly rebuild; steps and runs refresh the current one).
 $PY manage.py figures_refresh --region 630106000000 --months 24
 # The job worker runs beside the web server and stops with it.
-$PY manage.py db_worker --interval 1 >var/worker.log 2>&1 &
+$PY manage.py jobs_worker --interval 1 >var/worker.log 2>&1 &
 worker=$!
 trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
 $PY manage.py runserver "${BOTTOMLINE_DEMO_ADDR:-127.0.0.1:8000}" --noreload

@@ -29,6 +29,9 @@ class Run(models.Model):
     leads = models.PositiveIntegerField(_("leads raised"), default=0)
     seconds = models.FloatField(_("seconds"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Set in the transaction that writes the run's results: a run without it died (or is still running) and is
+    # never the baseline of an incremental run.
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

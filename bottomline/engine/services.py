@@ -3,6 +3,7 @@ current screenings and leads written in bulk. docs/screening.md describes the ru
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -44,6 +45,8 @@ from bottomline.regions.models import Region
 from bottomline.registry.models import Household, IncomeRecord, Member, MemberMove
 from bottomline.rules.screening import Screening, from_batch_row
 
+logger = logging.getLogger(__name__)
+
 BATCH = 5000
 CHUNK = 20000  # ids per IN (...) when reading rows of many households
 
@@ -72,11 +75,12 @@ def registry_touched(since: datetime) -> set[int]:
 
 
 def previous_run(region: Region | None) -> Run | None:
-    """The latest run that screened at least the same households."""
+    """The latest finished run that screened at least the same households."""
+    finished = Run.objects.filter(finished_at__isnull=False)
     runs = (
-        Run.objects.filter(region__isnull=True)
+        finished.filter(region__isnull=True)
         if region is None
-        else Run.objects.filter(Q(region__isnull=True) | Q(region=region))
+        else finished.filter(Q(region__isnull=True) | Q(region=region))
     )
     return runs.order_by("-created_at", "-id").first()
 
@@ -185,11 +189,25 @@ def screening_run(
         households=len(ids),
         flagged=sum(s.at_risk for s in screenings.values()),
     )
-    run.leads = _write(run, ids, screenings, full=households is None, started_at=started_at)
+    with transaction.atomic():  # the results and the mark that the run finished, together or not at all
+        run.leads = _write(run, ids, screenings, full=households is None, started_at=started_at)
+        run.seconds, run.finished_at = time.perf_counter() - started, timezone.now()
+        run.save(update_fields=["seconds", "leads", "finished_at"])
     progress.advance()
     progress.advance()
-    run.seconds = time.perf_counter() - started
-    run.save(update_fields=["seconds", "leads"])
+    logger.info(
+        "screening run finished",
+        extra={
+            "run": run.pk,
+            "region": region.code if region else "",
+            "engine": engine,
+            "incremental": run.incremental,
+            "households": run.households,
+            "flagged": run.flagged,
+            "leads": run.leads,
+            "seconds": round(run.seconds, 2),
+        },
+    )
     # Dashboards: the leads this run raised show in the region's figures for the current month at once.
     figures_refresh_region(region_code=region.code if region else None, months=[timezone.localdate()])
     return run

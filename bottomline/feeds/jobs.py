@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ from bottomline.feeds.services import FeedReport, feed_load
 from bottomline.jobs.progress import Progress
 from bottomline.jobs.registry import job_handler
 from bottomline.registry.importing import ImportFileError
+
+logger = logging.getLogger(__name__)
 
 KIND = "feeds.load"
 KIND_NAME = gettext_noop("feeds.load")  # the job pages show the kind in the user's language
@@ -37,13 +40,18 @@ def feed_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
                 file_name=str(params.get("file_name") or ""),
             )
         except ImportFileError as exc:
-            return failed.as_dict() | {"error_count": 1, "errors": [[1, "", str(exc)]]}
+            result = failed.as_dict() | {"error_count": 1, "errors": [[1, "", str(exc)]]}
         except (PermissionDenied, ValidationError):
-            return failed.as_dict() | {
+            result = failed.as_dict() | {
                 "error_count": 1,
                 "errors": [[0, "", _("You may not upload this feed.")]],
             }
+        else:
+            result = report.as_dict()
         finally:
             if params.get("uploaded"):  # never a file the command was given
                 Path(params["path"]).unlink(missing_ok=True)
-    return report.as_dict()
+    logger.info(
+        "feed load finished", extra={"user": user.pk} | {k: v for k, v in result.items() if k != "errors"}
+    )
+    return result

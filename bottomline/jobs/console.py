@@ -56,6 +56,7 @@ def run_in_console(
     with ConsoleProgress(label) as bar:
         job = job_run(job_id=job.pk, also=bar)
     if job.status != JobStatus.SUCCEEDED:
-        first_line = job.error.splitlines()[0] if job.error else ""
-        raise CommandError(f"job {job.pk} failed: {first_line}")
+        raise CommandError(
+            f"job {job.pk} failed: {job.error or 'unexpected error'} {job.error_reference}".rstrip()
+        )
     return job

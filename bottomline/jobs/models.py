@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -26,7 +29,9 @@ class Job(models.Model):
     total = models.PositiveBigIntegerField(_("total"), default=0)
     done = models.PositiveBigIntegerField(_("done"), default=0)
     result = models.JSONField(_("result"), default=dict, blank=True)
-    error = models.TextField(_("error"), blank=True)
+    error = models.TextField(_("error"), blank=True)  # a message for the user, never a traceback
+    # An unexpected error's reference: the user sees it, the log line with the traceback has it (bottomline/logs.py).
+    error_reference = models.CharField(_("error reference"), max_length=16, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -46,6 +51,8 @@ class Job(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Written while the job runs: a running job whose beat stopped was left by a worker that died (kill -9).
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -59,6 +66,13 @@ class Job(models.Model):
     def percent(self) -> int:
         """Share done, 0 to 100."""
         return min(100, int(100 * self.done / self.total)) if self.total else 0
+
+    @property
+    def stalled(self) -> bool:
+        """Running, but its heartbeat stopped: its worker died, and the next one to start will fail it."""
+        beat = self.heartbeat_at or self.started_at
+        stale = timezone.now() - timedelta(seconds=settings.JOBS_STALE_AFTER_SECONDS)
+        return self.status == JobStatus.RUNNING and beat is not None and beat < stale
 
     @property
     def finished(self) -> bool:

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
-import traceback
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from bottomline.accounts.models import User
 from bottomline.jobs.models import Job, JobStatus
 from bottomline.jobs.progress import Progress
 from bottomline.jobs.registry import HANDLERS
+from bottomline.logs import error_reference
 from bottomline.regions.models import Region
+
+logger = logging.getLogger(__name__)
+
+# What the job page says of a job whose worker died; stored untranslated, shown in the reader's language.
+WORKER_STOPPED = gettext_noop("The worker running this job stopped before it finished. Start the job again.")
 
 
 class JobProgress:
@@ -42,8 +55,31 @@ class JobProgress:
         if force or now - self._last >= self.interval:
             self._last = now
             Job.objects.filter(pk=self.job.pk).update(
-                total=self.job.total, done=self.job.done, phase=self.job.phase
+                total=self.job.total, done=self.job.done, phase=self.job.phase, heartbeat_at=timezone.now()
             )
+
+
+class Heartbeat(threading.Thread):
+    """Marks a running job alive every ``interval`` seconds, also through long steps that report no progress."""
+
+    def __init__(self, job_id: int, interval: float) -> None:
+        super().__init__(name=f"job-{job_id}-heartbeat", daemon=True)
+        self.job_id, self.interval = job_id, interval
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(self.interval):
+                self.beat()
+        finally:
+            connection.close()  # this thread's own connection
+
+    def beat(self) -> None:
+        """Store the time now on the job, if it is still running."""
+        try:
+            Job.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(heartbeat_at=timezone.now())
+        except DatabaseError:  # SQLite's write lock held by the job itself: the next beat will do
+            logger.warning("job heartbeat delayed", extra={"job": self.job_id})
 
 
 def job_create(
@@ -58,21 +94,47 @@ def job_create(
 def job_run(*, job_id: int, also: Progress | None = None) -> Job:
     """Run a queued job to the end, storing its progress, result or error; a job runs once."""
     with transaction.atomic():
+        now = timezone.now()
         claimed = Job.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-            status=JobStatus.RUNNING, started_at=timezone.now()
+            status=JobStatus.RUNNING, started_at=now, heartbeat_at=now
         )
     job = Job.objects.get(pk=job_id)
     if not claimed:
         return job
+    facts = {"job": job.pk, "kind": job.kind}
+    logger.info("job started", extra=facts)
+    started = time.perf_counter()
+    heartbeat = Heartbeat(job.pk, settings.JOBS_HEARTBEAT_SECONDS)
+    heartbeat.start()
     try:
         result = HANDLERS[job.kind](job.params, JobProgress(job, also))
-    except Exception as exc:
-        job.status, job.error = JobStatus.FAILED, f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"
-        job.result = {}
+    except Exception:
+        # The traceback (server paths, perhaps values from the data) goes to the log only; the job page shows
+        # the reference that finds it there.
+        job.status, job.error_reference, job.result = JobStatus.FAILED, error_reference(), {}
+        logger.exception("job failed", extra=facts | {"reference": job.error_reference})
     else:
         job.status, job.result, job.done = JobStatus.SUCCEEDED, result, job.total
+    finally:
+        heartbeat.stopped.set()
+        heartbeat.join()
     job.finished_at = timezone.now()
-    job.save(update_fields=["status", "error", "result", "done", "total", "phase", "finished_at"])
+    job.save(
+        update_fields=[
+            "status",
+            "error",
+            "error_reference",
+            "result",
+            "done",
+            "total",
+            "phase",
+            "finished_at",
+        ]
+    )
+    logger.info(
+        "job finished",
+        extra=facts | {"status": str(job.status), "seconds": round(time.perf_counter() - started, 2)},
+    )
     return job
 
 
@@ -85,3 +147,30 @@ def job_enqueue(
     job = job_create(kind=kind, params=params, user=user, region=region)
     transaction.on_commit(lambda: run_job.enqueue(job.pk))
     return job
+
+
+def _upload_remove(job: Job) -> None:
+    """Delete a job's stored upload (it holds ID numbers in the clear); only ever a file under MEDIA_ROOT."""
+    if not job.params.get("uploaded") or not job.params.get("path"):
+        return
+    path = Path(str(job.params["path"])).resolve()
+    if path.is_relative_to(Path(settings.MEDIA_ROOT).resolve()):
+        path.unlink(missing_ok=True)
+
+
+def jobs_reclaim() -> list[int]:
+    """Fail the running jobs whose heartbeat stopped (their worker died) and delete their uploads; the ids."""
+    stale_before = timezone.now() - timedelta(seconds=settings.JOBS_STALE_AFTER_SECONDS)
+    stale = Job.objects.annotate(beat=Coalesce("heartbeat_at", "started_at", "created_at")).filter(
+        Q(beat__lt=stale_before), status=JobStatus.RUNNING
+    )
+    reclaimed: list[int] = []
+    for job in stale:
+        # Conditional, so that a job whose beat came back meanwhile, or that another worker took, is left alone.
+        if Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, heartbeat_at=job.heartbeat_at).update(
+            status=JobStatus.FAILED, error=WORKER_STOPPED, finished_at=timezone.now()
+        ):
+            _upload_remove(job)
+            reclaimed.append(job.pk)
+            logger.warning("job reclaimed", extra={"job": job.pk, "kind": job.kind, "last_beat": job.beat})
+    return reclaimed

@@ -13,6 +13,7 @@ import functools
 import gc
 import io
 import json
+import logging
 import multiprocessing
 import operator
 import os
@@ -29,7 +30,6 @@ from django.db import connection, models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from python_calamine import CalamineWorkbook
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
@@ -48,6 +48,9 @@ from bottomline.registry.services import (
     phone_check,
     phone_sealed,
 )
+from bottomline.registry.spreadsheets import SpreadsheetRefused, xlsx_rows
+
+logger = logging.getLogger(__name__)
 
 BATCH = 2000
 # ID numbers are checked, indexed and encrypted in worker processes for files of this many rows or more (below,
@@ -160,10 +163,9 @@ def read_rows(path: Path) -> tuple[list[str], list[list[object]]]:
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         try:
-            sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
-        except Exception as exc:  # calamine raises its own error types for broken files
-            raise ImportFileError(_("The file is not a readable XLSX workbook.")) from exc
-        rows: list[list[object]] = [[cell for cell in r] for r in sheet]
+            rows = xlsx_rows(path)
+        except SpreadsheetRefused as exc:
+            raise ImportFileError(str(exc)) from exc
     elif suffix == ".csv":
         raw = path.read_bytes()
         if raw.startswith(b"\xef\xbb\xbf"):
@@ -748,7 +750,13 @@ def import_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
         finally:
             if params.get("uploaded"):  # never a file the command was given
                 Path(params["path"]).unlink(missing_ok=True)
-    return report.as_dict()
+    result = report.as_dict()
+    logger.info(
+        "registry import finished",
+        extra={"user": user.pk, "commit": bool(params["commit"])}
+        | {k: v for k, v in result.items() if k != "errors"},
+    )
+    return result
 
 
 EXAMPLE = {

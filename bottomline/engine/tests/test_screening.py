@@ -168,6 +168,31 @@ def test_an_incremental_run_equals_a_full_run(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_run_killed_during_its_write_is_not_the_next_ones_baseline(
+    registry: dict[str, Household], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = run()
+    assert first.finished_at is not None
+    _change_behind_the_services(registry, monkeypatch)
+
+    def killed(**kwargs: Any) -> None:  # the process dies with the write half done
+        raise SystemExit("kill -9")
+
+    with monkeypatch.context() as cut:
+        cut.setattr(services, "leads_raise", killed)
+        with pytest.raises(SystemExit):
+            run(incremental=True)
+    dead = Run.objects.latest("id")
+    assert dead.pk != first.pk and dead.finished_at is None
+    assert services.previous_run(None) == first
+
+    again = run(incremental=True)  # screens what changed since the last finished run, not since the dead one
+    assert again.incremental and again.households == 4
+    assert again.leads == 3
+    assert again.finished_at is not None and services.previous_run(None) == again
+
+
+@pytest.mark.django_db(transaction=True)
 def test_an_incremental_run_without_a_previous_run_or_after_a_policy_change_is_full(
     registry: dict[str, Household], personas: dict[str, Any], tree: Any
 ) -> None:

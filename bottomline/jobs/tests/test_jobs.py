@@ -46,11 +46,13 @@ def test_job_stores_progress_while_running_and_result_at_the_end() -> None:
 
 
 @pytest.mark.django_db
-def test_failed_job_keeps_the_error_and_a_job_runs_once() -> None:
+def test_failed_job_logs_the_error_by_reference_and_a_job_runs_once(caplog: pytest.LogCaptureFixture) -> None:
     job = job_create(kind="test.count", params={"n": 2, "fail": True})
     assert job_run(job_id=job.pk).status == JobStatus.FAILED
     job.refresh_from_db()
-    assert "the feed file is truncated" in job.error
+    assert job.error_reference and "the feed file is truncated" not in job.error  # the job page shows neither
+    (logged,) = [r for r in caplog.records if getattr(r, "reference", "") == job.error_reference]
+    assert logged.exc_info is not None and "the feed file is truncated" in str(logged.exc_info[1])
     seen.clear()
     assert job_run(job_id=job.pk).status == JobStatus.FAILED  # not run again
     assert seen == []
