@@ -107,7 +107,7 @@ DEV_INDEX_KEY = "ZGV2LWJsaW5kLWluZGV4LWtleS1ub3QtZm9yLXByb2R1Y3Rpb24="
         # under another id and beside a real key: the bytes are what is published
         (
             "BOTTOMLINE_FIELD_KEYS",
-            f"old:{DEV_FIELD_KEY},p1:" + base64.b64encode(secrets.token_bytes(16)).decode(),
+            f"old:{DEV_FIELD_KEY},p1:" + base64.b64encode(bytes(range(16))).decode(),
         ),
         ("BOTTOMLINE_BLIND_INDEX_KEY", DEV_INDEX_KEY),
     ],
