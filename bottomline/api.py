@@ -13,6 +13,7 @@ from ninja.security import HttpBearer
 
 from bottomline.accounts.models import User
 from bottomline.accounts.services import token_authenticate
+from bottomline.audit.services import request_actor_set
 
 
 class TokenAuth(HttpBearer):
@@ -22,6 +23,7 @@ class TokenAuth(HttpBearer):
         user = token_authenticate(token)
         if user is not None:
             request.user = user
+            request_actor_set(user=user)  # the change log's actor: auditlog's middleware ran before us
         return user
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from auditlog.context import auditlog_value
+from auditlog.models import LogEntry
+from django.db import models
 from django.http import HttpRequest
 
 from bottomline.accounts.models import User
@@ -37,3 +40,34 @@ def event_record(
         target=target[:200],
         detail=detail or {},
     )
+
+
+def request_actor_set(*, user: User) -> None:
+    """Name ``user`` as the actor of the rest of the request's model changes.
+
+    django-auditlog's middleware reads the session's user before the API's bearer token is checked, so the
+    API names the token's user here once it knows it.
+    """
+    try:
+        context = auditlog_value.get()
+    except LookupError:  # outside a request (a job, a command): their services name the actor themselves
+        return
+    context["actor"] = user
+
+
+def change_record(*, instance: models.Model, actor: User | None, before: dict[str, Any]) -> LogEntry | None:
+    """Add a change-log entry for fields changed by a conditional UPDATE (which sends no signal to auditlog).
+
+    ``before`` holds the fields' values as read before the update; ``instance`` has been refreshed since.
+    """
+    changes = {
+        field: [str(old), str(getattr(instance, field))]
+        for field, old in before.items()
+        if old != getattr(instance, field)
+    }
+    if not changes:
+        return None
+    entry: LogEntry | None = LogEntry.objects.log_create(
+        instance, action=LogEntry.Action.UPDATE, changes=changes, actor=actor
+    )
+    return entry

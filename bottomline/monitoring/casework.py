@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
+from bottomline.audit.services import change_record
 from bottomline.dashboards.services import figures_after_step
 from bottomline.engine.online import current_refresh
 from bottomline.jobs.progress import NullProgress, Progress
@@ -159,6 +160,7 @@ def case_step(
         raise ValidationError({"on": _("The date cannot be in the future.")})
     detail = _check_needs(t, case, given, on)
     changes = _changes(t, case, detail, on)
+    before = {field: getattr(case, field) for field in ("state", *changes)}
     taken = Case.objects.filter(pk=case.pk, version=case.version).update(
         state=t.target, version=F("version") + 1, **changes
     )
@@ -183,6 +185,7 @@ def case_step(
     # Dashboards: the village's figures are recomputed once the step is committed, so they stay fresh.
     transaction.on_commit(lambda: figures_after_step(case_id=case.pk, on=on))
     case.refresh_from_db()
+    change_record(instance=case, actor=actor, before=before)  # the UPDATE above sends auditlog no signal
     return case
 
 
