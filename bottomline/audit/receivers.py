@@ -1,13 +1,16 @@
-"""Login, failed login and logout become audit events."""
+"""Login, failed login and logout become audit events; each change-log entry notes the region it touched."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from auditlog.models import LogEntry
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
+from bottomline.audit import scope
 from bottomline.audit.models import EventKind
 from bottomline.audit.services import event_record
 
@@ -29,3 +32,16 @@ def on_login_failed(
 ) -> None:
     # Only the username is kept: never the password that was tried.
     event_record(kind=EventKind.LOGIN_FAILED, request=request, username=str(credentials.get("username", "")))
+
+
+@receiver(pre_save, sender=LogEntry)
+def on_change_logged(sender: Any, instance: LogEntry, **kwargs: Any) -> None:
+    """Note the region of the changed object, so that its region's auditors see the change (not the actor's)."""
+    if instance.pk is not None or instance.content_type_id is None:
+        return
+    model = instance.content_type.model_class()
+    if model is None:
+        return
+    code = scope.object_region_code(model._meta.app_label, model._meta.model_name or "", instance.object_pk)
+    if code is not None:
+        instance.additional_data = {**(instance.additional_data or {}), "region": code}

@@ -10,7 +10,9 @@ from django.db import models
 from django.http import HttpRequest
 
 from bottomline.accounts.models import User
+from bottomline.audit import scope
 from bottomline.audit.models import Event
+from bottomline.regions.models import Region
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -28,15 +30,36 @@ def event_record(
     username: str = "",
     target: str = "",
     detail: dict[str, Any] | None = None,
+    region: Region | str | None = None,
+    about: models.Model | None = None,
 ) -> Event:
-    """Append one audit event; the actor's region is stored so that auditors see their region's trail."""
+    """Append one audit event, in the region of the data it touched (``region``: a region or its code;
+    ``about``: the object touched, whose region it is).
+
+    Without ``region`` the event is in the actor's region, or in the region of the account a username names
+    (a failed login): auditors see their region's trail by it, whoever acted.
+    """
     actor = user if isinstance(user, User) and user.pk else None
+    name = actor.username if actor else username[:150]
+    if about is not None:
+        meta = about._meta
+        region = scope.object_region_code(meta.app_label, meta.model_name or "", about.pk) or region
+    if isinstance(region, str):
+        region_id = Region.objects.filter(code=region).values_list("pk", flat=True).first()
+    elif isinstance(region, Region):
+        region_id = region.pk
+    elif actor is not None:
+        region_id = actor.region_id
+    else:
+        region_id = (
+            User.objects.filter(username=name).values_list("region_id", flat=True).first() if name else None
+        )
     return Event.objects.create(
         kind=kind,
         actor=actor,
-        username=actor.username if actor else username[:150],
+        username=name,
         ip=client_ip(request),
-        region_id=actor.region_id if actor else None,
+        region_id=region_id,
         target=target[:200],
         detail=detail or {},
     )

@@ -19,7 +19,10 @@ from bottomline.registry.tests.factories import household
 
 def _post(client: Client, token: str, url: str, payload: dict[str, Any]) -> Any:
     return client.post(
-        url, json.dumps(payload), content_type="application/json", headers={"Authorization": f"Bearer {token}"}
+        url,
+        json.dumps(payload),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
     )
 
 
