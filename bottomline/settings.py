@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    "bottomline.audit.reads.AuditReadsMiddleware",  # one event per request that read personal data
     "bottomline.web.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

@@ -208,6 +208,9 @@ def access(
     try:
         return restrict(queryset, user, action).get(**lookup)
     except (ObjectDoesNotExist, ValueError, TypeError):
+        from bottomline.audit.reads import outside_note  # the audit app depends on accounts, not the reverse
+
+        outside_note(model=queryset.model, lookup=lookup)  # audited once the request has answered 404
         raise Http404 from None
 
 

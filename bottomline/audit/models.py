@@ -35,6 +35,8 @@ class EventKind(models.TextChoices):
     TOKEN_CREATED = "token_created", _("API token created")
     TOKEN_REVOKED = "token_revoked", _("API token revoked")
     JOB = "job", _("Job run")
+    READ = "read", _("Read of personal data")
+    OUT_OF_SCOPE = "out_of_scope", _("Attempt outside the region")
 
 
 class Event(models.Model):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import Any
 
 from auditlog.context import auditlog_value
@@ -10,8 +12,8 @@ from django.db import models
 from django.http import HttpRequest
 
 from bottomline.accounts.models import User
-from bottomline.audit import scope
-from bottomline.audit.models import Event
+from bottomline.audit import reads, scope
+from bottomline.audit.models import Event, EventKind
 from bottomline.regions.models import Region
 
 
@@ -44,16 +46,16 @@ def event_record(
     if about is not None:
         meta = about._meta
         region = scope.object_region_code(meta.app_label, meta.model_name or "", about.pk) or region
+    region_id: int | None = None
     if isinstance(region, str):
         region_id = Region.objects.filter(code=region).values_list("pk", flat=True).first()
     elif isinstance(region, Region):
         region_id = region.pk
-    elif actor is not None:
+    if region_id is None and actor is not None:
         region_id = actor.region_id
-    else:
-        region_id = (
-            User.objects.filter(username=name).values_list("region_id", flat=True).first() if name else None
-        )
+    elif region_id is None and name:
+        region_id = User.objects.filter(username=name).values_list("region_id", flat=True).first()
+    reads.event_noted()
     return Event.objects.create(
         kind=kind,
         actor=actor,
@@ -94,3 +96,36 @@ def change_record(*, instance: models.Model, actor: User | None, before: dict[st
         instance, action=LogEntry.Action.UPDATE, changes=changes, actor=actor
     )
     return entry
+
+
+def input_sha256(source: Path | bytes) -> str:
+    """The SHA-256 of a bulk write's input: a file (read in chunks), or the bytes that name what it acted on."""
+    if isinstance(source, bytes):
+        return hashlib.sha256(source).hexdigest()
+    with source.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def job_record(
+    *,
+    job: str,
+    user: User | None,
+    region: Region | str | None = None,
+    sha256: str = "",
+    created: int = 0,
+    updated: int = 0,
+    unchanged: int = 0,
+    refused: int = 0,
+    detail: dict[str, Any] | None = None,
+) -> Event:
+    """Record a bulk write (an import, a feed load, a bulk step, a screening run): who, the region, the hash
+    of its input, and how many rows it created, updated, left unchanged and refused."""
+    counts = {"created": created, "updated": updated, "unchanged": unchanged, "refused": refused}
+    return event_record(
+        kind=EventKind.JOB,
+        user=user,
+        username="" if user else "manage.py",  # a command run without naming a user
+        target=job,
+        region=region,
+        detail={"sha256": sha256, **counts, **(detail or {})},
+    )

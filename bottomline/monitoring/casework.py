@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
-from bottomline.audit.services import change_record
+from bottomline.audit.services import change_record, input_sha256, job_record
 from bottomline.dashboards.services import figures_after_step
 from bottomline.engine.online import current_refresh
 from bottomline.jobs.progress import NullProgress, Progress
@@ -285,4 +285,12 @@ def cases_bulk_step(
         except Exception as exc:  # one broken case must not stop the others: reported, not lost
             failed[str(case_id)] = str(exc) or type(exc).__name__
         progress.advance()
+    job_record(
+        job="monitoring.bulk_step",
+        user=actor,
+        sha256=input_sha256(f"{action}:{','.join(map(str, case_ids))}".encode()),  # the cases it was given
+        updated=len(done),
+        refused=len(failed),
+        detail={"action": action},
+    )
     return {"done": done, "failed": failed}

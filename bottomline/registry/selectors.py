@@ -8,6 +8,8 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
+from bottomline.audit.reads import read_note
+from bottomline.audit.scope import queryset_region
 from bottomline.regions.models import Region
 from bottomline.registry.choices import LABOUR_CAPABLE
 from bottomline.registry.models import Household, IncomeRecord, Member
@@ -40,6 +42,10 @@ def household_list(*, viewer: User, filters: HouseholdFilter | None = None) -> Q
     if filters.id_number:
         index = id_number_lookup_index(filters.id_number)
         households = households.filter(members__id_number_index=index) if index else households.none()
+    searched = [name for name in ("name", "id_number") if getattr(filters, name)]
+    # Audited as one read of the listed region (a search: of the region of what it found; never the terms).
+    region = queryset_region(households, "village__code") if searched else (filters.region or viewer.region)
+    read_note(what="registry.household", region=region, search=searched)
     return households.annotate(
         member_count=Count("members", distinct=True),
         labour_count=Count("members", filter=Q(members__labour__in=LABOUR_CAPABLE), distinct=True),
@@ -48,7 +54,7 @@ def household_list(*, viewer: User, filters: HouseholdFilter | None = None) -> Q
 
 def household_get(*, viewer: User, household_id: int) -> Household:
     """One household with its members and income history (404 outside the viewer's region)."""
-    return gate.access(
+    household = gate.access(
         Household.objects.select_related("village").prefetch_related(
             Prefetch("members", queryset=Member.objects.order_by("id")),
             Prefetch("incomes", queryset=IncomeRecord.objects.order_by("-period_start")),
@@ -57,11 +63,15 @@ def household_get(*, viewer: User, household_id: int) -> Household:
         viewer,
         pk=household_id,
     )
+    read_note(what="registry.household", region=household.village, rows=1)
+    return household
 
 
 def member_get(*, viewer: User, member_id: int) -> Member:
     """One member (404 outside the viewer's region)."""
-    return gate.access(Member.objects.select_related("household__village"), viewer, pk=member_id)
+    member = gate.access(Member.objects.select_related("household__village"), viewer, pk=member_id)
+    read_note(what="registry.member", region=member.household.village, rows=1)
+    return member
 
 
 def villages_for(*, viewer: User) -> QuerySet[Region]:
