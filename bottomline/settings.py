@@ -32,6 +32,7 @@ PRODUCTION_REQUIRED = (
     "DATABASE_URL",
     "BOTTOMLINE_FIELD_KEYS",
     "BOTTOMLINE_BLIND_INDEX_KEY",
+    "BOTTOMLINE_AUDIT_CHAIN_KEY",
 )
 if PRODUCTION:
     missing = [name for name in PRODUCTION_REQUIRED if not os.environ.get(name)]
@@ -336,6 +337,10 @@ FIELD_ENCRYPTION_ACTIVE_KEY = os.environ.get(
     FIELD_ENCRYPTION_KEYS.rsplit(",", 1)[-1].split(":", 1)[0],  # the newest, listed last
 )
 BLIND_INDEX_KEY = os.environ.get("BOTTOMLINE_BLIND_INDEX_KEY", "" if PRODUCTION else _DEV_INDEX_KEY)
+# The HMAC-SM3 key (base64) that chains the audit events (audit.chain); kept apart from the database's users.
+AUDIT_CHAIN_KEY = os.environ.get(
+    "BOTTOMLINE_AUDIT_CHAIN_KEY", "" if PRODUCTION else "ZGV2LWF1ZGl0LWNoYWluLWtleS1ub3QtZm9yLXByb2R1Y3Rpb24="
+)
 # How many protected numbers one user may reveal in an hour.
 REVEAL_LIMIT_PER_HOUR = int(os.environ.get("BOTTOMLINE_REVEAL_LIMIT_PER_HOUR", "30"))
 # The public address of the site, printed (as a QR code) on the village posters of the self-declaration

@@ -6,6 +6,7 @@ from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -40,9 +41,9 @@ class EventKind(models.TextChoices):
 
 
 class Event(models.Model):
-    """One security-relevant event, with who, when, from where and in which region."""
+    """One security-relevant event, with who, when, from where and in which region, chained to the one before."""
 
-    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    at = models.DateTimeField(_("time"), default=timezone.now, editable=False, db_index=True)
     kind = models.CharField(_("event"), max_length=32, choices=EventKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -64,6 +65,8 @@ class Event(models.Model):
     )
     target = models.CharField(_("target"), max_length=200, blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
+    # HMAC-SM3 over the fields above and the previous event's MAC (audit.chain); empty before the chain began.
+    mac = models.CharField(_("MAC"), max_length=64, blank=True, editable=False)
 
     objects = AppendOnlyQuerySet.as_manager()
 

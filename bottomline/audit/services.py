@@ -8,11 +8,11 @@ from typing import Any
 
 from auditlog.context import auditlog_value
 from auditlog.models import LogEntry
-from django.db import models
+from django.db import models, transaction
 from django.http import HttpRequest
 
 from bottomline.accounts.models import User
-from bottomline.audit import reads, scope
+from bottomline.audit import chain, reads, scope
 from bottomline.audit.models import Event, EventKind
 from bottomline.regions.models import Region
 
@@ -56,7 +56,7 @@ def event_record(
     elif region_id is None and name:
         region_id = User.objects.filter(username=name).values_list("region_id", flat=True).first()
     reads.event_noted()
-    return Event.objects.create(
+    event = Event(
         kind=kind,
         actor=actor,
         username=name,
@@ -65,6 +65,10 @@ def event_record(
         target=target[:200],
         detail=detail or {},
     )
+    with transaction.atomic():  # the chain stays locked until the event is committed
+        event.mac = chain.event_mac(event, chain.chain_tail())
+        event.save()
+    return event
 
 
 def request_actor_set(*, user: User) -> None:

@@ -288,7 +288,7 @@ def screen_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     )
     job_record(
         job="engine.screen",
-        user=User.objects.filter(pk=params.get("user")).first(),
+        user=User.objects.filter(pk=params["user"]).first() if params.get("user") else None,
         region=region,
         sha256=input_sha256(params["snapshot"].encode()) if params.get("snapshot") else "",
         created=run.leads,  # leads raised

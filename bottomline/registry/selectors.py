@@ -44,8 +44,8 @@ def household_list(*, viewer: User, filters: HouseholdFilter | None = None) -> Q
         households = households.filter(members__id_number_index=index) if index else households.none()
     searched = [name for name in ("name", "id_number") if getattr(filters, name)]
     # Audited as one read of the listed region (a search: of the region of what it found; never the terms).
-    region = queryset_region(households, "village__code") if searched else (filters.region or viewer.region)
-    read_note(what="registry.household", region=region, search=searched)
+    found = queryset_region(households, "village__code") if searched else None
+    read_note(what="registry.household", region=found or filters.region or viewer.region, search=searched)
     return households.annotate(
         member_count=Count("members", distinct=True),
         labour_count=Count("members", filter=Q(members__labour__in=LABOUR_CAPABLE), distinct=True),
@@ -70,7 +70,7 @@ def household_get(*, viewer: User, household_id: int) -> Household:
 def member_get(*, viewer: User, member_id: int) -> Member:
     """One member (404 outside the viewer's region)."""
     member = gate.access(Member.objects.select_related("household__village"), viewer, pk=member_id)
-    read_note(what="registry.member", region=member.household.village, rows=1)
+    read_note(what="registry.member", region=member.household.village if member.household else None, rows=1)
     return member
 
 

@@ -72,7 +72,7 @@ def test_every_read_of_personal_data_and_every_attempt_outside_the_region_is_one
             outside = scope is not None and scope not in VISIBLE[ROLE_HOME[role]] and spec.kind != "template"
             if outside:
                 assert response.status_code == 404, (url, response.status_code)
-                region = getattr(tree, SCOPE_REGION[scope])
+                region = getattr(tree, SCOPE_REGION[str(scope)])
                 if [(e.kind, e.actor, e.region_id) for e in new] != [
                     (EventKind.OUT_OF_SCOPE, auditor, region.pk)
                 ]:
