@@ -14,7 +14,7 @@ class AppendOnlyError(Exception):
     """Audit rows are written once and never changed or deleted by the application."""
 
 
-class AppendOnlyQuerySet(models.QuerySet["Event"]):
+class AppendOnlyQuerySet(models.QuerySet[Any]):
     """Refuses bulk updates and deletes."""
 
     def update(self, **kwargs: Any) -> NoReturn:
@@ -85,3 +85,29 @@ class Event(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("audit events cannot be deleted")
+
+
+class ChangeSeal(models.Model):
+    """The HMAC-SM3 link of one change-log entry (django-auditlog's LogEntry), chained like the events."""
+
+    entry = models.OneToOneField(
+        "auditlog.LogEntry", on_delete=models.PROTECT, related_name="+", verbose_name=_("change")
+    )
+    mac = models.CharField(_("MAC"), max_length=64, editable=False)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("change seal")
+        verbose_name_plural = _("change seals")
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} {self.mac[:12]}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("audit seals cannot be updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("audit seals cannot be deleted")

@@ -1,4 +1,5 @@
-"""Login, failed login and logout become audit events; each change-log entry notes the region it touched."""
+"""Login, failed login and logout become audit events; each change-log entry notes the region it touched and
+is sealed into the changes' chain."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ from typing import Any
 
 from auditlog.models import LogEntry
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db.models.signals import pre_save
+from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from bottomline.audit import scope
+from bottomline.audit import chain, scope
 from bottomline.audit.models import EventKind
 from bottomline.audit.services import event_record
 
@@ -45,3 +46,9 @@ def on_change_logged(sender: Any, instance: LogEntry, **kwargs: Any) -> None:
     code = scope.object_region_code(model._meta.app_label, model._meta.model_name or "", instance.object_pk)
     if code is not None:
         instance.additional_data = {**(instance.additional_data or {}), "region": code}
+
+
+@receiver(post_save, sender=LogEntry)
+def on_change_written(sender: Any, instance: LogEntry, created: bool, **kwargs: Any) -> None:
+    if created:
+        chain.entry_seal(instance)

@@ -9,10 +9,11 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from auditlog.models import LogEntry
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, connections, transaction
 
-from bottomline.audit.chain import chain_verify
+from bottomline.audit.chain import chain_verify, changes_verify
 from bottomline.audit.models import Event, EventKind
 from bottomline.audit.services import event_record
 
@@ -83,11 +84,11 @@ def test_concurrent_appends_do_not_fork_the_chain(personas: dict[str, Any]) -> N
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("table", ["audit_event", "auditlog_logentry"])
+@pytest.mark.parametrize("table", ["audit_event", "auditlog_logentry", "audit_changeseal"])
 def test_the_database_refuses_to_empty_the_audit_tables(personas: dict[str, Any], table: str) -> None:
     with connection.cursor() as cursor:  # inside the test's transaction: rolled back after it
         editor = SimpleNamespace(connection=connection, execute=cursor.execute)
-        for name in ("0002_append_only_triggers", "0005_no_truncate"):
+        for name in ("0002_append_only_triggers", "0006_no_truncate"):
             importlib.import_module(f"bottomline.audit.migrations.{name}").create_triggers(
                 None, editor, force=True
             )
@@ -102,3 +103,33 @@ def test_the_database_refuses_to_empty_the_audit_tables(personas: dict[str, Any]
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
         cur.execute(statement)
     assert Event.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("tamper", ["update", "delete", "forge"])
+def test_a_tampered_change_log_entry_breaks_the_changes_chain(personas: dict[str, Any], tamper: str) -> None:
+    user = personas["county_officer"]
+    for name in ("一", "二", "三"):
+        user.first_name = name
+        user.save()  # django-auditlog writes a LogEntry, sealed as it is written
+    entries = list(LogEntry.objects.order_by("id"))
+    assert changes_verify().broken is None
+    victim = entries[-2]
+    with connection.cursor() as cursor:
+        if tamper == "update":
+            cursor.execute("UPDATE auditlog_logentry SET object_repr = 'x' WHERE id = %s", [victim.pk])
+        elif tamper == "delete":  # the seal goes first (its key holds the entry), then the entry
+            cursor.execute("DELETE FROM audit_changeseal WHERE entry_id = %s", [victim.pk])
+            cursor.execute("DELETE FROM auditlog_logentry WHERE id = %s", [victim.pk])
+    if tamper == "forge":  # written without the signals that seal an entry
+        (victim,) = LogEntry.objects.bulk_create(
+            [
+                LogEntry(
+                    content_type=victim.content_type, object_pk=victim.object_pk, object_repr="x", action=1
+                )
+            ]
+        )
+    broken = entries[-1].pk if tamper == "delete" else victim.pk
+    assert changes_verify().broken == broken
+    with pytest.raises(CommandError, match=f"change-log entry #{broken}"):
+        call_command("audit_verify")

@@ -1,5 +1,6 @@
 """PostgreSQL: the audit tables cannot be truncated (a TRUNCATE skips the row triggers of 0002). SQLite: the
-row triggers of 0002 are made again on audit_event, which 0004 rebuilt (SQLite has no TRUNCATE).
+row triggers of 0002 are made again on audit_event, which 0004 rebuilt (SQLite has no TRUNCATE). Both: the
+change log's seals (0005) are append-only too.
 
 Like 0002, the triggers are made only where ``AUDIT_DB_TRIGGERS`` is on (test databases are flushed with
 TRUNCATE). They hold against the application's role only if that role does not own the tables: the owner can
@@ -9,7 +10,7 @@ drop a trigger (docs/security.md, "Audit trail", gives the roles).
 from django.conf import settings
 from django.db import migrations
 
-TABLES = ("audit_event", "auditlog_logentry")
+TABLES = ("audit_event", "auditlog_logentry", "audit_changeseal")
 
 
 def create_triggers(apps, schema_editor, force=False):
@@ -46,9 +47,10 @@ def drop_triggers(apps, schema_editor):
         return
     for table in TABLES:
         schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
+    schema_editor.execute("DROP TRIGGER IF EXISTS audit_changeseal_append_only ON audit_changeseal")
 
 
 class Migration(migrations.Migration):
-    dependencies = [("audit", "0004_event_mac")]
+    dependencies = [("audit", "0005_changeseal")]
 
     operations = [migrations.RunPython(create_triggers, drop_triggers)]
