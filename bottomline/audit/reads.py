@@ -108,7 +108,8 @@ class AuditReadsMiddleware:
 
         match = request.resolver_match
         target = match.view_name if match else ""
-        arguments = {k: str(v) for k, v in (match.kwargs if match else {}).items()}  # ids and codes only
+        # The route's ids and codes (no personal data in URLs); cut short, as a catch-all route takes any text.
+        arguments = {k: str(v)[:40] for k, v in (match.kwargs if match else {}).items()}
         if response.status_code == 404 and (reads.outside or arguments):
             event_record(
                 kind=EventKind.OUT_OF_SCOPE,
