@@ -43,15 +43,16 @@ def _personal(response: Any, markers: tuple[str, ...]) -> bool:
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("role", ["auditor", "province_officer"])  # read the archive, reveal nothing
 def test_every_read_of_personal_data_and_every_attempt_outside_the_region_is_one_event(
     world: dict[str, Any],  # noqa: F811  (the matrix's fixture, imported above)
     tree: Any,
     personas: dict[str, Any],
     client: Client,
+    role: str,
 ) -> None:
     from conftest import ROLE_HOME
 
-    role = "auditor"  # reads everything in the county, reveals nothing
     auditor = personas[role]
     client.force_login(auditor)
     patterns = {k: p for k, p, _r in url_patterns()}
