@@ -106,7 +106,7 @@ def entry_seal(entry: LogEntry) -> None:
     """Seal a change-log entry just written: its link in the changes' chain."""
     from bottomline.audit.models import ChangeSeal
 
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # as for an event
         _lock()
         previous = ChangeSeal.objects.order_by("-id").values_list("mac", flat=True).first() or GENESIS
         ChangeSeal.objects.create(entry=entry, mac=entry_mac(entry, previous))

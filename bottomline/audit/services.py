@@ -65,7 +65,9 @@ def event_record(
         target=target[:200],
         detail=detail or {},
     )
-    with transaction.atomic():  # the chain stays locked until the event is committed
+    # The chain stays locked until the event is committed; inside a caller's transaction no savepoint is
+    # needed (an event that cannot be written fails the caller's work too).
+    with transaction.atomic(savepoint=False):
         event.mac = chain.event_mac(event, chain.chain_tail())
         event.save()
     return event
