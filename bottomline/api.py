@@ -14,6 +14,7 @@ from ninja.security import HttpBearer
 from bottomline.accounts import gate
 from bottomline.accounts.models import TokenScope, User
 from bottomline.accounts.services import token_authenticate
+from bottomline.audit.services import request_actor_set
 
 # What a read-only token may do: ask, never change.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -27,6 +28,7 @@ class TokenAuth(HttpBearer):
         if found is None:
             return None
         request.user = found.user
+        request_actor_set(user=found.user)  # the change log's actor: auditlog's middleware ran before us
         if found.scope != TokenScope.WRITE and request.method not in SAFE_METHODS:
             gate.deny(found.user, f"apitoken:{found.pk}:{found.scope}", request)  # 403, audited
         return found.user

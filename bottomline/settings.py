@@ -34,6 +34,7 @@ PRODUCTION_REQUIRED = (
     "DATABASE_URL",
     "BOTTOMLINE_FIELD_KEYS",
     "BOTTOMLINE_BLIND_INDEX_KEY",
+    "BOTTOMLINE_AUDIT_CHAIN_KEY",
 )
 if PRODUCTION:
     missing = [name for name in PRODUCTION_REQUIRED if not os.environ.get(name)]
@@ -105,6 +106,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "bottomline.accounts.middleware.AuditlogClientMiddleware",
+    "bottomline.audit.reads.AuditReadsMiddleware",  # one event per request that read personal data
     "bottomline.web.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
     "bottomline.web.errors.ErrorReferenceMiddleware",  # last: it sees the view's exception first
@@ -431,6 +433,10 @@ if PRODUCTION:
             + '. Generate new ones (docs/security.md, "Attachments, keys, backups and restore").'
         )
 
+# The HMAC-SM3 key (base64) that chains the audit events (audit.chain); kept apart from the database's users.
+AUDIT_CHAIN_KEY = os.environ.get(
+    "BOTTOMLINE_AUDIT_CHAIN_KEY", "" if PRODUCTION else "ZGV2LWF1ZGl0LWNoYWluLWtleS1ub3QtZm9yLXByb2R1Y3Rpb24="
+)
 # How many protected numbers one user may reveal in an hour.
 REVEAL_LIMIT_PER_HOUR = int(os.environ.get("BOTTOMLINE_REVEAL_LIMIT_PER_HOUR", "30"))
 # The public address of the site, printed (as a QR code) on the village posters of the self-declaration

@@ -70,7 +70,8 @@ RULES: dict[str, Rule] = {
     "accounts.apitoken": Rule({"view": STAFF, "add": STAFF, "change": STAFF}, owner_path="user"),
     "jobs.job": Rule({"view": STAFF}, region_path="region__code", owner_path="created_by"),
     "audit.event": Rule({"view": frozenset({Role.AUDITOR})}, region_path="region__code"),
-    "auditlog.logentry": Rule({"view": frozenset({Role.AUDITOR})}, region_path="actor__region__code"),
+    # The region of the changed object, annotated by audit.selectors.change_list (the actor's when it has none).
+    "auditlog.logentry": Rule({"view": frozenset({Role.AUDITOR})}, region_path="region_touched"),
     "registry.household": _archive("village__code"),
     "registry.member": _archive("household__village__code"),
     "registry.incomerecord": _archive("household__village__code"),
@@ -207,6 +208,9 @@ def access(
     try:
         return restrict(queryset, user, action).get(**lookup)
     except (ObjectDoesNotExist, ValueError, TypeError):
+        from bottomline.audit.reads import outside_note  # the audit app depends on accounts, not the reverse
+
+        outside_note(model=queryset.model, lookup=lookup)  # audited once the request has answered 404
         raise Http404 from None
 
 

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from bottomline.accounts import gate
 from bottomline.audit import selectors
 from bottomline.audit.models import Event
+from bottomline.audit.reads import read_note
 
 
 @login_required
@@ -16,6 +17,7 @@ def trail(request: HttpRequest) -> HttpResponse:
     """Security events and model changes in the auditor's region."""
     user = gate.staff_of(request)
     gate.require(user, Event, "view", request)
+    read_note(what="audit.trail", region=user.region)  # the changes shown hold personal data
     return render(
         request,
         "audit/trail.html",

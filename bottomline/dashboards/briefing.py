@@ -162,6 +162,7 @@ def briefing_pdf(
         user=viewer,
         request=request,
         target="dashboards.briefing",
+        region=region_code,
         detail={"region": region_code, "month": month.isoformat(), "language": language},
     )
     return pdf

@@ -271,6 +271,7 @@ def roster_export(
         user=viewer,
         request=request,
         target=f"dashboards.roster:{roster}",
+        region=region,
         detail={"region": region.code, "on": on.isoformat()},
     )
     return region, content

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from bottomline.accounts import gate
+from bottomline.audit.reads import read_note
 from bottomline.engine.models import Result, Run
 
 
@@ -23,4 +24,5 @@ def run_get(*, viewer: Any, run_id: int) -> Run:
 def run_results(*, viewer: Any, run: Run, category: int | None = None) -> QuerySet[Result]:
     """What a run found in the viewer's region, household by household."""
     results = gate.restrict(Result.objects.filter(run=run).select_related("household__village"), viewer)
+    read_note(what="engine.result", region=viewer.region)
     return results.filter(category=category) if category is not None else results

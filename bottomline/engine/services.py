@@ -19,6 +19,7 @@ from django.utils.translation import gettext_noop
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
+from bottomline.audit.services import input_sha256, job_record
 from bottomline.dashboards.services import figures_refresh_region
 from bottomline.engine.batch import (
     DEFAULT_EVENT_MONTHS,
@@ -335,6 +336,15 @@ def screen_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
         snapshot_dir=Path(params["snapshot"]) if params.get("snapshot") else None,
         incremental=bool(params.get("incremental")),
     )
+    job_record(
+        job="engine.screen",
+        user=User.objects.filter(pk=params["user"]).first() if params.get("user") else None,
+        region=region,
+        sha256=input_sha256(params["snapshot"].encode()) if params.get("snapshot") else "",
+        created=run.leads,  # leads raised
+        updated=run.households,  # households whose current screening was replaced
+        detail={"run": run.pk, "households": run.households, "flagged": run.flagged},
+    )
     return {
         "run": run.pk,
         "engine": run.engine,
@@ -349,5 +359,11 @@ def screen_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
 def screening_start(*, actor: User, on: date, engine: str = "duckdb", incremental: bool = False) -> Job:
     """Queue a screening of the actor's own region as of a date (a job with progress), from a page or the API."""
     gate.require(actor, Run, "add")
-    params = {"on": on.isoformat(), "region": actor.region.code, "engine": engine, "incremental": incremental}
+    params = {
+        "on": on.isoformat(),
+        "region": actor.region.code,
+        "engine": engine,
+        "incremental": incremental,
+        "user": actor.pk,  # for the audit trail
+    }
     return job_enqueue(kind="engine.screen", params=params, user=actor, region=actor.region)

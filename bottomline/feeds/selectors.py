@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import Role, User
+from bottomline.audit.reads import read_note
 from bottomline.feeds.models import Event, FeedBatch, FeedRecord, UnmatchedRow
 
 
@@ -29,6 +30,7 @@ def batch_get(*, viewer: User, batch_id: int) -> FeedBatch:
 
 def batch_unmatched(*, batch: FeedBatch) -> QuerySet[UnmatchedRow]:
     """The rows of a batch (already reached through ``batch_get``) that matched nobody, ID numbers masked."""
+    read_note(what="feeds.unmatchedrow", region=batch.region)
     return batch.unmatched_rows.order_by("row")
 
 

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_noop
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import Role, User
+from bottomline.audit.services import job_record
 from bottomline.engine.online import current_refresh
 from bottomline.feeds.models import Event, EventKind, FeedBatch, FeedRecord, UnmatchedRow
 from bottomline.feeds.schemas import BY_CODE, FeedColumn, FeedType
@@ -460,6 +461,16 @@ def feed_load(
     report.leads = feed_alert(batch=batch, household_ids=report.touched)
     if report.leads:
         FeedBatch.objects.filter(pk=batch.pk).update(leads=report.leads)
+    job_record(
+        job="feeds.load",
+        user=user,
+        region=batch.region,
+        sha256=batch.file_sha256,
+        updated=report.applied,
+        unchanged=report.unchanged,
+        refused=report.unmatched,  # nobody registered with that ID number in the region
+        detail={"batch": batch.pk, "feed_type": feed.code, "leads": report.leads},
+    )
     return report
 
 

@@ -21,6 +21,7 @@ from ninja import Field, Query, Router, Schema, Status
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.api import ERRORS, PDF_RESPONSE, Error
+from bottomline.audit.reads import read_note
 from bottomline.monitoring import assistance, casework, jobs, selectors
 from bottomline.monitoring.attachments import attachment_from_base64
 from bottomline.monitoring.models import (
@@ -546,6 +547,7 @@ def case_list(request: HttpRequest, filters: Query[CaseFilterIn]) -> dict[str, A
             cases = cases.filter(state=filters.state)
     if filters.village_code:
         cases = cases.filter(household__village__code=filters.village_code)
+    read_note(what="monitoring.case", region=filters.village_code or user.region)
     count = cases.count()
     start = (filters.page - 1) * PAGE_SIZE
     clock = selectors.clock_for(viewer=user, on=today)
@@ -585,6 +587,7 @@ def monitoring_lead_list(request: HttpRequest, filters: Query[PageIn]) -> dict[s
     user = gate.staff_of(request)
     gate.require(user, Lead, "view", request)
     leads = selectors.lead_list(viewer=user).select_related("household__village", "case")
+    read_note(what="monitoring.lead", region=user.region)
     count = leads.count()
     start = (page - 1) * PAGE_SIZE
     results = []

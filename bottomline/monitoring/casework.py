@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
+from bottomline.audit.services import change_record, input_sha256, job_record
 from bottomline.dashboards.services import figures_after_step
 from bottomline.engine.online import current_refresh
 from bottomline.jobs.progress import NullProgress, Progress
@@ -159,6 +160,7 @@ def case_step(
         raise ValidationError({"on": _("The date cannot be in the future.")})
     detail = _check_needs(t, case, given, on)
     changes = _changes(t, case, detail, on)
+    before = {field: getattr(case, field) for field in ("state", *changes)}
     taken = Case.objects.filter(pk=case.pk, version=case.version).update(
         state=t.target, version=F("version") + 1, **changes
     )
@@ -183,6 +185,7 @@ def case_step(
     # Dashboards: the village's figures are recomputed once the step is committed, so they stay fresh.
     transaction.on_commit(lambda: figures_after_step(case_id=case.pk, on=on))
     case.refresh_from_db()
+    change_record(instance=case, actor=actor, before=before)  # the UPDATE above sends auditlog no signal
     return case
 
 
@@ -282,4 +285,12 @@ def cases_bulk_step(
         except Exception as exc:  # one broken case must not stop the others: reported, not lost
             failed[str(case_id)] = str(exc) or type(exc).__name__
         progress.advance()
+    job_record(
+        job="monitoring.bulk_step",
+        user=actor,
+        sha256=input_sha256(f"{action}:{','.join(map(str, case_ids))}".encode()),  # the cases it was given
+        updated=len(done),
+        refused=len(failed),
+        detail={"action": action},
+    )
     return {"done": done, "failed": failed}

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import Role, User
+from bottomline.audit.reads import read_note
 from bottomline.monitoring.models import Case, Lead, LeadStatus, Step
 from bottomline.monitoring.workflow import ELIMINATION, IDENTIFICATION, IN_NOTICE, State
 from bottomline.policy.selectors import parameters_for
@@ -152,13 +153,15 @@ def queue_counts(*, viewer: User, on: date | None = None) -> list[tuple[Queue, i
 
 def case_detail(*, viewer: Any, case_id: int) -> Case:
     """One case with its steps, objections, measures and follow-ups (404 outside the viewer's region)."""
-    return gate.access(
+    case = gate.access(
         Case.objects.select_related("household", "household__village", "lead").prefetch_related(
             "steps__actor", "objections", "measures__responsible", "follow_ups", "lead__signals"
         ),
         viewer,
         pk=case_id,
     )
+    read_note(what="monitoring.case", region=case.household.village, rows=1)
+    return case
 
 
 def _day_after(on: date) -> datetime:

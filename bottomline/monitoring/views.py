@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
+from bottomline.audit.reads import read_note
 from bottomline.monitoring import selectors
 from bottomline.monitoring.assistance import (
     followup_record,
@@ -105,6 +106,7 @@ def case_queues(request: HttpRequest) -> HttpResponse:
     else:
         cases = selectors.case_queue(viewer=user, queue=current, on=today)
     page = Paginator(cases.annotate(head_name=head_name()), PAGE_SIZE).get_page(request.GET.get("page"))
+    read_note(what="monitoring.case", region=user.region)
     clock = selectors.clock_for(viewer=user, on=today)
     rows = [
         {
@@ -514,6 +516,7 @@ def case_file(request: HttpRequest, pk: int, what: str, file_id: int) -> FileRes
     except FileNotFoundError:
         raise Http404 from None
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    read_note(what=f"monitoring.{what}.file", region=case.household.village, rows=1)
     return FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
 
 

@@ -13,6 +13,7 @@ from django_stubs_ext import StrOrPromise
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
+from bottomline.audit.reads import read_note
 from bottomline.monitoring.models import Case
 from bottomline.monitoring.workflow import State
 from bottomline.portal.limits import STATUS_PER_IP, attempt_count
@@ -32,14 +33,17 @@ def declaration_list(*, viewer: User, status: str = "", village_code: str = "") 
         declarations = declarations.filter(status=status)
     if village_code:
         declarations = declarations.filter(village__code=village_code)
+    read_note(what="portal.declaration", region=village_code or viewer.region)
     return declarations
 
 
 def declaration_get(*, viewer: User, declaration_id: int) -> Declaration:
     """One declaration inside the viewer's scope (404 otherwise)."""
-    return gate.access(
+    declaration = gate.access(
         Declaration.objects.select_related("village", "household", "decided_by"), viewer, pk=declaration_id
     )
+    read_note(what="portal.declaration", region=declaration.village, rows=1)
+    return declaration
 
 
 def declaration_description(declaration: Declaration) -> str:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.audit.models import EventKind
+from bottomline.audit.scope import queryset_region
 from bottomline.audit.services import event_record
 from bottomline.registry.models import Household, Member
 
@@ -117,6 +118,7 @@ def roster_export(
         user=viewer,
         request=request,
         target=f"registry.roster:{fmt}",
+        region=queryset_region(scoped, "village__code"),
         detail={"households": scoped.count()},
     )
     return content

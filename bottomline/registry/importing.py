@@ -33,6 +33,8 @@ from django.utils.translation import gettext_noop
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
+from bottomline.audit.scope import spanning_region
+from bottomline.audit.services import input_sha256, job_record
 from bottomline.jobs.progress import Progress
 from bottomline.jobs.registry import job_handler
 from bottomline.privacy.crypto import FieldKeys
@@ -287,6 +289,15 @@ def _registry_import(*, path: Path, user: User, commit: bool, progress: Progress
     del raw_ids, rows
     if commit and not report.errors:
         check.write(progress)
+        job_record(
+            job="registry.import",
+            user=user,
+            region=spanning_region([h.village.code for _line, h in check.households.values() if h.village]),
+            sha256=input_sha256(path),
+            created=report.households_created + report.members_created,
+            unchanged=report.unchanged,
+            detail={"households": report.households_created, "members": report.members_created},
+        )
     report.errors.sort(key=lambda e: (e.row, e.column))
     return report
 

@@ -8,6 +8,8 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
+from bottomline.audit.reads import read_note
+from bottomline.audit.scope import queryset_region
 from bottomline.regions.models import Region
 from bottomline.registry.choices import LABOUR_CAPABLE
 from bottomline.registry.models import Household, IncomeRecord, Member
@@ -60,6 +62,18 @@ def household_list(*, viewer: User, filters: HouseholdFilter | None = None) -> Q
         )
     if filters.phone_index:
         households = households.filter(phone_index=filters.phone_index)
+    searched = [
+        name
+        for name, given in (
+            ("name", filters.name),
+            ("id_number", filters.id_number_index),
+            ("phone", filters.phone_index),
+        )
+        if given
+    ]
+    # Audited as one read of the listed region (a search: of the region of what it found; never the terms).
+    found = queryset_region(households, "village__code") if searched else None
+    read_note(what="registry.household", region=found or filters.region or viewer.region, search=searched)
     return households.annotate(
         member_count=Count("members", distinct=True),
         labour_count=Count("members", filter=Q(members__labour__in=LABOUR_CAPABLE), distinct=True),
@@ -68,7 +82,7 @@ def household_list(*, viewer: User, filters: HouseholdFilter | None = None) -> Q
 
 def household_get(*, viewer: User, household_id: int) -> Household:
     """One household with its members and income history (404 outside the viewer's region)."""
-    return gate.access(
+    household = gate.access(
         Household.objects.select_related("village").prefetch_related(
             Prefetch("members", queryset=Member.objects.order_by("id")),
             Prefetch("incomes", queryset=IncomeRecord.objects.order_by("-period_start")),
@@ -77,11 +91,15 @@ def household_get(*, viewer: User, household_id: int) -> Household:
         viewer,
         pk=household_id,
     )
+    read_note(what="registry.household", region=household.village, rows=1)
+    return household
 
 
 def member_get(*, viewer: User, member_id: int) -> Member:
     """One member (404 outside the viewer's region)."""
-    return gate.access(Member.objects.select_related("household__village"), viewer, pk=member_id)
+    member = gate.access(Member.objects.select_related("household__village"), viewer, pk=member_id)
+    read_note(what="registry.member", region=member.household.village if member.household else None, rows=1)
+    return member
 
 
 def villages_for(*, viewer: User) -> QuerySet[Region]:

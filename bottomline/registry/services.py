@@ -305,6 +305,7 @@ def reveal(
     keys = field_keys()
     if member_id is not None:
         member = gate.access(Member.objects.all(), actor, action="reveal", request=request, pk=member_id)
+        touched: Any = member
         value, target = (
             decrypt(member.id_number_enc, keys=keys, purpose=ID_PURPOSE),
             f"member:{member.pk}:id_number",
@@ -315,13 +316,14 @@ def reveal(
         )
         if not household.phone_enc:
             return ""
+        touched = household
         value, target = (
             decrypt(household.phone_enc, keys=keys, purpose=PHONE_PURPOSE),
             f"household:{household.pk}:phone",
         )
     else:
         raise ValueError("name a member or a household")
-    event_record(kind=EventKind.REVEAL, user=actor, request=request, target=target)
+    event_record(kind=EventKind.REVEAL, user=actor, request=request, target=target, about=touched)
     return value
 
 

@@ -29,6 +29,7 @@ def test_county_officer_starts_a_run_of_the_county(
         "region": tree.county.code,
         "engine": "duckdb",
         "incremental": False,
+        "user": personas["county_officer"].pk,  # who ran it, for the audit trail
     }
     client.force_login(personas["village_cadre"])
     assert client.post("/screening/", {"on": "2026-03-01", "engine": "duckdb"}).status_code == 403

@@ -25,6 +25,7 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
         DATABASE_URL=f"sqlite:///{tmp_path}/production.sqlite3",
         BOTTOMLINE_FIELD_KEYS="p1:" + base64.b64encode(secrets.token_bytes(16)).decode(),
         BOTTOMLINE_BLIND_INDEX_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
+        BOTTOMLINE_AUDIT_CHAIN_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
     )
     env.update(overrides)
     return env
