@@ -26,7 +26,7 @@ QUERIES = {
         FROM registry_member WHERE household_id IS NOT NULL
     """,
     "incomes": """
-        SELECT household_id, period_start, period_end,
+        SELECT household_id, period_start, period_end, household_size,
                CAST(per_capita_net_income AS DOUBLE PRECISION) AS per_capita_income,
                CAST(net_income AS DOUBLE PRECISION) AS net_income,
                CAST(medical_out_of_pocket AS DOUBLE PRECISION) + CAST(education_out_of_pocket AS DOUBLE PRECISION)

@@ -7,22 +7,21 @@ from calendar import monthrange
 from datetime import date
 from decimal import Decimal
 
+import numpy as np
+
 from bottomline.policy.selectors import parameters_cached
 from bottomline.registry.choices import LABOUR_CAPABLE, StudentStatus
 from bottomline.registry.models import Household, IncomeRecord
 from bottomline.rules.nodes import Value
+from bottomline.rules.periods import income_facts
 from bottomline.rules.screening import Screening, screen
 
+EPOCH = date(1970, 1, 1)
 NOT_IN_SCHOOL = {StudentStatus.NONE, StudentStatus.DROPPED_OUT}
 
 
 def _age(birth: date, on: date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
-
-
-def _months(record: IncomeRecord) -> int:
-    start, end = record.period_start, record.period_end
-    return (end.year - start.year) * 12 + end.month - start.month + 1
 
 
 def months_before(on: date, months: int) -> date:
@@ -36,34 +35,18 @@ def household_facts(
 ) -> dict[str, Value]:
     """The feature row of one household (members, incomes and feed events prefetched: no extra queries).
 
-    ``months_above_line`` counts the months of consecutive recorded periods, newest first, whose per-capita
-    income is at or above today's line. ``sudden_events`` counts the department-reported events after the day
-    ``event_months`` months before ``on``, up to ``on``.
+    The income facts are those of ``rules.periods`` (the batch runs the same code). ``sudden_events`` counts
+    the department-reported events after the day ``event_months`` months before ``on``, up to ``on``.
     """
     members = list(household.members.all())
-    incomes = sorted(household.incomes.all(), key=lambda r: r.period_start, reverse=True)
-    latest = incomes[0] if incomes else None
-    previous = incomes[1] if len(incomes) > 1 else None
-    months_above = 0
-    if line is not None:
-        for record in incomes:
-            if record.per_capita_net_income is None or record.per_capita_net_income < line:
-                break
-            months_above += _months(record)
+    incomes = list(household.incomes.all())
+    income = _income_facts(incomes, line)
     return {
         "household_type": household.household_type,
         "welfare": household.welfare,
         "members": len(members),
         "labour_members": sum(m.labour in LABOUR_CAPABLE for m in members),
-        "per_capita_income": float(latest.per_capita_net_income) if latest else None,
-        "previous_per_capita_income": float(previous.per_capita_net_income) if previous else None,
-        "net_income": float(latest.net_income) if latest else None,
-        "rigid_spending": float(
-            latest.medical_out_of_pocket + latest.education_out_of_pocket + latest.other_rigid
-        )
-        if latest
-        else None,
-        "months_above_line": months_above,
+        **income,
         "school_age_out_of_school": sum(
             6 <= _age(m.birth_date, on) <= 15 and m.student_status in NOT_IN_SCHOOL for m in members
         ),
@@ -73,6 +56,33 @@ def household_facts(
         "sudden_events": sum(
             months_before(on, event_months) < e.occurred_on <= on for e in household.feed_events.all()
         ),
+    }
+
+
+def _income_facts(incomes: list[IncomeRecord], line: Decimal | None) -> dict[str, Value]:
+    """The income facts of ``rules.periods`` over one household's periods (exact: fen from the decimals)."""
+    days = [((r.period_start - EPOCH).days, (r.period_end - EPOCH).days) for r in incomes]
+    count = len(incomes)
+    facts = income_facts(
+        n=1,
+        rows=np.zeros(count, dtype=np.int64),
+        start=np.array([s for s, _ in days], dtype=np.int64),
+        end=np.array([e for _, e in days], dtype=np.int64),
+        no_dates=np.zeros(count, dtype=np.bool_),
+        net=np.array([int(r.net_income * 100) for r in incomes], dtype=np.int64),
+        rigid=np.array(
+            [int((r.medical_out_of_pocket + r.education_out_of_pocket + r.other_rigid) * 100) for r in incomes],
+            dtype=np.int64,
+        ),
+        no_income=np.zeros(count, dtype=np.bool_),
+        no_rigid=np.zeros(count, dtype=np.bool_),
+        size=np.array([r.household_size for r in incomes], dtype=np.int64),
+        line=np.array([float(line or 0)], dtype=np.float64),
+        no_line=np.array([line is None]),
+    )
+    return {
+        name: None if bool(null[0]) else (int(values[0]) if name == "months_above_line" else float(values[0]))
+        for name, (values, null) in facts.items()
     }
 
 

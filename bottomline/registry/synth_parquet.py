@@ -329,6 +329,7 @@ def population_tables(p: Population) -> dict[str, pa.Table]:
             np.repeat(ids, 2),
             _dates(np.repeat(np.array([s for s, _ in periods]), n).reshape(2, n).T.ravel()),
             _dates(np.repeat(np.array([e for _, e in periods]), n).reshape(2, n).T.ravel()),
+            np.repeat(p.size, 2).astype(np.int64),
             np.column_stack(p.per_capita).ravel(),
             np.column_stack(p.net).ravel(),
             np.column_stack(p.rigid).ravel(),

@@ -18,8 +18,8 @@ from bottomline.rules.screening import Screening, compile_category, compile_scre
 PARAMS: dict[str, Any] = {
     "monitoring_line": 6700.0,
     "income_drop_ratio": 0.3,
-    "rigid_spending_share": 0.5,
-    "rigid_spending_amount": 10000.0,
+    "rigid_spending_share": None,  # not in force by default: the category-3 test is income after spending
+    "rigid_spending_amount": None,
     "stable_months": 6.0,
 }
 PARAM_NAMES = sorted(
@@ -34,6 +34,7 @@ BASE: dict[str, Any] = {
     "previous_per_capita_income": 11500.0,
     "net_income": 48000.0,
     "rigid_spending": 2000.0,
+    "per_capita_income_after_spending": 11500.0,
     "months_above_line": 12,
     "school_age_out_of_school": 0,
     "uninsured_members": 0,
@@ -54,7 +55,8 @@ CASES: list[tuple[dict[str, Any], tuple[str, ...], int | None]] = [
         ("income_below_line",),
         2,
     ),
-    ({"rigid_spending": 30000.0}, ("rigid_spending",), 3),
+    ({"rigid_spending": 30000.0, "per_capita_income_after_spending": 4500.0}, ("rigid_spending",), 3),
+    ({"rigid_spending": 30000.0}, ("ready_for_elimination",), None),  # 11,500 per person after it: no hit
     ({"school_age_out_of_school": 1}, ("out_of_school",), 1),
     ({"housing_grade": "D", "safe_water": False}, ("dangerous_housing", "unsafe_water"), 1),
     ({"labour_members": 0, "welfare": "dibao"}, ("no_labour",), None),  # on the safety net: stays monitored
@@ -138,6 +140,9 @@ def test_explanations_carry_the_numbers_in_both_languages() -> None:
                 ),
                 "net_income": st.floats(0, 200000).map(lambda x: round(x, 2)),
                 "rigid_spending": st.floats(0, 60000).map(lambda x: round(x, 2)),
+                "per_capita_income_after_spending": st.one_of(
+                    st.none(), st.floats(-20000, 40000).map(lambda x: round(x, 2))
+                ),
                 "months_above_line": st.integers(0, 36),
                 "school_age_out_of_school": st.integers(0, 2),
                 "uninsured_members": st.integers(0, 2),
