@@ -31,16 +31,22 @@ def months_before(on: date, months: int) -> date:
 
 
 def household_facts(
-    household: Household, *, line: Decimal | None, on: date, event_months: int = 12
+    household: Household,
+    *,
+    line: Decimal | None,
+    on: date,
+    event_months: int = 12,
+    extra_medical: Decimal = Decimal(0),
 ) -> dict[str, Value]:
     """The feature row of one household (members, incomes and feed events prefetched: no extra queries).
 
     The income facts are those of ``rules.periods`` (the batch runs the same code). ``sudden_events`` counts
     the department-reported events after the day ``event_months`` months before ``on``, up to ``on``.
+    ``extra_medical``: out-of-pocket spending no recorded period contains yet, counted in the newest period.
     """
     members = list(household.members.all())
     incomes = list(household.incomes.all())
-    income = _income_facts(incomes, line)
+    income = _income_facts(incomes, line, extra_medical)
     return {
         "household_type": household.household_type,
         "welfare": household.welfare,
@@ -59,10 +65,15 @@ def household_facts(
     }
 
 
-def _income_facts(incomes: list[IncomeRecord], line: Decimal | None) -> dict[str, Value]:
+def _income_facts(
+    incomes: list[IncomeRecord], line: Decimal | None, extra_medical: Decimal = Decimal(0)
+) -> dict[str, Value]:
     """The income facts of ``rules.periods`` over one household's periods (exact: fen from the decimals)."""
     days = [((r.period_start - EPOCH).days, (r.period_end - EPOCH).days) for r in incomes]
     count = len(incomes)
+    extra = np.zeros(count, dtype=np.int64)
+    if count and extra_medical:
+        extra[max(range(count), key=lambda i: incomes[i].period_start)] = int(extra_medical * 100)
     facts = income_facts(
         n=1,
         rows=np.zeros(count, dtype=np.int64),
@@ -73,7 +84,8 @@ def _income_facts(incomes: list[IncomeRecord], line: Decimal | None) -> dict[str
         rigid=np.array(
             [int((r.medical_out_of_pocket + r.education_out_of_pocket + r.other_rigid) * 100) for r in incomes],
             dtype=np.int64,
-        ),
+        )
+        + extra,
         no_income=np.zeros(count, dtype=np.bool_),
         no_rigid=np.zeros(count, dtype=np.bool_),
         size=np.array([r.household_size for r in incomes], dtype=np.int64),
@@ -86,9 +98,11 @@ def _income_facts(incomes: list[IncomeRecord], line: Decimal | None) -> dict[str
     }
 
 
-def household_inputs(*, household: Household, on: date) -> tuple[dict[str, Value], dict[str, float]]:
+def household_inputs(
+    *, household: Household, on: date, extra_medical: Decimal = Decimal(0)
+) -> tuple[dict[str, Value], dict[str, float]]:
     """A household's facts and the parameters in force for its village on a date (members, incomes and feed
-    events prefetched; parameters from the cache)."""
+    events prefetched; parameters from the cache); ``extra_medical`` as in ``household_facts``."""
     params = parameters_cached(village_id=household.village_id, on=on)
     line, months = params.get("monitoring_line"), params.get("sudden_event_months")
     facts = household_facts(
@@ -96,12 +110,15 @@ def household_inputs(*, household: Household, on: date) -> tuple[dict[str, Value
         line=Decimal(str(line)) if line is not None else None,
         on=on,
         event_months=int(months) if months is not None else 12,
+        extra_medical=extra_medical,
     )
     return facts, params
 
 
-def household_screening(*, household: Household, on: date) -> Screening:
+def household_screening(
+    *, household: Household, on: date, extra_medical: Decimal = Decimal(0)
+) -> Screening:
     """What the rules say of a household on a date, with the numbers: the one online screening, for pages,
-    saves and feeds."""
-    facts, params = household_inputs(household=household, on=on)
+    saves and feeds (``extra_medical`` as in ``household_facts``)."""
+    facts, params = household_inputs(household=household, on=on, extra_medical=extra_medical)
     return screen(facts, params)
