@@ -30,7 +30,9 @@ QUERIES = {
                CAST(per_capita_net_income AS DOUBLE PRECISION) AS per_capita_income,
                CAST(net_income AS DOUBLE PRECISION) AS net_income,
                CAST(medical_out_of_pocket AS DOUBLE PRECISION) + CAST(education_out_of_pocket AS DOUBLE PRECISION)
-                 + CAST(other_rigid AS DOUBLE PRECISION) AS rigid_spending
+                 + CAST(other_rigid AS DOUBLE PRECISION) AS rigid_spending,
+               CAST(medical_out_of_pocket AS DOUBLE PRECISION) AS medical_spending,
+               CAST(education_out_of_pocket AS DOUBLE PRECISION) AS education_spending
         FROM registry_incomerecord
     """,
     # Sudden events from department feeds (feeds.Event): the rules count those of recent months.

@@ -186,6 +186,8 @@ def _income_facts(
         no_dates=no_start | no_end,
         net=fen(np.asarray(pc.fill_null(net_column, 0.0).to_numpy(), dtype=np.float64)),
         rigid=fen(np.asarray(pc.fill_null(rigid_column, 0.0).to_numpy(), dtype=np.float64)),
+        medical=_fen_column(incomes, "medical_spending"),
+        education=_fen_column(incomes, "education_spending"),
         no_income=_true(pc.is_null(net_column)),
         no_rigid=_true(pc.is_null(rigid_column)),
         size=size,
@@ -196,6 +198,12 @@ def _income_facts(
         name: pa.array(values, type=pa.int64() if name == "months_above_line" else pa.float64(), mask=null)
         for name, (values, null) in facts.items()
     }
+
+
+def _fen_column(table: pa.Table, name: str) -> Ints:
+    return fen(
+        np.asarray(pc.fill_null(table.column(name).cast(pa.float64()), 0.0).to_numpy(), dtype=np.float64)
+    )
 
 
 def _sudden_events(

@@ -82,10 +82,15 @@ def _income_facts(
         no_dates=np.zeros(count, dtype=np.bool_),
         net=np.array([int(r.net_income * 100) for r in incomes], dtype=np.int64),
         rigid=np.array(
-            [int((r.medical_out_of_pocket + r.education_out_of_pocket + r.other_rigid) * 100) for r in incomes],
+            [
+                int((r.medical_out_of_pocket + r.education_out_of_pocket + r.other_rigid) * 100)
+                for r in incomes
+            ],
             dtype=np.int64,
         )
         + extra,
+        medical=np.array([int(r.medical_out_of_pocket * 100) for r in incomes], dtype=np.int64) + extra,
+        education=np.array([int(r.education_out_of_pocket * 100) for r in incomes], dtype=np.int64),
         no_income=np.zeros(count, dtype=np.bool_),
         no_rigid=np.zeros(count, dtype=np.bool_),
         size=np.array([r.household_size for r in incomes], dtype=np.int64),
@@ -115,9 +120,7 @@ def household_inputs(
     return facts, params
 
 
-def household_screening(
-    *, household: Household, on: date, extra_medical: Decimal = Decimal(0)
-) -> Screening:
+def household_screening(*, household: Household, on: date, extra_medical: Decimal = Decimal(0)) -> Screening:
     """What the rules say of a household on a date, with the numbers: the one online screening, for pages,
     saves and feeds (``extra_medical`` as in ``household_facts``)."""
     facts, params = household_inputs(household=household, on=on, extra_medical=extra_medical)

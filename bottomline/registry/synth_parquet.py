@@ -86,6 +86,8 @@ class Population:
     net: tuple[Floats, Floats]  # household net income of each period
     per_capita: tuple[Floats, Floats]  # per-capita net income, as the database computes it (2 decimals)
     rigid: tuple[Floats, Floats]
+    medical_spending: tuple[Floats, Floats]
+    education_spending: tuple[Floats, Floats]
     # events: (household index, kind, date)
     event_household: Ints
     event_kind: npt.NDArray[np.str_]
@@ -265,6 +267,8 @@ def county_population(
         net=(periods[0][0], periods[1][0]),
         per_capita=(periods[0][1], periods[1][1]),
         rigid=(periods[0][2], periods[1][2]),
+        medical_spending=(np.zeros(n), medical),
+        education_spending=(education_fees, education_fees),
         event_household=event_household[order],
         event_kind=event_kind[order],
         event_date=event_date[order],
@@ -333,6 +337,8 @@ def population_tables(p: Population) -> dict[str, pa.Table]:
             np.column_stack(p.per_capita).ravel(),
             np.column_stack(p.net).ravel(),
             np.column_stack(p.rigid).ravel(),
+            np.column_stack(p.medical_spending).ravel(),
+            np.column_stack(p.education_spending).ravel(),
         ],
         "events": [ids[p.event_household], _strings(p.event_kind), _dates(p.event_date)],
     }

@@ -23,6 +23,8 @@ FACTS: dict[str, str] = {
     "net_income": "float64",
     "rigid_spending": "float64",  # compliant out-of-pocket medical and education, and other rigid spending
     "per_capita_income_after_spending": "float64",  # (net income - rigid spending) per person
+    "medical_spending": "float64",  # of the rigid spending: compliant out-of-pocket medical
+    "education_spending": "float64",  # of the rigid spending: compliant out-of-pocket education
     "months_above_line": "int64",  # whole months of continuous recorded time at or above the line
     "school_age_out_of_school": "int64",  # members aged 6 to 15 not in school
     "uninsured_members": "int64",  # members without basic medical insurance
@@ -46,6 +48,8 @@ class Rule:
     risk_types: tuple[str, ...]
     explain: dict[str, str]  # templates over the names in ``shows``
     shows: dict[str, Node] = field(default_factory=dict)
+    # Risk types that follow the cause: each holds with the rule only when its condition holds too.
+    risk_when: dict[str, Node] = field(default_factory=dict)
     category: int | None = None  # 3 = sudden severe hardship; None: 1 or 2 by household type, or no category
     suggests_category: bool = True
     source: str = ""
@@ -182,7 +186,11 @@ RULES: tuple[Rule, ...] = (
                 Compare(">", Field("rigid_spending"), Param("rigid_spending_amount")),
             )
         ),
-        risk_types=("illness", "schooling"),
+        risk_types=(),
+        risk_when={
+            "illness": Compare(">", Field("medical_spending"), Const(0)),
+            "schooling": Compare(">", Field("education_spending"), Const(0)),
+        },
         category=3,
         shows={
             "spending": Field("rigid_spending"),

@@ -87,6 +87,8 @@ def income_facts(
     no_dates: Bools,
     net: Ints,
     rigid: Ints,
+    medical: Ints,
+    education: Ints,
     no_income: Bools,
     no_rigid: Bools,
     size: Ints,
@@ -94,7 +96,8 @@ def income_facts(
     no_line: Bools,
 ) -> dict[str, tuple[Floats | Ints, Bools]]:
     """Per household (``n`` of them; ``rows`` maps each period to its household, 0..n-1): the newest period's
-    annual per-capita income, net income, rigid spending and per-capita income after that spending, the
+    annual per-capita income, net income, rigid spending (and its medical and education parts) and per-capita
+    income after that spending, the
     per-capita income of the period before, and the months above ``line`` (per household, in yuan). Amounts in
     fen; each fact as (values, null mask)."""
     safe_size = np.maximum(size, 1)
@@ -129,7 +132,9 @@ def income_facts(
         first_break = np.minimum(np.minimum.reduceat(np.where(below | gap, rank, m), starts), sizes)
         run = first_break > 0
         oldest = starts[run] + first_break[run] - 1
-        latest_end = np.maximum.reduceat(np.where(rank < np.repeat(first_break, sizes), e, NONE_START), starts)
+        latest_end = np.maximum.reduceat(
+            np.where(rank < np.repeat(first_break, sizes), e, NONE_START), starts
+        )
         months[first[run]] = whole_months(s[oldest], latest_end[run] + 1)
     return {
         "per_capita_income": latest(per_capita),
@@ -137,5 +142,7 @@ def income_facts(
         "net_income": latest(annual_fen(net, days)),
         "rigid_spending": latest(annual_fen(rigid, days), no_rigid),
         "per_capita_income_after_spending": latest(after, no_income | no_rigid),
+        "medical_spending": latest(annual_fen(medical, days), no_rigid),
+        "education_spending": latest(annual_fen(education, days), no_rigid),
         "months_above_line": (months, np.zeros(n, dtype=np.bool_)),
     }

@@ -216,6 +216,8 @@ def test_batch_features_at_the_edges() -> None:
                 "per_capita_income": [None, 6000.0, 1.0, 9000.0, 5000.0, 8000.0, 100.0],
                 "net_income": [None, 24000.0, 1.0, 36000.0, 20000.0, 16000.0, 300.0],
                 "rigid_spending": [0.0, 700.0, 1.0, 0.0, 0.0, None, 0.0],
+                "medical_spending": [0.0, 700.0, 1.0, 0.0, 0.0, None, 0.0],
+                "education_spending": [0.0, 0.0, 0.0, 0.0, 0.0, None, 0.0],
             }
         ),
         events=pa.table(

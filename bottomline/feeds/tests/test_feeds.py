@@ -523,10 +523,23 @@ def test_a_claim_raises_the_same_warning_with_or_without_its_income_period(
     import time_machine
 
     cadre, officer = personas["village_cadre"], personas["department_officer"]
-    last_year, this_year = _claim_household(cadre, tree.village, 41), _claim_household(cadre, tree.village, 42)
+    last_year, this_year = (
+        _claim_household(cadre, tree.village, 41),
+        _claim_household(cadre, tree.village, 42),
+    )
     rows = [
-        {"id_number": last_year[1], "claim_number": "L", "settled_on": "2025-10-15", "out_of_pocket": "25000"},
-        {"id_number": this_year[1], "claim_number": "T", "settled_on": "2026-03-15", "out_of_pocket": "25000"},
+        {
+            "id_number": last_year[1],
+            "claim_number": "L",
+            "settled_on": "2025-10-15",
+            "out_of_pocket": "25000",
+        },
+        {
+            "id_number": this_year[1],
+            "claim_number": "T",
+            "settled_on": "2026-03-15",
+            "out_of_pocket": "25000",
+        },
     ]
     with time_machine.travel(datetime(2026, 4, 1, 9), tick=False):
         report = load(filled(tmp_path, "medical_claims", rows), "medical_claims", officer)

@@ -185,6 +185,8 @@ STEADY: dict[str, Any] = {
     "net_income": 48000.0,
     "rigid_spending": 3000.0,
     "per_capita_income_after_spending": 11250.0,
+    "medical_spending": 3000.0,
+    "education_spending": 0.0,
     "months_above_line": 24,
     "school_age_out_of_school": 0,
     "uninsured_members": 0,
@@ -314,6 +316,8 @@ FACT_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "net_income": MONEY,
     "rigid_spending": MONEY,
     "per_capita_income_after_spending": MONEY,
+    "medical_spending": MONEY,
+    "education_spending": MONEY,
     "months_above_line": st.integers(min_value=0, max_value=48),
     "school_age_out_of_school": COUNT,
     "uninsured_members": COUNT,
@@ -389,6 +393,9 @@ BOUNDARY_EXPECTED: dict[str, tuple[bool, bool, bool, int | None, int]] = {
     "well_off": (False, True, False, None, 12),
 }
 
+# Risk types follow the cause: medical bills are illness, not illness and schooling.
+BOUNDARY_RISKS: dict[str, tuple[str, ...]] = {"spending": ("illness",)}
+
 
 @pytest.fixture
 def boundary(tree: Any, personas: dict[str, Any]) -> dict[int, str]:
@@ -453,8 +460,11 @@ def test_boundary_households_on_every_engine(boundary: dict[int, str], spark: An
         facts, params = household_inputs(household=h, on=on)
         online = _verdict(screen(facts, params), int(facts["months_above_line"] or 0))  # type: ignore[arg-type]
         assert online == BOUNDARY_EXPECTED[boundary[h.pk]], ("online", boundary[h.pk], facts)
+        if boundary[h.pk] in BOUNDARY_RISKS:
+            assert screen(facts, params).risk_types == BOUNDARY_RISKS[boundary[h.pk]]
     for engine in ("duckdb", "spark"):
         rows = {r["household_id"]: r for r in rules_apply(features, engine=engine).to_pylist()}
         for pk, name in boundary.items():
             got = from_batch_row(rows[pk]) if pk in rows else Screening((), None, ())
             assert _verdict(got, months[pk]) == BOUNDARY_EXPECTED[name], (engine, name)
+            assert got.risk_types == BOUNDARY_RISKS.get(name, got.risk_types), (engine, name)
