@@ -63,7 +63,7 @@ def whole_months(start: Ints, stop: Ints) -> Ints:
     stop_day = (e - e_month.astype("datetime64[D]")).astype(np.int64) + 1
     month_length = ((e_month + 1).astype("datetime64[D]") - e_month.astype("datetime64[D]")).astype(np.int64)
     months = months - (np.minimum(start_day, month_length) > stop_day)
-    return np.maximum(months, 0).astype(np.int64)
+    return np.asarray(np.maximum(months, 0), dtype=np.int64)
 
 
 def newest_first(rows: Ints, start: Ints) -> Ints:

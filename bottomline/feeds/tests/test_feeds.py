@@ -548,6 +548,22 @@ def test_a_claim_raises_the_same_warning_with_or_without_its_income_period(
     assert leads[this_year[0].pk].category == leads[last_year[0].pk].category == 3
     # The claim without its period is still listed, so that its amount is counted once the period exists.
     assert list(UnmatchedRow.objects.values_list("row", "reason")) == [(3, "no_period")]
+    assert not IncomeRecord.objects.filter(household=this_year[0], medical_out_of_pocket__gt=0).exists()
+    # Once this year's period is recorded, the same file adds the waiting amount, and only that.
+    from bottomline.registry.services import income_record
+
+    income_record(
+        actor=cadre,
+        household_id=this_year[0].pk,
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 12, 31),
+        wage=Decimal("30000"),
+    )
+    with time_machine.travel(datetime(2026, 4, 2, 9), tick=False):
+        again = load(filled(tmp_path, "medical_claims", rows, name="again.csv"), "medical_claims", officer)
+    assert (again.applied, again.unchanged, again.unmatched) == (1, 1, 0)
+    period = IncomeRecord.objects.get(household=this_year[0], period_start=date(2026, 1, 1))
+    assert period.medical_out_of_pocket == Decimal("25000")
 
 
 @pytest.mark.django_db

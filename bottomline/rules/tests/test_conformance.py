@@ -458,7 +458,7 @@ def test_boundary_households_on_every_engine(boundary: dict[int, str], spark: An
     households = Household.objects.prefetch_related("members", "incomes", "feed_events")
     for h in households:
         facts, params = household_inputs(household=h, on=on)
-        online = _verdict(screen(facts, params), int(facts["months_above_line"] or 0))  # type: ignore[arg-type]
+        online = _verdict(screen(facts, params), int(facts["months_above_line"] or 0))
         assert online == BOUNDARY_EXPECTED[boundary[h.pk]], ("online", boundary[h.pk], facts)
         if boundary[h.pk] in BOUNDARY_RISKS:
             assert screen(facts, params).risk_types == BOUNDARY_RISKS[boundary[h.pk]]
