@@ -20,6 +20,7 @@ from django.utils import timezone
 from bottomline.engine.parquet import SCHEMAS, TABLES, county_write, table_read
 from bottomline.jobs.progress import Progress
 from bottomline.regions.models import Level, Region
+from bottomline.rules.periods import divide_half_away, fen
 from bottomline.registry.synth import (
     CHILD_AGE,
     DISABLED,
@@ -238,7 +239,9 @@ def county_population(
         total = np.round(
             per_capita * factor * np.where(latest & shocks["income_drop_shock"], 0.5, 1.0) * size, 2
         )
-        periods.append((total, np.round(total / size, 2), education_fees + (medical if latest else 0.0)))
+        # Per capita as the registry stores it and the rules read it: to the fen, half away from zero.
+        per_capita_fen = divide_half_away(fen(total), size)
+        periods.append((total, per_capita_fen / 100, education_fees + (medical if latest else 0.0)))
 
     # Sudden events in the 12 months before the date, one per shocked household and kind.
     event_household = np.concatenate([np.flatnonzero(shocks[name]) for _kind, name in EVENT_SHOCKS])
