@@ -20,7 +20,6 @@ from django.utils import timezone
 from bottomline.engine.parquet import SCHEMAS, TABLES, county_write, table_read
 from bottomline.jobs.progress import Progress
 from bottomline.regions.models import Level, Region
-from bottomline.rules.periods import divide_half_away, fen
 from bottomline.registry.synth import (
     CHILD_AGE,
     DISABLED,
@@ -48,6 +47,7 @@ from bottomline.registry.synth import (
     base_income,
     size_weights,
 )
+from bottomline.rules.periods import divide_half_away, fen
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
