@@ -26,14 +26,22 @@ TARGET = "W1 at M ≤ 5 s"
 W1_SECONDS = {"M": 5.0, "L": 30.0}
 
 # The features query as it was until this benchmark's commit (window and self-joins over incomes, ages by
-# strftime, a final sort): the baseline.
+# strftime, a final sort): the baseline. Since issue #13 it also computes the facts added then (income after
+# rigid spending, its medical and education parts, money to the fen), which on the generator's calendar-year
+# periods equal rules.periods' definition.
 SQL_BEFORE = """
 WITH
 inc AS (
     SELECT household_id,
            CAST(per_capita_income AS DOUBLE) AS pc,
            CAST(net_income AS DOUBLE) AS net,
-           CAST(rigid_spending AS DOUBLE) AS rigid,
+           round(CAST(rigid_spending AS DOUBLE) * 100) / 100 AS rigid,  -- to the fen, as rules.periods
+           CAST(medical_spending AS DOUBLE) AS medical,
+           CAST(education_spending AS DOUBLE) AS education,
+           -- (net - rigid) per person in fen, half away from zero (rules.periods; every period here a year)
+           sign(round(net_income * 100) - round(rigid_spending * 100))
+             * ((2 * abs(CAST(round(net_income * 100) - round(rigid_spending * 100) AS BIGINT)) + household_size)
+                // (2 * household_size)) / 100.0 AS after,
            (year(CAST(period_end AS DATE)) - year(CAST(period_start AS DATE))) * 12
              + month(CAST(period_end AS DATE)) - month(CAST(period_start AS DATE)) + 1 AS months,
            row_number() OVER (PARTITION BY household_id ORDER BY CAST(period_start AS DATE) DESC) AS rn
@@ -55,6 +63,9 @@ income_facts AS (
            max(CASE WHEN rn = 2 THEN pc END) AS previous_per_capita_income,
            max(CASE WHEN rn = 1 THEN net END) AS net_income,
            max(CASE WHEN rn = 1 THEN rigid END) AS rigid_spending,
+           max(CASE WHEN rn = 1 THEN after END) AS per_capita_income_after_spending,
+           max(CASE WHEN rn = 1 THEN medical END) AS medical_spending,
+           max(CASE WHEN rn = 1 THEN education END) AS education_spending,
            coalesce(sum(CASE WHEN rn < coalesce(b.first_break, 2147483647) AND l.line IS NOT NULL THEN months END), 0)
              AS months_above_line
     FROM inc LEFT JOIN breaks b USING (household_id) LEFT JOIN lines l USING (household_id)
@@ -90,6 +101,9 @@ SELECT h.household_id,
        i.previous_per_capita_income,
        i.net_income,
        i.rigid_spending,
+       i.per_capita_income_after_spending,
+       i.medical_spending,
+       i.education_spending,
        CAST(coalesce(i.months_above_line, 0) AS BIGINT) AS months_above_line,
        coalesce(m.school_age_out_of_school, 0) AS school_age_out_of_school,
        coalesce(m.uninsured_members, 0) AS uninsured_members,

@@ -45,14 +45,15 @@ TARGETS = "W1 at M ≤ 5 s; ≥ 2× faster than pandas; Ibis ≤ 1.1× hand-writ
 RULES_SQL = """
 WITH flagged AS (
     SELECT household_id, household_type, welfare, per_capita_income, previous_per_capita_income, net_income,
-           rigid_spending, months_above_line, school_age_out_of_school, uninsured_members, housing_grade,
-           sudden_events, members, labour_members, param_monitoring_line, param_income_drop_ratio,
-           param_rigid_spending_amount, param_stable_months,
+           rigid_spending, per_capita_income_after_spending, months_above_line, school_age_out_of_school,
+           uninsured_members, housing_grade, sudden_events, members, labour_members, param_monitoring_line,
+           param_income_drop_ratio, param_stable_months,
            coalesce(per_capita_income < param_monitoring_line, false) AS hit_income_below_line,
            coalesce(previous_per_capita_income > 0
                     AND per_capita_income < previous_per_capita_income * (1 - param_income_drop_ratio), false)
              AS hit_income_drop,
-           coalesce(rigid_spending > net_income * param_rigid_spending_share
+           coalesce((rigid_spending > 0 AND per_capita_income_after_spending < param_monitoring_line)
+                    OR rigid_spending > net_income * param_rigid_spending_share
                     OR rigid_spending > param_rigid_spending_amount, false) AS hit_rigid_spending,
            coalesce(school_age_out_of_school > 0, false) AS hit_out_of_school,
            coalesce(uninsured_members > 0, false) AS hit_no_medical_insurance,
@@ -62,7 +63,7 @@ WITH flagged AS (
            coalesce(labour_members = 0, false) AS hit_no_labour,
            coalesce(NOT (per_capita_income < param_monitoring_line)
                     AND months_above_line >= param_stable_months
-                    AND NOT (rigid_spending > param_rigid_spending_amount)
+                    AND NOT (per_capita_income_after_spending < param_monitoring_line)
                     AND school_age_out_of_school = 0
                     AND uninsured_members = 0
                     AND NOT (housing_grade IN ('C', 'D'))
@@ -76,7 +77,7 @@ SELECT household_id, household_type,
        hit_income_drop, per_capita_income AS income_drop__income,
        previous_per_capita_income AS income_drop__previous, param_income_drop_ratio AS income_drop__ratio,
        hit_rigid_spending, rigid_spending AS rigid_spending__spending, net_income AS rigid_spending__income,
-       param_rigid_spending_amount AS rigid_spending__amount,
+       per_capita_income_after_spending AS rigid_spending__after, param_monitoring_line AS rigid_spending__line,
        hit_out_of_school, school_age_out_of_school AS out_of_school__children,
        hit_no_medical_insurance, uninsured_members AS no_medical_insurance__members,
        hit_dangerous_housing, housing_grade AS dangerous_housing__grade,
@@ -119,6 +120,10 @@ latest AS (
            arg_max(per_capita_income, period_start) AS per_capita_income,
            arg_max(net_income, period_start) AS net_income,
            arg_max(rigid_spending, period_start) AS rigid_spending,
+           arg_max(sign(round(net_income * 100) - round(rigid_spending * 100))
+                   * ((2 * abs(CAST(round(net_income * 100) - round(rigid_spending * 100) AS BIGINT))
+                       + household_size) // (2 * household_size)) / 100.0, period_start)
+             AS per_capita_income_after_spending,
            list(per_capita_income ORDER BY period_start DESC)[2] AS previous_per_capita_income,
            max(period_start) FILTER (WHERE per_capita_income IS NULL OR line IS NULL OR per_capita_income < line)
              AS last_break
@@ -136,6 +141,7 @@ ev AS (
 SELECT l.household_id, l.household_type, l.welfare, coalesce(m.members, 0) AS members,
        coalesce(m.labour_members, 0) AS labour_members, latest.per_capita_income,
        latest.previous_per_capita_income, latest.net_income, latest.rigid_spending,
+       latest.per_capita_income_after_spending,
        coalesce(above.months_above_line, 0) AS months_above_line,
        coalesce(m.school_age_out_of_school, 0) AS school_age_out_of_school,
        coalesce(m.uninsured_members, 0) AS uninsured_members, l.housing_grade, l.safe_water,
@@ -274,6 +280,11 @@ def pandas_screen(tables: dict[str, pa.Table], params: pa.Table, on: date, event
     f["per_capita_income"] = latest["per_capita_income"]
     f["net_income"] = latest["net_income"]
     f["rigid_spending"] = latest["rigid_spending"]
+    after_fen = (latest["net_income"] * 100).round() - (latest["rigid_spending"] * 100).round()
+    size = latest["household_size"]
+    f["per_capita_income_after_spending"] = (
+        np.sign(after_fen) * ((2 * after_fen.abs() + size) // (2 * size)) / 100
+    )  # half away from zero, as rules.periods (every period here is a year)
     f["previous_per_capita_income"] = previous
     f["months_above_line"] = inc.groupby("household_id")["above"].sum()
     for column in (
@@ -294,14 +305,16 @@ def pandas_screen(tables: dict[str, pa.Table], params: pa.Table, on: date, event
         f["sudden_events"] = recent.groupby("household_id").size().reindex(f.index, fill_value=0)
     pcap, prev, lo = f["per_capita_income"], f["previous_per_capita_income"], f["param_monitoring_line"]
     rigid, net = f["rigid_spending"], f["net_income"]
+    squeezed = ((rigid > 0) & (f["per_capita_income_after_spending"] < lo)).fillna(False)
     bad_house = f["housing_grade"].isin(["C", "D"])
     below_line = (pcap < lo).fillna(False)
     hits = [
         below_line,
         ((prev > 0) & (pcap < prev * (1 - f["param_income_drop_ratio"]))).fillna(False),
-        ((rigid > net * f["param_rigid_spending_share"]) | (rigid > f["param_rigid_spending_amount"])).fillna(
-            False
-        ),
+        squeezed
+        | (
+            (rigid > net * f["param_rigid_spending_share"]) | (rigid > f["param_rigid_spending_amount"])
+        ).fillna(False),
         f["school_age_out_of_school"] > 0,
         f["uninsured_members"] > 0,
         bad_house,
@@ -311,7 +324,7 @@ def pandas_screen(tables: dict[str, pa.Table], params: pa.Table, on: date, event
         (
             (pcap >= lo)
             & (f["months_above_line"] >= f["param_stable_months"])
-            & ~(rigid > f["param_rigid_spending_amount"])
+            & ~(f["per_capita_income_after_spending"] < lo)
             & (f["school_age_out_of_school"] == 0)
             & (f["uninsured_members"] == 0)
             & ~bad_house
@@ -372,6 +385,7 @@ def numpy_screen(tables: dict[str, pa.Table], params: pa.Table, on: date, events
     pcap_all = inc.column("per_capita_income").to_numpy(zero_copy_only=False)[order]
     net_all = inc.column("net_income").to_numpy(zero_copy_only=False)[order]
     rigid_all = inc.column("rigid_spending").to_numpy(zero_copy_only=False)[order]
+    size_all = inc.column("household_size").to_numpy(zero_copy_only=False).astype(np.int64)[order]
     first = np.r_[True, ih[1:] != ih[:-1]]
     starts = np.flatnonzero(first)
     rn = np.arange(len(ih)) - np.repeat(starts, np.diff(np.r_[starts, len(ih)]))
@@ -382,8 +396,12 @@ def numpy_screen(tables: dict[str, pa.Table], params: pa.Table, on: date, events
     broken = broken_count - before > 0
     above = np.bincount(ih, weights=np.where(~broken & ~np.isnan(line[ih]), span, 0), minlength=n)
     nan = np.full(n, np.nan)
-    pcap, prev, net, rigid = nan.copy(), nan.copy(), nan.copy(), nan.copy()
+    pcap, prev, net, rigid, after = nan.copy(), nan.copy(), nan.copy(), nan.copy(), nan.copy()
     latest, second = rn == 0, rn == 1
+    after_fen = np.rint(net_all * 100) - np.rint(rigid_all * 100)  # half away from zero, as rules.periods
+    after[ih[latest]] = (np.sign(after_fen) * ((2 * np.abs(after_fen) + size_all) // (2 * size_all)) / 100)[
+        latest
+    ]
     pcap[ih[latest]], net[ih[latest]], rigid[ih[latest]] = (
         pcap_all[latest],
         net_all[latest],
@@ -408,6 +426,7 @@ def numpy_screen(tables: dict[str, pa.Table], params: pa.Table, on: date, events
         flagged = (
             below_line
             | ((prev > 0) & (pcap < prev * (1 - param("income_drop_ratio"))))
+            | ((rigid > 0) & (after < line))
             | (rigid > net * param("rigid_spending_share"))
             | (rigid > param("rigid_spending_amount"))
             | (out > 0)
@@ -419,7 +438,7 @@ def numpy_screen(tables: dict[str, pa.Table], params: pa.Table, on: date, events
             | (
                 (pcap >= line)
                 & (above >= param("stable_months"))
-                & ~(rigid > param("rigid_spending_amount"))
+                & ~(after < line)
                 & (out == 0)
                 & (uninsured == 0)
                 & ~grade

@@ -29,11 +29,13 @@ QUERIES = {
         FROM registry_member WHERE household_id IS NOT NULL {only}
     """,
     "incomes": """
-        SELECT household_id, period_start, period_end,
+        SELECT household_id, period_start, period_end, household_size,
                CAST(per_capita_net_income AS DOUBLE PRECISION) AS per_capita_income,
                CAST(net_income AS DOUBLE PRECISION) AS net_income,
                CAST(medical_out_of_pocket AS DOUBLE PRECISION) + CAST(education_out_of_pocket AS DOUBLE PRECISION)
-                 + CAST(other_rigid AS DOUBLE PRECISION) AS rigid_spending
+                 + CAST(other_rigid AS DOUBLE PRECISION) AS rigid_spending,
+               CAST(medical_out_of_pocket AS DOUBLE PRECISION) AS medical_spending,
+               CAST(education_out_of_pocket AS DOUBLE PRECISION) AS education_spending
         FROM registry_incomerecord WHERE 1 = 1 {only}
     """,
     # Sudden events from department feeds (feeds.Event): the rules count those of recent months.

@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 
 from bottomline.engine.snapshot import Snapshot
 from bottomline.registry.choices import LABOUR_CAPABLE, StudentStatus
+from bottomline.rules.periods import fen, income_facts
 
 DEFAULT_EVENT_MONTHS = 12  # sudden_event_months when no value is in force for the county
 EPOCH = date(1970, 1, 1)
@@ -160,80 +161,49 @@ def _member_facts(members: pa.Table, ids: Ints, on: date) -> dict[str, pa.Array]
 def _income_facts(
     incomes: pa.Table, ids: Ints, line: pa.ChunkedArray | pa.Array | None
 ) -> dict[str, pa.Array]:
-    """The newest period's income, net income and rigid spending, the one before's income, and the months of
-    the run of newest periods at or above the line (ties in ``period_start`` fall in no particular order)."""
+    """The income facts of ``rules.periods`` (the one definition the online path runs too) over every
+    household's periods."""
     n = len(ids)
     rows = _rows_of(ids, _ints(incomes.column("household_id")))
+    keep = rows >= 0
+    if not bool(np.all(keep)):  # periods of households not in the snapshot: left out
+        incomes, rows = incomes.filter(pa.array(keep)), rows[keep]
     start, no_start = _date_days(incomes.column("period_start"))
     end, no_end = _date_days(incomes.column("period_end"))
-    # Calendar months from the start's month to the end's, both counted; a period without dates adds nothing.
-    months = np.where(no_start | no_end, 0, _month_numbers(end, start) + 1)
-    keep = np.flatnonzero(rows >= 0)
-    order = keep[_newest_first(rows[keep], np.where(no_start, np.iinfo(np.int64).min, start)[keep])]
-    rows = rows[order]
-    m = len(rows)
-    starts = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1]))) if m else np.empty(0, np.int64)
-    sizes = np.diff(np.append(starts, m))
-    first = rows[starts]
-
-    def latest(name: str, offset: int = 0) -> pa.Array:
-        column = incomes.column(name).cast(pa.float64())
-        has = sizes > offset
-        at = order[starts[has] + offset]  # positions in ``incomes``
-        picked = pc.take(column, pa.array(at))
-        out = np.zeros(n)
-        null = np.ones(n, dtype=np.bool_)
-        out[first[has]] = np.asarray(pc.fill_null(picked, 0.0).to_numpy(), dtype=np.float64)
-        null[first[has]] = _true(pc.is_null(picked))
-        return pa.array(out, type=pa.float64(), mask=null)
-
-    above = np.zeros(n, dtype=np.int64)
-    if line is not None and m:
-        income = incomes.column("per_capita_income").cast(pa.float64())
-        values = np.asarray(pc.fill_null(income, 0.0).to_numpy(), dtype=np.float64)[order]
-        line_value = np.asarray(pc.fill_null(line.cast(pa.float64()), 0.0).to_numpy(), dtype=np.float64)
+    net_column = incomes.column("net_income").cast(pa.float64())
+    rigid_column = incomes.column("rigid_spending").cast(pa.float64())
+    size = _ints(pc.fill_null(incomes.column("household_size").cast(pa.int64()), 1))
+    if line is None:
+        line_values, no_line = np.zeros(n), np.ones(n, dtype=np.bool_)
+    else:
+        line_values = np.asarray(pc.fill_null(line.cast(pa.float64()), 0.0).to_numpy(), dtype=np.float64)
         no_line = _true(pc.is_null(line))
-        below = _true(pc.is_null(income))[order] | no_line[rows] | (values < line_value[rows])
-        # The run stops at the newest period below the line (or without an income, or without a line).
-        rank = np.arange(m) - np.repeat(starts, sizes)
-        first_break = np.minimum.reduceat(np.where(below, rank, m), starts)
-        counted = np.where(rank < np.repeat(first_break, sizes), months[order], 0)
-        above[first] = np.add.reduceat(counted, starts)
+    facts = income_facts(
+        n=n,
+        rows=rows,
+        start=start,
+        end=end,
+        no_dates=no_start | no_end,
+        net=fen(np.asarray(pc.fill_null(net_column, 0.0).to_numpy(), dtype=np.float64)),
+        rigid=fen(np.asarray(pc.fill_null(rigid_column, 0.0).to_numpy(), dtype=np.float64)),
+        medical=_fen_column(incomes, "medical_spending"),
+        education=_fen_column(incomes, "education_spending"),
+        no_income=_true(pc.is_null(net_column)),
+        no_rigid=_true(pc.is_null(rigid_column)),
+        size=size,
+        line=line_values,
+        no_line=no_line,
+    )
     return {
-        "per_capita_income": latest("per_capita_income"),
-        "previous_per_capita_income": latest("per_capita_income", 1),
-        "net_income": latest("net_income"),
-        "rigid_spending": latest("rigid_spending"),
-        "months_above_line": pa.array(above, pa.int64()),
+        name: pa.array(values, type=pa.int64() if name == "months_above_line" else pa.float64(), mask=null)
+        for name, (values, null) in facts.items()
     }
 
 
-def _newest_first(rows: Ints, start: Ints) -> Ints:
-    """The order by household, then newest start first; a period without start (the minimum) sorts oldest,
-    as NULLS LAST."""
-    if not len(rows):
-        return np.empty(0, dtype=np.int64)
-    low, high = int(start.min()), int(start.max())
-    span = high - low + 1
-    if span < 2**20 and len(rows) * span < 2**62:  # one integer key: a stable sort, fast on grouped input
-        return np.argsort(rows * span + (high - start), kind="stable")
-    order: Ints = np.lexsort((-(start.astype(np.float64)), rows))
-    return order
-
-
-def _month_numbers(end: Ints, start: Ints) -> Ints:
-    """Calendar months from each start's month to its end's (days since 1970 in, the same day: 0)."""
-    days = np.concatenate((end, start))
-    low, high = (int(days.min()), int(days.max())) if len(days) else (0, 0)
-    if high - low > 2**20:  # far apart: convert every day (slower)
-        return _month_number(end) - _month_number(start)
-    table = _month_number(np.arange(low, high + 1, dtype=np.int64))  # a month for each day in the range
-    return np.asarray(table[end - low] - table[start - low], dtype=np.int64)
-
-
-def _month_number(days: Ints) -> Ints:
-    """Months since January 1970 of days since 1970."""
-    return np.asarray(days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64), dtype=np.int64)
+def _fen_column(table: pa.Table, name: str) -> Ints:
+    return fen(
+        np.asarray(pc.fill_null(table.column(name).cast(pa.float64()), 0.0).to_numpy(), dtype=np.float64)
+    )
 
 
 def _sudden_events(

@@ -44,9 +44,12 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("household_id", pa.int64()),
             ("period_start", pa.date32()),
             ("period_end", pa.date32()),
+            ("household_size", pa.int64()),
             ("per_capita_income", pa.float64()),
             ("net_income", pa.float64()),
             ("rigid_spending", pa.float64()),
+            ("medical_spending", pa.float64()),
+            ("education_spending", pa.float64()),
         ]
     ),
     "events": pa.schema([("household_id", pa.int64()), ("kind", pa.string()), ("occurred_on", pa.date32())]),

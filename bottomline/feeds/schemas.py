@@ -95,9 +95,12 @@ FEED_TYPES: tuple[FeedType, ...] = (
         effect={
             "en": "Adds the compliant out-of-pocket amount to the household's compliant medical spending of the "
             "income period that contains the settlement date (a claim counts once, by its settlement number). "
-            "A serious illness of a main labourer (skilled or ordinary labour) becomes a sudden event.",
+            "A serious illness of a main labourer (skilled or ordinary labour) becomes a sudden event. A claim "
+            "whose income period is not recorded yet raises the same warning (counted in the newest period) and "
+            "is listed until the period exists. Dates after the upload day are refused.",
             "zh": "将合规自付金额计入结算日期所在收入核算期的家庭合规医疗支出（同一结算单号只计一次）；"
-            "主要劳动力患大病的，记为突发事件。",
+            "主要劳动力患大病的，记为突发事件。结算日期所在核算期尚未录入的，同样预警（按最近一期计算），"
+            "并列入未匹配清单，待核算期录入后计入。晚于上传当日的日期不予接收。",
         },
         columns=(
             ID,

@@ -8,7 +8,7 @@ The page, the API, the command and the job all call ``feed_load``. Docs: docs/fe
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -72,6 +72,11 @@ class CheckedRow:
     outcome: str = ""  # apply, unchanged, not_found, no_period
 
 
+# Outcomes that are applied. A medical claim whose settlement date no recorded income period contains
+# ("no_period") still raises its department warning and its event; its amount waits, listed, for the period.
+APPLIED = ("apply", "no_period")
+
+
 @dataclass
 class FeedReport:
     """What a check or a load found and did."""
@@ -87,6 +92,8 @@ class FeedReport:
     leads: int = 0  # households that got a department lead
     batch: int | None = None
     touched: set[int] = field(default_factory=set)  # the households' ids
+    # Per household, the medical claims' amounts that no recorded period contains yet (for the warning only).
+    pending: dict[int, Decimal] = field(default_factory=dict)
 
     def as_dict(self, limit: int = 1000) -> dict[str, Any]:
         """For the job's result and the API: counts and the first ``limit`` errors."""
@@ -202,6 +209,7 @@ def feed_check(
     heading_of = {key: headings[i] for key, i in position.items()}
     keys = field_keys()
     report = FeedReport(feed_type=feed.code, rows=len(rows))
+    today = timezone.localdate()
     checked: list[CheckedRow] = []
     progress.start(len(rows), gettext_noop("checking"))
     for offset, raw in enumerate(rows):
@@ -227,6 +235,10 @@ def feed_check(
                 values[column.key] = _parse(column, cell)
             except ValueError as exc:
                 problems.append((column.key, str(exc)))
+                continue
+            # A fact dated after the upload cannot have happened yet: a typo, or a planned date sent too early.
+            if column.type == "date" and values[column.key] > today:
+                problems.append((column.key, _("A date after today is refused.")))
         if not problems:
             crossed = _cross_check(feed, values)
             if crossed:
@@ -250,12 +262,12 @@ def feed_check(
         return report, checked
     _match(feed=feed, checked=checked, user=user)
     for row in checked:
-        if row.outcome == "apply":
+        if row.outcome in APPLIED:
             report.applied += 1
-        elif row.outcome == "unchanged":
+        if row.outcome == "unchanged":
             report.unchanged += 1
-        else:
-            report.unmatched += 1
+        elif row.outcome != "apply":
+            report.unmatched += 1  # a claim without its period is also listed: its amount awaits the period
     return report, checked
 
 
@@ -283,7 +295,17 @@ def _match(*, feed: FeedType, checked: list[CheckedRow], user: User) -> None:
             if low <= code <= high:
                 applied_here.add(key)
     periods: dict[int, list[tuple[date, date]]] = {}
+    waiting: set[str] = set()  # claims applied before without their period: their warning was raised
     if feed.code == "medical_claims":
+        for start in range(0, len(row_keys), BATCH):
+            waiting.update(
+                UnmatchedRow.objects.filter(
+                    batch__feed_type=feed.code,
+                    batch__region=user.region,
+                    reason="no_period",
+                    key__in=row_keys[start : start + BATCH],
+                ).values_list("key", flat=True)
+            )
         household_ids = sorted({m.household_id for m in members.values() if m.household_id is not None})
         for start in range(0, len(household_ids), BATCH):
             for h, begin, end in IncomeRecord.objects.filter(
@@ -303,7 +325,7 @@ def _match(*, feed: FeedType, checked: list[CheckedRow], user: User) -> None:
             begin <= row.values["settled_on"] <= end
             for begin, end in periods.get(row.member.household_id, [])
         ):
-            row.outcome = "no_period"
+            row.outcome = "unchanged" if row.key in waiting else "no_period"
         else:
             row.outcome = "apply"
             seen.add(row.key)
@@ -334,18 +356,18 @@ def _medical(uploader: User, row: CheckedRow, member: Member, events: list[Event
         .order_by("-period_start")
         .first()
     )
-    assert record is not None  # noqa: S101  (checked in _match: a row without its period is unmatched)
-    income_record(
-        actor=uploader,
-        action="feed",
-        household_id=record.household_id,
-        period_start=record.period_start,
-        period_end=record.period_end,
-        medical_out_of_pocket=record.medical_out_of_pocket + row.values["out_of_pocket"],
-    )
+    if record is not None:  # else "no_period": the amount waits for its period, the warning does not
+        income_record(
+            actor=uploader,
+            action="feed",
+            household_id=record.household_id,
+            period_start=record.period_start,
+            period_end=record.period_end,
+            medical_out_of_pocket=record.medical_out_of_pocket + row.values["out_of_pocket"],
+        )
     if row.values.get("serious_illness") and member.labour in MAIN_LABOUR:
         events.append(
-            Event(household_id=record.household_id, kind=EventKind.SEVERE_ILLNESS, occurred_on=settled)
+            Event(household_id=member.household_id, kind=EventKind.SEVERE_ILLNESS, occurred_on=settled)
         )
 
 
@@ -435,7 +457,7 @@ def feed_load(
         return report
     report.committed = True
     new_unmatched = _new_unmatched(feed=feed, user=user, checked=checked)
-    to_apply = [r for r in checked if r.outcome == "apply"]
+    to_apply = [r for r in checked if r.outcome in APPLIED]
     if not to_apply and not new_unmatched:
         return report  # nothing new: a re-upload adds nothing, not even a batch
     try:
@@ -458,7 +480,7 @@ def feed_load(
                 _("Another upload of the same rows was loaded at the same time: upload the file again.")
             ) from None
         raise
-    report.leads = feed_alert(batch=batch, household_ids=report.touched)
+    report.leads = feed_alert(batch=batch, household_ids=report.touched, pending=report.pending)
     if report.leads:
         FeedBatch.objects.filter(pk=batch.pk).update(leads=report.leads)
     job_record(
@@ -516,6 +538,11 @@ def _apply(
                 APPLY[feed.code](user, row, member, events)
             except ValidationError as exc:
                 report.errors.append(RowError(row.line, "", " ".join(exc.messages)))
+            if row.outcome == "no_period":  # not recorded as applied: applied again once its period exists
+                amount = row.values["out_of_pocket"]
+                report.pending[household_id] = report.pending.get(household_id, Decimal(0)) + amount
+                progress.advance()
+                continue
             records.append(
                 FeedRecord(
                     batch=batch,
@@ -581,9 +608,18 @@ def _new_unmatched(*, feed: FeedType, user: User, checked: list[CheckedRow]) -> 
     return fresh
 
 
-def feed_alert(*, batch: FeedBatch, household_ids: Iterable[int], on: date | None = None) -> int:
+def feed_alert(
+    *,
+    batch: FeedBatch,
+    household_ids: Iterable[int],
+    on: date | None = None,
+    pending: Mapping[int, Decimal] | None = None,
+) -> int:
     """Re-screen the households a feed changed with the Python evaluator, and raise a department lead on
-    each that the rules find at risk (explained in both languages). Returns how many."""
+    each that the rules find at risk (explained in both languages). Returns how many. ``pending``: medical
+    amounts no recorded period contains yet, counted in the household's newest period for this warning only,
+    so that a warning does not depend on whether the income period exists."""
+    pending = pending or {}
     on = on or timezone.localdate()
     ids = sorted(set(household_ids))
     signals: list[SignalIn] = []
@@ -598,7 +634,9 @@ def feed_alert(*, batch: FeedBatch, household_ids: Iterable[int], on: date | Non
             )
         )
         for household in households:
-            screening = household_screening(household=household, on=on)
+            screening = household_screening(
+                household=household, on=on, extra_medical=pending.get(household.pk, Decimal(0))
+            )
             if not screening.at_risk:
                 continue
             signals.append(

@@ -7,18 +7,17 @@ from calendar import monthrange
 from datetime import date
 from decimal import Decimal
 
+import numpy as np
+
 from bottomline.policy.selectors import parameters_cached
 from bottomline.registry.choices import LABOUR_CAPABLE, StudentStatus
 from bottomline.registry.models import Household, IncomeRecord, age_on
 from bottomline.rules.nodes import Value
+from bottomline.rules.periods import income_facts
 from bottomline.rules.screening import Screening, screen
 
+EPOCH = date(1970, 1, 1)
 NOT_IN_SCHOOL = {StudentStatus.NONE, StudentStatus.DROPPED_OUT}
-
-
-def _months(record: IncomeRecord) -> int:
-    start, end = record.period_start, record.period_end
-    return (end.year - start.year) * 12 + end.month - start.month + 1
 
 
 def months_before(on: date, months: int) -> date:
@@ -28,38 +27,28 @@ def months_before(on: date, months: int) -> date:
 
 
 def household_facts(
-    household: Household, *, line: Decimal | None, on: date, event_months: int = 12
+    household: Household,
+    *,
+    line: Decimal | None,
+    on: date,
+    event_months: int = 12,
+    extra_medical: Decimal = Decimal(0),
 ) -> dict[str, Value]:
     """The feature row of one household (members, incomes and feed events prefetched: no extra queries).
 
-    ``months_above_line`` counts the months of consecutive recorded periods, newest first, whose per-capita
-    income is at or above today's line. ``sudden_events`` counts the department-reported events after the day
-    ``event_months`` months before ``on``, up to ``on``.
+    The income facts are those of ``rules.periods`` (the batch runs the same code). ``sudden_events`` counts
+    the department-reported events after the day ``event_months`` months before ``on``, up to ``on``.
+    ``extra_medical``: out-of-pocket spending no recorded period contains yet, counted in the newest period.
     """
     members = list(household.members.all())
-    incomes = sorted(household.incomes.all(), key=lambda r: r.period_start, reverse=True)
-    latest = incomes[0] if incomes else None
-    previous = incomes[1] if len(incomes) > 1 else None
-    months_above = 0
-    if line is not None:
-        for record in incomes:
-            if record.per_capita_net_income is None or record.per_capita_net_income < line:
-                break
-            months_above += _months(record)
+    incomes = list(household.incomes.all())
+    income = _income_facts(incomes, line, extra_medical)
     return {
         "household_type": household.household_type,
         "welfare": household.welfare,
         "members": len(members),
         "labour_members": sum(m.labour in LABOUR_CAPABLE for m in members),
-        "per_capita_income": float(latest.per_capita_net_income) if latest else None,
-        "previous_per_capita_income": float(previous.per_capita_net_income) if previous else None,
-        "net_income": float(latest.net_income) if latest else None,
-        "rigid_spending": float(
-            latest.medical_out_of_pocket + latest.education_out_of_pocket + latest.other_rigid
-        )
-        if latest
-        else None,
-        "months_above_line": months_above,
+        **income,
         "school_age_out_of_school": sum(
             6 <= age_on(m.birth_date, on) <= 15 and m.student_status in NOT_IN_SCHOOL for m in members
         ),
@@ -72,9 +61,49 @@ def household_facts(
     }
 
 
-def household_inputs(*, household: Household, on: date) -> tuple[dict[str, Value], dict[str, float]]:
+def _income_facts(
+    incomes: list[IncomeRecord], line: Decimal | None, extra_medical: Decimal = Decimal(0)
+) -> dict[str, Value]:
+    """The income facts of ``rules.periods`` over one household's periods (exact: fen from the decimals)."""
+    days = [((r.period_start - EPOCH).days, (r.period_end - EPOCH).days) for r in incomes]
+    count = len(incomes)
+    extra = np.zeros(count, dtype=np.int64)
+    if count and extra_medical:
+        extra[max(range(count), key=lambda i: incomes[i].period_start)] = int(extra_medical * 100)
+    facts = income_facts(
+        n=1,
+        rows=np.zeros(count, dtype=np.int64),
+        start=np.array([s for s, _ in days], dtype=np.int64),
+        end=np.array([e for _, e in days], dtype=np.int64),
+        no_dates=np.zeros(count, dtype=np.bool_),
+        net=np.array([int(r.net_income * 100) for r in incomes], dtype=np.int64),
+        rigid=np.array(
+            [
+                int((r.medical_out_of_pocket + r.education_out_of_pocket + r.other_rigid) * 100)
+                for r in incomes
+            ],
+            dtype=np.int64,
+        )
+        + extra,
+        medical=np.array([int(r.medical_out_of_pocket * 100) for r in incomes], dtype=np.int64) + extra,
+        education=np.array([int(r.education_out_of_pocket * 100) for r in incomes], dtype=np.int64),
+        no_income=np.zeros(count, dtype=np.bool_),
+        no_rigid=np.zeros(count, dtype=np.bool_),
+        size=np.array([r.household_size for r in incomes], dtype=np.int64),
+        line=np.array([float(line or 0)], dtype=np.float64),
+        no_line=np.array([line is None]),
+    )
+    return {
+        name: None if bool(null[0]) else (int(values[0]) if name == "months_above_line" else float(values[0]))
+        for name, (values, null) in facts.items()
+    }
+
+
+def household_inputs(
+    *, household: Household, on: date, extra_medical: Decimal = Decimal(0)
+) -> tuple[dict[str, Value], dict[str, float]]:
     """A household's facts and the parameters in force for its village on a date (members, incomes and feed
-    events prefetched; parameters from the cache)."""
+    events prefetched; parameters from the cache); ``extra_medical`` as in ``household_facts``."""
     params = parameters_cached(village_id=household.village_id, on=on)
     line, months = params.get("monitoring_line"), params.get("sudden_event_months")
     facts = household_facts(
@@ -82,12 +111,13 @@ def household_inputs(*, household: Household, on: date) -> tuple[dict[str, Value
         line=Decimal(str(line)) if line is not None else None,
         on=on,
         event_months=int(months) if months is not None else 12,
+        extra_medical=extra_medical,
     )
     return facts, params
 
 
-def household_screening(*, household: Household, on: date) -> Screening:
+def household_screening(*, household: Household, on: date, extra_medical: Decimal = Decimal(0)) -> Screening:
     """What the rules say of a household on a date, with the numbers: the one online screening, for pages,
-    saves and feeds."""
-    facts, params = household_inputs(household=household, on=on)
+    saves and feeds (``extra_medical`` as in ``household_facts``)."""
+    facts, params = household_inputs(household=household, on=on, extra_medical=extra_medical)
     return screen(facts, params)

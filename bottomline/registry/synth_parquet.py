@@ -47,6 +47,7 @@ from bottomline.registry.synth import (
     base_income,
     size_weights,
 )
+from bottomline.rules.periods import divide_half_away, fen
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
@@ -86,6 +87,8 @@ class Population:
     net: tuple[Floats, Floats]  # household net income of each period
     per_capita: tuple[Floats, Floats]  # per-capita net income, as the database computes it (2 decimals)
     rigid: tuple[Floats, Floats]
+    medical_spending: tuple[Floats, Floats]
+    education_spending: tuple[Floats, Floats]
     # events: (household index, kind, date)
     event_household: Ints
     event_kind: npt.NDArray[np.str_]
@@ -236,7 +239,9 @@ def county_population(
         total = np.round(
             per_capita * factor * np.where(latest & shocks["income_drop_shock"], 0.5, 1.0) * size, 2
         )
-        periods.append((total, np.round(total / size, 2), education_fees + (medical if latest else 0.0)))
+        # Per capita as the registry stores it and the rules read it: to the fen, half away from zero.
+        per_capita_fen = divide_half_away(fen(total), size)
+        periods.append((total, per_capita_fen / 100, education_fees + (medical if latest else 0.0)))
 
     # Sudden events in the 12 months before the date, one per shocked household and kind.
     event_household = np.concatenate([np.flatnonzero(shocks[name]) for _kind, name in EVENT_SHOCKS])
@@ -265,6 +270,8 @@ def county_population(
         net=(periods[0][0], periods[1][0]),
         per_capita=(periods[0][1], periods[1][1]),
         rigid=(periods[0][2], periods[1][2]),
+        medical_spending=(np.zeros(n), medical),
+        education_spending=(education_fees, education_fees),
         event_household=event_household[order],
         event_kind=event_kind[order],
         event_date=event_date[order],
@@ -329,9 +336,12 @@ def population_tables(p: Population) -> dict[str, pa.Table]:
             np.repeat(ids, 2),
             _dates(np.repeat(np.array([s for s, _ in periods]), n).reshape(2, n).T.ravel()),
             _dates(np.repeat(np.array([e for _, e in periods]), n).reshape(2, n).T.ravel()),
+            np.repeat(p.size, 2).astype(np.int64),
             np.column_stack(p.per_capita).ravel(),
             np.column_stack(p.net).ravel(),
             np.column_stack(p.rigid).ravel(),
+            np.column_stack(p.medical_spending).ravel(),
+            np.column_stack(p.education_spending).ravel(),
         ],
         "events": [ids[p.event_household], _strings(p.event_kind), _dates(p.event_date)],
     }

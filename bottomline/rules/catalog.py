@@ -17,11 +17,15 @@ FACTS: dict[str, str] = {
     "welfare": "string",  # none / dibao / tekun
     "members": "int64",
     "labour_members": "int64",
+    # Money per year, exact to the fen (rules.periods: a period that is not a year is annualised).
     "per_capita_income": "float64",  # latest assessment period
     "previous_per_capita_income": "float64",  # the period before it
     "net_income": "float64",
     "rigid_spending": "float64",  # compliant out-of-pocket medical and education, and other rigid spending
-    "months_above_line": "int64",  # consecutive months of recorded income above the line
+    "per_capita_income_after_spending": "float64",  # (net income - rigid spending) per person
+    "medical_spending": "float64",  # of the rigid spending: compliant out-of-pocket medical
+    "education_spending": "float64",  # of the rigid spending: compliant out-of-pocket education
+    "months_above_line": "int64",  # whole months of continuous recorded time at or above the line
     "school_age_out_of_school": "int64",  # members aged 6 to 15 not in school
     "uninsured_members": "int64",  # members without basic medical insurance
     "housing_grade": "string",
@@ -31,6 +35,7 @@ FACTS: dict[str, str] = {
 
 LINE = Param("monitoring_line")
 INCOME = Field("per_capita_income")
+AFTER_SPENDING = Field("per_capita_income_after_spending")
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,8 @@ class Rule:
     risk_types: tuple[str, ...]
     explain: dict[str, str]  # templates over the names in ``shows``
     shows: dict[str, Node] = field(default_factory=dict)
+    # Risk types that follow the cause: each holds with the rule only when its condition holds too.
+    risk_when: dict[str, Node] = field(default_factory=dict)
     category: int | None = None  # 3 = sudden severe hardship; None: 1 or 2 by household type, or no category
     suggests_category: bool = True
     source: str = ""
@@ -75,8 +82,11 @@ ELIMINATION_CRITERIA: tuple[Criterion, ...] = (
     ),
     Criterion(
         "rigid_spending_controlled",
-        {"en": "Rigid spending under control", "zh": "刚性支出可控"},
-        Not(Compare(">", Field("rigid_spending"), Param("rigid_spending_amount"))),
+        {
+            "en": "Income after rigid spending at or above the line",
+            "zh": "扣除刚性支出后人均纯收入不低于监测范围",
+        },
+        Not(Compare("<", AFTER_SPENDING, LINE)),
     ),
     Criterion(
         "education_secure",
@@ -163,8 +173,11 @@ RULES: tuple[Rule, ...] = (
     Rule(
         code="rigid_spending",
         title={"en": "Rigid spending beyond the household's means", "zh": "刚性支出过大"},
+        # The common provincial rule: income minus compliant out-of-pocket spending below the line. A province
+        # that also uses a share of income or an amount sets those parameters (none in force by default).
         when=AnyOf(
             (
+                All((Compare(">", Field("rigid_spending"), Const(0)), Compare("<", AFTER_SPENDING, LINE))),
                 Compare(
                     ">",
                     Field("rigid_spending"),
@@ -173,18 +186,25 @@ RULES: tuple[Rule, ...] = (
                 Compare(">", Field("rigid_spending"), Param("rigid_spending_amount")),
             )
         ),
-        risk_types=("illness", "schooling"),
+        risk_types=(),
+        risk_when={
+            "illness": Compare(">", Field("medical_spending"), Const(0)),
+            "schooling": Compare(">", Field("education_spending"), Const(0)),
+        },
         category=3,
         shows={
             "spending": Field("rigid_spending"),
             "income": Field("net_income"),
-            "amount": Param("rigid_spending_amount"),
+            "after": AFTER_SPENDING,
+            "line": LINE,
         },
         explain={
-            "en": "rigid spending {spending:,.0f} against net income {income:,.0f} (threshold {amount:,.0f})",
-            "zh": "刚性支出 {spending:,.0f} 元，家庭纯收入 {income:,.0f} 元（标准 {amount:,.0f} 元）",
+            "en": "net income {income:,.0f} less rigid spending {spending:,.0f}: {after:,.0f} per person"
+            " (line {line:,.0f})",
+            "zh": "家庭纯收入 {income:,.0f} 元扣除刚性支出 {spending:,.0f} 元后人均 {after:,.0f} 元"
+            "（监测范围 {line:,.0f} 元）",
         },
-        source="domain.md §1.2 (category 3: rigid expenses)",
+        source="domain.md §1.2 (category 3: income less compliant out-of-pocket spending; 秦安, 大姚)",
     ),
     Rule(
         code="out_of_school",

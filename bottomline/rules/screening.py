@@ -22,6 +22,12 @@ class Hit:
 
     rule: Rule
     values: dict[str, Value]
+    causes: tuple[str, ...] = ()  # the rule's conditional risk types that hold (``Rule.risk_when``)
+
+    @property
+    def risk_types(self) -> tuple[str, ...]:
+        """The risk types this hit suggests: the rule's own and those whose cause holds."""
+        return (*self.rule.risk_types, *self.causes)
 
     def explanation(self, language: str) -> str:
         """Why, with the numbers."""
@@ -87,7 +93,7 @@ def conclude(household_type: Value, hits: Iterable[Hit]) -> Screening:
         category = 3
     elif any(h.rule.suggests_category and h.rule.code != "ready_for_elimination" for h in hits):
         category = 1 if household_type == "lifted" else 2
-    risks = sorted({r for h in hits if h.rule.code != "ready_for_elimination" for r in h.rule.risk_types})
+    risks = sorted({r for h in hits if h.rule.code != "ready_for_elimination" for r in h.risk_types})
     if category is not None and not risks:
         risks = ["other"]
     return Screening(hits=hits, category=category, risk_types=tuple(risks))
@@ -98,7 +104,11 @@ def screen(
 ) -> Screening:
     """Screen one household in Python (the online path: no Ibis, no I/O)."""
     hits = [
-        Hit(rule, {name: evaluate(node, facts, params) for name, node in rule.shows.items()})
+        Hit(
+            rule,
+            {name: evaluate(node, facts, params) for name, node in rule.shows.items()},
+            tuple(r for r, node in rule.risk_when.items() if evaluate(node, facts, params) is True),
+        )
         for rule in rules
         if evaluate(rule.when, facts, params) is True
     ]
@@ -115,6 +125,11 @@ def value_column(rule: Rule, name: str) -> str:
     return f"{rule.code}__{name}"
 
 
+def cause_column(rule: Rule, risk: str) -> str:
+    """The column that says whether one of a rule's conditional risk types holds."""
+    return f"cause_{rule.code}__{risk}"
+
+
 def compile_screening(table: ir.Table, rules: Iterable[Rule] = RULES, key: str = "household_id") -> ir.Table:
     """The batch form: one row per household with a flag per rule and the values that explain it."""
     columns: dict[str, Any] = {key: table[key], "household_type": table["household_type"]}
@@ -122,13 +137,19 @@ def compile_screening(table: ir.Table, rules: Iterable[Rule] = RULES, key: str =
         columns[flag_column(rule)] = compile_node(rule.when, table).fill_null(False)
         for name, node in rule.shows.items():
             columns[value_column(rule, name)] = compile_node(node, table)
+        for risk, node in rule.risk_when.items():
+            columns[cause_column(rule, risk)] = compile_node(node, table).fill_null(False)
     return table.select(**columns)
 
 
 def from_batch_row(row: Mapping[str, Any], rules: Iterable[Rule] = RULES) -> Screening:
     """Turn one row of the batch result into the same Screening the Python path gives."""
     hits = [
-        Hit(rule, {name: row[value_column(rule, name)] for name in rule.shows})
+        Hit(
+            rule,
+            {name: row[value_column(rule, name)] for name in rule.shows},
+            tuple(r for r in rule.risk_when if row[cause_column(rule, r)]),
+        )
         for rule in rules
         if row[flag_column(rule)]
     ]

@@ -132,13 +132,14 @@ def test_simulating_a_higher_line_shows_who_would_enter_and_changes_nothing(
     proposal = Parameter(
         name="monitoring_line",
         region=tree.province,
-        value=Decimal("25000"),
+        value=Decimal("50000"),
         effective_from=date(2026, 1, 1),
         source="simulation",
     )
     outcome = simulate(proposal=proposal, on=ON)
     assert outcome["households"] == 3
-    # The steady ordinary household (20,000 and 21,000 per half-year for one person) enters as category 2.
+    # The steady ordinary household (20,000 and 21,000 per half-year for one person: 41,658 a year, annualised)
+    # enters as category 2.
     assert outcome["entering"] == [
         {"county": "630106", "county_name": "湟中区", "category": 2, "households": 1}
     ]
@@ -213,9 +214,12 @@ def test_batch_features_at_the_edges() -> None:
                     ],
                     pa.date32(),
                 ),
+                "household_size": pa.array([4, 4, 1, 4, 4, 2, 3], pa.int64()),
                 "per_capita_income": [None, 6000.0, 1.0, 9000.0, 5000.0, 8000.0, 100.0],
                 "net_income": [None, 24000.0, 1.0, 36000.0, 20000.0, 16000.0, 300.0],
                 "rigid_spending": [0.0, 700.0, 1.0, 0.0, 0.0, None, 0.0],
+                "medical_spending": [0.0, 700.0, 1.0, 0.0, 0.0, None, 0.0],
+                "education_spending": [0.0, 0.0, 0.0, 0.0, 0.0, None, 0.0],
             }
         ),
         events=pa.table(
@@ -262,8 +266,9 @@ def test_batch_features_at_the_edges() -> None:
         "safe_water",
     ]
     assert [tuple(r[k] for k in facts) for r in rows] == [
-        # 12 + 6 months at or above the line (5,000 is not below it); the period without income stops the run
-        (5, 2, 2, 1, 6000.0, 5000.0, 24000.0, 700.0, 18, 2, "C", False),
+        # 12 + 6 months at or above the line; the period without income stops the run. The half-year's 20,000
+        # for 4 is annualised: 20,000 × 365 / 184 / 4 = 9,918.478… → 9,918.48
+        (5, 2, 2, 1, 6000.0, 9918.48, 24000.0, 700.0, 18, 2, "C", False),
         (1, 1, 0, 0, 8000.0, None, 16000.0, None, 0, 1, None, None),  # no line in force: no months above it
         (0, 0, 0, 0, 100.0, None, 300.0, 0.0, 0, 1, "A", True),  # no parameters: 12 months of events
     ]

@@ -264,7 +264,8 @@ def test_unmatched_rows_are_reported_masked_and_other_regions_look_like_nobody(
         {"id_number": HEAD_ID, "claim_number": "D", "settled_on": "2025-03-15", "out_of_pocket": "10"},
     ]
     report = load(filled(tmp_path, "medical_claims", rows), "medical_claims", officer)
-    assert (report.applied, report.unmatched) == (1, 3)
+    # The claim without its income period is applied (its warning) and listed (its amount waits).
+    assert (report.applied, report.unmatched) == (2, 3)
     unmatched = list(UnmatchedRow.objects.values_list("row", "id_number_masked", "reason"))
     assert unmatched == [
         (3, ELSEWHERE_ID[:3] + "*" * 14 + ELSEWHERE_ID[-1], "not_found"),
@@ -281,7 +282,7 @@ def test_unmatched_rows_are_reported_masked_and_other_regions_look_like_nobody(
     assert "大通" not in text and "630121" not in text.replace(ELSEWHERE_ID[:3], "")
     # Re-uploading reports nothing new.
     again = load(filled(tmp_path, "medical_claims", rows, name="again.csv"), "medical_claims", officer)
-    assert (again.applied, again.unchanged, again.unmatched, again.batch) == (0, 1, 3, None)
+    assert (again.applied, again.unchanged, again.unmatched, again.batch) == (0, 2, 2, None)
 
 
 @pytest.mark.django_db
@@ -494,3 +495,89 @@ def test_a_row_the_registry_refuses_while_applying_rolls_the_whole_load_back(
     assert (report.committed, report.batch) == (False, None)
     assert Household.objects.get(pk=home.household.pk).housing_grade == "B"
     assert FeedBatch.objects.count() == Lead.objects.count() == 0
+
+
+def _claim_household(cadre: Any, village: Any, sequence: int) -> tuple[Household, str]:
+    from bottomline.registry.services import income_record
+    from bottomline.registry.tests.factories import household, id_number, member
+
+    h = household(cadre, village)
+    number = id_number(sequence=sequence)
+    member(cadre, h, number, labour="ordinary")
+    income_record(
+        actor=cadre,
+        household_id=h.pk,
+        period_start=date(2025, 1, 1),
+        period_end=date(2025, 12, 31),
+        wage=Decimal("30000"),
+    )
+    return h, number
+
+
+@pytest.mark.django_db
+def test_a_claim_raises_the_same_warning_with_or_without_its_income_period(
+    home: Home, personas: dict[str, Any], tree: Any, tmp_path: Path
+) -> None:
+    """Issue #13: a claim settled this year, before this year's income is recorded, was dropped as unmatched
+    and raised nothing, while the same claim dated last year (inside a recorded period) raised a lead."""
+    import time_machine
+
+    cadre, officer = personas["village_cadre"], personas["department_officer"]
+    last_year, this_year = (
+        _claim_household(cadre, tree.village, 41),
+        _claim_household(cadre, tree.village, 42),
+    )
+    rows = [
+        {
+            "id_number": last_year[1],
+            "claim_number": "L",
+            "settled_on": "2025-10-15",
+            "out_of_pocket": "25000",
+        },
+        {
+            "id_number": this_year[1],
+            "claim_number": "T",
+            "settled_on": "2026-03-15",
+            "out_of_pocket": "25000",
+        },
+    ]
+    with time_machine.travel(datetime(2026, 4, 1, 9), tick=False):
+        report = load(filled(tmp_path, "medical_claims", rows), "medical_claims", officer)
+    leads = {lead.household_id: lead for lead in Lead.objects.filter(signals__channel=Channel.DEPARTMENT)}
+    assert set(leads) == {last_year[0].pk, this_year[0].pk}, report.as_dict()
+    assert leads[this_year[0].pk].category == leads[last_year[0].pk].category == 3
+    # The claim without its period is still listed, so that its amount is counted once the period exists.
+    assert list(UnmatchedRow.objects.values_list("row", "reason")) == [(3, "no_period")]
+    assert not IncomeRecord.objects.filter(household=this_year[0], medical_out_of_pocket__gt=0).exists()
+    # Once this year's period is recorded, the same file adds the waiting amount, and only that.
+    from bottomline.registry.services import income_record
+
+    income_record(
+        actor=cadre,
+        household_id=this_year[0].pk,
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 12, 31),
+        wage=Decimal("30000"),
+    )
+    with time_machine.travel(datetime(2026, 4, 2, 9), tick=False):
+        again = load(filled(tmp_path, "medical_claims", rows, name="again.csv"), "medical_claims", officer)
+    assert (again.applied, again.unchanged, again.unmatched) == (1, 1, 0)
+    period = IncomeRecord.objects.get(household=this_year[0], period_start=date(2026, 1, 1))
+    assert period.medical_out_of_pocket == Decimal("25000")
+
+
+@pytest.mark.django_db
+def test_future_dated_rows_are_refused_with_a_row_error(
+    home: Home, personas: dict[str, Any], tmp_path: Path
+) -> None:
+    import time_machine
+
+    officer = personas["department_officer"]
+    rows = [
+        {"id_number": HEAD_ID, "claim_number": "F", "settled_on": "2026-04-02", "out_of_pocket": "10"},
+        {"id_number": HEAD_ID, "claim_number": "G", "settled_on": "2026-04-01", "out_of_pocket": "10"},
+    ]
+    with time_machine.travel(datetime(2026, 4, 1, 9), tick=False), translation.override("en"):
+        report = load(filled(tmp_path, "medical_claims", rows), "medical_claims", officer)
+    assert [(e.row, e.message) for e in report.errors] == [(2, "A date after today is refused.")]
+    assert not report.committed and not Event.objects.exists()

@@ -138,3 +138,36 @@ def test_a_proposal_is_simulated_then_applied_once(client: Any, tree: Any, perso
     proposal.refresh_from_db()
     assert proposal.status == "applied" and proposal.decided_by == personas["province_officer"]
     assert parameters_for(region=tree.village, on=date(2026, 6, 1))["monitoring_line"] == Decimal("7500")
+
+
+@pytest.mark.django_db
+def test_the_unsourced_rigid_spending_defaults_are_superseded_by_migration(
+    tree: Any, personas: dict[str, Any]
+) -> None:
+    """Issue #13: the seeded share 0.5 and amount 10,000 had no source; migration 0005 supersedes them (and only
+    them: a value a province entered with its own source stays in force)."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("bottomline.policy.migrations.0005_unsourced_rigid_spending")
+    seeded = "Assumption: no national figure found; provinces set their own (domain.md §1.2)"
+    for name, value in (("rigid_spending_share", "0.5"), ("rigid_spending_amount", "10000")):
+        Parameter.objects.create(
+            name=name, value=Decimal(value), effective_from=date(2021, 1, 1), source=seeded
+        )
+    own = Parameter.objects.create(
+        name="rigid_spending_amount",
+        region=tree.province,
+        value=Decimal("30000"),
+        effective_from=date(2024, 1, 1),
+        source="Province's own rule",
+        changed_by=personas["province_officer"],
+    )
+    assert "rigid_spending_share" in parameters_for(region=tree.village, on=date(2026, 1, 1))
+    migration.supersede(apps, None)
+    in_force = parameters_for(region=tree.village, on=date(2026, 1, 1))
+    assert "rigid_spending_share" not in in_force
+    assert in_force["rigid_spending_amount"] == Decimal("30000")
+    assert Parameter.objects.filter(superseded_at__isnull=False).count() == 2
+    assert Parameter.objects.get(pk=own.pk).superseded_at is None

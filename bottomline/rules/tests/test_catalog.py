@@ -18,8 +18,8 @@ from bottomline.rules.screening import Screening, compile_category, compile_scre
 PARAMS: dict[str, Any] = {
     "monitoring_line": 6700.0,
     "income_drop_ratio": 0.3,
-    "rigid_spending_share": 0.5,
-    "rigid_spending_amount": 10000.0,
+    "rigid_spending_share": None,  # not in force by default: the category-3 test is income after spending
+    "rigid_spending_amount": None,
     "stable_months": 6.0,
 }
 PARAM_NAMES = sorted(
@@ -34,6 +34,9 @@ BASE: dict[str, Any] = {
     "previous_per_capita_income": 11500.0,
     "net_income": 48000.0,
     "rigid_spending": 2000.0,
+    "per_capita_income_after_spending": 11500.0,
+    "medical_spending": 0.0,
+    "education_spending": 2000.0,
     "months_above_line": 12,
     "school_age_out_of_school": 0,
     "uninsured_members": 0,
@@ -54,7 +57,8 @@ CASES: list[tuple[dict[str, Any], tuple[str, ...], int | None]] = [
         ("income_below_line",),
         2,
     ),
-    ({"rigid_spending": 30000.0}, ("rigid_spending",), 3),
+    ({"rigid_spending": 30000.0, "per_capita_income_after_spending": 4500.0}, ("rigid_spending",), 3),
+    ({"rigid_spending": 30000.0}, ("ready_for_elimination",), None),  # 11,500 per person after it: no hit
     ({"school_age_out_of_school": 1}, ("out_of_school",), 1),
     ({"housing_grade": "D", "safe_water": False}, ("dangerous_housing", "unsafe_water"), 1),
     ({"labour_members": 0, "welfare": "dibao"}, ("no_labour",), None),  # on the safety net: stays monitored
@@ -116,6 +120,20 @@ def test_cases_hit_what_they_should_in_both_evaluators() -> None:
         assert_same(py, db)
 
 
+def test_risk_types_follow_the_cause() -> None:
+    """Issue #13: medical bills are illness, school fees schooling, not both for either."""
+    spent = {"rigid_spending": 30000.0, "per_capita_income_after_spending": 4500.0}
+    medical = facts({**spent, "medical_spending": 30000.0, "education_spending": 0.0})
+    fees = facts({**spent, "medical_spending": 0.0, "education_spending": 30000.0})
+    both = facts({**spent, "medical_spending": 20000.0, "education_spending": 10000.0})
+    rows = [medical, fees, both]
+    for row, db, want in zip(
+        rows, duckdb_screenings(rows), [("illness",), ("schooling",), ("illness", "schooling")], strict=True
+    ):
+        assert screen(row, PARAMS).risk_types == want
+        assert_same(screen(row, PARAMS), db)
+
+
 def test_explanations_carry_the_numbers_in_both_languages() -> None:
     result = screen(facts({"per_capita_income": 5230.0}), PARAMS)
     hit = result.hits[0]
@@ -138,6 +156,11 @@ def test_explanations_carry_the_numbers_in_both_languages() -> None:
                 ),
                 "net_income": st.floats(0, 200000).map(lambda x: round(x, 2)),
                 "rigid_spending": st.floats(0, 60000).map(lambda x: round(x, 2)),
+                "medical_spending": st.one_of(st.none(), st.sampled_from([0.0, 500.0])),
+                "education_spending": st.one_of(st.none(), st.sampled_from([0.0, 800.0])),
+                "per_capita_income_after_spending": st.one_of(
+                    st.none(), st.floats(-20000, 40000).map(lambda x: round(x, 2))
+                ),
                 "months_above_line": st.integers(0, 36),
                 "school_age_out_of_school": st.integers(0, 2),
                 "uninsured_members": st.integers(0, 2),
