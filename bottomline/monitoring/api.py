@@ -35,7 +35,7 @@ from bottomline.monitoring.models import (
     Objection,
 )
 from bottomline.monitoring.notices import notice_pdf, notice_village
-from bottomline.monitoring.readiness import household_readiness
+from bottomline.monitoring.readiness import case_followup_due, case_readiness
 from bottomline.monitoring.workflow import ASSISTABLE, ELIMINATION, Action, State, transitions_from
 from bottomline.web.responses import pdf_response
 
@@ -200,6 +200,7 @@ class CaseDetailOut(CaseOut):
     lead_id: int | None
     decided_at: datetime | None
     identified_on: date | None
+    followup_due: date | None = Field(description="the day the next follow-up visit is due (monitored cases)")
     eliminated_on: date | None
     safety_net: bool
     closed_at: datetime | None
@@ -461,7 +462,7 @@ def _case_detail(viewer: User, case_id: int) -> dict[str, Any]:
     readiness = None
     suggestions: list[MeasureKind] = []
     if case.state == State.MONITORED or case.state in ELIMINATION:
-        judged = household_readiness(household=case.household, on=today)
+        judged = case_readiness(case=case, on=today)
         key = "zh" if lang.startswith("zh") else "en"
         readiness = {
             "ready": judged.ready,
@@ -476,6 +477,7 @@ def _case_detail(viewer: User, case_id: int) -> dict[str, Any]:
         "lead_id": case.lead_id,
         "decided_at": case.decided_at,
         "identified_on": case.identified_on,
+        "followup_due": case_followup_due(case=case, on=today),
         "eliminated_on": case.eliminated_on,
         "safety_net": case.safety_net,
         "closed_at": case.closed_at,

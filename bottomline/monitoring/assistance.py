@@ -25,7 +25,7 @@ from bottomline.monitoring.models import (
     MeasureKind,
     MeasureStatus,
 )
-from bottomline.monitoring.readiness import readiness_of
+from bottomline.monitoring.readiness import case_readiness
 from bottomline.monitoring.selectors import measure_responsible_choices
 from bottomline.monitoring.workflow import ASSISTABLE
 from bottomline.registry.choices import LABOUR_CAPABLE
@@ -143,22 +143,28 @@ def followup_record(
     case = _assistable(actor, case_id)
     if visited_on > timezone.localdate():
         raise ValidationError({"visited_on": _("The date cannot be in the future.")})
+    since = case.identified_on or timezone.localtime(case.opened_at).date()
+    if visited_on < since:
+        raise ValidationError(
+            {
+                "visited_on": _("The date cannot be before the case began (%(day)s).")
+                % {"day": since.isoformat()}
+            }
+        )
     record = None
     if income:
         record = income_record(actor=actor, household_id=case.household_id, **income)
     household_refetch(case.household)  # one read of the household for the screening and the readiness
     facts, params = household_inputs(household=case.household, on=visited_on)
     current = current_store(case.household_id, screen(facts, params), on=visited_on)
-    readiness = readiness_of(facts, params)
+    follow_up = FollowUp.objects.create(
+        case=case, visited_on=visited_on, visited_by=actor, note=note.strip(), income=record
+    )
+    readiness = case_readiness(case=case, on=visited_on, refetch=False)  # this visit counts for the rhythm
     if case.safety_net != readiness.safety_net:
         case.safety_net = readiness.safety_net
         case.save(update_fields=["safety_net"])
-    return FollowUp.objects.create(
-        case=case,
-        visited_on=visited_on,
-        visited_by=actor,
-        note=note.strip(),
-        income=record,
-        ready=readiness.ready,
-        evaluation={"readiness": readiness.as_detail(), "screening": current.explanations},
-    )
+    follow_up.ready = readiness.ready
+    follow_up.evaluation = {"readiness": readiness.as_detail(), "screening": current.explanations}
+    follow_up.save(update_fields=["ready", "evaluation"])
+    return follow_up

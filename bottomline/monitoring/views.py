@@ -50,7 +50,7 @@ from bottomline.monitoring.forms import (
 from bottomline.monitoring.jobs import BULK_ACTIONS, bulk_step_enqueue
 from bottomline.monitoring.models import Case, Category, Measure, MeasureKind, Objection, Step
 from bottomline.monitoring.notices import head_name, notice_for, notice_pdf, notice_village
-from bottomline.monitoring.readiness import household_readiness
+from bottomline.monitoring.readiness import case_followup_due, case_readiness
 from bottomline.monitoring.selectors import Queue, choice_label
 from bottomline.monitoring.workflow import (
     ASSISTABLE,
@@ -241,7 +241,7 @@ def _detail_context(
     ]
     readiness = None
     if case.state == State.MONITORED or case.state in ELIMINATION or case.state == State.ELIMINATED:
-        readiness = household_readiness(household=case.household, on=today)
+        readiness = case_readiness(case=case, on=today)
     measures = []
     for m in case.measures.all():
         measures.append(
@@ -271,6 +271,7 @@ def _detail_context(
         for o in case.objections.all()
     ]
     clock = selectors.clock_for(viewer=user, on=today)
+    due = case_followup_due(case=case, on=today)
     return {
         "case": case,
         "household": case.household,
@@ -295,6 +296,8 @@ def _detail_context(
         "measures": measures,
         "measure_form": measure_form,
         "followups": list(case.follow_ups.all()),
+        "followup_due": due,
+        "followup_overdue": due is not None and due < today,
         "followup_form": (
             bound.get("followup") or FollowUpForm(initial={"visited_on": today}, auto_id="id_followup_%s")
         )

@@ -23,6 +23,7 @@ class ParameterName(models.TextChoices):
     NOTICE_DAYS = "notice_days", _("Days of public notice (公示天数)")
     LEAD_WARNING_DAYS = "lead_warning_days", _("Days after the first lead when a case turns amber (预警天数)")
     SUDDEN_EVENT_MONTHS = "sudden_event_months", _("Months a sudden event counts for (突发事件计入月数)")
+    FOLLOWUP_MONTHS = "followup_months", _("Months between follow-up visits (帮扶回访频次)")
 
 
 class Parameter(models.Model):

@@ -20,9 +20,11 @@ def _age(birth: date, on: date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
-def _months(record: IncomeRecord) -> int:
+def _months(record: IncomeRecord, since: date | None = None) -> int:
     start, end = record.period_start, record.period_end
-    return (end.year - start.year) * 12 + end.month - start.month + 1
+    if since is not None and start < since:  # only the whole months from ``since`` on
+        start = since if since.day == 1 else months_before(since.replace(day=1), -1)
+    return max(0, (end.year - start.year) * 12 + end.month - start.month + 1)
 
 
 def months_before(on: date, months: int) -> date:
@@ -32,12 +34,18 @@ def months_before(on: date, months: int) -> date:
 
 
 def household_facts(
-    household: Household, *, line: Decimal | None, on: date, event_months: int = 12
+    household: Household,
+    *,
+    line: Decimal | None,
+    on: date,
+    event_months: int = 12,
+    since: date | None = None,
 ) -> dict[str, Value]:
     """The feature row of one household (members, incomes and feed events prefetched: no extra queries).
 
     ``months_above_line`` counts the months of consecutive recorded periods, newest first, whose per-capita
-    income is at or above today's line. ``sudden_events`` counts the department-reported events after the day
+    income is at or above today's line; with ``since`` (the day monitoring began, for risk elimination) only
+    the whole months from that day on. ``sudden_events`` counts the department-reported events after the day
     ``event_months`` months before ``on``, up to ``on``.
     """
     members = list(household.members.all())
@@ -47,9 +55,11 @@ def household_facts(
     months_above = 0
     if line is not None:
         for record in incomes:
+            if since is not None and record.period_end < since:
+                break
             if record.per_capita_net_income is None or record.per_capita_net_income < line:
                 break
-            months_above += _months(record)
+            months_above += _months(record, since)
     return {
         "household_type": household.household_type,
         "welfare": household.welfare,
@@ -76,9 +86,11 @@ def household_facts(
     }
 
 
-def household_inputs(*, household: Household, on: date) -> tuple[dict[str, Value], dict[str, float]]:
+def household_inputs(
+    *, household: Household, on: date, since: date | None = None
+) -> tuple[dict[str, Value], dict[str, float]]:
     """A household's facts and the parameters in force for its village on a date (members, incomes and feed
-    events prefetched; parameters from the cache)."""
+    events prefetched; parameters from the cache); ``since``: count months above the line from that day."""
     params = parameters_cached(village_id=household.village_id, on=on)
     line, months = params.get("monitoring_line"), params.get("sudden_event_months")
     facts = household_facts(
@@ -86,6 +98,7 @@ def household_inputs(*, household: Household, on: date) -> tuple[dict[str, Value
         line=Decimal(str(line)) if line is not None else None,
         on=on,
         event_months=int(months) if months is not None else 12,
+        since=since,
     )
     return facts, params
 

@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import re
 import zlib
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from bottomline.monitoring.casework import StepIn, case_step
 from bottomline.monitoring.models import Case
 from bottomline.monitoring.notices import notice_pdf
-from bottomline.monitoring.tests.factories import income_above_line, open_case, walk
+from bottomline.monitoring.tests.factories import income_above_line, monitored_case, open_case, walk
 from bottomline.monitoring.workflow import State
 from bottomline.registry.choices import Health
 from bottomline.registry.models import Household, Member
@@ -34,12 +32,11 @@ def in_notice(personas: dict[str, Any], tree: Any) -> tuple[Case, Case, Case]:
     proposed = walk(open_case(personas, tree.village, sequence=1), personas, State.NOTICE)
     Household.objects.filter(pk=proposed.household_id).update(village_group="三社")
     member(cadre, proposed.household, ID_NUMBER, name="李秀英", relation="spouse", health="serious")
-    leaving = walk(open_case(personas, tree.village, sequence=2), personas, State.MONITORED)
+    leaving = monitored_case(personas, tree.village, months=7, sequence=2)
     Member.objects.filter(household=leaving.household).update(name="张德明")
     income_above_line(personas, leaving)
     leaving = case_step(actor=cadre, case_id=leaving.pk, action="propose_elimination")
-    given = StepIn(on=timezone.localdate() - timedelta(days=2), minutes="评议通过")
-    leaving = case_step(actor=cadre, case_id=leaving.pk, action="appraise", given=given)
+    leaving = case_step(actor=cadre, case_id=leaving.pk, action="appraise", given=StepIn(minutes="评议通过"))
     waiting = open_case(personas, tree.village, sequence=3)
     Member.objects.filter(household=waiting.household).update(name="赵无关")
     return proposed, leaving, waiting
