@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from bottomline.monitoring.casework import StepIn, case_step, objection_record
@@ -204,7 +206,7 @@ def test_a_missed_follow_up_blocks_elimination(tree: Any, personas: dict[str, An
 
 
 def test_an_overdue_follow_up_shows_in_the_cadre_and_township_queues(
-    tree: Any, personas: dict[str, Any], make_user: Any
+    client: Client, tree: Any, personas: dict[str, Any], make_user: Any
 ) -> None:
     from bottomline.monitoring.assistance import followup_record, measure_add
     from bottomline.monitoring.readiness import followup_due
@@ -225,5 +227,11 @@ def test_an_overdue_follow_up_shows_in_the_cadre_and_township_queues(
         assert list(case_queue(viewer=township, queue=Queue.FOLLOWUPS_OVERDUE)) == [case]
         assert not case_queue(viewer=other, queue=Queue.MY_FOLLOWUPS_OVERDUE).exists()  # not their household
         assert dict(queue_counts(viewer=township))[Queue.FOLLOWUPS_OVERDUE] == 1
+        client.force_login(township)
+        page = client.get(reverse("monitoring:case_detail", args=[case.pk])).text
+        shown = page.split('id="followup-due"')[1].split("</p>")[0]
+        assert due.isoformat() in shown and "text-bg-danger" in shown  # the due date, marked overdue
+        queue = client.get(reverse("monitoring:case_list") + "?queue=followups_overdue").text
+        assert f'id="case-row-{case.pk}"' in queue
         followup_record(actor=cadre, case_id=case.pk, visited_on=timezone.localdate(), note="回访")
         assert not case_queue(viewer=township, queue=Queue.FOLLOWUPS_OVERDUE).exists()
