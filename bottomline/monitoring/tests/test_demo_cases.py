@@ -51,6 +51,7 @@ def test_demo_cases_fill_the_queues_once(tree: Any, personas: dict[str, Any]) ->
     assert FollowUp.objects.exists()
     # Identified within the fifteen days.
     for case in Case.objects.filter(identified_on__isnull=False):
+        assert case.identified_on is not None
         assert (case.identified_on - timezone.localtime(case.opened_at).date()).days <= clock.limit
     out = io.StringIO()
     call_command("demo_cases", stdout=out)

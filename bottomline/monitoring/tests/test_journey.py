@@ -173,7 +173,11 @@ def test_a_declaration_walks_to_risk_elimination(
     # 5. Risk elimination: the cadre proposes it and the village appraises; after the notice, township, county.
     journey.step("village_cadre", case, "propose_elimination", {}, "propose-elimination")
     journey.step(
-        "village_cadre", case, "appraise", {"minutes": "评议同意风险消除", "on": _iso(today)}, "elim-appraisal"
+        "village_cadre",
+        case,
+        "appraise",
+        {"minutes": "评议同意风险消除", "on": _iso(today)},
+        "elim-appraisal",
     )
     with time_machine.travel(now + timedelta(days=6)):
         journey.days_pass()

@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bottomline.jobs.models import Job
-from bottomline.monitoring.models import Case, FollowUp, Measure, MeasureStatus, Objection, Step
 from bottomline.monitoring.assistance import followup_record
+from bottomline.monitoring.models import Case, FollowUp, Measure, MeasureStatus, Objection, Step
 from bottomline.monitoring.tests.factories import open_case, walk
 from bottomline.monitoring.workflow import State
 

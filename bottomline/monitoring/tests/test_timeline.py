@@ -19,14 +19,7 @@ from bottomline.monitoring.casework import StepIn, case_step, objection_record
 from bottomline.monitoring.models import Case, Channel
 from bottomline.monitoring.readiness import case_readiness
 from bottomline.monitoring.services import lead_raise
-from bottomline.monitoring.tests.factories import (
-    PATH,
-    income_above_line,
-    monitored_case,
-    open_case,
-    step_in,
-    walk,
-)
+from bottomline.monitoring.tests.factories import income_above_line, monitored_case, open_case, walk
 from bottomline.monitoring.workflow import State
 
 pytestmark = pytest.mark.django_db
@@ -103,9 +96,11 @@ def test_the_notice_runs_full_calendar_days_after_the_appraisal(tree: Any, perso
     case = case_step(actor=cadre, case_id=case.pk, action="appraise", given=_appraise(today))
     # Five full days after the appraisal day: from tomorrow to the fifth day after today.
     assert (case.notice_start, case.notice_end) == (today + timedelta(days=1), today + timedelta(days=5))
-    with time_machine.travel(timezone.now() + timedelta(days=5), tick=False):
-        with pytest.raises(ValidationError, match="notice runs until"):
-            case_step(actor=township, case_id=case.pk, action="review")
+    with (
+        time_machine.travel(timezone.now() + timedelta(days=5), tick=False),
+        pytest.raises(ValidationError, match="notice runs until"),
+    ):
+        case_step(actor=township, case_id=case.pk, action="review")
     with time_machine.travel(timezone.now() + timedelta(days=6), tick=False):
         assert case_step(actor=township, case_id=case.pk, action="review").state == State.APPROVAL
 
@@ -168,7 +163,6 @@ def test_walk_dates_follow_the_lead(tree: Any, personas: dict[str, Any]) -> None
     case = walk(open_case(personas, tree.village), personas, State.MONITORED)
     days = list(case.steps.order_by("at", "id").values_list("on", flat=True))
     assert days == sorted(days) and days[0] == timezone.localtime(case.opened_at).date()
-    assert PATH and step_in  # the factory's public names stay
 
 
 def test_a_household_identified_today_is_not_eliminated_today(tree: Any, personas: dict[str, Any]) -> None:

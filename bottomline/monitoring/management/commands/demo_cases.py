@@ -97,9 +97,15 @@ class Command(BaseCommand):
         )
         for (actor, action, given), ago in zip(actions, step_days, strict=False):
             on = today - timedelta(days=ago)
-            extra = {"consent_signed_on": on} if action == "visit" else {}
-            case = case_step(actor=actor, case_id=case.pk, action=action, given=StepIn(on=on, **given, **extra))
-        assert case.state == target, (case.state, target)  # a plan that does not reach its state is a bug
+            signed = on if action == "visit" else None
+            case = case_step(
+                actor=actor,
+                case_id=case.pk,
+                action=action,
+                given=StepIn(on=on, consent_signed_on=signed, **given),
+            )
+        if case.state != target:  # a plan that does not reach its state is a bug in PLAN
+            raise CommandError(f"demo case {case.pk} stopped at {case.state}, not {target}")
         if case.state == State.MONITORED and case.identified_on is not None:
             measure_add(
                 actor=cadre,
