@@ -36,7 +36,7 @@ from bottomline.monitoring.models import (
 )
 from bottomline.monitoring.notices import notice_pdf, notice_village
 from bottomline.monitoring.readiness import case_followup_due, case_readiness
-from bottomline.monitoring.workflow import ASSISTABLE, ELIMINATION, Action, State, transitions_from
+from bottomline.monitoring.workflow import ELIMINATION, Action, State, transitions_from
 from bottomline.web.responses import pdf_response
 
 router = Router(tags=["monitoring"])
@@ -469,7 +469,7 @@ def _case_detail(viewer: User, case_id: int) -> dict[str, Any]:
             "safety_net": judged.safety_net,
             "criteria": [{"code": c, "title": t[key], "holds": h} for c, t, h in judged.criteria],
         }
-    if case.state in ASSISTABLE:
+    if assistance.measures_open(case):
         suggestions = assistance.measure_suggestions(case=case)
     may_act = gate.allowed(viewer, Case, "act")
     return {

@@ -29,6 +29,7 @@ from bottomline.monitoring.assistance import (
     measure_add,
     measure_suggestions,
     measure_update,
+    measures_open,
 )
 from bottomline.monitoring.casework import (
     StepConflict,
@@ -232,6 +233,7 @@ def _detail_context(
     lang = request.LANGUAGE_CODE or "en"
     can_act = gate.allowed(user, Case, "act")
     assistable = case.state in ASSISTABLE
+    measures_allowed = measures_open(case)  # a sudden hardship is helped while it is identified
     steps = _steps(case)
     for row in steps:
         row["explanations"] = _explanations(row["explanations"], lang)
@@ -255,7 +257,7 @@ def _detail_context(
             }
         )
     measure_form = None
-    if can_act and assistable:
+    if can_act and measures_allowed:
         kinds = measure_suggestions(case=case)
         measure_form = bound.get("measure") or MeasureForm(
             kinds=kinds,
@@ -443,7 +445,7 @@ def measure_add_view(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             return _done(request, pk, _("Measure added to the assistance plan."))
     messages.error(request, "; ".join(_form_messages(form)))
-    if case.state not in ASSISTABLE:
+    if not measures_open(case):
         return redirect("monitoring:case_detail", pk=pk)  # no plan to show the form in
     return _render_detail(request, user, pk, {"measure": form})
 

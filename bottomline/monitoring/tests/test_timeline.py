@@ -229,3 +229,36 @@ def test_an_overdue_follow_up_shows_in_the_cadre_and_township_queues(
         assert f'id="case-row-{case.pk}"' in queue
         followup_record(actor=cadre, case_id=case.pk, visited_on=timezone.localdate(), note="回访")
         assert not case_queue(viewer=township, queue=Queue.FOLLOWUPS_OVERDUE).exists()
+
+
+def test_help_first_for_a_sudden_hardship_while_identification_runs(
+    client: Client, tree: Any, personas: dict[str, Any]
+) -> None:
+    """先帮后评 (2024 central document No. 1): a sudden severe hardship gets measures before the county
+    approves; any other case waits for the approval."""
+    from bottomline.monitoring.assistance import measure_add
+    from bottomline.registry.tests.factories import household, id_number, member
+
+    cadre = personas["village_cadre"]
+    today = timezone.localdate()
+    home = household(cadre, tree.village, household_type="ordinary")
+    member(cadre, home, id_number(sequence=61))
+    lead = lead_raise(
+        household_id=home.pk,
+        channel=Channel.DEPARTMENT,
+        reference="feed:9",
+        category=3,
+        risk_types=["disaster"],
+    )
+    sudden = Case.objects.get(lead=lead)
+    assert sudden.state == State.VISIT
+    measure = measure_add(
+        actor=cadre, case_id=sudden.pk, kind="housing", responsible_id=cadre.pk, start=today, status="active"
+    )
+    assert measure.case_id == sudden.pk
+    client.force_login(cadre)
+    page = client.get(reverse("monitoring:case_detail", args=[sudden.pk])).text
+    assert 'id="measure-form"' in page and 'id="followup-form"' not in page
+    ordinary = open_case(personas, tree.village, sequence=62)  # a marginal household: help after approval
+    with translation.override("en"), pytest.raises(ValidationError, match="county has approved"):
+        measure_add(actor=cadre, case_id=ordinary.pk, kind="industry", responsible_id=cadre.pk, start=today)
