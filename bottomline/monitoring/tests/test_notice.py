@@ -118,3 +118,45 @@ def test_who_may_open_a_notice(client: Client, tree: Any, personas: dict[str, An
     assert url in page.text
     client.force_login(personas["auditor"])
     assert url not in client.get(reverse("monitoring:case_detail", args=[case.pk])).text
+
+
+@pytest.mark.parametrize(
+    ("village", "committee"),
+    [
+        ("永丰村", "永丰村村民委员会"),
+        ("白石山村村民委员会", "白石山村村民委员会"),
+        ("田家寨村委会", "田家寨村村民委员会"),
+        ("田家寨社区居民委员会", "田家寨社区居民委员会"),
+        ("田家寨社区", "田家寨社区居民委员会"),
+    ],
+)
+def test_the_committee_is_the_village_own(village: str, committee: str) -> None:
+    from bottomline.monitoring.notices import committee_name
+
+    assert committee_name(village) == committee
+
+
+@pytest.mark.parametrize(
+    ("township", "office"),
+    [("田家寨镇", "田家寨镇人民政府"), ("城关街道", "城关街道办事处"), ("城关街道办事处", "城关街道办事处")],
+)
+def test_a_sub_district_has_an_office_not_a_government(township: str, office: str) -> None:
+    from bottomline.monitoring.notices import township_office
+
+    assert township_office(township) == office
+
+
+def test_a_community_under_a_sub_district_signs_in_its_own_name(
+    client: Client, tree: Any, personas: dict[str, Any]
+) -> None:
+    from bottomline.regions.models import Region
+
+    Region.objects.filter(pk=tree.township.pk).update(name="鲁沙尔街道")
+    Region.objects.filter(pk=tree.village.pk).update(name="田家寨社区居民委员会")
+    walk(open_case(personas, tree.village, sequence=1), personas, State.NOTICE)
+    client.force_login(personas["village_cadre"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    text = client.get(reverse("monitoring:notice", args=[tree.village.code])).text
+    text = text.split('id="notice-preview"')[1].split("</article>")[0]
+    assert "田家寨社区居民委员会" in text and "委员会村民委员会" not in text
+    assert "鲁沙尔街道办事处" in text and "街道人民政府" not in text
