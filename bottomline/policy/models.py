@@ -42,6 +42,8 @@ class Parameter(models.Model):
     effective_from = models.DateField(_("effective from"))
     effective_to = models.DateField(_("effective to"), null=True, blank=True)
     source = models.CharField(_("policy source"), max_length=300)
+    # What the policy page shows as 政策依据: the documents by number and in Chinese (source: the working note).
+    basis = models.CharField(_("policy basis"), max_length=300, blank=True)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

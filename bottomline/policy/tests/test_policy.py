@@ -138,3 +138,22 @@ def test_a_proposal_is_simulated_then_applied_once(client: Any, tree: Any, perso
     proposal.refresh_from_db()
     assert proposal.status == "applied" and proposal.decided_by == personas["province_officer"]
     assert parameters_for(region=tree.village, on=date(2026, 6, 1))["monitoring_line"] == Decimal("7500")
+
+
+@pytest.mark.django_db
+def test_the_policy_page_names_the_documents_in_chinese(
+    client: Any, tree: Any, personas: dict[str, Any]
+) -> None:
+    """政策依据 shows document numbers and Chinese wording, not the developers' English notes."""
+    from django.conf import settings
+
+    call_command("policy_seed", verbosity=0)
+    Parameter.objects.update(basis="")  # a database seeded before the basis existed: seeding again fills it
+    call_command("policy_seed", verbosity=0)
+    client.force_login(personas["county_officer"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    page = client.get("/policy/").text
+    table = page.split("<tbody>")[1].split("</tbody>")[0]
+    assert "中农组发〔2021〕7号" in table and "原则上不得低于半年" in table
+    for note in ("Assumption", "domain.md", "National line"):
+        assert note not in table, note
