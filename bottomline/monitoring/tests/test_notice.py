@@ -160,3 +160,23 @@ def test_a_community_under_a_sub_district_signs_in_its_own_name(
     text = text.split('id="notice-preview"')[1].split("</article>")[0]
     assert "田家寨社区居民委员会" in text and "委员会村民委员会" not in text
     assert "鲁沙尔街道办事处" in text and "街道人民政府" not in text
+
+
+def test_the_words_of_the_documents() -> None:
+    """建档立卡 is kept for registered lifted-out households (农户档案 for all); a case is a 监测户 in its
+    identification (识别纳入) or risk elimination (风险消除), never a "监测事项"; relocation is follow-up support."""
+    from django.utils import translation
+
+    from bottomline.dashboards.indicators import _ZH_MEASURE
+    from bottomline.monitoring.models import MeasureKind
+
+    with translation.override("zh-hans"):
+        words = {
+            msgid: translation.gettext(msgid)
+            for msgid in ("case", "cases", "Case", "Cases", "Monitoring cases", "monitoring.bulk_step")
+        }
+        assert not [w for w in words.values() if "监测事项" in w], words
+        assert words["Case"] == "监测户"
+        assert str(MeasureKind.RELOCATION.label) == "易地扶贫搬迁后续扶持"
+        assert translation.gettext("Registry (农户档案)") == "农户档案"
+    assert _ZH_MEASURE["relocation"] == "易地扶贫搬迁后续扶持"
