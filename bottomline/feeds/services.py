@@ -599,8 +599,5 @@ def feed_alert(*, batch: FeedBatch, household_ids: Iterable[int], on: date | Non
                 )
             )
     if signals:
-        # The clock starts when the department's data arrived, not when the alert job ran.
-        leads_raise(
-            channel=Channel.DEPARTMENT, reference=f"feed:{batch.pk}", signals=signals, at=batch.committed_at
-        )
+        leads_raise(channel=Channel.DEPARTMENT, reference=f"feed:{batch.pk}", signals=signals)
     return len(signals)
