@@ -159,6 +159,7 @@ def _followups_overdue(viewer: User, cases: QuerySet[Case], today: date) -> Quer
         cases.filter(state__in=[State.MONITORED, *ELIMINATION], identified_on__isnull=False)
         .annotate(followed_up=latest)
         .filter(followed_up__lt=months_before(today, every))
+        .order_by("followed_up", "id")  # the longest overdue first (an aggregate drops Meta.ordering)
     )
 
 
