@@ -494,7 +494,7 @@ _ZH_MEASURE = {
     "dibao": "低保",
     "tekun": "特困供养",
     "disability": "残疾人两项补贴",
-    "relocation": "易地搬迁",
+    "relocation": "易地扶贫搬迁后续扶持",
     "insurance": "防贫保理赔",
     "other": "其他",
 }

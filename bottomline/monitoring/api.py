@@ -36,8 +36,8 @@ from bottomline.monitoring.models import (
     Objection,
 )
 from bottomline.monitoring.notices import notice_pdf, notice_village
-from bottomline.monitoring.readiness import household_readiness
-from bottomline.monitoring.workflow import ASSISTABLE, ELIMINATION, Action, State, transitions_from
+from bottomline.monitoring.readiness import case_followup_due, case_readiness
+from bottomline.monitoring.workflow import ELIMINATION, Action, State, transitions_from
 from bottomline.web.responses import pdf_response
 
 router = Router(tags=["monitoring"])
@@ -201,6 +201,7 @@ class CaseDetailOut(CaseOut):
     lead_id: int | None
     decided_at: datetime | None
     identified_on: date | None
+    followup_due: date | None = Field(description="the day the next follow-up visit is due (monitored cases)")
     eliminated_on: date | None
     safety_net: bool
     closed_at: datetime | None
@@ -462,14 +463,14 @@ def _case_detail(viewer: User, case_id: int) -> dict[str, Any]:
     readiness = None
     suggestions: list[MeasureKind] = []
     if case.state == State.MONITORED or case.state in ELIMINATION:
-        judged = household_readiness(household=case.household, on=today)
+        judged = case_readiness(case=case, on=today)
         key = "zh" if lang.startswith("zh") else "en"
         readiness = {
             "ready": judged.ready,
             "safety_net": judged.safety_net,
             "criteria": [{"code": c, "title": t[key], "holds": h} for c, t, h in judged.criteria],
         }
-    if case.state in ASSISTABLE:
+    if assistance.measures_open(case):
         suggestions = assistance.measure_suggestions(case=case)
     may_act = gate.allowed(viewer, Case, "act")
     return {
@@ -477,6 +478,7 @@ def _case_detail(viewer: User, case_id: int) -> dict[str, Any]:
         "lead_id": case.lead_id,
         "decided_at": case.decided_at,
         "identified_on": case.identified_on,
+        "followup_due": case_followup_due(case=case, on=today),
         "eliminated_on": case.eliminated_on,
         "safety_net": case.safety_net,
         "closed_at": case.closed_at,

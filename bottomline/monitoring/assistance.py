@@ -21,14 +21,15 @@ from bottomline.monitoring.models import (
     DEVELOPMENT,
     SAFETY_NET,
     Case,
+    Category,
     FollowUp,
     Measure,
     MeasureKind,
     MeasureStatus,
 )
-from bottomline.monitoring.readiness import readiness_of
+from bottomline.monitoring.readiness import case_readiness
 from bottomline.monitoring.selectors import measure_responsible_choices
-from bottomline.monitoring.workflow import ASSISTABLE
+from bottomline.monitoring.workflow import ASSISTABLE, IDENTIFICATION
 from bottomline.registry.choices import LABOUR_CAPABLE
 from bottomline.registry.features import household_inputs
 from bottomline.registry.services import income_record
@@ -57,10 +58,23 @@ def measure_suggestions(*, case: Case) -> list[MeasureKind]:
     return list(ordered)
 
 
-def _assistable(actor: User, case_id: int, action: str = "add") -> Case:
-    case = gate.access(Case.objects.select_related("household"), actor, action="view", pk=case_id)
+def help_first(case: Case) -> bool:
+    """Whether the case is a sudden severe hardship still being identified: 先帮后评, help first and identify
+    after (2024 central document No. 1), so its measures need not wait for the county's approval."""
+    category = case.category or (case.lead.category if case.lead_id and case.lead else None)
+    return case.state in IDENTIFICATION and category == Category.SUDDEN
+
+
+def measures_open(case: Case) -> bool:
+    """Whether measures may be added to or changed on the case: once the county has approved it, or at once
+    for a sudden severe hardship (help first)."""
+    return case.state in ASSISTABLE or help_first(case)
+
+
+def _assistable(actor: User, case_id: int, action: str = "add", *, measures: bool = False) -> Case:
+    case = gate.access(Case.objects.select_related("household", "lead"), actor, action="view", pk=case_id)
     gate.require(actor, Measure, action)
-    if case.state not in ASSISTABLE:
+    if case.state not in ASSISTABLE and not (measures and help_first(case)):
         raise ValidationError(_("Assistance is planned once the county has approved the case."))
     return case
 
@@ -88,7 +102,7 @@ def measure_add(
     evidence: File[Any] | None = None,
 ) -> Measure:
     """Add a measure to a case's assistance plan."""
-    case = _assistable(actor, case_id)
+    case = _assistable(actor, case_id, measures=True)
     measure = Measure(
         case=case,
         kind=kind,
@@ -119,7 +133,7 @@ def measure_update(
 ) -> Measure:
     """Change a measure's status, end, amount, note or evidence."""
     measure = gate.access(Measure.objects.select_related("case"), actor, action="change", pk=measure_id)
-    _assistable(actor, measure.case_id, "change")
+    _assistable(actor, measure.case_id, "change", measures=True)
     for name, value in (("status", status), ("end", end), ("amount", amount), ("note", note)):
         if value is not None:
             setattr(measure, name, value)
@@ -146,22 +160,28 @@ def followup_record(
     case = _assistable(actor, case_id)
     if visited_on > timezone.localdate():
         raise ValidationError({"visited_on": _("The date cannot be in the future.")})
+    since = case.identified_on or timezone.localtime(case.opened_at).date()
+    if visited_on < since:
+        raise ValidationError(
+            {
+                "visited_on": _("The date cannot be before the case began (%(day)s).")
+                % {"day": since.isoformat()}
+            }
+        )
     record = None
     if income:
         record = income_record(actor=actor, household_id=case.household_id, **income)
     household_refetch(case.household)  # one read of the household for the screening and the readiness
     facts, params = household_inputs(household=case.household, on=visited_on)
     current = current_store(case.household_id, screen(facts, params), on=visited_on)
-    readiness = readiness_of(facts, params)
+    follow_up = FollowUp.objects.create(
+        case=case, visited_on=visited_on, visited_by=actor, note=note.strip(), income=record
+    )
+    readiness = case_readiness(case=case, on=visited_on, refetch=False)  # this visit counts for the rhythm
     if case.safety_net != readiness.safety_net:
         case.safety_net = readiness.safety_net
         case.save(update_fields=["safety_net"])
-    return FollowUp.objects.create(
-        case=case,
-        visited_on=visited_on,
-        visited_by=actor,
-        note=note.strip(),
-        income=record,
-        ready=readiness.ready,
-        evaluation={"readiness": readiness.as_detail(), "screening": current.explanations},
-    )
+    follow_up.ready = readiness.ready
+    follow_up.evaluation = {"readiness": readiness.as_detail(), "screening": current.explanations}
+    follow_up.save(update_fields=["ready", "evaluation"])
+    return follow_up

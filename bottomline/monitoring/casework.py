@@ -15,7 +15,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -27,7 +27,7 @@ from bottomline.dashboards.services import figures_after_step
 from bottomline.engine.online import current_refresh
 from bottomline.jobs.progress import NullProgress, Progress
 from bottomline.monitoring.models import Case, Category, Lead, LeadStatus, Objection, Step
-from bottomline.monitoring.readiness import household_readiness
+from bottomline.monitoring.readiness import case_readiness, household_readiness
 from bottomline.monitoring.workflow import CLOSED, IN_NOTICE, Action, State, Transition, transition_for
 from bottomline.policy.selectors import parameters_cached
 from bottomline.registry.choices import RiskType
@@ -88,6 +88,14 @@ def _check_needs(t: Transition, case: Case, given: StepIn, on: date) -> dict[str
                 raise ValidationError({"attachment": _("Attach the scan of the signed consent form.")})
             if given.consent == "paper" and not given.consent_signed_on:
                 raise ValidationError({"consent_signed_on": _("Give the date the consent was signed.")})
+            if given.consent_signed_on and given.consent_signed_on > on:
+                raise ValidationError(
+                    {
+                        "consent_signed_on": _(
+                            "The consent cannot be signed after the visit, nor in the future."
+                        )
+                    }
+                )
             detail["consent"] = {
                 "kind": given.consent,
                 "signed_on": (given.consent_signed_on or on).isoformat(),
@@ -107,7 +115,7 @@ def _check_needs(t: Transition, case: Case, given: StepIn, on: date) -> dict[str
             if case.objections.filter(resolved_at__isnull=True).exists():
                 raise ValidationError(_("Resolve every objection raised during the notice first."))
         if need == "ready":
-            readiness = household_readiness(household=case.household, on=on)
+            readiness = case_readiness(case=case, on=on)
             if not readiness.ready:
                 raise ValidationError(
                     _("Not ready for risk elimination: %(missing)s.")
@@ -117,6 +125,23 @@ def _check_needs(t: Transition, case: Case, given: StepIn, on: date) -> dict[str
     return detail
 
 
+def date_check(case: Case, on: date) -> None:
+    """Raise unless ``on`` is a possible day for the case's next step: not in the future, not before its first
+    lead, not before the step before it."""
+    if on > timezone.localdate():
+        raise ValidationError({"on": _("The date cannot be in the future.")})
+    lead_day = timezone.localtime(case.opened_at).date()
+    if on < lead_day:
+        raise ValidationError(
+            {"on": _("The date cannot be before the lead (%(day)s).") % {"day": lead_day.isoformat()}}
+        )
+    last = case.steps.aggregate(last=Max("on"))["last"]
+    if last is not None and on < last:
+        raise ValidationError(
+            {"on": _("The date cannot be before the step before it (%(day)s).") % {"day": last.isoformat()}}
+        )
+
+
 def _changes(t: Transition, case: Case, detail: dict[str, Any], on: date) -> dict[str, Any]:
     """The case fields a step sets besides its state."""
     now = timezone.now()
@@ -124,7 +149,9 @@ def _changes(t: Transition, case: Case, detail: dict[str, Any], on: date) -> dic
     if "category" in detail:
         changes |= {"category": detail["category"], "risk_types": detail["risk_types"]}
     if t.target in IN_NOTICE and t.action == Action.APPRAISE:
-        changes |= {"notice_start": on, "notice_end": on + timedelta(days=notice_days(case, on) - 1)}
+        # Full calendar days after the appraisal's day (domain.md §1.5: 公示 ≥ 5 days), reviewed the day after.
+        start = on + timedelta(days=1)
+        changes |= {"notice_start": start, "notice_end": start + timedelta(days=notice_days(case, on) - 1)}
     if t.action == Action.APPROVE and t.target == State.ANNOUNCEMENT:
         changes |= {"decided_at": now, "identified_on": on}
     if t.target == State.REJECTED:
@@ -156,8 +183,7 @@ def case_step(
     if version is not None and version != case.version:
         raise StepConflict(_("The case has changed since you opened it; look at it again."))
     on = given.on or timezone.localdate()
-    if on > timezone.localdate():
-        raise ValidationError({"on": _("The date cannot be in the future.")})
+    date_check(case, on)
     detail = _check_needs(t, case, given, on)
     changes = _changes(t, case, detail, on)
     before = {field: getattr(case, field) for field in ("state", *changes)}
@@ -240,6 +266,15 @@ def objection_record(*, actor: User, case_id: int, received_on: date, text: str)
     case = gate.access(Case.objects.all(), actor, action="act", pk=case_id)
     if case.state not in IN_NOTICE:
         raise ValidationError(_("Objections are recorded while the case is in public notice."))
+    if received_on > timezone.localdate():
+        raise ValidationError({"received_on": _("The date cannot be in the future.")})
+    if case.notice_start is not None and received_on < case.notice_start:
+        raise ValidationError(
+            {
+                "received_on": _("The public notice started on %(day)s: an objection is received after that.")
+                % {"day": case.notice_start.isoformat()}
+            }
+        )
     if not text.strip():
         raise ValidationError({"text": _("Write down the objection.")})
     return Objection.objects.create(case=case, received_on=received_on, text=text.strip(), recorded_by=actor)

@@ -202,7 +202,7 @@ class MeasureKind(models.TextChoices):
     DIBAO = "dibao", _("Minimum living allowance (低保)")
     TEKUN = "tekun", _("Extreme-hardship support (特困供养)")
     DISABILITY = "disability", _("Disability subsidies (残疾人两项补贴)")
-    RELOCATION = "relocation", _("Relocation (易地搬迁)")
+    RELOCATION = "relocation", _("Relocation follow-up support (易地扶贫搬迁后续扶持)")
     INSURANCE = "insurance", _("Insurance claim (防贫保理赔)")
     OTHER = "other", _("Other (其他)")
 

@@ -31,11 +31,35 @@ class Notice:
 
     village: Region
     township: Region | None
+    committee: str  # the village committee that signs it
+    office: str  # the township government or the sub-district office
     identification: list[Case]
     elimination: list[Case]
     start: date | None
     end: date | None
     today: date
+
+
+def committee_name(village: str) -> str:
+    """The village's own committee, which signs the notice: 永丰村 → 永丰村村民委员会, 田家寨社区 →
+    田家寨社区居民委员会; a name that is already a committee's (the division data's 白石山村村民委员会) stays."""
+    if village.endswith(("村民委员会", "居民委员会")):
+        return village
+    if village.endswith("村委会"):  # 田家寨村委会: the committee of 田家寨村
+        return village.removesuffix("委会") + "村民委员会"
+    if village.endswith("居委会"):
+        return village.removesuffix("居委会") + "居民委员会"
+    if village.endswith("社区"):
+        return village + "居民委员会"
+    return village + "村民委员会"
+
+
+def township_office(township: str) -> str:
+    """Where else to object: a township's or town's government (田家寨镇人民政府), a sub-district's office
+    (城关街道办事处: a 街道 has no 人民政府)."""
+    if township.endswith(("办事处", "人民政府")):
+        return township
+    return township + ("办事处" if township.endswith("街道") else "人民政府")
 
 
 def head_name() -> Subquery:
@@ -68,6 +92,8 @@ def notice_for(*, viewer: User, village: Region) -> Notice:
     return Notice(
         village=village,
         township=village.parent,
+        committee=committee_name(village.name),
+        office=township_office(village.parent.name) if village.parent else "",
         identification=identification,
         elimination=elimination,
         start=min(starts) if starts else None,

@@ -2,7 +2,9 @@
 
 The criteria are the parts of the ``ready_for_elimination`` rule (rules.catalog.ELIMINATION_CRITERIA), judged
 by the same Python evaluator as the online screening, so the case page, the elimination step and the batch
-screening agree.
+screening agree. A case adds what only the procedure knows: income is counted while monitored (from the day
+of identification), assistance must be on record, and follow-ups must have come at the policy's rhythm
+(parameter ``followup_months``), so a household identified today cannot be eliminated today.
 """
 
 from __future__ import annotations
@@ -13,18 +15,23 @@ from datetime import date
 from typing import Any
 
 from bottomline.engine.online import household_refetch
-from bottomline.registry.features import household_inputs
+from bottomline.monitoring.models import Case, MeasureStatus
+from bottomline.monitoring.workflow import ELIMINATION, State
+from bottomline.policy.selectors import parameters_cached
+from bottomline.registry.features import household_inputs, months_before
 from bottomline.registry.models import Household
 from bottomline.rules.catalog import ELIMINATION_CRITERIA
 from bottomline.rules.evaluate import evaluate
 from bottomline.rules.nodes import Value
+
+Criterion = tuple[str, dict[str, str], bool]  # (code, title in en and zh, holds)
 
 
 @dataclass(frozen=True)
 class Readiness:
     """Which elimination criteria hold for a household on a date."""
 
-    criteria: tuple[tuple[str, dict[str, str], bool], ...]  # (code, title in en and zh, holds)
+    criteria: tuple[Criterion, ...]
 
     @property
     def ready(self) -> bool:
@@ -61,3 +68,87 @@ def household_readiness(*, household: Household, on: date) -> Readiness:
     """Judge the elimination criteria for one household from fresh members, incomes and feed events."""
     household_refetch(household)
     return readiness_of(*household_inputs(household=household, on=on))
+
+
+MONITORING = frozenset({State.MONITORED, *ELIMINATION})  # where follow-ups fall due
+
+# The income criterion as a case judges it: its months are counted from the day of identification.
+WHILE_MONITORED = {
+    "en": "Income above the line for the required months while monitored",
+    "zh": "纳入监测后收入持续稳定达到规定月数",
+}
+ASSISTED = {
+    "en": "Assistance on record (a measure in progress or completed)",
+    "zh": "已落实帮扶措施",
+}
+FOLLOWED = {
+    "en": "Follow-ups at the policy's rhythm since identification",
+    "zh": "按规定频次开展帮扶回访",
+}
+
+
+def followup_months(params: Mapping[str, Value]) -> int:
+    """How many months may pass between follow-up visits (parameter ``followup_months``, monthly by default)."""
+    return int(params.get("followup_months") or 1)
+
+
+def months_after(day: date, months: int) -> date:
+    """The same day ``months`` calendar months later, clamped to the month's end."""
+    return months_before(day, -months)
+
+
+def followup_due(case: Case, *, every: int) -> date | None:
+    """The day the case's next follow-up is due: ``every`` months after the latest one, or after the day of
+    identification (None: not identified)."""
+    if case.identified_on is None:
+        return None
+    visits = [f.visited_on for f in case.follow_ups.all() if f.visited_on >= case.identified_on]
+    return months_after(max([case.identified_on, *visits]), every)
+
+
+def case_followup_due(*, case: Case, on: date) -> date | None:
+    """The day a monitored case's next follow-up is due, at the rhythm in force for its village (None: the
+    case is not being monitored)."""
+    if case.state not in MONITORING:
+        return None
+    params = parameters_cached(village_id=case.household.village_id, on=on)
+    return followup_due(case, every=followup_months(params))
+
+
+def _rhythm_kept(case: Case, on: date, every: int) -> bool:
+    """At least one follow-up since identification, none later than due, and the next not overdue on ``on``."""
+    if case.identified_on is None:
+        return False
+    visits = sorted(f.visited_on for f in case.follow_ups.all() if case.identified_on <= f.visited_on <= on)
+    due = months_after(case.identified_on, every)
+    for visited in visits:
+        if visited > due:
+            return False
+        due = months_after(visited, every)
+    return bool(visits) and on <= due
+
+
+def case_criteria(case: Case, *, on: date, params: Mapping[str, Value]) -> tuple[Criterion, ...]:
+    """The criteria only a case knows: assistance on record, follow-ups at the rhythm."""
+    assisted = any(
+        m.status in (MeasureStatus.ACTIVE, MeasureStatus.DONE) and m.start <= on for m in case.measures.all()
+    )
+    return (
+        ("assistance_on_record", ASSISTED, assisted),
+        ("follow_ups_on_rhythm", FOLLOWED, _rhythm_kept(case, on, followup_months(params))),
+    )
+
+
+def case_readiness(*, case: Case, on: date, refetch: bool = True) -> Readiness:
+    """Judge a monitored case for risk elimination: the household's criteria with income counted while
+    monitored (from the day of identification), then assistance and follow-ups (``refetch``: read the
+    household's members, incomes and events afresh; False when the caller just did)."""
+    if refetch:
+        household_refetch(case.household)
+    since = case.identified_on or on  # not identified yet: no month counts
+    facts, params = household_inputs(household=case.household, on=on, since=since)
+    household = tuple(
+        (code, WHILE_MONITORED if code == "income_stable" else title, holds)
+        for code, title, holds in readiness_of(facts, params).criteria
+    )
+    return Readiness(household + case_criteria(case, on=on, params=params))

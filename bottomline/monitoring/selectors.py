@@ -7,7 +7,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import models
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import F, Max, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +20,7 @@ from bottomline.monitoring.workflow import ELIMINATION, IDENTIFICATION, IN_NOTIC
 from bottomline.policy.selectors import parameters_for
 from bottomline.regions.models import Level
 from bottomline.regions.selectors import ancestor_codes
+from bottomline.registry.features import months_before
 
 
 def lead_list(*, viewer: Any, open_only: bool = True) -> QuerySet[Lead]:
@@ -49,6 +51,8 @@ class Queue(models.TextChoices):
     OVERDUE = "overdue", _("Overdue (超期)")
     MONITORED = "monitored", _("Monitored (监测帮扶中)")
     MY_ASSISTED = "my_assisted", _("My assisted households (我的帮扶户)")
+    FOLLOWUPS_OVERDUE = "followups_overdue", _("Follow-ups overdue (回访超期)")
+    MY_FOLLOWUPS_OVERDUE = "my_followups_overdue", _("My follow-ups overdue (我的回访超期)")
 
 
 ROLE_QUEUES: dict[str, tuple[Queue, ...]] = {
@@ -59,14 +63,17 @@ ROLE_QUEUES: dict[str, tuple[Queue, ...]] = {
         Queue.OVERDUE,
         Queue.MONITORED,
         Queue.MY_ASSISTED,
+        Queue.MY_FOLLOWUPS_OVERDUE,
     ),
     Role.TOWNSHIP_OFFICER: (
         Queue.TO_REVIEW,
         Queue.TO_ANNOUNCE,
         Queue.IN_NOTICE,
         Queue.OVERDUE,
+        Queue.FOLLOWUPS_OVERDUE,
         Queue.MONITORED,
         Queue.MY_ASSISTED,
+        Queue.MY_FOLLOWUPS_OVERDUE,
     ),
     Role.COUNTY_OFFICER: (
         Queue.TO_APPROVE,
@@ -74,6 +81,7 @@ ROLE_QUEUES: dict[str, tuple[Queue, ...]] = {
         Queue.TO_VISIT,
         Queue.MONITORED,
         Queue.MY_ASSISTED,
+        Queue.MY_FOLLOWUPS_OVERDUE,
     ),
 }
 DEFAULT_QUEUES = (Queue.OVERDUE, Queue.MONITORED)
@@ -135,7 +143,25 @@ def case_queue(*, viewer: User, queue: str, on: date | None = None) -> QuerySet[
         return cases.filter(state__in=[State.MONITORED, *ELIMINATION])
     if queue == Queue.MY_ASSISTED:
         return cases.filter(closed_at__isnull=True, measures__responsible=viewer).distinct()
+    if queue == Queue.FOLLOWUPS_OVERDUE:
+        return _followups_overdue(viewer, cases, today)
+    if queue == Queue.MY_FOLLOWUPS_OVERDUE:
+        mine = Case.objects.filter(measures__responsible=viewer).values("pk")
+        return _followups_overdue(viewer, cases.filter(pk__in=mine), today)
     raise ValueError(f"unknown queue {queue!r}")
+
+
+def _followups_overdue(viewer: User, cases: QuerySet[Case], today: date) -> QuerySet[Case]:
+    """The monitored cases whose next follow-up (parameter followup_months after the latest one since
+    identification, or after identification) was due before ``today``."""
+    every = int(parameters_for(region=viewer.region, on=today).get("followup_months") or 1)
+    latest = Greatest(Coalesce(Max("follow_ups__visited_on"), F("identified_on")), F("identified_on"))
+    return (
+        cases.filter(state__in=[State.MONITORED, *ELIMINATION], identified_on__isnull=False)
+        .annotate(followed_up=latest)
+        .filter(followed_up__lt=months_before(today, every))
+        .order_by("followed_up", "id")  # the longest overdue first (an aggregate drops Meta.ordering)
+    )
 
 
 def notice_ended_ids(*, viewer: User, queue: str, on: date | None = None) -> list[int]:

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.monitoring.casework import cases_open, risk_types_check
-from bottomline.monitoring.models import Channel, Lead, LeadStatus, Signal
+from bottomline.monitoring.models import Case, Channel, Lead, LeadStatus, Signal, Step
+from bottomline.monitoring.workflow import Action
 from bottomline.registry.models import Household
 
 BATCH = 5000
@@ -32,12 +33,24 @@ class SignalIn:
 
 
 def _merge(lead: Lead, signal: SignalIn, at: datetime) -> bool:
-    """Fold a signal's suggestion into its lead; whether anything changed."""
+    """Fold a signal's suggestion into its lead; whether anything changed. A signal older than the lead's
+    first (a declaration linked by staff days after it was made) moves the lead's clock back to it."""
     risks = sorted(set(lead.risk_types) | set(signal.risk_types))
     category = lead.category or signal.category
-    changed = risks != lead.risk_types or category != lead.category or at > lead.last_at
-    lead.risk_types, lead.category, lead.last_at = risks, category, max(at, lead.last_at)
+    changed = risks != lead.risk_types or category != lead.category or not lead.first_at <= at <= lead.last_at
+    lead.risk_types, lead.category = risks, category
+    lead.first_at, lead.last_at = min(at, lead.first_at), max(at, lead.last_at)
     return changed
+
+
+def _clocks_back(leads: Iterable[Lead]) -> None:
+    """Start each lead's case clock at the lead's first signal (the case and its "lead received" step)."""
+    for lead in leads:
+        moved = Case.objects.filter(lead=lead, opened_at__gt=lead.first_at).update(opened_at=lead.first_at)
+        if moved:
+            Step.objects.filter(case__lead=lead, action=Action.OPEN).update(
+                at=lead.first_at, on=timezone.localtime(lead.first_at).date()
+            )
 
 
 def leads_raise(
@@ -73,8 +86,10 @@ def leads_raise(
                 for lead in Lead.objects.filter(household_id__in=chunk, status=LeadStatus.OPEN)
             }
             cases_open(leads.values())  # a lead without a case gets one (none is opened twice)
+            earlier = [leads[h] for h in chunk if at < leads[h].first_at]  # before _merge moves them
             changed = [leads[h] for h in chunk if _merge(leads[h], wanted[h], at)]
-            Lead.objects.bulk_update(changed, ["risk_types", "category", "last_at"])
+            Lead.objects.bulk_update(changed, ["risk_types", "category", "first_at", "last_at"])
+            _clocks_back(earlier)
             before = Signal.objects.filter(
                 lead__in=leads.values(), channel=channel, reference=reference
             ).count()

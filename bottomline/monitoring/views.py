@@ -30,6 +30,7 @@ from bottomline.monitoring.assistance import (
     measure_add,
     measure_suggestions,
     measure_update,
+    measures_open,
 )
 from bottomline.monitoring.casework import (
     StepConflict,
@@ -51,7 +52,7 @@ from bottomline.monitoring.forms import (
 from bottomline.monitoring.jobs import BULK_ACTIONS, bulk_step_enqueue
 from bottomline.monitoring.models import Case, Category, Measure, MeasureKind, Objection, Step
 from bottomline.monitoring.notices import head_name, notice_for, notice_pdf, notice_village
-from bottomline.monitoring.readiness import household_readiness
+from bottomline.monitoring.readiness import case_followup_due, case_readiness
 from bottomline.monitoring.selectors import Queue, choice_label
 from bottomline.monitoring.workflow import (
     ASSISTABLE,
@@ -234,6 +235,7 @@ def _detail_context(
     lang = request.LANGUAGE_CODE or "en"
     can_act = gate.allowed(user, Case, "act")
     assistable = case.state in ASSISTABLE
+    measures_allowed = measures_open(case)  # a sudden hardship is helped while it is identified
     steps = _steps(case)
     for row in steps:
         row["explanations"] = _explanations(row["explanations"], lang)
@@ -243,7 +245,7 @@ def _detail_context(
     ]
     readiness = None
     if case.state == State.MONITORED or case.state in ELIMINATION or case.state == State.ELIMINATED:
-        readiness = household_readiness(household=case.household, on=today)
+        readiness = case_readiness(case=case, on=today)
     measures = []
     for m in case.measures.all():
         measures.append(
@@ -257,7 +259,7 @@ def _detail_context(
             }
         )
     measure_form = None
-    if can_act and assistable:
+    if can_act and measures_allowed:
         kinds = measure_suggestions(case=case)
         measure_form = bound.get("measure") or MeasureForm(
             kinds=kinds,
@@ -273,6 +275,7 @@ def _detail_context(
         for o in case.objections.all()
     ]
     clock = selectors.clock_for(viewer=user, on=today)
+    due = case_followup_due(case=case, on=today)
     return {
         "case": case,
         "household": case.household,
@@ -297,6 +300,8 @@ def _detail_context(
         "measures": measures,
         "measure_form": measure_form,
         "followups": list(case.follow_ups.all()),
+        "followup_due": due,
+        "followup_overdue": due is not None and due < today,
         "followup_form": (
             bound.get("followup") or FollowUpForm(initial={"visited_on": today}, auto_id="id_followup_%s")
         )
@@ -442,7 +447,7 @@ def measure_add_view(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             return _done(request, pk, _("Measure added to the assistance plan."))
     messages.error(request, "; ".join(_form_messages(form)))
-    if case.state not in ASSISTABLE:
+    if not measures_open(case):
         return redirect("monitoring:case_detail", pk=pk)  # no plan to show the form in
     return _render_detail(request, user, pk, {"measure": form})
 

@@ -23,6 +23,7 @@ class ParameterName(models.TextChoices):
     NOTICE_DAYS = "notice_days", _("Days of public notice (公示天数)")
     LEAD_WARNING_DAYS = "lead_warning_days", _("Days after the first lead when a case turns amber (预警天数)")
     SUDDEN_EVENT_MONTHS = "sudden_event_months", _("Months a sudden event counts for (突发事件计入月数)")
+    FOLLOWUP_MONTHS = "followup_months", _("Months between follow-up visits (帮扶回访频次)")
 
 
 class Parameter(models.Model):
@@ -41,6 +42,8 @@ class Parameter(models.Model):
     effective_from = models.DateField(_("effective from"))
     effective_to = models.DateField(_("effective to"), null=True, blank=True)
     source = models.CharField(_("policy source"), max_length=300)
+    # What the policy page shows as 政策依据: the documents by number and in Chinese (source: the working note).
+    basis = models.CharField(_("policy basis"), max_length=300, blank=True)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -72,6 +72,7 @@ def _raise_lead(declaration: Declaration, household: Household) -> Lead:
         reference=declaration.receipt,
         detail=_detail(RiskType(declaration.risk_type)),
         risk_types=[declaration.risk_type],
+        at=declaration.created_at,  # the clock starts when the household declared, not when staff linked it
     )
 
 

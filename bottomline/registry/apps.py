@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class RegistryConfig(AppConfig):
     name = "bottomline.registry"
-    verbose_name = _("Registry (建档立卡)")
+    verbose_name = _("Registry (农户档案)")
 
     def ready(self) -> None:
         from django.core import checks

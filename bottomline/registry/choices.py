@@ -1,4 +1,4 @@
-"""The registry's coded values, with the Chinese terms of the 建档立卡 forms."""
+"""The registry's coded values (农户档案), with the Chinese terms of the 建档立卡 forms they come from."""
 
 from __future__ import annotations
 

@@ -33,16 +33,18 @@ def household_facts(
     on: date,
     event_months: int = 12,
     extra_medical: Decimal = Decimal(0),
+    since: date | None = None,
 ) -> dict[str, Value]:
     """The feature row of one household (members, incomes and feed events prefetched: no extra queries).
 
     The income facts are those of ``rules.periods`` (the batch runs the same code). ``sudden_events`` counts
     the department-reported events after the day ``event_months`` months before ``on``, up to ``on``.
     ``extra_medical``: out-of-pocket spending no recorded period contains yet, counted in the newest period.
+    ``since`` (the day monitoring began, for risk elimination): months above the line count from that day on.
     """
     members = list(household.members.all())
     incomes = list(household.incomes.all())
-    income = _income_facts(incomes, line, extra_medical)
+    income = _income_facts(incomes, line, extra_medical, since)
     return {
         "household_type": household.household_type,
         "welfare": household.welfare,
@@ -62,7 +64,10 @@ def household_facts(
 
 
 def _income_facts(
-    incomes: list[IncomeRecord], line: Decimal | None, extra_medical: Decimal = Decimal(0)
+    incomes: list[IncomeRecord],
+    line: Decimal | None,
+    extra_medical: Decimal = Decimal(0),
+    since: date | None = None,
 ) -> dict[str, Value]:
     """The income facts of ``rules.periods`` over one household's periods (exact: fen from the decimals)."""
     days = [((r.period_start - EPOCH).days, (r.period_end - EPOCH).days) for r in incomes]
@@ -92,6 +97,7 @@ def _income_facts(
         size=np.array([r.household_size for r in incomes], dtype=np.int64),
         line=np.array([float(line or 0)], dtype=np.float64),
         no_line=np.array([line is None]),
+        since=None if since is None else np.array([(since - EPOCH).days], dtype=np.int64),
     )
     return {
         name: None if bool(null[0]) else (int(values[0]) if name == "months_above_line" else float(values[0]))
@@ -100,10 +106,10 @@ def _income_facts(
 
 
 def household_inputs(
-    *, household: Household, on: date, extra_medical: Decimal = Decimal(0)
+    *, household: Household, on: date, extra_medical: Decimal = Decimal(0), since: date | None = None
 ) -> tuple[dict[str, Value], dict[str, float]]:
     """A household's facts and the parameters in force for its village on a date (members, incomes and feed
-    events prefetched; parameters from the cache); ``extra_medical`` as in ``household_facts``."""
+    events prefetched; parameters from the cache); ``extra_medical`` and ``since`` as in ``household_facts``."""
     params = parameters_cached(village_id=household.village_id, on=on)
     line, months = params.get("monitoring_line"), params.get("sudden_event_months")
     facts = household_facts(
@@ -112,6 +118,7 @@ def household_inputs(
         on=on,
         event_months=int(months) if months is not None else 12,
         extra_medical=extra_medical,
+        since=since,
     )
     return facts, params
 

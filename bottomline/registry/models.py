@@ -1,4 +1,4 @@
-"""The registered-household archive (建档立卡): households, members, incomes by period, member moves.
+"""The household archive (农户档案; 建档立卡 is kept for registered households lifted out of poverty): households, members, incomes by period, member moves.
 
 Personal numbers are never stored in the clear: an ID number or phone is kept as SM4-GCM ciphertext
 (``*_enc``), a keyed blind index for exact lookup and uniqueness (``*_index``) and the masked form that every

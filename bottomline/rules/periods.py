@@ -94,12 +94,14 @@ def income_facts(
     size: Ints,
     line: Floats,
     no_line: Bools,
+    since: Ints | None = None,
 ) -> dict[str, tuple[Floats | Ints, Bools]]:
     """Per household (``n`` of them; ``rows`` maps each period to its household, 0..n-1): the newest period's
     annual per-capita income, net income, rigid spending (and its medical and education parts) and per-capita
     income after that spending, the
     per-capita income of the period before, and the months above ``line`` (per household, in yuan). Amounts in
-    fen; each fact as (values, null mask)."""
+    fen; each fact as (values, null mask). ``since``: days since 1970 per household, from which the months above
+    the line are counted (risk elimination counts only the months while monitored)."""
     safe_size = np.maximum(size, 1)
     days = np.where(no_dates, DAYS_PER_YEAR, period_days(start, end))
     per_capita = annual_fen(net, days, safe_size)
@@ -135,7 +137,9 @@ def income_facts(
         latest_end = np.maximum.reduceat(
             np.where(rank < np.repeat(first_break, sizes), e, NONE_START), starts
         )
-        months[first[run]] = whole_months(s[oldest], latest_end[run] + 1)
+        # With ``since`` (per household: the day monitoring began) only the time from that day on counts.
+        begin = s[oldest] if since is None else np.maximum(s[oldest], since[first[run]])
+        months[first[run]] = whole_months(begin, latest_end[run] + 1)
     return {
         "per_capita_income": latest(per_capita),
         "previous_per_capita_income": latest(per_capita, offset=1),

@@ -27,8 +27,8 @@ from bottomline.dashboards.selectors import (
 from bottomline.dashboards.services import figures_refresh
 from bottomline.monitoring.assistance import followup_record, measure_add
 from bottomline.monitoring.casework import StepIn, case_step
-from bottomline.monitoring.models import MeasureKind, MeasureStatus
-from bottomline.monitoring.tests.factories import income_above_line, open_case, walk
+from bottomline.monitoring.models import MeasureKind, MeasureStatus, Signal
+from bottomline.monitoring.tests.factories import income_above_line, monitored_case, open_case, walk
 from bottomline.monitoring.workflow import State
 from bottomline.regions.models import Region
 
@@ -55,11 +55,11 @@ def test_the_elimination_rate_reproduces_guizhou() -> None:
 def _eliminate(case: Any, personas: dict[str, Any]) -> Any:
     """Take a monitored case through risk elimination, as test_casework does."""
     cadre = personas["village_cadre"]
-    income_above_line(personas, case)
-    followup_record(actor=cadre, case_id=case.pk, visited_on=timezone.localdate(), note="收入稳定")
-    case = case_step(actor=cadre, case_id=case.pk, action="propose_elimination")
-    ago = StepIn(on=timezone.localdate() - timedelta(days=9), minutes="评议通过")
-    case = case_step(actor=cadre, case_id=case.pk, action="appraise", given=ago)
+    with time_machine.travel(timezone.now() - timedelta(days=7), tick=False):  # the notice runs its days
+        income_above_line(personas, case)
+        followup_record(actor=cadre, case_id=case.pk, visited_on=timezone.localdate(), note="收入稳定")
+        case = case_step(actor=cadre, case_id=case.pk, action="propose_elimination")
+        case = case_step(actor=cadre, case_id=case.pk, action="appraise", given=StepIn(minutes="评议通过"))
     case = case_step(actor=personas["township_officer"], case_id=case.pk, action="review")
     return case_step(actor=personas["county_officer"], case_id=case.pk, action="approve")
 
@@ -69,9 +69,7 @@ def population(tree: Any, personas: dict[str, Any], make_user: Any) -> dict[str,
     """Two identified cases in 永丰村 (one eliminated, one monitored with a measure), one lead still to visit
     there, and one lead in 后街村."""
     cadre = personas["village_cadre"]
-    gone = walk(open_case(personas, tree.village, sequence=1), personas, State.MONITORED)
-    measure_add(actor=cadre, case_id=gone.pk, kind=MeasureKind.INDUSTRY, responsible_id=cadre.pk,
-                start=timezone.localdate(), status=MeasureStatus.ACTIVE)  # fmt: skip
+    gone = monitored_case(personas, tree.village, months=8, sequence=1)  # with an industry measure
     gone = _eliminate(gone, personas)
     kept = walk(open_case(personas, tree.village, sequence=2), personas, State.MONITORED)
     measure_add(actor=cadre, case_id=kept.pk, kind=MeasureKind.EMPLOYMENT, responsible_id=cadre.pk,
@@ -99,13 +97,18 @@ def test_figures_after_identification_and_elimination_equal_the_naive_computatio
     v = village.values
     assert v["objects_households"] == 2 and v["eliminated_households"] == 1 and v["monitored_households"] == 1
     assert v["elimination_rate_households"] == 50.0 and v["elimination_rate_people"] == 50.0
-    assert v["identified_month_households"] == 2 and v["identified_year_households"] == 2
+    # "gone" was identified eight months ago (to be eliminated after months of monitoring), "kept" this month;
+    # the year to date adds the stored months, and only this one was computed.
+    assert v["identified_month_households"] == 1 and v["identified_year_households"] == 1
     assert v["eliminated_month_households"] == 1
     assert v["objects_households_c2"] == 2 and v["objects_risk_illness"] == 2
     assert v["leads_open"] == 1 and v["leads_overdue"] == 0
     assert v["measures_industry"] == 1 and v["measures_employment"] == 1
     assert v["measure_coverage"] == 100.0  # the one still monitored has a measure in effect
-    assert v["signals_cadre"] == 3 and v["decided_in_time"] == 100.0
+    # The cadre signals of this month: the leads came a week ago, and eight months ago for "gone".
+    month = timezone.make_aware(datetime.combine(month_start(timezone.localdate()), datetime.min.time()))
+    signals = Signal.objects.filter(channel="cadre", lead__household__village=tree.village, at__gte=month)
+    assert v["signals_cadre"] == signals.count() and v["decided_in_time"] == 100.0
     assert v["income_households"] == 1 and v["income_above_line"] == 1
     for region in (tree.province, tree.county, tree.township, tree.village, tree.sibling_village):
         stored = region_figures(viewer=county if region.level >= 3 else personas["province_officer"],
@@ -163,7 +166,7 @@ def test_figures_are_fresh_after_an_approval_without_a_manual_refresh(
 
 def test_as_of_a_past_month_and_a_past_day(tree: Any, personas: dict[str, Any]) -> None:
     with time_machine.travel(datetime(2026, 9, 10, 10, tzinfo=SHANGHAI), tick=False):
-        case = open_case(personas, tree.village)
+        case = open_case(personas, tree.village, ago=timedelta(0))
     with time_machine.travel(datetime(2026, 10, 15, 10, tzinfo=SHANGHAI), tick=False):
         walk(case, personas, State.MONITORED)
     figures_refresh(months=[date(2026, 9, 1), date(2026, 10, 1), timezone.localdate()])

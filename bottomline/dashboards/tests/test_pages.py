@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -92,7 +92,7 @@ def test_drill_down_from_the_province_to_the_village_within_a_query_budget(
 
 def test_a_month_and_an_as_of_day_are_shown(client: Client, tree: Any, personas: dict[str, Any]) -> None:
     with time_machine.travel(datetime(2026, 9, 10, 10, tzinfo=SHANGHAI), tick=False):
-        case = open_case(personas, tree.village)
+        case = open_case(personas, tree.village, ago=timedelta(0))
     with time_machine.travel(datetime(2026, 10, 15, 10, tzinfo=SHANGHAI), tick=False):
         walk(case, personas, State.MONITORED)
     figures_refresh(months=[date(2026, 9, 1), date(2026, 10, 1), timezone.localdate()])
@@ -183,7 +183,7 @@ def test_rosters_read_back_equal_the_figures_on_screen(
 
 def test_an_overdue_roster_as_of_a_past_day(client: Client, tree: Any, personas: dict[str, Any]) -> None:
     with time_machine.travel(datetime(2026, 9, 1, 10, tzinfo=SHANGHAI), tick=False):
-        open_case(personas, tree.village)
+        open_case(personas, tree.village, ago=timedelta(0))
     figures_refresh(months=[date(2026, 9, 1), date(2026, 10, 1), timezone.localdate()])
     client.force_login(personas["county_officer"])
     url = reverse("dashboards:export", args=[tree.county.code])

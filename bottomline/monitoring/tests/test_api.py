@@ -64,7 +64,12 @@ def seeded_case(personas: dict[str, Any], village: Any, *, sequence: int = 1) ->
     home = household(cadre, village, phone=PHONE)
     number = id_number(sequence=sequence)
     member(cadre, home, number)
-    lead = lead_raise(household_id=home.pk, channel=Channel.CADRE, reference=f"visit:{home.pk}")
+    lead = lead_raise(
+        household_id=home.pk,
+        channel=Channel.CADRE,
+        reference=f"visit:{home.pk}",
+        at=timezone.now() - timedelta(days=12),
+    )
     return Case.objects.get(lead=lead), number
 
 
@@ -162,28 +167,41 @@ def test_identification_and_elimination_through_the_api_only(
 
     not_ready = api("village_cadre", "post", f"{path}/steps", {"action": "propose_elimination"}, status=422)
     assert "Not ready" in not_ready["detail"][0]["msg"]
-    follow_up = api(
-        "village_cadre",
-        "post",
-        f"{path}/follow-ups",
-        {"visited_on": timezone.localdate().isoformat(), "note": "收入稳定", "income": last_month_income()},
-        status=201,
-    )
-    assert follow_up["ready"] is True and follow_up["income_id"] is not None
-    assert api("village_cadre", "get", path)["readiness"]["ready"] is True
-
-    steps = [
-        ("village_cadre", {"action": "propose_elimination"}, "elim_appraisal"),
-        ("village_cadre", {"action": "appraise", "minutes": "评议通过", "on": days_ago(9)}, "elim_notice"),
-        ("township_officer", {"action": "review"}, "elim_approval"),
-        ("county_officer", {"action": "approve"}, "eliminated"),
-    ]
-    for role, given, state in steps:
-        assert api(role, "post", f"{path}/steps", given)["state"] == state
+    assert api("village_cadre", "get", path)["followup_due"] is not None
+    now = timezone.now()
+    for days in range(28, 211, 28):  # monthly follow-ups while monitored
+        with time_machine.travel(now + timedelta(days=days), tick=False):
+            visit = {"visited_on": timezone.localdate().isoformat(), "note": "回访"}
+            api("village_cadre", "post", f"{path}/follow-ups", visit, status=201)
+    with time_machine.travel(now + timedelta(days=211), tick=False):
+        follow_up = api(
+            "village_cadre",
+            "post",
+            f"{path}/follow-ups",
+            {
+                "visited_on": timezone.localdate().isoformat(),
+                "note": "收入稳定",
+                "income": last_month_income(),
+            },
+            status=201,
+        )
+        assert follow_up["ready"] is True and follow_up["income_id"] is not None
+        assert api("village_cadre", "get", path)["readiness"]["ready"] is True
+        for role, given, state in [
+            ("village_cadre", {"action": "propose_elimination"}, "elim_appraisal"),
+            ("village_cadre", {"action": "appraise", "minutes": "评议通过"}, "elim_notice"),
+        ]:
+            assert api(role, "post", f"{path}/steps", given)["state"] == state
+    with time_machine.travel(now + timedelta(days=217), tick=False):
+        for role, given, state in [
+            ("township_officer", {"action": "review"}, "elim_approval"),
+            ("county_officer", {"action": "approve"}, "eliminated"),
+        ]:
+            assert api(role, "post", f"{path}/steps", given)["state"] == state
     final = api("province_officer", "get", path)
     assert final["closed_at"] is not None and final["eliminated_on"] is not None
     assert final["actions"] == [] and final["measures"][0]["status"] == "active"
-    assert len(final["objections"]) == 1 and len(final["follow_ups"]) == 1
+    assert len(final["objections"]) == 1 and len(final["follow_ups"]) == 8
     api("village_cadre", "get", "/cases?state=eliminated")
     api("village_cadre", "get", f"/cases?as_of={timezone.localdate().isoformat()}")
     api("village_cadre", "get", f"{path}/as-of")
@@ -302,7 +320,7 @@ def test_bulk_approval_runs_as_a_job(
 def test_as_of_a_past_day(tree: Any, personas: dict[str, Any], api: Api) -> None:
     start = timezone.localdate() - timedelta(days=30)
     with time_machine.travel(timezone.make_aware(datetime(start.year, start.month, start.day, 10))):
-        case = open_case(personas, tree.village)
+        case = open_case(personas, tree.village, ago=timedelta(0))
     visit_day = start + timedelta(days=2)
     with time_machine.travel(
         timezone.make_aware(datetime(visit_day.year, visit_day.month, visit_day.day, 10))
@@ -330,7 +348,7 @@ def test_the_clock_colours_and_the_leads(tree: Any, personas: dict[str, Any], ap
     long_ago = timezone.now() - timedelta(days=20)
     with time_machine.travel(long_ago):
         late = open_case(personas, tree.village)
-    fresh = open_case(personas, tree.village, sequence=2)
+    fresh = open_case(personas, tree.village, sequence=2, ago=timedelta(0))
     listed = {c["id"]: c for c in api("village_cadre", "get", "/cases")["results"]}
     assert listed[late.pk]["clock"] == "red" and listed[late.pk]["days_open"] >= 20
     assert listed[fresh.pk]["clock"] == "" and listed[fresh.pk]["days_open"] == 0

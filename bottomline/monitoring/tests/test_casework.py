@@ -55,22 +55,33 @@ def test_a_lead_opens_one_case_in_the_village_to_visit_queue(tree: Any, personas
 
 
 def test_the_whole_identification_then_elimination(tree: Any, personas: dict[str, Any]) -> None:
-    case = walk(open_case(personas, tree.village), personas, State.MONITORED)
-    assert case.category == 2 and case.risk_types == ["illness"]
-    assert case.identified_on == timezone.localdate()
-    actions = list(case.steps.values_list("action", flat=True))
-    assert actions == ["open", "visit", "cross_check", "appraise", "review", "approve", "announce"]
-    cross_check = case.steps.get(action="cross_check")
-    assert "explanations" in cross_check.detail  # the rule evaluation and its explanation
+    start = timezone.now()
+    identified = start - timedelta(days=220)
+    with time_machine.travel(identified, tick=False):
+        case = walk(open_case(personas, tree.village), personas, State.MONITORED)
+        assert case.category == 2 and case.risk_types == ["illness"]
+        assert case.identified_on == timezone.localdate()
+        actions = list(case.steps.values_list("action", flat=True))
+        assert actions == ["open", "visit", "cross_check", "appraise", "review", "approve", "announce"]
+        cross_check = case.steps.get(action="cross_check")
+        assert "explanations" in cross_check.detail  # the rule evaluation and its explanation
 
-    cadre = personas["village_cadre"]
-    kinds = measure_suggestions(case=case)
-    assert kinds[0] == MeasureKind.INDUSTRY  # a member can work: development measures first
-    measure_add(
-        actor=cadre, case_id=case.pk, kind=kinds[0], responsible_id=cadre.pk, start=timezone.localdate()
-    )
-    with translation.override("en"), pytest.raises(ValidationError, match="Not ready"):
-        case_step(actor=cadre, case_id=case.pk, action="propose_elimination")
+        cadre = personas["village_cadre"]
+        kinds = measure_suggestions(case=case)
+        assert kinds[0] == MeasureKind.INDUSTRY  # a member can work: development measures first
+        measure_add(
+            actor=cadre,
+            case_id=case.pk,
+            kind=kinds[0],
+            responsible_id=cadre.pk,
+            start=timezone.localdate(),
+            status="active",
+        )
+        with translation.override("en"), pytest.raises(ValidationError, match="Not ready"):
+            case_step(actor=cadre, case_id=case.pk, action="propose_elimination")
+    for days in range(28, 220, 28):  # a follow-up every four weeks since
+        with time_machine.travel(identified + timedelta(days=days), tick=False):
+            followup_record(actor=cadre, case_id=case.pk, visited_on=timezone.localdate(), note="回访")
 
     income_above_line(personas, case)
     follow_up = followup_record(
@@ -80,10 +91,12 @@ def test_the_whole_identification_then_elimination(tree: Any, personas: dict[str
 
     case = case_step(actor=cadre, case_id=case.pk, action="propose_elimination")
     assert case.state == State.ELIM_APPRAISAL
-    ago = StepIn(on=timezone.localdate() - timedelta(days=9), minutes="评议通过")
-    case = case_step(actor=cadre, case_id=case.pk, action="appraise", given=ago)
-    case = case_step(actor=personas["township_officer"], case_id=case.pk, action="review")
-    case = case_step(actor=personas["county_officer"], case_id=case.pk, action="approve")
+    with time_machine.travel(start + timedelta(days=1), tick=False):
+        case = case_step(actor=cadre, case_id=case.pk, action="appraise", given=StepIn(minutes="评议通过"))
+    with time_machine.travel(start + timedelta(days=7), tick=False):
+        followup_record(actor=cadre, case_id=case.pk, visited_on=timezone.localdate(), note="回访")
+        case = case_step(actor=personas["township_officer"], case_id=case.pk, action="review")
+        case = case_step(actor=personas["county_officer"], case_id=case.pk, action="approve")
     assert case.state == State.ELIMINATED and case.closed_at is not None
     assert Lead.objects.filter(case=case, status=LeadStatus.CLOSED).exists()
     # Nothing is deleted, and the household can re-enter as a new case.
@@ -142,12 +155,14 @@ def test_the_notice_must_run_its_days_and_objections_be_resolved(tree: Any, pers
     today = timezone.localdate()
     given = StepIn(on=today, minutes="同意", category=1, risk_types=("illness",))
     case = case_step(actor=cadre, case_id=case.pk, action="appraise", given=given)
-    assert case.notice_end == today + timedelta(days=4)  # five days of notice, today included
+    assert case.notice_end == today + timedelta(days=5)  # five full days of notice after the appraisal
     assert list(case_queue(viewer=township, queue=Queue.IN_NOTICE)) == [case]
     with pytest.raises(ValidationError, match="notice runs until"):
         case_step(actor=township, case_id=case.pk, action="review")
-    objection = objection_record(actor=cadre, case_id=case.pk, received_on=today, text="收入情况不实")
-    with time_machine.travel(timezone.now() + timedelta(days=5), tick=False):
+    tomorrow = today + timedelta(days=1)
+    with time_machine.travel(timezone.now() + timedelta(days=1), tick=False):
+        objection = objection_record(actor=cadre, case_id=case.pk, received_on=tomorrow, text="收入情况不实")
+    with time_machine.travel(timezone.now() + timedelta(days=6), tick=False):
         assert list(case_queue(viewer=township, queue=Queue.TO_REVIEW)) == [case]
         with pytest.raises(ValidationError, match="objection"):
             case_step(actor=township, case_id=case.pk, action="review")
@@ -208,7 +223,7 @@ def test_a_stale_version_is_refused(tree: Any, personas: dict[str, Any]) -> None
 
 
 def test_deadline_colours_and_the_overdue_queue(tree: Any, personas: dict[str, Any]) -> None:
-    case = open_case(personas, tree.village)
+    case = open_case(personas, tree.village, ago=timedelta(0))
     viewer = personas["county_officer"]
     clock = clock_for(viewer=viewer)
     assert (clock.warning, clock.limit) == (10, 15)
@@ -225,7 +240,7 @@ def test_deadline_colours_and_the_overdue_queue(tree: Any, personas: dict[str, A
 def test_the_state_of_a_case_on_a_past_day(tree: Any, personas: dict[str, Any]) -> None:
     start = timezone.now()
     with time_machine.travel(start - timedelta(days=20), tick=False):
-        case = open_case(personas, tree.village)
+        case = open_case(personas, tree.village, ago=timedelta(0))
     with time_machine.travel(start - timedelta(days=18), tick=False):
         case = walk(case, personas, State.APPRAISAL)
     case = walk(case, personas, State.MONITORED)
@@ -301,7 +316,9 @@ def test_a_household_without_labour_on_the_safety_net_stays_monitored(
     home = household(cadre, tree.village)
     member(cadre, home, id_number(sequence=41), labour="none")
     household_update(actor=cadre, household_id=home.pk, welfare="dibao")
-    lead = lead_raise(household_id=home.pk, channel=Channel.CADRE, reference="v")
+    lead = lead_raise(
+        household_id=home.pk, channel=Channel.CADRE, reference="v", at=timezone.now() - timedelta(days=7)
+    )
     case = walk(Case.objects.get(lead=lead), personas, State.MONITORED)
     assert case.safety_net
     assert measure_suggestions(case=case)[0] == MeasureKind.DIBAO  # nobody can work: safety net first

@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import re
 import zlib
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from bottomline.monitoring.casework import StepIn, case_step
 from bottomline.monitoring.models import Case
 from bottomline.monitoring.notices import notice_pdf
-from bottomline.monitoring.tests.factories import income_above_line, open_case, walk
+from bottomline.monitoring.tests.factories import income_above_line, monitored_case, open_case, walk
 from bottomline.monitoring.workflow import State
 from bottomline.registry.choices import Health
 from bottomline.registry.models import Household, Member
@@ -34,12 +32,11 @@ def in_notice(personas: dict[str, Any], tree: Any) -> tuple[Case, Case, Case]:
     proposed = walk(open_case(personas, tree.village, sequence=1), personas, State.NOTICE)
     Household.objects.filter(pk=proposed.household_id).update(village_group="三社")
     member(cadre, proposed.household, ID_NUMBER, name="李秀英", relation="spouse", health="serious")
-    leaving = walk(open_case(personas, tree.village, sequence=2), personas, State.MONITORED)
+    leaving = monitored_case(personas, tree.village, months=7, sequence=2)
     Member.objects.filter(household=leaving.household).update(name="张德明")
     income_above_line(personas, leaving)
     leaving = case_step(actor=cadre, case_id=leaving.pk, action="propose_elimination")
-    given = StepIn(on=timezone.localdate() - timedelta(days=2), minutes="评议通过")
-    leaving = case_step(actor=cadre, case_id=leaving.pk, action="appraise", given=given)
+    leaving = case_step(actor=cadre, case_id=leaving.pk, action="appraise", given=StepIn(minutes="评议通过"))
     waiting = open_case(personas, tree.village, sequence=3)
     Member.objects.filter(household=waiting.household).update(name="赵无关")
     return proposed, leaving, waiting
@@ -121,3 +118,65 @@ def test_who_may_open_a_notice(client: Client, tree: Any, personas: dict[str, An
     assert url in page.text
     client.force_login(personas["auditor"])
     assert url not in client.get(reverse("monitoring:case_detail", args=[case.pk])).text
+
+
+@pytest.mark.parametrize(
+    ("village", "committee"),
+    [
+        ("永丰村", "永丰村村民委员会"),
+        ("白石山村村民委员会", "白石山村村民委员会"),
+        ("田家寨村委会", "田家寨村村民委员会"),
+        ("田家寨社区居民委员会", "田家寨社区居民委员会"),
+        ("田家寨社区", "田家寨社区居民委员会"),
+    ],
+)
+def test_the_committee_is_the_village_own(village: str, committee: str) -> None:
+    from bottomline.monitoring.notices import committee_name
+
+    assert committee_name(village) == committee
+
+
+@pytest.mark.parametrize(
+    ("township", "office"),
+    [("田家寨镇", "田家寨镇人民政府"), ("城关街道", "城关街道办事处"), ("城关街道办事处", "城关街道办事处")],
+)
+def test_a_sub_district_has_an_office_not_a_government(township: str, office: str) -> None:
+    from bottomline.monitoring.notices import township_office
+
+    assert township_office(township) == office
+
+
+def test_a_community_under_a_sub_district_signs_in_its_own_name(
+    client: Client, tree: Any, personas: dict[str, Any]
+) -> None:
+    from bottomline.regions.models import Region
+
+    Region.objects.filter(pk=tree.township.pk).update(name="鲁沙尔街道")
+    Region.objects.filter(pk=tree.village.pk).update(name="田家寨社区居民委员会")
+    walk(open_case(personas, tree.village, sequence=1), personas, State.NOTICE)
+    client.force_login(personas["village_cadre"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    text = client.get(reverse("monitoring:notice", args=[tree.village.code])).text
+    text = text.split('id="notice-preview"')[1].split("</article>")[0]
+    assert "田家寨社区居民委员会" in text and "委员会村民委员会" not in text
+    assert "鲁沙尔街道办事处" in text and "街道人民政府" not in text
+
+
+def test_the_words_of_the_documents() -> None:
+    """建档立卡 is kept for registered lifted-out households (农户档案 for all); a case is a 监测户 in its
+    identification (识别纳入) or risk elimination (风险消除), never a "监测事项"; relocation is follow-up support."""
+    from django.utils import translation
+
+    from bottomline.dashboards.indicators import _ZH_MEASURE
+    from bottomline.monitoring.models import MeasureKind
+
+    with translation.override("zh-hans"):
+        words = {
+            msgid: translation.gettext(msgid)
+            for msgid in ("case", "cases", "Case", "Cases", "Monitoring cases", "monitoring.bulk_step")
+        }
+        assert not [w for w in words.values() if "监测事项" in w], words
+        assert words["Case"] == "监测户"
+        assert str(MeasureKind.RELOCATION.label) == "易地扶贫搬迁后续扶持"
+        assert translation.gettext("Registry (农户档案)") == "农户档案"
+    assert _ZH_MEASURE["relocation"] == "易地扶贫搬迁后续扶持"

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bottomline.jobs.models import Job
+from bottomline.monitoring.assistance import followup_record
 from bottomline.monitoring.models import Case, FollowUp, Measure, MeasureStatus, Objection, Step
 from bottomline.monitoring.tests.factories import open_case, walk
 from bottomline.monitoring.workflow import State
@@ -51,7 +52,7 @@ def test_the_whole_identification_through_the_pages(
     client: Client, tree: Any, personas: dict[str, Any]
 ) -> None:
     cadre, township, county = (personas[r] for r in ("village_cadre", "township_officer", "county_officer"))
-    case = open_case(personas, tree.village)
+    case = open_case(personas, tree.village, ago=timedelta(days=12))
     today = timezone.localdate()
 
     page = as_user(client, cadre).get(reverse("monitoring:case_list"))
@@ -75,7 +76,7 @@ def test_the_whole_identification_through_the_pages(
     assert Case.objects.get(pk=case.pk).state == State.VISIT
 
     scan = SimpleUploadedFile("consent.pdf", PDF, content_type="application/pdf")
-    answer = post_step(client, case, "visit", consent="scan", attachment=scan, on=today)
+    answer = post_step(client, case, "visit", consent="scan", attachment=scan, on=today - timedelta(days=11))
     assert answer.status_code == 302, answer.content
     case.refresh_from_db()
     assert case.state == State.APPRAISAL
@@ -89,6 +90,17 @@ def test_the_whole_identification_through_the_pages(
     download = client.get(file_url)
     assert download.status_code == 200 and download.getvalue() == PDF
 
+    # An appraisal dated before the visit is refused, with the reason.
+    answer = post_step(
+        client,
+        case,
+        "appraise",
+        minutes="村民代表会议一致同意",
+        category="2",
+        risk_types=["illness"],
+        on=today - timedelta(days=12),
+    )
+    assert answer.status_code == 200 and "before the step before it" in answer.text
     # The appraisal, dated ten days ago so that the five-day notice is over; category pre-filled from the lead.
     answer = post_step(
         client,
@@ -101,7 +113,7 @@ def test_the_whole_identification_through_the_pages(
     )
     assert answer.status_code == 302
     case.refresh_from_db()
-    assert case.state == State.NOTICE and case.notice_end == today - timedelta(days=6)
+    assert case.state == State.NOTICE and case.notice_end == today - timedelta(days=5)
 
     as_user(client, township)
     queue = client.get(reverse("monitoring:case_list") + "?queue=to_review")
@@ -132,49 +144,56 @@ def test_an_elimination_with_measures_and_a_follow_up_with_income(
     client: Client, tree: Any, personas: dict[str, Any]
 ) -> None:
     cadre, township, county = (personas[r] for r in ("village_cadre", "township_officer", "county_officer"))
-    case = walk(open_case(personas, tree.village), personas, State.MONITORED)
+    identified = timezone.now() - timedelta(days=220)
+    with time_machine.travel(identified, tick=False):
+        case = walk(open_case(personas, tree.village), personas, State.MONITORED)
+        today = timezone.localdate()
+        as_user(client, cadre)
+        page = client.get(detail(case.pk))
+        assert 'id="measure-form"' in page.text and 'id="followup-form"' in page.text
+        assert 'id="criterion-' in page.text and "✗" in page.text  # not ready: no income recorded yet
+        # The measure list offers development measures first (a member can work).
+        kinds = page.text.split('id="id_measure_kind"')[1].split("</select>")[0]
+        assert kinds.index('value="industry"') < kinds.index('value="dibao"')
+
+        answer = client.post(
+            reverse("monitoring:measure_add", args=[case.pk]),
+            {
+                "kind": "industry",
+                "responsible": cadre.pk,
+                "amount": "3000",
+                "start": today.isoformat(),
+                "status": "planned",
+                "note": "养殖补贴",
+                "evidence": SimpleUploadedFile("photo.png", PNG, content_type="image/png"),
+            },
+        )
+        assert answer.status_code == 302
+        measure = Measure.objects.get(case=case)
+        assert measure.evidence and measure.responsible == cadre
+        answer = client.post(
+            reverse("monitoring:measure_update", args=[measure.pk]),
+            {"status": "active", "amount": "3500", "note": "已发放"},
+        )
+        assert answer.status_code == 302
+        measure.refresh_from_db()
+        assert measure.status == MeasureStatus.ACTIVE and str(measure.amount) == "3500.00"
+        bad = client.post(
+            reverse("monitoring:measure_update", args=[measure.pk]),
+            {"status": "active", "evidence": SimpleUploadedFile("book.xlsx", b"PK\3\4", content_type="x")},
+        )
+        assert bad.status_code == 200 and "Attach a PDF, JPEG or PNG file" in bad.text
+        evidence = client.get(reverse("monitoring:case_file", args=[case.pk, "measure", measure.pk]))
+        assert evidence.status_code == 200
+
+        # Proposing elimination before the income is there is refused with the missing criteria.
+        refused = post_step(client, case, "propose_elimination")
+        assert refused.status_code == 200 and "Not ready" in refused.text
+    for days in range(28, 220, 28):  # a follow-up every four weeks while monitored
+        with time_machine.travel(identified + timedelta(days=days), tick=False):
+            followup_record(actor=cadre, case_id=case.pk, visited_on=timezone.localdate(), note="回访")
     today = timezone.localdate()
-    as_user(client, cadre)
-    page = client.get(detail(case.pk))
-    assert 'id="measure-form"' in page.text and 'id="followup-form"' in page.text
-    assert 'id="criterion-' in page.text and "✗" in page.text  # not ready: no income recorded yet
-    # The measure list offers development measures first (a member can work).
-    kinds = page.text.split('id="id_measure_kind"')[1].split("</select>")[0]
-    assert kinds.index('value="industry"') < kinds.index('value="dibao"')
-
-    answer = client.post(
-        reverse("monitoring:measure_add", args=[case.pk]),
-        {
-            "kind": "industry",
-            "responsible": cadre.pk,
-            "amount": "3000",
-            "start": today.isoformat(),
-            "status": "planned",
-            "note": "养殖补贴",
-            "evidence": SimpleUploadedFile("photo.png", PNG, content_type="image/png"),
-        },
-    )
-    assert answer.status_code == 302
-    measure = Measure.objects.get(case=case)
-    assert measure.evidence and measure.responsible == cadre
-    answer = client.post(
-        reverse("monitoring:measure_update", args=[measure.pk]),
-        {"status": "active", "amount": "3500", "note": "已发放"},
-    )
-    assert answer.status_code == 302
-    measure.refresh_from_db()
-    assert measure.status == MeasureStatus.ACTIVE and str(measure.amount) == "3500.00"
-    bad = client.post(
-        reverse("monitoring:measure_update", args=[measure.pk]),
-        {"status": "active", "evidence": SimpleUploadedFile("book.xlsx", b"PK\3\4", content_type="x")},
-    )
-    assert bad.status_code == 200 and "Attach a PDF, JPEG or PNG file" in bad.text
-    evidence = client.get(reverse("monitoring:case_file", args=[case.pk, "measure", measure.pk]))
-    assert evidence.status_code == 200
-
-    # Proposing elimination before the income is there is refused with the missing criteria.
-    refused = post_step(client, case, "propose_elimination")
-    assert refused.status_code == 200 and "Not ready" in refused.text
+    as_user(client, cadre)  # the session of seven months ago has expired
 
     end = today.replace(day=1) - timedelta(days=1)
     start = (end - timedelta(days=360)).replace(day=1)
@@ -189,8 +208,8 @@ def test_an_elimination_with_measures_and_a_follow_up_with_income(
         },
     )
     assert answer.status_code == 302
-    followup = FollowUp.objects.get(case=case)
-    assert followup.income is not None and followup.ready
+    followup = FollowUp.objects.get(case=case, income__isnull=False)
+    assert followup.ready
     half = client.post(
         reverse("monitoring:followup_add", args=[case.pk]),
         {"visited_on": today.isoformat(), "wage": "100"},
@@ -198,16 +217,17 @@ def test_an_elimination_with_measures_and_a_follow_up_with_income(
     assert half.status_code == 200 and "Give the income period" in half.text
 
     assert post_step(client, case, "propose_elimination").status_code == 302
-    answer = post_step(client, case, "appraise", minutes="评议通过", on=today - timedelta(days=9))
+    answer = post_step(client, case, "appraise", minutes="评议通过", on=today)
     assert answer.status_code == 302
-    as_user(client, township)
-    assert post_step(client, case, "review").status_code == 302
-    as_user(client, county)
-    assert post_step(client, case, "approve").status_code == 302
-    case.refresh_from_db()
-    assert case.state == State.ELIMINATED and case.eliminated_on == today
-    page = client.get(detail(case.pk))
-    assert 'id="no-actions"' in page.text and "✓" in page.text
+    with time_machine.travel(timezone.now() + timedelta(days=6), tick=False):
+        as_user(client, township)
+        assert post_step(client, case, "review").status_code == 302
+        as_user(client, county)
+        assert post_step(client, case, "approve").status_code == 302
+        case.refresh_from_db()
+        assert case.state == State.ELIMINATED and case.eliminated_on == timezone.localdate()
+        page = client.get(detail(case.pk))
+        assert 'id="no-actions"' in page.text and "✓" in page.text
 
 
 def test_objections_during_the_notice(client: Client, tree: Any, personas: dict[str, Any]) -> None:
@@ -325,8 +345,8 @@ def test_roles_and_regions(client: Client, tree: Any, personas: dict[str, Any], 
 def test_home_queues_and_the_as_of_view(client: Client, tree: Any, personas: dict[str, Any]) -> None:
     cadre = personas["village_cadre"]
     with time_machine.travel(timezone.now() - timedelta(days=12), tick=False):
-        old = open_case(personas, tree.village, sequence=1)
-    fresh = open_case(personas, tree.village, sequence=2)
+        old = open_case(personas, tree.village, sequence=1, ago=timedelta(0))
+    fresh = open_case(personas, tree.village, sequence=2, ago=timedelta(0))
     walk(fresh, personas, State.APPRAISAL)
     as_user(client, cadre)
     home = client.get("/")

@@ -171,3 +171,21 @@ def test_the_unsourced_rigid_spending_defaults_are_superseded_by_migration(
     assert in_force["rigid_spending_amount"] == Decimal("30000")
     assert Parameter.objects.filter(superseded_at__isnull=False).count() == 2
     assert Parameter.objects.get(pk=own.pk).superseded_at is None
+
+
+def test_the_policy_page_names_the_documents_in_chinese(
+    client: Any, tree: Any, personas: dict[str, Any]
+) -> None:
+    """政策依据 shows document numbers and Chinese wording, not the developers' English notes."""
+    from django.conf import settings
+
+    call_command("policy_seed", verbosity=0)
+    Parameter.objects.update(basis="")  # a database seeded before the basis existed: seeding again fills it
+    call_command("policy_seed", verbosity=0)
+    client.force_login(personas["county_officer"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    page = client.get("/policy/").text
+    table = page.split("<tbody>")[1].split("</tbody>")[0]
+    assert "中农组发〔2021〕7号" in table and "原则上不得低于半年" in table
+    for note in ("Assumption", "domain.md", "National line"):
+        assert note not in table, note

@@ -1,8 +1,9 @@
 """manage.py demo_cases: walk some of the demo village's cases through the workflow, so every queue has work.
 
 Run after `screen` and `demo_users`: the screening opened a case per flagged household; this takes the steps
-the demo users would take (through the same services), a few cases to each state. Running it again does
-nothing once the village has cases past the visit.
+the demo users would take (through the same services), a few cases to each state, each on a coherent
+timeline that began with a cadre's earlier report. Running it again does nothing once the village has cases
+past the visit.
 """
 
 from __future__ import annotations
@@ -16,18 +17,32 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from bottomline.accounts.models import User
-from bottomline.monitoring.assistance import measure_add, measure_suggestions
+from bottomline.monitoring.assistance import followup_record, measure_add, measure_suggestions
 from bottomline.monitoring.casework import StepIn, case_step
-from bottomline.monitoring.models import Case
+from bottomline.monitoring.models import Case, Channel
+from bottomline.monitoring.services import lead_raise
 from bottomline.monitoring.workflow import State
 
-# How many cases end in each state, in walking order.
-PLAN: tuple[tuple[State, int], ...] = (
-    (State.MONITORED, 3),
-    (State.ANNOUNCEMENT, 2),
-    (State.APPROVAL, 2),
-    (State.NOTICE, 4),  # two whose notice has ended (to review), two still running
-    (State.APPRAISAL, 2),
+# Where each walked case ends, in walking order, with its timeline in days before today: when the first
+# signal came (a cadre's report, before the screening's), then the day of each step taken; follow-up visits
+# for a monitored case. Each timeline is coherent (a lead before the visit, a notice of five full days after
+# the appraisal, identification within fifteen days) and together they show every kind of queue: amber and red
+# clocks, notices running and over, a follow-up due and one overdue.
+Plan = tuple[State, int, tuple[int, ...], tuple[int, ...]]  # (target, lead, step days, follow-up days)
+PLAN: tuple[Plan, ...] = (
+    (State.MONITORED, 40, (39, 38, 30, 28, 27), (3,)),
+    (State.MONITORED, 75, (74, 73, 65, 63, 62), (45,)),  # its next follow-up is overdue
+    (State.MONITORED, 30, (29, 28, 20, 18, 17), ()),
+    (State.ANNOUNCEMENT, 14, (13, 12, 5, 2), ()),
+    (State.ANNOUNCEMENT, 13, (12, 11, 4, 1), ()),
+    (State.APPROVAL, 12, (11, 10, 3), ()),  # amber: twelve days since the lead
+    (State.APPROVAL, 11, (10, 9, 2), ()),
+    (State.NOTICE, 9, (8, 7), ()),  # the notice has ended: to review
+    (State.NOTICE, 8, (8, 7), ()),
+    (State.NOTICE, 3, (2, 1), ()),  # the notice runs
+    (State.NOTICE, 2, (1, 0), ()),
+    (State.APPRAISAL, 17, (5,), ()),  # red: past the fifteen days
+    (State.APPRAISAL, 11, (10,), ()),  # amber
 )
 
 
@@ -49,51 +64,70 @@ class Command(BaseCommand):
             self.stdout.write("demo cases: already walked")
             return
         waiting = list(cases.order_by("id"))
-        today = timezone.localdate()
         walked = 0
-        for target, count in PLAN:
-            for number in range(count):
-                if not waiting:
-                    break
-                case = waiting.pop(0)
-                notice_ended = target != State.NOTICE or number < count // 2
-                self._walk(case, target, users, today, notice_ended)
-                walked += 1
+        for plan in PLAN:
+            if not waiting:
+                break
+            self._walk(waiting.pop(0), plan, users)
+            walked += 1
         self.stdout.write(f"demo cases: {walked} walked in {cadre.region.name}; {len(waiting)} left to visit")
 
-    def _walk(self, case: Case, target: State, users: dict[str, User], today: Any, ended: bool) -> None:
+    def _walk(self, case: Case, plan: Plan, users: dict[str, User]) -> None:
+        target, lead_ago, step_days, follow_up_days = plan
         cadre, township, county = users["cadre"], users["township"], users["county"]
+        now, today = timezone.now(), timezone.localdate()
+        # The cadre heard of the hardship first: a signal that old moves the case's clock back to it.
+        lead_raise(
+            household_id=case.household_id,
+            channel=Channel.CADRE,
+            reference=f"demo:{case.pk}",
+            detail={"en": ["Reported by the village cadre (demo)"], "zh": ["村干部走访发现（演示）"]},
+            at=now - timedelta(days=lead_ago),
+        )
         risks = tuple(case.lead.risk_types if case.lead else ()) or ("illness",)
         category = (case.lead.category if case.lead else None) or 2
-        steps: list[tuple[User, str, StepIn]] = [
-            (cadre, "visit", StepIn(on=today - timedelta(days=8), consent="paper", consent_signed_on=today)),
+        actions: tuple[tuple[User, str, dict[str, Any]], ...] = (
+            (cadre, "visit", {"consent": "paper"}),
             (
                 cadre,
                 "appraise",
-                StepIn(
-                    on=today - timedelta(days=7 if ended else 1),
-                    minutes="村民代表会议评议，同意纳入监测 (village representatives agreed)",
-                    category=category,
-                    risk_types=risks,
-                ),
+                {
+                    "minutes": "村民代表会议评议，同意纳入监测 (village representatives agreed)",
+                    "category": category,
+                    "risk_types": risks,
+                },
             ),
-            (township, "review", StepIn()),
-            (county, "approve", StepIn()),
-            (township, "announce", StepIn()),
-        ]
-        for actor, action, given in steps:
-            if case.state == target:
-                break
-            case = case_step(actor=actor, case_id=case.pk, action=action, given=given)
-        if case.state == State.MONITORED:
+            (township, "review", {}),
+            (county, "approve", {}),
+            (township, "announce", {}),
+        )
+        for (actor, action, given), ago in zip(actions, step_days, strict=False):
+            on = today - timedelta(days=ago)
+            signed = on if action == "visit" else None
+            case = case_step(
+                actor=actor,
+                case_id=case.pk,
+                action=action,
+                given=StepIn(on=on, consent_signed_on=signed, **given),
+            )
+        if case.state != target:  # a plan that does not reach its state is a bug in PLAN
+            raise CommandError(f"demo case {case.pk} stopped at {case.state}, not {target}")
+        if case.state == State.MONITORED and case.identified_on is not None:
             measure_add(
                 actor=cadre,
                 case_id=case.pk,
                 kind=measure_suggestions(case=case)[0],
                 responsible_id=cadre.pk,
-                start=today,
-                end=today + timedelta(days=365),
+                start=case.identified_on,
+                end=case.identified_on + timedelta(days=365),
                 amount=Decimal(3000),
                 status="active",
                 note="示范帮扶措施 (demo measure)",
             )
+            for ago in follow_up_days:
+                followup_record(
+                    actor=cadre,
+                    case_id=case.pk,
+                    visited_on=today - timedelta(days=ago),
+                    note="回访：措施落实，生活稳定 (demo follow-up)",
+                )
