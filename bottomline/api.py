@@ -46,6 +46,8 @@ class ValidationErrorOut(Schema):
     detail: list[dict[str, Any]]
 
 
+# The largest offset a list accepts: past SQLite's integers a slice fails inside the database (a 500).
+MAX_OFFSET = 10**9
 # Documented on every operation, so that clients know what to expect (400: a body that is not JSON).
 ERRORS: dict[int, type[Schema]] = {400: Error, 401: Error, 403: Error, 404: Error, 422: ValidationErrorOut}
 # A PDF answer (``openapi_extra`` of the operation): documented by hand, since it is not JSON.

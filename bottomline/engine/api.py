@@ -10,7 +10,7 @@ from django.utils.translation import get_language
 from ninja import Field, Query, Router, Schema, Status
 
 from bottomline.accounts import gate
-from bottomline.api import ERRORS
+from bottomline.api import ERRORS, MAX_OFFSET
 from bottomline.engine import selectors
 from bottomline.engine.models import Result, Run
 from bottomline.engine.services import screening_start
@@ -76,7 +76,7 @@ class ResultsIn(Schema):
     """Which results to read."""
 
     category: int | None = Field(None, ge=1, le=3)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
     limit: int = Field(100, ge=1, le=1000)
 
 

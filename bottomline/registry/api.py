@@ -9,7 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import ValidationError
 
 from bottomline.accounts import gate
-from bottomline.api import ERRORS
+from bottomline.api import ERRORS, MAX_OFFSET
 from bottomline.monitoring.services import lead_report
 from bottomline.registry import selectors, services
 from bottomline.registry.choices import (
@@ -94,7 +94,7 @@ class HouseholdFilterIn(Schema):
 
     region: str = Field("", pattern=r"^(\d{12})?$", description="a region code: its subtree")
     household_type: HouseholdType | None = None
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
     limit: int = Field(50, ge=1, le=500)
 
 

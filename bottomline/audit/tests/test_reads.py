@@ -111,7 +111,10 @@ def test_a_search_by_id_number_is_audited_without_the_number(
     home = household(cadre, tree.village)
     member(cadre, home, number)
     client.force_login(personas["province_officer"])
-    page = client.get("/registry/households/", {"id_number": number})
+    # Searched by POST (no number in a URL), then listed under the search's token.
+    page = client.post(
+        "/registry/households/search/", {"id_number": number, "household_type": ""}, follow=True
+    )
     assert page.status_code == 200 and home.number in page.content.decode()
     event = Event.objects.get(kind=EventKind.READ)
     assert event.actor == personas["province_officer"] and event.region == tree.village

@@ -31,9 +31,14 @@ class Api:
     """A bearer-token client per persona that keeps every answer's body (to search them for personal data)."""
 
     def __init__(self, personas: dict[str, Any]) -> None:
-        self.tokens = {role: token_create(user=user, name="test")[1] for role, user in personas.items()}
+        self.personas = personas
+        self.renew()
         self.client = Client()
         self.bodies: list[str] = []
+
+    def renew(self) -> None:
+        """Tokens made now (by the test's clock): a token lives a limited number of days."""
+        self.tokens = {role: token_create(user=user, name="test")[1] for role, user in self.personas.items()}
 
     def __call__(self, role: str, method: str, path: str, data: Any = None, status: int = 200) -> Any:
         headers = {"Authorization": f"Bearer {self.tokens[role]}", "Accept-Language": "en"}
@@ -171,6 +176,7 @@ def test_identification_and_elimination_through_the_api_only(
     now = timezone.now()
     for days in range(28, 211, 28):  # monthly follow-ups while monitored
         with time_machine.travel(now + timedelta(days=days), tick=False):
+            api.renew()
             visit = {"visited_on": timezone.localdate().isoformat(), "note": "回访"}
             api("village_cadre", "post", f"{path}/follow-ups", visit, status=201)
     with time_machine.travel(now + timedelta(days=211), tick=False):
