@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -42,7 +43,11 @@ def person_indexes(*, id_number: str = "", phone: str = "") -> dict[str, str]:
 
 
 def household_list(*, viewer: User, filters: HouseholdFilter | None = None) -> QuerySet[Household]:
-    """Households in the viewer's region, with member and labour counts, narrowed by ``filters``."""
+    """Households in the viewer's region, narrowed by ``filters``, in number order.
+
+    No member counts: joining every member and grouping the whole region made each page and its count grow
+    with the region (issue #16); ``with_member_counts`` adds them to the rows shown.
+    """
     filters = filters or HouseholdFilter()
     households = gate.restrict(Household.objects.select_related("village"), viewer)
     if filters.region:
@@ -60,10 +65,27 @@ def household_list(*, viewer: User, filters: HouseholdFilter | None = None) -> Q
         )
     if filters.phone_index:
         households = households.filter(phone_index=filters.phone_index)
-    return households.annotate(
-        member_count=Count("members", distinct=True),
-        labour_count=Count("members", filter=Q(members__labour__in=LABOUR_CAPABLE), distinct=True),
-    ).order_by("number")
+    return households.order_by("number")
+
+
+def with_member_counts(households: Sequence[Household]) -> list[Household]:
+    """The households, each given ``member_count`` and ``labour_count``, read in one query for them alone."""
+    rows = list(households)
+    counts = {
+        c["household_id"]: c
+        for c in Member.objects.filter(household_id__in=[h.pk for h in rows])
+        .order_by()
+        .values("household_id")
+        .annotate(
+            member_count=Count("pk"),
+            labour_count=Count("pk", filter=Q(labour__in=LABOUR_CAPABLE)),
+        )
+    }
+    for home in rows:
+        found = counts.get(home.pk, {})
+        home.member_count = found.get("member_count", 0)  # type: ignore[attr-defined]
+        home.labour_count = found.get("labour_count", 0)  # type: ignore[attr-defined]
+    return rows
 
 
 def household_get(*, viewer: User, household_id: int) -> Household:

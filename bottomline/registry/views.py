@@ -65,6 +65,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.household_list(viewer=user, filters=filters), 50).get_page(
         request.GET.get("page")
     )
+    page.object_list = selectors.with_member_counts(page.object_list)
     template = "registry/_household_table.html" if request.htmx else "registry/household_list.html"  # type: ignore[attr-defined]
     context = {
         "form": form,

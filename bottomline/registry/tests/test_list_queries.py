@@ -1,0 +1,88 @@
+"""The household list page and the API list at scale (issue #16): the count does not join the members, the
+member counts are read for the rows shown only, and the number of queries does not grow with the households."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from bottomline.accounts.services import token_create
+from bottomline.registry.choices import LABOUR_CAPABLE
+from bottomline.registry.models import Household
+from bottomline.registry.tests.factories import household, id_number, member
+
+LABOURS = ("ordinary", "none", "skilled", "weak")
+
+
+def _homes(cadre: Any, village: Any, count: int, start: int) -> None:
+    """``count`` households, the i-th with i % 4 members of varying labour (so some have none)."""
+    for i in range(count):
+        home = household(cadre, village)
+        for j in range(i % 4):
+            labour = LABOURS[(i + j) % len(LABOURS)]
+            member(cadre, home, id_number(sequence=start + 4 * i + j), labour=labour, relation="other")
+
+
+def _expected() -> list[tuple[int, int, int]]:
+    """(id, members, labourers) of every household in number order, counted in Python."""
+    return [
+        (
+            h.pk,
+            len(people := list(h.members.all())),
+            sum(p.labour in LABOUR_CAPABLE for p in people),
+        )
+        for h in Household.objects.order_by("number")
+    ]
+
+
+def _member_queries(captured: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in captured.captured_queries if "registry_member" in q["sql"]]
+
+
+@pytest.mark.django_db
+def test_the_list_page_counts_without_members_and_reads_counts_for_the_rows_shown(
+    client: Client, tree: Any, personas: dict[str, Any]
+) -> None:
+    cadre = personas["village_cadre"]
+    client.force_login(personas["county_officer"])
+    budgets = []
+    for round_, more in enumerate((3, 9)):
+        _homes(cadre, tree.village, more, start=100 * round_ + 1)
+        client.get("/registry/households/")  # sessions, translations and the like warmed up
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get("/registry/households/")
+        assert response.status_code == 200
+        budgets.append(len(captured.captured_queries))
+        # No query reads the members of the whole region: the counts are read for the page's households.
+        for sql in _member_queries(captured):
+            assert "regions_region" not in sql, sql
+            assert "COUNT(*)" not in sql.upper().replace('"', ""), sql
+        page = response.context["page"]
+        shown = [(h.pk, h.member_count, h.labour_count) for h in page.object_list]
+        assert shown == _expected()
+        assert page.paginator.count == Household.objects.count()
+    assert budgets[0] == budgets[1], budgets  # 3 households or 12: the same queries
+
+
+@pytest.mark.django_db
+def test_the_api_list_counts_without_members(client: Client, tree: Any, personas: dict[str, Any]) -> None:
+    cadre = personas["village_cadre"]
+    raw = token_create(user=personas["county_officer"], name="t")[1]
+    auth = {"Authorization": f"Bearer {raw}"}
+    budgets = []
+    for round_, more in enumerate((3, 9)):
+        _homes(cadre, tree.village, more, start=100 * round_ + 1)
+        client.get("/api/v1/registry/households", headers=auth)
+        with CaptureQueriesContext(connection) as captured:
+            answer = client.get("/api/v1/registry/households", {"limit": 5, "offset": 1}, headers=auth)
+        assert answer.status_code == 200, answer.content
+        budgets.append(len(captured.captured_queries))
+        assert _member_queries(captured) == []  # the API shows no member counts: it reads no member
+        body = answer.json()
+        assert body["count"] == Household.objects.count()
+        assert [h["id"] for h in body["results"]] == [pk for pk, _m, _l in _expected()][1:6]
+    assert budgets[0] == budgets[1], budgets
