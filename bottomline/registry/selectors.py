@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Subquery
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
@@ -68,11 +68,66 @@ def household_list(*, viewer: User, filters: HouseholdFilter | None = None) -> Q
     return households.order_by("number")
 
 
+@dataclass(frozen=True)
+class KeysetPage:
+    """One page of households in number order, found from a neighbour's id rather than by OFFSET, so that a far
+    page costs what the first does; the cursors are ids, never household numbers."""
+
+    object_list: list[Household]
+    count: int
+    next_after: int | None  # the id to start the next page after (None: this is the last)
+    previous_before: int | None  # the id to end the previous page before (None: this is the first)
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_after is not None
+
+    @property
+    def has_previous(self) -> bool:
+        return self.previous_before is not None
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+    def __iter__(self) -> Iterator[Household]:
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+
+def _number_of(households: QuerySet[Household], pk: int) -> Subquery:
+    # Read through the same (gated) queryset: an id outside the viewer's region gives no number, no page.
+    return Subquery(households.filter(pk=pk).order_by().values("number")[:1])
+
+
+def households_after(households: QuerySet[Household], *, after: int) -> QuerySet[Household]:
+    """The households that come after the one with id ``after`` in number order (a keyset page's start)."""
+    return households.filter(number__gt=_number_of(households, after)).order_by("number")
+
+
+def household_keyset(
+    households: QuerySet[Household], *, size: int, after: int | None = None, before: int | None = None
+) -> tuple[list[Household], int | None, int | None]:
+    """Up to ``size`` households of ``households`` after (or before) the one with that id, in number order,
+    with the cursors of the next and the previous page (None where there is none)."""
+    if before is not None:
+        found = list(
+            households.filter(number__lt=_number_of(households, before)).order_by("-number")[: size + 1]
+        )
+        more, rows = len(found) > size, found[:size][::-1]
+        return rows, rows[-1].pk if rows else None, rows[0].pk if more and rows else None
+    found = list((households_after(households, after=after) if after else households)[: size + 1])
+    rows = found[:size]
+    return rows, rows[-1].pk if len(found) > size else None, rows[0].pk if after and rows else None
+
+
 def with_member_counts(households: Sequence[Household]) -> list[Household]:
     """The households, each given ``member_count`` and ``labour_count``, read in one query for them alone."""
     rows = list(households)
-    counts = {
-        c["household_id"]: c
+    counts: dict[int, tuple[int, int]] = {
+        c["household_id"]: (c["member_count"], c["labour_count"])
         for c in Member.objects.filter(household_id__in=[h.pk for h in rows])
         .order_by()
         .values("household_id")
@@ -82,9 +137,8 @@ def with_member_counts(households: Sequence[Household]) -> list[Household]:
         )
     }
     for home in rows:
-        found = counts.get(home.pk, {})
-        home.member_count = found.get("member_count", 0)  # type: ignore[attr-defined]
-        home.labour_count = found.get("labour_count", 0)  # type: ignore[attr-defined]
+        # a household with no members is not in the GROUP BY
+        home.member_count, home.labour_count = counts.get(home.pk, (0, 0))  # type: ignore[attr-defined]
     return rows
 
 
