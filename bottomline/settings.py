@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "bottomline.web.sessions.SessionRefreshMiddleware",  # the idle timeout, one write a minute at most
     "django.middleware.locale.LocaleMiddleware",
     "bottomline.web.nul.RefuseNulMiddleware",  # before anything reads input into a query (web/nul.py)
     "django.middleware.common.CommonMiddleware",
@@ -202,7 +203,7 @@ AXES_VERBOSE = False
 
 # Idle timeout: the session lives 30 minutes and every request renews it.
 SESSION_COOKIE_AGE = 30 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False  # web.sessions saves it once a minute at most: the idle timeout
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
