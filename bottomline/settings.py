@@ -145,6 +145,10 @@ def database_from_url(url: str) -> dict[str, object]:
             "PORT": str(parts.port or ""),
             "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,
+            # Storage is SSD and the working set cached: a random page costs about a sequential one. With the
+            # default 4.0 PostgreSQL counted one county's households (or cases) by scanning every household of
+            # the database, so a county's pages slowed as other counties grew (issue #16, bench pages).
+            "OPTIONS": {"options": "-c random_page_cost=1.1"},
         }
     if parts.scheme == "sqlite":
         # sqlite:///tmp/db and sqlite:////tmp/db both name /tmp/db: a path kept as "//tmp/db" would work for

@@ -14,6 +14,7 @@ from bottomline.registry.choices import LABOUR_CAPABLE
 from bottomline.registry.models import Household, IncomeRecord, Member
 from bottomline.registry.services import id_number_lookup_index, phone_lookup_index
 
+ORDER = ("village__code", "number")  # the household list's order, and its keyset
 NO_MATCH = "-"  # a blind index no number has: a search for text that cannot be a number finds nobody
 
 
@@ -43,10 +44,13 @@ def person_indexes(*, id_number: str = "", phone: str = "") -> dict[str, str]:
 
 
 def household_list(*, viewer: User, filters: HouseholdFilter | None = None) -> QuerySet[Household]:
-    """Households in the viewer's region, narrowed by ``filters``, in number order.
+    """Households in the viewer's region, narrowed by ``filters``, by village code and number.
 
     No member counts: joining every member and grouping the whole region made each page and its count grow
-    with the region (issue #16); ``with_member_counts`` adds them to the rows shown.
+    with the region (issue #16); ``with_member_counts`` adds them to the rows shown. Ordered by the village's
+    code first (the same order as by number for numbers made here, a village code and a sequence): a page is
+    then read from the region's first villages on, whereas by number alone PostgreSQL walked the number index
+    through every household of the regions sorted before the viewer's.
     """
     filters = filters or HouseholdFilter()
     households = gate.restrict(Household.objects.select_related("village"), viewer)
@@ -65,12 +69,12 @@ def household_list(*, viewer: User, filters: HouseholdFilter | None = None) -> Q
         )
     if filters.phone_index:
         households = households.filter(phone_index=filters.phone_index)
-    return households.order_by("number")
+    return households.order_by(*ORDER)
 
 
 @dataclass(frozen=True)
 class KeysetPage:
-    """One page of households in number order, found from a neighbour's id rather than by OFFSET, so that a far
+    """One page of households in list order, found from a neighbour's id rather than by OFFSET, so that a far
     page costs what the first does; the cursors are ids, never household numbers."""
 
     object_list: list[Household]
@@ -97,24 +101,31 @@ class KeysetPage:
         return len(self.object_list)
 
 
-def _number_of(households: QuerySet[Household], pk: int) -> Subquery:
-    # Read through the same (gated) queryset: an id outside the viewer's region gives no number, no page.
-    return Subquery(households.filter(pk=pk).order_by().values("number")[:1])
+def _beyond(households: QuerySet[Household], pk: int, *, later: bool) -> Q:
+    """The households after (``later``) or before the one with id ``pk`` in list order."""
+    # Its key is read through the same (gated) queryset: an id outside the viewer's region gives no page.
+    key = households.filter(pk=pk).order_by()
+    code = Subquery(key.values("village__code")[:1])
+    number = Subquery(key.values("number")[:1])
+    op = "gt" if later else "lt"
+    return Q(**{f"village__code__{op}": code}) | Q(village__code=code, **{f"number__{op}": number})
 
 
 def households_after(households: QuerySet[Household], *, after: int) -> QuerySet[Household]:
-    """The households that come after the one with id ``after`` in number order (a keyset page's start)."""
-    return households.filter(number__gt=_number_of(households, after)).order_by("number")
+    """The households that come after the one with id ``after`` in list order (a keyset page's start)."""
+    return households.filter(_beyond(households, after, later=True)).order_by(*ORDER)
 
 
 def household_keyset(
     households: QuerySet[Household], *, size: int, after: int | None = None, before: int | None = None
 ) -> tuple[list[Household], int | None, int | None]:
-    """Up to ``size`` households of ``households`` after (or before) the one with that id, in number order,
+    """Up to ``size`` households of ``households`` after (or before) the one with that id, in list order,
     with the cursors of the next and the previous page (None where there is none)."""
     if before is not None:
         found = list(
-            households.filter(number__lt=_number_of(households, before)).order_by("-number")[: size + 1]
+            households.filter(_beyond(households, before, later=False)).order_by(*(f"-{f}" for f in ORDER))[
+                : size + 1
+            ]
         )
         more, rows = len(found) > size, found[:size][::-1]
         return rows, rows[-1].pk if rows else None, rows[0].pk if more and rows else None
