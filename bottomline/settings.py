@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "bottomline.web.sessions.SessionRefreshMiddleware",  # the idle timeout, one write a minute at most
     "django.middleware.locale.LocaleMiddleware",
     "bottomline.web.nul.RefuseNulMiddleware",  # before anything reads input into a query (web/nul.py)
     "django.middleware.common.CommonMiddleware",
@@ -149,6 +150,10 @@ def database_from_url(url: str) -> dict[str, object]:
             "PORT": str(parts.port or ""),
             "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,
+            # Storage is SSD and the working set cached: a random page costs about a sequential one. With the
+            # default 4.0 PostgreSQL counted one county's households (or cases) by scanning every household of
+            # the database, so a county's pages slowed as other counties grew (issue #16, bench pages).
+            "OPTIONS": {"options": "-c random_page_cost=1.1"},
         }
     if parts.scheme == "sqlite":
         # sqlite:///tmp/db and sqlite:////tmp/db both name /tmp/db: a path kept as "//tmp/db" would work for
@@ -225,7 +230,7 @@ for _proxy in TRUSTED_PROXIES:
 
 # Idle timeout: the session lives 30 minutes and every request renews it.
 SESSION_COOKIE_AGE = 30 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False  # web.sessions saves it once a minute at most: the idle timeout
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

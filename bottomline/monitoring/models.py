@@ -122,7 +122,11 @@ class Case(models.Model):
                 fields=["household"], condition=Q(closed_at__isnull=True), name="case_one_open_per_household"
             )
         ]
-        indexes = [models.Index(fields=["state", "opened_at"], name="case_state_opened")]
+        indexes = [
+            models.Index(fields=["state", "opened_at"], name="case_state_opened"),
+            # A region's queue counts: its households (by village) then their cases, by household and state.
+            models.Index(fields=["household", "state"], name="case_household_state"),
+        ]
 
     def __str__(self) -> str:
         return f"case {self.pk} ({self.household_id}, {self.state})"

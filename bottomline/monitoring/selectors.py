@@ -7,15 +7,16 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import models
-from django.db.models import F, Max, OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
+from django.db.models.lookups import LessThan
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import Role, User
 from bottomline.audit.reads import read_note
-from bottomline.monitoring.models import Case, Lead, LeadStatus, Step
+from bottomline.monitoring.models import Case, FollowUp, Lead, LeadStatus, Measure, Step
 from bottomline.monitoring.workflow import ELIMINATION, IDENTIFICATION, IN_NOTICE, State
 from bottomline.policy.selectors import parameters_for
 from bottomline.regions.models import Level
@@ -119,49 +120,64 @@ def case_list(*, viewer: Any) -> QuerySet[Case]:
     return gate.restrict(Case.objects.select_related("household", "household__village"), viewer)
 
 
-def case_queue(*, viewer: User, queue: str, on: date | None = None) -> QuerySet[Case]:
-    """The cases waiting in one work queue."""
-    today = on or timezone.localdate()
-    cases = case_list(viewer=viewer)
+def _queue_filter(*, viewer: User, queue: str, today: date) -> models.Q:
+    """The condition a case of the viewer's region meets to wait in ``queue``."""
     if queue == Queue.TO_VISIT:
-        return cases.filter(state=State.VISIT)
+        return models.Q(state=State.VISIT)
     if queue == Queue.TO_APPRAISE:
-        return cases.filter(state__in=[State.APPRAISAL, State.ELIM_APPRAISAL])
+        return models.Q(state__in=[State.APPRAISAL, State.ELIM_APPRAISAL])
     if queue == Queue.IN_NOTICE:
-        return cases.filter(state__in=IN_NOTICE, notice_end__gte=today)
+        return models.Q(state__in=IN_NOTICE, notice_end__gte=today)
     if queue == Queue.TO_REVIEW:
-        return cases.filter(state__in=IN_NOTICE, notice_end__lt=today)
+        return models.Q(state__in=IN_NOTICE, notice_end__lt=today)
     if queue == Queue.TO_APPROVE:
-        return cases.filter(state__in=[State.APPROVAL, State.ELIM_APPROVAL])
+        return models.Q(state__in=[State.APPROVAL, State.ELIM_APPROVAL])
     if queue == Queue.TO_ANNOUNCE:
-        return cases.filter(state=State.ANNOUNCEMENT)
+        return models.Q(state=State.ANNOUNCEMENT)
     if queue == Queue.OVERDUE:
         limit = clock_for(viewer=viewer, on=today).limit
         since = timezone.make_aware(datetime.combine(today - timedelta(days=limit), time.min))
-        return cases.filter(state__in=IDENTIFICATION, opened_at__lt=since)
+        return models.Q(state__in=IDENTIFICATION, opened_at__lt=since)
     if queue == Queue.MONITORED:
-        return cases.filter(state__in=[State.MONITORED, *ELIMINATION])
+        return models.Q(state__in=[State.MONITORED, *ELIMINATION])
     if queue == Queue.MY_ASSISTED:
-        return cases.filter(closed_at__isnull=True, measures__responsible=viewer).distinct()
+        return models.Q(closed_at__isnull=True) & models.Q(models.Exists(_measures_of(viewer)))
     if queue == Queue.FOLLOWUPS_OVERDUE:
-        return _followups_overdue(viewer, cases, today)
+        return _followups_overdue(viewer, today)
     if queue == Queue.MY_FOLLOWUPS_OVERDUE:
-        mine = Case.objects.filter(measures__responsible=viewer).values("pk")
-        return _followups_overdue(viewer, cases.filter(pk__in=mine), today)
+        return _followups_overdue(viewer, today) & models.Q(models.Exists(_measures_of(viewer)))
     raise ValueError(f"unknown queue {queue!r}")
 
 
-def _followups_overdue(viewer: User, cases: QuerySet[Case], today: date) -> QuerySet[Case]:
+def _measures_of(viewer: User) -> QuerySet[Measure]:
+    # EXISTS, not a join: a case with two of the viewer's measures is one case, in a list or in a count.
+    return Measure.objects.filter(case=OuterRef("pk"), responsible=viewer)
+
+
+def _followed_up() -> Greatest:
+    """The day a case was last followed up since identification (identification itself when never)."""
+    latest = FollowUp.objects.filter(case=OuterRef("pk")).order_by("-visited_on").values("visited_on")[:1]
+    return Greatest(Coalesce(Subquery(latest), F("identified_on")), F("identified_on"))
+
+
+def _followups_overdue(viewer: User, today: date) -> models.Q:
     """The monitored cases whose next follow-up (parameter followup_months after the latest one since
     identification, or after identification) was due before ``today``."""
     every = int(parameters_for(region=viewer.region, on=today).get("followup_months") or 1)
-    latest = Greatest(Coalesce(Max("follow_ups__visited_on"), F("identified_on")), F("identified_on"))
-    return (
-        cases.filter(state__in=[State.MONITORED, *ELIMINATION], identified_on__isnull=False)
-        .annotate(followed_up=latest)
-        .filter(followed_up__lt=months_before(today, every))
-        .order_by("followed_up", "id")  # the longest overdue first (an aggregate drops Meta.ordering)
+    return models.Q(state__in=[State.MONITORED, *ELIMINATION], identified_on__isnull=False) & models.Q(
+        LessThan(_followed_up(), months_before(today, every))
     )
+
+
+def case_queue(*, viewer: User, queue: str, on: date | None = None) -> QuerySet[Case]:
+    """The cases waiting in one work queue."""
+    today = on or timezone.localdate()
+    cases = case_list(viewer=viewer).filter(_queue_filter(viewer=viewer, queue=queue, today=today))
+    if queue in (Queue.FOLLOWUPS_OVERDUE, Queue.MY_FOLLOWUPS_OVERDUE):
+        return cases.annotate(followed_up=_followed_up()).order_by(
+            "followed_up", "id"
+        )  # longest overdue first
+    return cases
 
 
 def notice_ended_ids(*, viewer: User, queue: str, on: date | None = None) -> list[int]:
@@ -174,7 +190,16 @@ def notice_ended_ids(*, viewer: User, queue: str, on: date | None = None) -> lis
 def queue_counts(*, viewer: User, on: date | None = None) -> list[tuple[Queue, int]]:
     """The viewer's queues with the number of cases in each (for the home page)."""
     queues = ROLE_QUEUES.get(viewer.role, DEFAULT_QUEUES)
-    return [(q, case_queue(viewer=viewer, queue=q, on=on).count()) for q in queues]
+    today = on or timezone.localdate()
+    # One query over the cases of the viewer's region (not one per queue over every case of a state in the
+    # database): a conditional count per queue (issue #16).
+    counts = case_list(viewer=viewer).aggregate(
+        **{
+            q.value: models.Count("pk", filter=_queue_filter(viewer=viewer, queue=q, today=today))
+            for q in queues
+        }
+    )
+    return [(q, counts[q.value]) for q in queues]
 
 
 def case_detail(*, viewer: Any, case_id: int) -> Case:

@@ -87,6 +87,7 @@ class HouseholdPage(Schema):
 
     count: int
     results: list[HouseholdOut]
+    next_after: int | None = Field(None, description="pass as `after` for the next page; null on the last")
 
 
 class HouseholdFilterIn(Schema):
@@ -96,6 +97,9 @@ class HouseholdFilterIn(Schema):
     household_type: HouseholdType | None = None
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
     limit: int = Field(50, ge=1, le=500)
+    after: int | None = Field(
+        None, ge=1, description="a household id: the page starts after it in number order (keyset, no OFFSET)"
+    )
 
 
 class HouseholdSearchIn(HouseholdFilterIn):
@@ -162,7 +166,11 @@ def _household_page(request: HttpRequest, filters: HouseholdFilterIn, **person: 
             region=filters.region, household_type=filters.household_type or "", **person
         ),
     )
-    return {"count": found.count(), "results": list(found[filters.offset : filters.offset + filters.limit])}
+    # ``after`` (keyset) costs one page however far it goes; an offset still works but costs what it skips.
+    start = selectors.households_after(found, after=filters.after) if filters.after else found
+    rows = list(start[filters.offset : filters.offset + filters.limit + 1])
+    more, rows = len(rows) > filters.limit, rows[: filters.limit]
+    return {"count": found.count(), "results": rows, "next_after": rows[-1].pk if more and rows else None}
 
 
 @router.get("/households", response={200: HouseholdPage, **ERRORS})

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Subquery
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
@@ -15,6 +16,7 @@ from bottomline.registry.choices import LABOUR_CAPABLE
 from bottomline.registry.models import Household, IncomeRecord, Member
 from bottomline.registry.services import id_number_lookup_index, phone_lookup_index
 
+ORDER = ("village__code", "number")  # the household list's order, and its keyset
 NO_MATCH = "-"  # a blind index no number has: a search for text that cannot be a number finds nobody
 
 
@@ -44,7 +46,14 @@ def person_indexes(*, id_number: str = "", phone: str = "") -> dict[str, str]:
 
 
 def household_list(*, viewer: User, filters: HouseholdFilter | None = None) -> QuerySet[Household]:
-    """Households in the viewer's region, with member and labour counts, narrowed by ``filters``."""
+    """Households in the viewer's region, narrowed by ``filters``, by village code and number.
+
+    No member counts: joining every member and grouping the whole region made each page and its count grow
+    with the region (issue #16); ``with_member_counts`` adds them to the rows shown. Ordered by the village's
+    code first (the same order as by number for numbers made here, a village code and a sequence): a page is
+    then read from the region's first villages on, whereas by number alone PostgreSQL walked the number index
+    through every household of the regions sorted before the viewer's.
+    """
     filters = filters or HouseholdFilter()
     households = gate.restrict(Household.objects.select_related("village"), viewer)
     if filters.region:
@@ -74,10 +83,88 @@ def household_list(*, viewer: User, filters: HouseholdFilter | None = None) -> Q
     # Audited as one read of the listed region (a search: of the region of what it found; never the terms).
     found = queryset_region(households, "village__code") if searched else None
     read_note(what="registry.household", region=found or filters.region or viewer.region, search=searched)
-    return households.annotate(
-        member_count=Count("members", distinct=True),
-        labour_count=Count("members", filter=Q(members__labour__in=LABOUR_CAPABLE), distinct=True),
-    ).order_by("number")
+    return households.order_by(*ORDER)
+
+
+@dataclass(frozen=True)
+class KeysetPage:
+    """One page of households in list order, found from a neighbour's id rather than by OFFSET, so that a far
+    page costs what the first does; the cursors are ids, never household numbers."""
+
+    object_list: list[Household]
+    count: int
+    next_after: int | None  # the id to start the next page after (None: this is the last)
+    previous_before: int | None  # the id to end the previous page before (None: this is the first)
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_after is not None
+
+    @property
+    def has_previous(self) -> bool:
+        return self.previous_before is not None
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+    def __iter__(self) -> Iterator[Household]:
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+
+def _beyond(households: QuerySet[Household], pk: int, *, later: bool) -> Q:
+    """The households after (``later``) or before the one with id ``pk`` in list order."""
+    # Its key is read through the same (gated) queryset: an id outside the viewer's region gives no page.
+    key = households.filter(pk=pk).order_by()
+    code = Subquery(key.values("village__code")[:1])
+    number = Subquery(key.values("number")[:1])
+    op = "gt" if later else "lt"
+    return Q(**{f"village__code__{op}": code}) | Q(village__code=code, **{f"number__{op}": number})
+
+
+def households_after(households: QuerySet[Household], *, after: int) -> QuerySet[Household]:
+    """The households that come after the one with id ``after`` in list order (a keyset page's start)."""
+    return households.filter(_beyond(households, after, later=True)).order_by(*ORDER)
+
+
+def household_keyset(
+    households: QuerySet[Household], *, size: int, after: int | None = None, before: int | None = None
+) -> tuple[list[Household], int | None, int | None]:
+    """Up to ``size`` households of ``households`` after (or before) the one with that id, in list order,
+    with the cursors of the next and the previous page (None where there is none)."""
+    if before is not None:
+        found = list(
+            households.filter(_beyond(households, before, later=False)).order_by(*(f"-{f}" for f in ORDER))[
+                : size + 1
+            ]
+        )
+        more, rows = len(found) > size, found[:size][::-1]
+        return rows, rows[-1].pk if rows else None, rows[0].pk if more and rows else None
+    found = list((households_after(households, after=after) if after else households)[: size + 1])
+    rows = found[:size]
+    return rows, rows[-1].pk if len(found) > size else None, rows[0].pk if after and rows else None
+
+
+def with_member_counts(households: Sequence[Household]) -> list[Household]:
+    """The households, each given ``member_count`` and ``labour_count``, read in one query for them alone."""
+    rows = list(households)
+    counts: dict[int, tuple[int, int]] = {
+        c["household_id"]: (c["member_count"], c["labour_count"])
+        for c in Member.objects.filter(household_id__in=[h.pk for h in rows])
+        .order_by()
+        .values("household_id")
+        .annotate(
+            member_count=Count("pk"),
+            labour_count=Count("pk", filter=Q(labour__in=LABOUR_CAPABLE)),
+        )
+    }
+    for home in rows:
+        # a household with no members is not in the GROUP BY
+        home.member_count, home.labour_count = counts.get(home.pk, (0, 0))  # type: ignore[attr-defined]
+    return rows
 
 
 def household_get(*, viewer: User, household_id: int) -> Household:

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -56,22 +55,41 @@ def _filters(request: HttpRequest) -> tuple[HouseholdFilterForm, selectors.House
     )
 
 
+PAGE_SIZE, PAGE_SIZE_MAX = 50, 200
+
+
+def _number(text: str | None) -> int | None:
+    """A positive whole number from the query string, None for anything else."""
+    return int(text) if text and text.isascii() and text.isdigit() and 0 < int(text) < 2**63 else None
+
+
 @login_required
 def household_list(request: HttpRequest) -> HttpResponse:
     """Households of the user's region, filtered; htmx asks for the table alone."""
     user = gate.staff_of(request)
     gate.require(user, Household, "view", request)
     form, filters = _filters(request)
-    page = Paginator(selectors.household_list(viewer=user, filters=filters), 50).get_page(
-        request.GET.get("page")
+    households = selectors.household_list(viewer=user, filters=filters)
+    rows, next_after, previous_before = selectors.household_keyset(
+        households,
+        size=min(_number(request.GET.get("size")) or PAGE_SIZE, PAGE_SIZE_MAX),
+        after=_number(request.GET.get("after")),
+        before=_number(request.GET.get("before")),
     )
+    page = selectors.KeysetPage(
+        object_list=selectors.with_member_counts(rows),
+        count=households.count(),  # no member join: one count of the region's households
+        next_after=next_after,
+        previous_before=previous_before,
+    )
+    cursors = ("after", "before", "page")
     template = "registry/_household_table.html" if request.htmx else "registry/household_list.html"  # type: ignore[attr-defined]
     context = {
         "form": form,
         "search": PersonSearchForm(),
         "searching": bool(form.is_bound and form.is_valid() and form.cleaned_data.get("person")),
         "page": page,
-        "query": request.GET.urlencode(),
+        "query": urlencode([(k, v) for k, v in request.GET.items() if k not in cursors]),
         "can_add": gate.allowed(user, Household, "add"),
     }
     return render(request, template, context)
