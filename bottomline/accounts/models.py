@@ -45,6 +45,8 @@ class Department(models.TextChoices):
     EMERGENCY = "emergency", _("Emergency management (应急管理)")
     HUMAN_RESOURCES = "human_resources", _("Human resources and social security (人社)")
     PUBLIC_SECURITY = "public_security", _("Public security (公安)")
+    # 残疾证 are issued by 残联, not by 民政: the disability feed is theirs.
+    DISABLED_PERSONS_FEDERATION = "disabled_persons_federation", _("Disabled Persons' Federation (残联)")
 
 
 class User(AbstractUser):

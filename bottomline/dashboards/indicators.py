@@ -482,6 +482,9 @@ _ZH_RISK = {
     "failed_industry": "因产业项目失败",
     "unstable_employment": "因务工就业不稳",
     "lack_of_labour": "缺劳动力",
+    "housing_safety": "住房安全问题",
+    "water_safety": "饮水安全问题",
+    "income_drop": "收入大幅缩减",
     "other": "其他",
 }
 _ZH_MEASURE = {

@@ -124,11 +124,10 @@ FEED_TYPES: tuple[FeedType, ...] = (
     FeedType(
         code="civil_affairs",
         department=Department.CIVIL_AFFAIRS,
-        title={"en": "Civil-affairs status (低保, 特困, disability)", "zh": "民政救助与残疾信息"},
+        title={"en": "Civil-affairs status (低保, 特困)", "zh": "民政救助信息"},
         effect={
-            "en": "Sets the household's safety-net status (低保 / 特困 / none) and the member's disability grade "
-            "(empty when the person holds no disability certificate).",
-            "zh": "更新家庭低保、特困状态和成员残疾等级（无残疾证的清空残疾等级）。",
+            "en": "Sets the household's safety-net status (低保 / 特困 / none).",
+            "zh": "更新家庭低保、特困状态。",
         },
         columns=(
             ID,
@@ -146,6 +145,21 @@ FEED_TYPES: tuple[FeedType, ...] = (
                 ),
                 example="低保",
             ),
+            FeedColumn("effective_on", "认定日期", "date decided", "date", True, example="2026-03-01"),
+        ),
+    ),
+    FeedType(
+        code="disability",
+        # 残疾证 are issued by the Disabled Persons' Federation (残联), not by civil affairs.
+        department=Department.DISABLED_PERSONS_FEDERATION,
+        title={"en": "Disability certificates (残疾证)", "zh": "残疾人证信息"},
+        effect={
+            "en": "Sets the member's disability grade (empty when the person holds no disability certificate).",
+            "zh": "更新成员残疾等级（无残疾证的清空残疾等级）。",
+        },
+        columns=(
+            ID,
+            NAME,
             FeedColumn(
                 "disability_certificate",
                 "持残疾证",
@@ -153,12 +167,12 @@ FEED_TYPES: tuple[FeedType, ...] = (
                 "flag",
                 True,
                 YES_NO,
-                example="否",
+                example="是",
             ),
             FeedColumn(
-                "disability_grade", "残疾等级", "disability grade", "integer", low=1, high=4, example=""
+                "disability_grade", "残疾等级", "disability grade", "integer", low=1, high=4, example="2"
             ),
-            FeedColumn("effective_on", "认定日期", "date decided", "date", True, example="2026-03-01"),
+            FeedColumn("issued_on", "发证日期", "date issued", "date", True, example="2026-03-01"),
         ),
     ),
     FeedType(

@@ -175,7 +175,7 @@ def _parse(column: FeedColumn, raw: object) -> Any:
 
 def _cross_check(feed: FeedType, values: dict[str, Any]) -> tuple[str, str] | None:
     """A rule between columns that one row breaks: (column key, message)."""
-    if feed.code == "civil_affairs":
+    if feed.code == "disability":
         if values.get("disability_certificate") and not values.get("disability_grade"):
             return "disability_grade", _("Give the disability grade of a certificate holder.")
         if not values.get("disability_certificate") and values.get("disability_grade"):
@@ -377,6 +377,9 @@ def _civil_affairs(uploader: User, row: CheckedRow, member: Member, events: list
         household_update(
             actor=uploader, action="feed", household_id=member.household.pk, welfare=row.values["welfare"]
         )
+
+
+def _disability(uploader: User, row: CheckedRow, member: Member, events: list[Event]) -> None:
     grade = row.values.get("disability_grade") if row.values["disability_certificate"] else None
     _member_change(member, disability_grade=grade)
 
@@ -431,6 +434,7 @@ def _public_security(uploader: User, row: CheckedRow, member: Member, events: li
 APPLY: dict[str, Apply] = {
     "medical_claims": _medical,
     "civil_affairs": _civil_affairs,
+    "disability": _disability,
     "education": _education,
     "housing": _housing,
     "disasters": _disasters,

@@ -45,6 +45,8 @@ BY_RISK: Mapping[str, tuple[MeasureKind, ...]] = {
     "failed_industry": (MeasureKind.INDUSTRY, MeasureKind.INSURANCE),
     "unstable_employment": (MeasureKind.EMPLOYMENT, MeasureKind.PUBLIC_WELFARE_POST),
     "lack_of_labour": SAFETY_NET,
+    "housing_safety": (MeasureKind.HOUSING,),
+    "income_drop": (MeasureKind.EMPLOYMENT, MeasureKind.INDUSTRY),
 }
 
 

@@ -150,4 +150,8 @@ class RiskType(models.TextChoices):
     FAILED_INDUSTRY = "failed_industry", _("Failed industry project (因产业项目失败)")
     UNSTABLE_EMPLOYMENT = "unstable_employment", _("Unstable employment (因务工就业不稳)")
     LACK_OF_LABOUR = "lack_of_labour", _("Lack of labour (缺劳动力)")
+    # Named by their cause (issue #13), not folded into "other".
+    HOUSING_SAFETY = "housing_safety", _("Housing safety problem (住房安全问题)")
+    WATER_SAFETY = "water_safety", _("Drinking-water safety problem (饮水安全问题)")
+    INCOME_DROP = "income_drop", _("Large income drop (收入大幅缩减)")
     OTHER = "other", _("Other (其他)")

@@ -157,7 +157,7 @@ RULES: tuple[Rule, ...] = (
                 ),
             )
         ),
-        risk_types=("other",),
+        risk_types=("income_drop",),
         category=3,
         shows={
             "income": INCOME,
@@ -234,7 +234,7 @@ RULES: tuple[Rule, ...] = (
         code="dangerous_housing",
         title={"en": "Dangerous housing (grade C or D)", "zh": "住房为危房（C、D 级）"},
         when=In(Field("housing_grade"), ("C", "D")),
-        risk_types=("other",),
+        risk_types=("housing_safety",),
         shows={"grade": Field("housing_grade")},
         explain={"en": "housing appraised grade {grade}", "zh": "房屋安全鉴定为 {grade} 级"},
         source="两不愁三保障: safe housing; domain.md §1.2 triggers",
@@ -243,7 +243,7 @@ RULES: tuple[Rule, ...] = (
         code="unsafe_water",
         title={"en": "No safe drinking water", "zh": "饮水安全未保障"},
         when=Compare("==", Field("safe_water"), Const(False)),
-        risk_types=("other",),
+        risk_types=("water_safety",),
         explain={"en": "drinking water not secured", "zh": "未解决安全饮用水"},
         source="两不愁三保障 plus drinking water; domain.md §1.2 triggers",
     ),

@@ -18,6 +18,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import translation
 
+from bottomline.accounts.models import Department
 from bottomline.accounts.services import token_create
 from bottomline.feeds.docs import DOC, doc_render
 from bottomline.feeds.models import Event, FeedBatch, UnmatchedRow
@@ -38,6 +39,9 @@ def _medical(home: Home) -> None:
 
 def _civil(home: Home) -> None:
     assert Household.objects.get(pk=home.household.pk).welfare == "dibao"
+
+
+def _disability(home: Home) -> None:
     assert Member.objects.get(pk=home.head.pk).disability_grade == 2
 
 
@@ -85,11 +89,18 @@ ROUND_TRIPS: dict[str, tuple[dict[str, str], Check]] = {
         {
             "id_number": HEAD_ID,
             "welfare": "低保",
-            "disability_certificate": "是",
-            "disability_grade": "2",
             "effective_on": "2026/03/01",
         },
         _civil,
+    ),
+    "disability": (
+        {
+            "id_number": HEAD_ID,
+            "disability_certificate": "是",
+            "disability_grade": "2",
+            "issued_on": "2026/03/01",
+        },
+        _disability,
     ),
     "education": (
         {"id_number": CHILD_ID, "status": "辍学", "effective_on": "20260901"},
@@ -180,19 +191,9 @@ def test_row_errors_give_row_column_and_message_in_both_languages(
         tmp_path,
         "civil_affairs",
         [
-            {
-                "id_number": HEAD_ID,
-                "welfare": "低保",
-                "disability_certificate": "否",
-                "effective_on": "2026-03-01",
-            },
-            {
-                "id_number": "6.30106E+17",
-                "welfare": "低保",
-                "disability_certificate": "否",
-                "effective_on": "2026-03-01",
-            },
-            {"id_number": HEAD_ID, "welfare": "富裕", "disability_certificate": "是", "effective_on": "三月"},
+            {"id_number": HEAD_ID, "welfare": "低保", "effective_on": "2026-03-01"},
+            {"id_number": "6.30106E+17", "welfare": "低保", "effective_on": "2026-03-01"},
+            {"id_number": HEAD_ID, "welfare": "富裕", "effective_on": "三月"},
         ],
     )
     with translation.override("en"):
@@ -283,6 +284,33 @@ def test_unmatched_rows_are_reported_masked_and_other_regions_look_like_nobody(
     # Re-uploading reports nothing new.
     again = load(filled(tmp_path, "medical_claims", rows, name="again.csv"), "medical_claims", officer)
     assert (again.applied, again.unchanged, again.unmatched, again.batch) == (0, 2, 2, None)
+
+
+@pytest.mark.django_db
+def test_disability_certificates_come_from_the_disabled_persons_federation_not_civil_affairs(
+    home: Home, tree: Any, make_user: Any, tmp_path: Path
+) -> None:
+    # 残疾证 are issued by 残联 (China Disabled Persons' Federation); 民政 sends only 低保 / 特困.
+    assert BY_CODE["disability"].department == Department.DISABLED_PERSONS_FEDERATION
+    assert "disability_grade" not in {c.key for c in BY_CODE["civil_affairs"].columns}
+    civil = make_user("department_officer", tree.county, username="minzheng", department="civil_affairs")
+    federation = make_user(
+        "department_officer", tree.county, username="canlian", department="disabled_persons_federation"
+    )
+    row = {
+        "id_number": HEAD_ID,
+        "disability_certificate": "是",
+        "disability_grade": "2",
+        "issued_on": "2026-03-01",
+    }
+    path = filled(tmp_path, "disability", [row])
+    with pytest.raises(PermissionDenied):
+        load(path, "disability", civil)
+    assert Member.objects.get(pk=home.head.pk).disability_grade is None
+    assert load(path, "disability", federation).applied == 1
+    assert Member.objects.get(pk=home.head.pk).disability_grade == 2
+    with pytest.raises(PermissionDenied):
+        load(filled(tmp_path, "civil_affairs", [], name="c.csv"), "civil_affairs", federation)
 
 
 @pytest.mark.django_db

@@ -134,6 +134,21 @@ def test_risk_types_follow_the_cause() -> None:
         assert_same(screen(row, PARAMS), db)
 
 
+def test_housing_water_and_income_drop_are_named_risk_types_not_other() -> None:
+    """Issue #13: 住房安全问题, 饮水安全问题 and 收入大幅缩减 are types of their own, not 其他."""
+    rows = [
+        facts({"housing_grade": "C"}),
+        facts({"housing_grade": "D"}),
+        facts({"safe_water": False}),
+        facts({"per_capita_income": 7000.0, "previous_per_capita_income": 12000.0}),
+    ]
+    wants = [("housing_safety",), ("housing_safety",), ("water_safety",), ("income_drop",)]
+    for row, db, want in zip(rows, duckdb_screenings(rows), wants, strict=True):
+        assert screen(row, PARAMS).risk_types == want
+        assert_same(screen(row, PARAMS), db)
+    assert "other" not in {t for r in RULES for t in r.risk_types}
+
+
 def test_explanations_carry_the_numbers_in_both_languages() -> None:
     result = screen(facts({"per_capita_income": 5230.0}), PARAMS)
     hit = result.hits[0]

@@ -318,6 +318,23 @@ def test_catalog_agrees_on_the_table_of_households(spark: Any) -> None:
     assert screen(*HOUSEHOLDS[18]).codes == ("ready_for_elimination",)  # on the line, to the fen
 
 
+def test_housing_water_and_income_drop_are_named_types_on_every_engine(spark: Any) -> None:
+    """Issue #13: 住房安全问题, 饮水安全问题 and 收入大幅缩减, not 其他, in Python, DuckDB and PySpark."""
+    households = [
+        ({**STEADY, "housing_grade": "C"}, SEEDED),
+        ({**STEADY, "housing_grade": "D"}, SEEDED),
+        ({**STEADY, "safe_water": False}, SEEDED),
+        ({**STEADY, "per_capita_income": 7000.0, "previous_per_capita_income": 12000.0}, SEEDED),
+    ]
+    assert_catalog_agrees(households, spark)
+    assert [screen(f, p).risk_types for f, p in households] == [
+        ("housing_safety",),
+        ("housing_safety",),
+        ("water_safety",),
+        ("income_drop",),
+    ]
+
+
 MONEY = st.one_of(
     st.none(), st.floats(min_value=0, max_value=1e6, allow_nan=False).map(lambda x: round(x, 2))
 )
