@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.db import models
+from django.db import connection, models
 from django.http import Http404, HttpRequest
 
 from bottomline.accounts.models import Role, User
@@ -166,10 +166,16 @@ def require(user: Any, model: type[models.Model], action: str, request: HttpRequ
 
 
 def deny(user: Any, target: str, request: HttpRequest | None = None) -> NoReturn:
-    """Record a permission denial in the audit trail and raise PermissionDenied."""
-    from bottomline.audit.services import event_record  # the audit app depends on accounts, not the reverse
+    """Record a permission denial in the audit trail and raise PermissionDenied. Inside a transaction during a
+    request the event is written when the request ends: the PermissionDenied rolls the transaction back, and
+    the denial would go with it."""
+    # The audit app depends on accounts, not the reverse.
+    from bottomline.audit.reads import denial_defer
+    from bottomline.audit.services import event_record
 
-    event_record(kind="permission_denied", user=user, request=request, target=target)
+    event = {"kind": "permission_denied", "user": user, "request": request, "target": target}
+    if not (connection.in_atomic_block and denial_defer(**event)):
+        event_record(**event)
     raise PermissionDenied
 
 

@@ -30,6 +30,8 @@ class Reads:
     outside: bool = False
     outside_region: str | None = None  # the code of the region of the object asked for, when it exists
     recorded: bool = False  # the request recorded an event of its own
+    # Denials raised inside a transaction, written when the request ends (the rollback would take them away).
+    denials: list[dict[str, Any]] = field(default_factory=list)
 
 
 _current: ContextVar[Reads | None] = ContextVar("audit_reads", default=None)
@@ -65,6 +67,17 @@ def outside_note(*, model: type[models.Model], lookup: dict[str, Any]) -> None:
         reads.outside_region = str(code) if code else None
 
 
+def denial_defer(**event: Any) -> bool:
+    """Keep a denial event raised inside a transaction until the request ends, when the transaction is over
+    (committed or rolled back); False outside a request, where the caller records it at once."""
+    reads = _current.get()
+    if reads is None:
+        return False
+    reads.denials.append(event)
+    reads.recorded = True
+    return True
+
+
 def event_noted() -> None:
     """The request recorded an event of its own, which says what it did: no separate read event."""
     reads = _current.get()
@@ -96,6 +109,11 @@ class AuditReadsMiddleware:
             response = self.get_response(request)
         finally:
             _current.reset(token)
+        if reads.denials:
+            from bottomline.audit.services import event_record
+
+            for event in reads.denials:
+                event_record(**event)
         user = getattr(request, "user", None)  # set by the session, or by the API's bearer token
         if isinstance(user, User) and user.pk and not reads.recorded:
             self._record(request, response, reads, user)
