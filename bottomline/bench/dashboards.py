@@ -29,7 +29,7 @@ import time
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from bottomline.bench.scratch import on_both
+from bottomline.bench.scratch import database_name, on_both
 
 COUNTY = "630106"
 PROVINCES = ("63", "52")
@@ -249,14 +249,7 @@ def child(url: str) -> dict[str, Any]:
     call_command("migrate", verbosity=0)
     regions_load(provinces=list(PROVINCES))
     call_command("policy_seed", verbosity=0)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            figures["database"] = f"PostgreSQL {cursor.fetchone()[0]}"
-    else:
-        import sqlite3
-
-        figures["database"] = f"SQLite {sqlite3.sqlite_version}"
+    figures["database"] = database_name()
     today = timezone.localdate()
     months = months_back(today, 24)
     county = Region.objects.get(code=COUNTY + "000000")

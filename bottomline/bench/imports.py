@@ -28,7 +28,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from bottomline.bench.scratch import on_both
+from bottomline.bench.scratch import database_name, on_both
 
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "1000000"))
 SAMPLE = 5000
@@ -242,7 +242,6 @@ def child(url: str, path: Path) -> dict[str, Any]:
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection
 
     from bottomline.accounts.services import user_save
     from bottomline.jobs.progress import NullProgress
@@ -254,14 +253,7 @@ def child(url: str, path: Path) -> dict[str, Any]:
     call_command("migrate", verbosity=0)
     regions_load(provinces=[COUNTY[:2]])
     figures: dict[str, Any] = {}
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            figures["database"] = f"PostgreSQL {cursor.fetchone()[0]}"
-    else:
-        import sqlite3
-
-        figures["database"] = f"SQLite {sqlite3.sqlite_version}"
+    figures["database"] = database_name()
     if not path.exists():
         started = time.perf_counter()
         write_csv(path, ROWS)

@@ -146,6 +146,7 @@ def child(url: str) -> dict[str, Any]:
     from django.utils import timezone
 
     from bottomline.accounts.services import user_save
+    from bottomline.bench.scratch import database_name
     from bottomline.jobs.progress import NullProgress
     from bottomline.regions.models import Level, Region
     from bottomline.regions.services import regions_load
@@ -160,14 +161,7 @@ def child(url: str) -> dict[str, Any]:
     regions_load(provinces=[PROVINCE])
     call_command("policy_seed", verbosity=0)
     figures: dict[str, Any] = {"rounds": rounds}
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            figures["database"] = f"PostgreSQL {cursor.fetchone()[0]}"
-    else:
-        import sqlite3
-
-        figures["database"] = f"SQLite {sqlite3.sqlite_version}"
+    figures["database"] = database_name()
     today = timezone.localdate()
     county = Region.objects.get(code=COUNTY + "000000")
     village = Region.objects.filter(code__startswith=COUNTY, level=Level.VILLAGE).order_by("code")[0]

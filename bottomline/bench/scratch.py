@@ -76,6 +76,19 @@ def tier_write(*, members: int, counties: list[str], out: Path, on: date) -> tup
     return counts, seconds
 
 
+def database_name() -> str:
+    """The database this child runs on, with its version, for the figures' header."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            return f"PostgreSQL {cursor.fetchone()[0]}"
+    import sqlite3
+
+    return f"SQLite {sqlite3.sqlite_version}"
+
+
 def in_child(module: str, *args: str) -> dict[str, Any]:
     """Run ``python -m module *args`` (Django binds its database at start-up, so each database gets its own
     process) and return the JSON its last line prints."""
