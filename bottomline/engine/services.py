@@ -269,7 +269,7 @@ def _write(
             **dict(zip(HELD, NOTHING, strict=True))
         )
     fresh = [
-        current_row(h, screenings.get(h), evaluated_at=run.created_at, on=run.on, run=run, reported=False)
+        current_row(h, None, evaluated_at=run.created_at, on=run.on, run=run, reported=False)
         for h in ids
         if h not in before and h not in newer and h not in screenings
     ]
