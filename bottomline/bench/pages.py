@@ -22,6 +22,8 @@ import time
 from datetime import date, timedelta
 from typing import Any
 
+from bottomline.bench.dashboards import _p
+
 COUNTY = "630106"
 PROVINCE = "63"
 TARGET_MS = {"village": 300.0, "county": 300.0, "province": 1000.0}
@@ -79,11 +81,6 @@ def _cases(county: str, seed: int, today: date) -> int:
         batch_size=2000,
     )
     return len(plans)
-
-
-def _p(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def _time(client: Any, path: str, headers: dict[str, str], rounds: int) -> list[float]:

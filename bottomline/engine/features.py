@@ -22,10 +22,9 @@ import pyarrow.compute as pc
 
 from bottomline.engine.snapshot import Snapshot
 from bottomline.registry.choices import LABOUR_CAPABLE, StudentStatus
-from bottomline.rules.periods import fen, income_facts
+from bottomline.rules.periods import EPOCH, fen, income_facts
 
 DEFAULT_EVENT_MONTHS = 12  # sudden_event_months when no value is in force for the county
-EPOCH = date(1970, 1, 1)
 NOT_IN_SCHOOL = (StudentStatus.NONE.value, StudentStatus.DROPPED_OUT.value)  # as registry.features
 
 Ints = npt.NDArray[np.int64]

@@ -217,6 +217,7 @@ def screening_run(
 # What a current screening holds, in this order; and what it holds when nothing holds.
 HELD = ("category", "codes", "risk_types", "explanations", "score", "reported")
 NOTHING: tuple[Any, ...] = (None, [], [], {"en": [], "zh": []}, 0, False)
+CATEGORY, REPORTED = HELD.index("category"), HELD.index("reported")
 
 
 def _held(screening: Screening) -> tuple[Any, ...]:
@@ -303,7 +304,9 @@ def _write(
     newly = [
         h
         for h, s in screenings.items()
-        if s.at_risk and h not in newer and not (h in before and before[h][0] is not None and before[h][5])
+        if s.at_risk
+        and h not in newer
+        and not (h in before and before[h][CATEGORY] is not None and before[h][REPORTED])
     ]
     if newly:
         leads_raise(

@@ -15,6 +15,7 @@ from bottomline.accounts.models import User
 from bottomline.feeds.services import FeedReport, feed_load
 from bottomline.jobs.progress import Progress
 from bottomline.jobs.registry import job_handler
+from bottomline.jobs.services import upload_remove
 from bottomline.registry.importing import ImportFileError
 
 logger = logging.getLogger(__name__)
@@ -49,8 +50,7 @@ def feed_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
         else:
             result = report.as_dict()
         finally:
-            if params.get("uploaded"):  # never a file the command was given
-                Path(params["path"]).unlink(missing_ok=True)
+            upload_remove(params)
     logger.info(
         "feed load finished", extra={"user": user.pk} | {k: v for k, v in result.items() if k != "errors"}
     )

@@ -149,11 +149,12 @@ def job_enqueue(
     return job
 
 
-def _upload_remove(job: Job) -> None:
-    """Delete a job's stored upload (it holds ID numbers in the clear); only ever a file under MEDIA_ROOT."""
-    if not job.params.get("uploaded") or not job.params.get("path"):
+def upload_remove(params: dict[str, Any]) -> None:
+    """Delete a job's stored upload (it holds ID numbers in the clear); only ever a file under MEDIA_ROOT, never
+    a file a command was given."""
+    if not params.get("uploaded") or not params.get("path"):
         return
-    path = Path(str(job.params["path"])).resolve()
+    path = Path(str(params["path"])).resolve()
     if path.is_relative_to(Path(settings.MEDIA_ROOT).resolve()):
         path.unlink(missing_ok=True)
 
@@ -170,7 +171,7 @@ def jobs_reclaim() -> list[int]:
         if Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, heartbeat_at=job.heartbeat_at).update(
             status=JobStatus.FAILED, error=WORKER_STOPPED, finished_at=timezone.now()
         ):
-            _upload_remove(job)
+            upload_remove(job.params)
             reclaimed.append(job.pk)
             logger.warning("job reclaimed", extra={"job": job.pk, "kind": job.kind, "last_beat": job.beat})
     return reclaimed

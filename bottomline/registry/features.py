@@ -13,10 +13,9 @@ from bottomline.policy.selectors import parameters_cached
 from bottomline.registry.choices import LABOUR_CAPABLE, StudentStatus
 from bottomline.registry.models import Household, IncomeRecord, age_on
 from bottomline.rules.nodes import Value
-from bottomline.rules.periods import income_facts
+from bottomline.rules.periods import EPOCH, income_facts
 from bottomline.rules.screening import Screening, screen
 
-EPOCH = date(1970, 1, 1)
 NOT_IN_SCHOOL = {StudentStatus.NONE, StudentStatus.DROPPED_OUT}
 
 

@@ -37,6 +37,7 @@ from bottomline.audit.scope import spanning_region
 from bottomline.audit.services import input_sha256, job_record
 from bottomline.jobs.progress import Progress
 from bottomline.jobs.registry import job_handler
+from bottomline.jobs.services import upload_remove
 from bottomline.privacy.crypto import FieldKeys
 from bottomline.privacy.ids import IdNumberError, check_area, seal_numbers
 from bottomline.privacy.keys import field_keys
@@ -759,8 +760,7 @@ def import_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
         except PermissionDenied:
             report = ImportReport(errors=[RowError(0, "", _("Your role may not import."))])
         finally:
-            if params.get("uploaded"):  # never a file the command was given
-                Path(params["path"]).unlink(missing_ok=True)
+            upload_remove(params)
     result = report.as_dict()
     logger.info(
         "registry import finished",

@@ -14,6 +14,8 @@ periods. No Django here.
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import numpy.typing as npt
 
@@ -22,6 +24,7 @@ Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
 
 DAYS_PER_YEAR = 365
+EPOCH = date(1970, 1, 1)  # days are counted from it (as Arrow's date32)
 NONE_START = np.iinfo(np.int64).min  # a period without a start sorts oldest, as NULLS LAST
 
 
