@@ -15,13 +15,16 @@ from typing import Any, BinaryIO
 
 import pyarrow as pa
 
-# Only the columns the screening reads: no names, no encrypted numbers. ``{only}`` narrows a query to some
+# Only the columns the screening reads: no names, no encrypted numbers. ``monitored_since``: the day the
+# household's open case was identified (a household has at most one open case), from which months above the line
+# count for risk elimination (docs/workflow.md). ``{only}`` narrows a query to some
 # households (an incremental run reads only the touched ones), or is empty.
 QUERIES = {
     "households": """
         SELECT h.id AS household_id, r.code AS village_code, h.household_type, h.welfare, h.housing_grade,
-               h.safe_water
+               h.safe_water, c.identified_on AS monitored_since
         FROM registry_household h JOIN regions_region r ON r.id = h.village_id
+        LEFT JOIN monitoring_case c ON c.household_id = h.id AND c.closed_at IS NULL
         WHERE 1 = 1 {only}
     """,
     "members": """

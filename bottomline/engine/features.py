@@ -108,7 +108,11 @@ def batch_features(snapshot: Snapshot, params: pa.Table, *, on: date) -> pa.Tabl
     # Incomes on a second thread: numpy and Arrow release the GIL in their loops, and the machine has two cores.
     with ThreadPoolExecutor(max_workers=1) as pool:
         income_future = pool.submit(
-            _income_facts, snapshot.incomes, ids, in_force.get("param_monitoring_line")
+            _income_facts,
+            snapshot.incomes,
+            ids,
+            in_force.get("param_monitoring_line"),
+            _monitored_since(households),
         )
         member = _member_facts(snapshot.members, ids, on)
         sudden = _sudden_events(snapshot.events, ids, in_force.get("param_sudden_event_months"), on)
@@ -129,6 +133,13 @@ def batch_features(snapshot: Snapshot, params: pa.Table, *, on: date) -> pa.Tabl
         **in_force,
     }
     return pa.table(columns)
+
+
+def _monitored_since(households: pa.Table) -> pa.ChunkedArray:
+    """The households' ``monitored_since`` column; all null for a snapshot made without it (built by hand)."""
+    if "monitored_since" in households.column_names:
+        return households.column("monitored_since")
+    return pa.chunked_array([pa.nulls(households.num_rows, pa.date32())])
 
 
 def _member_facts(members: pa.Table, ids: Ints, on: date) -> dict[str, pa.Array]:
@@ -158,10 +169,10 @@ def _member_facts(members: pa.Table, ids: Ints, on: date) -> dict[str, pa.Array]
 
 
 def _income_facts(
-    incomes: pa.Table, ids: Ints, line: pa.ChunkedArray | pa.Array | None
+    incomes: pa.Table, ids: Ints, line: pa.ChunkedArray | pa.Array | None, monitored_since: pa.ChunkedArray
 ) -> dict[str, pa.Array]:
     """The income facts of ``rules.periods`` (the one definition the online path runs too) over every
-    household's periods."""
+    household's periods; months above the line of a monitored household count from its identification."""
     n = len(ids)
     rows = _rows_of(ids, _ints(incomes.column("household_id")))
     keep = rows >= 0
@@ -172,6 +183,7 @@ def _income_facts(
     net_column = incomes.column("net_income").cast(pa.float64())
     rigid_column = incomes.column("rigid_spending").cast(pa.float64())
     size = _ints(pc.fill_null(incomes.column("household_size").cast(pa.int64()), 1))
+    since, not_monitored = _date_days(monitored_since)  # not monitored: every month counts
     if line is None:
         line_values, no_line = np.zeros(n), np.ones(n, dtype=np.bool_)
     else:
@@ -192,6 +204,7 @@ def _income_facts(
         size=size,
         line=line_values,
         no_line=no_line,
+        since=np.where(not_monitored, np.iinfo(np.int64).min, since),
     )
     return {
         name: pa.array(values, type=pa.int64() if name == "months_above_line" else pa.float64(), mask=null)

@@ -18,9 +18,9 @@ UPDATED = ["evaluated_at", "on", "run", "category", "codes", "risk_types", "expl
 
 
 def household_refetch(household: Household) -> None:
-    """Read the household's members, incomes and feed events afresh (what a save has just changed)."""
+    """Read the household's members, incomes, feed events and cases afresh (what a save has just changed)."""
     household._prefetched_objects_cache = {}  # type: ignore[attr-defined]
-    prefetch_related_objects([household], "members", "incomes", "feed_events")
+    prefetch_related_objects([household], "members", "incomes", "feed_events", "cases")
 
 
 def household_rescreen(household: Household, *, on: date | None = None) -> Screening:

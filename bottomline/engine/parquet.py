@@ -28,6 +28,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("welfare", pa.string()),
             ("housing_grade", pa.string()),
             ("safe_water", pa.bool_()),
+            ("monitored_since", pa.date32()),
         ]
     ),
     "members": pa.schema(

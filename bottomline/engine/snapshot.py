@@ -91,6 +91,7 @@ COLUMN_TYPES = {
     "welfare": pa.string(),
     "housing_grade": pa.string(),
     "safe_water": pa.bool_(),
+    "monitored_since": pa.date32(),
     "birth_date": pa.date32(),
     "student_status": pa.string(),
     "labour": pa.string(),
@@ -115,7 +116,9 @@ def typed(table: pa.Table) -> pa.Table:
     columns = []
     for f in schema:
         column = table.column(f.name)
-        if column.type != f.type and pa.types.is_date32(f.type) and pa.types.is_string(column.type):
+        if column.type != f.type and column.null_count == len(column):
+            column = pa.nulls(len(column), f.type)  # SQLite types a column of nulls by guess (as int64)
+        elif column.type != f.type and pa.types.is_date32(f.type) and pa.types.is_string(column.type):
             column = pa.compute.cast(pa.compute.strptime(column, "%Y-%m-%d", "s"), f.type)
         columns.append(column.cast(f.type))
     return pa.Table.from_arrays(columns, schema=schema)

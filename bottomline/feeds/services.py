@@ -635,6 +635,7 @@ def feed_alert(
                 Prefetch("members", queryset=Member.objects.order_by("id")),
                 "incomes",
                 "feed_events",
+                "cases",
             )
         )
         for household in households:

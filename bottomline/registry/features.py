@@ -104,11 +104,19 @@ def _income_facts(
     }
 
 
+def monitored_since(household: Household) -> date | None:
+    """The day the household's open case was identified, or None when it is not monitored (the batch reads the
+    same: ``engine.arrow_read``). Reads ``household.cases`` as prefetched, if it is."""
+    return next((c.identified_on for c in household.cases.all() if c.closed_at is None), None)
+
+
 def household_inputs(
     *, household: Household, on: date, extra_medical: Decimal = Decimal(0), since: date | None = None
 ) -> tuple[dict[str, Value], dict[str, float]]:
     """A household's facts and the parameters in force for its village on a date (members, incomes and feed
-    events prefetched; parameters from the cache); ``extra_medical`` and ``since`` as in ``household_facts``."""
+    events prefetched; parameters from the cache); ``extra_medical`` as in ``household_facts``. ``since``: the
+    day from which months above the line count; by default the monitored household's identification."""
+    since = since or monitored_since(household)
     params = parameters_cached(village_id=household.village_id, on=on)
     line, months = params.get("monitoring_line"), params.get("sudden_event_months")
     facts = household_facts(

@@ -174,6 +174,7 @@ def household_get(*, viewer: User, household_id: int) -> Household:
             Prefetch("members", queryset=Member.objects.order_by("id")),
             Prefetch("incomes", queryset=IncomeRecord.objects.order_by("-period_start")),
             "feed_events",  # sudden events from department feeds, for the screening
+            "cases",  # the open case's identification: months above the line count from it
         ),
         viewer,
         pk=household_id,

@@ -324,6 +324,7 @@ def population_tables(p: Population) -> dict[str, pa.Table]:
             _strings(p.welfare),
             _strings(p.housing_grade),
             p.safe_water,
+            pa.nulls(n, pa.date32()),  # monitored_since: the generator opens no cases
         ],
         "members": [
             ids[p.member_household],

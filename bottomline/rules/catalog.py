@@ -127,6 +127,12 @@ ELIMINATION_CRITERIA: tuple[Criterion, ...] = (
 )
 
 
+# Category 3 (突发严重困难户, domain.md §1.2) is a household whose income is above the line but whose basic living
+# a large rigid spending or a sharp drop after illness, disaster or accident leaves in serious difficulty; the
+# common provincial test is income less compliant out-of-pocket spending below the line (`rigid_spending`). A
+# sudden event or a sharp drop by itself names the cause of a lead (its risk types) without making one: a
+# household still above the line after it is not in serious difficulty by that test, and one below it is a
+# lead through `income_below_line` or `rigid_spending` (issue #13, item 4).
 RULES: tuple[Rule, ...] = (
     Rule(
         code="income_below_line",
@@ -158,7 +164,7 @@ RULES: tuple[Rule, ...] = (
             )
         ),
         risk_types=("income_drop",),
-        category=3,
+        suggests_category=False,
         shows={
             "income": INCOME,
             "previous": Field("previous_per_capita_income"),
@@ -252,7 +258,7 @@ RULES: tuple[Rule, ...] = (
         title={"en": "Sudden event reported by a department", "zh": "部门预警突发事件"},
         when=Compare(">", Field("sudden_events"), Const(0)),
         risk_types=("disaster", "accident", "illness"),
-        category=3,
+        suggests_category=False,
         shows={"events": Field("sudden_events")},
         explain={"en": "{events:d} sudden event(s) reported", "zh": "部门报告突发事件 {events:d} 起"},
         source="domain.md §1.2 (category 3), §1.4 department warnings",

@@ -233,7 +233,7 @@ def test_a_save_through_the_services_updates_the_current_screening(
     assert "income_below_line" not in current.codes
     assert (current.category, current.reported) == (1, True)  # still at risk: the lead stays raised
     fresh = Household.objects.get(pk=h.pk)
-    with django_assert_max_num_queries(4):  # members, incomes, events, the upsert (parameters cached)
+    with django_assert_max_num_queries(5):  # members, incomes, events, cases, the upsert (parameters cached)
         current_refresh(fresh)
 
 

@@ -75,4 +75,5 @@ def test_an_event_from_a_feed_changes_sudden_events_in_both_evaluators_alike(
     screening = household_screening(
         household=household_get(viewer=personas["county_officer"], household_id=pk), on=ON
     )
-    assert "sudden_event" in screening.codes and screening.category == 3
+    # Above the line after spending, the event names a cause but is not a category-3 lead (issue #13, item 4).
+    assert "sudden_event" in screening.codes and screening.category is None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from bottomline.monitoring.readiness import case_readiness
 from bottomline.monitoring.services import lead_raise
 from bottomline.monitoring.tests.factories import income_above_line, monitored_case, open_case, walk
 from bottomline.monitoring.workflow import State
+from bottomline.registry.services import income_record
 
 pytestmark = pytest.mark.django_db
 
@@ -179,6 +181,51 @@ def test_a_household_identified_today_is_not_eliminated_today(tree: Any, persona
     judged = case_readiness(case=case, on=timezone.localdate())
     failing = {code for code, _title, holds in judged.criteria if not holds}
     assert failing == {"income_stable", "assistance_on_record", "follow_ups_on_rhythm"}, failing
+
+
+@pytest.mark.django_db(transaction=True)
+def test_screenings_count_months_while_monitored_on_every_engine(tree: Any, personas: dict[str, Any]) -> None:
+    """The household's screening, online and batch (DuckDB and PySpark), agrees with its case: twelve months
+    above the line recorded before identification do not make a household identified today ready for
+    elimination; once months while monitored pass, they do."""
+    from bottomline.engine.batch import rules_apply
+    from bottomline.engine.features import batch_features
+    from bottomline.engine.params import params_by_county
+    from bottomline.engine.snapshot import read_snapshot
+    from bottomline.registry.features import household_screening
+    from bottomline.registry.models import Household
+    from bottomline.rules.screening import from_batch_row
+
+    def ready(household_id: int, on: Any) -> list[bool]:
+        household = Household.objects.prefetch_related("members", "incomes", "feed_events").get(
+            pk=household_id
+        )
+        online = "ready_for_elimination" in household_screening(household=household, on=on).codes
+        snapshot = read_snapshot()
+        counties = {c[:6] + "000000" for c in snapshot.households.column("village_code").to_pylist()}
+        features = batch_features(snapshot, params_by_county(counties, on=on), on=on)
+        batch = []
+        for engine in ("duckdb", "spark"):
+            rows = {r["household_id"]: r for r in rules_apply(features, engine=engine).to_pylist()}
+            batch.append(
+                household_id in rows and "ready_for_elimination" in from_batch_row(rows[household_id]).codes
+            )
+        return [online, *batch]
+
+    case = walk(open_case(personas, tree.village), personas, State.MONITORED)
+    income_above_line(personas, case, months=12)
+    today = timezone.localdate()
+    assert ready(case.household_id, today) == [False, False, False]
+    later = today + timedelta(days=300)
+    with time_machine.travel(later):
+        income_record(
+            actor=personas["village_cadre"],
+            household_id=case.household_id,
+            period_start=today,
+            period_end=today + timedelta(days=270),
+            wage=Decimal(20000),
+        )
+    assert ready(case.household_id, later) == [True, True, True]
 
 
 def test_elimination_after_months_of_monitoring_assistance_and_follow_ups(

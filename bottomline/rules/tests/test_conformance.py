@@ -318,13 +318,38 @@ def test_catalog_agrees_on_the_table_of_households(spark: Any) -> None:
     assert screen(*HOUSEHOLDS[18]).codes == ("ready_for_elimination",)  # on the line, to the fen
 
 
+def test_events_and_drops_are_category_3_only_in_serious_difficulty(spark: Any) -> None:
+    """Issue #13, item 4: a sudden event or a sharp drop makes a category-3 lead (突发严重困难户) only when basic
+    living is in serious difficulty, by the sourced rule (income less compliant spending below the line,
+    domain.md §1.2); above it the hit names the cause but sends nobody to a visit."""
+    well_off_event = ({**STEADY, "sudden_events": 3}, SEEDED)
+    well_off_drop = ({**STEADY, "per_capita_income": 7000.0, "previous_per_capita_income": 12000.0}, SEEDED)
+    hardship_event = (
+        {**STEADY, "sudden_events": 1, "rigid_spending": 20000.0, "per_capita_income_after_spending": 7000.0},
+        {**SEEDED, "monitoring_line": 7500.0},
+    )
+    drop_below = ({**STEADY, "per_capita_income": 6000.0, "previous_per_capita_income": 12000.0}, SEEDED)
+    households = [well_off_event, well_off_drop, hardship_event, drop_below]
+    assert_catalog_agrees(households, spark)
+    got = [screen(f, p) for f, p in households]
+    assert [(s.codes[0], s.category) for s in got] == [
+        ("sudden_event", None),
+        ("income_drop", None),
+        ("rigid_spending", 3),
+        ("income_below_line", 1),
+    ]
+    assert "sudden_event" in got[2].codes and "income_drop" in got[3].codes
+    assert got[2].risk_types == ("accident", "disaster", "illness")
+    assert got[3].risk_types == ("income_drop",)
+
+
 def test_housing_water_and_income_drop_are_named_types_on_every_engine(spark: Any) -> None:
     """Issue #13: 住房安全问题, 饮水安全问题 and 收入大幅缩减, not 其他, in Python, DuckDB and PySpark."""
     households = [
         ({**STEADY, "housing_grade": "C"}, SEEDED),
         ({**STEADY, "housing_grade": "D"}, SEEDED),
         ({**STEADY, "safe_water": False}, SEEDED),
-        ({**STEADY, "per_capita_income": 7000.0, "previous_per_capita_income": 12000.0}, SEEDED),
+        ({**STEADY, "per_capita_income": 6000.0, "previous_per_capita_income": 12000.0}, SEEDED),
     ]
     assert_catalog_agrees(households, spark)
     assert [screen(f, p).risk_types for f, p in households] == [
@@ -412,6 +437,12 @@ BOUNDARY: dict[str, tuple[int, list[tuple[str, str, str, str]], str]] = {
     "spending": (4, [("2025-01-01", "2025-12-31", "32000", "9000")], "ordinary"),
     # 111,507 with 25,338 out of pocket for 4: 21,542.25 per person after it, far above the line
     "well_off": (4, [("2025-01-01", "2025-12-31", "111507", "25338")], "ordinary"),
+    # income halved, from 60,000 to 30,000 for 1, but far above the line: a drop, not a lead
+    "drop_above": (
+        1,
+        [("2024-01-01", "2024-12-31", "60000", "0"), ("2025-01-01", "2025-12-31", "30000", "0")],
+        "ordinary",
+    ),
 }
 # name: (below the line, ready for elimination, rigid spending rule, suggested category, months above the line)
 BOUNDARY_EXPECTED: dict[str, tuple[bool, bool, bool, int | None, int]] = {
@@ -424,6 +455,7 @@ BOUNDARY_EXPECTED: dict[str, tuple[bool, bool, bool, int | None, int]] = {
     "quarter": (False, False, False, None, 3),
     "spending": (False, False, True, 3, 12),
     "well_off": (False, True, False, None, 12),
+    "drop_above": (False, True, False, None, 24),
 }
 
 # Risk types follow the cause: medical bills are illness, not illness and schooling.
