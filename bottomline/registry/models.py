@@ -10,11 +10,12 @@ page shows (``*_masked``). The blind indexes are indexed through ``Meta`` rather
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Cast
+from django.db.models import F, Q, Value
+from django.db.models.functions import Cast, Round
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
@@ -166,9 +167,15 @@ class IncomeRecord(models.Model):
         db_persist=True,
         verbose_name=_("net income"),
     )
+    # docs/rules.md, Arithmetic: the net income in whole fen over the household size, rounded half away from zero
+    # to the fen (``rules.periods.divide_half_away``), on either database: SQLite divides two whole numbers as
+    # integers and PostgreSQL rounds to the column's scale, so the expression says each step itself.
     per_capita_net_income = models.GeneratedField(
-        expression=(F("wage") + F("production") + F("property_income") + F("transfer"))
-        / Cast("household_size", models.DecimalField(max_digits=4, decimal_places=0)),
+        expression=Round(
+            Round((F("wage") + F("production") + F("property_income") + F("transfer")) * Value(Decimal(100)))
+            / Cast("household_size", models.DecimalField(max_digits=4, decimal_places=0))
+        )
+        / Value(Decimal(100)),
         output_field=models.DecimalField(max_digits=14, decimal_places=2),
         db_persist=True,
         verbose_name=_("per-capita net income"),
