@@ -41,6 +41,7 @@ from bottomline.registry.models import Household, IncomeRecord, Member
 logger = logging.getLogger(__name__)
 
 KIND = "registry.income_import"
+LOOKUP_CHUNK = 2000
 
 
 @dataclass(frozen=True)
@@ -171,15 +172,19 @@ def income_import(*, path: Path, user: User, commit: bool, progress: Progress) -
     cells: list[dict[str, object]] = [
         {t: (raw[at] if at < len(raw) else "") for t, at in position.items()} for raw in rows
     ]
-    numbers = {_text(c["number"]) for c in cells} - {""}
-    households = dict(
-        gate.restrict(Household.objects.filter(number__in=numbers), user, "import").values_list(
-            "number", "id"
+    numbers = sorted({_text(c["number"]) for c in cells} - {""})
+    households: dict[str, int] = {}
+    peopled: set[int] = set()
+    for at in range(0, len(numbers), LOOKUP_CHUNK):  # within every database's limit of parameters
+        found = dict(
+            gate.restrict(
+                Household.objects.filter(number__in=numbers[at : at + LOOKUP_CHUNK]), user, "import"
+            ).values_list("number", "id")
         )
-    )
-    peopled = set(
-        Member.objects.filter(household_id__in=households.values()).values_list("household_id", flat=True)
-    )
+        households.update(found)
+        peopled.update(
+            Member.objects.filter(household_id__in=found.values()).values_list("household_id", flat=True)
+        )
     good: list[_Row] = []
     seen: dict[tuple[int, datetime.date, datetime.date], int] = {}
     for i, row in enumerate(cells):
@@ -246,7 +251,10 @@ def income_import(*, path: Path, user: User, commit: bool, progress: Progress) -
 def _period(row: dict[str, object], err: Any) -> tuple[datetime.date, datetime.date] | None:
     """The row's period: both dates when given, else the year; None (and the problem reported) if neither."""
     start_cell, end_cell = _text(row.get("period_start")), _text(row.get("period_end"))
-    if start_cell or end_cell or not _text(row.get("year")):
+    if not (start_cell or end_cell or _text(row.get("year"))):
+        err("year" if "year" in row else "period_start", _("Give the year, or both dates of the period."))
+        return None
+    if start_cell or end_cell:
         start, end = _date(row.get("period_start")), _date(row.get("period_end"))
         bad = False
         for target, cell, value in (("period_start", start_cell, start), ("period_end", end_cell, end)):

@@ -93,8 +93,15 @@ def test_amounts_out_of_range_are_refused_by_field(
 
 
 @pytest.mark.django_db
-def test_writes_keep_to_the_region_and_the_roles(home: Household, tree: Any, personas: dict[str, Any]) -> None:
-    kwargs = {"household_id": home.pk, "period_start": FIRST, "period_end": LAST, "amounts": {}}
+def test_writes_keep_to_the_region_and_the_roles(
+    home: Household, tree: Any, personas: dict[str, Any]
+) -> None:
+    kwargs: dict[str, Any] = {
+        "household_id": home.pk,
+        "period_start": FIRST,
+        "period_end": LAST,
+        "amounts": {},
+    }
     outsider = household(personas["county_officer"], tree.sibling_village)
     member(personas["county_officer"], outsider, id_number(sequence=9))
     with pytest.raises(Http404):
@@ -120,8 +127,9 @@ def test_a_correction_is_in_the_change_log_with_its_actor(home: Household, perso
         income_update(actor=cadre, record_id=record.pk, wage=Decimal("7000"))
     entries = LogEntry.objects.get_for_object(record).order_by("timestamp")
     assert [e.action for e in entries] == [LogEntry.Action.CREATE, LogEntry.Action.UPDATE]
-    assert entries.last().actor == cadre  # type: ignore[union-attr]
-    wage = entries.last().changes_dict["wage"]  # type: ignore[union-attr]
+    last = entries.last()
+    assert last is not None and last.actor == cadre
+    wage = last.changes_dict["wage"]
     assert [Decimal(v) for v in wage] == [Decimal(5000), Decimal(7000)]
 
 
@@ -248,7 +256,9 @@ def test_the_collection_shows_done_and_to_do_with_the_years_progress(
     assert outside.status_code == 404
     # The township officer picks among the township's villages.
     client.force_login(personas["township_officer"])
-    sibling = client.get("/registry/incomes/collection/", {"village": tree.sibling_village.code, "year": YEAR})
+    sibling = client.get(
+        "/registry/incomes/collection/", {"village": tree.sibling_village.code, "year": YEAR}
+    )
     assert sibling.context["page"].total == 1
 
 
