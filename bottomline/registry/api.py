@@ -325,8 +325,10 @@ def income_create(request: HttpRequest, household_id: int, data: IncomeIn) -> St
     return Status(201, IncomeRecord.objects.get(pk=record.pk))
 
 
-@router.put("/incomes/{int:income_id}", response={200: IncomeOut, **ERRORS})
+@router.patch("/incomes/{int:income_id}", response={200: IncomeOut, **ERRORS})
 def income_update(request: HttpRequest, income_id: int, data: IncomeAmountsIn) -> IncomeRecord:
-    """Correct a recorded period's amounts; the household is re-evaluated online."""
-    record = incomes.income_update(actor=gate.staff_of(request), record_id=income_id, **data.dict())
+    """Correct a recorded period's amounts (those not sent stay); the household is re-evaluated online."""
+    record = incomes.income_update(
+        actor=gate.staff_of(request), record_id=income_id, **data.dict(exclude_unset=True)
+    )
     return IncomeRecord.objects.get(pk=record.pk)

@@ -99,14 +99,19 @@ def income_save(
 
 @transaction.atomic
 def income_update(*, actor: User, record_id: int, **amounts: Decimal | None) -> IncomeRecord:
-    """Correct the amounts of a recorded period (its dates stay: another period is another record)."""
+    """Correct the amounts given of a recorded period; those not given stay (its dates stay too: another period
+    is another record). A record entered with the net production alone keeps it as gross income."""
     record = gate.access(IncomeRecord.objects.select_for_update(), actor, action="change", pk=record_id)
+    kept: dict[str, Decimal | None] = {name: getattr(record, name) for name in AMOUNTS}
+    if record.production_gross is None:
+        kept["production_gross"] = max(record.production, Decimal(0))
+        kept["production_expense"] = max(-record.production, Decimal(0))
     return income_save(
         actor=actor,
         household_id=record.household_id,
         period_start=record.period_start,
         period_end=record.period_end,
-        amounts=amounts,
+        amounts={**kept, **amounts},
     )
 
 

@@ -62,7 +62,7 @@ def test_net_production_is_income_less_productive_spending_and_the_household_is_
     # A correction of the same period replaces its amounts, and the screening follows at once.
     income_update(actor=cadre, record_id=record.pk, wage=Decimal("60000"))
     record.refresh_from_db()
-    assert record.net_income == Decimal("60000.00") and record.production_gross == Decimal(0)
+    assert record.net_income == Decimal("60800.50") and record.production_gross == Decimal("3000")
     assert IncomeRecord.objects.count() == 1
     assert "income_below_line" not in Current.objects.get(household=home).codes
 
@@ -311,13 +311,13 @@ def test_the_api_lists_records_and_corrects_incomes_with_a_write_token(
     assert "income_below_line" in Current.objects.get(household=home).codes
     listed = client.get(url, headers=read)
     assert listed.status_code == 200 and [r["id"] for r in listed.json()] == [got["id"]]
-    put = client.put(
+    put = client.patch(
         f"/api/v1/registry/incomes/{got['id']}",
         {"wage": "90000"},
         content_type="application/json",
         headers=write,
     )
-    assert put.status_code == 200 and Decimal(put.json()["net_income"]) == Decimal("90000")
+    assert put.status_code == 200 and Decimal(put.json()["net_income"]) == Decimal("90300")  # the rest stays
     assert "income_below_line" not in Current.objects.get(household=home).codes
     bad = client.post(url, {**body, "wage": "-1"}, content_type="application/json", headers=write)
     assert bad.status_code == 422
@@ -328,3 +328,22 @@ def test_the_api_lists_records_and_corrects_incomes_with_a_write_token(
     assert client.get(elsewhere, headers=read).status_code == 404
     assert client.post(elsewhere, body, content_type="application/json", headers=write).status_code == 404
     assert IncomeRecord.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_record_entered_as_net_production_keeps_it_when_another_amount_is_corrected(
+    client: Client, home: Household, personas: dict[str, Any]
+) -> None:
+    from bottomline.registry.services import income_record
+
+    cadre = personas["village_cadre"]
+    record = income_record(  # as a follow-up visit records it: the net figure alone
+        actor=cadre, household_id=home.pk, period_start=FIRST, period_end=LAST, production=Decimal("4000")
+    )
+    client.force_login(cadre)
+    edit = client.get(f"/registry/incomes/{record.pk}/edit/")
+    assert edit.context["form"]["production_gross"].value() == Decimal("4000.00")
+    income_update(actor=cadre, record_id=record.pk, transfer=Decimal("100"))
+    record.refresh_from_db()
+    assert (record.production, record.transfer) == (Decimal("4000.00"), Decimal("100.00"))
+    assert (record.production_gross, record.production_expense) == (Decimal("4000.00"), Decimal("0.00"))
