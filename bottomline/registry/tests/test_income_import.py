@@ -259,3 +259,28 @@ def test_the_upload_page_runs_the_import_as_a_job(
     assert list((tmp_path / "imports").iterdir()) == []  # the stored uploads are gone
     client.force_login(personas["village_cadre"])
     assert client.get("/registry/incomes/import/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_command_checks_then_imports(
+    tmp_path: Path, homes: list[Household], personas: dict[str, Any]
+) -> None:
+    from django.core.management.base import CommandError
+
+    rows = good_rows(homes)
+    rows[1][1] = "year"
+    with pytest.raises(CommandError, match="nothing was written"):
+        call_command(
+            "income_import",
+            str(write_csv(tmp_path / "bad.csv", HEADINGS, rows)),
+            "--user",
+            "county_officer",
+            "--language",
+            "en",
+        )
+    good = write_csv(tmp_path / "good.csv", HEADINGS, good_rows(homes))
+    call_command("income_import", str(good), "--user", "county_officer", "--check")
+    assert not IncomeRecord.objects.exists()
+    call_command("income_import", str(good), "--user", "county_officer")
+    assert IncomeRecord.objects.count() == 3
+    assert good.exists()  # a file the command was given is never deleted
