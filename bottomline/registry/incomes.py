@@ -18,6 +18,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
+from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -184,8 +185,6 @@ def collection(
     gate.require(viewer, Household, "change")
     village = collection_villages(viewer=viewer).filter(code=village_code).first()
     if village is None:
-        from django.http import Http404
-
         raise Http404
     households = gate.restrict(Household.objects.filter(village=village), viewer, "change")
     marked = households.annotate(collected=collected_in(year))
