@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
@@ -11,7 +12,7 @@ from ninja.errors import ValidationError
 from bottomline.accounts import gate
 from bottomline.api import ERRORS, MAX_OFFSET
 from bottomline.monitoring.services import lead_report
-from bottomline.registry import selectors, services
+from bottomline.registry import incomes, selectors, services
 from bottomline.registry.choices import (
     Education,
     Ethnicity,
@@ -24,7 +25,7 @@ from bottomline.registry.choices import (
     StudentStatus,
     Welfare,
 )
-from bottomline.registry.models import Household, Member
+from bottomline.registry.models import Household, IncomeRecord, Member
 
 router = Router(tags=["registry"])
 
@@ -256,3 +257,78 @@ def household_report_risk(request: HttpRequest, household_id: int, data: RiskRep
     lead = lead_report(actor=gate.staff_of(request), household_id=household_id, **data.dict())
     case = getattr(lead, "case", None)
     return Status(201, LeadOut(lead_id=lead.pk, case_id=case.pk if case else None, first_at=lead.first_at))
+
+
+# The income collection (registry.incomes): a household's incomes, and one period's recorded or corrected.
+
+
+class IncomeOut(Schema):
+    """An income record: the national forms' amounts and the computed net and per-capita figures (yuan)."""
+
+    id: int
+    household_id: int
+    period_start: date
+    period_end: date
+    household_size: int
+    wage: Decimal
+    production_gross: Decimal | None
+    production_expense: Decimal | None
+    production: Decimal = Field(
+        description="net production and operation income: gross − productive spending"
+    )
+    property_income: Decimal
+    transfer: Decimal
+    medical_out_of_pocket: Decimal
+    education_out_of_pocket: Decimal
+    other_rigid: Decimal
+    net_income: Decimal
+    per_capita_net_income: Decimal
+
+
+class IncomeAmountsIn(Schema):
+    """The amounts of a period in yuan (0 or more, to the fen); net production is computed."""
+
+    wage: Decimal = Field(Decimal(0), ge=0, max_digits=12, decimal_places=2)
+    production_gross: Decimal = Field(Decimal(0), ge=0, max_digits=12, decimal_places=2)
+    production_expense: Decimal = Field(Decimal(0), ge=0, max_digits=12, decimal_places=2)
+    property_income: Decimal = Field(Decimal(0), ge=0, max_digits=12, decimal_places=2)
+    transfer: Decimal = Field(Decimal(0), ge=0, max_digits=12, decimal_places=2)
+    medical_out_of_pocket: Decimal = Field(Decimal(0), ge=0, max_digits=12, decimal_places=2)
+    education_out_of_pocket: Decimal = Field(Decimal(0), ge=0, max_digits=12, decimal_places=2)
+    other_rigid: Decimal = Field(Decimal(0), ge=0, max_digits=12, decimal_places=2)
+
+
+class IncomeIn(IncomeAmountsIn):
+    """A period's income: a period already recorded for the household is replaced."""
+
+    period_start: date
+    period_end: date
+
+
+@router.get("/households/{int:household_id}/incomes", response={200: list[IncomeOut], **ERRORS})
+def income_list(request: HttpRequest, household_id: int) -> list[IncomeRecord]:
+    """The household's income records, newest first."""
+    return incomes.household_incomes(viewer=gate.staff_of(request), household_id=household_id)[1]
+
+
+@router.post("/households/{int:household_id}/incomes", response={201: IncomeOut, **ERRORS})
+def income_create(request: HttpRequest, household_id: int, data: IncomeIn) -> Status[IncomeRecord]:
+    """Record a period's income (or replace a recorded period's); the household is re-evaluated online."""
+    values = data.dict()
+    record = incomes.income_save(
+        actor=gate.staff_of(request),
+        household_id=household_id,
+        period_start=values.pop("period_start"),
+        period_end=values.pop("period_end"),
+        amounts=values,
+    )
+    return Status(201, IncomeRecord.objects.get(pk=record.pk))
+
+
+@router.patch("/incomes/{int:income_id}", response={200: IncomeOut, **ERRORS})
+def income_update(request: HttpRequest, income_id: int, data: IncomeAmountsIn) -> IncomeRecord:
+    """Correct a recorded period's amounts (those not sent stay); the household is re-evaluated online."""
+    record = incomes.income_update(
+        actor=gate.staff_of(request), record_id=income_id, **data.dict(exclude_unset=True)
+    )
+    return IncomeRecord.objects.get(pk=record.pk)

@@ -156,6 +156,14 @@ class IncomeRecord(models.Model):
     household_size = models.PositiveSmallIntegerField(_("household size"))
     wage = _money(_("wage income"))
     production = _money(_("net production and operation income"))
+    # The national forms' split (生产经营性收入 and 生产经营性支出); net production is gross − spending. Empty
+    # on records entered with the net figure alone (a follow-up visit, a department feed, older records).
+    production_gross = models.DecimalField(
+        _("production and operation income (gross)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    production_expense = models.DecimalField(
+        _("productive spending"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
     property_income = _money(_("property income"))
     transfer = _money(_("transfer income"))
     medical_out_of_pocket = _money(_("compliant out-of-pocket medical spending"))

@@ -32,6 +32,7 @@ from bottomline.policy.models import Proposal, ProposalStatus
 from bottomline.portal.models import Attempt, Declaration, DeclarationStatus
 from bottomline.portal.tests.factories import declaration
 from bottomline.regions.models import Region
+from bottomline.registry.models import IncomeRecord
 from bottomline.registry.tests.factories import household, id_number, member
 
 STAFF = frozenset(Role)
@@ -209,6 +210,15 @@ TABLE: dict[str, Spec] = {
     ),
     "api:bulk_step": Spec(ARCHIVE_KEEPERS, method="post", api=True, body="bulk"),
     "registry:report_risk": Spec(ARCHIVE_KEEPERS, kind="household"),
+    # The income collection (registry.incomes): the collection view opens the user's first village.
+    "registry:household_incomes": Spec(ARCHIVE_READERS, kind="household"),
+    "registry:income_edit": Spec(ARCHIVE_KEEPERS, kind="income"),
+    "registry:income_collection": Spec(ARCHIVE_KEEPERS),
+    "registry:income_import": Spec(IMPORTERS),
+    "registry:income_import_template": Spec(IMPORTERS, kind="template"),
+    "api:income_list": Spec(ARCHIVE_READERS, kind="household", api=True),
+    "api:income_create": Spec(ARCHIVE_KEEPERS, kind="household", method="post", api=True, body="income"),
+    "api:income_update": Spec(ARCHIVE_KEEPERS, kind="income", method="patch", api=True, body="income_change"),
     "api:household_report_risk": Spec(
         ARCHIVE_KEEPERS, kind="household", method="post", api=True, body="risk_report"
     ),
@@ -290,6 +300,10 @@ def body(name: str | None, kwargs: dict[str, Any]) -> dict[str, Any]:
         return {"receipt": Declaration.objects.values_list("receipt", flat=True).first()}
     if name == "bulk":  # queued, not run, in this test
         return {"action": "review", "case_ids": [1]}
+    if name == "income":
+        return {"period_start": "2025-01-01", "period_end": "2025-12-31", "wage": "9000"}
+    if name == "income_change":
+        return {"wage": "9100"}
     if name == "member":
         number = id_number(sequence=next(SEQUENCE))
         return {
@@ -349,6 +363,10 @@ def world(
         objects[("household", scope)] = {"pk": home.pk, "household_id": home.pk}
         person = member(owner, home, id_number(sequence=len(objects)))
         objects[("member", scope)] = {"pk": person.pk, "member_id": person.pk}
+        income = IncomeRecord.objects.create(
+            household=home, period_start="2024-01-01", period_end="2024-12-31", household_size=1, wage=1
+        )
+        objects[("income", scope)] = {"pk": income.pk, "income_id": income.pk}
         proposal = Proposal.objects.create(
             name="monitoring_line",
             region=region,
