@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0004_key_check'),
+        ('registry', '0005_per_capita_rounded'),
     ]
 
     operations = [
