@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from uuid import UUID
 
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import ValidationError
 
 from bottomline.accounts import gate
-from bottomline.api import ERRORS, MAX_OFFSET
+from bottomline.api import ERRORS, MAX_OFFSET, Error
 from bottomline.monitoring.services import lead_report
 from bottomline.registry import selectors, services
 from bottomline.registry.choices import (
@@ -27,6 +28,8 @@ from bottomline.registry.choices import (
 from bottomline.registry.models import Household, Member
 
 router = Router(tags=["registry"])
+# A write that meets another: a household number taken meanwhile, or a record saved since the caller read it.
+WRITE_ERRORS: dict[int, type[Schema]] = {**ERRORS, 409: Error}
 
 
 class MemberOut(Schema):
@@ -125,6 +128,9 @@ class HouseholdIn(Schema):
     phone: str = Field("", max_length=20)
     first_identified: date | None = None
     relocated: bool = False
+    submit_token: UUID | None = Field(
+        None, description="a token made once per form: the same token sent twice registers one household"
+    )
 
 
 class MemberIn(Schema):
@@ -194,9 +200,10 @@ def household_search(request: HttpRequest, data: HouseholdSearchIn) -> dict[str,
     return _household_page(request, data, **person)
 
 
-@router.post("/households", response={201: HouseholdOut, **ERRORS})
-def household_create(request: HttpRequest, data: HouseholdIn) -> Status[Household]:
-    """Register a household in a village of the caller's region."""
+@router.post("/households", response={201: HouseholdOut, **WRITE_ERRORS})
+def household_create(request: HttpRequest, data: HouseholdIn) -> Status[Household] | Status[dict[str, str]]:
+    """Register a household in a village of the caller's region (409 if its number was taken meanwhile;
+    ``submit_token``: the same token sent twice registers one household)."""
     user = gate.staff_of(request)
     gate.require(user, Household, "add", request)
     values = data.dict()
@@ -204,7 +211,10 @@ def household_create(request: HttpRequest, data: HouseholdIn) -> Status[Househol
     if village is None:
         raise Http404
     values["poverty_cause"] = values["poverty_cause"] or ""
-    return Status(201, services.household_register(actor=user, village=village, **values))
+    try:
+        return Status(201, services.household_register(actor=user, village=village, **values))
+    except services.HouseholdConflict as exc:
+        return Status(409, {"detail": " ".join(exc.messages)})
 
 
 @router.get("/households/{int:household_id}", response={200: HouseholdDetailOut, **ERRORS})

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
+from auditlog.context import auditlog_value, set_actor
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -126,6 +129,40 @@ def _village_in_scope(actor: User, village: Region) -> Region:
     if region.level != Level.VILLAGE:
         raise ValidationError({"village": _("Households belong to a village.")})
     return region
+
+
+@contextmanager
+def _change_log_actor(actor: User) -> Iterator[None]:
+    """Name ``actor`` in the change log's entries of the block, in a request (keeping its client address) or
+    not (a job, a command); the request's own naming is put back afterwards."""
+    try:
+        before: dict[str, Any] | None = auditlog_value.get()
+    except LookupError:
+        before = None
+    context = before or {}
+    try:
+        with set_actor(actor, context.get("remote_addr"), context.get("remote_port")):
+            yield
+    finally:
+        if before is not None:
+            auditlog_value.set(before)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _logged(service: Callable[P, R]) -> Callable[P, R]:
+    """The service's changes are logged as its ``actor``'s."""
+
+    @functools.wraps(service)
+    def logged(*args: P.args, **kwargs: P.kwargs) -> R:
+        actor = kwargs["actor"]
+        assert isinstance(actor, User)  # noqa: S101  (every service names its actor)
+        with _change_log_actor(actor):
+            return service(*args, **kwargs)
+
+    return logged
 
 
 class HouseholdConflict(ValidationError):
@@ -286,6 +323,7 @@ def household_register(
     return household
 
 
+@_logged
 @transaction.atomic
 def household_update(
     *,
@@ -461,6 +499,7 @@ MEMBER_ATTRIBUTES = frozenset(
 )
 
 
+@_logged
 @transaction.atomic
 def member_update(*, actor: User, member_id: int, version: int | None = None, **attributes: Any) -> Member:
     """Change a member's attributes (the change log keeps who and what); the household keeps one head.
@@ -481,6 +520,7 @@ def member_update(*, actor: User, member_id: int, version: int | None = None, **
     return member
 
 
+@_logged
 def member_id_correct(
     *, actor: User, member_id: int, id_number: object, reason: str, version: int | None = None
 ) -> RegisteredMember:
@@ -515,6 +555,7 @@ def member_id_correct(
     return RegisteredMember(member=member, warnings=resident.warnings)
 
 
+@_logged
 @transaction.atomic
 def member_move(
     *,
@@ -580,6 +621,7 @@ def member_move(
     return move
 
 
+@_logged
 @transaction.atomic
 def household_head_change(
     *, actor: User, household_id: int, new_head_id: int, former_head_relation: str, version: int | None = None
