@@ -447,6 +447,8 @@ class _Check:
         )
         new: dict[str, list[int]] = {}
         for line, number, index in self.head_rows:
+            if index and self.seen_ids.get(index) != line:
+                continue  # the same person again (reported as such)
             if self.registered.get(index, (None, None))[0] != number:  # not the registered head again
                 new.setdefault(number, []).append(line)
         for number, (first, _house) in self.households.items():
@@ -499,6 +501,8 @@ class _Check:
                 attributes = attributes_seen[key] = self._attributes(key)
             for target, message in attributes.problems:
                 err(line, target, message)
+            if attributes.row[0] == choices.Relation.HEAD:
+                self.head_rows.append((line, number, result[3] if len(result) > 3 else ""))
             if number and house.village is not None:
                 first = households.get(number)
                 if first is None:
@@ -523,8 +527,6 @@ class _Check:
             if first_row != line:
                 err(line, "id_number", _("The same person is on row %(row)d too.") % {"row": first_row})
             people.append((line, number, name, attributes, result))
-            if attributes.row[0] == choices.Relation.HEAD:
-                self.head_rows.append((line, number, index))
         self._check_households(numbers)
         self._check_people(people)
 
