@@ -430,15 +430,11 @@ def member_register(
     relation: str,
     labour: str,
     education: str,
-    joined: str = "",
-    joined_on: date | None = None,
     **attributes: Any,
 ) -> RegisteredMember:
     """Add a person to a household; a person is registered once nationwide (by ID number) and a household has
-    one head. ``joined``: a birth, marriage or move into the household, kept in its history."""
+    one head. A birth, marriage or move into the household: ``member_join``."""
     resident = id_number_check(id_number)
-    if joined and joined not in JOIN_REASONS:
-        raise ValidationError({"joined": _("Choose how the person joined the household.")})
     keys = field_keys()
     index = blind_index(resident.number, keys=keys, purpose=ID_PURPOSE)
     try:
@@ -463,14 +459,6 @@ def member_register(
             )
             member.full_clean(exclude=["id_number_enc", "id_number_index", "household"])
             member.save()
-            if joined:
-                MemberMove.objects.create(
-                    member=member,
-                    to_household=household,
-                    reason=joined,
-                    moved_on=joined_on or timezone.localdate(),
-                    recorded_by=actor,
-                )
             current_refresh(household)
     except IntegrityError:
         # Another registration of the same person won the race between our check and our insert.
@@ -478,6 +466,25 @@ def member_register(
             raise
         raise _duplicate() from None
     return RegisteredMember(member=member, warnings=resident.warnings)
+
+
+@transaction.atomic
+def member_join(
+    *, actor: User, household_id: int, joined: str, joined_on: date | None = None, **person: Any
+) -> RegisteredMember:
+    """A person joining a household by birth, marriage or a move (``joined``): registered, and the joining kept
+    in the household's history as a move from no household."""
+    if joined not in JOIN_REASONS:
+        raise ValidationError({"joined": _("Choose how the person joined the household.")})
+    registered = member_register(actor=actor, household_id=household_id, **person)
+    MemberMove.objects.create(
+        member=registered.member,
+        to_household_id=household_id,
+        reason=joined,
+        moved_on=joined_on or timezone.localdate(),
+        recorded_by=actor,
+    )
+    return registered
 
 
 # What ``member_update`` changes: everything but the ID number (``member_id_correct``) and the household

@@ -253,8 +253,15 @@ def member_create(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data.pop("version")
+        joined, joined_on = data.pop("joined"), data.pop("joined_on")
         try:
-            registered = services.member_register(actor=user, household_id=household.pk, **data)
+            registered = (
+                services.member_join(
+                    actor=user, household_id=household.pk, joined=joined, joined_on=joined_on, **data
+                )
+                if joined
+                else services.member_register(actor=user, household_id=household.pk, **data)
+            )
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:

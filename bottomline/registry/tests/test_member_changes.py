@@ -25,8 +25,8 @@ from bottomline.registry.services import (
     household_head_change,
     household_update,
     member_id_correct,
+    member_join,
     member_move,
-    member_register,
     member_update,
 )
 from bottomline.registry.tests.factories import household, id_number, member
@@ -267,7 +267,7 @@ def test_birth_marriage_in_and_out_and_a_move_to_another_village_keep_history(
     home, there = household(officer, tree.village), household(officer, tree.sibling_village)
     member(officer, home, id_number(sequence=1))
     member(officer, there, id_number(birth=date(1960, 1, 1), sequence=2))
-    baby = member_register(
+    baby = member_join(
         actor=officer,
         household_id=home.pk,
         name="王小宝",
@@ -278,7 +278,7 @@ def test_birth_marriage_in_and_out_and_a_move_to_another_village_keep_history(
         joined="birth",
         joined_on=date(2025, 3, 1),
     ).member
-    bride = member_register(
+    bride = member_join(
         actor=officer,
         household_id=home.pk,
         name="马丽",
