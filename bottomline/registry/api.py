@@ -51,6 +51,7 @@ class MemberOut(Schema):
     months_worked: int
     medical_insurance: bool
     serious_illness_insurance: bool
+    version: int
 
 
 class HouseholdOut(Schema):
@@ -69,6 +70,7 @@ class HouseholdOut(Schema):
     phone_masked: str
     first_identified: date | None
     relocated: bool
+    version: int
 
     @staticmethod
     def resolve_village_code(obj: Household) -> str:
@@ -148,6 +150,51 @@ class MemberIn(Schema):
     months_worked: int = Field(0, ge=0, le=12)
     medical_insurance: bool = True
     serious_illness_insurance: bool = True
+
+
+class HouseholdChangeIn(Schema):
+    """The attributes to change (the others are left as they are) and the version the caller read."""
+
+    version: int | None = Field(None, ge=0, description="refused with 409 if the household was saved since")
+    village_group: str | None = Field(None, max_length=50)
+    household_type: HouseholdType | None = None
+    welfare: Welfare | None = None
+    poverty_cause: PovertyCause | None = None
+    housing_grade: HousingGrade | None = None
+    safe_water: bool | None = None
+    phone: str | None = Field(None, max_length=20, description="a new phone; an empty one clears it")
+    first_identified: date | None = None
+    relocated: bool | None = None
+
+
+class MemberChangeIn(Schema):
+    """The attributes to change (the ID number has its own correction; moves their own) and the version read."""
+
+    version: int | None = Field(None, ge=0, description="refused with 409 if the member was saved since")
+    name: str | None = Field(None, min_length=1, max_length=50)
+    relation: Relation | None = None
+    ethnicity: Ethnicity | None = None
+    education: Education | None = None
+    student_status: StudentStatus | None = None
+    health: Health | None = None
+    disability_grade: int | None = Field(None, ge=1, le=4)
+    labour: Labour | None = None
+    months_worked: int | None = Field(None, ge=0, le=12)
+    medical_insurance: bool | None = None
+    serious_illness_insurance: bool | None = None
+
+
+# Fields a client may clear by sending null; the others are left as they are when null.
+NULLABLE = frozenset({"first_identified", "disability_grade", "version"})
+
+
+def _changes(data: Schema) -> dict[str, object]:
+    return {k: v for k, v in data.dict(exclude_unset=True).items() if v is not None or k in NULLABLE}
+
+
+def _conflict(exc: services.EditConflict) -> Status[dict[str, str]]:
+    told = "; ".join(f"{c.field}: {c.before} → {c.after} ({c.who})" for c in exc.changes)
+    return Status(409, {"detail": " ".join([*exc.messages, told]).strip()})
 
 
 class MemberCreated(Schema):
@@ -230,6 +277,33 @@ def member_create(request: HttpRequest, household_id: int, data: MemberIn) -> St
         actor=gate.staff_of(request), household_id=household_id, **data.dict()
     )
     return Status(201, {"member": registered.member, "warnings": list(registered.warnings)})
+
+
+@router.patch("/households/{int:household_id}", response={200: HouseholdDetailOut, **WRITE_ERRORS})
+def household_change(
+    request: HttpRequest, household_id: int, data: HouseholdChangeIn
+) -> Household | Status[dict[str, str]]:
+    """Change a household's attributes; 409 (with the other changes) if it was saved since ``version``."""
+    user = gate.staff_of(request)
+    values = _changes(data)
+    try:
+        services.household_update(actor=user, household_id=household_id, **values)  # type: ignore[arg-type]  # checked by the schema
+    except services.EditConflict as exc:
+        return _conflict(exc)
+    return selectors.household_get(viewer=user, household_id=household_id)
+
+
+@router.patch("/members/{int:member_id}", response={200: MemberOut, **WRITE_ERRORS})
+def member_change(
+    request: HttpRequest, member_id: int, data: MemberChangeIn
+) -> Member | Status[dict[str, str]]:
+    """Change a member's attributes; 409 (with the other changes) if the member was saved since ``version``."""
+    user = gate.staff_of(request)
+    try:
+        services.member_update(actor=user, member_id=member_id, **_changes(data))  # type: ignore[arg-type]  # checked by the schema
+    except services.EditConflict as exc:
+        return _conflict(exc)
+    return selectors.member_get(viewer=user, member_id=member_id)
 
 
 @router.get("/members/{int:member_id}", response={200: MemberOut, **ERRORS})

@@ -220,6 +220,35 @@ def test_the_later_of_two_member_edits_is_refused(tree: Any, personas: dict[str,
     assert Member.objects.get(pk=head.pk).months_worked == 6
 
 
+@pytest.mark.django_db
+def test_the_api_answers_409_with_the_other_change(tree: Any, personas: dict[str, Any]) -> None:
+    cadre = personas["village_cadre"]
+    head = member(cadre, household(cadre, tree.village), id_number(sequence=1))
+    headers = {"Authorization": f"Bearer {token_create(user=cadre, name='test')[1]}", "Accept-Language": "en"}
+    client = Client()
+    url = f"/api/v1/registry/members/{head.pk}"
+    seen = client.get(url, headers=headers).json()["version"]
+    first = client.patch(
+        url, {"version": seen, "months_worked": 7}, content_type="application/json", headers=headers
+    )
+    assert first.status_code == 200 and first.json()["version"] == seen + 1
+    second = client.patch(
+        url, {"version": seen, "labour": "weak"}, content_type="application/json", headers=headers
+    )
+    assert second.status_code == 409 and "0 → 7" in second.json()["detail"]
+    assert Member.objects.get(pk=head.pk).labour == "ordinary"
+    home_url = f"/api/v1/registry/households/{head.household_id}"
+    version = client.get(home_url, headers=headers).json()["version"]
+    for expected in (200, 409):
+        answer = client.patch(
+            home_url,
+            {"version": version, "housing_grade": "C"},
+            content_type="application/json",
+            headers=headers,
+        )
+        assert answer.status_code == expected
+
+
 # Members change (item 2)
 
 
