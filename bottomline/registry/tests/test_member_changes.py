@@ -444,3 +444,28 @@ def test_the_import_refuses_a_second_head_or_none(
     more[0][HEADINGS.index("与户主关系")] = "户主"  # H001 has its head in the database
     report = run(write_csv(tmp_path / "more.csv", more), personas["county_officer"])
     assert [(e.row, e.column) for e in report.errors] == [(2, "与户主关系")]
+
+
+@pytest.mark.django_db
+def test_the_migration_keeps_the_first_of_two_heads(tree: Any, personas: dict[str, Any]) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    cadre = personas["village_cadre"]
+    home = household(cadre, tree.village)
+    first = member(cadre, home, id_number(sequence=1))
+    second = member(cadre, home, id_number(sequence=2), relation="spouse")
+    table = Member._meta.db_table
+    with connection.cursor() as cursor:  # as a database written before the constraint could hold them
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending checks: the index can be made again
+        cursor.execute("DROP INDEX member_one_head_per_household")
+        cursor.execute(f"UPDATE {table} SET relation = 'head' WHERE id = %s", [second.pk])  # noqa: S608
+        module = importlib.import_module("bottomline.registry.migrations.0006_member_changes")
+        module.extra_heads_demoted(apps, None)
+        cursor.execute(
+            f"CREATE UNIQUE INDEX member_one_head_per_household ON {table} (household_id) "
+            "WHERE relation = 'head'"
+        )
+    assert dict(Member.objects.values_list("pk", "relation")) == {first.pk: "head", second.pk: "other"}
