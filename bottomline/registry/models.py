@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -45,7 +46,32 @@ def age_on(birth: date, on: date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
-class Household(models.Model):
+class Versioned(models.Model):
+    """A record whose every save adds one to ``version``, noted in its change-log entry (django-auditlog calls
+    ``get_additional_data``), so that an edit made on an older version finds the changes it would overwrite."""
+
+    version = models.PositiveIntegerField(default=0, editable=False)
+    change_reason = ""  # set on the instance before a save whose reason the change log must keep
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            self.version += 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+        super().save(*args, **kwargs)
+
+    def get_additional_data(self) -> dict[str, Any]:
+        """What django-auditlog keeps beside the changed fields."""
+        data: dict[str, Any] = {"version": self.version}
+        if self.change_reason:
+            data["reason"] = self.change_reason
+        return data
+
+
+class Household(Versioned):
     """A household (户) of one village."""
 
     number = models.CharField(_("household number"), max_length=32, unique=True)
@@ -67,6 +93,8 @@ class Household(models.Model):
     phone_masked = models.CharField(_("phone"), max_length=20, blank=True)
     first_identified = models.DateField(_("first identified"), null=True, blank=True)
     relocated = models.BooleanField(_("relocated (易地扶贫搬迁)"), default=False)
+    # The token of the registration form that made it: the same form sent twice registers one household.
+    submit_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -83,7 +111,7 @@ class Household(models.Model):
         return self.number
 
 
-class Member(models.Model):
+class Member(Versioned):
     """A person (人) registered in one household; ``household`` is empty once they have left the archive."""
 
     household = models.ForeignKey(
@@ -129,6 +157,10 @@ class Member(models.Model):
                 condition=Q(disability_grade__isnull=True)
                 | Q(disability_grade__gte=1, disability_grade__lte=4),
                 name="member_disability_grade_1_to_4",
+            ),
+            # At most one head (户主) per household; the services also refuse a household left without one.
+            models.UniqueConstraint(
+                fields=["household"], condition=Q(relation="head"), name="member_one_head_per_household"
             ),
         ]
 
@@ -238,6 +270,19 @@ class MemberMove(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.reason} {self.moved_on}"
+
+
+class HouseholdCounter(models.Model):
+    """The last sequence number given to a new household of a village: the next is one more, past any number
+    taken already (an imported one out of sequence), so that new numbers never collide."""
+
+    village = models.OneToOneField(
+        "regions.Region", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.village_id}: {self.last}"
 
 
 class KeyCheck(models.Model):

@@ -18,6 +18,10 @@ urlpatterns = [
         name="household_reveal_phone",
     ),
     path("registry/members/<int:pk>/reveal/", views.member_reveal, name="member_reveal"),
+    path("registry/members/<int:pk>/edit/", views.member_edit, name="member_edit"),
+    path("registry/members/<int:pk>/correct-id/", views.member_correct_id, name="member_correct_id"),
+    path("registry/members/<int:pk>/move/", views.member_move_page, name="member_move"),
+    path("registry/households/<int:pk>/head/", views.household_head, name="household_head"),
     path("registry/import/", views.registry_import_page, name="import"),
     path("registry/import/template.<str:fmt>", views.registry_import_template, name="import_template"),
     # The income collection (registry.incomes)

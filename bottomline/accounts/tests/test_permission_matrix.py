@@ -133,6 +133,10 @@ TABLE: dict[str, Spec] = {
     "registry:member_create": Spec(ARCHIVE_KEEPERS, kind="household"),
     "registry:household_reveal_phone": Spec(ARCHIVE_KEEPERS, kind="household", method="post"),
     "registry:member_reveal": Spec(ARCHIVE_KEEPERS, kind="member", method="post"),
+    "registry:member_edit": Spec(ARCHIVE_KEEPERS, kind="member"),
+    "registry:member_correct_id": Spec(ARCHIVE_KEEPERS, kind="member"),
+    "registry:member_move": Spec(ARCHIVE_KEEPERS, kind="member"),
+    "registry:household_head": Spec(ARCHIVE_KEEPERS, kind="household"),
     "registry:import": Spec(IMPORTERS),
     "registry:import_template": Spec(IMPORTERS, kind="template"),
     "policy:home": Spec(STAFF),
@@ -165,6 +169,10 @@ TABLE: dict[str, Spec] = {
     "api:member_create": Spec(ARCHIVE_KEEPERS, kind="household", method="post", api=True, body="member"),
     "api:member_detail": Spec(ARCHIVE_READERS, kind="member", api=True),
     "api:member_reveal": Spec(ARCHIVE_KEEPERS, kind="member", method="post", api=True),
+    "api:household_change": Spec(
+        ARCHIVE_KEEPERS, kind="household", method="patch", api=True, body="household_change"
+    ),
+    "api:member_change": Spec(ARCHIVE_KEEPERS, kind="member", method="patch", api=True, body="member_change"),
     # The self-declaration portal: public pages for households, staff pages behind the gate.
     "portal:declare": Spec(STAFF, public=True),
     "portal:picker": Spec(STAFF, public=True),
@@ -274,6 +282,10 @@ def body(name: str | None, kwargs: dict[str, Any]) -> dict[str, Any]:
         return {"resolution": "核实无误", "upheld": False}
     if name == "measure":
         return {"kind": "industry", "responsible_id": kwargs["responsible_id"], "start": today}
+    if name == "household_change":
+        return {"village_group": "2社"}
+    if name == "member_change":
+        return {"months_worked": 3}
     if name == "measure_change":
         return {"status": "active"}
     if name == "followup":

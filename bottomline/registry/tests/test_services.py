@@ -110,6 +110,7 @@ def test_moves_keep_history_and_income_is_per_capita(tree: Any, personas: dict[s
         reason="marriage",
         moved_on=date(2026, 5, 1),
         to_household_id=new_home.pk,
+        relation="head",  # the first member of the new household is its head
     )
     assert (move.from_household, move.to_household) == (home, new_home)
     member_move(actor=cadre, member_id=head.pk, reason="death", moved_on=date(2026, 6, 1))
