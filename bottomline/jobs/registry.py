@@ -28,6 +28,7 @@ def job_handler(kind: str) -> Callable[[JobHandler], JobHandler]:
 KIND_NAMES = (
     gettext_noop("regions.load"),
     gettext_noop("registry.import"),
+    gettext_noop("registry.income_import"),
     gettext_noop("registry.synth"),
     gettext_noop("registry.rotate_keys"),
     gettext_noop("engine.screen"),

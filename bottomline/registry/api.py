@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
+from uuid import UUID
 
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import ValidationError
 
 from bottomline.accounts import gate
-from bottomline.api import ERRORS, MAX_OFFSET
+from bottomline.api import ERRORS, MAX_OFFSET, Error
 from bottomline.monitoring.services import lead_report
-from bottomline.registry import selectors, services
+from bottomline.registry import incomes, selectors, services
 from bottomline.registry.choices import (
     Education,
     Ethnicity,
@@ -24,9 +26,11 @@ from bottomline.registry.choices import (
     StudentStatus,
     Welfare,
 )
-from bottomline.registry.models import Household, Member
+from bottomline.registry.models import Household, IncomeRecord, Member
 
 router = Router(tags=["registry"])
+# A write that meets another: a household number taken meanwhile, or a record saved since the caller read it.
+WRITE_ERRORS: dict[int, type[Schema]] = {**ERRORS, 409: Error}
 
 
 class MemberOut(Schema):
@@ -48,6 +52,7 @@ class MemberOut(Schema):
     months_worked: int
     medical_insurance: bool
     serious_illness_insurance: bool
+    version: int
 
 
 class HouseholdOut(Schema):
@@ -66,6 +71,7 @@ class HouseholdOut(Schema):
     phone_masked: str
     first_identified: date | None
     relocated: bool
+    version: int
 
     @staticmethod
     def resolve_village_code(obj: Household) -> str:
@@ -125,6 +131,9 @@ class HouseholdIn(Schema):
     phone: str = Field("", max_length=20)
     first_identified: date | None = None
     relocated: bool = False
+    submit_token: UUID | None = Field(
+        None, description="a token made once per form: the same token sent twice registers one household"
+    )
 
 
 class MemberIn(Schema):
@@ -142,6 +151,51 @@ class MemberIn(Schema):
     months_worked: int = Field(0, ge=0, le=12)
     medical_insurance: bool = True
     serious_illness_insurance: bool = True
+
+
+class HouseholdChangeIn(Schema):
+    """The attributes to change (the others are left as they are) and the version the caller read."""
+
+    version: int | None = Field(None, ge=0, description="refused with 409 if the household was saved since")
+    village_group: str | None = Field(None, max_length=50)
+    household_type: HouseholdType | None = None
+    welfare: Welfare | None = None
+    poverty_cause: PovertyCause | None = None
+    housing_grade: HousingGrade | None = None
+    safe_water: bool | None = None
+    phone: str | None = Field(None, max_length=20, description="a new phone; an empty one clears it")
+    first_identified: date | None = None
+    relocated: bool | None = None
+
+
+class MemberChangeIn(Schema):
+    """The attributes to change (the ID number has its own correction; moves their own) and the version read."""
+
+    version: int | None = Field(None, ge=0, description="refused with 409 if the member was saved since")
+    name: str | None = Field(None, min_length=1, max_length=50)
+    relation: Relation | None = None
+    ethnicity: Ethnicity | None = None
+    education: Education | None = None
+    student_status: StudentStatus | None = None
+    health: Health | None = None
+    disability_grade: int | None = Field(None, ge=1, le=4)
+    labour: Labour | None = None
+    months_worked: int | None = Field(None, ge=0, le=12)
+    medical_insurance: bool | None = None
+    serious_illness_insurance: bool | None = None
+
+
+# Fields a client may clear by sending null; the others are left as they are when null.
+NULLABLE = frozenset({"first_identified", "disability_grade", "version"})
+
+
+def _changes(data: Schema) -> dict[str, object]:
+    return {k: v for k, v in data.dict(exclude_unset=True).items() if v is not None or k in NULLABLE}
+
+
+def _conflict(exc: services.EditConflict) -> Status[dict[str, str]]:
+    told = "; ".join(f"{c.field}: {c.before} → {c.after} ({c.who})" for c in exc.changes)
+    return Status(409, {"detail": " ".join([*exc.messages, told]).strip()})
 
 
 class MemberCreated(Schema):
@@ -194,9 +248,10 @@ def household_search(request: HttpRequest, data: HouseholdSearchIn) -> dict[str,
     return _household_page(request, data, **person)
 
 
-@router.post("/households", response={201: HouseholdOut, **ERRORS})
-def household_create(request: HttpRequest, data: HouseholdIn) -> Status[Household]:
-    """Register a household in a village of the caller's region."""
+@router.post("/households", response={201: HouseholdOut, **WRITE_ERRORS})
+def household_create(request: HttpRequest, data: HouseholdIn) -> Status[Household] | Status[dict[str, str]]:
+    """Register a household in a village of the caller's region (409 if its number was taken meanwhile;
+    ``submit_token``: the same token sent twice registers one household)."""
     user = gate.staff_of(request)
     gate.require(user, Household, "add", request)
     values = data.dict()
@@ -204,7 +259,10 @@ def household_create(request: HttpRequest, data: HouseholdIn) -> Status[Househol
     if village is None:
         raise Http404
     values["poverty_cause"] = values["poverty_cause"] or ""
-    return Status(201, services.household_register(actor=user, village=village, **values))
+    try:
+        return Status(201, services.household_register(actor=user, village=village, **values))
+    except services.HouseholdConflict as exc:
+        return Status(409, {"detail": " ".join(exc.messages)})
 
 
 @router.get("/households/{int:household_id}", response={200: HouseholdDetailOut, **ERRORS})
@@ -220,6 +278,33 @@ def member_create(request: HttpRequest, household_id: int, data: MemberIn) -> St
         actor=gate.staff_of(request), household_id=household_id, **data.dict()
     )
     return Status(201, {"member": registered.member, "warnings": list(registered.warnings)})
+
+
+@router.patch("/households/{int:household_id}", response={200: HouseholdDetailOut, **WRITE_ERRORS})
+def household_change(
+    request: HttpRequest, household_id: int, data: HouseholdChangeIn
+) -> Household | Status[dict[str, str]]:
+    """Change a household's attributes; 409 (with the other changes) if it was saved since ``version``."""
+    user = gate.staff_of(request)
+    values = _changes(data)
+    try:
+        services.household_update(actor=user, household_id=household_id, **values)  # type: ignore[arg-type]  # checked by the schema
+    except services.EditConflict as exc:
+        return _conflict(exc)
+    return selectors.household_get(viewer=user, household_id=household_id)
+
+
+@router.patch("/members/{int:member_id}", response={200: MemberOut, **WRITE_ERRORS})
+def member_change(
+    request: HttpRequest, member_id: int, data: MemberChangeIn
+) -> Member | Status[dict[str, str]]:
+    """Change a member's attributes; 409 (with the other changes) if the member was saved since ``version``."""
+    user = gate.staff_of(request)
+    try:
+        services.member_update(actor=user, member_id=member_id, **_changes(data))  # type: ignore[arg-type]  # checked by the schema
+    except services.EditConflict as exc:
+        return _conflict(exc)
+    return selectors.member_get(viewer=user, member_id=member_id)
 
 
 @router.get("/members/{int:member_id}", response={200: MemberOut, **ERRORS})
@@ -256,3 +341,78 @@ def household_report_risk(request: HttpRequest, household_id: int, data: RiskRep
     lead = lead_report(actor=gate.staff_of(request), household_id=household_id, **data.dict())
     case = getattr(lead, "case", None)
     return Status(201, LeadOut(lead_id=lead.pk, case_id=case.pk if case else None, first_at=lead.first_at))
+
+
+# The income collection (registry.incomes): a household's incomes, and one period's recorded or corrected.
+
+
+class IncomeOut(Schema):
+    """An income record: the national forms' amounts and the computed net and per-capita figures (yuan)."""
+
+    id: int
+    household_id: int
+    period_start: date
+    period_end: date
+    household_size: int
+    wage: Decimal
+    production_gross: Decimal | None
+    production_expense: Decimal | None
+    production: Decimal = Field(
+        description="net production and operation income: gross − productive spending"
+    )
+    property_income: Decimal
+    transfer: Decimal
+    medical_out_of_pocket: Decimal
+    education_out_of_pocket: Decimal
+    other_rigid: Decimal
+    net_income: Decimal
+    per_capita_net_income: Decimal
+
+
+class IncomeAmountsIn(Schema):
+    """The amounts of a period in yuan (0 or more, to the fen); net production is computed."""
+
+    wage: Decimal = Field(Decimal(0), ge=0, max_digits=12, decimal_places=2)
+    production_gross: Decimal = Field(Decimal(0), ge=0, max_digits=12, decimal_places=2)
+    production_expense: Decimal = Field(Decimal(0), ge=0, max_digits=12, decimal_places=2)
+    property_income: Decimal = Field(Decimal(0), ge=0, max_digits=12, decimal_places=2)
+    transfer: Decimal = Field(Decimal(0), ge=0, max_digits=12, decimal_places=2)
+    medical_out_of_pocket: Decimal = Field(Decimal(0), ge=0, max_digits=12, decimal_places=2)
+    education_out_of_pocket: Decimal = Field(Decimal(0), ge=0, max_digits=12, decimal_places=2)
+    other_rigid: Decimal = Field(Decimal(0), ge=0, max_digits=12, decimal_places=2)
+
+
+class IncomeIn(IncomeAmountsIn):
+    """A period's income: a period already recorded for the household is replaced."""
+
+    period_start: date
+    period_end: date
+
+
+@router.get("/households/{int:household_id}/incomes", response={200: list[IncomeOut], **ERRORS})
+def income_list(request: HttpRequest, household_id: int) -> list[IncomeRecord]:
+    """The household's income records, newest first."""
+    return incomes.household_incomes(viewer=gate.staff_of(request), household_id=household_id)[1]
+
+
+@router.post("/households/{int:household_id}/incomes", response={201: IncomeOut, **ERRORS})
+def income_create(request: HttpRequest, household_id: int, data: IncomeIn) -> Status[IncomeRecord]:
+    """Record a period's income (or replace a recorded period's); the household is re-evaluated online."""
+    values = data.dict()
+    record = incomes.income_save(
+        actor=gate.staff_of(request),
+        household_id=household_id,
+        period_start=values.pop("period_start"),
+        period_end=values.pop("period_end"),
+        amounts=values,
+    )
+    return Status(201, IncomeRecord.objects.get(pk=record.pk))
+
+
+@router.patch("/incomes/{int:income_id}", response={200: IncomeOut, **ERRORS})
+def income_update(request: HttpRequest, income_id: int, data: IncomeAmountsIn) -> IncomeRecord:
+    """Correct a recorded period's amounts (those not sent stay); the household is re-evaluated online."""
+    record = incomes.income_update(
+        actor=gate.staff_of(request), record_id=income_id, **data.dict(exclude_unset=True)
+    )
+    return IncomeRecord.objects.get(pk=record.pk)

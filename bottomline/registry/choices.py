@@ -130,13 +130,15 @@ class Ethnicity(models.TextChoices):
 
 
 class MoveReason(models.TextChoices):
-    """Why a member left a household."""
+    """Why a member joined or left a household (from or to none: into or out of the archive)."""
 
     MARRIAGE = "marriage", _("Marriage (婚嫁)")
     SPLIT = "split", _("Household split (分户)")
     DEATH = "death", _("Death (死亡)")
     MOVED_AWAY = "moved_away", _("Moved away (迁出)")
     CORRECTION = "correction", _("Correction of the record (信息纠错)")
+    BIRTH = "birth", _("Birth (出生)")
+    MOVED_IN = "moved_in", _("Moved in (迁入)")
 
 
 class RiskType(models.TextChoices):

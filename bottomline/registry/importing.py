@@ -288,6 +288,7 @@ def _registry_import(*, path: Path, user: User, commit: bool, progress: Progress
             start += len(sealed)
             progress.advance(len(sealed))
     del raw_ids, rows
+    check.heads()
     if commit and not report.errors:
         check.write(progress)
         job_record(
@@ -431,6 +432,38 @@ class _Check:
         self.ids: dict[str, int] = {}
         self.people: list[Person] = []  # the people not yet registered, to insert
         self.fill_in = _("This column must be filled in.")
+        self.head_rows: list[tuple[int, str, str]] = []  # (row, household number, blind index) of each 户主
+
+    def heads(self) -> None:
+        """Each household of the file ends up with exactly one head (户主): the one registered, or one row's."""
+        q = connection.ops.quote_name
+        held = dict(
+            _select_in(
+                f"SELECT h.number, COUNT(*) FROM {q(Member._meta.db_table)} m "  # noqa: S608  (model names)
+                f"JOIN {q(Household._meta.db_table)} h ON h.id = m.household_id "
+                f"WHERE m.relation = 'head' AND h.number {{}} GROUP BY h.number",
+                [number for number in self.households if number in self.ids],
+            )
+        )
+        new: dict[str, list[int]] = {}
+        for line, number, index in self.head_rows:
+            if index and self.seen_ids.get(index) != line:
+                continue  # the same person again (reported as such)
+            if self.registered.get(index, (None, None))[0] != number:  # not the registered head again
+                new.setdefault(number, []).append(line)
+        for number, (first, _house) in self.households.items():
+            lines = new.get(number, [])
+            if not held.get(number) and not lines:
+                self.err(
+                    first, "relation", _("Household %(number)s has no head (户主).") % {"number": number}
+                )
+            for line in lines[0 if held.get(number) else 1 :]:
+                self.err(
+                    line,
+                    "relation",
+                    _("Household %(number)s has a head (户主) already; a household has exactly one.")
+                    % {"number": number},
+                )
 
     def err(self, row: int, target: str, message: str) -> None:
         self.report.errors.append(RowError(row, self.headings.get(target, target), message))
@@ -468,6 +501,8 @@ class _Check:
                 attributes = attributes_seen[key] = self._attributes(key)
             for target, message in attributes.problems:
                 err(line, target, message)
+            if attributes.row[0] == choices.Relation.HEAD:
+                self.head_rows.append((line, number, result[3] if len(result) > 3 else ""))
             if number and house.village is not None:
                 first = households.get(number)
                 if first is None:

@@ -10,11 +10,13 @@ page shows (``*_masked``). The blind indexes are indexed through ``Meta`` rather
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Cast
+from django.db.models import F, Q, Value
+from django.db.models.functions import Cast, Round
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
@@ -44,7 +46,32 @@ def age_on(birth: date, on: date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
-class Household(models.Model):
+class Versioned(models.Model):
+    """A record whose every save adds one to ``version``, noted in its change-log entry (django-auditlog calls
+    ``get_additional_data``), so that an edit made on an older version finds the changes it would overwrite."""
+
+    version = models.PositiveIntegerField(default=0, editable=False)
+    change_reason = ""  # set on the instance before a save whose reason the change log must keep
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            self.version += 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+        super().save(*args, **kwargs)
+
+    def get_additional_data(self) -> dict[str, Any]:
+        """What django-auditlog keeps beside the changed fields."""
+        data: dict[str, Any] = {"version": self.version}
+        if self.change_reason:
+            data["reason"] = self.change_reason
+        return data
+
+
+class Household(Versioned):
     """A household (户) of one village."""
 
     number = models.CharField(_("household number"), max_length=32, unique=True)
@@ -66,6 +93,8 @@ class Household(models.Model):
     phone_masked = models.CharField(_("phone"), max_length=20, blank=True)
     first_identified = models.DateField(_("first identified"), null=True, blank=True)
     relocated = models.BooleanField(_("relocated (易地扶贫搬迁)"), default=False)
+    # The token of the registration form that made it: the same form sent twice registers one household.
+    submit_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -82,7 +111,7 @@ class Household(models.Model):
         return self.number
 
 
-class Member(models.Model):
+class Member(Versioned):
     """A person (人) registered in one household; ``household`` is empty once they have left the archive."""
 
     household = models.ForeignKey(
@@ -129,6 +158,10 @@ class Member(models.Model):
                 | Q(disability_grade__gte=1, disability_grade__lte=4),
                 name="member_disability_grade_1_to_4",
             ),
+            # At most one head (户主) per household; the services also refuse a household left without one.
+            models.UniqueConstraint(
+                fields=["household"], condition=Q(relation="head"), name="member_one_head_per_household"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -155,6 +188,14 @@ class IncomeRecord(models.Model):
     household_size = models.PositiveSmallIntegerField(_("household size"))
     wage = _money(_("wage income"))
     production = _money(_("net production and operation income"))
+    # The national forms' split (生产经营性收入 and 生产经营性支出); net production is gross − spending. Empty
+    # on records entered with the net figure alone (a follow-up visit, a department feed, older records).
+    production_gross = models.DecimalField(
+        _("production and operation income (gross)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    production_expense = models.DecimalField(
+        _("productive spending"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
     property_income = _money(_("property income"))
     transfer = _money(_("transfer income"))
     medical_out_of_pocket = _money(_("compliant out-of-pocket medical spending"))
@@ -166,9 +207,15 @@ class IncomeRecord(models.Model):
         db_persist=True,
         verbose_name=_("net income"),
     )
+    # docs/rules.md, Arithmetic: the net income in whole fen over the household size, rounded half away from zero
+    # to the fen (``rules.periods.divide_half_away``), on either database: SQLite divides two whole numbers as
+    # integers and PostgreSQL rounds to the column's scale, so the expression says each step itself.
     per_capita_net_income = models.GeneratedField(
-        expression=(F("wage") + F("production") + F("property_income") + F("transfer"))
-        / Cast("household_size", models.DecimalField(max_digits=4, decimal_places=0)),
+        expression=Round(
+            Round((F("wage") + F("production") + F("property_income") + F("transfer")) * Value(Decimal(100)))
+            / Cast("household_size", models.DecimalField(max_digits=4, decimal_places=0))
+        )
+        / Value(Decimal(100)),
         output_field=models.DecimalField(max_digits=14, decimal_places=2),
         db_persist=True,
         verbose_name=_("per-capita net income"),
@@ -223,6 +270,19 @@ class MemberMove(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.reason} {self.moved_on}"
+
+
+class HouseholdCounter(models.Model):
+    """The last sequence number given to a new household of a village: the next is one more, past any number
+    taken already (an imported one out of sequence), so that new numbers never collide."""
+
+    village = models.OneToOneField(
+        "regions.Region", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.village_id}: {self.last}"
 
 
 class KeyCheck(models.Model):

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import uuid
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
+from auditlog.context import auditlog_value, set_actor
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -24,11 +29,19 @@ from bottomline.privacy.ids import AreaInfo, IdNumberError, ResidentId, normaliz
 from bottomline.privacy.keys import field_keys
 from bottomline.privacy.masking import mask_id_number, mask_number
 from bottomline.regions.models import Level, Region
+from bottomline.registry.choices import MoveReason, Relation
 
 # The purposes are re-exported: the other apps name them from here.
 from bottomline.registry.models import ID_PURPOSE as ID_PURPOSE
 from bottomline.registry.models import PHONE_PURPOSE as PHONE_PURPOSE
-from bottomline.registry.models import Household, IncomeRecord, Member, MemberMove
+from bottomline.registry.models import (
+    Household,
+    HouseholdCounter,
+    IncomeRecord,
+    Member,
+    MemberMove,
+    Versioned,
+)
 
 
 class DuplicatePerson(ValidationError):
@@ -118,6 +131,146 @@ def _village_in_scope(actor: User, village: Region) -> Region:
     return region
 
 
+@contextmanager
+def _change_log_actor(actor: User) -> Iterator[None]:
+    """Name ``actor`` in the change log's entries of the block, in a request (keeping its client address) or
+    not (a job, a command); the request's own naming is put back afterwards."""
+    try:
+        before: dict[str, Any] | None = auditlog_value.get()
+    except LookupError:
+        before = None
+    context = before or {}
+    try:
+        with set_actor(actor, context.get("remote_addr"), context.get("remote_port")):
+            yield
+    finally:
+        if before is not None:
+            auditlog_value.set(before)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _logged(service: Callable[P, R]) -> Callable[P, R]:
+    """The service's changes are logged as its ``actor``'s."""
+
+    @functools.wraps(service)
+    def logged(*args: P.args, **kwargs: P.kwargs) -> R:
+        actor = kwargs["actor"]
+        assert isinstance(actor, User)  # noqa: S101  (every service names its actor)
+        with _change_log_actor(actor):
+            return service(*args, **kwargs)
+
+    return logged
+
+
+class HouseholdConflict(ValidationError):
+    """The household number is taken already (an API answers 409)."""
+
+
+@dataclass(frozen=True)
+class OtherChange:
+    """One field changed by someone else since an editor opened the record."""
+
+    who: str
+    at: datetime
+    field: str
+    before: str
+    after: str
+
+
+class EditConflict(ValidationError):
+    """The record was saved by someone else since the editor opened it (an API answers 409); ``changes`` are
+    theirs, field by field, from the change log."""
+
+    def __init__(self, message: str, *, version: int, changes: list[OtherChange]) -> None:
+        super().__init__(message, code="conflict")
+        self.version = version
+        self.changes = changes
+
+
+# Never shown as someone's change: bookkeeping, and ciphertexts and blind indexes (the masks are shown).
+_UNSHOWN = frozenset({"version", "updated_at", "created_at", "submit_token"})
+
+
+def changes_since(record: Versioned, version: int) -> list[OtherChange]:
+    """The changes saved to ``record`` after ``version``, oldest first, as its change log has them."""
+    from auditlog.models import LogEntry
+
+    entries = (
+        LogEntry.objects.get_for_object(record)
+        .filter(additional_data__version__gt=version)
+        .select_related("actor")
+        .order_by("timestamp", "id")
+    )
+    found: list[OtherChange] = []
+    for entry in entries:
+        who = entry.actor.get_username() if entry.actor else _("the system")
+        for name, values in (entry.changes_dict or {}).items():
+            if name in _UNSHOWN or name.endswith(("_enc", "_index")):
+                continue
+            try:
+                field = record._meta.get_field(name)
+            except LookupError:
+                continue
+            labels = dict(getattr(field, "flatchoices", None) or [])
+            before, after = (str(labels.get(v, v)) for v in values[:2])
+            label = str(getattr(field, "verbose_name", name))
+            found.append(OtherChange(who=who, at=entry.timestamp, field=label, before=before, after=after))
+    return found
+
+
+def _version_check(record: Versioned, version: int | None) -> None:
+    """Refuse an edit made on an older version of the record, naming what changed since."""
+    if version is None or version == record.version:
+        return
+    raise EditConflict(
+        _("Someone else saved this record while you were editing it; their changes are shown below.")
+        if version < record.version
+        else _("This record has changed; open it again."),
+        version=record.version,
+        changes=changes_since(record, version) if version < record.version else [],
+    )
+
+
+SEQUENCE_DIGITS = 4
+
+
+def _numbered(village: Region, sequence: int) -> str:
+    return f"{village.code}{sequence:0{SEQUENCE_DIGITS}d}"
+
+
+def _highest_sequence(village: Region) -> int:
+    """The highest sequence among the numbers of the form village code + digits (imported ones included)."""
+    code = village.code
+    numbers = Household.objects.filter(number__startswith=code).values_list("number", flat=True)
+    tails = (number[len(code) :] for number in numbers)
+    return max((int(tail) for tail in tails if tail.isdigit() and len(tail) <= 8), default=0)
+
+
+def _counter_locked(village: Region) -> HouseholdCounter:
+    """The village's number counter, locked until the registration commits: two registrations in one village
+    queue for it instead of both counting the village's households and taking the same number."""
+    HouseholdCounter.objects.bulk_create([HouseholdCounter(village=village)], ignore_conflicts=True)
+    return HouseholdCounter.objects.select_for_update().get(pk=village.pk)
+
+
+def _number_next(village: Region, counter: HouseholdCounter) -> str:
+    """The next free number of a village: the counter's next, past any number taken (an import's)."""
+    sequence = counter.last + 1
+    while Household.objects.filter(number=_numbered(village, sequence)).exists():
+        sequence = max(sequence, _highest_sequence(village)) + 1
+    HouseholdCounter.objects.filter(pk=village.pk).update(last=sequence)
+    return _numbered(village, sequence)
+
+
+def _registered_by(village: Region, submit_token: uuid.UUID | None) -> Household | None:
+    if submit_token is None:
+        return None
+    return Household.objects.filter(village=village, submit_token=submit_token).first()
+
+
 @transaction.atomic
 def household_register(
     *,
@@ -127,36 +280,66 @@ def household_register(
     housing_grade: str,
     number: str = "",
     phone: str = "",
+    submit_token: uuid.UUID | None = None,
     **attributes: Any,
 ) -> Household:
-    """Register a household in a village inside the actor's region; its number is made when not given."""
+    """Register a household in a village inside the actor's region; its number is made when not given.
+
+    ``submit_token``: the registration form's; the same form sent twice gives the household registered first."""
     gate.require(actor, Household, "add")
     village = _village_in_scope(actor, village)
-    if not number:
-        count = Household.objects.filter(village=village).count()
-        number = f"{village.code}{count + 1:04d}"
-    household = Household(
-        number=number,
-        village=village,
-        household_type=household_type,
-        housing_grade=housing_grade,
-        **_phone_fields(phone),
-        **attributes,
-    )
-    household.full_clean(exclude=["phone_enc", "phone_index"])
-    household.save()
+    try:
+        with transaction.atomic():
+            counter = None if number else _counter_locked(village)  # waits for a registration in progress
+            done = _registered_by(village, submit_token)
+            if done is not None:
+                return done
+            if counter is not None:
+                number = _number_next(village, counter)
+            household = Household(
+                number=number,
+                village=village,
+                household_type=household_type,
+                housing_grade=housing_grade,
+                submit_token=submit_token,
+                **_phone_fields(phone),
+                **attributes,
+            )
+            # Uniqueness is the database's to say (a number taken meanwhile is a conflict, below).
+            household.full_clean(exclude=["phone_enc", "phone_index"], validate_unique=False)
+            household.save()
+    except IntegrityError:
+        # A registration that committed meanwhile: the same form (its household is the answer) or the number.
+        done = _registered_by(village, submit_token)
+        if done is not None:
+            return done
+        if not Household.objects.filter(number=number).exists():
+            raise
+        raise HouseholdConflict(
+            {"number": _("Household number %(number)s is taken; try again.") % {"number": number}},
+            code="conflict",
+        ) from None
     current_refresh(household)  # the online screening (engine.online)
     return household
 
 
+@_logged
 @transaction.atomic
 def household_update(
-    *, actor: User, household_id: int, phone: str | None = None, action: str = "change", **attributes: Any
+    *,
+    actor: User,
+    household_id: int,
+    phone: str | None = None,
+    action: str = "change",
+    version: int | None = None,
+    **attributes: Any,
 ) -> Household:
     """Change a household's attributes; a new phone is encrypted again, an empty one clears it.
 
-    ``action`` is the gate's right the change needs: "feed" for a department feed's facts."""
+    ``action`` is the gate's right the change needs: "feed" for a department feed's facts. ``version``: the one
+    the editor saw; a household saved since is refused (EditConflict) with the other changes."""
     household = gate.access(Household.objects.select_for_update(), actor, action=action, pk=household_id)
+    _version_check(household, version)
     if "village" in attributes:
         attributes["village"] = _village_in_scope(actor, attributes["village"])
     for name, value in attributes.items():
@@ -178,6 +361,66 @@ class RegisteredMember:
     warnings: tuple[str, ...]
 
 
+def _heads_check(
+    household_id: int | None,
+    *,
+    leaving: Collection[int] = (),
+    joining: Collection[str] = (),
+    none_allowed: bool = False,
+) -> None:
+    """Refuse a change that leaves a household with two heads (户主), or with members and none.
+
+    ``leaving``: members whose place in the household changes; ``joining``: the relations they (and any new
+    member) will have in it."""
+    if household_id is None:
+        return
+    staying = Member.objects.filter(household_id=household_id).exclude(pk__in=leaving)
+    relations = [*staying.values_list("relation", flat=True), *joining]
+    heads = relations.count(Relation.HEAD)
+    if heads > 1:
+        raise ValidationError(
+            {"relation": _("The household has a head (户主) already; a household has exactly one.")},
+            code="second_head",
+        )
+    if relations and not heads and not none_allowed:
+        raise ValidationError(
+            {
+                "relation": _(
+                    "A household has exactly one head (户主): name the new head, or change the head first."
+                )
+            },
+            code="no_head",
+        )
+
+
+def _household_locked(actor: User, household_id: int, action: str = "change") -> Household:
+    """The household, in the actor's region, locked until the change commits (its head is checked)."""
+    return gate.access(
+        Household.objects.select_for_update(of=("self",)), actor, action=action, pk=household_id
+    )
+
+
+def _member_locked(
+    actor: User, member_id: int, action: str = "change", *, to_household_id: int | None = None
+) -> tuple[Member, Household | None]:
+    """The member in the actor's region and, locked in one order (households by id, then the member), their
+    household and the one they move to (returned)."""
+    found = gate.access(Member.objects.all(), actor, action=action, pk=member_id)
+    to_household = None
+    ids = sorted(i for i in {found.household_id, to_household_id} if i is not None)
+    for household_id in ids:
+        locked = _household_locked(
+            actor, household_id, action if household_id == found.household_id else "change"
+        )
+        if household_id == to_household_id:
+            to_household = locked
+    return Member.objects.select_for_update().get(pk=member_id), to_household
+
+
+# How a person joins a household: recorded as a move from no household.
+JOIN_REASONS = (MoveReason.BIRTH, MoveReason.MARRIAGE, MoveReason.MOVED_IN, MoveReason.SPLIT)
+
+
 def member_register(
     *,
     actor: User,
@@ -189,16 +432,18 @@ def member_register(
     education: str,
     **attributes: Any,
 ) -> RegisteredMember:
-    """Add a person to a household; a person is registered once nationwide (by ID number)."""
+    """Add a person to a household; a person is registered once nationwide (by ID number) and a household has
+    one head. A birth, marriage or move into the household: ``member_join``."""
     resident = id_number_check(id_number)
     keys = field_keys()
     index = blind_index(resident.number, keys=keys, purpose=ID_PURPOSE)
     try:
         with transaction.atomic():
             gate.require(actor, Member, "add")
-            household = gate.access(Household.objects.all(), actor, action="change", pk=household_id)
+            household = _household_locked(actor, household_id)
             if Member.objects.filter(id_number_index=index).exists():
                 raise _duplicate()
+            _heads_check(household.pk, joining=[relation])
             member = Member(
                 household=household,
                 name=name.strip(),
@@ -224,6 +469,101 @@ def member_register(
 
 
 @transaction.atomic
+def member_join(
+    *, actor: User, household_id: int, joined: str, joined_on: date | None = None, **person: Any
+) -> RegisteredMember:
+    """A person joining a household by birth, marriage or a move (``joined``): registered, and the joining kept
+    in the household's history as a move from no household."""
+    if joined not in JOIN_REASONS:
+        raise ValidationError({"joined": _("Choose how the person joined the household.")})
+    registered = member_register(actor=actor, household_id=household_id, **person)
+    MemberMove.objects.create(
+        member=registered.member,
+        to_household_id=household_id,
+        reason=joined,
+        moved_on=joined_on or timezone.localdate(),
+        recorded_by=actor,
+    )
+    return registered
+
+
+# What ``member_update`` changes: everything but the ID number (``member_id_correct``) and the household
+# (``member_move``).
+MEMBER_ATTRIBUTES = frozenset(
+    {
+        "name",
+        "relation",
+        "ethnicity",
+        "education",
+        "student_status",
+        "health",
+        "disability_grade",
+        "labour",
+        "months_worked",
+        "medical_insurance",
+        "serious_illness_insurance",
+    }
+)
+
+
+@_logged
+@transaction.atomic
+def member_update(*, actor: User, member_id: int, version: int | None = None, **attributes: Any) -> Member:
+    """Change a member's attributes (the change log keeps who and what); the household keeps one head.
+
+    ``version``: the one the editor saw; a member saved since is refused (EditConflict) with the other changes."""
+    unknown = set(attributes) - MEMBER_ATTRIBUTES
+    if unknown:
+        raise TypeError(f"member_update: not an attribute: {sorted(unknown)}")
+    member, _none = _member_locked(actor, member_id)
+    _version_check(member, version)
+    for name, value in attributes.items():
+        setattr(member, name, value.strip() if name == "name" else value)
+    _heads_check(member.household_id, leaving=[member.pk], joining=[member.relation])
+    member.full_clean(exclude=["id_number_enc", "id_number_index", "household"])
+    member.save()
+    if member.household is not None:
+        current_refresh(member.household)
+    return member
+
+
+@_logged
+def member_id_correct(
+    *, actor: User, member_id: int, id_number: object, reason: str, version: int | None = None
+) -> RegisteredMember:
+    """Correct a member's ID number (and with it the birth date and sex); the change log keeps the reason."""
+    resident = id_number_check(id_number)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the ID number is corrected.")})
+    keys = field_keys()
+    index = blind_index(resident.number, keys=keys, purpose=ID_PURPOSE)
+    try:
+        with transaction.atomic():
+            member, _none = _member_locked(actor, member_id)
+            _version_check(member, version)
+            if member.id_number_index == index:
+                raise ValidationError({"id_number": _("This is the member's ID number already.")})
+            if Member.objects.filter(id_number_index=index).exists():
+                raise _duplicate()
+            member.id_number_enc = encrypt(resident.number, keys=keys, purpose=ID_PURPOSE)
+            member.id_number_index = index
+            member.id_number_masked = mask_id_number(resident.number)
+            member.birth_date = resident.birth_date
+            member.sex = resident.sex
+            member.change_reason = reason[:200]
+            member.save()
+            if member.household is not None:
+                current_refresh(member.household)  # ages (school age, labour age) follow the birth date
+    except IntegrityError:
+        if not Member.objects.filter(id_number_index=index).exclude(pk=member_id).exists():
+            raise
+        raise _duplicate() from None
+    return RegisteredMember(member=member, warnings=resident.warnings)
+
+
+@_logged
+@transaction.atomic
 def member_move(
     *,
     actor: User,
@@ -233,19 +573,40 @@ def member_move(
     to_household_id: int | None = None,
     note: str = "",
     action: str = "change",
+    relation: str = "",
+    new_head_id: int | None = None,
+    version: int | None = None,
 ) -> MemberMove:
-    """Move a member to another household of the actor's region, or out of the archive; history is kept."""
-    member = gate.access(Member.objects.select_for_update(), actor, action=action, pk=member_id)
-    to_household = (
-        gate.access(Household.objects.all(), actor, action="change", pk=to_household_id)
-        if to_household_id
-        else None
-    )
-    if to_household is not None and to_household.pk == member.household_id:
+    """Move a member to another household (of any village) of the actor's region, or out of the archive (a death,
+    a marriage or move away); history is kept. ``relation``: theirs in the new household; ``new_head_id``: who
+    becomes head when the head leaves others behind (a department feed's fact is recorded without one)."""
+    if reason not in MoveReason.values:
+        raise ValidationError({"reason": _("Choose a reason.")})
+    member, to_household = _member_locked(actor, member_id, action, to_household_id=to_household_id)
+    from_id = member.household_id
+    _version_check(member, version)
+    if to_household is not None and to_household.pk == from_id:
         raise ValidationError({"to_household": _("The member is in that household already.")})
+    new_head = None
+    if new_head_id is not None:
+        new_head = (
+            Member.objects.filter(household_id=from_id, pk=new_head_id).exclude(pk=member.pk).first()
+            if from_id is not None
+            else None
+        )
+        if new_head is None:
+            raise ValidationError({"new_head": _("The new head must be another member of the household.")})
+    _heads_check(
+        from_id,
+        leaving=[member.pk, *([new_head.pk] if new_head else [])],
+        joining=[Relation.HEAD] if new_head else [],
+        none_allowed=action == "feed",
+    )
+    if to_household is not None:
+        _heads_check(to_household.pk, joining=[relation or member.relation])
     move = MemberMove.objects.create(
         member=member,
-        from_household_id=member.household_id,
+        from_household_id=from_id,
         to_household=to_household,
         reason=reason,
         moved_on=moved_on,
@@ -253,11 +614,45 @@ def member_move(
         recorded_by=actor,
     )
     member.household = to_household
-    member.save(update_fields=["household", "updated_at"])
+    fields = ["household", "updated_at"]
+    if to_household is not None and relation:
+        member.relation = relation
+        fields.append("relation")
+    member.save(update_fields=fields)
+    if new_head is not None:
+        new_head.relation = Relation.HEAD
+        new_head.save(update_fields=["relation", "updated_at"])
     for household_id in (move.from_household_id, to_household_id):
         if household_id is not None:  # both households are screened again online
             current_refresh(Household.objects.get(pk=household_id))
     return move
+
+
+@_logged
+@transaction.atomic
+def household_head_change(
+    *, actor: User, household_id: int, new_head_id: int, former_head_relation: str, version: int | None = None
+) -> Member:
+    """Make another member the head (户主); the former head takes ``former_head_relation``."""
+    household = _household_locked(actor, household_id)
+    _version_check(household, version)
+    new_head = Member.objects.select_for_update().filter(household=household, pk=new_head_id).first()
+    if new_head is None:
+        raise ValidationError({"new_head": _("The new head must be a member of the household.")})
+    if new_head.relation == Relation.HEAD:
+        raise ValidationError({"new_head": _("This member is the head already.")})
+    if former_head_relation == Relation.HEAD or former_head_relation not in Relation.values:
+        raise ValidationError(
+            {"former_head_relation": _("Choose the former head's relation to the new head.")}
+        )
+    for former in Member.objects.select_for_update().filter(household=household, relation=Relation.HEAD):
+        former.relation = former_head_relation
+        former.save(update_fields=["relation", "updated_at"])
+    new_head.relation = Relation.HEAD
+    new_head.save(update_fields=["relation", "updated_at"])
+    household.save(update_fields=["updated_at"])  # a new version: an edit made before the change is told
+    current_refresh(household)
+    return new_head
 
 
 @transaction.atomic

@@ -5,12 +5,14 @@ from __future__ import annotations
 import secrets
 import uuid
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,13 +29,17 @@ from bottomline.registry import exports, importing, selectors, services
 from bottomline.registry.choices import RiskType
 from bottomline.registry.features import household_screening
 from bottomline.registry.forms import (
+    HeadChangeForm,
     HouseholdFilterForm,
     HouseholdForm,
+    IdCorrectionForm,
+    MemberEditForm,
     MemberForm,
+    MemberMoveForm,
     PersonSearchForm,
     RiskReportForm,
 )
-from bottomline.registry.models import Household, Member
+from bottomline.registry.models import Household, Member, MemberMove
 from bottomline.web.forms import apply_service_errors
 
 # The session's person searches, by token: the name and the numbers' blind indexes, never a number.
@@ -137,6 +143,10 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_change": gate.allowed(user, Household, "change"),
         "can_reveal": gate.allowed(user, Member, "reveal"),
         "cases": case_list(viewer=user).filter(household=household).order_by("-opened_at"),
+        # Who joined and left, with the members' masked names (a member who left is out of the list above).
+        "moves": MemberMove.objects.filter(Q(from_household=household) | Q(to_household=household))
+        .select_related("member", "from_household", "to_household")
+        .order_by("-moved_on", "-id"),
     }
     return render(request, "registry/household_detail.html", context)
 
@@ -147,10 +157,16 @@ def household_create(request: HttpRequest) -> HttpResponse:
     """Register a household in one of the user's villages."""
     user = gate.staff_of(request)
     gate.require(user, Household, "add", request)
-    form = HouseholdForm(request.POST or None, villages=selectors.villages_for(viewer=user))
+    form = HouseholdForm(
+        request.POST or None,
+        initial={"submit_token": uuid.uuid4()},  # the same form sent twice registers one household
+        villages=selectors.villages_for(viewer=user),
+    )
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data.pop("version")
         try:
-            household = services.household_register(actor=user, **form.cleaned_data)
+            household = services.household_register(actor=user, **data)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -165,22 +181,48 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Change a household's attributes (its phone is re-entered, never shown in the clear)."""
     user = gate.staff_of(request)
     household = gate.access(Household.objects.all(), user, action="change", request=request, pk=pk)
-    initial = {f: getattr(household, f) for f in HouseholdForm.base_fields if f != "phone"}
+    initial = {
+        f: getattr(household, f) for f in HouseholdForm.base_fields if f not in {"phone", "submit_token"}
+    }
     form = HouseholdForm(request.POST or None, initial=initial, villages=selectors.villages_for(viewer=user))
     form.fields["phone"].help_text = _("Leave empty to keep %(masked)s.") % {
         "masked": household.phone_masked or "—"
     }
+    context: dict[str, Any] = {"household": household}
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
+        data.pop("submit_token")
         phone = data.pop("phone") or None
         try:
             services.household_update(actor=user, household_id=household.pk, phone=phone, **data)
+        except services.EditConflict as exc:
+            return _conflict(request, "registry/household_form.html", HouseholdForm, exc, context)
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
             messages.success(request, _("Household %(number)s saved.") % {"number": household.number})
             return redirect("registry:household_detail", pk=household.pk)
-    return render(request, "registry/household_form.html", {"form": form, "household": household})
+    return render(request, "registry/household_form.html", {**context, "form": form})
+
+
+def _conflict(
+    request: HttpRequest,
+    template: str,
+    form_class: type[Any],
+    exc: services.EditConflict,
+    context: dict[str, Any],
+    **form_kwargs: Any,
+) -> HttpResponse:
+    """The form again, as the user filled it in, with the other changes shown and the current version: saving
+    it once more overwrites them on purpose."""
+    data = request.POST.copy()
+    data["version"] = str(exc.version)
+    if "villages" not in form_kwargs and form_class is HouseholdForm:
+        form_kwargs["villages"] = selectors.villages_for(viewer=gate.staff_of(request))
+    form = form_class(data, **form_kwargs)
+    form.is_valid()
+    form.add_error(None, exc.messages[0])
+    return render(request, template, {**context, "form": form, "conflict": exc.changes}, status=409)
 
 
 @login_required
@@ -209,8 +251,17 @@ def member_create(request: HttpRequest, pk: int) -> HttpResponse:
     household = gate.access(Household.objects.all(), user, action="change", request=request, pk=pk)
     form = MemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data.pop("version")
+        joined, joined_on = data.pop("joined"), data.pop("joined_on")
         try:
-            registered = services.member_register(actor=user, household_id=household.pk, **form.cleaned_data)
+            registered = (
+                services.member_join(
+                    actor=user, household_id=household.pk, joined=joined, joined_on=joined_on, **data
+                )
+                if joined
+                else services.member_register(actor=user, household_id=household.pk, **data)
+            )
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -219,6 +270,129 @@ def member_create(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("%(name)s added.") % {"name": registered.member.name})
             return redirect("registry:household_detail", pk=household.pk)
     return render(request, "registry/member_form.html", {"form": form, "household": household})
+
+
+def _member_page(request: HttpRequest, pk: int) -> tuple[Any, Member]:
+    user = gate.staff_of(request)
+    person = gate.access(
+        Member.objects.select_related("household"), user, action="change", request=request, pk=pk
+    )
+    return user, person
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a member's attributes (not the ID number, not the household)."""
+    user, person = _member_page(request, pk)
+    initial = {f: getattr(person, f) for f in MemberEditForm.base_fields}
+    form = MemberEditForm(request.POST or None, initial=initial)
+    context: dict[str, Any] = {"member": person, "household": person.household}
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_update(actor=user, member_id=person.pk, **form.cleaned_data)
+        except services.EditConflict as exc:
+            return _conflict(request, "registry/member_edit.html", MemberEditForm, exc, context)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("%(name)s saved.") % {"name": form.cleaned_data["name"]})
+            return _back(person)
+    return render(request, "registry/member_edit.html", {**context, "form": form})
+
+
+def _back(person: Member) -> HttpResponse:
+    if person.household_id is None:
+        return redirect("registry:household_list")
+    return redirect("registry:household_detail", pk=person.household_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_correct_id(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a member's ID number, with the reason (kept in the change log)."""
+    user, person = _member_page(request, pk)
+    form = IdCorrectionForm(request.POST or None, initial={"version": person.version})
+    context: dict[str, Any] = {"member": person, "household": person.household}
+    if request.method == "POST" and form.is_valid():
+        try:
+            corrected = services.member_id_correct(actor=user, member_id=person.pk, **form.cleaned_data)
+        except services.EditConflict as exc:
+            return _conflict(request, "registry/member_correct_id.html", IdCorrectionForm, exc, context)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            for warning in corrected.warnings:
+                messages.warning(request, warning)
+            messages.success(request, _("The ID number of %(name)s is corrected.") % {"name": person.name})
+            return _back(person)
+    return render(request, "registry/member_correct_id.html", {**context, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_move_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """A member leaves the household: to another household of the region, or out of the archive."""
+    user, person = _member_page(request, pk)
+    others = Member.objects.filter(household=person.household).exclude(pk=person.pk)
+    form = MemberMoveForm(request.POST or None, initial={"version": person.version}, others=others)
+    context: dict[str, Any] = {"member": person, "household": person.household}
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        number, new_head = data.pop("to_household").strip(), data.pop("new_head")
+        target = None
+        if number:
+            target = gate.restrict(Household.objects.all(), user, "change").filter(number=number).first()
+            if target is None:
+                form.add_error("to_household", _("No household with this number in your region."))
+        if form.is_valid():
+            try:
+                services.member_move(
+                    actor=user,
+                    member_id=person.pk,
+                    to_household_id=target.pk if target else None,
+                    new_head_id=new_head.pk if new_head else None,
+                    **data,
+                )
+            except services.EditConflict as exc:
+                return _conflict(
+                    request, "registry/member_move.html", MemberMoveForm, exc, context, others=others
+                )
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, _("The move of %(name)s is recorded.") % {"name": person.name})
+                return _back(person)
+    return render(request, "registry/member_move.html", {**context, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_head(request: HttpRequest, pk: int) -> HttpResponse:
+    """Another member becomes the head of the household (户主)."""
+    user = gate.staff_of(request)
+    household = gate.access(Household.objects.all(), user, action="change", request=request, pk=pk)
+    members = household.members.exclude(relation="head")
+    form = HeadChangeForm(request.POST or None, initial={"version": household.version}, members=members)
+    context: dict[str, Any] = {"household": household}
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.household_head_change(
+                actor=user, household_id=household.pk, new_head_id=data.pop("new_head").pk, **data
+            )
+        except services.EditConflict as exc:
+            return _conflict(
+                request, "registry/head_change.html", HeadChangeForm, exc, context, members=members
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(
+                request, _("The head of household %(number)s is changed.") % {"number": household.number}
+            )
+            return redirect("registry:household_detail", pk=household.pk)
+    return render(request, "registry/head_change.html", {**context, "form": form})
 
 
 @login_required

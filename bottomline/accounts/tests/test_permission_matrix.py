@@ -32,6 +32,7 @@ from bottomline.policy.models import Proposal, ProposalStatus
 from bottomline.portal.models import Attempt, Declaration, DeclarationStatus
 from bottomline.portal.tests.factories import declaration
 from bottomline.regions.models import Region
+from bottomline.registry.models import IncomeRecord
 from bottomline.registry.tests.factories import household, id_number, member
 
 STAFF = frozenset(Role)
@@ -132,6 +133,10 @@ TABLE: dict[str, Spec] = {
     "registry:member_create": Spec(ARCHIVE_KEEPERS, kind="household"),
     "registry:household_reveal_phone": Spec(ARCHIVE_KEEPERS, kind="household", method="post"),
     "registry:member_reveal": Spec(ARCHIVE_KEEPERS, kind="member", method="post"),
+    "registry:member_edit": Spec(ARCHIVE_KEEPERS, kind="member"),
+    "registry:member_correct_id": Spec(ARCHIVE_KEEPERS, kind="member"),
+    "registry:member_move": Spec(ARCHIVE_KEEPERS, kind="member"),
+    "registry:household_head": Spec(ARCHIVE_KEEPERS, kind="household"),
     "registry:import": Spec(IMPORTERS),
     "registry:import_template": Spec(IMPORTERS, kind="template"),
     "policy:home": Spec(STAFF),
@@ -164,6 +169,10 @@ TABLE: dict[str, Spec] = {
     "api:member_create": Spec(ARCHIVE_KEEPERS, kind="household", method="post", api=True, body="member"),
     "api:member_detail": Spec(ARCHIVE_READERS, kind="member", api=True),
     "api:member_reveal": Spec(ARCHIVE_KEEPERS, kind="member", method="post", api=True),
+    "api:household_change": Spec(
+        ARCHIVE_KEEPERS, kind="household", method="patch", api=True, body="household_change"
+    ),
+    "api:member_change": Spec(ARCHIVE_KEEPERS, kind="member", method="patch", api=True, body="member_change"),
     # The self-declaration portal: public pages for households, staff pages behind the gate.
     "portal:declare": Spec(STAFF, public=True),
     "portal:picker": Spec(STAFF, public=True),
@@ -209,6 +218,15 @@ TABLE: dict[str, Spec] = {
     ),
     "api:bulk_step": Spec(ARCHIVE_KEEPERS, method="post", api=True, body="bulk"),
     "registry:report_risk": Spec(ARCHIVE_KEEPERS, kind="household"),
+    # The income collection (registry.incomes): the collection view opens the user's first village.
+    "registry:household_incomes": Spec(ARCHIVE_READERS, kind="household"),
+    "registry:income_edit": Spec(ARCHIVE_KEEPERS, kind="income"),
+    "registry:income_collection": Spec(ARCHIVE_KEEPERS),
+    "registry:income_import": Spec(IMPORTERS),
+    "registry:income_import_template": Spec(IMPORTERS, kind="template"),
+    "api:income_list": Spec(ARCHIVE_READERS, kind="household", api=True),
+    "api:income_create": Spec(ARCHIVE_KEEPERS, kind="household", method="post", api=True, body="income"),
+    "api:income_update": Spec(ARCHIVE_KEEPERS, kind="income", method="patch", api=True, body="income_change"),
     "api:household_report_risk": Spec(
         ARCHIVE_KEEPERS, kind="household", method="post", api=True, body="risk_report"
     ),
@@ -264,6 +282,10 @@ def body(name: str | None, kwargs: dict[str, Any]) -> dict[str, Any]:
         return {"resolution": "核实无误", "upheld": False}
     if name == "measure":
         return {"kind": "industry", "responsible_id": kwargs["responsible_id"], "start": today}
+    if name == "household_change":
+        return {"village_group": "2社"}
+    if name == "member_change":
+        return {"months_worked": 3}
     if name == "measure_change":
         return {"status": "active"}
     if name == "followup":
@@ -290,6 +312,10 @@ def body(name: str | None, kwargs: dict[str, Any]) -> dict[str, Any]:
         return {"receipt": Declaration.objects.values_list("receipt", flat=True).first()}
     if name == "bulk":  # queued, not run, in this test
         return {"action": "review", "case_ids": [1]}
+    if name == "income":
+        return {"period_start": "2025-01-01", "period_end": "2025-12-31", "wage": "9000"}
+    if name == "income_change":
+        return {"wage": "9100"}
     if name == "member":
         number = id_number(sequence=next(SEQUENCE))
         return {
@@ -349,6 +375,10 @@ def world(
         objects[("household", scope)] = {"pk": home.pk, "household_id": home.pk}
         person = member(owner, home, id_number(sequence=len(objects)))
         objects[("member", scope)] = {"pk": person.pk, "member_id": person.pk}
+        income = IncomeRecord.objects.create(
+            household=home, period_start="2024-01-01", period_end="2024-12-31", household_size=1, wage=1
+        )
+        objects[("income", scope)] = {"pk": income.pk, "income_id": income.pk}
         proposal = Proposal.objects.create(
             name="monitoring_line",
             region=region,

@@ -8,7 +8,7 @@ from typing import Any
 from stdnum.cn import ric
 
 from bottomline.accounts.models import User
-from bottomline.registry.models import Household
+from bottomline.registry.models import Household, Member
 from bottomline.registry.services import household_register, member_register
 
 
@@ -25,9 +25,11 @@ def household(actor: User, village: Any, **overrides: Any) -> Household:
 
 
 def member(actor: User, household: Household, number: str, **overrides: Any) -> Any:
+    """A member: the head when the household has none yet, else "other" (unless a relation is given)."""
+    head = Member.objects.filter(household=household, relation="head").exists()
     values: dict[str, Any] = {
         "name": "王建国",
-        "relation": "head",
+        "relation": "other" if head else "head",
         "labour": "ordinary",
         "education": "junior",
     }

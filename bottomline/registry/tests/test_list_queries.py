@@ -24,7 +24,8 @@ def _homes(cadre: Any, village: Any, count: int, start: int) -> None:
         home = household(cadre, village)
         for j in range(i % 4):
             labour = LABOURS[(i + j) % len(LABOURS)]
-            member(cadre, home, id_number(sequence=start + 4 * i + j), labour=labour, relation="other")
+            relation = "other" if j else "head"  # one head per household
+            member(cadre, home, id_number(sequence=start + 4 * i + j), labour=labour, relation=relation)
 
 
 def _expected() -> list[tuple[int, int, int]]:

@@ -110,6 +110,7 @@ def test_moves_keep_history_and_income_is_per_capita(tree: Any, personas: dict[s
         reason="marriage",
         moved_on=date(2026, 5, 1),
         to_household_id=new_home.pk,
+        relation="head",  # the first member of the new household is its head
     )
     assert (move.from_household, move.to_household) == (home, new_home)
     member_move(actor=cadre, member_id=head.pk, reason="death", moved_on=date(2026, 6, 1))
@@ -267,3 +268,44 @@ def test_a_blind_index_column_has_one_index_and_no_pattern_copy(
     on_column = [c for c in constraints.values() if c["columns"] == [column] and (c["index"] or c["unique"])]
     assert len(on_column) == 1, on_column
     assert on_column[0]["unique"] is unique
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("size", "net", "per_capita"),
+    [
+        (2, "53169", "26584.50"),  # whole yuan: on SQLite an integer division gave 26,584 (issue #13, item 1)
+        (3, "20099.99", "6700.00"),  # 6,699.996…: to the fen, on the line
+        (3, "20099.98", "6699.99"),  # 6,699.993…
+        (2, "13399.99", "6700.00"),  # 6,699.995 exactly: half a fen away from zero
+        (4, "-10.02", "-2.51"),  # a loss: -2.505, half a fen away from zero
+    ],
+)
+def test_the_stored_per_capita_income_is_the_rules_figure_on_every_database(
+    tree: Any, personas: dict[str, Any], size: int, net: str, per_capita: str
+) -> None:
+    """The per-capita income pages, exports and dashboards read is the one docs/rules.md defines (rounded half
+    away from zero to the fen), on SQLite as on PostgreSQL, and the same as ``rules.periods`` computes."""
+    import numpy as np
+
+    from bottomline.rules.periods import annual_fen, fen
+
+    cadre = personas["village_cadre"]
+    home = household(cadre, tree.village)
+    for n in range(size):
+        member(cadre, home, id_number(sequence=300 + n), relation="head" if n == 0 else "son")
+    income_record(
+        actor=cadre,
+        household_id=home.pk,
+        period_start=date(2025, 1, 1),
+        period_end=date(2025, 12, 31),
+        wage=Decimal(net),
+    )
+    stored = IncomeRecord.objects.get(household=home).per_capita_net_income
+    assert stored == Decimal(per_capita)
+    assert IncomeRecord.objects.filter(
+        household=home, per_capita_net_income__gte=Decimal(per_capita)
+    ).exists()
+    # a calendar year's income: the rules' annual per-capita figure is the period's own
+    rules_fen = annual_fen(fen(np.array([float(net)])), np.array([365]), size)[0]
+    assert Decimal(int(rules_fen)) / 100 == Decimal(per_capita)

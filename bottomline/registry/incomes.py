@@ -1,0 +1,212 @@
+"""The annual income collection (收入采集): every registered household's income of a year, entered on its page, in
+the village's collection view, by import or through the API. Writes go through ``services.income_record`` (the
+gate, the household size counted, the online re-evaluation); the change log names the actor. Docs:
+docs/data-model.md ("Income and spending") and docs/import.md ("Incomes").
+
+The four income types are the national forms' (工资性收入, 生产经营性收入 less 生产经营性支出, 财产性收入,
+转移性收入); net production is gross production income less productive spending, computed here, never typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from bottomline.accounts import gate
+from bottomline.accounts.models import User
+from bottomline.audit.reads import read_note
+from bottomline.regions.models import Level, Region
+from bottomline.registry import services
+from bottomline.registry.models import Household, IncomeRecord
+
+# The amounts of a record as the national forms list them, with their labels (pages, import, API alike).
+INCOME_TYPES: tuple[tuple[str, Any], ...] = (
+    ("wage", gettext_lazy("Wage income (工资性收入)")),
+    ("production_gross", gettext_lazy("Production and operation income (生产经营性收入)")),
+    ("production_expense", gettext_lazy("Productive spending (生产经营性支出)")),
+    ("property_income", gettext_lazy("Property income (财产性收入)")),
+    ("transfer", gettext_lazy("Transfer income (转移性收入)")),
+)
+RIGID_SPENDING: tuple[tuple[str, Any], ...] = (
+    ("medical_out_of_pocket", gettext_lazy("Compliant out-of-pocket medical spending (合规自付医疗支出)")),
+    ("education_out_of_pocket", gettext_lazy("Out-of-pocket education spending (教育支出)")),
+    ("other_rigid", gettext_lazy("Other rigid spending (其他刚性支出)")),
+)
+AMOUNTS = tuple(name for name, _label in INCOME_TYPES + RIGID_SPENDING)
+# The largest amount the columns hold (12 digits, 2 of them decimals).
+AMOUNT_MAX = Decimal("9999999999.99")
+
+
+def year_bounds(year: int) -> tuple[date, date]:
+    """The first and last day of a collection year."""
+    return date(year, 1, 1), date(year, 12, 31)
+
+
+def amounts_check(amounts: Mapping[str, Decimal | None]) -> dict[str, Decimal]:
+    """The record's amounts with net production computed; every amount typed is 0 or more, within the columns
+    and to the fen. Raises a ValidationError naming the fields."""
+    errors: dict[str, str] = {}
+    values: dict[str, Decimal] = {}
+    for name in AMOUNTS:
+        value = amounts.get(name)
+        value = Decimal(0) if value is None else Decimal(value)
+        if not value.is_finite() or value < 0 or value > AMOUNT_MAX:
+            errors[name] = _("Enter an amount from 0 to 9,999,999,999.99 yuan.")
+        elif value != value.quantize(Decimal("0.01")):
+            errors[name] = _("Enter the amount in yuan with at most two decimals.")
+        values[name] = value
+    if errors:
+        raise ValidationError(errors)
+    values["production"] = values["production_gross"] - values["production_expense"]
+    return values
+
+
+def income_save(
+    *,
+    actor: User,
+    household_id: int,
+    period_start: date,
+    period_end: date,
+    amounts: Mapping[str, Decimal | None],
+    action: str = "change",
+) -> IncomeRecord:
+    """Record (or correct) a household's income of a period from the national forms' amounts: the household is
+    re-evaluated online (``services.income_record``) and the change log names ``actor``."""
+    if period_end < period_start:
+        raise ValidationError({"period_end": _("The period ends before it starts.")})
+    unknown = set(amounts) - set(AMOUNTS)
+    if unknown:
+        raise TypeError(f"unknown amounts: {sorted(unknown)}")
+    values = amounts_check(amounts)
+    return services.income_record(
+        actor=actor,
+        household_id=household_id,
+        period_start=period_start,
+        period_end=period_end,
+        action=action,
+        **values,
+    )
+
+
+@transaction.atomic
+def income_update(*, actor: User, record_id: int, **amounts: Decimal | None) -> IncomeRecord:
+    """Correct the amounts given of a recorded period; those not given stay (its dates stay too: another period
+    is another record). A record entered with the net production alone keeps it as gross income."""
+    record = gate.access(IncomeRecord.objects.select_for_update(), actor, action="change", pk=record_id)
+    kept: dict[str, Decimal | None] = {name: getattr(record, name) for name in AMOUNTS}
+    if record.production_gross is None:
+        kept["production_gross"] = max(record.production, Decimal(0))
+        kept["production_expense"] = max(-record.production, Decimal(0))
+    return income_save(
+        actor=actor,
+        household_id=record.household_id,
+        period_start=record.period_start,
+        period_end=record.period_end,
+        amounts={**kept, **amounts},
+    )
+
+
+def household_incomes(*, viewer: User, household_id: int) -> tuple[Household, list[IncomeRecord]]:
+    """A household and its income records, newest first (404 outside the viewer's region)."""
+    household = gate.access(Household.objects.select_related("village"), viewer, pk=household_id)
+    records = list(
+        gate.restrict(IncomeRecord.objects.filter(household=household), viewer).order_by("-period_start")
+    )
+    read_note(what="registry.incomerecord", region=household.village, rows=len(records))
+    return household, records
+
+
+def income_get(*, viewer: User, record_id: int) -> IncomeRecord:
+    """One income record (404 outside the viewer's region)."""
+    record = gate.access(IncomeRecord.objects.select_related("household__village"), viewer, pk=record_id)
+    read_note(what="registry.incomerecord", region=record.household.village, rows=1)
+    return record
+
+
+# The collection view: a village's households, done or to do for a year.
+DONE, TO_DO = "done", "todo"
+
+
+@dataclass(frozen=True)
+class Collection:
+    """One page of a village's households for a year's income collection, and the year's progress."""
+
+    village: Region
+    year: int
+    total: int
+    done: int
+    rows: Sequence[Household]  # each with ``collected``: whether a record of the year is there
+    next_after: int | None  # the id to start the next page after (None: last page)
+
+    @property
+    def to_do(self) -> int:
+        return self.total - self.done
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 100
+
+
+def collected_in(year: int) -> Exists:
+    """Whether a household has an income record of the year: one whose period ends in it."""
+    first, last = year_bounds(year)
+    return Exists(
+        IncomeRecord.objects.filter(household=OuterRef("pk"), period_end__range=(first, last)).order_by()
+    )
+
+
+def collection_villages(*, viewer: User) -> QuerySet[Region]:
+    """The villages whose collection the viewer keeps (for the picker)."""
+    return gate.restrict(Region.objects.filter(level=Level.VILLAGE), viewer).order_by("code")
+
+
+def collection(
+    *,
+    viewer: User,
+    village_code: str,
+    year: int,
+    status: str = "",
+    after: int | None = None,
+    size: int = 50,
+) -> Collection:
+    """A page of the village's households by number, each marked done or to do for ``year``, with the year's
+    counts. Paged by keyset on the household number (a far page costs what the first does); the counts are two
+    aggregate queries over the village's households, whatever its size."""
+    gate.require(viewer, Household, "change")
+    village = collection_villages(viewer=viewer).filter(code=village_code).first()
+    if village is None:
+        raise Http404
+    households = gate.restrict(Household.objects.filter(village=village), viewer, "change")
+    marked = households.annotate(collected=collected_in(year))
+    total = households.count()
+    done = marked.filter(collected=True).count()
+    listed = marked
+    if status == DONE:
+        listed = marked.filter(collected=True)
+    elif status == TO_DO:
+        listed = marked.filter(collected=False)
+    if after is not None:
+        number = households.filter(pk=after).values_list("number", flat=True).first()
+        if number is not None:
+            listed = listed.filter(number__gt=number)
+    found = list(listed.order_by("number")[: size + 1])
+    rows = found[:size]
+    read_note(what="registry.incomerecord", region=village, rows=len(rows))
+    return Collection(
+        village=village,
+        year=year,
+        total=total,
+        done=done,
+        rows=rows,
+        next_after=rows[-1].pk if len(found) > size and rows else None,
+    )
