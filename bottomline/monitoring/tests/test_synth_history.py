@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 
+from bottomline.dashboards.compute import Period, figures_compute
 from bottomline.jobs.progress import NullProgress
 from bottomline.monitoring.models import Case, Step
 from bottomline.monitoring.synth_history import HistoryCalibration, history_synth, timeline_problems
 from bottomline.monitoring.workflow import State
+from bottomline.regions.models import Level, Region
 from bottomline.registry.models import Member
 from bottomline.registry.synth import synth_county
 
@@ -43,6 +45,18 @@ def test_history_is_calibrated_and_every_timeline_follows_the_workflow(
     eliminated = sum(case.state == State.ELIMINATED for case in cases)
     assert 0.75 <= eliminated / len(cases) <= 0.95  # between Qinghai's 77.2 % and Guizhou's 98.92 %
     assert all(case.risk_types and case.measures.all() for case in cases)
+    # The dashboards count the history month by month (the "as of" of the steps).
+    end = date(2024, 12, 31)
+    villages = list(Region.objects.filter(level=Level.VILLAGE).values_list("code", flat=True))
+    parts = figures_compute(codes=villages, periods=[Period(date(2024, 12, 1), end)])
+    summed = Counter[str]()
+    for row in parts.values():
+        summed.update(row)
+    identified = [case for case in cases if case.identified_on and case.identified_on <= end]
+    assert summed["objects_hh"] == len(identified)
+    assert summed["eliminated_cum_hh"] == sum(
+        1 for x in identified if x.eliminated_on and x.eliminated_on <= end
+    )
     problems = {case.pk: timeline_problems(case) for case in cases}
     assert {pk: p for pk, p in problems.items() if p} == {}
 
