@@ -8,8 +8,10 @@ $PY manage.py regions_load --provinces 63,52
 $PY manage.py policy_seed
 # Huangzhong at its real size: 8,954 lifted-out households and ordinary ones (about 50 s, once).
 $PY manage.py synth --counties 630106 --seed 1
-$PY manage.py screen --region 630106000000
 $PY manage.py demo_users
+# Its monitoring history since 2021, calibrated to the seeds (docs/synthetic-data.md; a few seconds, once).
+$PY manage.py history_synth --county 630106 --seed 1
+$PY manage.py screen --region 630106000000
 $PY manage.py demo_cases
 # Dashboard figures of the demo county for 24 months (the nightly rebuild; steps and runs refresh the current one).
 $PY manage.py figures_refresh --region 630106000000 --months 24

@@ -18,6 +18,7 @@ import multiprocessing
 import operator
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -25,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, models, transaction
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -39,7 +40,7 @@ from bottomline.jobs.progress import Progress
 from bottomline.jobs.registry import job_handler
 from bottomline.jobs.services import upload_remove
 from bottomline.privacy.crypto import FieldKeys
-from bottomline.privacy.ids import IdNumberError, check_area, seal_numbers
+from bottomline.privacy.ids import SCIENTIFIC, IdNumberError, check_area, seal_numbers
 from bottomline.privacy.keys import field_keys
 from bottomline.regions.models import Level, Region
 from bottomline.registry import choices
@@ -106,6 +107,46 @@ HOUSEHOLD_FIELDS = (
     "safe_water",
     "phone",
 )
+
+
+def _heading_key(heading: str) -> str:
+    """A heading as compared: full-width and ASCII forms alike (（月） and (月)), spaces and case ignored."""
+    return " ".join(unicodedata.normalize("NFKC", heading).split()).casefold()
+
+
+HEADING_TARGETS = {_heading_key(name): c.target for c in COLUMNS for name in (c.heading, c.alias)}
+
+
+def _text_limits() -> dict[str, int]:
+    """The longest text each free-text column may hold: its model field's ``max_length`` (choices, the village
+    code and the phone are checked against their lists and formats instead)."""
+    limits: dict[str, int] = {}
+    for column in COLUMNS:
+        model: type[models.Model] = Household if column.target in (*HOUSEHOLD_FIELDS, "number") else Member
+        try:
+            found = model._meta.get_field(column.target)
+        except FieldDoesNotExist:
+            continue
+        if isinstance(found, models.CharField) and not found.choices and found.max_length:
+            limits[column.target] = found.max_length
+    return limits
+
+
+TEXT_LIMITS = _text_limits()
+# Control characters (a NUL byte PostgreSQL refuses to store, a tab, a line break inside a cell …).
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+SMALL_NUMBER = re.compile(r"[0-9]{1,4}")  # ASCII digits only: "²" is a digit to str.isdigit, not to int()
+
+
+def _text_problem(text: str, limit: int) -> str | None:
+    """What is wrong with a free text the database would refuse, if anything."""
+    if len(text) > limit:
+        return _("At most %(limit)d characters; this has %(length)d.") % {"limit": limit, "length": len(text)}
+    if CONTROL.search(text):
+        return _("This cell holds a control character (such as a NUL byte or a line break): type it again.")
+    return None
+
+
 YES = {"是", "有", "y", "yes", "true", "1", "√"}
 NO = {"否", "无", "n", "no", "false", "0", "×", ""}
 FLAGS = {**dict.fromkeys(NO, False), **dict.fromkeys(YES, True)}
@@ -161,37 +202,80 @@ def _choice_lookup(enum: type[models.TextChoices]) -> dict[str, str]:
     return lookup
 
 
-def read_rows(path: Path) -> tuple[list[str], list[list[object]]]:
-    """Headings and rows of a CSV or XLSX file; every CSV cell is text, XLSX cells keep their type."""
+@dataclass(frozen=True)
+class Sheet:
+    """A file's headings and its non-blank rows after them, each with its row number as the spreadsheet shows
+    it (blank rows counted, the first row 1)."""
+
+    headings: list[str]
+    heading_row: int
+    rows: list[list[object]]
+    lines: list[int]
+
+
+# Byte-order marks as UTF-8 and as GB18030 encode U+FEFF.
+GB18030_BOM = b"\x84\x31\x95\x33"
+
+
+def read_sheet(path: Path) -> Sheet:
+    """The headings (the first non-blank row) and the rows of a CSV or XLSX file; every CSV cell is text,
+    XLSX cells keep their type."""
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         try:
             rows = xlsx_rows(path)
         except SpreadsheetRefused as exc:
             raise ImportFileError(str(exc)) from exc
+        filled = [i for i, r in enumerate(rows) if any(str(c).strip() for c in r)]
     elif suffix == ".csv":
-        raw = path.read_bytes()
+        text_rows = _csv_rows(path.read_bytes())
+        # The reader's rows are lists already (no copy), of text: one join per row finds the blank ones.
+        filled = [i for i, r in enumerate(text_rows) if "".join(r).strip()]
+        rows = cast(list[list[object]], text_rows)  # rows of text cells
+    else:
+        raise ImportFileError(_("Upload a .csv or .xlsx file."))
+    if not filled:
+        raise ImportFileError(_("The file is empty."))
+    first = filled[0]
+    return Sheet(
+        headings=[_text(h) for h in rows[first]],
+        heading_row=first + 1,
+        rows=[rows[i] for i in filled[1:]],
+        lines=[i + 1 for i in filled[1:]],
+    )
+
+
+def _csv_rows(raw: bytes) -> list[list[str]]:
+    """The records of a CSV file in UTF-8 (with or without a BOM) or GB18030 (with or without its BOM), any
+    line endings (a lone CR too); one record is one row of the spreadsheet, blank ones included."""
+    try:
         if raw.startswith(b"\xef\xbb\xbf"):
             text = raw[3:].decode("utf-8")
+        elif raw.startswith(GB18030_BOM):
+            text = raw[len(GB18030_BOM) :].decode("gb18030")
         else:
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError:
-                try:
-                    text = raw.decode("gb18030")
-                except UnicodeDecodeError as exc:
-                    raise ImportFileError(_("The file is neither UTF-8 nor GB18030 text.")) from exc
-        lines: list[list[str]] = list(csv.reader(io.StringIO(text)))
-        if not lines:
-            raise ImportFileError(_("The file is empty."))
-        # The reader's rows are lists already (no copy), of text: one join per row finds the blank ones.
-        text_rows = [r for r in lines[1:] if "".join(r).strip()]
-        return [h.strip() for h in lines[0]], cast(list[list[object]], text_rows)  # rows of text cells
-    else:
-        raise ImportFileError(_("Upload a .csv or .xlsx file."))
-    if not rows:
-        raise ImportFileError(_("The file is empty."))
-    return [str(h).strip() for h in rows[0]], [r for r in rows[1:] if any(str(c).strip() for c in r)]
+                text = raw.decode("gb18030")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(_("The file is neither UTF-8 nor GB18030 text.")) from exc
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return list(reader)
+    except csv.Error as exc:
+        raise ImportFileError(
+            _(
+                "Line %(line)d of the file cannot be read as CSV (a cell too long or quotes that do not close)."
+            )
+            % {"line": reader.line_num}
+        ) from exc
+
+
+def read_rows(path: Path) -> tuple[list[str], list[list[object]]]:
+    """Headings and non-blank rows of a CSV or XLSX file (see ``read_sheet``)."""
+    sheet = read_sheet(path)
+    return sheet.headings, sheet.rows
 
 
 def _text(value: object) -> str:
@@ -253,22 +337,33 @@ def registry_import(*, path: Path, user: User, commit: bool, progress: Progress)
 
 def _registry_import(*, path: Path, user: User, commit: bool, progress: Progress) -> ImportReport:
     gate.require(user, Household, "import")
-    headings, rows = read_rows(path)
+    sheet = read_sheet(path)
+    headings, rows, lines = sheet.headings, sheet.rows, sheet.lines
     position: dict[str, int] = {}
-    for column in COLUMNS:
-        for name in (column.heading, column.alias):
-            if name in headings:
-                position[column.target] = headings.index(name)
+    heading_errors: list[RowError] = []
+    for at, heading in enumerate(headings):
+        if not heading:
+            continue
+        target = HEADING_TARGETS.get(_heading_key(heading))
+        if target is None:
+            message = _("This heading is not one of the template's: rename the column or remove it.")
+        elif target in position:
+            message = _("This column is in the file twice.")
+        else:
+            position[target] = at
+            continue
+        heading_errors.append(RowError(sheet.heading_row, heading, message))
     missing = [c.heading for c in COLUMNS if c.required and c.target not in position]
     if missing:
         raise ImportFileError(_("These columns are missing: %(columns)s.") % {"columns": "、".join(missing)})
+    heading_errors.extend(_unheaded(sheet))
     lookups = {c.target: _choice_lookup(c.choices) for c in COLUMNS if c.choices}
     plan = [
         (c.target, position[c.target], c.required, lookups.get(c.target))
         for c in COLUMNS
         if c.target in position
     ]
-    report = ImportReport(rows=len(rows))
+    report = ImportReport(rows=len(rows), errors=heading_errors)
     check = _Check(
         plan=plan,
         headings={c.target: headings[position[c.target]] for c in COLUMNS if c.target in position},
@@ -284,13 +379,30 @@ def _registry_import(*, path: Path, user: User, commit: bool, progress: Progress
     with _sealed_ids(raw_ids, keys=field_keys(), encrypted=commit) as batches:
         start = 0
         for sealed in batches:
-            check.batch(start, rows[start : start + len(sealed)], sealed)
-            start += len(sealed)
+            end = start + len(sealed)
+            check.batch(lines[start:end], rows[start:end], sealed)
+            start = end
             progress.advance(len(sealed))
-    del raw_ids, rows
+    del raw_ids, rows, sheet
     check.heads()
     if commit and not report.errors:
-        check.write(progress)
+        try:
+            check.write(progress)
+        except IntegrityError:
+            # Someone registered one of the households or people between the check and the write.
+            logger.warning("registry import refused by a constraint", extra={"user": user.pk})
+            report.households_created = report.members_created = 0
+            report.errors.append(
+                RowError(
+                    0,
+                    "",
+                    _(
+                        "Some of these households or people were registered while the file was imported: "
+                        "nothing was written. Check the file again."
+                    ),
+                )
+            )
+            return report
         job_record(
             job="registry.import",
             user=user,
@@ -302,6 +414,21 @@ def _registry_import(*, path: Path, user: User, commit: bool, progress: Progress
         )
     report.errors.sort(key=lambda e: (e.row, e.column))
     return report
+
+
+def _unheaded(sheet: Sheet) -> Iterator[RowError]:
+    """A row with a value in a column without a heading (blank, or right of the last one): the value would
+    be dropped unseen. Empty cells there (a spreadsheet's trailing commas) are fine."""
+    headings, rows = sheet.headings, sheet.rows
+    unheaded = [at for at, heading in enumerate(headings) if not heading]
+    wide = max(map(len, rows), default=0)
+    if not unheaded and wide <= len(headings):
+        return
+    unheaded.extend(range(len(headings), wide))
+    message = _("This row has a value in a column without a heading.")
+    for line, raw in zip(sheet.lines, rows, strict=True):
+        if any(at < len(raw) and _cell(raw[at]) for at in unheaded):
+            yield RowError(line, "", message)
 
 
 # A member row is three groups of cells: its own (number, name, ID number), its household's (the same on each
@@ -346,16 +473,21 @@ def _convert(
         for target, low, high in (("months_worked", 0, 12), ("disability_grade", 1, 4)):
             text = values.get(target, "")
             if text:
-                if not text.isdigit() or not low <= int(text) <= high:
+                number = int(text) if SMALL_NUMBER.fullmatch(text) else None
+                if number is None or not low <= number <= high:
                     problems.append(
                         (
                             target,
                             _("Enter a whole number from %(low)d to %(high)d.") % {"low": low, "high": high},
                         )
                     )
-                values[target] = int(text) if text.isdigit() else None
+                values[target] = number
             else:
                 values[target] = 0 if target == "months_worked" else None
+    for target, limit in TEXT_LIMITS.items():
+        given = values.get(target)
+        if given and (problem := _text_problem(given, limit)) is not None:
+            problems.append((target, problem))
     if "village_code" in values and values["village_code"] not in villages:
         problems.append(("village_code", _("No village with this code in your region.")))
     if values.get("phone"):
@@ -464,12 +596,21 @@ class _Check:
                     _("Household %(number)s has a head (户主) already; a household has exactly one.")
                     % {"number": number},
                 )
+        self.as_number = _(
+            "The household number was turned into a number by a spreadsheet and may have lost digits: "
+            "format the column as text and type it again."
+        )
+
+    def _number_problem(self, number: str, limit: int) -> str:
+        if SCIENTIFIC.match(number):
+            return self.as_number
+        return cast(str, _text_problem(number, limit))
 
     def err(self, row: int, target: str, message: str) -> None:
         self.report.errors.append(RowError(row, self.headings.get(target, target), message))
 
-    def batch(self, start: int, rows: list[list[object]], sealed: list[tuple[str, ...]]) -> None:
-        """Check the rows from ``start`` (0: the row after the headings), the ``sealed`` of their ID numbers
+    def batch(self, lines: list[int], rows: list[list[object]], sealed: list[tuple[str, ...]]) -> None:
+        """Check the rows, numbered ``lines`` as in the spreadsheet, the ``sealed`` of their ID numbers
         alongside: every column, then what the database already holds."""
         err, fill_in, houses, attributes_seen = self.err, self.fill_in, self.houses, self.attributes_seen
         households, seen_ids = self.households, self.seen_ids
@@ -478,15 +619,23 @@ class _Check:
         padding: list[object] = [""] * width
         numbers: list[str] = []
         people: list[tuple[int, str, str, _Attributes, tuple[str, ...]]] = []
-        # (the heading is row 1)
-        for line, raw, result in zip(range(start + 2, start + 2 + len(rows)), rows, sealed, strict=True):
+        number_limit, name_limit = TEXT_LIMITS["number"], TEXT_LIMITS["name"]
+        for line, raw, result in zip(lines, rows, sealed, strict=True):
             if len(raw) < width:
                 raw = raw + padding[: width - len(raw)]
             number, name = _cell(raw[number_at]), _cell(raw[name_at])
             if not number:
                 err(line, "number", fill_in)
+            elif len(number) > number_limit or CONTROL.search(number) or SCIENTIFIC.match(number):
+                err(line, "number", self._number_problem(number, number_limit))
+                number = ""  # not compared with the household's other rows nor looked up
+            elif type(raw[number_at]) is float and number.isdigit() and len(number) > 15:
+                err(line, "number", self.as_number)
+                number = ""
             if not name:
                 err(line, "name", fill_in)
+            elif len(name) > name_limit or CONTROL.search(name):
+                err(line, "name", cast(str, _text_problem(name, name_limit)))
             if not _cell(raw[id_at]):
                 err(line, "id_number", fill_in)
             key = house_cells(raw)

@@ -105,7 +105,8 @@ class _Rows(pickle.Unpickler):
 
 
 def xlsx_rows(path: Path) -> list[list[object]]:
-    """The first sheet's rows, cells keeping their type, read safely (see the module's docstring)."""
+    """The first sheet's rows from its row 1 (the index of a row is its number less one), cells keeping their
+    type, read safely (see the module's docstring)."""
     xlsx_check(path)
     memory = settings.SPREADSHEET_MEMORY_LIMIT
     seconds = settings.SPREADSHEET_CPU_SECONDS

@@ -2,8 +2,8 @@
 
 Run after `screen` and `demo_users`: the screening opened a case per flagged household; this takes the steps
 the demo users would take (through the same services), a few cases to each state, each on a coherent
-timeline that began with a cadre's earlier report. Running it again does nothing once the village has cases
-past the visit.
+timeline that began with a cadre's earlier report. Only cases of households without an earlier case (of the
+synthetic history, `history_synth`) are walked. Running it again does nothing once it has walked some.
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from bottomline.accounts.models import User
 from bottomline.monitoring.assistance import followup_record, measure_add, measure_suggestions
 from bottomline.monitoring.casework import StepIn, case_step
-from bottomline.monitoring.models import Case, Channel
+from bottomline.monitoring.models import Case, Channel, Signal
 from bottomline.monitoring.services import lead_raise
 from bottomline.monitoring.workflow import State
 
@@ -60,10 +61,13 @@ class Command(BaseCommand):
             raise CommandError("run `manage.py demo_users` first")
         cadre = users["cadre"]
         cases = Case.objects.filter(household__village=cadre.region, closed_at__isnull=True)
-        if cases.exclude(state=State.VISIT).exists():
+        if Signal.objects.filter(lead__case__in=cases, reference__startswith="demo:").exists():
             self.stdout.write("demo cases: already walked")
             return
-        waiting = list(cases.order_by("id"))
+        # The screening's new cases, of households without an earlier case (the history's, which ended
+        # before): their timelines, up to 75 days back, cannot overlap an earlier case's.
+        earlier = Case.objects.filter(household=OuterRef("household"), opened_at__lt=OuterRef("opened_at"))
+        waiting = list(cases.filter(state=State.VISIT).exclude(Exists(earlier)).order_by("id"))
         walked = 0
         for plan in PLAN:
             if not waiting:
