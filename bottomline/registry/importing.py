@@ -565,6 +565,10 @@ class _Check:
         self.people: list[Person] = []  # the people not yet registered, to insert
         self.fill_in = _("This column must be filled in.")
         self.head_rows: list[tuple[int, str, str]] = []  # (row, household number, blind index) of each 户主
+        self.as_number = _(
+            "The household number was turned into a number by a spreadsheet and may have lost digits: "
+            "format the column as text and type it again."
+        )
 
     def heads(self) -> None:
         """Each household of the file ends up with exactly one head (户主): the one registered, or one row's."""
@@ -596,10 +600,6 @@ class _Check:
                     _("Household %(number)s has a head (户主) already; a household has exactly one.")
                     % {"number": number},
                 )
-        self.as_number = _(
-            "The household number was turned into a number by a spreadsheet and may have lost digits: "
-            "format the column as text and type it again."
-        )
 
     def _number_problem(self, number: str, limit: int) -> str:
         if SCIENTIFIC.match(number):
