@@ -1,0 +1,158 @@
+"""The national lists: a synthetic county's file imports, exports and re-imports to the same records, with the
+monitoring history that makes past months right; bad rows are all reported and nothing is written."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bottomline.interop.exports import ExportRequest, national_export
+from bottomline.interop.importing import national_import, parse_date
+from bottomline.interop.models import NationalPerson
+from bottomline.interop.synth import national_synth
+from bottomline.jobs.progress import NullProgress
+from bottomline.monitoring.models import Case, Step
+from bottomline.monitoring.selectors import cases_as_of
+from bottomline.monitoring.workflow import State
+from bottomline.registry.importing import read_rows
+from bottomline.registry.models import Household, IncomeRecord, Member
+
+ON = date(2026, 11, 30)
+
+
+def _synth(tree: Any, fmt: str) -> bytes:
+    return national_synth(county=tree.county, seed=7, on=ON, fmt=fmt, lifted=12, share=0.5).content
+
+
+def _import(path: Path, user: Any, commit: bool = True) -> Any:
+    return national_import(path=path, user=user, commit=commit, progress=NullProgress())
+
+
+def _records() -> list[tuple[Any, ...]]:
+    """What the archive holds, without database ids: households, members, incomes, cases and steps."""
+    households = sorted(
+        Household.objects.values_list(
+            "number", "village__code", "household_type", "lifted_year", "relocated", "resettlement_site"
+        )
+    )
+    members = sorted(Member.objects.values_list("household__number", "id_number_index", "relation", "labour"))
+    incomes = sorted(
+        (n, str(p)) for n, p in IncomeRecord.objects.values_list("household__number", "per_capita_net_income")
+    )
+    cases = sorted(
+        Case.objects.values_list("household__number", "category", "identified_on", "eliminated_on", "state")
+    )
+    steps = sorted(Step.objects.values_list("case__household__number", "target", "on"))
+    return [households, members, incomes, cases, steps]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_synthetic_county_round_trip_with_history(
+    tree: Any, personas: dict[str, Any], tmp_path: Path, fmt: str
+) -> None:
+    content = _synth(tree, fmt)
+    assert not Household.objects.exists()  # the synthetic county was rolled back
+    if fmt == "csv":
+        content.decode("gb18030")  # GB18030 text
+    source = tmp_path / f"national.{fmt}"
+    source.write_bytes(content)
+    county = personas["county_officer"]
+
+    checked = _import(source, county, commit=False)
+    assert checked.errors == []
+    assert not Household.objects.exists()  # a check writes nothing
+    report = _import(source, county)
+    assert report.errors == []
+    assert report.households_created == Household.objects.count() > 0
+    assert report.members_created == Member.objects.count() == NationalPerson.objects.count()
+    assert report.cases_created == Case.objects.count() > 0
+    assert report.incomes_created == IncomeRecord.objects.count() > 0
+    before = _records()
+
+    # The history: a case eliminated before the data date was monitored between its two dates.
+    eliminated = Case.objects.filter(eliminated_on__isnull=False).order_by("identified_on").first()
+    assert eliminated is not None and eliminated.state == State.ELIMINATED
+    assert eliminated.identified_on is not None and eliminated.eliminated_on is not None
+    states = {
+        day: cases_as_of(viewer=county, on=day).filter(pk=eliminated.pk).values_list("state_then", flat=True).first()
+        for day in (
+            eliminated.identified_on - timedelta(days=1),
+            eliminated.identified_on,
+            eliminated.eliminated_on - timedelta(days=1),
+            eliminated.eliminated_on,
+        )
+    }
+    assert list(states.values()) == [None, State.MONITORED, State.MONITORED, State.ELIMINATED]
+
+    # Export (whole numbers for the county officer) gives back the file; re-importing it changes nothing.
+    exported = national_export(
+        viewer=county, wanted=ExportRequest(region=tree.county, on=ON, extended=True), fmt=fmt
+    )
+    again = tmp_path / f"again.{fmt}"
+    again.write_bytes(exported)
+    assert read_rows(again) == read_rows(source)
+    second = _import(again, county)
+    assert second.errors == []
+    assert (second.households_created, second.members_created, second.cases_created) == (0, 0, 0)
+    assert second.incomes_created == 0
+    assert second.unchanged == Member.objects.count()
+    assert _records() == before
+
+
+def test_export_masks_for_other_roles_and_stays_in_region(
+    tree: Any, personas: dict[str, Any], tmp_path: Path
+) -> None:
+    source = tmp_path / "national.csv"
+    source.write_bytes(_synth(tree, "csv"))
+    assert _import(source, personas["county_officer"]).errors == []
+    township = personas["township_officer"]
+    text = national_export(
+        viewer=township, wanted=ExportRequest(region=tree.township, on=ON), fmt="csv"
+    ).decode("gb18030")
+    headings, rows = read_rows(_write(tmp_path / "t.csv", text.encode("gb18030")))
+    ids = [row[headings.index("证件号码")] for row in rows]
+    assert ids and all("*" in i for i in ids)
+    villages = {row[headings.index("行政村")] for row in rows}
+    assert villages <= {tree.village.name, tree.sibling_village.name}
+    assert "脱贫年度" not in headings  # the national columns only, unless asked
+
+
+def _write(path: Path, content: bytes) -> Path:
+    path.write_bytes(content)
+    return path
+
+
+def test_bad_rows_all_reported_and_nothing_written(
+    tree: Any, personas: dict[str, Any], tmp_path: Path
+) -> None:
+    source = _write(tmp_path / "national.csv", _synth(tree, "csv"))
+    headings, rows = read_rows(source)
+    rows = [list(map(str, r)) for r in rows]
+    at = {h: i for i, h in enumerate(headings)}
+    rows[0][at["证件号码"]] = "630106199001011234"  # wrong check digit
+    rows[1][at["风险识别时间"]] = "2022-13-40"
+    rows[2][at["行政村"]] = "不存在村"
+    rows[3][at["劳动技能"]] = "很强"
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(headings + ["备注"])
+    writer.writerows(r + [""] for r in rows)
+    bad = _write(tmp_path / "bad.csv", buffer.getvalue().encode("gb18030"))
+    report = _import(bad, personas["county_officer"])
+    found = {(e.row, e.column) for e in report.errors}
+    assert {(2, "证件号码"), (3, "风险识别时间"), (4, "行政村"), (5, "劳动技能")} <= found
+    assert report.unknown_columns == ["备注"]
+    assert not Household.objects.exists() and not Member.objects.exists() and not Case.objects.exists()
+
+
+def test_dates_in_the_forms_offices_write() -> None:
+    assert parse_date("2022/3/5") == parse_date("2022年3月5日") == parse_date("20220305") == date(2022, 3, 5)
+    assert parse_date("") is None
+    with pytest.raises(ValueError):
+        parse_date("三月")
