@@ -140,7 +140,7 @@ def choice_lookup(target: str) -> dict[str, str]:
         for term in chinese_terms(str(label)):
             lookup[term.lower()] = code
         with translation.override("zh-hans"):
-            lookup[str(enum(value).label).lower()] = code
+            lookup[str(label).lower()] = code
     lookup.update({term.lower(): code for term, code in EXTRA_TERMS.get(target, {}).items()})
     return lookup
 
@@ -149,10 +149,9 @@ def term_of(target: str, code: object) -> str:
     """The Chinese term an export writes for a stored code (the first of its label's terms)."""
     if code in (None, ""):
         return ""
-    enum = ENUMS[target]
-    try:
-        label = str(enum(code).label)
-    except ValueError:
+    labels = {str(value): str(label) for value, label in ENUMS[target].choices}
+    label = labels.get(str(code))
+    if label is None:
         return str(code)
     terms = chinese_terms(label)
     return terms[0] if terms else label

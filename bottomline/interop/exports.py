@@ -28,7 +28,7 @@ from bottomline.accounts.models import Role, User
 from bottomline.audit.models import EventKind
 from bottomline.audit.scope import queryset_region
 from bottomline.audit.services import event_record
-from bottomline.interop.columns import COLUMNS, NationalColumn, term_of
+from bottomline.interop.columns import COLUMNS, NationalColumn, chinese_terms, term_of
 from bottomline.interop.models import NationalPerson
 from bottomline.monitoring.models import Case
 from bottomline.privacy.crypto import decrypt
@@ -70,12 +70,8 @@ def _day(value: date | None) -> str:
 
 
 def _cause_term(code: str, enum: Any) -> str:
-    from bottomline.interop.columns import chinese_terms
-
-    try:
-        terms = chinese_terms(str(enum(code).label))
-    except ValueError:
-        return ""
+    labels = {str(value): str(label) for value, label in enum.choices}
+    terms = chinese_terms(labels.get(code, ""))
     return terms[0] if terms else ""
 
 
@@ -115,10 +111,10 @@ def national_rows(
         ):
             incomes[record.household_id] = record  # the latest last
         cases: dict[int, Case] = {}
-        for case in Case.objects.filter(household_id__in=chunk, identified_on__lte=on).order_by(
+        for found in Case.objects.filter(household_id__in=chunk, identified_on__lte=on).order_by(
             "household_id", "identified_on", "id"
         ):
-            cases[case.household_id] = case
+            cases[found.household_id] = found  # the latest last
         persons = dict(
             NationalPerson.objects.filter(member__household_id__in=chunk).values_list(
                 "member_id", "person_number"

@@ -426,8 +426,8 @@ def _check_database(
     for index, (line, row, _seal) in people.items():
         if index not in registered:
             continue
-        house = houses.get(row.values.get("number") or "")
-        if house is not None and house.existing is not None and registered[index] == house.existing.pk:
+        own = houses.get(row.values.get("number") or "")
+        if own is not None and own.existing is not None and registered[index] == own.existing.pk:
             report.unchanged += 1
         else:
             err(line, "id_number", _("This person is registered elsewhere already; ask the county office."))
@@ -562,11 +562,9 @@ def _write(
             report.members_created += len(members)
             progress.advance(len(chunk))
         for house in houses.values():
-            household = house.existing
-            if household is None:
-                continue
-            report.incomes_created += _income(household, house)
-            report.cases_created += _case(household, house, reason)
+            if house.existing is not None:
+                report.incomes_created += _income(house.existing, house)
+                report.cases_created += _case(house.existing, house, reason)
 
 
 def _household(number: str, house: _House) -> Household:
