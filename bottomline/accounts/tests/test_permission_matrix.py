@@ -134,6 +134,8 @@ TABLE: dict[str, Spec] = {
     "registry:member_reveal": Spec(ARCHIVE_KEEPERS, kind="member", method="post"),
     "registry:import": Spec(IMPORTERS),
     "registry:import_template": Spec(IMPORTERS, kind="template"),
+    "interop:export": Spec(ARCHIVE_READERS),
+    "interop:import": Spec(IMPORTERS),
     "policy:home": Spec(STAFF),
     "policy:proposal": Spec(PROPOSAL_READERS, kind="proposal"),
     "policy:proposal_decide": Spec(PROPOSAL_DECIDERS, kind="proposal", method="post"),

@@ -162,3 +162,39 @@ def test_dates_in_the_forms_offices_write() -> None:
     assert parse_date("") is None
     with pytest.raises(ValueError):
         parse_date("三月")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pages_import_as_a_job_and_export_a_download(
+    tree: Any, personas: dict[str, Any], tmp_path: Path, client: Any, settings: Any
+) -> None:
+    from bottomline.jobs.models import Job
+
+    settings.MEDIA_ROOT = tmp_path
+    source = _write(tmp_path / "national.xlsx", _synth(tree, "xlsx"))
+    client.force_login(personas["county_officer"])
+    home = client.get("/national/", headers={"Accept-Language": "en"}).content.decode()
+    assert "/national/import/" in home
+    with source.open("rb") as handle:
+        response = client.post("/national/import/", {"file": handle, "commit": "1"})
+    job = Job.objects.get()
+    assert response["Location"] == f"/jobs/{job.pk}/"
+    job.refresh_from_db()
+    assert job.result["error_count"] == 0 and job.result["members_created"] == Member.objects.count() > 0
+    assert list((tmp_path / "imports").iterdir()) == []  # the upload, ID numbers in the clear, is gone
+    download = client.get(
+        "/national/",
+        {"region": tree.county.pk, "on": ON.isoformat(), "kind": "monitoring", "format": "csv"},
+    )
+    assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
+    text = download.content.decode("gb18030")
+    assert text.splitlines()[0].startswith("序号,数据日期")
+    assert (
+        len(text.splitlines()) - 1 == Member.objects.filter(household__cases__isnull=False).distinct().count()
+    )
+    client.force_login(personas["township_officer"])
+    assert client.get("/national/import/").status_code == 403
+    elsewhere = client.get(
+        "/national/", {"region": tree.other_county.pk, "on": ON.isoformat(), "kind": "all", "format": "csv"}
+    )
+    assert elsewhere.status_code == 200 and "attachment" not in elsewhere.get("Content-Disposition", "")
