@@ -135,6 +135,7 @@ TABLE: dict[str, Spec] = {
     "registry:import": Spec(IMPORTERS),
     "registry:import_template": Spec(IMPORTERS, kind="template"),
     "interop:export": Spec(ARCHIVE_READERS),
+    "dashboards:baseline": Spec(ARCHIVE_READERS, kind="region"),
     "interop:import": Spec(IMPORTERS),
     "policy:home": Spec(STAFF),
     "policy:proposal": Spec(PROPOSAL_READERS, kind="proposal"),
