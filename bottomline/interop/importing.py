@@ -31,6 +31,8 @@ from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.audit.scope import spanning_region
 from bottomline.audit.services import input_sha256, job_record
+from bottomline.dashboards.compute import months_back
+from bottomline.dashboards.services import figures_refresh
 from bottomline.interop.columns import (
     BY_TARGET,
     CHOICE,
@@ -85,6 +87,7 @@ HOUSEHOLD_TARGETS = (
     "relocated",
     "resettlement_site",
 )
+REFRESH_MONTHS = 24  # as dashboards' nightly figures_refresh
 SOURCE = "national"  # the detail of the steps an import writes
 
 
@@ -378,6 +381,8 @@ def national_import(*, path: Path, user: User, commit: bool, progress: Progress)
     report.errors.sort(key=lambda e: (e.row, e.column))
     if commit and not report.errors:
         _write(houses, people, user, report, progress)
+        if report.cases_created:
+            _figures_refresh(houses)
         job_record(
             job="interop.import",
             user=user,
@@ -459,6 +464,13 @@ def _check_database(
                 _("Household %(number)s is being monitored already, since another date.")
                 % {"number": number},
             )
+
+
+def _figures_refresh(houses: dict[str, _House]) -> None:
+    """The dashboards' figures of the villages touched, for the months the nightly refresh keeps (24): the
+    cases just written are dated in them (issue 14: past months' "as of" figures right at once)."""
+    codes = sorted({h.village.code for h in houses.values() if h.village is not None})
+    figures_refresh(village_codes=codes, months=months_back(timezone.localdate(), REFRESH_MONTHS))
 
 
 def _at(day: date, seconds: int = 0) -> datetime:

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
+from bottomline.dashboards.models import VillageMonth
 from bottomline.interop.exports import ExportRequest, national_export
 from bottomline.interop.importing import national_import, parse_date
 from bottomline.interop.models import NationalPerson
@@ -91,6 +93,13 @@ def test_synthetic_county_round_trip_with_history(
         )
     }
     assert list(states.values()) == [None, State.MONITORED, State.MONITORED, State.ELIMINATED]
+    # The dashboards' figures are refreshed at once: this month counts every case, its eliminations too.
+    month = VillageMonth.objects.filter(month=timezone.localdate().replace(day=1))
+    assert sum(month.values_list("objects_hh", flat=True)) == Case.objects.count()
+    assert (
+        sum(month.values_list("eliminated_cum_hh", flat=True))
+        == Case.objects.filter(state=State.ELIMINATED).count()
+    )
 
     # Export (whole numbers for the county officer) gives back the file; re-importing it changes nothing.
     exported = national_export(
