@@ -136,11 +136,12 @@ def choice_lookup(target: str) -> dict[str, str]:
     for value, label in enum.choices:
         code = str(value)
         lookup[code.lower()] = code
-        lookup[str(label).lower()] = code
-        for term in chinese_terms(str(label)):
-            lookup[term.lower()] = code
-        with translation.override("zh-hans"):
-            lookup[str(label).lower()] = code
+        for language in (None, "zh-hans", "en"):  # the label as written, in Chinese, in English
+            with translation.override(language):
+                text = str(label)
+            lookup[text.lower()] = code
+            for term in chinese_terms(text):
+                lookup[term.lower()] = code
     lookup.update({term.lower(): code for term, code in EXTRA_TERMS.get(target, {}).items()})
     return lookup
 
@@ -149,7 +150,8 @@ def term_of(target: str, code: object) -> str:
     """The Chinese term an export writes for a stored code (the first of its label's terms)."""
     if code in (None, ""):
         return ""
-    labels = {str(value): str(label) for value, label in ENUMS[target].choices}
+    with translation.override(None):  # the label as written (English, the Chinese term in brackets)
+        labels = {str(value): str(label) for value, label in ENUMS[target].choices}
     label = labels.get(str(code))
     if label is None:
         return str(code)

@@ -21,6 +21,7 @@ from typing import Any
 import xlsxwriter
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from bottomline.accounts import gate
@@ -70,7 +71,8 @@ def _day(value: date | None) -> str:
 
 
 def _cause_term(code: str, enum: Any) -> str:
-    labels = {str(value): str(label) for value, label in enum.choices}
+    with translation.override(None):  # the label as written (English, the Chinese term in brackets)
+        labels = {str(value): str(label) for value, label in enum.choices}
     terms = chinese_terms(labels.get(code, ""))
     return terms[0] if terms else ""
 

@@ -67,6 +67,7 @@ EARLIEST = date(1949, 10, 1)
 MAX_INCOME = Decimal("100000000")
 # The household's cells: the same on each of its rows (its members').
 HOUSEHOLD_TARGETS = (
+    "data_date",
     "county",
     "township",
     "village",
@@ -274,9 +275,12 @@ def _cause_lookups() -> tuple[dict[str, str], dict[str, str]]:
     for table, enum in ((poverty, PovertyCause), (risk, RiskType)):
         for value, label in enum.choices:
             table[str(value)] = str(value)
-            for term in chinese_terms(str(label)):
-                table[term] = str(value)
-                table[term.removeprefix("因")] = str(value)
+            for language in (None, "zh-hans"):  # the label as written, and in Chinese
+                with translation.override(language):
+                    text = str(label)
+                for term in [text, *chinese_terms(text)]:
+                    table[term] = str(value)
+                    table[term.removeprefix("因")] = str(value)
     return poverty, risk
 
 
@@ -573,10 +577,18 @@ def _write(
             )
             report.members_created += len(members)
             progress.advance(len(chunk))
-        for house in houses.values():
-            if house.existing is not None:
-                report.incomes_created += _income(house.existing, house)
-                report.cases_created += _case(house.existing, house, reason)
+        written = [h for h in houses.values() if h.existing is not None]
+        for start in range(0, len(written), BATCH):
+            chunk_houses = written[start : start + BATCH]
+            pks = [h.existing.pk for h in chunk_houses if h.existing is not None]
+            periods = set(
+                IncomeRecord.objects.filter(household_id__in=pks).values_list("household_id", "period_start")
+            )
+            incomes = [r for h in chunk_houses if (r := _income(h, periods)) is not None]
+            IncomeRecord.objects.bulk_create(incomes)
+            report.incomes_created += len(incomes)
+            days = set(Case.objects.filter(household_id__in=pks).values_list("household_id", "identified_on"))
+            report.cases_created += sum(_case(h, days, reason) for h in chunk_houses)
 
 
 def _household(number: str, house: _House) -> Household:
@@ -624,34 +636,37 @@ def _member(household_id: int, row: _Row, seal: tuple[str, ...]) -> Member:
     )
 
 
-def _income(household: Household, house: _House) -> int:
-    """The list's per-capita income as the household's income record of its year, unless it has one."""
+def _income(house: _House, periods: set[tuple[int, date]]) -> IncomeRecord | None:
+    """The list's per-capita income as the household's income record of its year, unless it has one
+    (``periods``: the (household, period start) of the records it has)."""
     per_capita = house.values.get("per_capita_income")
-    if per_capita is None:
-        return 0
+    household = house.existing
+    if per_capita is None or household is None:
+        return None
     start, end = _income_period(house.values)
-    if IncomeRecord.objects.filter(household=household, period_start=start, period_end=end).exists():
-        return 0
+    if (household.pk, start) in periods:
+        return None
     size = house.values.get("household_size") or len(house.rows)
     # The lists give only the per-capita figure: it is kept as production and operation income (the
     # breakdown is not in them), so that the record's per-capita net income is the list's.
-    IncomeRecord.objects.create(
+    return IncomeRecord(
         household=household,
         period_start=start,
         period_end=end,
         household_size=size,
         production=per_capita * size,
     )
-    return 1
 
 
-def _case(household: Household, house: _House, reason: str) -> int:
-    """The list's monitoring case, with its history, unless the household has a case identified that day."""
+def _case(house: _House, days: set[tuple[int, date | None]], reason: str) -> int:
+    """The list's monitoring case, with its history, unless the household has a case identified that day
+    (``days``: the (household, identification date) of the cases it has)."""
     v = house.values
     identified = v.get("risk_identified")
-    if not v.get("category") or identified is None:
+    household = house.existing
+    if not v.get("category") or identified is None or household is None:
         return 0
-    if Case.objects.filter(household=household, identified_on=identified).exists():
+    if (household.pk, identified) in days:
         return 0
     cause = _cause(v["cause"]) if v.get("cause") else None
     case_history_write(

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from bottomline.registry.baseline import baseline_figures
@@ -91,3 +92,18 @@ def test_baseline_page_and_list_filter_through_the_pages(
     assert 'id="lifted-people">5<' in page.content.decode()
     listed = client.get("/registry/households/", {"relocated": "1"}).content.decode()
     assert archive["a"].number in listed and archive["b"].number not in listed
+
+
+@pytest.mark.xfail(
+    connection.vendor == "sqlite",
+    reason="registry defect: on SQLite the generated per-capita income of a total in whole yuan is an integer "
+    "division (53,169 / 2 = 26,584); fixing it changes IncomeRecord's GeneratedField (a registry migration)",
+    strict=True,
+)
+def test_per_capita_income_of_a_total_in_whole_yuan_keeps_its_fen(
+    tree: Any, personas: dict[str, Any]
+) -> None:
+    h = household(personas["village_cadre"], tree.village)
+    _income(h, 2025, 2, "53169")
+    record = IncomeRecord.objects.get(household=h)
+    assert record.per_capita_net_income == Decimal("26584.50")
