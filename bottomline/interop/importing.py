@@ -339,6 +339,7 @@ def national_import(*, path: Path, user: User, commit: bool, progress: Progress)
         today=today,
         encrypted=commit,
     )
+    area = functools.lru_cache(maxsize=None)(area_info)  # a file names a few areas thousands of times
     houses: dict[str, _House] = {}
     people: dict[str, tuple[int, _Row, tuple[str, ...]]] = {}  # blind index → first row
     for line, raw, seal in zip(range(2, 2 + len(rows)), rows, sealed, strict=True):
@@ -373,7 +374,7 @@ def national_import(*, path: Path, user: User, commit: bool, progress: Progress)
                 err(line, "id_number", _("This column must be filled in."))
             continue
         try:
-            check_area(seal[0], int(seal[1][:4]), area_info)
+            check_area(seal[0], int(seal[1][:4]), area)
         except IdNumberError as exc:
             err(line, "id_number", _id_message(exc))
             continue
