@@ -23,6 +23,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F, Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -51,7 +52,7 @@ from bottomline.jobs.progress import Progress
 from bottomline.jobs.registry import job_handler
 from bottomline.jobs.services import upload_remove
 from bottomline.monitoring.models import Case, Step
-from bottomline.monitoring.workflow import Action, State
+from bottomline.monitoring.workflow import ASSISTABLE, Action, State
 from bottomline.privacy.ids import IdNumberError, check_area, seal_numbers
 from bottomline.privacy.keys import field_keys
 from bottomline.regions.models import Level, Region
@@ -103,6 +104,7 @@ class NationalReport:
     members_created: int = 0
     incomes_created: int = 0
     cases_created: int = 0
+    cases_eliminated: int = 0
     unchanged: int = 0
 
     def as_dict(self, limit: int = 1000) -> dict[str, Any]:
@@ -113,6 +115,7 @@ class NationalReport:
             "members_created": self.members_created,
             "incomes_created": self.incomes_created,
             "cases_created": self.cases_created,
+            "cases_eliminated": self.cases_eliminated,
             "unchanged": self.unchanged,
             "unknown_columns": self.unknown_columns,
             "error_count": len(self.errors),
@@ -166,6 +169,7 @@ class _House:
     village: Region | None
     rows: list[_Row] = field(default_factory=list)
     existing: Household | None = None
+    eliminate: Case | None = None  # its case, known and still monitored, whose elimination the file brings
 
 
 def _convert(
@@ -441,12 +445,13 @@ def _check_database(
             report.unchanged += 1
         else:
             err(line, "id_number", _("This person is registered elsewhere already; ask the county office."))
-    open_cases = dict(
-        Case.objects.filter(
-            household__in=[h.existing for h in houses.values() if h.existing is not None],
-            closed_at__isnull=True,
-        ).values_list("household_id", "identified_on")
-    )
+    known = [h.existing for h in houses.values() if h.existing is not None]
+    open_cases = {
+        case.household_id: case
+        for case in Case.objects.filter(household__in=known, closed_at__isnull=True).annotate(
+            last_on=Max("steps__on")
+        )
+    }
     for number, house in houses.items():
         heads = sum(1 for r in house.rows if r.values.get("relation") == Relation.HEAD)
         if house.existing is None and heads != 1:
@@ -457,18 +462,39 @@ def _check_database(
                 % {"number": number, "count": heads},
             )
         identified = house.values.get("risk_identified")
-        if (
-            house.existing is not None
-            and identified is not None
-            and open_cases.get(house.existing.pk, identified) != identified
-            and not house.values.get("eliminated")
-        ):
+        case = open_cases.get(house.existing.pk) if house.existing is not None else None
+        if case is None or identified is None:
+            continue
+        if case.identified_on != identified:
+            if not house.values.get("eliminated"):
+                err(
+                    house.line,
+                    "risk_identified",
+                    _("Household %(number)s is being monitored already, since another date.")
+                    % {"number": number},
+                )
+            continue
+        eliminated = house.values.get("risk_eliminated")
+        if eliminated is None:
+            continue
+        # The list brings the elimination of a case the archive monitors: its step comes after the others.
+        last_on: date | None = getattr(case, "last_on", None)
+        if case.state not in ASSISTABLE:
             err(
                 house.line,
-                "risk_identified",
-                _("Household %(number)s is being monitored already, since another date.")
+                "risk_eliminated",
+                _("Household %(number)s's case is not yet identified here; its risk cannot be eliminated.")
                 % {"number": number},
             )
+        elif last_on is not None and eliminated < last_on:
+            err(
+                house.line,
+                "risk_eliminated",
+                _("The elimination date is before the case's latest step here (%(day)s).")
+                % {"day": last_on.isoformat()},
+            )
+        else:
+            house.eliminate = case
 
 
 def _figures_refresh(houses: dict[str, _House]) -> None:
@@ -531,6 +557,27 @@ def case_history_write(
     return case
 
 
+def case_eliminate(*, case: Case, on: date, reason: str) -> None:
+    """Close a monitored case whose risk elimination is known from elsewhere: the county's approval of the
+    elimination, dated ``on`` (after every step it has), by the system."""
+    Step.objects.create(
+        case=case,
+        action=Action.APPROVE,
+        source=case.state,
+        target=State.ELIMINATED,
+        at=_at(on, 3),
+        on=on,
+        reason=reason,
+        detail={"source": SOURCE},
+    )
+    Case.objects.filter(pk=case.pk).update(
+        state=State.ELIMINATED,
+        eliminated_on=on,
+        closed_at=_at(on, 3),
+        version=F("version") + 1,
+    )
+
+
 def _income_period(values: dict[str, Any]) -> tuple[date, date]:
     """The year a list's per-capita income is of: the calendar year before its data date (today if none)."""
     year = (values.get("data_date") or timezone.localdate()).year - 1
@@ -590,6 +637,10 @@ def _write(
             report.incomes_created += len(incomes)
             days = set(Case.objects.filter(household_id__in=pks).values_list("household_id", "identified_on"))
             report.cases_created += sum(_case(h, days, reason) for h in chunk_houses)
+        for house in written:
+            if house.eliminate is not None and house.values.get("risk_eliminated") is not None:
+                case_eliminate(case=house.eliminate, on=house.values["risk_eliminated"], reason=reason)
+                report.cases_eliminated += 1
 
 
 def _household(number: str, house: _House) -> Household:

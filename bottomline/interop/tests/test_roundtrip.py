@@ -224,3 +224,35 @@ def test_pages_import_as_a_job_and_export_a_download(
         "/national/", {"region": tree.other_county.pk, "on": ON.isoformat(), "kind": "all", "format": "csv"}
     )
     assert elsewhere.status_code == 200 and "attachment" not in elsewhere.get("Content-Disposition", "")
+
+
+def test_a_later_list_brings_the_elimination_of_a_monitored_case(
+    tree: Any, personas: dict[str, Any], tmp_path: Path
+) -> None:
+    source = _write(tmp_path / "national.csv", _synth(tree, "csv"))
+    headings, rows = read_rows(source)
+    at = {h: i for i, h in enumerate(headings)}
+    number = next(str(r[at["户编号"]]) for r in rows if r[at["风险是否消除"]] == "是")
+    earlier = [list(map(str, r)) for r in rows]
+    for row in earlier:  # the list of a day before the elimination: still monitored
+        if row[at["户编号"]] == number:
+            row[at["风险是否消除"]], row[at["风险消除时间"]] = "否", ""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([headings, *earlier])
+    first = _write(tmp_path / "earlier.csv", buffer.getvalue().encode("gb18030"))
+    county = personas["county_officer"]
+    assert _import(first, county).errors == []
+    case = Case.objects.get(household__number=number)
+    assert case.state == State.MONITORED and case.eliminated_on is None
+
+    report = _import(source, county)  # the later list: eliminated
+    assert report.errors == [] and report.cases_eliminated == 1 and report.cases_created == 0
+    case.refresh_from_db()
+    assert case.state == State.ELIMINATED and case.eliminated_on is not None and case.closed_at is not None
+    assert list(case.steps.values_list("target", flat=True)) == [
+        State.VISIT,
+        State.ANNOUNCEMENT,
+        State.MONITORED,
+        State.ELIMINATED,
+    ]
+    assert _import(source, county).cases_eliminated == 0  # and once only
