@@ -256,3 +256,16 @@ def test_a_later_list_brings_the_elimination_of_a_monitored_case(
         State.ELIMINATED,
     ]
     assert _import(source, county).cases_eliminated == 0  # and once only
+
+
+def test_national_synth_command_writes_the_file(tree: Any, tmp_path: Path) -> None:
+    from django.core.management import call_command
+
+    out = tmp_path / "huangzhong.csv"
+    call_command(
+        "national_synth", "--county", "630106", "--out", str(out), "--lifted", "4", "--on", "2025-11-30"
+    )
+    headings, rows = read_rows(out)
+    assert headings[:3] == ["序号", "数据日期", "县(市、区、旗)"] and "脱贫年度" in headings
+    assert rows and {r[headings.index("县(市、区、旗)")] for r in rows} == {tree.county.name}
+    assert not Household.objects.exists()
