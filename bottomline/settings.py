@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "bottomline.feeds",
     "bottomline.portal",
     "bottomline.dashboards",
+    "bottomline.interop",
     "bottomline.web",
 ]
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("dashboard/", views.home, name="home"),
     path("dashboard/indicators/", views.indicators, name="indicators"),
     path("dashboard/<str:code>/", views.region, name="region"),
+    path("dashboard/<str:code>/baseline/", views.baseline, name="baseline"),
     path("dashboard/<str:code>/export.xlsx", views.export, name="export"),
     path("dashboard/<str:code>/briefing.pdf", views.briefing, name="briefing"),
 ]

@@ -24,8 +24,10 @@ from bottomline.dashboards.maps import map_features, region_key
 from bottomline.dashboards.models import VillageMonth
 from bottomline.dashboards.selectors import region_overview
 from bottomline.monitoring.models import Case
-from bottomline.regions.models import Level
+from bottomline.regions.models import Level, Region
 from bottomline.regions.selectors import region_path
+from bottomline.registry.baseline import baseline_figures
+from bottomline.registry.models import Household
 from bottomline.web.responses import pdf_response
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -129,3 +131,19 @@ def briefing(request: HttpRequest, code: str) -> HttpResponse:
     language: str = form.cleaned_data["lang"]
     pdf = briefing_pdf(viewer=user, region_code=code, month=month, language=language, request=request)
     return pdf_response(pdf, f"briefing-{code}-{month:%Y%m}-{language}.pdf")
+
+
+@login_required
+def baseline(request: HttpRequest, code: str) -> HttpResponse:
+    """A region's baseline figures (脱贫人口, 脱贫户人均纯收入 and its growth, relocated households and people,
+    脱贫村, 重点帮扶县), counted from the archive on the day asked (today by default)."""
+    user = gate.staff_of(request)
+    gate.require(user, Household, "view", request)
+    here = gate.access(Region.objects.all(), user, request=request, code=code)
+    form = DashboardForm(request.GET or None)
+    on: date = (form.cleaned_data.get("on") if form.is_valid() else None) or timezone.localdate()
+    households = gate.restrict(Household.objects.filter(village__code__range=here.bounds), user)
+    figures = baseline_figures(households=households, region=here, on=on)
+    return render(
+        request, "dashboards/baseline.html", {"region": here, "figures": figures, "on": on, "form": form}
+    )

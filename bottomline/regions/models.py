@@ -52,6 +52,12 @@ class Region(models.Model):
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=100)
+    # Baseline flags the documents count by (issue 14 item 8): a village that was a poverty village (贫困村,
+    # now 脱贫村), and a county named a national key county for rural revitalisation (国家乡村振兴重点帮扶县).
+    former_poor_village = models.BooleanField(_("former poverty village (贫困村/脱贫村)"), default=False)
+    key_county = models.BooleanField(
+        _("national key county for rural revitalisation (国家乡村振兴重点帮扶县)"), default=False
+    )
 
     class Meta:
         ordering = ["code"]

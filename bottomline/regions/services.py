@@ -173,3 +173,23 @@ def _apply_recodings(provinces: set[str] | None) -> int:
             )
             added += was_added
     return added
+
+
+# Baseline flags (issue 14 item 8): which flag may be set on which level.
+BASELINE_FLAGS = {"former_poor_village": Level.VILLAGE, "key_county": Level.COUNTY}
+
+
+def baseline_flags_set(*, flag: str, codes: Sequence[str], value: bool = True) -> int:
+    """Set a baseline flag (贫困村/脱贫村 on villages, 国家乡村振兴重点帮扶县 on counties) on the regions of
+    these codes (6, 9 or 12 digits, padded with zeros); returns how many changed. Unknown codes or a code of
+    the wrong level are a RegionDataError and nothing changes."""
+    if flag not in BASELINE_FLAGS:
+        raise RegionDataError(f"unknown flag {flag!r}; one of {', '.join(BASELINE_FLAGS)}")
+    level = BASELINE_FLAGS[flag]
+    wanted = {code.strip().ljust(CODE_LENGTH, "0") for code in codes if code.strip()}
+    found = set(Region.objects.filter(code__in=wanted, level=level).values_list("code", flat=True))
+    if wanted - found:
+        missing = ", ".join(sorted(wanted - found)[:10])
+        raise RegionDataError(f"no {level.label} with these codes: {missing}")
+    with transaction.atomic():
+        return Region.objects.filter(code__in=found).exclude(**{flag: value}).update(**{flag: value})

@@ -106,6 +106,12 @@ class HouseholdFilterIn(Schema):
     after: int | None = Field(
         None, ge=1, description="a household id: the page starts after it in number order (keyset, no OFFSET)"
     )
+    lifted_year: int | None = Field(
+        None, ge=2013, le=2100, description="year lifted out of poverty (脱贫年度)"
+    )
+    relocated: bool | None = Field(None, description="relocated (易地扶贫搬迁)")
+    former_poor_village: bool | None = Field(None, description="in a former poverty village (脱贫村)")
+    monitored: bool | None = Field(None, description="identified as a monitoring object (监测户)")
 
 
 class HouseholdSearchIn(HouseholdFilterIn):
@@ -217,7 +223,15 @@ def _household_page(request: HttpRequest, filters: HouseholdFilterIn, **person: 
     found = selectors.household_list(
         viewer=user,
         filters=selectors.HouseholdFilter(
-            region=filters.region, household_type=filters.household_type or "", **person
+            region=filters.region,
+            household_type=filters.household_type or "",
+            name=person.get("name", ""),
+            id_number_index=person.get("id_number_index", ""),
+            phone_index=person.get("phone_index", ""),
+            lifted_year=filters.lifted_year,
+            relocated=filters.relocated,
+            former_poor_village=filters.former_poor_village,
+            monitored=filters.monitored,
         ),
     )
     # ``after`` (keyset) costs one page however far it goes; an offset still works but costs what it skips.

@@ -46,12 +46,40 @@ class BootstrapMixin:
             field.widget.attrs.setdefault("class", css)
 
 
+YES_NO = [("", _("All")), ("1", _("Yes")), ("0", _("No"))]
+
+
+def _yes(value: str) -> bool:
+    return value == "1"
+
+
 class HouseholdFilterForm(BootstrapMixin, forms.Form):
     """The filters of the household list."""
 
     region = forms.CharField(label=_("Region code"), required=False, max_length=12)
     household_type = forms.ChoiceField(
         label=_("Household type"), required=False, choices=[("", _("All")), *HouseholdType.choices]
+    )
+    # Baseline attributes (issue 14 item 8).
+    lifted_year = forms.IntegerField(
+        label=_("Year lifted out of poverty (脱贫年度)"), required=False, min_value=2013, max_value=2100
+    )
+    monitored = forms.TypedChoiceField(
+        label=_("Monitoring household (监测户)"),
+        required=False,
+        choices=YES_NO,
+        coerce=_yes,
+        empty_value=None,
+    )
+    relocated = forms.TypedChoiceField(
+        label=_("Relocated (易地扶贫搬迁)"), required=False, choices=YES_NO, coerce=_yes, empty_value=None
+    )
+    former_poor_village = forms.TypedChoiceField(
+        label=_("Former poverty village (脱贫村)"),
+        required=False,
+        choices=YES_NO,
+        coerce=_yes,
+        empty_value=None,
     )
     # A search by name or number, kept in the session under this token (never the search itself in the URL).
     person = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)

@@ -95,6 +95,12 @@ class Household(Versioned):
     relocated = models.BooleanField(_("relocated (易地扶贫搬迁)"), default=False)
     # The token of the registration form that made it: the same form sent twice registers one household.
     submit_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    # Baseline attributes the documents count by (issue 14 item 8): the year the household was lifted out of
+    # poverty (脱贫年度) and, for a relocated household, its resettlement site (安置点).
+    lifted_year = models.PositiveSmallIntegerField(
+        _("year lifted out of poverty (脱贫年度)"), null=True, blank=True
+    )
+    resettlement_site = models.CharField(_("resettlement site (安置点)"), max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

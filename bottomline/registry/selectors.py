@@ -33,6 +33,11 @@ class HouseholdFilter:
     name: str = ""  # part of a member's name
     id_number_index: str = ""  # a member's exact ID number, as its blind index
     phone_index: str = ""  # the household's exact phone, as its blind index
+    # Baseline attributes (issue 14 item 8); None: either.
+    lifted_year: int | None = None
+    relocated: bool | None = None
+    former_poor_village: bool | None = None
+    monitored: bool | None = None  # 监测户: identified as a monitoring object (a case with a county approval)
 
 
 def person_indexes(*, id_number: str = "", phone: str = "") -> dict[str, str]:
@@ -61,6 +66,7 @@ def household_list(*, viewer: User, filters: HouseholdFilter | None = None) -> Q
         households = households.filter(village__code__range=region.bounds) if region else households.none()
     if filters.household_type:
         households = households.filter(household_type=filters.household_type)
+    households = baseline_filter(households, filters)
     if filters.name:
         households = households.filter(
             pk__in=Member.objects.filter(name__contains=filters.name.strip()).values("household_id")
@@ -84,6 +90,25 @@ def household_list(*, viewer: User, filters: HouseholdFilter | None = None) -> Q
     found = queryset_region(households, "village__code") if searched else None
     read_note(what="registry.household", region=found or filters.region or viewer.region, search=searched)
     return households.order_by(*ORDER)
+
+
+def baseline_filter(households: QuerySet[Household], filters: HouseholdFilter) -> QuerySet[Household]:
+    """Narrow households by the baseline attributes of ``filters`` (those given)."""
+    if filters.lifted_year is not None:
+        households = households.filter(lifted_year=filters.lifted_year)
+    if filters.relocated is not None:
+        households = households.filter(relocated=filters.relocated)
+    if filters.former_poor_village is not None:
+        households = households.filter(village__former_poor_village=filters.former_poor_village)
+    if filters.monitored is not None:
+        # through the reverse relation of monitoring's cases: registry does not import monitoring
+        identified = Household.objects.filter(cases__identified_on__isnull=False).values("pk")
+        households = (
+            households.filter(pk__in=identified)
+            if filters.monitored
+            else households.exclude(pk__in=identified)
+        )
+    return households
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,13 @@ def _filters(request: HttpRequest) -> tuple[HouseholdFilterForm, selectors.House
             "id_number_index": selectors.NO_MATCH
         }
     return form, selectors.HouseholdFilter(
-        region=data.get("region") or "", household_type=data.get("household_type") or "", **person
+        region=data.get("region") or "",
+        household_type=data.get("household_type") or "",
+        lifted_year=data.get("lifted_year"),
+        relocated=data.get("relocated"),
+        former_poor_village=data.get("former_poor_village"),
+        monitored=data.get("monitored"),
+        **person,
     )
 
 

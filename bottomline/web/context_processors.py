@@ -35,6 +35,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         entries.append((_("Import"), reverse("registry:import")))
     if gate.allowed(user, Household, "change"):
         entries.append((_("Income collection"), reverse("registry:income_collection")))
+    if gate.allowed(user, Household, "export"):
+        entries.append((_("National exchange"), reverse("interop:export")))
     entries.append((_("Policy"), reverse("policy:home")))
     if gate.allowed(user, Run, "view"):
         entries.append((_("Screening"), reverse("engine:runs")))
