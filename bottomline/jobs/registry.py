@@ -31,4 +31,5 @@ KIND_NAMES = (
     gettext_noop("registry.synth"),
     gettext_noop("registry.rotate_keys"),
     gettext_noop("engine.screen"),
+    gettext_noop("policy.simulate"),
 )
