@@ -61,7 +61,15 @@ class ApiErrorsMiddleware:
             return response
         detail: dict[str, str] = {"detail": api_detail(response.status_code)}
         if response.status_code >= 500:
-            detail["reference"] = getattr(request, "error_reference", "") or error_reference()
+            reference = getattr(request, "error_reference", "")
+            if (
+                not reference
+            ):  # raised outside a view (Django logged its traceback): this line ties it to the answer
+                reference = error_reference()
+                logger.error(
+                    "unexpected error outside a view", extra={"reference": reference, "path": request.path}
+                )
+            detail["reference"] = reference
         return JsonResponse(detail, status=response.status_code)
 
     def _read(self, request: HttpRequest) -> HttpResponse | None:
