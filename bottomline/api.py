@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -15,6 +16,9 @@ from bottomline.accounts import gate
 from bottomline.accounts.models import TokenScope, User
 from bottomline.accounts.services import token_authenticate
 from bottomline.audit.services import request_actor_set
+from bottomline.logs import error_reference
+
+logger = logging.getLogger(__name__)
 
 # What a read-only token may do: ask, never change.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -40,6 +44,13 @@ class Error(Schema):
     detail: str
 
 
+class ServerErrorOut(Schema):
+    """A 500 answer: never a traceback, only the reference of the log line that holds it."""
+
+    detail: str
+    reference: str
+
+
 class ValidationErrorOut(Schema):
     """A 422 answer: what was wrong with the input, field by field."""
 
@@ -48,8 +59,17 @@ class ValidationErrorOut(Schema):
 
 # The largest offset a list accepts: past SQLite's integers a slice fails inside the database (a 500).
 MAX_OFFSET = 10**9
-# Documented on every operation, so that clients know what to expect (400: a body that is not JSON).
-ERRORS: dict[int, type[Schema]] = {400: Error, 401: Error, 403: Error, 404: Error, 422: ValidationErrorOut}
+# Documented on every operation, so that clients know what to expect (400: a body that is not JSON or a
+# malformed form; 413: a body over DATA_UPLOAD_MAX_MEMORY_SIZE, files apart; web/errors.py: ApiErrorsMiddleware).
+ERRORS: dict[int, type[Schema]] = {
+    400: Error,
+    401: Error,
+    403: Error,
+    404: Error,
+    413: Error,
+    422: ValidationErrorOut,
+    500: ServerErrorOut,
+}
 # A PDF answer (``openapi_extra`` of the operation): documented by hand, since it is not JSON.
 PDF_RESPONSE: dict[str, Any] = {
     "responses": {
@@ -100,6 +120,21 @@ def on_service_invalid(request: HttpRequest, exc: DjangoValidationError) -> Http
         for msg in msgs
     ]
     return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """Anything else: logged once with its traceback and a reference; the answer holds only the reference,
+    with DEBUG on too (django-ninja would answer the traceback as text)."""
+    reference = error_reference()
+    logger.error(
+        "unexpected error",
+        exc_info=exc,
+        extra={"reference": reference, "method": request.method, "path": request.path},
+    )
+    return api.create_response(
+        request, {"detail": "Internal server error", "reference": reference}, status=500
+    )
 
 
 def register_routers() -> None:

@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "bottomline.web.sessions.SessionRefreshMiddleware",  # the idle timeout, one write a minute at most
     "django.middleware.locale.LocaleMiddleware",
+    "bottomline.web.errors.ApiErrorsMiddleware",  # before anything reads the body: JSON errors under /api/
     "bottomline.web.nul.RefuseNulMiddleware",  # before anything reads input into a query (web/nul.py)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

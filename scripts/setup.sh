@@ -17,15 +17,18 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-# Python packages, pinned in pyproject.toml, into .venv.
+# Python packages, pinned with their hashes in requirements.lock (scripts/lock.sh writes it from pyproject.toml),
+# into .venv; then the project itself, editable, without resolving anything again.
 [ -x .venv/bin/python ] || python3.11 -m venv .venv
-stamp=".venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)"
+stamp=".venv/.installed-$(cat pyproject.toml requirements.lock | sha1sum | cut -c1-12)"
 if [ ! -f "$stamp" ]; then
   echo "setup: installing Python packages"
   # (this machine's pip configuration names a local index that may be absent: its warnings are noise)
-  .venv/bin/pip install -q --disable-pip-version-check -e '.[dev]' 2>&1 | grep -v "is ignored: it is neither" || true
+  quiet() { grep -v "is ignored: it is neither" || true; }
+  .venv/bin/pip install -q --disable-pip-version-check --require-hashes -r requirements.lock 2>&1 | quiet
+  .venv/bin/pip install -q --disable-pip-version-check --no-deps -e . 2>&1 | quiet
   # fail here, not later, if the install did
-  .venv/bin/python -c "import importlib.metadata as m; [m.version(p) for p in ('django', 'django-ninja', 'django-tasks-db', 'ibis-framework', 'playwright')]"
+  .venv/bin/python -c "import importlib.metadata as m; [m.version(p) for p in ('bottomline', 'django', 'django-ninja', 'django-tasks-db', 'ibis-framework', 'playwright')]"
   rm -f .venv/.installed-* && touch "$stamp"
 fi
 

@@ -14,12 +14,14 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from django.conf import settings
 
 from bottomline.regions.models import PREFIX_LENGTH, Level
+
+if TYPE_CHECKING:
+    import numpy as np  # NumPy only where the map is built (set-up), not in a web process (issue #17)
 
 LAND = ("data", "datasets", "administrative", "amap", "land")
 # Degrees of tolerance (about 1 km at these latitudes for counties): small enough to keep each county
@@ -57,6 +59,8 @@ def region_key(code: str, level: int) -> str:
 
 def _douglas_peucker(points: np.ndarray[Any, Any], tolerance: float) -> np.ndarray[Any, Any]:
     """The points of a line kept by Douglas–Peucker (iterative, so long rings do not recurse deeply)."""
+    import numpy as np
+
     n = len(points)
     if n < 3:
         return points
@@ -85,6 +89,8 @@ def _douglas_peucker(points: np.ndarray[Any, Any], tolerance: float) -> np.ndarr
 
 def simplify_ring(ring: list[list[float]], tolerance: float) -> list[list[float]] | None:
     """A closed ring simplified and rounded to 0.001°; None when it shrinks below a triangle."""
+    import numpy as np
+
     points = np.asarray(ring, dtype=float)[:, :2]
     if len(points) < 4:
         return None

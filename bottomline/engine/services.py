@@ -8,10 +8,8 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -21,19 +19,8 @@ from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.audit.services import input_sha256, job_record
 from bottomline.dashboards.services import figures_refresh_region
-from bottomline.engine.batch import (
-    DEFAULT_EVENT_MONTHS,
-    date_sensitive,
-    rules_apply,
-    snapshot_in_region,
-    snapshot_restrict,
-)
-from bottomline.engine.features import batch_features
 from bottomline.engine.models import Current, Result, Run
 from bottomline.engine.online import UPDATED, current_row
-from bottomline.engine.params import params_by_county
-from bottomline.engine.parquet import snapshot_read as parquet_read
-from bottomline.engine.snapshot import Snapshot, read_snapshot
 from bottomline.feeds.selectors import households_touched_since
 from bottomline.jobs.models import Job
 from bottomline.jobs.progress import Progress
@@ -45,6 +32,12 @@ from bottomline.policy.models import Parameter
 from bottomline.regions.models import Region
 from bottomline.registry.models import Household, IncomeRecord, Member, MemberMove
 from bottomline.rules.screening import Screening, from_batch_row
+
+if TYPE_CHECKING:
+    from bottomline.engine.snapshot import Snapshot
+
+# The batch engine (pyarrow, DuckDB, Ibis) is imported inside the functions that run it: a web process imports
+# this module (to start a run) and must not load it (issue #17).
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +113,8 @@ def run_plan(*, on: date, region: Region | None, incremental: bool) -> Plan:
 
 def _event_months() -> set[int]:
     """Every look-back window for sudden events a county has had (a superset is safe)."""
+    from bottomline.engine.batch import DEFAULT_EVENT_MONTHS
+
     values = Parameter.objects.filter(name="sudden_event_months").values_list("value", flat=True)
     return {int(v) for v in values} | {DEFAULT_EVENT_MONTHS}
 
@@ -132,6 +127,12 @@ def _existing(ids: list[int]) -> set[int]:
 
 
 def _read(snapshot_dir: Path | None, region: Region | None, households: set[int] | None) -> Snapshot:
+    import pyarrow as pa
+
+    from bottomline.engine.batch import snapshot_in_region
+    from bottomline.engine.parquet import snapshot_read as parquet_read
+    from bottomline.engine.snapshot import read_snapshot
+
     ids = None if households is None else pa.array(sorted(households), pa.int64())
     if snapshot_dir is not None:
         snapshot = parquet_read(snapshot_dir, households=ids)
@@ -153,6 +154,13 @@ def screening_run(
 ) -> Run:
     """Screen every household (of a region, or all) as of a date, or only those touched since the previous run
     (``incremental``); keep results and current screenings, and raise a lead for each household newly at risk."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from bottomline.engine.batch import date_sensitive, rules_apply, snapshot_restrict
+    from bottomline.engine.features import batch_features
+    from bottomline.engine.params import params_by_county
+
     started_at, started = timezone.now(), time.perf_counter()
     progress.start(5, gettext_noop("reading the registry"))
     plan = run_plan(on=on, region=region, incremental=incremental)

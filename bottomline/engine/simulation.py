@@ -1,5 +1,5 @@
 """What a proposed parameter would change: households entering or leaving monitoring, by county and category,
-before anything changes."""
+before anything changes. Run by the ``policy.simulate`` job (a worker), over the proposal's region only."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from bottomline.engine.params import params_by_county
 from bottomline.engine.snapshot import read_snapshot
 from bottomline.policy.models import Parameter
 from bottomline.regions.models import Region
+from bottomline.registry.models import Household
 from bottomline.rules.screening import compile_category, compile_screening
 
 EXAMPLES = 10
@@ -27,11 +28,14 @@ def _categories(features: pa.Table) -> dict[int, int | None]:
 
 
 def simulate(*, proposal: Parameter, on: date) -> dict[str, Any]:
-    """Screen the region's households with the current values and with ``proposal`` (unsaved) in force."""
-    snapshot = read_snapshot()
+    """Screen the region's households with the current values and with ``proposal`` (unsaved) in force; only
+    the region's households are read."""
     if proposal.region is None:
         raise ValueError("a proposal names the province or county it is for")
     low, high = proposal.region.bounds
+    snapshot = read_snapshot(
+        Household.objects.filter(village__code__range=(low, high)).values_list("pk", flat=True)
+    )
     villages = snapshot.households.column("village_code").to_pylist()
     counties = {code[:6] + "000000" for code in villages if low <= code <= high}
     now = _categories(batch_features(snapshot, params_by_county(counties, on=on), on=on))

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import datetime
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 
 from bottomline.accounts import gate
 from bottomline.api import ERRORS
 from bottomline.feeds import selectors, services
-from bottomline.feeds.forms import UPLOAD_LIMIT
+from bottomline.feeds.forms import FeedUploadForm
 from bottomline.feeds.models import FeedBatch
 from bottomline.feeds.schemas import FEED_TYPES
 from bottomline.feeds.views import enqueue_load, store_upload
@@ -43,15 +40,6 @@ class FeedTypeOut(Schema):
     title_en: str
     title_zh: str
     columns: list[ColumnOut]
-
-
-class FeedUploadIn(Schema):
-    """A feed file, base64-encoded, and whether to commit it or only check it."""
-
-    feed_type: str
-    file_name: str = Field(..., max_length=200, description="ends in .csv or .xlsx")
-    content_base64: str
-    commit: bool = False
 
 
 class JobRef(Schema):
@@ -102,27 +90,30 @@ def feed_types(request: HttpRequest) -> list[FeedTypeOut]:
 
 
 @router.post("/uploads", response={202: JobRef, **ERRORS})
-def feed_upload(request: HttpRequest, data: FeedUploadIn) -> Status[JobRef]:
-    """Check (and with ``commit`` load) a feed file as a job; department officers send their department's types."""
+def feed_upload(
+    request: HttpRequest,
+    feed_type: Form[str],
+    file: File[UploadedFile],
+    commit: Form[bool] = False,
+) -> Status[JobRef]:
+    """Check (and with ``commit`` load) a feed file as a job; department officers send their department's types.
+
+    A multipart form, as the upload page posts: ``feed_type``, ``file`` (.csv or .xlsx, at most 50 MB) and
+    ``commit``; the same checks and messages as the page."""
     user = gate.staff_of(request)
-    feed = services.feed_type_check(user=user, feed_type=data.feed_type, request=request)
-    suffix = Path(data.file_name).suffix.lower()
-    if suffix not in {".csv", ".xlsx"}:
-        raise ValidationError({"file_name": _("Upload a .csv or .xlsx file.")})
-    try:
-        content = base64.b64decode(data.content_base64, validate=True)
-    except (binascii.Error, ValueError):
-        raise ValidationError({"content_base64": _("The content is not base64.")}) from None
-    if len(content) > UPLOAD_LIMIT:
-        raise ValidationError({"content_base64": _("The file is larger than 50 MB.")})
-    path = store_upload([content], suffix)
+    feed = services.feed_type_check(user=user, feed_type=feed_type, request=request)
+    form = FeedUploadForm(data={"feed_type": feed.code}, files={"file": file}, feed_types=(feed,))
+    if not form.is_valid():
+        raise ValidationError(form.errors.as_data())
+    upload = form.cleaned_data["file"]
+    path = store_upload(upload.chunks(), Path(upload.name).suffix.lower())
     job_id = enqueue_load(
         user=user,
         feed_type=feed.code,
         path=path,
-        commit=data.commit,
+        commit=commit,
         language=get_language() or "zh-hans",
-        file_name=data.file_name,
+        file_name=Path(upload.name).name[:200],
     )
     return Status(202, JobRef(job_id=job_id))
 

@@ -6,7 +6,6 @@ import csv
 import io
 from collections.abc import Iterable
 
-import xlsxwriter
 from django.utils.translation import gettext as _
 
 from bottomline.feeds.models import UnmatchedRow
@@ -25,6 +24,8 @@ def template_csv(feed: FeedType) -> bytes:
 
 def template_xlsx(feed: FeedType) -> bytes:
     """The template as XLSX: every column formatted as text, so ID numbers stay whole."""
+    import xlsxwriter  # here, not at a web process's start-up (issue #17)
+
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(
         buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False}

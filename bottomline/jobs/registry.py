@@ -32,4 +32,6 @@ KIND_NAMES = (
     gettext_noop("registry.synth"),
     gettext_noop("registry.rotate_keys"),
     gettext_noop("engine.screen"),
+    gettext_noop("policy.simulate"),
+    gettext_noop("registry.export"),
 )

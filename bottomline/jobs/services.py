@@ -149,6 +149,28 @@ def job_enqueue(
     return job
 
 
+# Files a job writes for its creator to download once (jobs.views.job_download), under MEDIA_ROOT.
+DOWNLOADS = "downloads"
+
+
+def download_store(content: bytes, suffix: str) -> str:
+    """Keep a job's output for its creator under a random name; the name for the job's result (``download``)."""
+    import uuid
+
+    folder = Path(settings.MEDIA_ROOT) / DOWNLOADS
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{uuid.uuid4().hex}{suffix}"
+    (folder / name).write_bytes(content)
+    return name
+
+
+def download_path(name: str) -> Path | None:
+    """Where a stored download is, or None for a name that is not one (a path, anything odd)."""
+    if not name or Path(name).name != name or name.startswith("."):
+        return None
+    return Path(settings.MEDIA_ROOT) / DOWNLOADS / name
+
+
 def upload_remove(params: dict[str, Any]) -> None:
     """Delete a job's stored upload (it holds ID numbers in the clear); only ever a file under MEDIA_ROOT, never
     a file a command was given."""

@@ -60,7 +60,8 @@ class ProposalIn(Schema):
 
 
 class ProposalOut(Schema):
-    """A proposal and its simulation over the registry."""
+    """A proposal and its simulation over its region's households: empty (``{}``) until the job ``job_id``
+    has run it (poll /api/v1/jobs/{id})."""
 
     id: int
     name: ParameterName
@@ -70,6 +71,7 @@ class ProposalOut(Schema):
     source: str
     status: str
     simulation: dict[str, Any]
+    job_id: int | None
 
     @staticmethod
     def resolve_region_code(obj: Proposal) -> str:
@@ -107,7 +109,8 @@ def parameter_history(request: HttpRequest, query: Query[HistoryIn]) -> list[Par
 
 @router.post("/proposals", response={201: ProposalOut, **ERRORS})
 def proposal_create(request: HttpRequest, data: ProposalIn) -> Status[Proposal]:
-    """Propose a value for the caller's own region and simulate it; nothing changes until it is applied."""
+    """Propose a value for the caller's own region; a job simulates it (``job_id``). Nothing changes until it is
+    applied, which waits for the simulation."""
     return Status(201, services.proposal_create(actor=gate.staff_of(request), **data.dict()))
 
 

@@ -106,6 +106,15 @@ class Proposal(models.Model):
         verbose_name=_("decided by"),
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    # The job that simulates it (a worker, never the request that proposed it); ``simulation`` is empty until then.
+    job = models.ForeignKey(
+        "jobs.Job",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("simulation job"),
+    )
 
     class Meta:
         ordering = ["-proposed_at", "-id"]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import Role, User
+from bottomline.jobs.services import job_enqueue
 from bottomline.policy.models import Parameter, ParameterName, Proposal, ProposalStatus
 from bottomline.policy.selectors import parameters_for
 from bottomline.regions.models import Level, Region
@@ -75,27 +76,50 @@ def parameter_set(
     return parameter
 
 
+SIMULATE = "policy.simulate"
+
+
+@transaction.atomic
 def proposal_create(
     *, actor: User, name: str, value: Decimal, effective_from: date, source: str, on: date | None = None
 ) -> Proposal:
-    """Propose a value for the actor's own region and simulate it over the registry; nothing changes yet."""
-    from bottomline.engine.simulation import simulate  # the engine reads policy, not the reverse
-
+    """Propose a value for the actor's own region; its simulation over the region's households runs as a job
+    (``policy.jobs``), never in the request. Nothing changes until it is applied."""
     region = actor.region
     _check_setter(
         actor=actor, name=name, region=region, value=value, effective_from=effective_from, source=source
     )
-    candidate = Parameter(name=name, region=region, value=value, effective_from=effective_from, source=source)
-    outcome = simulate(proposal=candidate, on=on or max(effective_from, timezone.localdate()))
-    return Proposal.objects.create(
+    proposal = Proposal.objects.create(
         name=name,
         region=region,
         value=value,
         effective_from=effective_from,
         source=source.strip(),
-        simulation=outcome,
         proposed_by=actor,
     )
+    on = on or max(effective_from, timezone.localdate())
+    proposal.job = job_enqueue(
+        kind=SIMULATE, params={"proposal": proposal.pk, "on": on.isoformat()}, user=actor, region=region
+    )
+    proposal.save(update_fields=["job"])
+    return proposal
+
+
+def proposal_simulate(*, proposal_id: int, on: date) -> Proposal:
+    """Screen the proposal's region with the values in force and with the proposal in force; keep the outcome."""
+    from bottomline.engine.simulation import simulate  # the engine reads policy, not the reverse
+
+    proposal = Proposal.objects.select_related("region").get(pk=proposal_id)
+    candidate = Parameter(
+        name=proposal.name,
+        region=proposal.region,
+        value=proposal.value,
+        effective_from=proposal.effective_from,
+        source=proposal.source,
+    )
+    proposal.simulation = simulate(proposal=candidate, on=on)
+    proposal.save(update_fields=["simulation"])
+    return proposal
 
 
 @transaction.atomic
@@ -104,6 +128,8 @@ def proposal_decide(*, actor: User, proposal_id: int, apply: bool) -> Proposal:
     proposal = gate.access(Proposal.objects.select_for_update(), actor, action="change", pk=proposal_id)
     if proposal.status != ProposalStatus.PROPOSED:
         raise ValidationError(_("This proposal has been decided already."))
+    if apply and proposal.job_id is not None and not proposal.simulation:
+        raise ValidationError(_("Wait for the simulation to finish before applying the proposal."))
     if apply:
         parameter_set(
             actor=actor,

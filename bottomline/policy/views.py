@@ -48,7 +48,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A proposal and what it would change."""
     user = gate.staff_of(request)
     proposal = gate.access(
-        Proposal.objects.select_related("region", "proposed_by"), user, request=request, pk=pk
+        Proposal.objects.select_related("region", "proposed_by", "job"), user, request=request, pk=pk
     )
     context = {"proposal": proposal, "may_decide": gate.allowed(user, Proposal, "change")}
     return render(request, "policy/proposal.html", context)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-import segno
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
-from weasyprint import HTML  # type: ignore[import-untyped]  # WeasyPrint ships no type hints
 
 from bottomline.portal.selectors import region_chain
 from bottomline.regions.models import Region
@@ -21,6 +19,8 @@ def declare_url(*, base: str, village: Region) -> str:
 
 def qr_data_uri(url: str) -> str:
     """The QR code of ``url`` as an SVG data URI (medium error correction: posters get creased and dirty)."""
+    import segno  # here, not at start-up (issue #17)
+
     return str(segno.make(url, error="m", micro=False).svg_data_uri(scale=10, border=2))
 
 
@@ -30,6 +30,8 @@ def poster_pdf(*, village: Region, chain: list[Region], url: str) -> bytes:
         "portal/poster.html",
         {"village": village, "chain": chain, "url": url, "qr": qr_data_uri(url)},
     )
+    from weasyprint import HTML  # type: ignore[import-untyped]  # no type hints; imported here, not at start-up
+
     return bytes(HTML(string=html).write_pdf())
 
 

@@ -10,7 +10,7 @@ class RegistryConfig(AppConfig):
         from django.core import checks
         from django.db.models.signals import post_migrate
 
-        from bottomline.registry import importing, income_import, rotation, synth  # noqa: F401  (their jobs)
+        from bottomline.registry import exports, importing, income_import, rotation, synth  # noqa: F401  (their jobs)
         from bottomline.registry.keycheck import keys_match_check, on_migrate
 
         # Not tagged "database": runserver and a plain `check` run it too; it passes before migrate.

@@ -5,18 +5,24 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from dataclasses import asdict
 from typing import Any
 
-import xlsxwriter
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.audit.models import EventKind
 from bottomline.audit.scope import queryset_region
 from bottomline.audit.services import event_record
+from bottomline.jobs.models import Job
+from bottomline.jobs.progress import Progress
+from bottomline.jobs.registry import job_handler
+from bottomline.jobs.services import download_store, job_enqueue
 from bottomline.registry.models import Household, Member
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
@@ -86,6 +92,8 @@ def write_csv(rows: Iterable[list[str]]) -> bytes:
 
 def write_xlsx(rows: Iterable[list[str]]) -> bytes:
     """Every cell written as text: no formulas, no numbers (so 18-digit IDs stay whole)."""
+    import xlsxwriter  # here, not at a web process's start-up (issue #17)
+
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(
         buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False}
@@ -122,3 +130,35 @@ def roster_export(
         detail={"households": scoped.count()},
     )
     return content
+
+
+EXPORT = "registry.export"
+
+
+def roster_export_start(*, viewer: User, filters: Any, fmt: str, language: str) -> Job:
+    """A roster too large to write inside a request, as a job; its creator downloads the file once."""
+    gate.require(viewer, Household, "export")
+    if fmt not in WRITERS:
+        raise ValueError(f"unknown export format {fmt!r}")
+    params = {"user": viewer.pk, "filters": asdict(filters), "fmt": fmt, "language": language}
+    return job_enqueue(kind=EXPORT, params=params, user=viewer, region=viewer.region)
+
+
+@job_handler(EXPORT)
+def roster_export_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Params: ``user`` (whose scope and whose export), ``filters`` (a HouseholdFilter), ``fmt``, ``language``."""
+    from bottomline.registry.selectors import HouseholdFilter, household_list
+
+    viewer = User.objects.get(pk=params["user"])
+    fmt = str(params["fmt"])
+    progress.start(1, gettext_noop("writing the roster"))
+    with translation.override(params.get("language") or "zh-hans"):
+        households = household_list(viewer=viewer, filters=HouseholdFilter(**params["filters"]))
+        content = roster_export(viewer=viewer, households=households, fmt=fmt)
+    name = download_store(content, f".{fmt}")
+    progress.advance()
+    return {
+        "households": households.count(),
+        "download": name,
+        "file_name": f"roster-{timezone.localdate():%Y%m%d}.{fmt}",
+    }

@@ -7,13 +7,10 @@ from calendar import monthrange
 from datetime import date
 from decimal import Decimal
 
-import numpy as np
-
 from bottomline.policy.selectors import parameters_cached
 from bottomline.registry.choices import LABOUR_CAPABLE, StudentStatus
 from bottomline.registry.models import Household, IncomeRecord, age_on
 from bottomline.rules.nodes import Value
-from bottomline.rules.periods import EPOCH, income_facts
 from bottomline.rules.screening import Screening, screen
 
 NOT_IN_SCHOOL = {StudentStatus.NONE, StudentStatus.DROPPED_OUT}
@@ -69,6 +66,11 @@ def _income_facts(
     since: date | None = None,
 ) -> dict[str, Value]:
     """The income facts of ``rules.periods`` over one household's periods (exact: fen from the decimals)."""
+    # NumPy on the first screening, not at a web process's start-up (issue #17).
+    import numpy as np
+
+    from bottomline.rules.periods import EPOCH, income_facts
+
     days = [((r.period_start - EPOCH).days, (r.period_end - EPOCH).days) for r in incomes]
     count = len(incomes)
     extra = np.zeros(count, dtype=np.int64)

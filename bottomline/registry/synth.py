@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from faker import Faker
 from stdnum.cn import ric
 
 from bottomline.jobs.progress import Progress
@@ -255,6 +254,8 @@ def synth_county(
     if Household.objects.filter(village__code__range=county.bounds).exists():
         return {"households": 0, "members": 0, "skipped": 1}
     rng = random.Random(f"{seed}:{county.code}")  # noqa: S311  (synthetic data: reproducible, not secret)
+    from faker import Faker  # here, not at start-up: a web process does not load it (issue #17)
+
     fake = Faker("zh_CN")
     fake.seed_instance(seed)
     villages = list(

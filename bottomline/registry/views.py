@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -426,6 +427,10 @@ def _reveal(request: HttpRequest, **target: int) -> HttpResponse:
     return render(request, "registry/_revealed.html", {"value": value})
 
 
+# Above this many households a roster export runs as a job (registry.export) instead of inside the request.
+EXPORT_INLINE_HOUSEHOLDS = 5000
+
+
 @login_required
 def household_export(request: HttpRequest) -> HttpResponse:
     """The filtered roster as CSV or XLSX, masked (audited)."""
@@ -434,12 +439,14 @@ def household_export(request: HttpRequest) -> HttpResponse:
     fmt = request.GET.get("format", "xlsx")
     if fmt not in exports.WRITERS:
         return HttpResponse(_("Unknown format."), status=400, content_type="text/plain; charset=utf-8")
-    content = exports.roster_export(
-        viewer=user,
-        households=selectors.household_list(viewer=user, filters=filters),
-        fmt=fmt,
-        request=request,
-    )
+    households = selectors.household_list(viewer=user, filters=filters)
+    if households.count() > EXPORT_INLINE_HOUSEHOLDS:  # too long for a request: a job writes it
+        gate.require(user, Household, "export", request)
+        job = exports.roster_export_start(
+            viewer=user, filters=filters, fmt=fmt, language=get_language() or "zh-hans"
+        )
+        return redirect("jobs:detail", pk=job.pk)
+    content = exports.roster_export(viewer=user, households=households, fmt=fmt, request=request)
     types = {
         "csv": "text/csv; charset=utf-8",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import reduce
-from typing import Any
-
-import ibis
-import ibis.expr.types as ir
+from typing import TYPE_CHECKING, Any
 
 from bottomline.rules.catalog import RULES, Rule, explain
-from bottomline.rules.compile import compile_node
 from bottomline.rules.evaluate import evaluate
 from bottomline.rules.nodes import Value
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+# Ibis is imported inside the functions that compile the rules for the batch engine: one household's screening
+# (the web process) does not load it (issue #17).
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,8 @@ def cause_column(rule: Rule, risk: str) -> str:
 
 def compile_screening(table: ir.Table, rules: Iterable[Rule] = RULES, key: str = "household_id") -> ir.Table:
     """The batch form: one row per household with a flag per rule and the values that explain it."""
+    from bottomline.rules.compile import compile_node
+
     columns: dict[str, Any] = {key: table[key], "household_type": table["household_type"]}
     for rule in rules:
         columns[flag_column(rule)] = compile_node(rule.when, table).fill_null(False)
@@ -158,6 +162,8 @@ def from_batch_row(row: Mapping[str, Any], rules: Iterable[Rule] = RULES) -> Scr
 
 def compile_category(screened: ir.Table, rules: Iterable[Rule] = RULES) -> Any:
     """The suggested category as a column of a compiled screening: the same decision as ``conclude``."""
+    import ibis
+
     rules = tuple(rules)
 
     def any_of(selected: list[Rule]) -> Any:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import io
-import json
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -426,28 +424,22 @@ def test_the_page_the_api_and_the_command_load_through_one_service(
     housing = filled(
         tmp_path, "housing", [{"id_number": HEAD_ID, "grade": "C", "appraised_on": "2026-05-20"}]
     )
-    body = {
-        "feed_type": "housing",
-        "file_name": "housing.csv",
-        "content_base64": base64.b64encode(housing.read_bytes()).decode(),
-    }
-    with django_capture_on_commit_callbacks(execute=True):
+    with housing.open("rb") as handle, django_capture_on_commit_callbacks(execute=True):
         answer = Client().post(
             "/api/v1/feeds/uploads",
-            json.dumps(body),
-            content_type="application/json",
+            {"feed_type": "housing", "file": handle},
             headers={"Authorization": f"Bearer {raw}"},
         )
     assert answer.status_code == 202
     dry = Job.objects.get(pk=answer.json()["job_id"])
     assert (dry.result["applied"], dry.result["committed"]) == (1, False)
     assert Household.objects.get(pk=home.household.pk).housing_grade == "B"
-    denied = Client().post(
-        "/api/v1/feeds/uploads",
-        json.dumps(body | {"feed_type": "medical_claims"}),
-        content_type="application/json",
-        headers={"Authorization": f"Bearer {token_create(user=personas['village_cadre'], name='x')[1]}"},
-    )
+    with housing.open("rb") as handle:
+        denied = Client().post(
+            "/api/v1/feeds/uploads",
+            {"feed_type": "medical_claims", "file": handle},
+            headers={"Authorization": f"Bearer {token_create(user=personas['village_cadre'], name='x')[1]}"},
+        )
     assert denied.status_code == 403
     batches = Client().get("/api/v1/feeds/batches", headers={"Authorization": f"Bearer {raw}"})
     assert [b["feed_type"] for b in batches.json()] == ["disasters"]

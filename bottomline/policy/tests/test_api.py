@@ -51,16 +51,20 @@ def test_in_force_and_history_for_a_region(client: Client, tree: Any, personas: 
 
 @pytest.mark.django_db
 def test_a_proposal_through_the_api_changes_nothing_until_applied(
-    client: Client, tree: Any, personas: dict[str, Any]
+    client: Client, tree: Any, personas: dict[str, Any], django_capture_on_commit_callbacks: Any
 ) -> None:
     call_command("policy_seed")
     headers = bearer(personas["province_officer"])
     body = {"name": "monitoring_line", "value": "7600", "effective_from": "2026-01-01", "source": "青海文件"}
-    created = client.post(
-        "/api/v1/policy/proposals", json.dumps(body), content_type="application/json", headers=headers
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        created = client.post(
+            "/api/v1/policy/proposals", json.dumps(body), content_type="application/json", headers=headers
+        )
     assert created.status_code == 201, created.content
-    proposal = created.json()
+    assert created.json()["simulation"] == {} and created.json()["job_id"]  # the job simulates it
+    job = client.get(f"/api/v1/jobs/{created.json()['job_id']}", headers=headers).json()
+    assert job["status"] == "succeeded", job
+    proposal = client.get(f"/api/v1/policy/proposals/{created.json()['id']}", headers=headers).json()
     assert proposal["status"] == "proposed" and "entering" in proposal["simulation"]
     assert not Parameter.objects.filter(value=Decimal("7600")).exists()
     url = f"/api/v1/policy/proposals/{proposal['id']}/decide"
