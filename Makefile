@@ -1,7 +1,7 @@
 # One command per task; CI runs `make test` (through .ci/run).
 PY := .venv/bin/python
 
-.PHONY: setup demo test lint typecheck bench messages
+.PHONY: setup demo test lint typecheck bench messages production
 
 setup:
 	@./scripts/setup.sh
@@ -25,3 +25,7 @@ bench: setup
 # Refresh the message catalogue after changing texts (then translate the new entries).
 messages: setup
 	cd bottomline && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete
+
+# Set up (or upgrade) a Debian 12 host: nginx, gunicorn, Redis, workers and timers (docs/deploy.md).
+production:
+	sudo ./scripts/install-production.sh
