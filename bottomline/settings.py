@@ -66,7 +66,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    "bottomline.web.staticfiles.StaticFilesConfig",  # django.contrib.staticfiles without unused builds
     "django_htmx",
     "django_otp",
     "django_otp.plugins.otp_static",
@@ -310,11 +310,12 @@ STORAGES = {
     # Attachments: sealed with the field keys on disk, no public URL (bottomline/privacy/storage.py).
     "default": {"BACKEND": "bottomline.privacy.storage.EncryptedFileStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "bottomline.web.storage.GzipManifestStaticFilesStorage"
         if PRODUCTION
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True  # pages name static files through {% static %}: hashed names only
 MEDIA_ROOT = VAR_DIR / "media"  # uploads waiting for their job, and case attachments (never served directly)
 # A request body that is not a file upload: the API's JSON may carry a 10 MB attachment as base64 (+33 %).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 15 * 1024 * 1024

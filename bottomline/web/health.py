@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
@@ -29,7 +29,7 @@ def _database() -> dict[str, Any]:
 def _cache() -> dict[str, Any]:
     probe = secrets.token_hex(8)
     cache.set("health:probe", probe, 30)
-    return {"ok": cache.get("health:probe") == probe, "backend": type(cache).__name__}
+    return {"ok": cache.get("health:probe") == probe, "backend": type(caches["default"]).__name__}
 
 
 def _worker() -> dict[str, Any]:
