@@ -12,7 +12,7 @@ from whitenoise.compress import Compressor
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 
-class GzipManifestStaticFilesStorage(CompressedManifestStaticFilesStorage):
+class GzipManifestStaticFilesStorage(CompressedManifestStaticFilesStorage):  # type: ignore[misc]
     """CompressedManifestStaticFilesStorage without the Brotli copies."""
 
     def create_compressor(self, **kwargs: Any) -> Compressor:

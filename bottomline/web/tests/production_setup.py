@@ -11,7 +11,7 @@ from datetime import date
 from django.core.management import call_command
 from django.utils import timezone
 
-PASSWORD = "Smoke-pass-2026"  # noqa: S105  (a throw-away database of the smoke test)
+PASSWORD = "Smoke-pass-2026"
 
 
 def main() -> None:

@@ -37,6 +37,7 @@ FORGED = "203.0.113.7"  # what a client writes into X-Forwarded-For itself: neve
 PG_URL = os.environ.get("BOTTOMLINE_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("BOTTOMLINE_TEST_REDIS", "redis://127.0.0.1:6379/0")
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
 
 
 def _missing(message: str) -> None:
@@ -80,7 +81,7 @@ class Stack:
         import psycopg
 
         with psycopg.connect(self.database, autocommit=True) as connection:
-            return list(connection.execute(sql, params).fetchall())  # type: ignore[arg-type]
+            return list(connection.execute(sql, params).fetchall())
 
 
 def _start(stack: Stack, name: str, command: list[str], env: dict[str, str]) -> None:
@@ -153,7 +154,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     )
     try:
         # collectstatic needs no database: it runs beside migrate and the data's set-up.
-        collect = subprocess.Popen(  # noqa: S603
+        collect = subprocess.Popen(
             [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
             cwd=ROOT,
             env=env,
@@ -171,7 +172,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         assert collect.returncode == 0, f"collectstatic: {output.decode()}"
         subprocess.run(  # noqa: S603
             [
-                "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                OPENSSL, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
                 "-addext", "subjectAltName=IP:127.0.0.1",
                 "-keyout", str(tmp / "tls.key"), "-out", str(tmp / "tls.crt"),
             ],
@@ -251,7 +252,7 @@ def _wait_until_healthy(stack: Stack, ca: Path) -> None:
         for process in stack.processes:
             if process.poll() is not None:
                 logs = "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in stack.logs.iterdir())
-                pytest.fail(f"a process of the stack stopped ({process.args}):\n{logs}")
+                pytest.fail(f"a process of the stack stopped ({process.args!r}):\n{logs}")
         try:
             with requests.Session() as session:
                 session.trust_env = False
