@@ -83,7 +83,7 @@ class Job(models.Model):
 class Worker(models.Model):
     """A running job worker (manage.py jobs_worker), as it last said it was alive: the health endpoint reads it."""
 
-    name = models.CharField(_("name"), max_length=200, unique=True)  # host:pid
+    name = models.CharField(_("host and process"), max_length=200, unique=True)  # host:pid
     started_at = models.DateTimeField(_("started"), auto_now_add=True)
     beat_at = models.DateTimeField(_("last heartbeat"))
 
