@@ -26,9 +26,9 @@ ENV_FILE="$ETC/bottomline.env"
 VAR=/var/lib/bottomline
 BACKUPS=/var/backups/bottomline
 say() { echo "install-production: $*"; }
-as_service() { runuser -u "$USER_NAME" -- env -C "$APP_DIR" "$@"; }
-manage() {  # a manage.py command as the service, with the service's environment
-  as_service bash -c 'set -a; . "$0"; set +a; exec .venv/bin/python manage.py "$@"' "$ENV_FILE" "$@"
+manage() {  # a manage.py command as the service, with the service's environment, in its own directory
+  runuser -u "$USER_NAME" -- env -C "$VAR" bash -c \
+    'set -a; . "$0"; set +a; exec "$1/.venv/bin/python" "$1/manage.py" "${@:2}"' "$ENV_FILE" "$APP_DIR" "$@"
 }
 
 if ! grep -q 'VERSION_ID="12"' /etc/os-release 2>/dev/null; then
@@ -138,7 +138,7 @@ fi
 
 # 8. systemd: the units name this checkout.
 for unit in deploy/systemd/*; do
-  sed "s#/srv/bottomline#$APP_DIR#g" "$unit" >"/etc/systemd/system/$(basename "$unit")"
+  sed -e "s#/srv/bottomline/#$APP_DIR/#g" "$unit" >"/etc/systemd/system/$(basename "$unit")"
 done
 systemctl daemon-reload
 systemctl enable --now redis-server >/dev/null
@@ -158,7 +158,7 @@ for i in $(seq 1 "$WORKERS"); do systemctl restart "bottomline-worker@$i"; done
 cat >/usr/local/sbin/bottomline-manage <<SH
 #!/bin/sh
 # manage.py as the Bottomline service, with its environment (docs/deploy.md).
-exec runuser -u $USER_NAME -- env -C "$APP_DIR" sh -c 'set -a; . $ENV_FILE; set +a; exec .venv/bin/python manage.py "\$@"' manage "\$@"
+exec runuser -u $USER_NAME -- env -C "$VAR" sh -c 'set -a; . $ENV_FILE; set +a; exec "$APP_DIR/.venv/bin/python" "$APP_DIR/manage.py" "\$@"' manage "\$@"
 SH
 chmod 0750 /usr/local/sbin/bottomline-manage
 
