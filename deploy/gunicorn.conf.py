@@ -14,7 +14,6 @@ worker_class = "sync"
 # nginx buffers whole requests and responses, so a sync worker never waits on a slow client.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))  # nginx's proxy_read_timeout
 graceful_timeout = 30
-keepalive = 30  # nginx keeps upstream connections open (keepalive 16)
 # A worker is replaced after this many requests (with jitter), so that a slow leak cannot grow for months.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = 200
