@@ -66,7 +66,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "bottomline.web.staticfiles.StaticFilesConfig",  # django.contrib.staticfiles without unused builds
+    "django.contrib.staticfiles",
     "django_htmx",
     "django_otp",
     "django_otp.plugins.otp_static",
@@ -305,6 +305,10 @@ STATICFILES_DIRS = [
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
     ("vendor/tom-select", NODE_MODULES / "tom-select" / "dist"),
     ("vendor/swagger-ui", NODE_MODULES / "swagger-ui-dist"),  # the API's docs page (bottomline/api.py)
+]
+STATICFILES_FINDERS = [
+    "bottomline.web.staticfiles.FileSystemFinder",  # collectstatic leaves out the npm builds no page loads
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
 ]
 STORAGES = {
     # Attachments: sealed with the field keys on disk, no public URL (bottomline/privacy/storage.py).

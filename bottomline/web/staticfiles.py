@@ -8,7 +8,10 @@ storage follows each file's sourceMappingURL.
 
 from __future__ import annotations
 
-from django.contrib.staticfiles.apps import StaticFilesConfig as DjangoStaticFilesConfig
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.contrib.staticfiles.finders import FileSystemFinder as DjangoFileSystemFinder
 
 UNUSED_BUILDS = [
     "esm",
@@ -36,7 +39,8 @@ UNUSED_BUILDS = [
 ]
 
 
-class StaticFilesConfig(DjangoStaticFilesConfig):
-    """django.contrib.staticfiles, ignoring the builds no page loads."""
+class FileSystemFinder(DjangoFileSystemFinder):
+    """STATICFILES_DIRS, listing (for collectstatic) none of the builds no page loads; finding is unchanged."""
 
-    ignore_patterns = [*DjangoStaticFilesConfig.ignore_patterns, *UNUSED_BUILDS]
+    def list(self, ignore_patterns: Iterable[str] | None) -> Iterator[tuple[str, Any]]:
+        yield from super().list([*(ignore_patterns or []), *UNUSED_BUILDS])
