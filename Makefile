@@ -1,7 +1,7 @@
 # One command per task; CI runs `make test` (through .ci/run).
 PY := .venv/bin/python
 
-.PHONY: setup demo test lint typecheck bench messages lock
+.PHONY: setup demo test lint typecheck bench messages lock production
 
 setup:
 	@./scripts/setup.sh
@@ -29,3 +29,7 @@ messages: setup
 # Re-pin the Python packages with hashes after changing pyproject.toml (docs/dependencies.md).
 lock:
 	@./scripts/lock.sh
+
+# Set up (or upgrade) a Debian 12 host: nginx, gunicorn, Redis, workers and timers (docs/deploy.md).
+production:
+	@if [ "$$(id -u)" -eq 0 ]; then ./scripts/install-production.sh; else sudo ./scripts/install-production.sh; fi

@@ -8,7 +8,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI, Schema
+from django.shortcuts import render
+from ninja import NinjaAPI, Schema, Swagger
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import HttpBearer
 
@@ -80,6 +81,18 @@ PDF_RESPONSE: dict[str, Any] = {
     }
 }
 
+
+class LocalSwagger(Swagger):
+    """Swagger UI from the project's own static files (npm's swagger-ui-dist, collected like the other front-end
+    packages), never from a CDN: bureau networks are often intranet-only, and the CSP allows only this origin."""
+
+    template = "api/swagger.html"
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
+        settings = {**self.settings, "url": self.get_openapi_url(api, kwargs)}
+        return render(request, self.template, {"api": api, "swagger_settings": settings})
+
+
 api = NinjaAPI(
     title="Bottomline API",
     version="1",
@@ -87,6 +100,7 @@ api = NinjaAPI(
     "caller's region.",
     auth=TokenAuth(),
     urls_namespace="api",
+    docs=LocalSwagger(),
 )
 
 

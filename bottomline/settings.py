@@ -150,12 +150,16 @@ def database_from_url(url: str) -> dict[str, object]:
             "PASSWORD": unquote(parts.password or ""),
             "HOST": parts.hostname or "",
             "PORT": str(parts.port or ""),
-            "CONN_MAX_AGE": 60,
+            # One connection per thread, kept CONN_MAX_AGE seconds and checked before reuse. Under gunicorn's
+            # sync workers a thread is a process, so a host holds at most (web workers + job workers + timers)
+            # connections (docs/deploy.md). The development server starts a thread per request: a kept
+            # connection there is never reused and piles up until PostgreSQL refuses clients, so it is 0 there.
+            "CONN_MAX_AGE": int(os.environ.get("BOTTOMLINE_DB_CONN_MAX_AGE", "60" if PRODUCTION else "0")),
             "CONN_HEALTH_CHECKS": True,
             # Storage is SSD and the working set cached: a random page costs about a sequential one. With the
             # default 4.0 PostgreSQL counted one county's households (or cases) by scanning every household of
             # the database, so a county's pages slowed as other counties grew (issue #16, bench pages).
-            "OPTIONS": {"options": "-c random_page_cost=1.1"},
+            "OPTIONS": {"options": "-c random_page_cost=1.1", "connect_timeout": 10},
         }
     if parts.scheme == "sqlite":
         # sqlite:///tmp/db and sqlite:////tmp/db both name /tmp/db: a path kept as "//tmp/db" would work for
@@ -261,6 +265,7 @@ X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("BOTTOMLINE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]  # monitoring may ask a web host directly, over loopback HTTP
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = 31_536_000
@@ -292,7 +297,8 @@ TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+# Written by collectstatic, served by nginx in production (deploy/nginx/bottomline.conf).
+STATIC_ROOT = Path(os.environ.get("BOTTOMLINE_STATIC_ROOT", VAR_DIR / "static"))
 NODE_MODULES = BASE_DIR / "node_modules"
 # Front-end packages come from package-lock.json (npm ci at set-up), never from a CDN.
 STATICFILES_DIRS = [
@@ -300,16 +306,22 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
     ("vendor/tom-select", NODE_MODULES / "tom-select" / "dist"),
+    ("vendor/swagger-ui", NODE_MODULES / "swagger-ui-dist"),  # the API's docs page (bottomline/api.py)
+]
+STATICFILES_FINDERS = [
+    "bottomline.web.staticfiles.FileSystemFinder",  # collectstatic leaves out the npm builds no page loads
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
 ]
 STORAGES = {
     # Attachments: sealed with the field keys on disk, no public URL (bottomline/privacy/storage.py).
     "default": {"BACKEND": "bottomline.privacy.storage.EncryptedFileStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "bottomline.web.storage.GzipManifestStaticFilesStorage"
         if PRODUCTION
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True  # pages name static files through {% static %}: hashed names only
 MEDIA_ROOT = VAR_DIR / "media"  # uploads waiting for their job, and case attachments (never served directly)
 # A request body that is not a file upload: the API's JSON may carry a 10 MB attachment as base64 (+33 %).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 15 * 1024 * 1024
@@ -327,6 +339,25 @@ SPREADSHEET_CPU_SECONDS = int(os.environ.get("BOTTOMLINE_SPREADSHEET_CPU_SECONDS
 # Generous: on SQLite a large import holds the write lock, and the heartbeat waits, for up to a minute or two.
 JOBS_HEARTBEAT_SECONDS = float(os.environ.get("BOTTOMLINE_JOBS_HEARTBEAT_SECONDS", 30))
 JOBS_STALE_AFTER_SECONDS = float(os.environ.get("BOTTOMLINE_JOBS_STALE_AFTER_SECONDS", 600))
+
+# The cache every process shares: Redis when BOTTOMLINE_REDIS_URL names it (production: Debian's redis-server,
+# e.g. redis://127.0.0.1:6379/0), otherwise each process's own memory (development and tests).
+REDIS_URL = os.environ.get("BOTTOMLINE_REDIS_URL", "")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": os.environ.get("BOTTOMLINE_CACHE_PREFIX", "bottomline"),
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+    }
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
+# The health endpoint (/health/, web.health): a job worker's heartbeat (jobs.Worker) older than this many seconds
+# counts as no worker; the last finished screening older than this many hours counts as late (0: not checked).
+HEALTH_WORKER_SECONDS = float(os.environ.get("BOTTOMLINE_HEALTH_WORKER_SECONDS", 120))
+HEALTH_SCREENING_HOURS = float(os.environ.get("BOTTOMLINE_HEALTH_SCREENING_HOURS", 36))
 
 TASKS = {
     "default": {

@@ -78,3 +78,19 @@ class Job(models.Model):
     def finished(self) -> bool:
         """Whether the job has stopped, well or badly."""
         return self.status in {JobStatus.SUCCEEDED, JobStatus.FAILED}
+
+
+class Worker(models.Model):
+    """A running job worker (manage.py jobs_worker), as it last said it was alive: the health endpoint reads it."""
+
+    name = models.CharField(_("host and process"), max_length=200, unique=True)  # host:pid
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    beat_at = models.DateTimeField(_("last heartbeat"))
+
+    class Meta:
+        ordering = ["-beat_at"]
+        verbose_name = _("job worker")
+        verbose_name_plural = _("job workers")
+
+    def __str__(self) -> str:
+        return self.name

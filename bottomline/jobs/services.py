@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from bottomline.accounts.models import User
-from bottomline.jobs.models import Job, JobStatus
+from bottomline.jobs.models import Job, JobStatus, Worker
 from bottomline.jobs.progress import Progress
 from bottomline.jobs.registry import HANDLERS
 from bottomline.logs import error_reference
@@ -80,6 +80,37 @@ class Heartbeat(threading.Thread):
             Job.objects.filter(pk=self.job_id, status=JobStatus.RUNNING).update(heartbeat_at=timezone.now())
         except DatabaseError:  # SQLite's write lock held by the job itself: the next beat will do
             logger.warning("job heartbeat delayed", extra={"job": self.job_id})
+
+
+def worker_beat(*, name: str) -> None:
+    """Record that the job worker ``name`` (host:pid) is alive now (the health endpoint reads it)."""
+    Worker.objects.update_or_create(name=name, defaults={"beat_at": timezone.now()})
+
+
+def worker_gone(*, name: str) -> None:
+    """Forget a worker that stopped, and any whose heartbeat is a day old (a host that died)."""
+    Worker.objects.filter(Q(name=name) | Q(beat_at__lt=timezone.now() - timedelta(days=1))).delete()
+
+
+class WorkerHeartbeat(threading.Thread):
+    """Marks this job worker alive every ``interval`` seconds, also while a long job runs."""
+
+    def __init__(self, name: str, interval: float) -> None:
+        super().__init__(name="worker-heartbeat", daemon=True)
+        self.worker_name, self.interval = name, interval
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while True:
+                try:
+                    worker_beat(name=self.worker_name)
+                except DatabaseError:  # the database is away or locked: the next beat will do
+                    logger.warning("worker heartbeat delayed")
+                if self.stopped.wait(self.interval):
+                    break
+        finally:
+            connection.close()  # this thread's own connection
 
 
 def job_create(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
 
 from bottomline.policy.models import Parameter
@@ -55,24 +57,40 @@ def parameter_history(*, region: Region, name: str | None = None) -> QuerySet[Pa
 
 
 # Parameters change a few times a year, and the online screening reads them on every save: it takes them from
-# this per-process cache. A change saved in this process drops it at once (policy.apps connects
-# ``parameters_forget``); one made in another process is seen within PARAMS_TTL seconds.
-PARAMS_TTL = 60.0
-_cache: dict[tuple[int, date], tuple[float, dict[str, float]]] = {}
+# the cache that every process shares (Redis in production, settings.CACHES). A change saved anywhere moves the
+# generation in the keys on (policy.apps connects ``parameters_forget``), so every process sees it at once;
+# PARAMS_TTL only bounds what a lost cache write could keep. Without a working cache, the database answers.
+PARAMS_TTL = 300
+_GENERATION = "policy.parameters.generation"
+logger = logging.getLogger(__name__)
 
 
 def parameters_forget(**_kwargs: Any) -> None:
-    """Drop the cached parameters (a signal receiver: a parameter was saved or deleted)."""
-    _cache.clear()
+    """Drop the cached parameters everywhere (a signal receiver: a parameter was saved or deleted)."""
+    try:
+        cache.incr(_GENERATION)
+    except ValueError:  # not there (never set, or evicted): a new, larger generation
+        cache.set(_GENERATION, time.time_ns(), None)
+
+
+def _generation() -> int:
+    cache.add(_GENERATION, time.time_ns(), None)
+    return int(cache.get(_GENERATION) or 0)
 
 
 def parameters_cached(*, village_id: int, on: date) -> dict[str, float]:
-    """The parameters in force for a village on a date, as numbers, from the cache when fresh."""
-    key, now = (village_id, on), time.monotonic()
-    hit = _cache.get(key)
-    if hit is not None and now - hit[0] < PARAMS_TTL:
-        return hit[1]
+    """The parameters in force for a village on a date, as numbers, from the shared cache when there."""
+    key = None
+    try:
+        key = f"policy.parameters.{_generation()}.{village_id}.{on.isoformat()}"
+        hit: dict[str, float] | None = cache.get(key)
+        if hit is not None:
+            return hit
+    except Exception:  # the cache is down: read the database, say so once per call
+        logger.warning("parameter cache unavailable")
+        key = None
     village = Region.objects.get(pk=village_id)
     values = {k: float(v) for k, v in parameters_for(region=village, on=on).items()}
-    _cache[key] = (now, values)
+    if key is not None:
+        cache.set(key, values, PARAMS_TTL)
     return values
