@@ -6,7 +6,6 @@ A new URL pattern fails ``test_every_url_pattern_is_in_the_table`` until it is a
 
 from __future__ import annotations
 
-import base64
 import itertools
 import json
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
@@ -98,6 +98,9 @@ TABLE: dict[str, Spec] = {
     "jobs:list": Spec(STAFF),
     "jobs:detail": Spec(STAFF, kind="job"),
     "jobs:progress": Spec(STAFF, kind="job"),
+    # Only the user who started a job downloads its file, once; the table's job wrote none, so nobody can here
+    # (the owner's download: registry/tests, the export job).
+    "jobs:download": Spec(NOBODY, kind="job"),
     "audit:trail": Spec(AUDITOR),
     "set_language": Spec(STAFF, method="post", public=True),
     "javascript-catalog": Spec(STAFF, public=True),
@@ -261,13 +264,22 @@ TABLE: dict[str, Spec] = {
 SEQUENCE = itertools.count(500)
 
 
+MULTIPART = {"feed"}  # API calls that take a multipart form (a file), not JSON
+
+
 def body(name: str | None, kwargs: dict[str, Any]) -> dict[str, Any]:
     """A valid JSON body for an API call on the object in ``kwargs``."""
     if name == "household":
         return {"village_code": kwargs["code"], "household_type": "lifted", "housing_grade": "B"}
-    if name == "feed":  # a dry run of an empty claims file (the job is queued, not run, in this test)
-        content = base64.b64encode("身份证号码,结算单号,结算日期,合规自付金额\n".encode()).decode()
-        return {"feed_type": "medical_claims", "file_name": "claims.csv", "content_base64": content}
+    if (
+        name == "feed"
+    ):  # a dry run of an empty claims file, multipart (the job is queued, not run, in this test)
+        content = "身份证号码,结算单号,结算日期,合规自付金额\n".encode()
+        return {
+            "feed_type": "medical_claims",
+            "file": SimpleUploadedFile("claims.csv", content),
+            "commit": "false",
+        }
     if name == "proposal":
         return {"name": "monitoring_line", "value": "9000", "effective_from": "2026-01-01", "source": "test"}
     if name == "decision":
@@ -473,6 +485,8 @@ def request(
     client: Client, spec: Spec, url: str, token: str | None = None, kwargs: dict[str, Any] | None = None
 ) -> Any:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if spec.method == "post" and spec.api and spec.body in MULTIPART:
+        return client.post(url, body(spec.body, kwargs or {}), headers=headers)
     if spec.method in ("post", "patch") and spec.api:
         payload = json.dumps(body(spec.body, kwargs or {}))
         send = client.patch if spec.method == "patch" else client.post
