@@ -304,6 +304,7 @@ NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
     BASE_DIR / "bottomline" / "static",
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
+    ("vendor/bootstrap-icons", NODE_MODULES / "bootstrap-icons" / "font"),
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
     ("vendor/tom-select", NODE_MODULES / "tom-select" / "dist"),
     ("vendor/swagger-ui", NODE_MODULES / "swagger-ui-dist"),  # the API's docs page (bottomline/api.py)

@@ -24,7 +24,15 @@ DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"})
 AREA = forms.Textarea(attrs={"class": "form-control", "rows": 3})
 SELECT = forms.Select(attrs={"class": "form-select"})
 NUMBER = forms.NumberInput(attrs={"class": "form-control", "step": "0.01", "min": "0"})
-FILE = forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".pdf,.jpg,.jpeg,.png"})
+# Consent scans and evidence: a phone offers its camera (capture), and site.js downsizes a photo before upload.
+FILE = forms.ClearableFileInput(
+    attrs={
+        "class": "form-control",
+        "accept": "image/*,.pdf",
+        "capture": "environment",
+        "data-compress": "1600",
+    }
+)
 
 
 def checked_attachment(upload: File[Any] | None) -> File[Any] | None:

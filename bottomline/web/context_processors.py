@@ -1,9 +1,16 @@
-"""What every page needs to draw its navigation: the sections the user's role may open."""
+"""What every page needs to draw its navigation: the sections the user's role may open, and the account menu.
+
+Each entry is asked of the gate, so that a link appears only where the page would open and where the role has
+work to do there: a village cadre, who may read policy in force and the screening runs of the village, is not
+shown the county's tools (policy parameters, screening, background jobs, API tokens)."""
 
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from bottomline.accounts import gate
@@ -13,40 +20,75 @@ from bottomline.dashboards.models import VillageMonth
 from bottomline.engine.models import Run
 from bottomline.feeds.models import FeedBatch
 from bottomline.monitoring.models import Case
+from bottomline.policy.models import Proposal
 from bottomline.portal.models import Declaration
 from bottomline.registry.models import Household
 
 
+class Entry(NamedTuple):
+    """One link of the navigation: its label, address and icon (a Bootstrap Icons name)."""
+
+    label: str | Promise
+    url: str
+    icon: str
+
+
+def _county_tools(user: Any) -> bool:
+    """Whether the role works with the county's tools: policy proposals (county, prefecture, province,
+    auditor), department feeds (departments) or the users (system administrators)."""
+    return (
+        gate.allowed(user, Proposal, "view")
+        or gate.allowed(user, FeedBatch, "add")
+        or gate.allowed(user, User, "view")
+    )
+
+
+def nav_entries(user: Any) -> list[Entry]:
+    """The sections of the side (desktop) or collapsed (phone) navigation the user may open."""
+    entries = [Entry(_("Home"), reverse("web:home"), "house")]
+    if gate.allowed(user, VillageMonth, "view"):
+        entries.append(Entry(_("Dashboard"), reverse("dashboards:home"), "bar-chart"))
+    if gate.allowed(user, Household, "view"):
+        entries.append(Entry(_("Households"), reverse("registry:household_list"), "people"))
+    if gate.allowed(user, Case, "view"):
+        entries.append(Entry(_("Cases"), reverse("monitoring:case_list"), "clipboard-check"))
+    if gate.allowed(user, Declaration, "view"):
+        entries.append(Entry(_("Self-declarations"), reverse("portal:declaration_list"), "megaphone"))
+    if gate.allowed(user, Household, "import"):
+        entries.append(Entry(_("Import"), reverse("registry:import"), "upload"))
+    if gate.allowed(user, Household, "change"):
+        entries.append(Entry(_("Income collection"), reverse("registry:income_collection"), "cash-coin"))
+    if gate.allowed(user, Household, "export"):
+        entries.append(Entry(_("National exchange"), reverse("interop:export"), "arrow-left-right"))
+    if gate.allowed(user, Proposal, "view"):
+        entries.append(Entry(_("Policy"), reverse("policy:home"), "sliders"))
+    if gate.allowed(user, Run, "view") and gate.allowed(user, Proposal, "view"):
+        entries.append(Entry(_("Screening"), reverse("engine:runs"), "funnel"))
+    if gate.allowed(user, FeedBatch, "view"):
+        entries.append(Entry(_("Department feeds"), reverse("feeds:batch_list"), "database"))
+    if _county_tools(user):
+        entries.append(Entry(_("Jobs"), reverse("jobs:list"), "hourglass-split"))
+    if gate.allowed(user, Event, "view"):
+        entries.append(Entry(_("Audit trail"), reverse("audit:trail"), "journal-text"))
+    if gate.allowed(user, User, "view"):
+        entries.append(Entry(_("Users"), reverse("admin:index"), "person-gear"))
+    return entries
+
+
+def account_entries(user: Any) -> list[Entry]:
+    """The account menu: the staff member's own password and second factor (and API tokens where used)."""
+    entries = [
+        Entry(_("Change password"), reverse("accounts:password"), "key"),
+        Entry(_("Two-factor authentication"), reverse("two_factor:profile"), "shield-lock"),
+    ]
+    if _county_tools(user):
+        entries.append(Entry(_("API tokens"), reverse("accounts:tokens"), "braces"))
+    return entries
+
+
 def navigation(request: HttpRequest) -> dict[str, object]:
-    """Navigation entries, asked of the gate so that a link appears only where the page would open."""
+    """Navigation entries and the account menu for the signed-in user (none before signing in)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav": []}
-    entries = [(_("Home"), reverse("web:home"))]
-    if gate.allowed(user, VillageMonth, "view"):
-        entries.append((_("Dashboard"), reverse("dashboards:home")))
-    if gate.allowed(user, Household, "view"):
-        entries.append((_("Households"), reverse("registry:household_list")))
-    if gate.allowed(user, Case, "view"):
-        entries.append((_("Cases"), reverse("monitoring:case_list")))
-    if gate.allowed(user, Declaration, "view"):
-        entries.append((_("Self-declarations"), reverse("portal:declaration_list")))
-    if gate.allowed(user, Household, "import"):
-        entries.append((_("Import"), reverse("registry:import")))
-    if gate.allowed(user, Household, "change"):
-        entries.append((_("Income collection"), reverse("registry:income_collection")))
-    if gate.allowed(user, Household, "export"):
-        entries.append((_("National exchange"), reverse("interop:export")))
-    entries.append((_("Policy"), reverse("policy:home")))
-    if gate.allowed(user, Run, "view"):
-        entries.append((_("Screening"), reverse("engine:runs")))
-    if gate.allowed(user, FeedBatch, "view"):
-        entries.append((_("Department feeds"), reverse("feeds:batch_list")))
-    entries.append((_("Jobs"), reverse("jobs:list")))
-    if gate.allowed(user, Event, "view"):
-        entries.append((_("Audit trail"), reverse("audit:trail")))
-    if gate.allowed(user, User, "view"):
-        entries.append((_("Users"), reverse("admin:index")))
-    entries.append((_("API tokens"), reverse("accounts:tokens")))
-    entries.append((_("Password"), reverse("accounts:password")))
-    return {"nav": entries}
+        return {"nav": [], "account_nav": []}
+    return {"nav": nav_entries(user), "account_nav": account_entries(user)}

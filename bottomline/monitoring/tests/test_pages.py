@@ -332,7 +332,7 @@ def test_roles_and_regions(client: Client, tree: Any, personas: dict[str, Any], 
     assert client.get(reverse("monitoring:case_list")).status_code == 403
     assert client.get(detail(case.pk)).status_code == 403
     home = client.get("/")
-    assert "Cases" not in [str(label) for label, _url in home.context["nav"]]
+    assert "Cases" not in [str(entry.label) for entry in home.context["nav"]]
     # A step file is served only inside the region.
     as_user(client, personas["village_cadre"])
     walk(case, personas, State.APPRAISAL)
@@ -352,7 +352,7 @@ def test_home_queues_and_the_as_of_view(client: Client, tree: Any, personas: dic
     home = client.get("/")
     rows = {label: count for label, count, _url in home.context["queue"]}
     assert rows["To visit (待入户核实)"] == 1 and rows["To appraise (待民主评议)"] == 1
-    assert "Cases" in [str(label) for label, _url in home.context["nav"]]
+    assert "Cases" in [str(entry.label) for entry in home.context["nav"]]
     page = client.get(reverse("monitoring:case_list") + "?queue=to_visit")
     assert "text-bg-warning" in page.text  # twelve days: near the fifteen-day deadline
     assert 'id="notice-link"' in page.text  # the cadre's village notice

@@ -195,10 +195,10 @@ def test_readers_see_incomes_but_cannot_enter_them(
     assert client.post(url, {"period_start": "2025-01-01"}).status_code == 403
     assert client.get(f"/registry/incomes/{record.pk}/edit/").status_code == 403
     assert client.get("/registry/incomes/collection/").status_code == 403
-    nav = [str(label) for label, _url in client.get("/").context["nav"]]
+    nav = [str(entry.label) for entry in client.get("/").context["nav"]]
     assert "Income collection" not in nav
     client.force_login(personas["village_cadre"])
-    nav = [str(label) for label, _url in client.get("/", headers={"Accept-Language": "en"}).context["nav"]]
+    nav = [str(entry.label) for entry in client.get("/", headers={"Accept-Language": "en"}).context["nav"]]
     assert "Income collection" in nav
     other = household(personas["county_officer"], tree.sibling_village)
     assert client.get(f"/registry/households/{other.pk}/incomes/").status_code == 404

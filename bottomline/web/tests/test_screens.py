@@ -33,11 +33,13 @@ def test_county_officer_signs_in_in_both_languages(
     page.wait_for_url(f"{live_server.url}/")
     assert "湟中区" in page.content()
     assert "待办事项" in page.content()
-    navbar = page.evaluate("getComputedStyle(document.querySelector('nav.navbar')).backgroundColor")
+    navbar = page.evaluate("getComputedStyle(document.querySelector('.navbar')).backgroundColor")
     assert navbar not in ("rgba(0, 0, 0, 0)", "transparent")  # Bootstrap's stylesheet loaded
     page.screenshot(path=str(SHOTS / "home-zh.png"), full_page=True)
 
-    page.select_option("#language", "en")
+    page.select_option("#language", "en")  # choosing changes nothing until the button is pressed
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    page.click("#language-submit")
     page.wait_for_load_state("load")
     page.wait_for_selector("html[lang=en]", state="attached")
     assert "Work queue" in page.content()

@@ -195,8 +195,8 @@ def test_catalog_holds_every_marked_string_of_our_sources(tmp_path: Path) -> Non
 
 CHINESE_HOME = ("首页", "待办事项", "退出登录", "下级行政区划", "县乡村振兴局干部")
 ENGLISH_HOME = ("Home", "Work queue", "Sign out", "Regions below yours", "County officer (县乡村振兴局)")
-CHINESE_LOGIN = ("登录", "请输入用户名和密码。", "用户名", "密码", "下一步")
-ENGLISH_LOGIN = ("Login", "Enter your credentials", "Username", "Password", "Next")
+CHINESE_LOGIN = ("登录", "请输入用户名和密码。", "用户名", "密码")
+ENGLISH_LOGIN = ("Sign in", "Enter your credentials", "Username", "Password")
 
 
 def visible_text(html: str) -> str:
