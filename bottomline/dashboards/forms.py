@@ -14,6 +14,7 @@ from bottomline.dashboards.compute import month_start
 from bottomline.dashboards.indicators import BY_CODE
 from bottomline.dashboards.panels import MAP_INDICATORS, label
 from bottomline.registry.forms import BootstrapMixin
+from bottomline.widgets import DateInput
 
 ROSTERS = tuple((name, choice) for name, (_title, choice) in exports.ROSTERS.items())
 LANGUAGES = (("zh-hans", "中文"), ("en", "English"))
@@ -33,7 +34,7 @@ class DashboardForm(BootstrapMixin, forms.Form):
     on = forms.DateField(
         label=_("As of"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
         help_text=_("Figures as they stood at the end of this day (computed from the records: slower)."),
     )
 
@@ -62,9 +63,7 @@ class ExportForm(BootstrapMixin, forms.Form):
     """A roster as of a day (today by default)."""
 
     roster = forms.ChoiceField(label=_("Roster"), choices=ROSTERS, initial="objects", required=False)
-    on = forms.DateField(
-        label=_("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    on = forms.DateField(label=_("As of"), required=False, widget=DateInput())
 
     def clean_on(self) -> date:
         on: date | None = self.cleaned_data.get("on")

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bottomline.registry.forms import BootstrapMixin
+from bottomline.widgets import DateInput
 
 ENGINES = [("duckdb", _("DuckDB (this machine)")), ("spark", _("PySpark (cluster)"))]
 
@@ -14,8 +15,6 @@ ENGINES = [("duckdb", _("DuckDB (this machine)")), ("spark", _("PySpark (cluster
 class RunForm(BootstrapMixin, forms.Form):
     """Screen the officer's region as of a date."""
 
-    on = forms.DateField(
-        label=_("As of"), widget=forms.DateInput(attrs={"type": "date"}), initial=timezone.localdate
-    )
+    on = forms.DateField(label=_("As of"), widget=DateInput(), initial=timezone.localdate)
     engine = forms.ChoiceField(label=_("Engine"), choices=ENGINES, initial="duckdb")
     incremental = forms.BooleanField(label=_("Only households changed since the last run"), required=False)

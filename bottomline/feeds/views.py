@@ -68,11 +68,21 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     user = gate.staff_of(request)
     gate.require(user, FeedBatch, "view", request)
     page = Paginator(selectors.batch_list(viewer=user), 50).get_page(request.GET.get("page"))
+    zh = request.LANGUAGE_CODE.startswith("zh")
+    # Each batch's feed by its title in the user's language, never its code (issue 15 item 5).
+    rows = [(batch, _feed_title(batch.feed_type, zh=zh)) for batch in page]
     return render(
         request,
         "feeds/batch_list.html",
-        {"page": page, "can_upload": gate.allowed(user, FeedBatch, "add"), "types": BY_CODE},
+        {"page": page, "rows": rows, "can_upload": gate.allowed(user, FeedBatch, "add"), "types": BY_CODE},
     )
+
+
+def _feed_title(code: str, *, zh: bool) -> str:
+    feed = BY_CODE.get(code)
+    if feed is None:
+        return code
+    return feed.title["zh" if zh else "en"]
 
 
 @login_required

@@ -13,11 +13,12 @@ from bottomline.accounts.models import User
 from bottomline.interop.exports import LISTS, WRITERS, list_label
 from bottomline.regions.models import Level, Region
 from bottomline.registry.forms import BootstrapMixin
+from bottomline.widgets import DateInput
 
 
 class NationalExportForm(BootstrapMixin, forms.Form):
     region = forms.ModelChoiceField(queryset=Region.objects.none(), label=_("Region"))
-    on = forms.DateField(label=_("As of"), widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(label=_("As of"), widget=DateInput())
     kind = forms.ChoiceField(label=_("List"), choices=())
     extended = forms.BooleanField(
         label=_("Add the baseline columns (脱贫年度, 易地扶贫搬迁, 安置点)"), required=False

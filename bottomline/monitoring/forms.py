@@ -18,9 +18,10 @@ from bottomline.monitoring.casework import CONSENT_KINDS
 from bottomline.monitoring.models import Category, MeasureKind, MeasureStatus
 from bottomline.monitoring.workflow import Transition
 from bottomline.registry.choices import RiskType
+from bottomline.widgets import CheckList, DateInput, RadioList
 
 SUFFIXES = {".pdf": ".pdf", ".jpg": ".jpg", ".jpeg": ".jpg", ".png": ".png"}
-DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"})
+DATE = DateInput(attrs={"class": "form-control"})
 AREA = forms.Textarea(attrs={"class": "form-control", "rows": 3})
 SELECT = forms.Select(attrs={"class": "form-select"})
 NUMBER = forms.NumberInput(attrs={"class": "form-control", "step": "0.01", "min": "0"})
@@ -73,7 +74,7 @@ class StepForm(forms.Form):
             if kind in CONSENT_KINDS  # the kinds casework accepts
         ],
         required=False,
-        widget=forms.RadioSelect,
+        widget=RadioList,
     )
     consent_signed_on = forms.DateField(label=_("Consent signed on"), required=False, widget=DATE)
     attachment = forms.FileField(
@@ -94,7 +95,7 @@ class StepForm(forms.Form):
         label=_("Risk types"),
         choices=RiskType.choices,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=CheckList,
     )
     reason = forms.CharField(label=_("Reason"), required=False, widget=AREA)
 

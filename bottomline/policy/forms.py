@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bottomline.policy.models import ParameterName
 from bottomline.registry.forms import BootstrapMixin
+from bottomline.widgets import DateInput
 
 
 class ProposalForm(BootstrapMixin, forms.Form):
@@ -14,7 +15,5 @@ class ProposalForm(BootstrapMixin, forms.Form):
 
     name = forms.ChoiceField(label=_("Parameter"), choices=ParameterName.choices)
     value = forms.DecimalField(label=_("Value"), max_digits=12, decimal_places=4, min_value=0)
-    effective_from = forms.DateField(
-        label=_("Effective from"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    effective_from = forms.DateField(label=_("Effective from"), widget=DateInput())
     source = forms.CharField(label=_("Policy source"), max_length=300)

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.utils.translation import gettext
+
 from bottomline.privacy.crypto import FieldKeys, blind_index, encrypt
 from bottomline.privacy.masking import mask_id_number
 
@@ -128,11 +130,17 @@ def check_area(number: str, birth_year: int, area: AreaLookup) -> tuple[str, ...
     if info is None:
         if area(number[:2] + "0000") is None:
             raise IdNumberError("area", f"the area code {number[:6]} names no province")
-        return (f"the area code {number[:6]} is not in the region table (it may be a retired code)",)
+        return (
+            gettext("The area code %(code)s is not in the region table (it may be a retired code).")
+            % {"code": number[:6]},
+        )
     if info.created_year is not None and info.created_year > birth_year:
         return (
-            f"the area code {number[:6]} ({info.name}) dates from {info.created_year}, after the birth year "
-            f"{birth_year}: the number may have been issued after a re-coding",
+            gettext(
+                "The area code %(code)s (%(name)s) dates from %(created)s, after the birth year %(born)s: "
+                "the number may have been issued after a re-coding."
+            )
+            % {"code": number[:6], "name": info.name, "created": info.created_year, "born": birth_year},
         )
     return ()
 

@@ -25,6 +25,7 @@ from bottomline.registry.choices import (
     Welfare,
 )
 from bottomline.registry.models import Member
+from bottomline.widgets import CheckList, DateInput
 
 # A select starts on this: nothing is chosen for the user (no silent 户主, 文盲或半文盲 or 技能劳动力).
 EMPTY = ("", "—")
@@ -40,6 +41,8 @@ class BootstrapMixin:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():  # type: ignore[attr-defined]
+            if isinstance(field.widget, forms.RadioSelect):  # CheckList and RadioList class their options
+                continue
             css = "form-check-input" if isinstance(field.widget, forms.CheckboxInput) else "form-control"
             if isinstance(field.widget, forms.Select):
                 css = "form-select"
@@ -106,9 +109,7 @@ class HouseholdForm(BootstrapMixin, forms.Form):
     housing_grade = forms.ChoiceField(label=_("Housing safety grade"), choices=_chosen(HousingGrade.choices))
     safe_water = forms.BooleanField(label=_("Safe drinking water"), required=False, initial=True)
     phone = forms.CharField(label=_("Phone"), required=False, max_length=20)
-    first_identified = forms.DateField(
-        label=_("First identified"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    first_identified = forms.DateField(label=_("First identified"), required=False, widget=DateInput())
     relocated = forms.BooleanField(label=_("Relocated (易地扶贫搬迁)"), required=False)
     # The version the editor saw (an older one is refused with the other change), and the registration
     # form's token (the same form sent twice registers one household).
@@ -158,9 +159,7 @@ class MemberForm(MemberEditForm):
             *[(r.value, r.label) for r in (MoveReason.BIRTH, MoveReason.MARRIAGE, MoveReason.MOVED_IN)],
         ],
     )
-    joined_on = forms.DateField(
-        label=_("Date joined"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    joined_on = forms.DateField(label=_("Date joined"), required=False, widget=DateInput())
     field_order = ["name", "id_number"]
 
 
@@ -190,7 +189,7 @@ class MemberMoveForm(BootstrapMixin, forms.Form):
             ]
         ),
     )
-    moved_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    moved_on = forms.DateField(label=_("Date"), widget=DateInput())
     to_household = forms.CharField(
         label=_("To household (number)"),
         required=False,
@@ -238,7 +237,5 @@ class RiskReportForm(BootstrapMixin, forms.Form):
         label=_("How it was found"),
         choices=[(channel.value, channel.label) for channel in REPORT_CHANNELS],
     )
-    risk_types = forms.MultipleChoiceField(
-        label=_("Risk types"), choices=RiskType.choices, widget=forms.CheckboxSelectMultiple
-    )
+    risk_types = forms.MultipleChoiceField(label=_("Risk types"), choices=RiskType.choices, widget=CheckList)
     note = forms.CharField(label=_("What was found or reported"), max_length=500, widget=forms.Textarea)

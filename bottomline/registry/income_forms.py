@@ -11,8 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 from bottomline.registry.forms import BootstrapMixin
 from bottomline.registry.incomes import INCOME_TYPES, RIGID_SPENDING, year_bounds
+from bottomline.widgets import DateInput
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = DateInput()
 
 
 class IncomeAmountsForm(BootstrapMixin, forms.Form):

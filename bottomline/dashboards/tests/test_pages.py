@@ -122,14 +122,19 @@ def test_the_region_gate_holds_on_every_dashboard_page(
     assert client.get(reverse("dashboards:home")).status_code == 403
 
 
-def test_the_definitions_page_lists_every_indicator_in_both_languages(
+def test_the_definitions_page_lists_every_indicator_in_the_users_language(
     client: Client, personas: dict[str, Any]
 ) -> None:
+    """Each indicator by its name in the user's language only (issue 15 item 5: no Chinese in English)."""
     client.force_login(personas["county_officer"])
-    html = client.get(reverse("dashboards:indicators")).content.decode()
+    chinese = client.get(reverse("dashboards:indicators"), headers={"accept-language": "zh-hans"})
+    english = client.get(reverse("dashboards:indicators"), headers={"accept-language": "en"})
+    html, en_html = chinese.content.decode(), english.content.decode()
     for indicator in INDICATORS:
         assert f'id="{indicator.code}"' in html and indicator.zh in html
-    assert "Elimination rate (households)" in html and "风险消除率（户）" in html
+        assert f'id="{indicator.code}"' in en_html and indicator.zh not in en_html
+    assert "风险消除率（户）" in html and "Elimination rate (households)" not in html
+    assert "Elimination rate (households)" in en_html
 
 
 def _sheets(content: bytes) -> dict[str, list[list[Any]]]:

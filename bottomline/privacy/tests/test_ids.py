@@ -172,3 +172,22 @@ def test_digits_that_are_not_ascii_are_a_format_error() -> None:
     with pytest.raises(IdNumberError) as caught:
         parse_resident_id(number[:5] + "²" + number[6:], area=area, today=TODAY)
     assert caught.value.code == "format"
+
+
+@pytest.mark.parametrize("birth", [date(1980, 5, 5), date(1975, 3, 9)])
+def test_the_area_warnings_are_in_the_users_language(birth: date) -> None:
+    """The warnings are shown to the user as they are (issue 15 item 5): Chinese in zh-Hans, English in en."""
+    import re
+
+    from django.utils import translation
+
+    area_code = "630122" if birth.year == 1980 else "630106"
+    number = make_id(area_code, birth, 12)
+    with translation.override("zh-hans"):
+        chinese = parse_resident_id(number, area=area, today=TODAY).warnings
+    with translation.override("en"):
+        english = parse_resident_id(number, area=area, today=TODAY).warnings
+    assert chinese and english
+    assert not re.search(r"[A-Za-z]{3,}", chinese[0]), chinese
+    assert area_code in chinese[0]
+    assert not re.search(r"[\u4e00-\u9fff]", english[0].replace("湟中区", "")), english
