@@ -97,6 +97,7 @@ TABLE: dict[str, Spec] = {
     "jobs:detail": Spec(STAFF, kind="job"),
     "jobs:progress": Spec(STAFF, kind="job"),
     "audit:trail": Spec(AUDITOR),
+    "audit:export": Spec(AUDITOR),
     "set_language": Spec(STAFF, method="post", public=True),
     "javascript-catalog": Spec(STAFF, public=True),
     "api:openapi-json": Spec(STAFF, public=True),
