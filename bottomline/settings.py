@@ -383,6 +383,10 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     # Derived by the screening, never typed: a run replaces them in bulk, and the run itself is the record.
     "engine.current",
     "engine.result",
+    # The dashboards' figures, rebuilt in bulk from the registry (and by a screening a person runs): a rebuild is
+    # nobody's change, and its deletes would otherwise be logged one row at a time in that person's name.
+    "dashboards.villagemonth",
+    "dashboards.regionmonth",
     "registry.keycheck",  # written by migrate and start-up, never by a person
     "portal.attempt",  # rate-limit counters: blind-indexed keys, pruned after a day
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from bottomline.regions.models import Level, Region
@@ -55,6 +56,8 @@ class User(AbstractUser):
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("region"))
     department = models.CharField(_("department"), max_length=32, choices=Department.choices, blank=True)
+    # The staff member's post (职务), e.g. 驻村第一书记: shown with the name wherever they are a case's 帮扶责任人.
+    post = models.CharField(_("post"), max_length=50, blank=True)
 
     REQUIRED_FIELDS = ["email"]
 
@@ -67,6 +70,20 @@ class User(AbstractUser):
                 name="user_department_officer_has_department",
             ),
         ]
+
+    def full_name(self) -> str:
+        """The real name as written in Chinese: family name first, no space (the full name is kept in
+        ``last_name`` by ``accounts.services.user_save``)."""
+        return f"{self.last_name}{self.first_name}".strip()
+
+    def cadre_label(self) -> str:
+        """How a responsible cadre (帮扶责任人) is shown: "姓名（职务）"; without a post, the role; without a
+        name, the post or the role alone. Never the login name."""
+        post = self.post or (self.get_role_display() if self.role else "")
+        name = self.full_name()
+        if name and post:
+            return pgettext("a cadre", "%(name)s (%(post)s)") % {"name": name, "post": post}
+        return name or post or gettext("staff member")
 
 
 class TokenScope(models.TextChoices):

@@ -190,13 +190,21 @@ def user_rules_check(*, role: str, region: Region | None, department: str) -> No
 
 @transaction.atomic
 def user_save(
-    *, username: str, role: str, region: Region, password: str, department: str = "", full_name: str = ""
+    *,
+    username: str,
+    role: str,
+    region: Region,
+    password: str,
+    department: str = "",
+    full_name: str = "",
+    post: str = "",
 ) -> User:
     """Create a staff user, or bring an existing one to these values; the role must fit the region's level."""
     user_rules_check(role=role, region=region, department=department)
     user = User.objects.filter(username=username).first() or User(username=username)
     user.role, user.region, user.department = role, region, department
     user.last_name = full_name
+    user.post = post
     validate_password(password, user)
     user.set_password(password)
     user.save()

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
 from auditlog.models import LogEntry
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
 from django.db.models import CharField, F, QuerySet
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext, pgettext_lazy
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.audit.models import Event
 from bottomline.privacy.masking import remask_id_numbers
+from bottomline.regions.models import CODE_LENGTH, PREFIX_LENGTH, Level, Region, subtree_bounds
 
 # Fields never shown in the trail: with the age and sex on the pages, a birth date narrows an ID number to a few
 # dozen candidates (docs/data-model.md). No longer recorded (settings), but older entries hold them.
@@ -37,17 +50,294 @@ def change_list(*, viewer: User) -> QuerySet[LogEntry]:
     return gate.restrict(entries, viewer, "view").order_by("-timestamp")
 
 
-def change_list_shown(*, viewer: User, limit: int) -> list[LogEntry]:
-    """The newest model changes as the trail shows them: hidden fields left out and ID numbers in today's mask
-    (the entries themselves are append-only; only these in-memory copies are cut)."""
-    entries = list(change_list(viewer=viewer)[:limit])
-    for entry in entries:
-        entry.changes = {
-            field: [remask_id_numbers(str(v)) if v is not None else v for v in values]
-            if isinstance(values, list)
-            else values
-            for field, values in entry.changes_dict.items()
-            if field not in HIDDEN_FIELDS
+# ---- The auditor's log: filtered, paged by key, read in a fixed number of queries, shown in words ----
+
+PAGE_SIZE = 50
+EXPORT_LIMIT = 20_000  # rows of one CSV export; narrower filters for more
+
+# Derived rows rebuilt in bulk (dashboard figures): not anyone's change. No longer recorded (settings), but
+# older entries hold the refreshes in the name of whoever ran the screening that triggered them.
+UNTRACKED_MODELS = (("dashboards", "villagemonth"), ("dashboards", "regionmonth"))
+
+ACTION_LABELS: dict[int, Any] = {
+    LogEntry.Action.CREATE: pgettext_lazy("change action", "created"),
+    LogEntry.Action.UPDATE: pgettext_lazy("change action", "changed"),
+    LogEntry.Action.DELETE: pgettext_lazy("change action", "deleted"),
+    LogEntry.Action.ACCESS: pgettext_lazy("change action", "accessed"),
+}
+
+
+@dataclass(frozen=True)
+class ChangeFilters:
+    """What the auditor narrowed the log to (every part optional)."""
+
+    person: str = ""  # a username
+    action: int | None = None
+    object_type: str = ""  # "app_label.model"
+    region: str = ""  # a region code: its subtree
+    since: date | None = None
+    until: date | None = None
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, str]) -> ChangeFilters:
+        """The filters of a query string; values that do not parse are left out."""
+        action: int | None = None
+        raw_action = query.get("action", "").strip()
+        if raw_action.isdigit() and int(raw_action) in ACTION_LABELS:
+            action = int(raw_action)
+        object_type = query.get("object_type", "").strip()
+        if object_type.count(".") != 1:
+            object_type = ""
+        region = query.get("region", "").strip()
+        return cls(
+            person=query.get("person", "").strip()[:150],
+            action=action,
+            object_type=object_type,
+            region=region if region.isdigit() and len(region) == CODE_LENGTH else "",
+            since=_date(query.get("since", "")),
+            until=_date(query.get("until", "")),
+        )
+
+    def as_query(self) -> dict[str, str]:
+        """The filters as query-string values (for the next page's and the export's links)."""
+        values = {
+            "person": self.person,
+            "action": "" if self.action is None else str(self.action),
+            "object_type": self.object_type,
+            "region": self.region,
+            "since": self.since.isoformat() if self.since else "",
+            "until": self.until.isoformat() if self.until else "",
         }
-        entry.object_repr = remask_id_numbers(entry.object_repr)
-    return entries
+        return {k: v for k, v in values.items() if v}
+
+
+def _date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One changed field, in words: its label, and its value before and after."""
+
+    label: str
+    before: str
+    after: str
+
+    def __str__(self) -> str:
+        return _("%(label)s: %(before)s → %(after)s") % {
+            "label": self.label,
+            "before": self.before,
+            "after": self.after,
+        }
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    """One change-log entry as the auditor reads it."""
+
+    id: int
+    model: str  # the content type's model name
+    object_pk: str
+    at: datetime
+    actor: str
+    ip: str
+    object_type: str
+    object_repr: str
+    action_code: int
+    action: str
+    fields: list[FieldChange]
+
+    @property
+    def fields_text(self) -> str:
+        """The changed fields on one line (the export's cell)."""
+        return str(_("; ")).join(str(f) for f in self.fields)
+
+
+def change_filtered(*, viewer: User, filters: ChangeFilters) -> QuerySet[LogEntry]:
+    """The model changes of the viewer's region narrowed by ``filters``, newest first (by id)."""
+    entries = change_list(viewer=viewer).exclude(
+        content_type__in=[ContentType.objects.get_by_natural_key(*m) for m in _known(UNTRACKED_MODELS)]
+    )
+    if filters.person:
+        entries = entries.filter(actor__username=filters.person)
+    if filters.action is not None:
+        entries = entries.filter(action=filters.action)
+    if filters.object_type:
+        app_label, model = filters.object_type.split(".")
+        entries = entries.filter(content_type__app_label=app_label, content_type__model=model)
+    if filters.region:
+        level = next(lv for lv in sorted(Level) if not filters.region[PREFIX_LENGTH[lv] :].strip("0"))
+        entries = entries.filter(region_touched__range=subtree_bounds(filters.region, level))
+    if filters.since is not None:
+        entries = entries.filter(timestamp__gte=_day_start(filters.since))
+    if filters.until is not None:
+        entries = entries.filter(timestamp__lt=_day_start(filters.until + timedelta(days=1)))
+    return entries.order_by("-id")
+
+
+def _known(models: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
+    """The (app label, model) pairs of ``models`` that are installed."""
+    found = []
+    for app_label, model in models:
+        try:
+            apps.get_model(app_label, model)
+        except LookupError:
+            continue
+        found.append((app_label, model))
+    return found
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def change_page(
+    *, viewer: User, filters: ChangeFilters, before: int | None = None, size: int = PAGE_SIZE
+) -> tuple[list[ChangeRow], int | None]:
+    """One page of the log (entries older than the entry ``before``), and the key of the next page (None: the
+    last page). A fixed number of queries, whatever the page's length."""
+    entries = change_filtered(viewer=viewer, filters=filters)
+    if before is not None:
+        entries = entries.filter(pk__lt=before)
+    found = list(entries[: size + 1])
+    rows = change_rows(found[:size])
+    return rows, (rows[-1].id if len(found) > size and rows else None)
+
+
+def change_rows(entries: list[LogEntry]) -> list[ChangeRow]:
+    """The entries in words: model and field names in the viewer's language, choices by their labels, the
+    regions and users a change points to by their names (one query for each, for the whole list), hidden
+    fields left out and ID numbers in today's mask."""
+    parsed = [(entry, _changes(entry)) for entry in entries]
+    regions: set[str] = set()
+    users: set[str] = set()
+    for entry, changes in parsed:
+        model = entry.content_type.model_class()
+        for name, values in changes.items():
+            field = _field(model, name)
+            if isinstance(field, models.ForeignKey):
+                target = field.related_model
+                bucket = regions if target is Region else users if target is User else None
+                if bucket is not None:
+                    bucket.update(str(v) for v in values if v not in (None, "None", ""))
+    region_names = _names(Region, "name", regions)
+    user_names = _names(User, "username", users)
+    rows = []
+    for entry, changes in parsed:
+        model = entry.content_type.model_class()
+        fields = []
+        for name, values in changes.items():
+            field = _field(model, name)
+            before, after = [*values, None, None][:2]
+            fields.append(
+                FieldChange(
+                    label=str(field.verbose_name)
+                    if field is not None and hasattr(field, "verbose_name")
+                    else name,
+                    before=_shown(field, before, region_names, user_names),
+                    after=_shown(field, after, region_names, user_names),
+                )
+            )
+        actor = entry.actor
+        rows.append(
+            ChangeRow(
+                id=entry.pk,
+                model=entry.content_type.model,
+                object_pk=entry.object_pk,
+                at=entry.timestamp,
+                actor=actor.username if actor is not None else "",
+                ip=entry.remote_addr or "",
+                object_type=str(model._meta.verbose_name) if model is not None else entry.content_type.model,
+                object_repr=remask_id_numbers(entry.object_repr),
+                action_code=entry.action,
+                action=str(ACTION_LABELS.get(entry.action, entry.action)),
+                fields=fields,
+            )
+        )
+    return rows
+
+
+def _changes(entry: LogEntry) -> dict[str, list[Any]]:
+    changes = entry.changes_dict
+    return {
+        name: values if isinstance(values, list) else [None, values]
+        for name, values in changes.items()
+        if name not in HIDDEN_FIELDS
+    }
+
+
+def _field(model: type[models.Model] | None, name: str) -> Any:
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+
+
+def _names(model: type[models.Model], label: str, keys: set[str]) -> dict[str, str]:
+    """The ``label`` of each object of ``model`` whose key is in ``keys`` (one query; none when empty)."""
+    wanted = [k for k in keys if k.isdigit()]
+    if not wanted:
+        return {}
+    return {
+        str(pk): str(name)
+        for pk, name in model._default_manager.filter(pk__in=wanted).values_list("pk", label)
+    }
+
+
+def _shown(field: Any, value: Any, regions: dict[str, str], users: dict[str, str]) -> str:
+    """One stored value (auditlog keeps strings) as the auditor reads it."""
+    if value is None or value == "None":
+        return "—"
+    text = str(value)
+    if isinstance(field, models.ForeignKey):
+        names = regions if field.related_model is Region else users if field.related_model is User else {}
+        return names.get(text, f"#{text}")
+    if isinstance(field, models.BooleanField):
+        return (
+            pgettext("boolean", "yes")
+            if text in ("True", "true", "1")
+            else pgettext("boolean", "no")
+            if text in ("False", "false", "0")
+            else text
+        )
+    choices = getattr(field, "flatchoices", None)
+    if choices:
+        for key, label in choices:
+            if str(key) == text:
+                return str(label)
+    return remask_id_numbers(text) if text else "—"
+
+
+def change_export_rows(*, viewer: User, filters: ChangeFilters, chunk: int = 1000) -> Iterator[ChangeRow]:
+    """The filtered changes for an export, at most ``EXPORT_LIMIT``, read a page of ``chunk`` at a time (by
+    key: each page a fixed number of queries)."""
+    before: int | None = None
+    left = EXPORT_LIMIT
+    while left > 0:
+        rows, before = change_page(viewer=viewer, filters=filters, before=before, size=min(chunk, left))
+        yield from rows
+        left -= len(rows)
+        if before is None:
+            return
+
+
+def event_filtered(*, viewer: User, filters: ChangeFilters) -> QuerySet[Event]:
+    """The security events of the viewer's region narrowed by the filters that apply to them (person, region,
+    dates), newest first."""
+    events = event_list(viewer=viewer)
+    if filters.person:
+        events = events.filter(username=filters.person)
+    if filters.region:
+        level = next(lv for lv in sorted(Level) if not filters.region[PREFIX_LENGTH[lv] :].strip("0"))
+        low, high = subtree_bounds(filters.region, level)
+        events = events.filter(region__code__range=(low, high))
+    if filters.since is not None:
+        events = events.filter(at__gte=_day_start(filters.since))
+    if filters.until is not None:
+        events = events.filter(at__lt=_day_start(filters.until + timedelta(days=1)))
+    return events.order_by("-at", "-id")

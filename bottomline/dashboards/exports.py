@@ -183,7 +183,7 @@ def _measure_rows(measures: QuerySet[Measure], on: date, viewer: User) -> Iterat
             household.village.name,
             getattr(m, "head", "") or "",
             m.get_kind_display(),
-            m.responsible.get_full_name() or m.responsible.username if m.responsible else "",
+            m.responsible.cadre_label() if m.responsible else "",
             f"{m.amount:.2f}",
             m.start.isoformat(),
             m.end.isoformat() if m.end else "",

@@ -127,7 +127,8 @@ class MeasureOut(Schema):
     kind: MeasureKind
     kind_label: str
     responsible_id: int
-    responsible: str
+    responsible: str  # the login name (kept for clients that match on it)
+    responsible_name: str  # 姓名（职务）, as the pages show it
     amount: Decimal
     start: date
     end: date | None
@@ -414,6 +415,7 @@ def _measure(m: Measure) -> dict[str, Any]:
         "kind_label": selectors.choice_label(MeasureKind, m.kind),
         "responsible_id": m.responsible_id,
         "responsible": m.responsible.username,
+        "responsible_name": m.responsible.cadre_label(),
         "amount": Decimal(m.amount).quantize(CENTS),  # the same form before and after a reload
         "start": m.start,
         "end": m.end,

@@ -166,7 +166,7 @@ class MeasureForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [(k.value, k.label) for k in kinds]  # type: ignore[attr-defined]  # ChoiceField
         self.fields["responsible"].choices = [  # type: ignore[attr-defined]  # ChoiceField
-            (u.pk, f"{u.get_full_name() or u.username} · {u.get_role_display()}") for u in responsible
+            (u.pk, u.cadre_label()) for u in responsible
         ]
 
     def clean_evidence(self) -> File[Any] | None:

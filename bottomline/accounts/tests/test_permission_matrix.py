@@ -102,6 +102,7 @@ TABLE: dict[str, Spec] = {
     # (the owner's download: registry/tests, the export job).
     "jobs:download": Spec(NOBODY, kind="job"),
     "audit:trail": Spec(AUDITOR),
+    "audit:export": Spec(AUDITOR),
     "set_language": Spec(STAFF, method="post", public=True),
     "javascript-catalog": Spec(STAFF, public=True),
     "api:openapi-json": Spec(STAFF, public=True),

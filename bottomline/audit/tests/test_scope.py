@@ -18,7 +18,7 @@ def _trail(client: Client, auditor: Any) -> tuple[set[tuple[str, str]], set[str]
     page = client.get("/audit/")
     assert page.status_code == 200
     events = {(e.kind, e.username) for e in page.context["events"]}
-    changes = {f"{c.content_type.model}:{c.object_pk}" for c in page.context["changes"]}
+    changes = {f"{c.model}:{c.object_pk}" for c in page.context["changes"]}
     return events, changes
 
 

@@ -47,6 +47,12 @@ class Command(BaseCommand):
             ("auditor", Role.AUDITOR, county, ""),
             ("admin", Role.SYSADMIN, county.parent.parent, ""),
         ]
+        # Made-up names and posts (职务): a responsible cadre is shown as "姓名（职务）".
+        named = {
+            "cadre": ("王建国", "村党支部书记"),
+            "township": ("李晓梅", "乡村振兴工作站站长"),
+            "county": ("张志强", "县乡村振兴局监测股股长"),
+        }
         self.stdout.write(f"Demo logins (password for all: {options['password']})")
         for username, role, region, department in people:
             user_save(
@@ -55,5 +61,7 @@ class Command(BaseCommand):
                 region=region,
                 password=options["password"],
                 department=department,
+                full_name=named.get(username, ("", ""))[0],
+                post=named.get(username, ("", ""))[1],
             )
             self.stdout.write(f"  {username:<11} {Role(role).label}  —  {region.name} {region.code}")
