@@ -72,10 +72,11 @@ LATIN = {
     "PySpark",
 }
 LATIN_UPPER = {word.upper() for word in LATIN}
-# The language switch names each language in itself.
-CJK_ALLOWED = {"简体中文"}
+# The language switch names each language in itself; the header's brand mark is a logo glyph (aria-hidden).
+CJK_ALLOWED = {"简体中文", "守"}
 
 CODE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)+")
+MASKED = re.compile(r"[A-Za-z0-9+/=_-]*\*{3,}[A-Za-z0-9+/=_-]*")  # a masked secret: a salt, a hash
 LATIN_RUN = re.compile(r"[A-Za-z]{3,}")
 CJK_RUN = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]+")
 # Literal values a file or a call must hold (column headings, codes) are shown in <code> and not checked.
@@ -395,11 +396,12 @@ class _Text(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
-        self.skipping = 0
+        self.skipping: list[str] = []  # the open elements whose text is skipped
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in SKIPPED:
-            self.skipping += 1
+        # ``class="code"`` marks text shown as written, as ``<code>`` does (a token's prefix)
+        if tag in SKIPPED or "code" in (dict(attrs).get("class") or "").split():
+            self.skipping.append(tag)
         for key, value in attrs:
             if key in SHOWN_ATTRIBUTES and value:
                 self.parts.append(value)
@@ -407,8 +409,8 @@ class _Text(HTMLParser):
                 self.parts.append(value)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in SKIPPED and self.skipping:
-            self.skipping -= 1
+        if self.skipping and self.skipping[-1] == tag:
+            self.skipping.pop()
 
     def handle_data(self, data: str) -> None:
         if not self.skipping:
@@ -444,6 +446,7 @@ def findings(text: str, language: str, data: list[str]) -> set[str]:
     for value in data:
         if value in text:
             text = text.replace(value, " ")
+    text = MASKED.sub(" ", text)
     if language == "en":
         return {run for run in CJK_RUN.findall(text) if run not in CJK_ALLOWED}
     return {run for run in LATIN_RUN.findall(text) if run.upper() not in LATIN_UPPER}
