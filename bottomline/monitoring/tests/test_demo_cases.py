@@ -57,3 +57,21 @@ def test_demo_cases_fill_the_queues_once(tree: Any, personas: dict[str, Any]) ->
     call_command("demo_cases", stdout=out)
     assert "already" in out.getvalue()
     assert Counter(Case.objects.values_list("state", flat=True)) == states
+
+
+def test_a_village_with_few_new_cases_still_shows_amber_red_and_overdue(
+    tree: Any, personas: dict[str, Any]
+) -> None:
+    """The demo village may have only a handful of new cases (the screening of `make demo` leaves five): the
+    first walked show an amber and a red clock and an overdue follow-up, not only cases long identified."""
+    call_command("demo_users", stdout=io.StringIO())
+    for sequence in range(5):
+        open_case(personas, tree.village, sequence=sequence + 1, ago=timedelta(0))
+    call_command("demo_cases", stdout=io.StringIO())
+    today = timezone.localdate()
+    clock = clock_for(viewer=personas["county_officer"])
+    colours = Counter(clock.colour(case, today) for case in Case.objects.all())
+    assert colours["amber"] >= 1 and colours["red"] >= 1, colours
+    township = personas["township_officer"]
+    assert case_queue(viewer=township, queue=Queue.FOLLOWUPS_OVERDUE).count() == 1
+    assert case_queue(viewer=township, queue=Queue.IN_NOTICE).count() >= 1

@@ -30,20 +30,20 @@ from bottomline.monitoring.workflow import State
 # the appraisal, identification within fifteen days) and together they show every kind of queue: amber and red
 # clocks, notices running and over, a follow-up due and one overdue.
 Plan = tuple[State, int, tuple[int, ...], tuple[int, ...]]  # (target, lead, step days, follow-up days)
-PLAN: tuple[Plan, ...] = (
-    (State.MONITORED, 40, (39, 38, 30, 28, 27), (3,)),
+PLAN: tuple[Plan, ...] = (  # in the order walked: a village with few new cases still shows every kind
     (State.MONITORED, 75, (74, 73, 65, 63, 62), (45,)),  # its next follow-up is overdue
-    (State.MONITORED, 30, (29, 28, 20, 18, 17), ()),
-    (State.ANNOUNCEMENT, 14, (13, 12, 5, 2), ()),
-    (State.ANNOUNCEMENT, 13, (12, 11, 4, 1), ()),
     (State.APPROVAL, 12, (11, 10, 3), ()),  # amber: twelve days since the lead
-    (State.APPROVAL, 11, (10, 9, 2), ()),
-    (State.NOTICE, 9, (8, 7), ()),  # the notice has ended: to review
-    (State.NOTICE, 8, (8, 7), ()),
-    (State.NOTICE, 3, (2, 1), ()),  # the notice runs
-    (State.NOTICE, 2, (1, 0), ()),
     (State.APPRAISAL, 17, (5,), ()),  # red: past the fifteen days
+    (State.NOTICE, 3, (2, 1), ()),  # the notice runs
+    (State.NOTICE, 9, (8, 7), ()),  # the notice has ended: to review
+    (State.ANNOUNCEMENT, 14, (13, 12, 5, 2), ()),
+    (State.MONITORED, 40, (39, 38, 30, 28, 27), (3,)),
     (State.APPRAISAL, 11, (10,), ()),  # amber
+    (State.MONITORED, 30, (29, 28, 20, 18, 17), ()),
+    (State.ANNOUNCEMENT, 13, (12, 11, 4, 1), ()),
+    (State.APPROVAL, 11, (10, 9, 2), ()),
+    (State.NOTICE, 8, (8, 7), ()),
+    (State.NOTICE, 2, (1, 0), ()),
 )
 
 
