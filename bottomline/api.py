@@ -158,6 +158,7 @@ def register_routers() -> None:
     from bottomline.feeds.api import router as feeds_router
     from bottomline.jobs.api import router as jobs_router
     from bottomline.monitoring.api import router as monitoring_router
+    from bottomline.monitoring.report_api import router as report_router
     from bottomline.policy.api import router as policy_router
     from bottomline.portal.api import router as portal_router
     from bottomline.regions.api import router as regions_router
@@ -167,6 +168,7 @@ def register_routers() -> None:
     api.add_router("/regions", regions_router)
     api.add_router("/jobs", jobs_router)
     api.add_router("/registry", registry_router)
+    api.add_router("/registry", report_router)  # risk reports on households: monitoring owns leads
     api.add_router("/feeds", feeds_router)
     api.add_router("/policy", policy_router)
     api.add_router("/screening", engine_router)

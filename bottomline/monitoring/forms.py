@@ -16,6 +16,7 @@ from bottomline.accounts.models import User
 from bottomline.monitoring.attachments import ATTACHMENT_LIMIT, SIGNATURES
 from bottomline.monitoring.casework import CONSENT_KINDS
 from bottomline.monitoring.models import Category, MeasureKind, MeasureStatus
+from bottomline.monitoring.services import REPORT_CHANNELS
 from bottomline.monitoring.workflow import Transition
 from bottomline.registry.choices import RiskType
 from bottomline.widgets import CheckList, DateInput, RadioList
@@ -255,3 +256,15 @@ class AsOfForm(forms.Form):
     """The queues page "as of" a past day."""
 
     as_of = forms.DateField(label=_("As of"), required=False, widget=DATE)
+
+
+class RiskReportForm(forms.Form):
+    """A risk found on a visit or reported by telephone or on paper (it raises a lead)."""
+
+    channel = forms.ChoiceField(
+        label=_("How it was found"),
+        choices=[(channel.value, channel.label) for channel in REPORT_CHANNELS],
+        widget=SELECT,
+    )
+    risk_types = forms.MultipleChoiceField(label=_("Risk types"), choices=RiskType.choices, widget=CheckList)
+    note = forms.CharField(label=_("What was found or reported"), max_length=500, widget=AREA)

@@ -5,6 +5,8 @@ from bottomline.monitoring import views
 app_name = "monitoring"
 urlpatterns = [
     path("cases/", views.case_queues, name="case_list"),
+    # a risk report raises a lead: the page hangs under its household
+    path("registry/households/<int:pk>/report-risk/", views.household_report_risk, name="report_risk"),
     path("cases/bulk/", views.case_bulk, name="case_bulk"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
     path("cases/<int:pk>/step/<str:action>/", views.case_step_view, name="case_step"),

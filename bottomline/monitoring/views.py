@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
@@ -47,6 +47,7 @@ from bottomline.monitoring.forms import (
     MeasureUpdateForm,
     ObjectionForm,
     ResolveForm,
+    RiskReportForm,
     StepForm,
 )
 from bottomline.monitoring.jobs import BULK_ACTIONS, bulk_step_enqueue
@@ -54,6 +55,7 @@ from bottomline.monitoring.models import Case, Category, Measure, MeasureKind, O
 from bottomline.monitoring.notices import head_name, notice_for, notice_pdf, notice_village
 from bottomline.monitoring.readiness import case_followup_due, case_readiness
 from bottomline.monitoring.selectors import Queue, choice_label
+from bottomline.monitoring.services import lead_report
 from bottomline.monitoring.workflow import (
     ASSISTABLE,
     ELIMINATION,
@@ -66,6 +68,7 @@ from bottomline.monitoring.workflow import (
 )
 from bottomline.regions.models import Level
 from bottomline.registry.choices import RiskType
+from bottomline.registry.models import Household
 from bottomline.web.forms import apply_service_errors
 from bottomline.web.responses import pdf_response
 
@@ -539,3 +542,21 @@ def notice_pdf_view(request: HttpRequest, code: str) -> HttpResponse:
     user = gate.staff_of(request)
     village = notice_village(viewer=user, code=code)
     return pdf_response(notice_pdf(viewer=user, village=village), f"notice-{village.code}.pdf")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def household_report_risk(request: HttpRequest, pk: int) -> HttpResponse:
+    """Report a risk found on a visit, or one reported by telephone or on paper: it raises a lead."""
+    user = gate.staff_of(request)
+    household = gate.access(Household.objects.all(), user, action="change", request=request, pk=pk)
+    form = RiskReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            lead_report(actor=user, household_id=household.pk, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("The risk is reported: the household is in the village's queue."))
+            return redirect("registry:household_detail", pk=household.pk)
+    return render(request, "monitoring/risk_report.html", {"form": form, "household": household})

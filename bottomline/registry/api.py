@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
@@ -12,7 +12,6 @@ from ninja.errors import ValidationError
 
 from bottomline.accounts import gate
 from bottomline.api import ERRORS, MAX_OFFSET, Error
-from bottomline.monitoring.services import lead_report
 from bottomline.registry import incomes, selectors, services
 from bottomline.registry.choices import (
     Education,
@@ -331,30 +330,6 @@ def member_detail(request: HttpRequest, member_id: int) -> Member:
 def member_reveal(request: HttpRequest, member_id: int) -> Revealed:
     """The member's full ID number (audited; limited per hour)."""
     return Revealed(value=services.reveal(actor=gate.staff_of(request), member_id=member_id, request=request))
-
-
-class RiskReportIn(Schema):
-    """A risk found on a visit (``cadre``) or reported by telephone or on paper (``staff_entry``)."""
-
-    channel: str = Field(examples=["cadre"])
-    risk_types: list[str] = Field(examples=[["illness"]])
-    note: str = Field(max_length=500)
-
-
-class LeadOut(Schema):
-    """The open lead the report joined, and its case."""
-
-    lead_id: int
-    case_id: int | None
-    first_at: datetime
-
-
-@router.post("/households/{int:household_id}/leads", response={201: LeadOut, **ERRORS})
-def household_report_risk(request: HttpRequest, household_id: int, data: RiskReportIn) -> Status[LeadOut]:
-    """Report a risk: it raises (or joins) the household's lead, and its case waits for a visit."""
-    lead = lead_report(actor=gate.staff_of(request), household_id=household_id, **data.dict())
-    case = getattr(lead, "case", None)
-    return Status(201, LeadOut(lead_id=lead.pk, case_id=case.pk if case else None, first_at=lead.first_at))
 
 
 # The income collection (registry.incomes): a household's incomes, and one period's recorded or corrected.

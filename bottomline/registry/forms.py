@@ -8,7 +8,6 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from bottomline.monitoring.services import REPORT_CHANNELS
 from bottomline.regions.models import Region
 from bottomline.registry.choices import (
     Education,
@@ -20,12 +19,11 @@ from bottomline.registry.choices import (
     MoveReason,
     PovertyCause,
     Relation,
-    RiskType,
     StudentStatus,
     Welfare,
 )
 from bottomline.registry.models import Member
-from bottomline.widgets import CheckList, DateInput
+from bottomline.widgets import DateInput
 
 # A select starts on this: nothing is chosen for the user (no silent 户主, 文盲或半文盲 or 技能劳动力).
 EMPTY = ("", "—")
@@ -228,14 +226,3 @@ class HeadChangeForm(BootstrapMixin, forms.Form):
         super().__init__(*args, **kwargs)
         if members is not None:
             self.fields["new_head"].queryset = members  # type: ignore[attr-defined]
-
-
-class RiskReportForm(BootstrapMixin, forms.Form):
-    """A risk found on a visit or reported by telephone or on paper (it raises a lead)."""
-
-    channel = forms.ChoiceField(
-        label=_("How it was found"),
-        choices=[(channel.value, channel.label) for channel in REPORT_CHANNELS],
-    )
-    risk_types = forms.MultipleChoiceField(label=_("Risk types"), choices=RiskType.choices, widget=CheckList)
-    note = forms.CharField(label=_("What was found or reported"), max_length=500, widget=forms.Textarea)

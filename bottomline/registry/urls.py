@@ -11,7 +11,6 @@ urlpatterns = [
     path("registry/households/<int:pk>/", views.household_detail, name="household_detail"),
     path("registry/households/<int:pk>/edit/", views.household_edit, name="household_edit"),
     path("registry/households/<int:pk>/members/new/", views.member_create, name="member_create"),
-    path("registry/households/<int:pk>/report-risk/", views.household_report_risk, name="report_risk"),
     path(
         "registry/households/<int:pk>/reveal-phone/",
         views.household_reveal_phone,

@@ -24,8 +24,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from bottomline.accounts import gate
 from bottomline.engine.why import why_of_household, why_of_screening
 from bottomline.jobs.services import job_enqueue
-from bottomline.monitoring.selectors import case_list
-from bottomline.monitoring.services import lead_report
 from bottomline.registry import exports, importing, selectors, services
 from bottomline.registry.choices import RiskType
 from bottomline.registry.features import household_screening
@@ -38,7 +36,6 @@ from bottomline.registry.forms import (
     MemberForm,
     MemberMoveForm,
     PersonSearchForm,
-    RiskReportForm,
 )
 from bottomline.registry.models import Household, Member, MemberMove
 from bottomline.web.forms import apply_service_errors
@@ -149,7 +146,8 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "risk_labels": [RiskType(code).label for code in why.risk_types],
         "can_change": gate.allowed(user, Household, "change"),
         "can_reveal": gate.allowed(user, Member, "reveal"),
-        "cases": case_list(viewer=user).filter(household=household).order_by("-opened_at"),
+        # its cases through monitoring's reverse relation (registry does not import monitoring)
+        "cases": household.cases.order_by("-opened_at"),
         # Who joined and left, with the members' masked names (a member who left is out of the list above).
         "moves": MemberMove.objects.filter(Q(from_household=household) | Q(to_household=household))
         .select_related("member", "from_household", "to_household")
@@ -230,24 +228,6 @@ def _conflict(
     form.is_valid()
     form.add_error(None, exc.messages[0])
     return render(request, template, {**context, "form": form, "conflict": exc.changes}, status=409)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def household_report_risk(request: HttpRequest, pk: int) -> HttpResponse:
-    """Report a risk found on a visit, or one reported by telephone or on paper: it raises a lead."""
-    user = gate.staff_of(request)
-    household = gate.access(Household.objects.all(), user, action="change", request=request, pk=pk)
-    form = RiskReportForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            lead_report(actor=user, household_id=household.pk, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("The risk is reported: the household is in the village's queue."))
-            return redirect("registry:household_detail", pk=household.pk)
-    return render(request, "registry/risk_report.html", {"form": form, "household": household})
 
 
 @login_required

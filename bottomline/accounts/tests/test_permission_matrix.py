@@ -226,7 +226,7 @@ TABLE: dict[str, Spec] = {
         ARCHIVE_KEEPERS, kind="monitored_case", method="post", api=True, body="followup"
     ),
     "api:bulk_step": Spec(ARCHIVE_KEEPERS, method="post", api=True, body="bulk"),
-    "registry:report_risk": Spec(ARCHIVE_KEEPERS, kind="household"),
+    "monitoring:report_risk": Spec(ARCHIVE_KEEPERS, kind="household"),
     # The income collection (registry.incomes): the collection view opens the user's first village.
     "registry:household_incomes": Spec(ARCHIVE_READERS, kind="household"),
     "registry:income_edit": Spec(ARCHIVE_KEEPERS, kind="income"),

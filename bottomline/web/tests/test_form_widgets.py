@@ -119,7 +119,7 @@ def test_checkboxes_and_radios_are_check_inputs() -> None:
 
 
 def test_the_report_risk_form_renders_its_risk_types_as_checkboxes() -> None:
-    from bottomline.registry.forms import RiskReportForm
+    from bottomline.monitoring.forms import RiskReportForm
 
     boxes = [attrs for tag, attrs in _elements(str(RiskReportForm()["risk_types"])) if tag == "input"]
     assert boxes
