@@ -67,6 +67,12 @@ ACTION_LABELS: dict[int, Any] = {
 }
 
 
+def query_int(raw: str) -> int | None:
+    """A query string's whole number: ASCII digits within 64 bits, else None (``int`` refuses superscripts that
+    ``str.isdigit`` accepts, and a larger number overflows the database)."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else None
+
+
 @dataclass(frozen=True)
 class ChangeFilters:
     """What the auditor narrowed the log to (every part optional)."""
@@ -82,9 +88,9 @@ class ChangeFilters:
     def from_query(cls, query: Mapping[str, str]) -> ChangeFilters:
         """The filters of a query string; values that do not parse are left out."""
         action: int | None = None
-        raw_action = query.get("action", "").strip()
-        if raw_action.isdigit() and int(raw_action) in ACTION_LABELS:
-            action = int(raw_action)
+        raw_action = query_int(query.get("action", "").strip())
+        if raw_action in ACTION_LABELS:
+            action = raw_action
         object_type = query.get("object_type", "").strip()
         if object_type.count(".") != 1:
             object_type = ""
@@ -280,7 +286,7 @@ def _field(model: type[models.Model] | None, name: str) -> Any:
 
 def _names(model: type[models.Model], label: str, keys: set[str]) -> dict[str, str]:
     """The ``label`` of each object of ``model`` whose key is in ``keys`` (one query; none when empty)."""
-    wanted = [k for k in keys if k.isdigit()]
+    wanted = [k for k in keys if query_int(k) is not None]
     if not wanted:
         return {}
     return {

@@ -36,8 +36,7 @@ def _object_types() -> list[tuple[str, str]]:
 
 
 def _before(request: HttpRequest) -> int | None:
-    raw = request.GET.get("before", "")
-    return int(raw) if raw.isdigit() else None
+    return selectors.query_int(request.GET.get("before", ""))
 
 
 @login_required

@@ -96,13 +96,17 @@ def _id_message(exc: IdNumberError) -> str:
     return messages.get(exc.code, str(exc))
 
 
+# A Chinese keyboard's full-width digits, dash and space read as their ASCII forms; any other script's digits do not.
+FULL_WIDTH = str.maketrans({**{chr(0xFF10 + n): str(n) for n in range(10)}, "－": "-", "\u3000": " "})
+
+
 def phone_check(raw: str) -> str:
     """A mainland mobile (11 digits from 1), a landline with area code (0 and 10 to 12 digits) or a local one."""
-    digits = raw.strip().replace(" ", "").replace("-", "")
+    digits = raw.translate(FULL_WIDTH).strip().replace(" ", "").replace("-", "")
     mobile = len(digits) == 11 and digits.startswith("1")
     landline = digits.startswith("0") and 10 <= len(digits) <= 12
     local = 7 <= len(digits) <= 8 and not digits.startswith("0")
-    if not digits.isdigit() or not (mobile or landline or local):
+    if not digits.isascii() or not digits.isdigit() or not (mobile or landline or local):
         raise ValidationError({"phone": _("Enter a mobile number of 11 digits or a landline number.")})
     return digits
 

@@ -190,7 +190,17 @@ def test_phone_numbers_accepted(raw: str) -> None:
     assert phone_check(raw).isdigit()
 
 
-@pytest.mark.parametrize("raw", ["2391234567", "139123456789", "12345", "1391234567a", "23912345678"])
+def test_a_phone_typed_in_full_width_digits_is_stored_as_the_same_digits() -> None:
+    from bottomline.registry.services import phone_check
+
+    # a Chinese keyboard's full-width digits and dash: the same number, so the same blind index
+    assert phone_check("１３９１２３４５６７８") == "13912345678"
+    assert phone_check("０９７１－１２３４５６７") == "09711234567"
+
+
+@pytest.mark.parametrize(
+    "raw", ["2391234567", "139123456789", "12345", "1391234567a", "23912345678", "١٣٩١٢٣٤٥٦٧٨", "139¹2345678"]
+)
 def test_phone_numbers_refused(raw: str) -> None:
     from bottomline.registry.services import phone_check
 
