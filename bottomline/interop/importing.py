@@ -215,7 +215,7 @@ def _convert(
             else:
                 problems.append((target, _("Write 是 or 否.")))
         elif column.kind == INT:
-            if not text.isdigit() or len(text) > 6:
+            if not (text.isascii() and text.isdigit()) or len(text) > 6:
                 problems.append((target, _("Enter a whole number.")))
                 continue
             values[target] = int(text)
