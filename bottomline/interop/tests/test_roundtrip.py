@@ -156,6 +156,7 @@ def test_bad_rows_all_reported_and_nothing_written(
     rows[1][at["风险识别时间"]] = "2022-13-40"
     rows[2][at["行政村"]] = "不存在村"
     rows[3][at["劳动技能"]] = "很强"
+    rows[4][at["务工时间（月）"]] = "²"  # str.isdigit() but not a number int() reads
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([*headings, "备注"])
@@ -163,7 +164,7 @@ def test_bad_rows_all_reported_and_nothing_written(
     bad = _write(tmp_path / "bad.csv", buffer.getvalue().encode("gb18030"))
     report = _import(bad, personas["county_officer"])
     found = {(e.row, e.column) for e in report.errors}
-    assert {(2, "证件号码"), (3, "风险识别时间"), (4, "行政村"), (5, "劳动技能")} <= found
+    assert {(2, "证件号码"), (3, "风险识别时间"), (4, "行政村"), (5, "劳动技能"), (6, "务工时间（月）")} <= found
     assert report.unknown_columns == ["备注"]
     assert not Household.objects.exists() and not Member.objects.exists() and not Case.objects.exists()
 
