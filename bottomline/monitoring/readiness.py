@@ -16,9 +16,10 @@ from typing import Any
 
 from bottomline.engine.online import household_refetch
 from bottomline.monitoring.models import Case, MeasureStatus
+from bottomline.monitoring.rhythm import followup_months, months_after
 from bottomline.monitoring.workflow import ELIMINATION, State
 from bottomline.policy.selectors import parameters_cached
-from bottomline.registry.features import household_inputs, months_before
+from bottomline.registry.features import household_inputs
 from bottomline.registry.models import Household
 from bottomline.rules.catalog import ELIMINATION_CRITERIA
 from bottomline.rules.evaluate import evaluate
@@ -85,16 +86,6 @@ FOLLOWED = {
     "en": "Follow-ups at the policy's rhythm since identification",
     "zh": "按规定频次开展帮扶回访",
 }
-
-
-def followup_months(params: Mapping[str, Value]) -> int:
-    """How many months may pass between follow-up visits (parameter ``followup_months``, monthly by default)."""
-    return int(params.get("followup_months") or 1)
-
-
-def months_after(day: date, months: int) -> date:
-    """The same day ``months`` calendar months later, clamped to the month's end."""
-    return months_before(day, -months)
 
 
 def followup_due(case: Case, *, every: int) -> date | None:

@@ -17,11 +17,11 @@ from bottomline.accounts import gate
 from bottomline.accounts.models import Role, User
 from bottomline.audit.reads import read_note
 from bottomline.monitoring.models import Case, FollowUp, Lead, LeadStatus, Measure, Step
+from bottomline.monitoring.rhythm import followup_months, overdue_if_last_before
 from bottomline.monitoring.workflow import ELIMINATION, IDENTIFICATION, IN_NOTICE, State
 from bottomline.policy.selectors import parameters_for
 from bottomline.regions.models import Level
 from bottomline.regions.selectors import ancestor_codes
-from bottomline.registry.features import months_before
 
 
 def lead_list(*, viewer: Any, open_only: bool = True) -> QuerySet[Lead]:
@@ -163,9 +163,9 @@ def _followed_up() -> Greatest:
 def _followups_overdue(viewer: User, today: date) -> models.Q:
     """The monitored cases whose next follow-up (parameter followup_months after the latest one since
     identification, or after identification) was due before ``today``."""
-    every = int(parameters_for(region=viewer.region, on=today).get("followup_months") or 1)
+    every = followup_months(parameters_for(region=viewer.region, on=today))
     return models.Q(state__in=[State.MONITORED, *ELIMINATION], identified_on__isnull=False) & models.Q(
-        LessThan(_followed_up(), months_before(today, every))
+        LessThan(_followed_up(), overdue_if_last_before(today, every))
     )
 
 

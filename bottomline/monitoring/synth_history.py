@@ -49,10 +49,9 @@ from bottomline.monitoring.readiness import (
     Readiness,
     _rhythm_kept,
     case_readiness,
-    followup_months,
-    months_after,
     readiness_of,
 )
+from bottomline.monitoring.rhythm import followup_months, months_after
 from bottomline.monitoring.workflow import Action, State, transition_for
 from bottomline.policy.models import Parameter
 from bottomline.policy.selectors import parameters_cached, parameters_for

@@ -309,3 +309,38 @@ def test_help_first_for_a_sudden_hardship_while_identification_runs(
     ordinary = open_case(personas, tree.village, sequence=62)  # a marginal household: help after approval
     with translation.override("en"), pytest.raises(ValidationError, match="county has approved"):
         measure_add(actor=cadre, case_id=ordinary.pk, kind="industry", responsible_id=cadre.pk, start=today)
+
+
+def test_the_queue_and_the_case_page_agree_on_an_overdue_follow_up_at_a_month_end(
+    tree: Any, personas: dict[str, Any]
+) -> None:
+    from datetime import date
+
+    from bottomline.monitoring.readiness import case_followup_due
+    from bottomline.monitoring.selectors import Queue, case_queue
+
+    township = personas["township_officer"]
+    with time_machine.travel(date(2026, 2, 28), tick=False):  # identified on the last day of February
+        case = walk(open_case(personas, tree.village), personas, State.MONITORED)
+    assert case.identified_on == date(2026, 2, 28)
+    for today, overdue in ((date(2026, 3, 28), False), (date(2026, 3, 29), True), (date(2026, 3, 31), True)):
+        due = case_followup_due(case=case, on=today)
+        assert due == date(2026, 3, 28)
+        assert (due < today) == overdue  # the case page
+        queued = (
+            case_queue(viewer=township, queue=Queue.FOLLOWUPS_OVERDUE, on=today).filter(pk=case.pk).exists()
+        )
+        assert queued == overdue, today
+
+
+def test_the_overdue_threshold_is_the_due_date_read_backwards() -> None:
+    from datetime import date
+
+    from bottomline.monitoring.rhythm import months_after, overdue_if_last_before
+
+    days = [date(2027, 1, 1) + timedelta(days=n) for n in range(0, 800, 1)]
+    for every in (1, 2, 3, 6):
+        for today in days[400::7]:
+            threshold = overdue_if_last_before(today, every)
+            for last in days[:420]:
+                assert (months_after(last, every) < today) == (last < threshold), (last, today, every)
