@@ -70,9 +70,10 @@ class Job(models.Model):
     @property
     def stalled(self) -> bool:
         """Running, but its heartbeat stopped: its worker died, and the next one to start will fail it."""
-        beat = self.heartbeat_at or self.started_at
+        # the same fallbacks as services.jobs_reclaim: the last beat, else the start, else the creation
+        beat = self.heartbeat_at or self.started_at or self.created_at
         stale = timezone.now() - timedelta(seconds=settings.JOBS_STALE_AFTER_SECONDS)
-        return self.status == JobStatus.RUNNING and beat is not None and beat < stale
+        return self.status == JobStatus.RUNNING and beat < stale
 
     @property
     def finished(self) -> bool:

@@ -102,3 +102,16 @@ def test_the_heartbeat_thread_beats_only_a_running_job() -> None:
         assert jobs_reclaim() == []
     with time_machine.travel(timezone.now() + timedelta(hours=3), tick=False):
         assert jobs_reclaim() == [job.pk]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("started", [True, False])
+def test_the_job_page_calls_stalled_exactly_what_the_next_worker_reclaims(started: bool) -> None:
+    job = job_create(kind="test.long", params={})
+    # a worker died right after taking the job: it may not even have written its start
+    Job.objects.filter(pk=job.pk).update(
+        status=JobStatus.RUNNING, started_at=timezone.now() if started else None
+    )
+    with time_machine.travel(timezone.now() + timedelta(hours=3), tick=False):
+        shown = Job.objects.get(pk=job.pk).stalled
+        assert shown is True and jobs_reclaim() == [job.pk]
