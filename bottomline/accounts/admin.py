@@ -108,7 +108,7 @@ class ScopedUserAdmin(UserAdmin):  # type: ignore[type-arg]  # django-stubs' Use
         fields = tuple(super().get_readonly_fields(request, obj))
         if obj is not None and obj.pk == request.user.pk:
             # Who an administrator is in the gate is changed by another administrator, never by themselves.
-            return fields + tuple(f for f in ("role", "region", "department", "is_active") if f not in fields)
+            return fields + tuple(sorted(services.SELF_LOCKED.difference(fields)))
         return fields
 
     def get_urls(self) -> list[URLPattern]:
