@@ -80,10 +80,33 @@ def region_chain(*, region: Region) -> list[Region]:
     return list(Region.objects.filter(code__in=ancestor_codes(region)).order_by("level"))
 
 
-def poster_village(*, viewer: User, code: str, request: HttpRequest | None = None) -> Region:
-    """A village of the viewer's region whose poster they may print (staff of that village and above)."""
+@dataclass(frozen=True)
+class PosterSet:
+    """What a poster PDF holds: the region asked for, its villages (a page each) and the regions above them."""
+
+    region: Region
+    villages: list[Region]
+    above: list[Region]  # top first: the village's township and up, or the township and up
+
+    @property
+    def filename(self) -> str:
+        return f"poster-{self.region.code}.pdf"
+
+
+def poster_set(*, viewer: User, code: str, request: HttpRequest | None = None) -> PosterSet:
+    """The posters the viewer may print for a village (one) or a township (each current village of it), inside
+    the viewer's region (404 outside, and for any other level); staff of the village and above."""
     gate.require(viewer, Declaration, "poster", request)
-    return gate.access(Region.objects.all(), viewer, code=code, level=Level.VILLAGE, request=request)
+    region = gate.access(
+        Region.objects.all(), viewer, code=code, level__in=(Level.TOWNSHIP, Level.VILLAGE), request=request
+    )
+    chain = region_chain(region=region)
+    if region.level == Level.VILLAGE:
+        return PosterSet(region, [region], chain[:-1])
+    villages = gate.restrict(Region.objects.all(), viewer).filter(
+        parent=region, level=Level.VILLAGE, valid_to__isnull=True
+    )
+    return PosterSet(region, list(villages.order_by("code")), chain)
 
 
 @dataclass(frozen=True)
@@ -142,3 +165,19 @@ def receipt_stage(*, receipt: str, client_ip: str | None) -> Stage | None:
         if case is not None:
             code = _stage_of_case(case, timezone.localdate())
     return Stage(code, STAGES[code])
+
+
+def poster_regions(*, viewer: User) -> list[Region]:
+    """The regions whose posters the declarations page offers the viewer: their own village or township, or a
+    county officer's townships (nothing for a role that does not print posters)."""
+    if not gate.allowed(viewer, Declaration, "poster"):
+        return []
+    region = viewer.region
+    if region.level in (Level.VILLAGE, Level.TOWNSHIP):
+        return [region]
+    if region.level == Level.COUNTY:
+        townships = gate.restrict(Region.objects.all(), viewer).filter(
+            parent=region, level=Level.TOWNSHIP, valid_to__isnull=True
+        )
+        return list(townships.order_by("code"))
+    return []

@@ -18,6 +18,7 @@ from bottomline.audit.services import client_ip
 from bottomline.portal import posters, selectors, services
 from bottomline.portal.forms import HONEYPOT, DeclarationForm, DismissForm, LinkForm, StatusForm
 from bottomline.portal.limits import RateLimited
+from bottomline.portal.links import poster_link
 from bottomline.portal.models import Declaration, DeclarationStatus
 from bottomline.regions.models import Level, Region
 from bottomline.web.forms import apply_service_errors
@@ -145,10 +146,13 @@ def status(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def poster(request: HttpRequest, code: str) -> HttpResponse:
-    """A village's A4 poster with the QR code of its declaration form (staff of that village and above)."""
-    village = selectors.poster_village(viewer=gate.staff_of(request), code=code, request=request)
-    pdf = posters.poster_for(village=village, base=request.build_absolute_uri("/"))
-    return pdf_response(pdf, f"poster-{village.code}.pdf")
+    """A village's A4 poster with the QR code of its declaration form; a township's code gives one PDF with a
+    page for each of its villages (staff of that village or township and above)."""
+    wanted = selectors.poster_set(viewer=gate.staff_of(request), code=code, request=request)
+    pdf = posters.posters_for(
+        villages=wanted.villages, above=wanted.above, base=request.build_absolute_uri("/")
+    )
+    return pdf_response(pdf, wanted.filename)
 
 
 @login_required
@@ -163,7 +167,13 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.declaration_list(viewer=user, status=status_filter), 50).get_page(
         request.GET.get("page")
     )
-    context = {"page": page, "status": status_filter, "statuses": DeclarationStatus.choices}
+    context = {
+        "page": page,
+        "status": status_filter,
+        "statuses": DeclarationStatus.choices,
+        # (region, link): the viewer's village or township, or a county officer's townships
+        "posters": [(region, poster_link(region)) for region in selectors.poster_regions(viewer=user)],
+    }
     return render(request, "portal/declaration_list.html", context)
 
 
@@ -183,6 +193,7 @@ def _detail(
         "declaration": declaration,
         "description": selectors.declaration_description(declaration),
         "can_change": can_change,
+        "can_print": gate.allowed(user, Declaration, "poster"),
         "link_form": link or LinkForm(households=households),
         "dismiss_form": dismiss or DismissForm(),
     }
