@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +23,8 @@ from bottomline.privacy.crypto import decrypt
 from bottomline.privacy.keys import field_keys
 from bottomline.regions.models import CODE_LENGTH, Level, Region
 from bottomline.regions.selectors import ancestor_codes
-from bottomline.registry.models import Household
+from bottomline.registry.choices import Relation
+from bottomline.registry.models import Household, Member
 
 
 def declaration_list(*, viewer: User, status: str = "", village_code: str = "") -> QuerySet[Declaration]:
@@ -56,6 +57,41 @@ def declaration_description(declaration: Declaration) -> str:
 def link_candidates(*, viewer: User, declaration: Declaration) -> QuerySet[Household]:
     """The registered households of the declaration's village that the viewer may link it to."""
     return gate.restrict(Household.objects.all(), viewer, "change").filter(village_id=declaration.village_id)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A household found by a name, to link a declaration to: its number, head (户主) and size."""
+
+    household: Household
+    head: str
+    size: int
+
+
+SEARCH_LIMIT = 20
+
+
+def link_search(*, viewer: User, declaration: Declaration, name: str) -> list[Candidate]:
+    """The households of the declaration's village (inside the viewer's scope) with a member whose name holds
+    ``name``, by household number, at most SEARCH_LIMIT of them."""
+    name = " ".join(name.split())
+    if not name:
+        return []
+    ids = list(
+        link_candidates(viewer=viewer, declaration=declaration)
+        .filter(members__name__contains=name)
+        .values_list("pk", flat=True)
+        .distinct()
+        .order_by("number")[:SEARCH_LIMIT]
+    )
+    households = Household.objects.filter(pk__in=ids).order_by("number").annotate(size=Count("members"))
+    heads = dict(
+        Member.objects.filter(household_id__in=ids, relation=Relation.HEAD).values_list(
+            "household_id", "name"
+        )
+    )
+    read_note(what="portal.link_search", region=declaration.village, rows=len(ids))
+    return [Candidate(h, heads.get(h.pk, ""), h.size) for h in households]
 
 
 # The public picker reads the region tree directly: division names and codes are published statistics, not

@@ -6,11 +6,14 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
+from bottomline.audit.models import EventKind
+from bottomline.audit.services import event_record
 from bottomline.monitoring.models import Channel, Lead
 from bottomline.monitoring.services import lead_raise
 from bottomline.portal import selectors
@@ -24,13 +27,21 @@ from bottomline.portal.models import (
     DeclarationStatus,
 )
 from bottomline.portal.receipts import receipt_new
-from bottomline.privacy.crypto import blind_index, encrypt
+from bottomline.privacy.crypto import blind_index, decrypt, encrypt
 from bottomline.privacy.keys import field_keys
 from bottomline.privacy.masking import mask_id_number, mask_number
 from bottomline.regions.models import Region
-from bottomline.registry.choices import RiskType
+from bottomline.registry.choices import Relation, RiskType
 from bottomline.registry.models import Household, Member
-from bottomline.registry.services import ID_PURPOSE, PHONE_PURPOSE, id_number_check, phone_check
+from bottomline.registry.services import (
+    ID_PURPOSE,
+    PHONE_PURPOSE,
+    household_register,
+    id_number_check,
+    member_register,
+    phone_check,
+    reveal_allowance_check,
+)
 
 DESCRIPTION_MAX = 500
 NAME_MAX = 50
@@ -173,8 +184,12 @@ def decoy_submit(*, client_ip: str | None) -> Declared:
 
 
 def _open_declaration(actor: User, declaration_id: int) -> Declaration:
+    # Locked until the decision commits: a second click (or a colleague) waits, then finds it decided.
     declaration = gate.access(
-        Declaration.objects.select_related("village"), actor, action="change", pk=declaration_id
+        Declaration.objects.select_for_update(of=("self",)).select_related("village"),
+        actor,
+        action="change",
+        pk=declaration_id,
     )
     if declaration.status != DeclarationStatus.UNMATCHED:
         raise ValidationError(_("This declaration has been dealt with already."))
@@ -209,4 +224,64 @@ def declaration_dismiss(*, actor: User, declaration_id: int, reason: str) -> Dec
     declaration.dismiss_reason = reason[:200]
     declaration.decided_by, declaration.decided_at = actor, timezone.now()
     declaration.save(update_fields=["status", "dismiss_reason", "decided_by", "decided_at"])
+    return declaration
+
+
+def declaration_phone_reveal(*, actor: User, declaration_id: int, request: HttpRequest | None = None) -> str:
+    """The declarant's phone in the clear, to call them back: an audit event for each reveal, and counted
+    against the same hourly allowance as the archive's reveals (PermissionDenied past it)."""
+    reveal_allowance_check(actor=actor, request=request)
+    declaration = gate.access(
+        Declaration.objects.all(), actor, action="reveal", request=request, pk=declaration_id
+    )
+    value = decrypt(declaration.phone_enc, keys=field_keys(), purpose=PHONE_ENC_PURPOSE)
+    event_record(
+        kind=EventKind.REVEAL,
+        user=actor,
+        request=request,
+        target=f"declaration:{declaration.pk}:phone",
+        about=declaration,
+    )
+    return value
+
+
+@transaction.atomic
+def declaration_register(
+    *,
+    actor: User,
+    declaration_id: int,
+    household_type: str,
+    housing_grade: str,
+    labour: str,
+    education: str,
+    village_group: str = "",
+) -> Declaration:
+    """建档并关联: register a household of the declaration's village with the declarant as its head (their name,
+    ID number and phone as declared, through the registry's services), link the declaration and raise the lead.
+
+    All or nothing: a person registered already, or a field the registry refuses, leaves nothing behind."""
+    declaration = _open_declaration(actor, declaration_id)
+    keys = field_keys()
+    household = household_register(
+        actor=actor,
+        village=declaration.village,
+        household_type=household_type,
+        housing_grade=housing_grade,
+        village_group=village_group.strip(),
+        phone=decrypt(declaration.phone_enc, keys=keys, purpose=PHONE_ENC_PURPOSE),
+    )
+    member_register(
+        actor=actor,
+        household_id=household.pk,
+        name=decrypt(declaration.name_enc, keys=keys, purpose=NAME_PURPOSE),
+        id_number=decrypt(declaration.id_number_enc, keys=keys, purpose=ID_ENC_PURPOSE),
+        relation=Relation.HEAD,
+        labour=labour,
+        education=education,
+    )
+    declaration.household = household
+    declaration.status = DeclarationStatus.LINKED
+    declaration.decided_by, declaration.decided_at = actor, timezone.now()
+    declaration.lead = _raise_lead(declaration, household)
+    declaration.save(update_fields=["household", "status", "decided_by", "decided_at", "lead"])
     return declaration

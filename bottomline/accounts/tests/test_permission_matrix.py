@@ -191,6 +191,9 @@ TABLE: dict[str, Spec] = {
     "portal:declaration_detail": Spec(ARCHIVE_READERS, kind="declaration"),
     "portal:declaration_link": Spec(ARCHIVE_KEEPERS, kind="declaration", method="post"),
     "portal:declaration_dismiss": Spec(ARCHIVE_KEEPERS, kind="declaration", method="post"),
+    "portal:declaration_search": Spec(ARCHIVE_KEEPERS, kind="declaration", method="post"),
+    "portal:declaration_register": Spec(ARCHIVE_KEEPERS, kind="declaration", method="post"),
+    "portal:declaration_reveal_phone": Spec(ARCHIVE_KEEPERS, kind="declaration", method="post"),
     "api:portal_declaration_list": Spec(ARCHIVE_READERS, api=True),
     "api:portal_declaration_detail": Spec(ARCHIVE_READERS, kind="declaration", api=True),
     "api:portal_declaration_link": Spec(

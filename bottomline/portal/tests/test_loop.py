@@ -10,7 +10,14 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from bottomline.audit.models import Event, EventKind
+from bottomline.monitoring.models import Signal
+from bottomline.monitoring.selectors import case_queue
+from bottomline.portal.models import DeclarationStatus
+from bottomline.portal.tests.factories import declaration
 from bottomline.portal.tests.test_portal import pdf_text
+from bottomline.registry.models import Household, Member
+from bottomline.registry.tests.factories import household, id_number, member
 from conftest import _region
 
 pytestmark = pytest.mark.django_db
@@ -68,3 +75,140 @@ def test_a_township_prints_one_pdf_with_a_page_per_village(
     client.force_login(personas["county_officer"])
     assert client.get(f"/declare/poster/{tree.county.code}.pdf").status_code == 404
     assert page_count(client.get(f"/declare/poster/{tree.other_township.code}.pdf").content) == 1
+
+
+def test_the_cadre_reveals_the_declarants_phone_audited_and_limited(
+    client: Client, tree: Any, personas: dict[str, Any], settings: Any
+) -> None:
+    declared = declaration(tree.village, phone="13911112222")
+    cadre = personas["village_cadre"]
+    client.force_login(cadre)
+    detail = client.get(f"/portal/declarations/{declared.pk}/").content.decode()
+    assert "13911112222" not in detail and "139****2222" in detail
+    assert f"/portal/declarations/{declared.pk}/reveal-phone/" in detail
+    url = f"/portal/declarations/{declared.pk}/reveal-phone/"
+    response = client.post(url)
+    assert response.status_code == 200
+    assert 'href="tel:13911112222"' in response.content.decode()
+    event = Event.objects.get(kind=EventKind.REVEAL)
+    assert event.actor == cadre and event.target == f"declaration:{declared.pk}:phone"
+    assert event.region == tree.village
+    assert "13911112222" not in str(event.detail)
+
+    # A cadre of another village: the declaration does not exist for them, and nothing is revealed.
+    client.force_login(make_cadre(tree.sibling_village))
+    assert client.post(url).status_code == 404
+    assert Event.objects.filter(kind=EventKind.REVEAL).count() == 1
+    # The prefecture reads declarations but does not reveal numbers.
+    client.force_login(personas["prefecture_officer"])
+    assert "/reveal-phone/" not in client.get(f"/portal/declarations/{declared.pk}/").content.decode()
+    assert client.post(url).status_code == 403
+
+    # The same hourly allowance as the archive's reveals: past it, refused and the refusal audited.
+    settings.REVEAL_LIMIT_PER_HOUR = 2
+    client.force_login(cadre)
+    assert client.post(url).status_code == 200
+    refused = client.post(url)
+    assert refused.status_code == 429 and "13911112222" not in refused.content.decode()
+    assert Event.objects.filter(kind=EventKind.REVEAL).count() == 2
+    assert Event.objects.filter(kind=EventKind.PERMISSION_DENIED, target="reveal:rate-limit").count() == 1
+
+
+def make_cadre(village: Any) -> Any:
+    from bottomline.accounts.services import user_save
+    from conftest import PASSWORD
+
+    return user_save(
+        username=f"cadre-{village.code}", role="village_cadre", region=village, password=PASSWORD
+    )
+
+
+def test_a_declaration_is_linked_to_a_household_found_by_name(
+    client: Client, tree: Any, personas: dict[str, Any]
+) -> None:
+    cadre = personas["village_cadre"]
+    declared = declaration(tree.village, name="张秀英")
+    wanted = household(cadre, tree.village)
+    member(cadre, wanted, id_number(sequence=31), name="张大山")
+    member(cadre, wanted, id_number(sequence=32), name="张秀英", relation="spouse")
+    other = household(cadre, tree.village)
+    member(cadre, other, id_number(sequence=33), name="李明")
+    township = personas["township_officer"]
+    elsewhere = household(township, tree.sibling_village)
+    member(township, elsewhere, id_number(sequence=34), name="张秀英")
+    client.force_login(cadre)
+
+    search = f"/portal/declarations/{declared.pk}/search/"
+    found = client.post(search, {"name": "秀英"}).content.decode()
+    assert wanted.number in found and "张大山" in found  # the household and its head
+    assert other.number not in found and elsewhere.number not in found  # another family, another village
+    partial = client.post(search, {"name": "秀英"}, HTTP_HX_REQUEST="true").content.decode()
+    assert partial.lstrip().startswith('<div id="candidates">') and wanted.number in partial
+    nobody = client.post(search, {"name": "赵"}).content.decode()
+    assert 'id="no-candidates"' in nobody
+    response = client.post(f"/portal/declarations/{declared.pk}/link/", {"household": wanted.pk})
+    assert response.status_code == 302
+    declared.refresh_from_db()
+    assert declared.status == DeclarationStatus.LINKED and declared.household == wanted
+    assert Signal.objects.get(reference=declared.receipt).lead == declared.lead
+
+    # A cadre of another village can neither search nor link it: 404.
+    again = declaration(tree.village, sequence=901)
+    client.force_login(make_cadre(tree.sibling_village))
+    assert client.post(f"/portal/declarations/{again.pk}/search/", {"name": "张"}).status_code == 404
+    assert (
+        client.post(f"/portal/declarations/{again.pk}/link/", {"household": elsewhere.pk}).status_code == 404
+    )
+
+
+def test_register_the_household_from_the_declaration_and_link_it(
+    client: Client, tree: Any, personas: dict[str, Any]
+) -> None:
+    number = id_number(sequence=41)
+    declared = declaration(tree.village, name="马德福", id_number=number, phone="13922223333")
+    client.force_login(personas["village_cadre"])
+    detail = client.get(f"/portal/declarations/{declared.pk}/").content.decode()
+    assert 'id="register-form"' in detail
+    url = f"/portal/declarations/{declared.pk}/register/"
+    fields = {"household_type": "ordinary", "housing_grade": "C", "labour": "weak", "education": "primary"}
+    incomplete = client.post(url, {**fields, "housing_grade": ""})
+    assert incomplete.status_code == 200 and not Household.objects.exists()
+
+    # A cadre of another village: 404, nothing registered.
+    client.force_login(make_cadre(tree.sibling_village))
+    assert client.post(url, fields).status_code == 404
+    assert not Household.objects.exists()
+
+    client.force_login(personas["village_cadre"])
+    response = client.post(url, {**fields, "village_group": "3社"})
+    assert response.status_code == 302
+    declared.refresh_from_db()
+    home = declared.household
+    assert home is not None and declared.status == DeclarationStatus.LINKED
+    assert home.village == tree.village and home.housing_grade == "C" and home.village_group == "3社"
+    assert home.phone_masked == "139****3333" and home.phone_index == declared.phone_index
+    head = Member.objects.get(household=home)
+    assert head.name == "马德福" and head.relation == "head" and head.labour == "weak"
+    assert head.id_number_index == declared.id_number_index
+    assert Signal.objects.get(reference=declared.receipt).lead == declared.lead
+    assert case_queue(viewer=personas["village_cadre"], queue="to_visit").get().household == home
+    # Registered once: a second click finds it decided, and registers nothing more.
+    assert client.post(url, fields).status_code == 200
+    assert Household.objects.count() == 1
+
+
+def test_registering_a_person_already_in_the_archive_leaves_nothing_behind(
+    client: Client, tree: Any, personas: dict[str, Any]
+) -> None:
+    cadre = personas["village_cadre"]
+    number = id_number(sequence=51)
+    county = personas["county_officer"]
+    member(county, household(county, tree.other_township_village), number, name="韩梅")
+    declared = declaration(tree.village, name="韩梅", id_number=number)
+    client.force_login(cadre)
+    fields = {"household_type": "ordinary", "housing_grade": "B", "labour": "ordinary", "education": "junior"}
+    response = client.post(f"/portal/declarations/{declared.pk}/register/", fields, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200 and "registered elsewhere" in response.content.decode()
+    assert Household.objects.filter(village=tree.village).count() == 0
+    declared.refresh_from_db()
+    assert declared.status == DeclarationStatus.UNMATCHED and declared.household is None
