@@ -37,6 +37,22 @@ class DeclarationForm(BootstrapMixin, forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": 500}),
     )
+    # A phone offers its camera (capture); site.js redraws the picture at most 1600 px wide as a JPEG before it
+    # is sent (data-compress), and shows it (data-preview). The service checks what arrives.
+    photo = forms.FileField(
+        label=_("A photo of the hardship (if you want)"),
+        required=False,
+        help_text=_("For example the damaged house or the hospital bill. You can also send no photo."),
+        widget=forms.FileInput(
+            attrs={
+                "accept": "image/*",
+                "capture": "environment",
+                "data-compress": "1600",
+                "data-preview": "photo-preview",
+                "aria-describedby": "photo-help",
+            }
+        ),
+    )
     consent = forms.BooleanField(
         label=_(
             "I promise that what I declared is true, and I agree that the village and the departments verify it "

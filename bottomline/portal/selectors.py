@@ -38,10 +38,13 @@ def declaration_list(*, viewer: User, status: str = "", village_code: str = "") 
     return declarations
 
 
-def declaration_get(*, viewer: User, declaration_id: int) -> Declaration:
+def declaration_get(*, viewer: User, declaration_id: int, request: HttpRequest | None = None) -> Declaration:
     """One declaration inside the viewer's scope (404 otherwise)."""
     declaration = gate.access(
-        Declaration.objects.select_related("village", "household", "decided_by"), viewer, pk=declaration_id
+        Declaration.objects.select_related("village", "household", "decided_by"),
+        viewer,
+        request=request,
+        pk=declaration_id,
     )
     read_note(what="portal.declaration", region=declaration.village, rows=1)
     return declaration

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone, translation
@@ -45,6 +48,36 @@ from bottomline.registry.services import (
 
 DESCRIPTION_MAX = 500
 NAME_MAX = 50
+# The photo of the hardship: the form's script sends a JPEG of at most 1600 px (a few hundred kB); a phone
+# without the script sends its camera's file as it is, which stays under this.
+PHOTO_LIMIT = 10 * 1024 * 1024
+# Recognised by their first bytes, not by the name or type the browser gave.
+PHOTO_SIGNATURES = ((b"\xff\xd8\xff", ".jpg"), (b"\x89PNG\r\n\x1a\n", ".png"))
+
+
+def photo_check(photo: File[Any] | None) -> ContentFile[bytes] | None:
+    """The photo to keep under a random name, or None without one; ValidationError on ``photo`` for a file
+    that is too large or not a JPEG or PNG picture."""
+    if photo is None:
+        return None
+    if photo.size is not None and photo.size > PHOTO_LIMIT:
+        raise ValidationError(
+            {"photo": _("The photo is larger than 10 MB. Take it again, or send no photo.")}
+        )
+    photo.seek(0)
+    content = photo.read(PHOTO_LIMIT + 1)
+    if len(content) > PHOTO_LIMIT:
+        raise ValidationError(
+            {"photo": _("The photo is larger than 10 MB. Take it again, or send no photo.")}
+        )
+    if not content:
+        return None
+    for signature, suffix in PHOTO_SIGNATURES:
+        if content.startswith(signature):
+            return ContentFile(content, name=uuid.uuid4().hex + suffix)
+    raise ValidationError(
+        {"photo": _("This file is not a photo. Choose a photo (JPEG or PNG), or send no photo.")}
+    )
 
 
 def mask_name(name: str) -> str:
@@ -99,6 +132,7 @@ def declaration_submit(
     client_ip: str | None,
     language: str = "",
     honeypot: str = "",
+    photo: File[Any] | None = None,
 ) -> Declared:
     """Record a public declaration; raise a lead at once when it names a registered member of that village.
 
@@ -133,6 +167,11 @@ def declaration_submit(
         errors["description"] = [_("Describe the hardship in at most 500 characters.")]
     if not consent:
         errors["consent"] = [_("Your consent is needed before the village can verify your declaration.")]
+    kept: ContentFile[bytes] | None = None
+    try:
+        kept = photo_check(photo)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     if errors or village is None:
         raise ValidationError(errors)
 
@@ -170,6 +209,9 @@ def declaration_submit(
         if member is not None and member.household is not None and member.name.strip() == clean_name:
             declaration.household = member.household
             declaration.status = DeclarationStatus.MATCHED
+        if kept is not None:
+            # The file is written (sealed) before its row: a rollback leaves an orphan for attachments_prune.
+            declaration.photo.save(kept.name or "photo.jpg", kept, save=False)
         declaration.save()
         if declaration.household is not None:
             declaration.lead = _raise_lead(declaration, declaration.household)

@@ -8,12 +8,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bottomline.accounts import gate
+from bottomline.audit.reads import read_note
 from bottomline.audit.services import client_ip
 from bottomline.portal import posters, selectors, services
 from bottomline.portal.forms import (
@@ -106,6 +107,7 @@ def declare(request: HttpRequest) -> HttpResponse:
                     consent=values["consent"],
                     client_ip=client_ip(request),
                     language=request.LANGUAGE_CODE,
+                    photo=request.FILES.get("photo"),
                 )
             except RateLimited as error:
                 return _limited(request, error)
@@ -116,6 +118,8 @@ def declare(request: HttpRequest) -> HttpResponse:
     chosen = {name: data.get(name, "") if data is not None else "" for name, _level in PICKER_LEVELS}
     context = {
         "form": form,
+        # A photo sent with a form that comes back is not kept: the browser cannot refill a file field.
+        "photo_again": data is not None and bool(request.FILES.get("photo")) and not form.errors.get("photo"),
         "fixed": village,
         "chain": chain,
         "picker": None if village else _picker(chosen),
@@ -324,3 +328,23 @@ def declaration_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The declaration is dismissed."))
             return redirect("portal:declaration_detail", pk=pk)
     return _detail(request, declaration, dismiss=form)
+
+
+@login_required
+@require_GET
+def declaration_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """The declaration's photo, for the staff who may see the declaration (never a public address)."""
+    user = gate.staff_of(request)
+    declaration = selectors.declaration_get(viewer=user, declaration_id=pk, request=request)
+    if not declaration.photo:
+        raise Http404
+    try:
+        with declaration.photo.open("rb") as handle:
+            content = handle.read()
+    except FileNotFoundError:
+        raise Http404 from None
+    read_note(what="portal.declaration.photo", region=declaration.village, rows=1)
+    content_type = "image/png" if (declaration.photo.name or "").endswith(".png") else "image/jpeg"
+    response = HttpResponse(content, content_type=content_type)
+    response["Cache-Control"] = "private, no-store"  # personal data: not kept by the browser or a proxy
+    return response

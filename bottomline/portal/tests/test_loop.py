@@ -8,14 +8,16 @@ import re
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from bottomline.audit.models import Event, EventKind
 from bottomline.monitoring.models import Signal
 from bottomline.monitoring.selectors import case_queue
-from bottomline.portal.models import DeclarationStatus
+from bottomline.portal import services
+from bottomline.portal.models import Declaration, DeclarationStatus
 from bottomline.portal.tests.factories import declaration
-from bottomline.portal.tests.test_portal import pdf_text
+from bottomline.portal.tests.test_portal import form_data, pdf_text, receipt_of
 from bottomline.registry.models import Household, Member
 from bottomline.registry.tests.factories import household, id_number, member
 from conftest import _region
@@ -212,3 +214,64 @@ def test_registering_a_person_already_in_the_archive_leaves_nothing_behind(
     assert Household.objects.filter(village=tree.village).count() == 0
     declared.refresh_from_db()
     assert declared.status == DeclarationStatus.UNMATCHED and declared.household is None
+
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"the roof fell in" * 64
+
+
+def declare_with(client: Client, tree: Any, photo: Any, **extra: str) -> Any:
+    data = form_data(tree.village, id_number(sequence=61), **extra)
+    return client.post(
+        "/declare/", {**data, "photo": photo}, REMOTE_ADDR="10.0.0.9", HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+
+def test_a_photo_of_the_hardship_is_kept_sealed_and_shown_only_to_staff(
+    client: Client, tree: Any, personas: dict[str, Any], settings: Any, tmp_path: Any
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    form = client.get("/declare/").content.decode()
+    assert 'enctype="multipart/form-data"' in form
+    assert re.search(r'<input type="file" name="photo"[^>]*accept="image/\*"[^>]*capture="environment"', form)
+    response = declare_with(client, tree, SimpleUploadedFile("IMG_0001.jpg", JPEG, content_type="image/jpeg"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'id="keep-screenshot"' in page and "screenshot" in page
+    receipt = receipt_of(response)
+    assert receipt[:4] in page
+    declared = Declaration.objects.get(receipt=receipt)
+    name = declared.photo.name or ""
+    assert name.startswith("declarations/") and "IMG_0001" not in name
+    on_disk = (tmp_path / name).read_bytes()
+    assert not on_disk.startswith(b"\xff\xd8") and b"the roof fell in" not in on_disk  # sealed
+
+    url = f"/portal/declarations/{declared.pk}/photo/"
+    assert client.get(url).status_code == 302  # not signed in: to the sign-in page
+    client.force_login(personas["village_cadre"])
+    assert url in client.get(f"/portal/declarations/{declared.pk}/").content.decode()
+    shown = client.get(url)
+    assert shown.status_code == 200 and shown["Content-Type"] == "image/jpeg" and shown.content == JPEG
+    assert "no-store" in shown["Cache-Control"]
+    client.force_login(make_cadre(tree.sibling_village))
+    assert client.get(url).status_code == 404
+
+
+def test_a_file_that_is_not_a_photo_or_too_large_is_refused_and_the_form_kept(
+    client: Client, tree: Any, settings: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    response = declare_with(client, tree, SimpleUploadedFile("bill.jpg", b"MZ\x90\x00 not a picture"))
+    page = response.content.decode()
+    assert response.status_code == 200 and 'id="photo-error"' in page and "not a photo" in page
+    assert 'value="王建国"' in page and 'value="13987654321"' in page and "住院花了很多钱" in page
+    assert "checked" in page  # the consent box stays ticked
+    assert not Declaration.objects.exists()
+
+    monkeypatch.setattr(services, "PHOTO_LIMIT", 1000)
+    large = declare_with(client, tree, SimpleUploadedFile("big.jpg", JPEG + b"\x00" * 2000))
+    assert "larger than 10 MB" in large.content.decode() and not Declaration.objects.exists()
+
+    # Another mistake with a good photo: the photo must be chosen again, and the page says so.
+    again = declare_with(client, tree, SimpleUploadedFile("a.jpg", JPEG[:500]), phone="12")
+    assert 'id="photo-again"' in again.content.decode() and not Declaration.objects.exists()
+    assert not list(tmp_path.rglob("*.jpg"))  # nothing written for forms that came back
