@@ -45,6 +45,8 @@ class DeclarationForm(BootstrapMixin, forms.Form):
         help_text=_("For example the damaged house or the hospital bill. You can also send no photo."),
         widget=forms.FileInput(
             attrs={
+                # Hidden behind a button-like label in plain words (the browser's own "Choose File" is not).
+                "class": "visually-hidden portal-photo-input",
                 "accept": "image/*",
                 "capture": "environment",
                 "data-compress": "1600",

@@ -59,10 +59,14 @@ async function compressImage(file, longest) {
 function showPreview(input, file) {
   const preview = input.dataset.preview && document.getElementById(input.dataset.preview);
   if (!preview) return;
-  if (preview.src) URL.revokeObjectURL(preview.src);
   if (file && file.type.startsWith("image/")) {
-    preview.src = URL.createObjectURL(file);
-    preview.hidden = false;
+    // A data: address, which the content security policy allows for images (a blob: one it does not).
+    const reader = new FileReader();
+    reader.onload = () => {
+      preview.src = reader.result;
+      preview.hidden = false;
+    };
+    reader.readAsDataURL(file);
   } else {
     preview.removeAttribute("src");
     preview.hidden = true;
