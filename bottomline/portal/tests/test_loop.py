@@ -18,6 +18,7 @@ from bottomline.portal import services
 from bottomline.portal.models import Declaration, DeclarationStatus
 from bottomline.portal.tests.factories import declaration
 from bottomline.portal.tests.test_portal import form_data, pdf_text, receipt_of
+from bottomline.privacy.fields import encrypted_file_fields
 from bottomline.registry.models import Household, Member
 from bottomline.registry.tests.factories import household, id_number, member
 from conftest import _region
@@ -244,6 +245,7 @@ def test_a_photo_of_the_hardship_is_kept_sealed_and_shown_only_to_staff(
     assert name.startswith("declarations/") and "IMG_0001" not in name
     on_disk = (tmp_path / name).read_bytes()
     assert not on_disk.startswith(b"\xff\xd8") and b"the roof fell in" not in on_disk  # sealed
+    assert (Declaration, "photo") in encrypted_file_fields()  # so key rotation, backups and pruning reach it
 
     url = f"/portal/declarations/{declared.pk}/photo/"
     assert client.get(url).status_code == 302  # not signed in: to the sign-in page
