@@ -107,9 +107,15 @@ RULES: dict[str, Rule] = {
     "monitoring.measure": _archive("case__household__village__code"),
     "monitoring.followup": _archive("case__household__village__code"),
     # Self-declarations belong to the village they name; the staff of that village and above see them (numbers
-    # masked), and village, township and county staff link or dismiss them and print the village's poster.
+    # masked), and village, township and county staff link or dismiss them, print the village's poster and
+    # reveal the declarant's phone to call back (one at a time, audited and limited as the archive's reveals).
     "portal.declaration": Rule(
-        {"view": ARCHIVE_READERS, "change": ARCHIVE_KEEPERS, "poster": ARCHIVE_KEEPERS},
+        {
+            "view": ARCHIVE_READERS,
+            "change": ARCHIVE_KEEPERS,
+            "poster": ARCHIVE_KEEPERS,
+            "reveal": ARCHIVE_KEEPERS,
+        },
         region_path="village__code",
     ),
     # Screening runs belong to the region they screened; county and province officers start them.

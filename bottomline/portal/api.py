@@ -215,10 +215,13 @@ def portal_declaration_dismiss(request: HttpRequest, declaration_id: int, data: 
 
 @router.get("/posters/{code}/pdf", response=ERRORS, openapi_extra=PDF_RESPONSE)
 def portal_poster_pdf(request: HttpRequest, code: str) -> HttpResponse:
-    """A village's A4 poster with the QR code of its declaration form (staff of that village and above)."""
-    village = selectors.poster_village(viewer=gate.staff_of(request), code=code, request=request)
-    pdf = posters.poster_for(village=village, base=request.build_absolute_uri("/"))
-    return pdf_response(pdf, f"poster-{village.code}.pdf")
+    """A village's A4 poster with the QR code of its declaration form; a township's code gives one PDF with a
+    page for each of its villages (staff of that village or township and above)."""
+    wanted = selectors.poster_set(viewer=gate.staff_of(request), code=code, request=request)
+    pdf = posters.posters_for(
+        villages=wanted.villages, above=wanted.above, base=request.build_absolute_uri("/")
+    )
+    return pdf_response(pdf, wanted.filename)
 
 
 # ---------------------------------------------------------------------------------------------- public

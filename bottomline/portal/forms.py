@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
-from bottomline.registry.choices import RiskType
+from bottomline.registry.choices import Education, HouseholdType, HousingGrade, Labour, RiskType
 from bottomline.registry.forms import BootstrapMixin
 from bottomline.registry.models import Household
 
@@ -34,6 +36,24 @@ class DeclarationForm(BootstrapMixin, forms.Form):
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": 500}),
+    )
+    # A phone offers its camera (capture); site.js redraws the picture at most 1600 px wide as a JPEG before it
+    # is sent (data-compress), and shows it (data-preview). The service checks what arrives.
+    photo = forms.FileField(
+        label=_("A photo of the hardship (if you want)"),
+        required=False,
+        help_text=_("For example the damaged house or the hospital bill. You can also send no photo."),
+        widget=forms.FileInput(
+            attrs={
+                # Hidden behind a button-like label in plain words (the browser's own "Choose File" is not).
+                "class": "visually-hidden portal-photo-input",
+                "accept": "image/*",
+                "capture": "environment",
+                "data-compress": "1600",
+                "data-preview": "photo-preview",
+                "aria-describedby": "photo-help",
+            }
+        ),
     )
     consent = forms.BooleanField(
         label=_(
@@ -81,3 +101,28 @@ class DismissForm(BootstrapMixin, forms.Form):
     """Dismiss a declaration, with the reason."""
 
     reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class SearchForm(BootstrapMixin, forms.Form):
+    """A name to find the declarant's household by (sent by POST: a name stays out of addresses and logs)."""
+
+    name = forms.CharField(
+        label=_("Name of a household member"),
+        max_length=50,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "enterkeyhint": "search"}),
+    )
+
+
+def _choose(choices: Sequence[tuple[str, StrOrPromise]]) -> list[tuple[str, StrOrPromise]]:
+    return [("", "—"), *choices]
+
+
+class RegisterForm(BootstrapMixin, forms.Form):
+    """建档并关联: what the declaration does not say about the new household and its head; the name, ID number
+    and phone come from the declaration."""
+
+    household_type = forms.ChoiceField(label=_("Household type"), choices=_choose(HouseholdType.choices))
+    housing_grade = forms.ChoiceField(label=_("Housing safety grade"), choices=_choose(HousingGrade.choices))
+    village_group = forms.CharField(label=_("Village group (村民小组)"), required=False, max_length=50)
+    labour = forms.ChoiceField(label=_("Head's labour capacity"), choices=_choose(Labour.choices))
+    education = forms.ChoiceField(label=_("Head's education"), choices=_choose(Education.choices))

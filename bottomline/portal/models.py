@@ -51,6 +51,9 @@ class Declaration(models.Model):
     description_enc = EncryptedTextField(
         blank=True, purpose=DESCRIPTION_PURPOSE
     )  # free text may name an illness: encrypted like the rest
+    # An optional photo of the hardship, sealed with the field keys by the default storage (privacy.storage) and
+    # served only to staff through the gate.
+    photo = models.FileField(_("photo"), upload_to="declarations/%Y/%m/", blank=True)
     language = models.CharField(max_length=8, blank=True)  # the page's language when it was sent
     consent_at = models.DateTimeField(_("consent given"))
     created_at = models.DateTimeField(_("received"), default=timezone.now)

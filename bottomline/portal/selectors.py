@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +23,8 @@ from bottomline.privacy.crypto import decrypt
 from bottomline.privacy.keys import field_keys
 from bottomline.regions.models import CODE_LENGTH, Level, Region
 from bottomline.regions.selectors import ancestor_codes
-from bottomline.registry.models import Household
+from bottomline.registry.choices import Relation
+from bottomline.registry.models import Household, Member
 
 
 def declaration_list(*, viewer: User, status: str = "", village_code: str = "") -> QuerySet[Declaration]:
@@ -37,10 +38,13 @@ def declaration_list(*, viewer: User, status: str = "", village_code: str = "") 
     return declarations
 
 
-def declaration_get(*, viewer: User, declaration_id: int) -> Declaration:
+def declaration_get(*, viewer: User, declaration_id: int, request: HttpRequest | None = None) -> Declaration:
     """One declaration inside the viewer's scope (404 otherwise)."""
     declaration = gate.access(
-        Declaration.objects.select_related("village", "household", "decided_by"), viewer, pk=declaration_id
+        Declaration.objects.select_related("village", "household", "decided_by"),
+        viewer,
+        request=request,
+        pk=declaration_id,
     )
     read_note(what="portal.declaration", region=declaration.village, rows=1)
     return declaration
@@ -56,6 +60,41 @@ def declaration_description(declaration: Declaration) -> str:
 def link_candidates(*, viewer: User, declaration: Declaration) -> QuerySet[Household]:
     """The registered households of the declaration's village that the viewer may link it to."""
     return gate.restrict(Household.objects.all(), viewer, "change").filter(village_id=declaration.village_id)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A household found by a name, to link a declaration to: its number, head (户主) and size."""
+
+    household: Household
+    head: str
+    size: int
+
+
+SEARCH_LIMIT = 20
+
+
+def link_search(*, viewer: User, declaration: Declaration, name: str) -> list[Candidate]:
+    """The households of the declaration's village (inside the viewer's scope) with a member whose name holds
+    ``name``, by household number, at most SEARCH_LIMIT of them."""
+    name = " ".join(name.split())
+    if not name:
+        return []
+    ids = list(
+        link_candidates(viewer=viewer, declaration=declaration)
+        .filter(members__name__contains=name)
+        .values_list("pk", flat=True)
+        .distinct()
+        .order_by("number")[:SEARCH_LIMIT]
+    )
+    households = Household.objects.filter(pk__in=ids).order_by("number").annotate(size=Count("members"))
+    heads = dict(
+        Member.objects.filter(household_id__in=ids, relation=Relation.HEAD).values_list(
+            "household_id", "name"
+        )
+    )
+    read_note(what="portal.link_search", region=declaration.village, rows=len(ids))
+    return [Candidate(h, heads.get(h.pk, ""), h.size) for h in households]
 
 
 # The public picker reads the region tree directly: division names and codes are published statistics, not
@@ -80,10 +119,33 @@ def region_chain(*, region: Region) -> list[Region]:
     return list(Region.objects.filter(code__in=ancestor_codes(region)).order_by("level"))
 
 
-def poster_village(*, viewer: User, code: str, request: HttpRequest | None = None) -> Region:
-    """A village of the viewer's region whose poster they may print (staff of that village and above)."""
+@dataclass(frozen=True)
+class PosterSet:
+    """What a poster PDF holds: the region asked for, its villages (a page each) and the regions above them."""
+
+    region: Region
+    villages: list[Region]
+    above: list[Region]  # top first: the village's township and up, or the township and up
+
+    @property
+    def filename(self) -> str:
+        return f"poster-{self.region.code}.pdf"
+
+
+def poster_set(*, viewer: User, code: str, request: HttpRequest | None = None) -> PosterSet:
+    """The posters the viewer may print for a village (one) or a township (each current village of it), inside
+    the viewer's region (404 outside, and for any other level); staff of the village and above."""
     gate.require(viewer, Declaration, "poster", request)
-    return gate.access(Region.objects.all(), viewer, code=code, level=Level.VILLAGE, request=request)
+    region = gate.access(
+        Region.objects.all(), viewer, code=code, level__in=(Level.TOWNSHIP, Level.VILLAGE), request=request
+    )
+    chain = region_chain(region=region)
+    if region.level == Level.VILLAGE:
+        return PosterSet(region, [region], chain[:-1])
+    villages = gate.restrict(Region.objects.all(), viewer).filter(
+        parent=region, level=Level.VILLAGE, valid_to__isnull=True
+    )
+    return PosterSet(region, list(villages.order_by("code")), chain)
 
 
 @dataclass(frozen=True)
@@ -142,3 +204,19 @@ def receipt_stage(*, receipt: str, client_ip: str | None) -> Stage | None:
         if case is not None:
             code = _stage_of_case(case, timezone.localdate())
     return Stage(code, STAGES[code])
+
+
+def poster_regions(*, viewer: User) -> list[Region]:
+    """The regions whose posters the declarations page offers the viewer: their own village or township, or a
+    county officer's townships (nothing for a role that does not print posters)."""
+    if not gate.allowed(viewer, Declaration, "poster"):
+        return []
+    region = viewer.region
+    if region.level in (Level.VILLAGE, Level.TOWNSHIP):
+        return [region]
+    if region.level == Level.COUNTY:
+        townships = gate.restrict(Region.objects.all(), viewer).filter(
+            parent=region, level=Level.TOWNSHIP, valid_to__isnull=True
+        )
+        return list(townships.order_by("code"))
+    return []

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile, File
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
+from bottomline.audit.models import EventKind
+from bottomline.audit.services import event_record
 from bottomline.monitoring.models import Channel, Lead
 from bottomline.monitoring.services import lead_raise
 from bottomline.portal import selectors
@@ -24,16 +30,54 @@ from bottomline.portal.models import (
     DeclarationStatus,
 )
 from bottomline.portal.receipts import receipt_new
-from bottomline.privacy.crypto import blind_index, encrypt
+from bottomline.privacy.crypto import blind_index, decrypt, encrypt
 from bottomline.privacy.keys import field_keys
 from bottomline.privacy.masking import mask_id_number, mask_number
 from bottomline.regions.models import Region
-from bottomline.registry.choices import RiskType
+from bottomline.registry.choices import Relation, RiskType
 from bottomline.registry.models import Household, Member
-from bottomline.registry.services import ID_PURPOSE, PHONE_PURPOSE, id_number_check, phone_check
+from bottomline.registry.services import (
+    ID_PURPOSE,
+    PHONE_PURPOSE,
+    household_register,
+    id_number_check,
+    member_register,
+    phone_check,
+    reveal_allowance_check,
+)
 
 DESCRIPTION_MAX = 500
 NAME_MAX = 50
+# The photo of the hardship: the form's script sends a JPEG of at most 1600 px (a few hundred kB); a phone
+# without the script sends its camera's file as it is, which stays under this.
+PHOTO_LIMIT = 10 * 1024 * 1024
+# Recognised by their first bytes, not by the name or type the browser gave.
+PHOTO_SIGNATURES = ((b"\xff\xd8\xff", ".jpg"), (b"\x89PNG\r\n\x1a\n", ".png"))
+
+
+def photo_check(photo: File[Any] | None) -> ContentFile[bytes] | None:
+    """The photo to keep under a random name, or None without one; ValidationError on ``photo`` for a file
+    that is too large or not a JPEG or PNG picture."""
+    if photo is None:
+        return None
+    if photo.size is not None and photo.size > PHOTO_LIMIT:
+        raise ValidationError(
+            {"photo": _("The photo is larger than 10 MB. Take it again, or send no photo.")}
+        )
+    photo.seek(0)
+    content = photo.read(PHOTO_LIMIT + 1)
+    if len(content) > PHOTO_LIMIT:
+        raise ValidationError(
+            {"photo": _("The photo is larger than 10 MB. Take it again, or send no photo.")}
+        )
+    if not content:
+        return None
+    for signature, suffix in PHOTO_SIGNATURES:
+        if content.startswith(signature):
+            return ContentFile(content, name=uuid.uuid4().hex + suffix)
+    raise ValidationError(
+        {"photo": _("This file is not a photo. Choose a photo (JPEG or PNG), or send no photo.")}
+    )
 
 
 def mask_name(name: str) -> str:
@@ -88,6 +132,7 @@ def declaration_submit(
     client_ip: str | None,
     language: str = "",
     honeypot: str = "",
+    photo: File[Any] | None = None,
 ) -> Declared:
     """Record a public declaration; raise a lead at once when it names a registered member of that village.
 
@@ -122,6 +167,11 @@ def declaration_submit(
         errors["description"] = [_("Describe the hardship in at most 500 characters.")]
     if not consent:
         errors["consent"] = [_("Your consent is needed before the village can verify your declaration.")]
+    kept: ContentFile[bytes] | None = None
+    try:
+        kept = photo_check(photo)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     if errors or village is None:
         raise ValidationError(errors)
 
@@ -159,6 +209,9 @@ def declaration_submit(
         if member is not None and member.household is not None and member.name.strip() == clean_name:
             declaration.household = member.household
             declaration.status = DeclarationStatus.MATCHED
+        if kept is not None:
+            # The file is written (sealed) before its row: a rollback leaves an orphan for attachments_prune.
+            declaration.photo.save(kept.name or "photo.jpg", kept, save=False)
         declaration.save()
         if declaration.household is not None:
             declaration.lead = _raise_lead(declaration, declaration.household)
@@ -173,8 +226,12 @@ def decoy_submit(*, client_ip: str | None) -> Declared:
 
 
 def _open_declaration(actor: User, declaration_id: int) -> Declaration:
+    # Locked until the decision commits: a second click (or a colleague) waits, then finds it decided.
     declaration = gate.access(
-        Declaration.objects.select_related("village"), actor, action="change", pk=declaration_id
+        Declaration.objects.select_for_update(of=("self",)).select_related("village"),
+        actor,
+        action="change",
+        pk=declaration_id,
     )
     if declaration.status != DeclarationStatus.UNMATCHED:
         raise ValidationError(_("This declaration has been dealt with already."))
@@ -209,4 +266,64 @@ def declaration_dismiss(*, actor: User, declaration_id: int, reason: str) -> Dec
     declaration.dismiss_reason = reason[:200]
     declaration.decided_by, declaration.decided_at = actor, timezone.now()
     declaration.save(update_fields=["status", "dismiss_reason", "decided_by", "decided_at"])
+    return declaration
+
+
+def declaration_phone_reveal(*, actor: User, declaration_id: int, request: HttpRequest | None = None) -> str:
+    """The declarant's phone in the clear, to call them back: an audit event for each reveal, and counted
+    against the same hourly allowance as the archive's reveals (PermissionDenied past it)."""
+    reveal_allowance_check(actor=actor, request=request)
+    declaration = gate.access(
+        Declaration.objects.all(), actor, action="reveal", request=request, pk=declaration_id
+    )
+    value = decrypt(declaration.phone_enc, keys=field_keys(), purpose=PHONE_ENC_PURPOSE)
+    event_record(
+        kind=EventKind.REVEAL,
+        user=actor,
+        request=request,
+        target=f"declaration:{declaration.pk}:phone",
+        about=declaration,
+    )
+    return value
+
+
+@transaction.atomic
+def declaration_register(
+    *,
+    actor: User,
+    declaration_id: int,
+    household_type: str,
+    housing_grade: str,
+    labour: str,
+    education: str,
+    village_group: str = "",
+) -> Declaration:
+    """建档并关联: register a household of the declaration's village with the declarant as its head (their name,
+    ID number and phone as declared, through the registry's services), link the declaration and raise the lead.
+
+    All or nothing: a person registered already, or a field the registry refuses, leaves nothing behind."""
+    declaration = _open_declaration(actor, declaration_id)
+    keys = field_keys()
+    household = household_register(
+        actor=actor,
+        village=declaration.village,
+        household_type=household_type,
+        housing_grade=housing_grade,
+        village_group=village_group.strip(),
+        phone=decrypt(declaration.phone_enc, keys=keys, purpose=PHONE_ENC_PURPOSE),
+    )
+    member_register(
+        actor=actor,
+        household_id=household.pk,
+        name=decrypt(declaration.name_enc, keys=keys, purpose=NAME_PURPOSE),
+        id_number=decrypt(declaration.id_number_enc, keys=keys, purpose=ID_ENC_PURPOSE),
+        relation=Relation.HEAD,
+        labour=labour,
+        education=education,
+    )
+    declaration.household = household
+    declaration.status = DeclarationStatus.LINKED
+    declaration.decided_by, declaration.decided_at = actor, timezone.now()
+    declaration.lead = _raise_lead(declaration, household)
+    declaration.save(update_fields=["household", "status", "decided_by", "decided_at", "lead"])
     return declaration

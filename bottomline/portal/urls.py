@@ -12,4 +12,12 @@ urlpatterns = [
     path("portal/declarations/<int:pk>/", views.declaration_detail, name="declaration_detail"),
     path("portal/declarations/<int:pk>/link/", views.declaration_link, name="declaration_link"),
     path("portal/declarations/<int:pk>/dismiss/", views.declaration_dismiss, name="declaration_dismiss"),
+    path("portal/declarations/<int:pk>/photo/", views.declaration_photo, name="declaration_photo"),
+    path("portal/declarations/<int:pk>/search/", views.declaration_search, name="declaration_search"),
+    path("portal/declarations/<int:pk>/register/", views.declaration_register, name="declaration_register"),
+    path(
+        "portal/declarations/<int:pk>/reveal-phone/",
+        views.declaration_reveal_phone,
+        name="declaration_reveal_phone",
+    ),
 ]

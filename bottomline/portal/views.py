@@ -6,20 +6,31 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bottomline.accounts import gate
+from bottomline.audit.reads import read_note
 from bottomline.audit.services import client_ip
 from bottomline.portal import posters, selectors, services
-from bottomline.portal.forms import HONEYPOT, DeclarationForm, DismissForm, LinkForm, StatusForm
+from bottomline.portal.forms import (
+    HONEYPOT,
+    DeclarationForm,
+    DismissForm,
+    LinkForm,
+    RegisterForm,
+    SearchForm,
+    StatusForm,
+)
 from bottomline.portal.limits import RateLimited
+from bottomline.portal.links import poster_link
 from bottomline.portal.models import Declaration, DeclarationStatus
 from bottomline.regions.models import Level, Region
+from bottomline.registry.models import Household
 from bottomline.web.forms import apply_service_errors
 from bottomline.web.responses import pdf_response
 
@@ -96,6 +107,7 @@ def declare(request: HttpRequest) -> HttpResponse:
                     consent=values["consent"],
                     client_ip=client_ip(request),
                     language=request.LANGUAGE_CODE,
+                    photo=request.FILES.get("photo"),
                 )
             except RateLimited as error:
                 return _limited(request, error)
@@ -106,6 +118,8 @@ def declare(request: HttpRequest) -> HttpResponse:
     chosen = {name: data.get(name, "") if data is not None else "" for name, _level in PICKER_LEVELS}
     context = {
         "form": form,
+        # A photo sent with a form that comes back is not kept: the browser cannot refill a file field.
+        "photo_again": data is not None and bool(request.FILES.get("photo")) and not form.errors.get("photo"),
         "fixed": village,
         "chain": chain,
         "picker": None if village else _picker(chosen),
@@ -145,10 +159,13 @@ def status(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def poster(request: HttpRequest, code: str) -> HttpResponse:
-    """A village's A4 poster with the QR code of its declaration form (staff of that village and above)."""
-    village = selectors.poster_village(viewer=gate.staff_of(request), code=code, request=request)
-    pdf = posters.poster_for(village=village, base=request.build_absolute_uri("/"))
-    return pdf_response(pdf, f"poster-{village.code}.pdf")
+    """A village's A4 poster with the QR code of its declaration form; a township's code gives one PDF with a
+    page for each of its villages (staff of that village or township and above)."""
+    wanted = selectors.poster_set(viewer=gate.staff_of(request), code=code, request=request)
+    pdf = posters.posters_for(
+        villages=wanted.villages, above=wanted.above, base=request.build_absolute_uri("/")
+    )
+    return pdf_response(pdf, wanted.filename)
 
 
 @login_required
@@ -163,28 +180,43 @@ def declaration_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.declaration_list(viewer=user, status=status_filter), 50).get_page(
         request.GET.get("page")
     )
-    context = {"page": page, "status": status_filter, "statuses": DeclarationStatus.choices}
+    context = {
+        "page": page,
+        "status": status_filter,
+        "statuses": DeclarationStatus.choices,
+        # (region, link): the viewer's village or township, or a county officer's townships
+        "posters": [(region, poster_link(region)) for region in selectors.poster_regions(viewer=user)],
+    }
     return render(request, "portal/declaration_list.html", context)
 
 
 def _detail(
     request: HttpRequest,
     declaration: Declaration,
+    *,
     link: LinkForm | None = None,
     dismiss: DismissForm | None = None,
+    search: SearchForm | None = None,
+    register: RegisterForm | None = None,
+    candidates: list[selectors.Candidate] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     user = gate.staff_of(request)
     can_change = (
         gate.allowed(user, Declaration, "change") and declaration.status == DeclarationStatus.UNMATCHED
     )
-    households = selectors.link_candidates(viewer=user, declaration=declaration) if can_change else None
     context = {
         "declaration": declaration,
         "description": selectors.declaration_description(declaration),
         "can_change": can_change,
-        "link_form": link or LinkForm(households=households),
+        "can_register": can_change and gate.allowed(user, Household, "add"),
+        "can_reveal": gate.allowed(user, Declaration, "reveal"),
+        "can_print": gate.allowed(user, Declaration, "poster"),
+        "link_form": link or LinkForm(),
         "dismiss_form": dismiss or DismissForm(),
+        "search_form": search or SearchForm(),
+        "register_form": register or RegisterForm(),
+        "candidates": candidates,  # None: no search yet
     }
     return render(request, "portal/declaration_detail.html", context, status=status)
 
@@ -197,12 +229,38 @@ def declaration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, selectors.declaration_get(viewer=user, declaration_id=pk))
 
 
+def _open(request: HttpRequest, pk: int) -> Declaration:
+    """The declaration to act on, inside the user's scope (404 outside, 403 for a role that may not)."""
+    user = gate.staff_of(request)
+    return gate.access(
+        Declaration.objects.select_related("village"), user, action="change", request=request, pk=pk
+    )
+
+
+@login_required
+@require_POST
+def declaration_search(request: HttpRequest, pk: int) -> HttpResponse:
+    """Households of the declaration's village with a member of that name, to link it to (htmx: the list)."""
+    user = gate.staff_of(request)
+    declaration = _open(request, pk)
+    form = SearchForm(request.POST)
+    candidates = None
+    if form.is_valid():
+        candidates = selectors.link_search(
+            viewer=user, declaration=declaration, name=form.cleaned_data["name"]
+        )
+    if request.htmx:  # type: ignore[attr-defined]  # django-htmx's middleware
+        context = {"declaration": declaration, "candidates": candidates, "search_form": form}
+        return render(request, "portal/_candidates.html", context)
+    return _detail(request, declaration, search=form, candidates=candidates)
+
+
 @login_required
 @require_POST
 def declaration_link(request: HttpRequest, pk: int) -> HttpResponse:
     """Link the declaration to a household of its village: the household's lead is raised."""
     user = gate.staff_of(request)
-    declaration = gate.access(Declaration.objects.select_related("village"), user, action="change", pk=pk)
+    declaration = _open(request, pk)
     form = LinkForm(request.POST, households=selectors.link_candidates(viewer=user, declaration=declaration))
     if form.is_valid():
         try:
@@ -219,10 +277,47 @@ def declaration_link(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def declaration_register(request: HttpRequest, pk: int) -> HttpResponse:
+    """建档并关联: register the household from the declaration, with the declarant as its head, and link it."""
+    user = gate.staff_of(request)
+    declaration = _open(request, pk)
+    gate.require(user, Household, "add", request)
+    form = RegisterForm(request.POST)
+    if form.is_valid():
+        try:
+            linked = services.declaration_register(actor=user, declaration_id=pk, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Household %(number)s is registered from the declaration, linked, and its lead raised.")
+                % {"number": linked.household.number if linked.household else ""},
+            )
+            return redirect("portal:declaration_detail", pk=pk)
+    return _detail(request, declaration, register=form)
+
+
+@login_required
+@require_POST
+def declaration_reveal_phone(request: HttpRequest, pk: int) -> HttpResponse:
+    """The declarant's full phone number, to call back, for this response only (audited, limited per hour)."""
+    user = gate.staff_of(request)
+    try:
+        value = services.declaration_phone_reveal(actor=user, declaration_id=pk, request=request)
+    except PermissionDenied as exc:
+        if gate.allowed(user, Declaration, "reveal"):  # the hourly limit, not the role
+            return render(request, "registry/_revealed.html", {"error": str(exc)}, status=429)
+        raise
+    return render(request, "portal/_phone.html", {"value": value})
+
+
+@login_required
+@require_POST
 def declaration_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     """Dismiss the declaration with a reason."""
     user = gate.staff_of(request)
-    declaration = gate.access(Declaration.objects.select_related("village"), user, action="change", pk=pk)
+    declaration = _open(request, pk)
     form = DismissForm(request.POST)
     if form.is_valid():
         try:
@@ -233,3 +328,23 @@ def declaration_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The declaration is dismissed."))
             return redirect("portal:declaration_detail", pk=pk)
     return _detail(request, declaration, dismiss=form)
+
+
+@login_required
+@require_GET
+def declaration_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """The declaration's photo, for the staff who may see the declaration (never a public address)."""
+    user = gate.staff_of(request)
+    declaration = selectors.declaration_get(viewer=user, declaration_id=pk, request=request)
+    if not declaration.photo:
+        raise Http404
+    try:
+        with declaration.photo.open("rb") as handle:
+            content = handle.read()
+    except FileNotFoundError:
+        raise Http404 from None
+    read_note(what="portal.declaration.photo", region=declaration.village, rows=1)
+    content_type = "image/png" if (declaration.photo.name or "").endswith(".png") else "image/jpeg"
+    response = HttpResponse(content, content_type=content_type)
+    response["Cache-Control"] = "private, no-store"  # personal data: not kept by the browser or a proxy
+    return response

@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from bottomline.accounts import gate
 from bottomline.regions import selectors
+from bottomline.regions.links import region_links
 
 
 @login_required
@@ -22,5 +23,6 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
             "region": region,
             "path": selectors.region_path(viewer=user, region=region),
             "children": selectors.region_children(viewer=user, parent=region),
+            "links": region_links(viewer=user, region=region),
         },
     )

@@ -684,14 +684,9 @@ def income_record(
     return record
 
 
-def reveal(
-    *,
-    actor: User,
-    member_id: int | None = None,
-    household_id: int | None = None,
-    request: HttpRequest | None = None,
-) -> str:
-    """The clear ID number of a member (or phone of a household): audited, and limited per hour."""
+def reveal_allowance_check(*, actor: User, request: HttpRequest | None = None) -> None:
+    """Refuse (PermissionDenied, audited) a reveal past REVEAL_LIMIT_PER_HOUR: every number a user reveals,
+    wherever it is kept (a member's, a household's, a declaration's), counts against the same allowance."""
     since = timezone.now() - timedelta(hours=1)
     used = Event.objects.filter(actor=actor, kind=EventKind.REVEAL, at__gte=since).count()
     if used >= settings.REVEAL_LIMIT_PER_HOUR:
@@ -701,6 +696,17 @@ def reveal(
         raise PermissionDenied(
             _("You have revealed %(n)d numbers in the last hour; try again later.") % {"n": used}
         )
+
+
+def reveal(
+    *,
+    actor: User,
+    member_id: int | None = None,
+    household_id: int | None = None,
+    request: HttpRequest | None = None,
+) -> str:
+    """The clear ID number of a member (or phone of a household): audited, and limited per hour."""
+    reveal_allowance_check(actor=actor, request=request)
     keys = field_keys()
     if member_id is not None:
         member = gate.access(Member.objects.all(), actor, action="reveal", request=request, pk=member_id)

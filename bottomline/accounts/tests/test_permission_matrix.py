@@ -191,6 +191,10 @@ TABLE: dict[str, Spec] = {
     "portal:declaration_detail": Spec(ARCHIVE_READERS, kind="declaration"),
     "portal:declaration_link": Spec(ARCHIVE_KEEPERS, kind="declaration", method="post"),
     "portal:declaration_dismiss": Spec(ARCHIVE_KEEPERS, kind="declaration", method="post"),
+    "portal:declaration_photo": Spec(ARCHIVE_READERS, kind="declaration"),
+    "portal:declaration_search": Spec(ARCHIVE_KEEPERS, kind="declaration", method="post"),
+    "portal:declaration_register": Spec(ARCHIVE_KEEPERS, kind="declaration", method="post"),
+    "portal:declaration_reveal_phone": Spec(ARCHIVE_KEEPERS, kind="declaration", method="post"),
     "api:portal_declaration_list": Spec(ARCHIVE_READERS, api=True),
     "api:portal_declaration_detail": Spec(ARCHIVE_READERS, kind="declaration", api=True),
     "api:portal_declaration_link": Spec(
@@ -425,6 +429,7 @@ def world(
         case = Case.objects.get(lead=lead_raise(household_id=home.pk, channel=Channel.CADRE, reference="m"))
         objects[("case", scope)] = {"pk": case.pk, "case_id": case.pk, "action": "visit"}
         declared = declaration(region, sequence=900 + len(objects))  # unmatched: waits to be linked
+        declared.photo.save("photo.jpg", ContentFile(b"\xff\xd8\xff\xe0 photo"))  # in the temporary media
         objects[("declaration", scope)] = {
             "pk": declared.pk,
             "declaration_id": declared.pk,

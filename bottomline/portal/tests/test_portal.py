@@ -113,7 +113,7 @@ def test_linking_an_unmatched_declaration_raises_the_lead(
     home = household(cadre, tree.village)  # registered afterwards with the registry pages
     client.force_login(cadre)
     detail = client.get(f"/portal/declarations/{declared.pk}/").content.decode()
-    assert "房子塌了" in detail and home.number in detail
+    assert "房子塌了" in detail  # the village's households are found by name (test_loop), not listed
     response = client.post(f"/portal/declarations/{declared.pk}/link/", {"household": home.pk})
     assert response.status_code == 302
     declared.refresh_from_db()

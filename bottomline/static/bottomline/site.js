@@ -54,6 +54,25 @@ async function compressImage(file, longest) {
   return new File([blob], name, { type: "image/jpeg", lastModified: Date.now() });
 }
 
+// An input with data-preview="ID" shows the picture it will send in the <img id="ID"> (the portal's photo: a
+// person who does not read much sees that the photo is there).
+function showPreview(input, file) {
+  const preview = input.dataset.preview && document.getElementById(input.dataset.preview);
+  if (!preview) return;
+  if (file && file.type.startsWith("image/")) {
+    // A data: address, which the content security policy allows for images (a blob: one it does not).
+    const reader = new FileReader();
+    reader.onload = () => {
+      preview.src = reader.result;
+      preview.hidden = false;
+    };
+    reader.readAsDataURL(file);
+  } else {
+    preview.removeAttribute("src");
+    preview.hidden = true;
+  }
+}
+
 document.addEventListener("change", (event) => {
   const input = event.target;
   if (!(input instanceof HTMLInputElement) || input.type !== "file" || input.dataset.compress === undefined) return;
@@ -65,6 +84,7 @@ document.addEventListener("change", (event) => {
       files.forEach((file) => transfer.items.add(file));
       input.files = transfer.files;
       input.dataset.compressed = files.map((file) => file.size).join(",");
+      showPreview(input, files[0]);
     })
     .finally(() => {
       if (input.form && pendingCompressions.get(input.form) === work) pendingCompressions.delete(input.form);
