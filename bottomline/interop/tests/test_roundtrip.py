@@ -164,7 +164,13 @@ def test_bad_rows_all_reported_and_nothing_written(
     bad = _write(tmp_path / "bad.csv", buffer.getvalue().encode("gb18030"))
     report = _import(bad, personas["county_officer"])
     found = {(e.row, e.column) for e in report.errors}
-    assert {(2, "证件号码"), (3, "风险识别时间"), (4, "行政村"), (5, "劳动技能"), (6, "务工时间（月）")} <= found
+    assert {
+        (2, "证件号码"),
+        (3, "风险识别时间"),
+        (4, "行政村"),
+        (5, "劳动技能"),
+        (6, "务工时间（月）"),
+    } <= found
     assert report.unknown_columns == ["备注"]
     assert not Household.objects.exists() and not Member.objects.exists() and not Case.objects.exists()
 
