@@ -127,6 +127,28 @@ def test_a_run_writes_only_the_screenings_that_changed(registry: dict[str, House
     assert first.pk != second.pk
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_run_writes_from_arrow_in_bounded_chunks_without_a_screening_per_household(
+    registry: dict[str, Household], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bottomline.rules.screening
+
+    def per_household(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("a Screening object built for one household of a batch run")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(bottomline.rules.screening, "conclude", per_household)
+        patched.setattr(services, "CHUNK", 2)  # six households: three chunks
+        chunked = run()
+    assert chunked.households == 6 and chunked.leads >= 2
+    held, leads = state(), set(Lead.objects.values_list("household_id", flat=True))
+    results = {r.household_id: (r.category, r.explanations) for r in Result.objects.filter(run=chunked)}
+    Current.objects.all().delete()
+    whole = run()
+    assert state() == held and set(Lead.objects.values_list("household_id", flat=True)) == leads
+    assert {r.household_id: (r.category, r.explanations) for r in Result.objects.filter(run=whole)} == results
+
+
 def _change_behind_the_services(registry: dict[str, Household], monkeypatch: pytest.MonkeyPatch) -> None:
     """Changes a bulk import or a feed makes without the online path seeing them."""
     now = timezone.now()
