@@ -28,7 +28,7 @@ from bottomline.jobs.services import job_enqueue
 from bottomline.monitoring.models import Channel
 from bottomline.monitoring.services import SignalIn, leads_raise
 from bottomline.policy.models import Parameter
-from bottomline.regions.models import Region
+from bottomline.regions.models import Level, Region
 from bottomline.registry.models import Household, IncomeRecord, Member, MemberMove
 
 if TYPE_CHECKING:
@@ -145,6 +145,27 @@ def _among(cursor: Any) -> str:
     return "(SELECT CAST(value AS INTEGER) AS id FROM json_each(%s))"
 
 
+def _steps(started: float, stages: dict[str, float]) -> dict[str, float]:
+    """Seconds of each step of a run, from the moments they ended."""
+    steps, before = {}, started
+    for name, ended in stages.items():
+        steps[f"{name}_seconds"], before = round(ended - before, 2), ended
+    return steps
+
+
+def _counties(region: Region | None) -> list[str] | None:
+    """The counties (6 digits, the Parquet partitions) a region's households live in; None: every county."""
+    if region is None:
+        return None
+    low, high = region.bounds
+    if low[:6] == high[:6]:  # a county or a region below one
+        return [low[:6]]
+    codes = Region.objects.filter(code__gte=low, code__lte=high, level=Level.COUNTY).values_list(
+        "code", flat=True
+    )
+    return sorted({code[:6] for code in codes})
+
+
 def _read(snapshot_dir: Path | None, region: Region | None, households: set[int] | None) -> Snapshot:
     import pyarrow as pa
 
@@ -154,7 +175,7 @@ def _read(snapshot_dir: Path | None, region: Region | None, households: set[int]
 
     ids = None if households is None else pa.array(sorted(households), pa.int64())
     if snapshot_dir is not None:
-        snapshot = parquet_read(snapshot_dir, households=ids)
+        snapshot = parquet_read(snapshot_dir, counties=_counties(region), households=ids)
     else:
         snapshot = read_snapshot(households)
     if region is not None:
@@ -182,6 +203,7 @@ def screening_run(
     from bottomline.engine.params import params_by_county
 
     started_at, started = timezone.now(), time.perf_counter()
+    stages: dict[str, float] = {}  # when each step ended, for the log
     progress.start(5, gettext_noop("reading the registry"))
     plan = run_plan(on=on, region=region, incremental=incremental)
     households = plan.households
@@ -192,6 +214,7 @@ def screening_run(
         households = households | date_sensitive(snapshot, plan.previous.on, on, _event_months())
         snapshot = snapshot_restrict(snapshot, households)
     progress.advance()
+    stages["read"] = time.perf_counter()
     ids = pc.unique(snapshot.households.column("household_id").cast(pa.int64())).sort()
     if snapshot_dir is not None:  # a Parquet snapshot may hold households this database does not
         missing = _missing(ids)
@@ -208,9 +231,11 @@ def screening_run(
     features = batch_features(snapshot, params_by_county(counties, on=on), on=on)
     del snapshot
     progress.advance()
+    stages["features"] = time.perf_counter()
     hits = rules_apply(features, engine=engine) if features.num_rows else None
     del features
     progress.advance()
+    stages["rules"] = time.perf_counter()
     if hits is not None:
         hits = hits.sort_by("household_id")
     run = Run.objects.create(
@@ -224,7 +249,11 @@ def screening_run(
         flagged=int(categories(hits)[1].sum()) if hits is not None else 0,
     )
     with transaction.atomic():  # the results and the mark that the run finished, together or not at all
-        run.leads = _write(run, ids, hits, started_at=started_at)
+        newly = _write(run, ids, hits, started_at=started_at)
+        stages["write"] = time.perf_counter()
+        _leads_raise(run, newly)
+        stages["leads"] = time.perf_counter()
+        run.leads = len(newly)
         run.seconds, run.finished_at = time.perf_counter() - started, timezone.now()
         run.save(update_fields=["seconds", "leads", "finished_at"])
     progress.advance()
@@ -240,6 +269,7 @@ def screening_run(
             "flagged": run.flagged,
             "leads": run.leads,
             "seconds": round(run.seconds, 2),
+            **_steps(started, stages),
         },
     )
     # Dashboards: the leads this run raised show in the region's figures for the current month at once.
@@ -292,13 +322,13 @@ def _differs(column: str) -> str:
     return f"c.{column} IS NOT s.{column}"
 
 
-def _write(run: Run, ids: Any, hits: Any, *, started_at: datetime) -> int:
+def _write(run: Run, ids: Any, hits: Any, *, started_at: datetime) -> list[int]:
     """Results of the run, current screenings and leads, written in sets and only where they changed, a bounded
     chunk of households at a time: the chunk's rows are staged (explanations built for households with a hit
     alone), then one UPDATE stamps every screened household with this run, one more rewrites only the rows whose
     screening differs from what was stored, one INSERT adds the households never screened, one INSERT keeps
     results for the households at risk alone. A save screened online after this run read the registry is newer
-    than what the run saw: its row stays as it is."""
+    than what the run saw: its row stays as it is. Returns the households newly at risk (a lead each)."""
     import numpy as np
 
     ops = connection.ops
@@ -319,9 +349,7 @@ def _write(run: Run, ids: Any, hits: Any, *, started_at: datetime) -> int:
             _stage_fill(cursor, chunk, part)
             newly += _chunk_write(cursor, run, stamp, started_at)
         cursor.execute(f"DROP TABLE {STAGE}")
-    if newly:
-        _leads_raise(run, newly)
-    return len(newly)
+    return newly
 
 
 def _chunk_write(cursor: Any, run: Run, stamp: list[Any], started_at: datetime) -> list[int]:
