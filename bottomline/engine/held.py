@@ -2,6 +2,10 @@
 category, codes, risk types, explanations and score, rule by rule over columns (no ``Screening`` per household),
 as the JSON text the database keeps. The same decisions as ``rules.screening.conclude`` and
 ``Screening.score`` (a test holds them equal to ``from_batch_row``). No Django here.
+
+Explanations (text in two languages, the costly part) are written for the households at risk alone: at 10M
+members four in ten households have some hit, one in seventy is at risk. The others' are built when viewed
+(``engine.why``).
 """
 
 from __future__ import annotations
@@ -50,6 +54,11 @@ def categories(table: pa.Table, rules: tuple[Rule, ...] = RULES) -> tuple[np.nda
     return category, category > 0, score
 
 
+def _names(names: list[str]) -> str:
+    """A list of identifiers (ASCII letters and underscores) as ``json.dumps`` writes it, without its cost."""
+    return "[" + ", ".join(f'"{name}"' for name in names) + "]"
+
+
 def held_rows(table: pa.Table, rules: tuple[Rule, ...] = RULES) -> Iterator[Held]:
     """Every row of a (bounded) slice of the compiled screening's hits as what is stored."""
     n = table.num_rows
@@ -64,18 +73,22 @@ def held_rows(table: pa.Table, rules: tuple[Rule, ...] = RULES) -> Iterator[Held
         if not rows:
             continue
         taken = table.take(pa.array(rows, pa.int64()))
-        values: dict[str, list[Any]] = {
-            name: taken.column(value_column(rule, name)).to_pylist() for name in rule.shows
+        values: dict[str, list[Any]] = {  # the explaining values, of the households at risk alone
+            name: taken.column(value_column(rule, name)).filter(pa.array(at_risk[rows])).to_pylist()
+            for name in rule.shows
         }
         causes = {
             risk: pc.fill_null(taken.column(cause_column(rule, risk)), False).to_pylist()
             for risk in rule.risk_when
         }
+        explained = 0
         for i, row in enumerate(rows):
             codes[row].append(rule.code)
-            shown = {name: column[i] for name, column in values.items()}
-            for lang in LANGUAGES:
-                texts[lang][row].append(explain(rule, shown, lang))
+            if at_risk[row]:
+                shown = {name: column[explained] for name, column in values.items()}
+                explained += 1
+                for lang in LANGUAGES:
+                    texts[lang][row].append(explain(rule, shown, lang))
             if rule.code != READY:
                 risks[row].update(rule.risk_types)
                 risks[row].update(risk for risk, holds in causes.items() if holds[i])
@@ -87,9 +100,9 @@ def held_rows(table: pa.Table, rules: tuple[Rule, ...] = RULES) -> Iterator[Held
         yield (
             int(ids[row]),
             int(category[row]) or None,
-            json.dumps(codes[row]),
-            json.dumps(risk_types),
-            json.dumps({lang: texts[lang][row] for lang in LANGUAGES}),
+            _names(codes[row]),
+            _names(risk_types),
+            json.dumps({lang: texts[lang][row] for lang in LANGUAGES}) if at_risk[row] else NOTHING_JSON[2],
             int(score[row]),
             bool(at_risk[row]),
         )
