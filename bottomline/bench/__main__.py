@@ -6,7 +6,17 @@ from __future__ import annotations
 import sys
 import traceback
 
-from bottomline.bench import dashboards, features, imports, leads, pages, regions, screening, webworker
+from bottomline.bench import (
+    dashboards,
+    features,
+    imports,
+    leads,
+    pages,
+    regions,
+    screening,
+    webworker,
+    wholerun,
+)
 from bottomline.bench import incremental as incremental_bench
 from bottomline.bench.report import CHECKS, append, check, checks_table, environment_line, peak_reset
 
@@ -15,6 +25,7 @@ BENCHMARKS = {
     "imports": imports.main,
     "incremental": incremental_bench.main,
     "screening": screening.main,
+    "wholerun": wholerun.main,
     "features": features.main,
     "dashboards": dashboards.main,
     "pages": pages.main,

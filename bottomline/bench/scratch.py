@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-TIERS = {"S": 1_000_000, "M": 10_000_000, "L": 100_000_000}  # members (DESIGN.md §8)
+TIERS = {"XS": 33_000, "S": 1_000_000, "M": 10_000_000, "L": 100_000_000}  # members (DESIGN.md §8)
 PROVINCES = ("63", "52")
 SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 

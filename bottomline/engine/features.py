@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from bottomline.engine.snapshot import Snapshot
 from bottomline.registry.choices import LABOUR_CAPABLE, StudentStatus
-from bottomline.rules.periods import EPOCH, fen, income_facts
+from bottomline.rules.periods import EPOCH, NONE_START, fen, income_facts
 
 DEFAULT_EVENT_MONTHS = 12  # sudden_event_months when no value is in force for the county
 NOT_IN_SCHOOL = (StudentStatus.NONE.value, StudentStatus.DROPPED_OUT.value)  # as registry.features
@@ -204,7 +204,7 @@ def _income_facts(
         size=size,
         line=line_values,
         no_line=no_line,
-        since=np.where(not_monitored, np.iinfo(np.int64).min, since),
+        since=np.where(not_monitored, NONE_START, since),
     )
     return {
         name: pa.array(values, type=pa.int64() if name == "months_above_line" else pa.float64(), mask=null)

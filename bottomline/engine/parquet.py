@@ -17,46 +17,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from bottomline.engine.snapshot import SCHEMAS as SCHEMAS  # the layout, declared once with the snapshot
 from bottomline.engine.snapshot import Snapshot
 
-SCHEMAS: dict[str, pa.Schema] = {
-    "households": pa.schema(
-        [
-            ("household_id", pa.int64()),
-            ("village_code", pa.string()),
-            ("household_type", pa.string()),
-            ("welfare", pa.string()),
-            ("housing_grade", pa.string()),
-            ("safe_water", pa.bool_()),
-            ("monitored_since", pa.date32()),
-        ]
-    ),
-    "members": pa.schema(
-        [
-            ("household_id", pa.int64()),
-            ("birth_date", pa.date32()),
-            ("student_status", pa.string()),
-            ("labour", pa.string()),
-            ("medical_insurance", pa.bool_()),
-        ]
-    ),
-    "incomes": pa.schema(
-        [
-            ("household_id", pa.int64()),
-            ("period_start", pa.date32()),
-            ("period_end", pa.date32()),
-            ("household_size", pa.int64()),
-            ("per_capita_income", pa.float64()),
-            ("net_income", pa.float64()),
-            ("rigid_spending", pa.float64()),
-            ("medical_spending", pa.float64()),
-            ("education_spending", pa.float64()),
-        ]
-    ),
-    "events": pa.schema([("household_id", pa.int64()), ("kind", pa.string()), ("occurred_on", pa.date32())]),
-}
 TABLES = tuple(SCHEMAS)
 PART = "part-0.parquet"
+# Which county holds each household: ``<dir>/index/households.parquet`` (household_id, county), sorted by id and
+# written with the snapshot, so that a run over some households opens only the counties that hold them.
+INDEX = Path("index") / "households.parquet"
 
 
 def snapshot_tables() -> tuple[str, ...]:
@@ -106,7 +74,42 @@ def snapshot_write(snapshot: Snapshot, out: Path) -> dict[str, int]:
             counts[name] += county_write(out, county, {name: part.sort_by("household_id")})[name]
         # A county without rows in this table still reads back as an empty table.
         (out / name).mkdir(parents=True, exist_ok=True)
+    index_write(out)
     return counts
+
+
+def index_write(out: Path) -> None:
+    """Write the household → county index of a snapshot from its households' files (after the last county)."""
+    index = out / INDEX
+    index.parent.mkdir(parents=True, exist_ok=True)
+    index.unlink(missing_ok=True)
+    table = table_read_counties(out)
+    pq.write_table(table, index, compression="zstd", row_group_size=1 << 20)
+
+
+def table_read_counties(out: Path) -> pa.Table:
+    """(household_id, county) of every household of a snapshot, by household id."""
+    schema = pa.schema([("household_id", pa.int64()), ("county", pa.string())])
+    folder = out / "households"
+    if not any(folder.glob(f"county=*/{PART}")):
+        return schema.empty_table()
+    with duckdb.connect() as con:
+        sql = (
+            "SELECT household_id, county FROM read_parquet(?, hive_partitioning = true, "
+            "hive_types = {'county': VARCHAR}) ORDER BY household_id"
+        )
+        table: pa.Table = con.sql(sql, params=[str(folder / "county=*" / PART)]).to_arrow_table()
+    return table.cast(schema)
+
+
+def counties_of(path: Path, households: pa.Array) -> list[str] | None:
+    """The counties (6 digits) that hold any of the households, by the snapshot's index; None without one."""
+    index = path / INDEX
+    if not index.is_file():
+        return None
+    table = pq.read_table(index)
+    held = pc.is_in(table.column("household_id"), value_set=households.cast(pa.int64()))
+    return sorted(pc.unique(table.column("county").filter(held)).to_pylist())
 
 
 def table_read(
@@ -126,17 +129,17 @@ def table_read(
     own = con is None
     con = con or duckdb.connect()
     try:
-        where: list[str] = []
-        args: list[object] = [str(folder / "county=*" / PART)]
-        if counties is not None:
-            where.append("county IN (SELECT unnest(CAST(? AS VARCHAR[])))")
-            args.append(sorted(set(counties)))
-        columns = ", ".join(SCHEMAS[name].names)
-        sql = (
-            f"SELECT {columns} FROM read_parquet(?, hive_partitioning = true, hive_types = {{'county': VARCHAR}})"  # noqa: S608  (names from SCHEMAS)
-            + (" WHERE " + " AND ".join(where) if where else "")
+        # The counties' own files only (a filter on the partition column would still open every file).
+        files = (
+            [str(folder / "county=*" / PART)]
+            if counties is None
+            else [str(f) for c in sorted(set(counties)) if (f := folder / f"county={c}" / PART).is_file()]
         )
-        result: pa.Table = con.sql(sql, params=args).to_arrow_table().cast(SCHEMAS[name])
+        if not files:
+            return SCHEMAS[name].empty_table()
+        columns = ", ".join(SCHEMAS[name].names)
+        sql = f"SELECT {columns} FROM read_parquet(?, hive_partitioning = true, hive_types = {{'county': VARCHAR}})"  # noqa: S608  (names from SCHEMAS)
+        result: pa.Table = con.sql(sql, params=[files]).to_arrow_table().cast(SCHEMAS[name])
     finally:
         if own:
             con.close()
@@ -148,8 +151,13 @@ def table_read(
 def snapshot_read(
     path: Path, *, counties: Iterable[str] | None = None, households: pa.Array | None = None
 ) -> Snapshot:
-    """A Parquet snapshot as the Arrow tables the screening reads."""
+    """A Parquet snapshot as the Arrow tables the screening reads (of some counties, or of some households: only
+    the counties that hold them are opened when the snapshot has its index)."""
     counties = None if counties is None else list(counties)
+    if households is not None:
+        holding = counties_of(path, households)
+        if holding is not None:
+            counties = holding if counties is None else sorted(set(holding) & set(counties))
     con = duckdb.connect()
     try:
         tables = {

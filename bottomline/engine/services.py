@@ -10,8 +10,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -19,8 +19,7 @@ from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.audit.services import input_sha256, job_record
 from bottomline.dashboards.services import figures_refresh_region
-from bottomline.engine.models import Current, Result, Run
-from bottomline.engine.online import UPDATED, current_row
+from bottomline.engine.models import Result, Run
 from bottomline.feeds.selectors import households_touched_since
 from bottomline.jobs.models import Job
 from bottomline.jobs.progress import Progress
@@ -29,9 +28,8 @@ from bottomline.jobs.services import job_enqueue
 from bottomline.monitoring.models import Channel
 from bottomline.monitoring.services import SignalIn, leads_raise
 from bottomline.policy.models import Parameter
-from bottomline.regions.models import Region
+from bottomline.regions.models import Level, Region
 from bottomline.registry.models import Household, IncomeRecord, Member, MemberMove
-from bottomline.rules.screening import Screening, from_batch_row
 
 if TYPE_CHECKING:
     from bottomline.engine.snapshot import Snapshot
@@ -41,8 +39,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-BATCH = 5000
-CHUNK = 20000  # ids per IN (...) when reading rows of many households
+CHUNK = 50_000  # households per chunk a run writes (and ids per IN (...) when reading rows of many)
 
 
 def registry_touched(since: datetime) -> set[int]:
@@ -119,11 +116,54 @@ def _event_months() -> set[int]:
     return {int(v) for v in values} | {DEFAULT_EVENT_MONTHS}
 
 
-def _existing(ids: list[int]) -> set[int]:
-    found: set[int] = set()
-    for start in range(0, len(ids), CHUNK):
-        found |= set(Household.objects.filter(pk__in=ids[start : start + CHUNK]).values_list("pk", flat=True))
-    return found
+def _missing(ids: Any) -> Any:
+    """Those of the (sorted, Arrow) household ids that this database does not hold (a Parquet snapshot may),
+    found by the database in chunks: only the missing ids come back."""
+    import pyarrow as pa
+
+    found: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), CHUNK):
+            cursor.execute(
+                f"SELECT c.id FROM {_among(cursor)} c "  # noqa: S608  (a fixed fragment, ids as a parameter)
+                "WHERE NOT EXISTS (SELECT 1 FROM registry_household h WHERE h.id = c.id)",
+                [_ids_json(ids.slice(start, CHUNK))],
+            )
+            found += [int(row[0]) for row in cursor.fetchall()]
+    return pa.array(found, pa.int64())
+
+
+def _ids_json(ids: Any) -> str:
+    """A chunk of household ids as a JSON array (one parameter, in either database)."""
+    return "[" + ",".join(map(str, ids.to_numpy(zero_copy_only=False).tolist())) + "]"
+
+
+def _among(cursor: Any) -> str:
+    """A table of one column ``id`` from a JSON array parameter, in the database's dialect."""
+    if connection.vendor == "postgresql":
+        return "(SELECT CAST(jsonb_array_elements_text(CAST(%s AS jsonb)) AS bigint) AS id)"
+    return "(SELECT CAST(value AS INTEGER) AS id FROM json_each(%s))"
+
+
+def _steps(started: float, stages: dict[str, float]) -> dict[str, float]:
+    """Seconds of each step of a run, from the moments they ended."""
+    steps, before = {}, started
+    for name, ended in stages.items():
+        steps[f"{name}_seconds"], before = round(ended - before, 2), ended
+    return steps
+
+
+def _counties(region: Region | None) -> list[str] | None:
+    """The counties (6 digits, the Parquet partitions) a region's households live in; None: every county."""
+    if region is None:
+        return None
+    low, high = region.bounds
+    if low[:6] == high[:6]:  # a county or a region below one
+        return [low[:6]]
+    codes = Region.objects.filter(code__gte=low, code__lte=high, level=Level.COUNTY).values_list(
+        "code", flat=True
+    )
+    return sorted({code[:6] for code in codes})
 
 
 def _read(snapshot_dir: Path | None, region: Region | None, households: set[int] | None) -> Snapshot:
@@ -135,7 +175,7 @@ def _read(snapshot_dir: Path | None, region: Region | None, households: set[int]
 
     ids = None if households is None else pa.array(sorted(households), pa.int64())
     if snapshot_dir is not None:
-        snapshot = parquet_read(snapshot_dir, households=ids)
+        snapshot = parquet_read(snapshot_dir, counties=_counties(region), households=ids)
     else:
         snapshot = read_snapshot(households)
     if region is not None:
@@ -159,9 +199,11 @@ def screening_run(
 
     from bottomline.engine.batch import date_sensitive, rules_apply, snapshot_restrict
     from bottomline.engine.features import batch_features
+    from bottomline.engine.held import categories
     from bottomline.engine.params import params_by_county
 
     started_at, started = timezone.now(), time.perf_counter()
+    stages: dict[str, float] = {}  # when each step ended, for the log
     progress.start(5, gettext_noop("reading the registry"))
     plan = run_plan(on=on, region=region, incremental=incremental)
     households = plan.households
@@ -172,22 +214,30 @@ def screening_run(
         households = households | date_sensitive(snapshot, plan.previous.on, on, _event_months())
         snapshot = snapshot_restrict(snapshot, households)
     progress.advance()
-    ids = [int(h) for h in snapshot.households.column("household_id").to_pylist()]
+    stages["read"] = time.perf_counter()
+    ids = pc.unique(snapshot.households.column("household_id").cast(pa.int64())).sort()
     if snapshot_dir is not None:  # a Parquet snapshot may hold households this database does not
-        keep = _existing(ids)
-        if len(keep) < len(ids):
-            snapshot = snapshot_restrict(snapshot, keep)
-            ids = [h for h in ids if h in keep]
+        missing = _missing(ids)
+        if len(missing):
+            snapshot = snapshot_restrict(
+                snapshot, pc.filter(ids, pc.invert(pc.is_in(ids, value_set=missing)))
+            )
+            ids = pc.filter(ids, pc.invert(pc.is_in(ids, value_set=missing)))
     # The counties in Arrow: a Python string per household costs 0.6 s at 10M members (0.14 s here).
     villages = snapshot.households.column("village_code").cast(pa.string())
     counties = {
         f"{code}000000" for code in pc.unique(pc.utf8_slice_codeunits(villages, 0, 6)).drop_null().to_pylist()
     }
     features = batch_features(snapshot, params_by_county(counties, on=on), on=on)
+    del snapshot
     progress.advance()
-    hits = rules_apply(features, engine=engine).to_pylist() if features.num_rows else []
+    stages["features"] = time.perf_counter()
+    hits = rules_apply(features, engine=engine) if features.num_rows else None
+    del features
     progress.advance()
-    screenings = {int(row["household_id"]): from_batch_row(row) for row in hits}
+    stages["rules"] = time.perf_counter()
+    if hits is not None:
+        hits = hits.sort_by("household_id")
     run = Run.objects.create(
         on=on,
         region=region,
@@ -196,10 +246,14 @@ def screening_run(
         source=str(snapshot_dir) if snapshot_dir is not None else "",
         started_at=started_at,
         households=len(ids),
-        flagged=sum(s.at_risk for s in screenings.values()),
+        flagged=int(categories(hits)[1].sum()) if hits is not None else 0,
     )
     with transaction.atomic():  # the results and the mark that the run finished, together or not at all
-        run.leads = _write(run, ids, screenings, full=households is None, started_at=started_at)
+        newly = _write(run, ids, hits, started_at=started_at)
+        stages["write"] = time.perf_counter()
+        _leads_raise(run, newly)
+        stages["leads"] = time.perf_counter()
+        run.leads = len(newly)
         run.seconds, run.finished_at = time.perf_counter() - started, timezone.now()
         run.save(update_fields=["seconds", "leads", "finished_at"])
     progress.advance()
@@ -215,6 +269,7 @@ def screening_run(
             "flagged": run.flagged,
             "leads": run.leads,
             "seconds": round(run.seconds, 2),
+            **_steps(started, stages),
         },
     )
     # Dashboards: the leads this run raised show in the region's figures for the current month at once.
@@ -222,116 +277,137 @@ def screening_run(
     return run
 
 
-# What a current screening holds, in this order; and what it holds when nothing holds.
+# The rows a run writes, a chunk of households at a time, go through a temporary table of the run's own
+# connection: the comparisons with what is stored, the upsert and the results are then statements over sets.
+STAGE = "engine_run_stage"
 HELD = ("category", "codes", "risk_types", "explanations", "score", "reported")
-NOTHING: tuple[Any, ...] = (None, [], [], {"en": [], "zh": []}, 0, False)
-CATEGORY, REPORTED = HELD.index("category"), HELD.index("reported")
 
 
-def _held(screening: Screening) -> tuple[Any, ...]:
-    """What a batch run stores of a screening, in HELD's order (a batch run reports every household at risk)."""
-    return (
-        screening.category,
-        list(screening.codes),
-        list(screening.risk_types),
-        screening.explanations(),
-        screening.score,
-        screening.at_risk,
+def _stage_create(cursor: Any) -> None:
+    json_type = "jsonb" if connection.vendor == "postgresql" else "text"
+    boolean = "boolean" if connection.vendor == "postgresql" else "bool"
+    cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {STAGE} (household_id bigint PRIMARY KEY, category smallint, "
+        f"codes {json_type} NOT NULL, risk_types {json_type} NOT NULL, explanations {json_type} NOT NULL, "
+        f"score smallint NOT NULL, reported {boolean} NOT NULL, newer {boolean} NOT NULL DEFAULT false)"
     )
 
 
-@transaction.atomic
-def _write(
-    run: Run, ids: list[int], screenings: dict[int, Screening], *, full: bool, started_at: datetime
-) -> int:
-    """Results of the run, current screenings and leads, written in sets and only where they changed: one
-    UPDATE per chunk stamps every screened household with this run, then only the rows whose screening differs
-    from what was stored are written (most households' does not change from one run to the next), and results
-    are kept for the households at risk alone."""
-    scope = Current.objects.all()
-    if run.region is not None:
-        low, high = run.region.bounds
-        scope = scope.filter(household__village__code__gte=low, household__village__code__lte=high)
-    chunks = [None] if full else [ids[start : start + CHUNK] for start in range(0, len(ids), CHUNK)]
+def _stage_fill(cursor: Any, ids: Any, hits: Any) -> None:
+    """The chunk's households with a hit, as held (built rule by rule over the Arrow rows), then the others as
+    holding nothing, in one statement."""
+    from bottomline.engine.held import NOTHING_JSON, held_rows
 
-    def in_chunk(chunk: list[int] | None) -> QuerySet[Current]:
-        return scope if chunk is None else Current.objects.filter(household_id__in=chunk)
+    columns = f"{STAGE} (household_id, category, codes, risk_types, explanations, score, reported)"
+    if hits is not None and hits.num_rows:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {columns} FROM STDIN") as copy:
+                for row in held_rows(hits):
+                    copy.write_row(row)
+        else:
+            insert = f"INSERT INTO {columns} VALUES (%s, %s, %s, %s, %s, %s, %s)"  # noqa: S608  (fixed names)
+            cursor.executemany(insert, held_rows(hits))
+    codes, risk_types, explanations = NOTHING_JSON
+    cursor.execute(
+        f"INSERT INTO {columns} SELECT c.id, NULL, %s, %s, %s, 0, false FROM {_among(cursor)} c "  # noqa: S608
+        "WHERE true ON CONFLICT (household_id) DO NOTHING",
+        [codes, risk_types, explanations, _ids_json(ids)],
+    )
 
-    before: dict[int, tuple[Any, ...]] = {}
-    newer: set[int] = set()
-    for chunk in chunks:
-        for h, run_id, evaluated_at, *held in in_chunk(chunk).values_list(
-            "household_id", "run_id", "evaluated_at", *HELD
-        ):
-            # A save screened online after this run read the registry is newer than what the run saw: it stays.
-            if run_id is None and evaluated_at >= started_at:
-                newer.add(h)
-            else:
-                before[h] = tuple(held)
-    for chunk in chunks:
-        in_chunk(chunk).exclude(household_id__in=newer).update(
-            evaluated_at=run.created_at, on=run.on, run=run
+
+def _differs(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"c.{column} IS DISTINCT FROM s.{column}"
+    return f"c.{column} IS NOT s.{column}"
+
+
+def _write(run: Run, ids: Any, hits: Any, *, started_at: datetime) -> list[int]:
+    """Results of the run, current screenings and leads, written in sets and only where they changed, a bounded
+    chunk of households at a time: the chunk's rows are staged (explanations built for households with a hit
+    alone), then one UPDATE stamps every screened household with this run, one more rewrites only the rows whose
+    screening differs from what was stored, one INSERT adds the households never screened, one INSERT keeps
+    results for the households at risk alone. A save screened online after this run read the registry is newer
+    than what the run saw: its row stays as it is. Returns the households newly at risk (a lead each)."""
+    import numpy as np
+
+    ops = connection.ops
+    stamp = [ops.adapt_datetimefield_value(run.created_at), ops.adapt_datefield_value(run.on), run.pk]
+    # The hits come sorted by household, as the ids: a chunk's hits are one slice of them.
+    found = None if hits is None else hits.column("household_id").to_numpy()
+    newly: list[int] = []
+    with connection.cursor() as cursor:
+        _stage_create(cursor)
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids.slice(start, CHUNK)
+            part = None
+            if found is not None:
+                low = int(np.searchsorted(found, chunk[0].as_py(), "left"))
+                high = int(np.searchsorted(found, chunk[len(chunk) - 1].as_py(), "right"))
+                part = hits.slice(low, high - low)
+            cursor.execute(f"DELETE FROM {STAGE}")  # noqa: S608  (a fixed name)
+            _stage_fill(cursor, chunk, part)
+            newly += _chunk_write(cursor, run, stamp, started_at)
+        cursor.execute(f"DROP TABLE {STAGE}")
+    return newly
+
+
+def _chunk_write(cursor: Any, run: Run, stamp: list[Any], started_at: datetime) -> list[int]:
+    """The set statements for one staged chunk; the households newly at risk (a lead each)."""
+    cursor.execute(
+        f"UPDATE {STAGE} SET newer = true WHERE household_id IN (SELECT c.household_id FROM engine_current c "  # noqa: S608
+        f"JOIN {STAGE} s ON s.household_id = c.household_id WHERE c.run_id IS NULL AND c.evaluated_at >= %s)",
+        [connection.ops.adapt_datetimefield_value(started_at)],
+    )
+    # At risk now, and not already reported at risk before this run.
+    cursor.execute(
+        f"SELECT s.household_id FROM {STAGE} s WHERE s.category IS NOT NULL AND NOT s.newer AND NOT EXISTS "  # noqa: S608
+        "(SELECT 1 FROM engine_current c WHERE c.household_id = s.household_id AND c.category IS NOT NULL "
+        "AND c.reported)"
+    )
+    newly = [int(row[0]) for row in cursor.fetchall()]
+    cursor.execute(
+        f"UPDATE engine_current SET evaluated_at = %s, {connection.ops.quote_name('on')} = %s, run_id = %s "  # noqa: S608
+        f"WHERE household_id IN (SELECT household_id FROM {STAGE} WHERE NOT newer)",
+        stamp,
+    )
+    held = ", ".join(f"{column} = s.{column}" for column in HELD)
+    cursor.execute(
+        f"UPDATE engine_current AS c SET {held} FROM {STAGE} s WHERE c.household_id = s.household_id "  # noqa: S608
+        f"AND NOT s.newer AND ({' OR '.join(_differs(column) for column in HELD)})"
+    )
+    on = connection.ops.quote_name("on")
+    cursor.execute(
+        f"INSERT INTO engine_current (household_id, evaluated_at, {on}, run_id, {', '.join(HELD)}) "  # noqa: S608
+        f"SELECT s.household_id, %s, %s, %s, {', '.join('s.' + column for column in HELD)} FROM {STAGE} s "
+        "WHERE NOT EXISTS (SELECT 1 FROM engine_current c WHERE c.household_id = s.household_id)",
+        stamp,
+    )
+    cursor.execute(
+        "INSERT INTO engine_result (run_id, household_id, category, codes, risk_types, explanations) "  # noqa: S608
+        f"SELECT %s, household_id, category, codes, risk_types, explanations FROM {STAGE} "
+        "WHERE category IS NOT NULL",
+        [run.pk],
+    )
+    return newly
+
+
+def _leads_raise(run: Run, households: list[int]) -> None:
+    """A lead for each household newly at risk, with the run's explanations (read back in chunks)."""
+    for start in range(0, len(households), CHUNK):
+        chunk = households[start : start + CHUNK]
+        rows = Result.objects.filter(run=run, household_id__in=chunk).values_list(
+            "household_id", "category", "risk_types", "explanations"
         )
-    cleared = [h for h, held in before.items() if h not in screenings and held != NOTHING]
-    for start in range(0, len(cleared), CHUNK):
-        Current.objects.filter(household_id__in=cleared[start : start + CHUNK]).update(
-            **dict(zip(HELD, NOTHING, strict=True))
-        )
-    fresh = [
-        current_row(h, None, evaluated_at=run.created_at, on=run.on, run=run, reported=False)
-        for h in ids
-        if h not in before and h not in newer and h not in screenings
-    ]
-    changed = [
-        current_row(h, s, evaluated_at=run.created_at, on=run.on, run=run, reported=s.at_risk)
-        for h, s in screenings.items()
-        if h not in newer and before.get(h) != _held(s)
-    ]
-    for rows in (fresh, changed):
-        for start in range(0, len(rows), BATCH):
-            Current.objects.bulk_create(
-                rows[start : start + BATCH],
-                update_conflicts=True,
-                unique_fields=["household"],
-                update_fields=[*UPDATED, "reported"],
-            )
-    results = [
-        Result(
-            run=run,
-            household_id=h,
-            category=s.category,
-            codes=list(s.codes),
-            risk_types=list(s.risk_types),
-            explanations=s.explanations(),
-        )
-        for h, s in screenings.items()
-        if s.at_risk
-    ]
-    for start in range(0, len(results), BATCH):
-        Result.objects.bulk_create(results[start : start + BATCH])
-    newly = [
-        h
-        for h, s in screenings.items()
-        if s.at_risk
-        and h not in newer
-        and not (h in before and before[h][CATEGORY] is not None and before[h][REPORTED])
-    ]
-    if newly:
         leads_raise(
             channel=Channel.SCREENING,
             reference=f"run:{run.pk}",
             signals=[
-                SignalIn(
-                    household_id=h,
-                    detail=screenings[h].explanations(),
-                    category=screenings[h].category,
-                    risk_types=tuple(screenings[h].risk_types),
-                )
-                for h in newly
+                SignalIn(household_id=h, detail=explanations, category=category, risk_types=tuple(risk_types))
+                for h, category, risk_types, explanations in rows
             ],
             at=run.created_at,
         )
-    return len(newly)
 
 
 @job_handler("engine.screen")

@@ -18,6 +18,44 @@ from django.db import connection
 
 from bottomline.engine.arrow_read import QUERIES, tables_read
 
+# The layout of every table of a snapshot, in the database's reading and in Parquet (engine.parquet).
+SCHEMAS: dict[str, pa.Schema] = {
+    "households": pa.schema(
+        [
+            ("household_id", pa.int64()),
+            ("village_code", pa.string()),
+            ("household_type", pa.string()),
+            ("welfare", pa.string()),
+            ("housing_grade", pa.string()),
+            ("safe_water", pa.bool_()),
+            ("monitored_since", pa.date32()),
+        ]
+    ),
+    "members": pa.schema(
+        [
+            ("household_id", pa.int64()),
+            ("birth_date", pa.date32()),
+            ("student_status", pa.string()),
+            ("labour", pa.string()),
+            ("medical_insurance", pa.bool_()),
+        ]
+    ),
+    "incomes": pa.schema(
+        [
+            ("household_id", pa.int64()),
+            ("period_start", pa.date32()),
+            ("period_end", pa.date32()),
+            ("household_size", pa.int64()),
+            ("per_capita_income", pa.float64()),
+            ("net_income", pa.float64()),
+            ("rigid_spending", pa.float64()),
+            ("medical_spending", pa.float64()),
+            ("education_spending", pa.float64()),
+        ]
+    ),
+    "events": pa.schema([("household_id", pa.int64()), ("kind", pa.string()), ("occurred_on", pa.date32())]),
+}
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -27,11 +65,7 @@ class Snapshot:
     members: pa.Table
     incomes: pa.Table
     # A default, so that snapshots built without feeds (older Parquet exports, tests) have no events.
-    events: pa.Table = field(
-        default_factory=lambda: pa.schema(
-            [("household_id", pa.int64()), ("kind", pa.string()), ("occurred_on", pa.date32())]
-        ).empty_table()
-    )
+    events: pa.Table = field(default_factory=lambda: SCHEMAS["events"].empty_table())
 
 
 def _sqlite_tables(households: list[int] | None) -> dict[str, pa.Table]:
@@ -83,27 +117,9 @@ def _postgres_tables(households: list[int] | None) -> dict[str, pa.Table]:
         con.close()
 
 
-# The type of every snapshot column: SQLite gives no types for an empty result, and the engine needs them.
-COLUMN_TYPES = {
-    "household_id": pa.int64(),
-    "village_code": pa.string(),
-    "household_type": pa.string(),
-    "welfare": pa.string(),
-    "housing_grade": pa.string(),
-    "safe_water": pa.bool_(),
-    "monitored_since": pa.date32(),
-    "birth_date": pa.date32(),
-    "student_status": pa.string(),
-    "labour": pa.string(),
-    "medical_insurance": pa.bool_(),
-    "period_start": pa.date32(),
-    "period_end": pa.date32(),
-    "per_capita_income": pa.float64(),
-    "net_income": pa.float64(),
-    "rigid_spending": pa.float64(),
-    "kind": pa.string(),
-    "occurred_on": pa.date32(),
-}
+# The type of every snapshot column, from the layout (SQLite gives no types for an empty result, and the engine
+# needs them); a name has one type in every table.
+COLUMN_TYPES = {f.name: f.type for schema in SCHEMAS.values() for f in schema}
 
 
 def typed(table: pa.Table) -> pa.Table:

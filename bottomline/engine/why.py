@@ -26,12 +26,22 @@ class Why:
 
 def why_of_household(*, viewer: Any, household: Household, language: str) -> Why | None:
     """The household's last evaluation (one query, through the region gate), or None when it has never been
-    screened."""
+    screened; explanations a batch run left out are built when viewed."""
     current = gate.restrict(Current.objects.filter(household_id=household.pk), viewer).first()
     if current is None:
         return None
     lang = "zh" if language.startswith("zh") else "en"
-    explained = dict(zip(current.codes, current.explanations.get(lang, []), strict=False))
+    texts = current.explanations.get(lang, [])
+    if len(texts) < len(current.codes):
+        # A batch run writes explanations for the households at risk alone: the others' are built now, from the
+        # household's rows as of the evaluation's date (its members and incomes come prefetched with it).
+        from bottomline.registry.features import household_screening
+
+        hits = household_screening(household=household, on=current.on).hits
+        now = {h.rule.code: h.explanation(lang) for h in hits}
+        explained = {code: now.get(code, "") for code in current.codes}
+    else:
+        explained = dict(zip(current.codes, texts, strict=False))
     rows = [(r.code, r.title[lang], r.code in explained, explained.get(r.code, "")) for r in RULES]
     return Why(
         category=current.category,

@@ -17,7 +17,7 @@ import numpy.typing as npt
 import pyarrow as pa
 from django.utils import timezone
 
-from bottomline.engine.parquet import SCHEMAS, TABLES, county_write, table_read
+from bottomline.engine.parquet import SCHEMAS, TABLES, county_write, index_write, table_read
 from bottomline.jobs.progress import Progress
 from bottomline.regions.models import Level, Region
 from bottomline.registry.synth import (
@@ -399,4 +399,5 @@ def synth_parquet(
             for name, written in county_write(out, six, population_tables(population)).items():
                 counts[name] += written
         progress.advance()
+    index_write(out)
     return counts

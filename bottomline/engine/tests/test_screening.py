@@ -127,6 +127,51 @@ def test_a_run_writes_only_the_screenings_that_changed(registry: dict[str, House
     assert first.pk != second.pk
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_run_writes_from_arrow_in_bounded_chunks_without_a_screening_per_household(
+    registry: dict[str, Household], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bottomline.rules.screening
+
+    def per_household(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("a Screening object built for one household of a batch run")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(bottomline.rules.screening, "conclude", per_household)
+        patched.setattr(services, "CHUNK", 2)  # six households: three chunks
+        chunked = run()
+    assert chunked.households == 6 and chunked.leads >= 2
+    held, leads = state(), set(Lead.objects.values_list("household_id", flat=True))
+    results = {r.household_id: (r.category, r.explanations) for r in Result.objects.filter(run=chunked)}
+    Current.objects.all().delete()
+    whole = run()
+    assert state() == held and set(Lead.objects.values_list("household_id", flat=True)) == leads
+    assert {r.household_id: (r.category, r.explanations) for r in Result.objects.filter(run=whole)} == results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_explanations_are_written_for_households_at_risk_and_built_when_viewed_for_the_others(
+    registry: dict[str, Household], personas: dict[str, Any]
+) -> None:
+    from bottomline.engine.why import why_of_household
+    from bottomline.registry import selectors
+
+    run()
+    steady = Current.objects.get(household=registry["steady"])
+    assert steady.category is None and steady.codes == ["ready_for_elimination"]
+    assert steady.explanations == {"en": [], "zh": []}  # not at risk: nothing written
+    poor = Current.objects.get(household=registry["poor"])
+    assert poor.category is not None and len(poor.explanations["en"]) == len(poor.codes)
+    viewer = personas["county_officer"]
+    home = selectors.household_get(viewer=viewer, household_id=registry["steady"].pk)
+    why = why_of_household(viewer=viewer, household=home, language="zh-hans")
+    assert why is not None
+    (row,) = [r for r in why.rows if r[0] == "ready_for_elimination"]
+    assert (
+        row[2] and row[3] and any("\u4e00" <= ch <= "\u9fff" for ch in row[3])
+    )  # holds, explained in Chinese
+
+
 def _change_behind_the_services(registry: dict[str, Household], monkeypatch: pytest.MonkeyPatch) -> None:
     """Changes a bulk import or a feed makes without the online path seeing them."""
     now = timezone.now()

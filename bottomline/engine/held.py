@@ -1,0 +1,108 @@
+"""What a batch run stores of each household with a hit, straight from the compiled screening's Arrow rows:
+category, codes, risk types, explanations and score, rule by rule over columns (no ``Screening`` per household),
+as the JSON text the database keeps. The same decisions as ``rules.screening.conclude`` and
+``Screening.score`` (a test holds them equal to ``from_batch_row``). No Django here.
+
+Explanations (text in two languages, the costly part) are written for the households at risk alone: at 10M
+members four in ten households have some hit, one in seventy is at risk. The others' are built when viewed
+(``engine.why``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from bottomline.rules.catalog import RULES, Rule, explain
+from bottomline.rules.screening import cause_column, flag_column, value_column
+
+READY = "ready_for_elimination"
+LANGUAGES = ("en", "zh")
+# One row of what is held: (household_id, category, codes, risk_types, explanations, score, at_risk), the three
+# lists as JSON text.
+Held = tuple[int, int | None, str, str, str, int, bool]
+NOTHING_JSON = ("[]", "[]", json.dumps({"en": [], "zh": []}))
+
+
+def _flags(table: pa.Table, rule: Rule) -> np.ndarray:
+    return np.asarray(
+        pc.fill_null(table.column(flag_column(rule)), False).to_numpy(zero_copy_only=False), bool
+    )
+
+
+def categories(table: pa.Table, rules: tuple[Rule, ...] = RULES) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: the category (0 for none), whether one is suggested, and the score (as ``Screening.score``)."""
+    n = table.num_rows
+    none = np.zeros(n, dtype=bool)
+    flags = {r.code: _flags(table, r) for r in rules}
+    below = flags.get("income_below_line", none)
+    sudden = np.logical_or.reduce([flags[r.code] for r in rules if r.category == 3] or [none])
+    other = np.logical_or.reduce(
+        [flags[r.code] for r in rules if r.suggests_category and r.code != READY] or [none]
+    )
+    lifted = np.asarray(pc.fill_null(pc.equal(table.column("household_type"), "lifted"), False), dtype=bool)
+    by_type = np.where(lifted, 1, 2)
+    category = np.where(below, by_type, np.where(sudden, 3, np.where(other, by_type, 0))).astype(np.int64)
+    held = np.sum([flags[r.code] for r in rules if r.code != READY] or [np.zeros(n, np.int64)], axis=0)
+    base = np.where(category == 0, 20, np.where(category == 3, 60, 40))
+    score = np.where(held > 0, np.minimum(100, base + 10 * held), 0).astype(np.int64)
+    return category, category > 0, score
+
+
+def _names(names: list[str]) -> str:
+    """A list of identifiers (ASCII letters and underscores) as ``json.dumps`` writes it, without its cost."""
+    return "[" + ", ".join(f'"{name}"' for name in names) + "]"
+
+
+def held_rows(table: pa.Table, rules: tuple[Rule, ...] = RULES) -> Iterator[Held]:
+    """Every row of a (bounded) slice of the compiled screening's hits as what is stored."""
+    n = table.num_rows
+    if n == 0:
+        return
+    category, at_risk, score = categories(table, rules)
+    codes: list[list[str]] = [[] for _ in range(n)]
+    risks: list[set[str]] = [set() for _ in range(n)]
+    texts: dict[str, list[list[str]]] = {lang: [[] for _ in range(n)] for lang in LANGUAGES}
+    for rule in rules:
+        rows = np.flatnonzero(_flags(table, rule)).tolist()
+        if not rows:
+            continue
+        taken = table.take(pa.array(rows, pa.int64()))
+        values: dict[str, list[Any]] = {  # the explaining values, of the households at risk alone
+            name: taken.column(value_column(rule, name)).filter(pa.array(at_risk[rows])).to_pylist()
+            for name in rule.shows
+        }
+        causes = {
+            risk: pc.fill_null(taken.column(cause_column(rule, risk)), False).to_pylist()
+            for risk in rule.risk_when
+        }
+        explained = 0
+        for i, row in enumerate(rows):
+            codes[row].append(rule.code)
+            if at_risk[row]:
+                shown = {name: column[explained] for name, column in values.items()}
+                explained += 1
+                for lang in LANGUAGES:
+                    texts[lang][row].append(explain(rule, shown, lang))
+            if rule.code != READY:
+                risks[row].update(rule.risk_types)
+                risks[row].update(risk for risk, holds in causes.items() if holds[i])
+    ids = table.column("household_id").to_pylist()
+    for row in range(n):
+        risk_types = sorted(risks[row])
+        if at_risk[row] and not risk_types:
+            risk_types = ["other"]
+        yield (
+            int(ids[row]),
+            int(category[row]) or None,
+            _names(codes[row]),
+            _names(risk_types),
+            json.dumps({lang: texts[lang][row] for lang in LANGUAGES}) if at_risk[row] else NOTHING_JSON[2],
+            int(score[row]),
+            bool(at_risk[row]),
+        )
