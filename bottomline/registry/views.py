@@ -108,13 +108,16 @@ def household_list(request: HttpRequest) -> HttpResponse:
         after=_number(request.GET.get("after")),
         before=_number(request.GET.get("before")),
     )
+    # The first page counts (no member join: one count of the region's households); the pages after it carry
+    # that count in their links ("n", a number of households, nothing personal) instead of counting again.
+    carried = _number(request.GET.get("n")) if request.GET.get("after") or request.GET.get("before") else None
     page = selectors.KeysetPage(
         object_list=selectors.with_member_counts(rows),
-        count=households.count(),  # no member join: one count of the region's households
+        count=carried if carried is not None else households.count(),
         next_after=next_after,
         previous_before=previous_before,
     )
-    cursors = ("after", "before", "page")
+    cursors = ("after", "before", "page", "n")
     template = "registry/_household_table.html" if request.htmx else "registry/household_list.html"  # type: ignore[attr-defined]
     context = {
         "form": form,

@@ -171,3 +171,23 @@ def test_the_api_list_gives_the_head(client: Client, tree: Any, personas: dict[s
     raw = token_create(user=personas["county_officer"], name="t")[1]
     rows = client.get("/api/v1/registry/households", headers={"Authorization": f"Bearer {raw}"}).json()
     assert [r["head_name"] for r in rows["results"]] == ["马海燕"]
+
+
+def test_the_next_pages_do_not_count_the_region_again(
+    client: Client, tree: Any, personas: dict[str, Any]
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(5):
+        household(personas["village_cadre"], tree.village)
+    client.force_login(personas["county_officer"])
+    first = client.get("/registry/households/", {"size": 2})
+    assert first.context["page"].count == 5
+    link = re.search(r'href="\?([^"]*after=\d+[^"]*)"', first.content.decode())
+    assert link, first.content.decode()
+    with CaptureQueriesContext(connection) as captured:
+        second = client.get(f"/registry/households/?{link.group(1).replace('&amp;', '&')}")
+    counts = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert [q for q in counts if "registry_household" in q and "registry_member" not in q] == []
+    assert second.context["page"].count == 5 and "5 households" in second.content.decode()
