@@ -268,3 +268,48 @@ class RiskReportForm(forms.Form):
     )
     risk_types = forms.MultipleChoiceField(label=_("Risk types"), choices=RiskType.choices, widget=CheckList)
     note = forms.CharField(label=_("What was found or reported"), max_length=500, widget=AREA)
+
+
+class CadreChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A staff member by real name and post (帮扶责任人), not by username."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.cadre_label())
+
+
+class CaseFilterForm(forms.Form):
+    """The filters of the case list, beside its queue: every choice is of the viewer's region."""
+
+    region = forms.CharField(
+        label=_("Region (name or code)"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+    category = forms.TypedChoiceField(
+        label=_("Category"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("All")), *Category.choices],
+        widget=SELECT,
+    )
+    risk_type = forms.ChoiceField(
+        label=_("Risk type"), required=False, choices=[("", _("All")), *RiskType.choices], widget=SELECT
+    )
+    responsible = CadreChoice(
+        label=_("Responsible cadre (帮扶责任人)"),
+        required=False,
+        queryset=User.objects.none(),
+        empty_label=_("All"),
+        widget=SELECT,
+    )
+    overdue = forms.BooleanField(
+        label=_("Overdue only (identification or follow-up)"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+
+    def __init__(self, *args: Any, responsible: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["responsible"].queryset = responsible  # type: ignore[attr-defined]  # ModelChoiceField

@@ -20,7 +20,7 @@ from bottomline.monitoring.models import Case, FollowUp, Lead, LeadStatus, Measu
 from bottomline.monitoring.rhythm import followup_months, overdue_if_last_before
 from bottomline.monitoring.workflow import ELIMINATION, IDENTIFICATION, IN_NOTICE, State
 from bottomline.policy.selectors import parameters_for
-from bottomline.regions.models import Level
+from bottomline.regions.models import Level, Region
 from bottomline.regions.selectors import ancestor_codes
 
 
@@ -251,3 +251,46 @@ def choice_label(choices: Any, value: Any) -> str:
         return str(choices(value).label)
     except ValueError:
         return str(value or "")
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """What a case list is narrowed to beside its queue; every part is optional."""
+
+    region: Region | None = None  # a region of the viewer's (regions.selectors.region_choose): its subtree
+    no_region: bool = False  # a region was asked for and none of the viewer's matched: no case
+    category: int | None = None
+    risk_type: str = ""
+    overdue: bool = False  # identification past its deadline, or a follow-up past due
+    responsible: User | None = None  # a measure's responsible cadre (帮扶责任人)
+
+
+def case_filter(
+    cases: QuerySet[Case], *, viewer: User, filters: CaseFilter, on: date | None = None
+) -> QuerySet[Case]:
+    """``cases`` (of the viewer's region) narrowed by ``filters``."""
+    today = on or timezone.localdate()
+    if filters.no_region:
+        return cases.none()
+    if filters.region is not None:
+        cases = cases.filter(household__village__code__range=filters.region.bounds)
+    if filters.category is not None:
+        cases = cases.filter(category=filters.category)
+    if filters.risk_type:
+        # a JSON list of codes, read as text on either database: the code with its quotes is one whole item
+        cases = cases.filter(risk_types__icontains=f'"{filters.risk_type}"')
+    if filters.overdue:
+        cases = cases.filter(
+            _queue_filter(viewer=viewer, queue=Queue.OVERDUE, today=today) | _followups_overdue(viewer, today)
+        )
+    if filters.responsible is not None:
+        cases = cases.filter(
+            models.Exists(Measure.objects.filter(case=OuterRef("pk"), responsible=filters.responsible))
+        )
+    return cases
+
+
+def responsible_choices(*, viewer: User) -> QuerySet[User]:
+    """The responsible cadres (帮扶责任人) of the measures on the cases of the viewer's region."""
+    measures = gate.restrict(Measure.objects.all(), viewer).values("responsible_id")
+    return User.objects.filter(pk__in=measures).order_by("region__code", "username")

@@ -7,6 +7,7 @@ import mimetypes
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -42,6 +43,7 @@ from bottomline.monitoring.casework import (
 from bottomline.monitoring.forms import (
     AsOfForm,
     BulkForm,
+    CaseFilterForm,
     FollowUpForm,
     MeasureForm,
     MeasureUpdateForm,
@@ -67,6 +69,7 @@ from bottomline.monitoring.workflow import (
     transitions_from,
 )
 from bottomline.regions.models import Level
+from bottomline.regions.selectors import RegionChoice, region_children, region_choose
 from bottomline.registry.choices import RiskType
 from bottomline.registry.models import Household
 from bottomline.web.forms import apply_service_errors
@@ -93,6 +96,22 @@ def _bulk_action(user: User, queue: str) -> Action | None:
     return action if any(t.action == action and t.role == user.role for t in TRANSITIONS) else None
 
 
+def _case_filters(user: User, form: CaseFilterForm) -> tuple[selectors.CaseFilter, RegionChoice | None]:
+    """The case list's filters from its form (a choice outside the viewer's region is an error on its field and
+    filters nothing), with what a region typed by name found."""
+    form.is_valid()  # the fields that are valid filter, each on its own
+    data = getattr(form, "cleaned_data", {})
+    region = region_choose(viewer=user, text=data["region"]) if data.get("region") else None
+    return selectors.CaseFilter(
+        region=region.region if region else None,
+        no_region=region is not None and region.region is None,
+        category=data.get("category"),
+        risk_type=data.get("risk_type") or "",
+        overdue=bool(data.get("overdue")),
+        responsible=data.get("responsible"),
+    ), region
+
+
 @login_required
 def case_queues(request: HttpRequest) -> HttpResponse:
     """The viewer's work queues with counts, one queue's cases (or every case as of a past day)."""
@@ -105,11 +124,21 @@ def case_queues(request: HttpRequest) -> HttpResponse:
     current = requested if requested in names else names[0]
     as_of_form = AsOfForm(request.GET or None)
     as_of: date | None = as_of_form.cleaned_data.get("as_of") if as_of_form.is_valid() else None
+    filter_form = CaseFilterForm(request.GET or None, responsible=selectors.responsible_choices(viewer=user))
+    filters, region_choice = _case_filters(user, filter_form)
     if as_of is not None:
         cases = selectors.cases_as_of(viewer=user, on=as_of)
     else:
         cases = selectors.case_queue(viewer=user, queue=current, on=today)
-    page = Paginator(cases.annotate(head_name=head_name()), PAGE_SIZE).get_page(request.GET.get("page"))
+    filtered = filters != selectors.CaseFilter()
+    cases = selectors.case_filter(cases, viewer=user, filters=filters, on=today)
+    paginator = Paginator(cases.annotate(head_name=head_name()), PAGE_SIZE)
+    if as_of is None and not filtered:
+        # the queue's tab has counted it already: the page does not count the queue a second time
+        paginator.count = dict(counts)[Queue(current)]  # a cached_property: set, not counted
+    elif request.GET.get("page") and (carried := request.GET.get("n", "")).isascii() and carried.isdigit():
+        paginator.count = int(carried)  # counted on the first page, carried by the page links
+    page = paginator.get_page(request.GET.get("page"))
     read_note(what="monitoring.case", region=user.region)
     clock = selectors.clock_for(viewer=user, on=today)
     rows = [
@@ -138,7 +167,17 @@ def case_queues(request: HttpRequest) -> HttpResponse:
         "bulk_action": bulk_action,
         "bulk_label": Action(bulk_action).label if bulk_action else "",
         "notice_village": village,
-        "query": "&".join(f"{k}={v}" for k, v in (("queue", current), ("as_of", as_of or "")) if v),
+        "query": urlencode(
+            [
+                ("queue", current),
+                *((k, v) for k, v in request.GET.items() if k not in ("queue", "page", "n") and v),
+            ]
+        ),
+        "filter_form": filter_form,
+        "filtered": filtered,
+        "region_choice": region_choice,
+        "picker_children": region_children(viewer=user),
+        "picker_keep": f"{urlencode({'queue': current})}&",
     }
     return render(request, "monitoring/case_list.html", context)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 
 from bottomline.accounts import gate
@@ -34,3 +36,32 @@ def region_path(*, viewer: User, region: Region) -> list[Region]:
     return list(
         gate.restrict(Region.objects.filter(code__in=ancestor_codes(region)), viewer).order_by("level")
     )
+
+
+@dataclass(frozen=True)
+class RegionChoice:
+    """What a region typed by name or code found inside the viewer's scope: one region, or the candidates."""
+
+    text: str
+    region: Region | None
+    candidates: list[Region]
+
+
+CANDIDATES_SHOWN = 10
+
+
+def region_choose(*, viewer: User, text: str) -> RegionChoice:
+    """The region of the viewer's scope that ``text`` names: a 12-digit code, a name, or part of one (an exact
+    name first: "永丰村" is not also every "永丰村二组"). None with the candidates when it names none or several."""
+    text = text.strip()
+    regions = gate.restrict(Region.objects.all(), viewer)
+    if text.isascii() and text.isdigit() and len(text) == CODE_LENGTH:
+        found = list(regions.filter(code=text)[:1])
+    else:
+        current = regions.filter(valid_to__isnull=True)
+        found = list(current.filter(name=text).order_by("level", "code")[: CANDIDATES_SHOWN + 1]) or list(
+            current.filter(name__contains=text).order_by("level", "code")[: CANDIDATES_SHOWN + 1]
+        )
+    if len(found) == 1:
+        return RegionChoice(text, found[0], [])
+    return RegionChoice(text, None, found)

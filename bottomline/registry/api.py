@@ -87,11 +87,17 @@ class HouseholdDetailOut(HouseholdOut):
     members: list[MemberOut]
 
 
+class HouseholdRowOut(HouseholdOut):
+    """A household in a list, with its head's name (户主; null when it has none yet)."""
+
+    head_name: str | None = None
+
+
 class HouseholdPage(Schema):
     """One page of households."""
 
     count: int
-    results: list[HouseholdOut]
+    results: list[HouseholdRowOut]
     next_after: int | None = Field(None, description="pass as `after` for the next page; null on the last")
 
 
@@ -237,6 +243,7 @@ def _household_page(request: HttpRequest, filters: HouseholdFilterIn, **person: 
     start = selectors.households_after(found, after=filters.after) if filters.after else found
     rows = list(start[filters.offset : filters.offset + filters.limit + 1])
     more, rows = len(rows) > filters.limit, rows[: filters.limit]
+    rows = selectors.with_heads(rows)  # one query for the rows shown, not one per row
     return {"count": found.count(), "results": rows, "next_after": rows[-1].pk if more and rows else None}
 
 

@@ -57,7 +57,8 @@ def _yes(value: str) -> bool:
 class HouseholdFilterForm(BootstrapMixin, forms.Form):
     """The filters of the household list."""
 
-    region = forms.CharField(label=_("Region code"), required=False, max_length=12)
+    # A region's name (or part of it) or its 12-digit code, or one picked from the region tree.
+    region = forms.CharField(label=_("Region (name or code)"), required=False, max_length=100)
     household_type = forms.ChoiceField(
         label=_("Household type"), required=False, choices=[("", _("All")), *HouseholdType.choices]
     )
@@ -87,11 +88,16 @@ class HouseholdFilterForm(BootstrapMixin, forms.Form):
 
 
 class PersonSearchForm(BootstrapMixin, forms.Form):
-    """A search for a person: posted, never put in a URL (no personal data in history or access logs)."""
+    """One search box for a household or a person: a member's name, a household number, an ID number or a
+    phone (registry.selectors.person_search tells which). Posted, never put in a URL (no personal data in
+    history or access logs)."""
 
-    name = forms.CharField(label=_("Member name"), required=False, max_length=50)
-    id_number = forms.CharField(label=_("ID number (exact)"), required=False, max_length=18)
-    phone = forms.CharField(label=_("Phone (exact)"), required=False, max_length=20)
+    q = forms.CharField(
+        label=_("Name, household number or ID number"),
+        required=False,
+        max_length=50,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "type": "search"}),
+    )
 
 
 class HouseholdForm(BootstrapMixin, forms.Form):

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Max, Prefetch, Q, QuerySet, Subquery
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.audit.reads import read_note
 from bottomline.audit.scope import queryset_region
-from bottomline.regions.models import Region
-from bottomline.registry.choices import LABOUR_CAPABLE
+from bottomline.privacy.masking import mask_id_number, mask_number
+from bottomline.regions.models import CODE_LENGTH, Region
+from bottomline.registry.choices import LABOUR_CAPABLE, Relation
 from bottomline.registry.models import Household, IncomeRecord, Member
 from bottomline.registry.services import id_number_lookup_index, phone_lookup_index
 
@@ -31,6 +33,7 @@ class HouseholdFilter:
     region: str = ""  # a region code: its subtree
     household_type: str = ""
     name: str = ""  # part of a member's name
+    number: str = ""  # a household number (its last digits when shorter than a village code)
     id_number_index: str = ""  # a member's exact ID number, as its blind index
     phone_index: str = ""  # the household's exact phone, as its blind index
     # Baseline attributes (issue 14 item 8); None: either.
@@ -48,6 +51,33 @@ def person_indexes(*, id_number: str = "", phone: str = "") -> dict[str, str]:
     if phone.strip():
         found["phone_index"] = phone_lookup_index(phone) or NO_MATCH
     return found
+
+
+ID_LIKE = re.compile(r"^\d{17}[\dXx]$")
+MOBILE = re.compile(r"^1\d{10}$")
+SEARCH_KEYS = ("name", "number", "id_number_index", "phone_index")  # the HouseholdFilter fields of a search
+
+
+def person_search(text: str) -> dict[str, str]:
+    """What one search box's text is, as HouseholdFilter fields with ``kind`` and ``shown`` (what the page says
+    was searched, a number masked): 18 characters of an ID number → its blind index; an 11-digit mobile number
+    → the phone's; other digits → a household number; anything else → part of a member's name."""
+    text = "".join(text.split())
+    if not text:
+        return {}
+    if ID_LIKE.match(text):
+        index = id_number_lookup_index(text)
+        if index is not None or not text.isdigit():
+            return {"id_number_index": index or NO_MATCH, "kind": "id_number", "shown": mask_id_number(text)}
+    if text.isascii() and text.isdigit():
+        if MOBILE.match(text):
+            return {
+                "phone_index": phone_lookup_index(text) or NO_MATCH,
+                "kind": "phone",
+                "shown": mask_number(text),
+            }
+        return {"number": text, "kind": "number", "shown": text}
+    return {"name": text[:50], "kind": "name", "shown": text[:50]}
 
 
 def household_list(*, viewer: User, filters: HouseholdFilter | None = None) -> QuerySet[Household]:
@@ -71,6 +101,9 @@ def household_list(*, viewer: User, filters: HouseholdFilter | None = None) -> Q
         households = households.filter(
             pk__in=Member.objects.filter(name__contains=filters.name.strip()).values("household_id")
         )
+    if filters.number:
+        by_number = "number" if len(filters.number) >= CODE_LENGTH else "number__endswith"
+        households = households.filter(**{by_number: filters.number})
     if filters.id_number_index:
         households = households.filter(
             pk__in=Member.objects.filter(id_number_index=filters.id_number_index).values("household_id")
@@ -81,6 +114,7 @@ def household_list(*, viewer: User, filters: HouseholdFilter | None = None) -> Q
         name
         for name, given in (
             ("name", filters.name),
+            ("number", filters.number),
             ("id_number", filters.id_number_index),
             ("phone", filters.phone_index),
         )
@@ -174,21 +208,36 @@ def household_keyset(
 
 
 def with_member_counts(households: Sequence[Household]) -> list[Household]:
-    """The households, each given ``member_count`` and ``labour_count``, read in one query for them alone."""
+    """The households, each given ``member_count``, ``labour_count`` and ``head_name`` (户主, None when it has
+    none), read in one query for them alone."""
     rows = list(households)
-    counts: dict[int, tuple[int, int]] = {
-        c["household_id"]: (c["member_count"], c["labour_count"])
+    counts: dict[int, tuple[int, int, str | None]] = {
+        c["household_id"]: (c["member_count"], c["labour_count"], c["head_name"])
         for c in Member.objects.filter(household_id__in=[h.pk for h in rows])
         .order_by()
         .values("household_id")
         .annotate(
             member_count=Count("pk"),
             labour_count=Count("pk", filter=Q(labour__in=LABOUR_CAPABLE)),
+            head_name=Max("name", filter=Q(relation=Relation.HEAD)),  # one head at most (a constraint)
         )
     }
     for home in rows:
         # a household with no members is not in the GROUP BY
-        home.member_count, home.labour_count = counts.get(home.pk, (0, 0))  # type: ignore[attr-defined]
+        home.member_count, home.labour_count, home.head_name = counts.get(home.pk, (0, 0, None))  # type: ignore[attr-defined]
+    return rows
+
+
+def with_heads(households: Sequence[Household]) -> list[Household]:
+    """The households, each given ``head_name`` (户主, None when it has none), read in one query for them alone."""
+    rows = list(households)
+    heads = dict(
+        Member.objects.filter(household_id__in=[h.pk for h in rows], relation=Relation.HEAD)
+        .order_by()
+        .values_list("household_id", "name")
+    )
+    for home in rows:
+        home.head_name = heads.get(home.pk)  # type: ignore[attr-defined]
     return rows
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -22,8 +23,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bottomline.accounts import gate
+from bottomline.accounts.models import User
 from bottomline.engine.why import why_of_household, why_of_screening
 from bottomline.jobs.services import job_enqueue
+from bottomline.regions.selectors import RegionChoice, region_children, region_choose
 from bottomline.registry import exports, importing, selectors, services
 from bottomline.registry.choices import RiskType
 from bottomline.registry.features import household_screening
@@ -45,7 +48,18 @@ SEARCHES = "registry.person_searches"
 SEARCHES_KEPT = 20
 
 
-def _filters(request: HttpRequest) -> tuple[HouseholdFilterForm, selectors.HouseholdFilter]:
+@dataclass(frozen=True)
+class Filters:
+    """A household list's filters as the page shows them: the form, what they narrow to, the region typed and
+    what it found, and the person searched (its kind and how the page shows it)."""
+
+    form: HouseholdFilterForm
+    filters: selectors.HouseholdFilter
+    region: RegionChoice | None
+    searched: dict[str, str]
+
+
+def _filters(request: HttpRequest, user: User) -> Filters:
     form = HouseholdFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     person: dict[str, str] = {}
@@ -54,15 +68,19 @@ def _filters(request: HttpRequest) -> tuple[HouseholdFilterForm, selectors.House
         person = request.session.get(SEARCHES, {}).get(data["person"]) or {
             "id_number_index": selectors.NO_MATCH
         }
-    return form, selectors.HouseholdFilter(
-        region=data.get("region") or "",
+    region = region_choose(viewer=user, text=data["region"]) if data.get("region") else None
+    code = (region.region.code if region.region else selectors.NO_MATCH) if region else ""
+    filters = selectors.HouseholdFilter(
+        region=code,
         household_type=data.get("household_type") or "",
         lifted_year=data.get("lifted_year"),
         relocated=data.get("relocated"),
         former_poor_village=data.get("former_poor_village"),
         monitored=data.get("monitored"),
-        **person,
+        **{k: v for k, v in person.items() if k in selectors.SEARCH_KEYS},
     )
+    searched: dict[str, str] = {k: person[k] for k in ("kind", "shown") if k in person}
+    return Filters(form, filters, region, searched)
 
 
 PAGE_SIZE, PAGE_SIZE_MAX = 50, 200
@@ -78,26 +96,34 @@ def household_list(request: HttpRequest) -> HttpResponse:
     """Households of the user's region, filtered; htmx asks for the table alone."""
     user = gate.staff_of(request)
     gate.require(user, Household, "view", request)
-    form, filters = _filters(request)
-    households = selectors.household_list(viewer=user, filters=filters)
+    chosen = _filters(request, user)
+    form = chosen.form
+    households = selectors.household_list(viewer=user, filters=chosen.filters)
     rows, next_after, previous_before = selectors.household_keyset(
         households,
         size=min(_number(request.GET.get("size")) or PAGE_SIZE, PAGE_SIZE_MAX),
         after=_number(request.GET.get("after")),
         before=_number(request.GET.get("before")),
     )
+    # The first page counts (no member join: one count of the region's households); the pages after it carry
+    # that count in their links ("n", a number of households, nothing personal) instead of counting again.
+    carried = _number(request.GET.get("n")) if request.GET.get("after") or request.GET.get("before") else None
     page = selectors.KeysetPage(
         object_list=selectors.with_member_counts(rows),
-        count=households.count(),  # no member join: one count of the region's households
+        count=carried if carried is not None else households.count(),
         next_after=next_after,
         previous_before=previous_before,
     )
-    cursors = ("after", "before", "page")
+    cursors = ("after", "before", "page", "n")
     template = "registry/_household_table.html" if request.htmx else "registry/household_list.html"  # type: ignore[attr-defined]
     context = {
         "form": form,
         "search": PersonSearchForm(),
         "searching": bool(form.is_bound and form.is_valid() and form.cleaned_data.get("person")),
+        "searched": chosen.searched,
+        "region_choice": chosen.region,
+        "picker_children": region_children(viewer=user),
+        "picker_keep": "",
         "page": page,
         "query": urlencode([(k, v) for k, v in request.GET.items() if k not in cursors]),
         "can_add": gate.allowed(user, Household, "add"),
@@ -108,16 +134,14 @@ def household_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def household_search(request: HttpRequest) -> HttpResponse:
-    """A search by name, ID number or phone: posted, kept in the session under a random token, and the list
-    opened with the token, so that nothing personal is in a URL, the browser history or an access log."""
+    """One search box (a name, a household number, an ID number or a phone): posted, kept in the session under
+    a random token, and the list opened with the token, so that nothing personal is in a URL, the browser
+    history or an access log."""
     user = gate.staff_of(request)
     gate.require(user, Household, "view", request)
     form = PersonSearchForm(request.POST)
     values = form.cleaned_data if form.is_valid() else {}
-    person = {
-        **({"name": values["name"].strip()} if values.get("name", "").strip() else {}),
-        **selectors.person_indexes(id_number=values.get("id_number", ""), phone=values.get("phone", "")),
-    }
+    person = selectors.person_search(values.get("q", ""))
     query = {k: v for k in ("region", "household_type") if (v := request.POST.get(k, ""))}
     if person:
         token = secrets.token_urlsafe(12)
@@ -415,7 +439,7 @@ EXPORT_INLINE_HOUSEHOLDS = 5000
 def household_export(request: HttpRequest) -> HttpResponse:
     """The filtered roster as CSV or XLSX, masked (audited)."""
     user = gate.staff_of(request)
-    _form, filters = _filters(request)
+    filters = _filters(request, user).filters
     fmt = request.GET.get("format", "xlsx")
     if fmt not in exports.WRITERS:
         return HttpResponse(_("Unknown format."), status=400, content_type="text/plain; charset=utf-8")

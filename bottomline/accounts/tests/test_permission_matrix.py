@@ -95,6 +95,7 @@ TABLE: dict[str, Spec] = {
     # The tokens in the table belong to other accounts: only their region's system administrator revokes them.
     "accounts:token_revoke": Spec(SYSADMIN, kind="token", method="post"),
     "regions:detail": Spec(STAFF, kind="region"),
+    "regions:picker": Spec(STAFF),  # the children of the user's own region, through the gate
     "jobs:list": Spec(STAFF),
     "jobs:detail": Spec(STAFF, kind="job"),
     "jobs:progress": Spec(STAFF, kind="job"),

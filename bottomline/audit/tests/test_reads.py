@@ -112,9 +112,7 @@ def test_a_search_by_id_number_is_audited_without_the_number(
     member(cadre, home, number)
     client.force_login(personas["province_officer"])
     # Searched by POST (no number in a URL), then listed under the search's token.
-    page = client.post(
-        "/registry/households/search/", {"id_number": number, "household_type": ""}, follow=True
-    )
+    page = client.post("/registry/households/search/", {"q": number, "household_type": ""}, follow=True)
     assert page.status_code == 200 and home.number in page.content.decode()
     event = Event.objects.get(kind=EventKind.READ)
     assert event.actor == personas["province_officer"] and event.region == tree.village

@@ -98,7 +98,7 @@ def test_household_list_filters_and_finds_an_exact_id(
 ) -> None:
     other = household(personas["village_cadre"], tree.village, household_type="ordinary")
     client.force_login(personas["county_officer"])
-    searched = client.post("/registry/households/search/", {"id_number": archive["numbers"][1]})
+    searched = client.post("/registry/households/search/", {"q": archive["numbers"][1]})
     by_id = client.get(searched["Location"]).context["page"].object_list
     assert [h.pk for h in by_id] == [archive["household"].pk]
     by_type = client.get("/registry/households/", {"household_type": "ordinary"}).context["page"].object_list
