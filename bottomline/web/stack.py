@@ -147,13 +147,15 @@ def production_stack(
     workers: int | None = 2,
     access_format: str = "",
     manage_timeout: float = 180,
+    ready_seconds: float = 60,
 ) -> Iterator[Stack]:
     """Start the stack in ``tmp`` on a new PostgreSQL database ``database`` at the server ``postgres`` (dropped
     at the end) and Redis at ``redis_url`` (its keys under a fresh prefix, deleted at the end).
 
     ``prepare(env)`` runs after the migrations, with the production environment of the stack, and returns the
     data the caller needs (``stack.data``); ``workers`` gunicorn workers (None: deploy/gunicorn.conf.py's
-    default); ``access_format``: nginx's access log format (nginx's own when empty). Raises StackMissing when
+    default); ``access_format``: nginx's access log format (nginx's own when empty); ``ready_seconds``: how long
+    the stack may take to answer its health check once started. Raises StackMissing when
     nginx, Redis or PostgreSQL is not there, StackFailed when a part does not start.
     """
     import psycopg
@@ -257,7 +259,7 @@ def production_stack(
         _start(stack, "worker", [sys.executable, "manage.py", "jobs_worker", "--interval", "0.2"], env)
         _start(stack, "nginx", [NGINX, "-p", str(tmp), "-c", str(tmp / "nginx.conf"), "-e",
                                 str(stack.logs / "nginx-start.log")], env)  # fmt: skip
-        _wait_until_healthy(stack, tmp / "tls.crt")
+        _wait_until_healthy(stack, tmp / "tls.crt", ready_seconds)
         stack.data["ca"] = str(tmp / "tls.crt")
         yield stack
     finally:
@@ -275,10 +277,10 @@ def production_stack(
             store.delete(key)
 
 
-def _wait_until_healthy(stack: Stack, ca: Path) -> None:
+def _wait_until_healthy(stack: Stack, ca: Path, seconds: float) -> None:
     import requests
 
-    deadline, last = time.monotonic() + 60, ""
+    deadline, last = time.monotonic() + seconds, ""
     while time.monotonic() < deadline:
         for process in stack.processes:
             if process.poll() is not None:
