@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import logging
-from typing import Any
+from io import BytesIO
+from typing import Any, TypeVar, get_origin
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import load_handler
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.shortcuts import render
+from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI, Schema, Swagger
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
+from pydantic import ValidationError as PydanticValidationError
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import TokenScope, User
@@ -80,6 +88,78 @@ PDF_RESPONSE: dict[str, Any] = {
         }
     }
 }
+
+
+S = TypeVar("S", bound=Schema)
+
+
+def json_or_multipart(
+    request: HttpRequest, schema: type[S]
+) -> tuple[S, MultiValueDict[str, UploadedFile[bytes]]]:
+    """An operation's input from a JSON body, or from a multipart form (the fields as form fields, a list field
+    repeated, files as files); the input and the uploaded files (none for JSON). 400 for a body that is not JSON,
+    422 (ninja's shape) for input that does not fit ``schema``."""
+    files: MultiValueDict[str, UploadedFile[bytes]] = MultiValueDict()
+    if request.content_type == "multipart/form-data":
+        form: QueryDict
+        try:
+            if request.method == "POST":
+                form, files = request.POST, request.FILES
+            else:  # Django parses multipart bodies of POSTs only
+                stream = BytesIO(request.body) if hasattr(request, "_body") else request
+                handlers = [load_handler(h, request) for h in settings.FILE_UPLOAD_HANDLERS]
+                form, files = MultiPartParser(request.META, stream, handlers, request.encoding).parse()
+        except MultiPartParserError:
+            raise HttpError(400, "Cannot parse request body") from None
+        lists = {name for name, f in schema.model_fields.items() if get_origin(f.annotation) is list}
+        values: dict[str, Any] = {
+            name: form.getlist(name) if name in lists else form[name] for name in form if form[name] != ""
+        }
+        where: tuple[str, ...] = ("form",)
+    else:
+        try:
+            values = json.loads(request.body) if request.body else {}
+        except ValueError:
+            raise HttpError(400, "Cannot parse request body") from None
+        where = ("body", "data")
+    try:
+        return schema.model_validate(values), files
+    except PydanticValidationError as exc:
+        raise ValidationError(
+            [
+                {**e, "loc": [*where, *e["loc"]]}
+                for e in exc.errors(include_url=False, include_context=False, include_input=False)
+            ]
+        ) from None
+
+
+def _inlined(node: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        if "$ref" in node:
+            return _inlined(defs[node["$ref"].rsplit("/", 1)[-1]], defs)
+        return {k: _inlined(v, defs) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_inlined(v, defs) for v in node]
+    return node
+
+
+def json_or_multipart_doc(schema: type[Schema], file: str, base64_field: str) -> dict[str, Any]:
+    """The request body of an operation that reads ``json_or_multipart``: ``schema`` as JSON (the file base64 in
+    ``base64_field``), or as a multipart form with the file as ``file`` (what the feed upload takes)."""
+    described = schema.model_json_schema()
+    body = _inlined({k: v for k, v in described.items() if k != "$defs"}, described.get("$defs", {}))
+    form = {**body, "properties": {k: v for k, v in body["properties"].items() if k != base64_field}}
+    form["properties"][file] = {
+        "type": "string",
+        "format": "binary",
+        "description": "PDF, JPEG or PNG, at most 10 MB",
+    }
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": body}, "multipart/form-data": {"schema": form}},
+        }
+    }
 
 
 class LocalSwagger(Swagger):

@@ -1,8 +1,10 @@
-"""`python -m bottomline.bench [name ...]`: run the named benchmarks (all by default), then print one table of
-target, figure and verdict; exit non-zero when any target is missed, engines disagree or a benchmark fails."""
+"""`python -m bottomline.bench [name ...] [--minutes M]`: run the named benchmarks (all by default), then print one
+table of target, figure and verdict; exit non-zero when any target is missed, engines disagree or a benchmark fails.
+``--minutes`` shortens W6's load (10 minutes by default) for a quick check."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 import traceback
 
@@ -14,6 +16,7 @@ from bottomline.bench import (
     pages,
     regions,
     screening,
+    w6,
     webworker,
     wholerun,
 )
@@ -31,11 +34,16 @@ BENCHMARKS = {
     "pages": pages.main,
     "leads": leads.main,
     "webworker": webworker.main,
+    "w6": w6.main,
 }
 
 
 def main(argv: list[str]) -> int:
-    names = argv or list(BENCHMARKS)
+    parser = argparse.ArgumentParser(prog="python -m bottomline.bench")
+    parser.add_argument("names", nargs="*", metavar="name")
+    parser.add_argument("--minutes", type=float, help="W6: minutes of load (default 10)")
+    options = parser.parse_args(argv)
+    names = options.names or list(BENCHMARKS)
     unknown = [n for n in names if n not in BENCHMARKS]
     if unknown:
         print(
@@ -46,7 +54,10 @@ def main(argv: list[str]) -> int:
     for name in names:
         peak_reset()
         try:
-            BENCHMARKS[name]()
+            if name == "w6" and options.minutes is not None:
+                w6.main(options.minutes)
+            else:
+                BENCHMARKS[name]()
         except Exception as exc:  # a failed benchmark is a miss in the table; the others still run
             traceback.print_exc()
             check(name, "runs to the end", f"failed: {type(exc).__name__}", False)

@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import uuid
-from pathlib import Path
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from bottomline.accounts import gate
 from bottomline.interop.columns import COLUMNS
 from bottomline.interop.exports import ExportRequest, filename, national_export
 from bottomline.interop.forms import NationalExportForm
-from bottomline.jobs.services import job_enqueue
+from bottomline.jobs.services import upload_enqueue
 from bottomline.registry.models import Household
 
-UPLOAD_LIMIT = 50 * 1024 * 1024
 TYPES = {
     "csv": "text/csv; charset=gb18030",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -34,31 +29,17 @@ def national_import_page(request: HttpRequest) -> HttpResponse:
     user = gate.staff_of(request)
     gate.require(user, Household, "import", request)
     if request.method == "POST":
-        upload = request.FILES.get("file")
-        suffix = Path(upload.name or "").suffix.lower() if upload else ""
-        if upload is None or suffix not in {".csv", ".xlsx"}:
-            messages.error(request, _("Upload a .csv or .xlsx file."))
-        elif upload.size is not None and upload.size > UPLOAD_LIMIT:
-            messages.error(request, _("The file is larger than 50 MB."))
-        else:
-            folder = Path(settings.MEDIA_ROOT) / "imports"
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"{uuid.uuid4().hex}{suffix}"
-            with path.open("wb") as out:
-                for chunk in upload.chunks():
-                    out.write(chunk)
-            job = job_enqueue(
+        try:
+            job = upload_enqueue(
                 kind="interop.import",
-                params={
-                    "path": str(path),
-                    "user": user.pk,
-                    "commit": request.POST.get("commit") == "1",
-                    "language": request.LANGUAGE_CODE,
-                    "uploaded": True,
-                },
+                upload=request.FILES.get("file"),
                 user=user,
-                region=user.region,
+                commit=request.POST.get("commit") == "1",
+                language=request.LANGUAGE_CODE,
             )
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+        else:
             return redirect("jobs:detail", pk=job.pk)
     return render(request, "interop/import.html", {"columns": COLUMNS})
 

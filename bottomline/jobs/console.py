@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from bottomline.jobs.models import Job, JobStatus
@@ -60,3 +61,47 @@ def run_in_console(
             f"job {job.pk} failed: {job.error or 'unexpected error'} {job.error_reference}".rstrip()
         )
     return job
+
+
+class ImportCommand(BaseCommand):
+    """``manage.py <import> FILE --user NAME [--check]``: a file import run here as a job (CSV or XLSX); the
+    subclass names the job's ``kind`` and says what the result counted."""
+
+    help = "Check a file and, unless --check, import it; nothing is written unless every row is right."
+    kind: str
+
+    def summary(self, result: dict[str, Any]) -> str:
+        """What the import added, from the job's result (the rows and problems come before it)."""
+        raise NotImplementedError
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--user", required=True, help="the importing county officer's username")
+        parser.add_argument(
+            "--check", action="store_true", help="a dry run: report the problems, write nothing"
+        )
+        parser.add_argument("--language", default="zh-hans", choices=["zh-hans", "en"])
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from bottomline.accounts.models import User
+
+        path: Path = options["file"]
+        if not path.is_file():
+            raise CommandError(f"no file {path}")
+        user = User.objects.filter(username=options["user"]).first()
+        if user is None:
+            raise CommandError(f"no user {options['user']}")
+        params = {
+            "path": str(path.resolve()),
+            "user": user.pk,
+            "commit": not options["check"],
+            "language": options["language"],
+        }
+        job = run_in_console(self.kind, params, "import", user=user, region=user.region)
+        r = job.result
+        for row, column, message in r["errors"]:
+            self.stdout.write(f"row {row}, {column}: {message}")
+        summary = f"{r['rows']} rows, {r['error_count']} problems; {self.summary(r)} (job {job.pk})"
+        if r["error_count"]:
+            raise CommandError(summary + "; nothing was written")
+        self.stdout.write(self.style.SUCCESS(summary))

@@ -10,10 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from bottomline.accounts.models import User
@@ -178,6 +181,42 @@ def job_enqueue(
     job = job_create(kind=kind, params=params, user=user, region=region)
     transaction.on_commit(lambda: run_job.enqueue(job.pk))
     return job
+
+
+# The largest file a page takes for an import job (nginx's client_max_body_size leaves room for the framing).
+UPLOAD_LIMIT = 50 * 1024 * 1024
+UPLOAD_SUFFIXES = frozenset({".csv", ".xlsx"})
+# Where uploads wait for their job, under MEDIA_ROOT.
+IMPORTS = "imports"
+
+
+def upload_enqueue(
+    *, kind: str, upload: UploadedFile[bytes] | None, user: User, commit: bool, language: str
+) -> Job:
+    """Check an uploaded import file (.csv or .xlsx, at most UPLOAD_LIMIT), keep it under MEDIA_ROOT/imports
+    with a random name and enqueue the job ``kind`` that checks it, or imports it when ``commit``.
+
+    Raises ValidationError with one message (in the request's language) for a missing, wrong or large file.
+    """
+    import uuid
+
+    suffix = Path(upload.name or "").suffix.lower() if upload is not None else ""
+    if upload is None or suffix not in UPLOAD_SUFFIXES:
+        raise ValidationError(_("Upload a .csv or .xlsx file."))
+    if upload.size is not None and upload.size > UPLOAD_LIMIT:
+        raise ValidationError(_("The file is larger than 50 MB."))
+    folder = Path(settings.MEDIA_ROOT) / IMPORTS
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}{suffix}"
+    with path.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    return job_enqueue(
+        kind=kind,
+        params={"path": str(path), "user": user.pk, "commit": commit, "language": language, "uploaded": True},
+        user=user,
+        region=user.region,
+    )
 
 
 # Files a job writes for its creator to download once (jobs.views.job_download), under MEDIA_ROOT.

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -20,10 +21,10 @@ from ninja import Field, Query, Router, Schema, Status
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
-from bottomline.api import ERRORS, PDF_RESPONSE, Error
+from bottomline.api import ERRORS, PDF_RESPONSE, Error, json_or_multipart, json_or_multipart_doc
 from bottomline.audit.reads import read_note
 from bottomline.monitoring import assistance, casework, jobs, selectors
-from bottomline.monitoring.attachments import attachment_from_base64
+from bottomline.monitoring.attachments import attachment_from_base64, attachment_from_upload
 from bottomline.monitoring.models import (
     Case,
     Category,
@@ -45,6 +46,7 @@ router = Router(tags=["monitoring"])
 PAGE_SIZE = 50
 CENTS = Decimal("0.01")
 STEP_ERRORS: dict[int, type[Schema]] = {**ERRORS, 409: Error}
+S = TypeVar("S", bound=Schema)
 
 
 # ---------------------------------------------------------------------------------------------- answers
@@ -620,13 +622,33 @@ def monitoring_lead_list(request: HttpRequest, filters: Query[PageIn]) -> dict[s
 # ---------------------------------------------------------------------------------------------- writes
 
 
-@router.post("/cases/{int:case_id}/steps", response={200: CaseDetailOut, **STEP_ERRORS})
-def case_step(request: HttpRequest, case_id: int, data: StepIn) -> Any:
-    """Take one step of a case: 409 if the case has moved on since ``version``, 422 with what is missing."""
+def _attachment(request: HttpRequest, schema: type[S], field: str) -> tuple[S, ContentFile[bytes] | None]:
+    """The operation's input (JSON, or a multipart form) and its checked attachment: the multipart file
+    ``field``, or the JSON's ``<field>_base64`` named ``<field>_name``; None when neither was sent."""
+    data, files = json_or_multipart(request, schema)
+    upload = files.get(field)
+    if upload is not None:
+        return data, attachment_from_upload(upload, field=field)
+    encoded = getattr(data, f"{field}_base64")
+    if encoded:
+        return data, attachment_from_base64(
+            name=getattr(data, f"{field}_name"), content_base64=encoded, field=field
+        )
+    return data, None
+
+
+@router.post(
+    "/cases/{int:case_id}/steps",
+    response={200: CaseDetailOut, **STEP_ERRORS},
+    openapi_extra=json_or_multipart_doc(StepIn, "attachment", "attachment_base64"),
+)
+def case_step(request: HttpRequest, case_id: int) -> Any:
+    """Take one step of a case: 409 if the case has moved on since ``version``, 422 with what is missing.
+
+    JSON (a consent scan base64 in ``attachment_base64``), or a multipart form with the scan as the file
+    ``attachment`` (PDF, JPEG or PNG, at most 10 MB either way)."""
     user = gate.staff_of(request)
-    attachment = None
-    if data.attachment_base64:
-        attachment = attachment_from_base64(name=data.attachment_name, content_base64=data.attachment_base64)
+    data, attachment = _attachment(request, StepIn, "attachment")
     given = casework.StepIn(
         on=data.on,
         reason=data.reason,
@@ -665,14 +687,15 @@ def objection_resolve(request: HttpRequest, objection_id: int, data: ResolutionI
     return _objection(objection)
 
 
-@router.post("/cases/{int:case_id}/measures", response={201: MeasureOut, **ERRORS})
-def measure_create(request: HttpRequest, case_id: int, data: MeasureIn) -> Status[dict[str, Any]]:
-    """Add a measure to the assistance plan of an identified case."""
-    evidence = None
-    if data.evidence_base64:
-        evidence = attachment_from_base64(
-            name=data.evidence_name, content_base64=data.evidence_base64, field="evidence"
-        )
+@router.post(
+    "/cases/{int:case_id}/measures",
+    response={201: MeasureOut, **ERRORS},
+    openapi_extra=json_or_multipart_doc(MeasureIn, "evidence", "evidence_base64"),
+)
+def measure_create(request: HttpRequest, case_id: int) -> Status[dict[str, Any]]:
+    """Add a measure to the assistance plan of an identified case: JSON (evidence base64 in ``evidence_base64``),
+    or a multipart form with the evidence as the file ``evidence``."""
+    data, evidence = _attachment(request, MeasureIn, "evidence")
     measure = assistance.measure_add(
         actor=gate.staff_of(request),
         case_id=case_id,
@@ -688,14 +711,15 @@ def measure_create(request: HttpRequest, case_id: int, data: MeasureIn) -> Statu
     return Status(201, _measure(measure))
 
 
-@router.patch("/measures/{int:measure_id}", response={200: MeasureOut, **ERRORS})
-def measure_update(request: HttpRequest, measure_id: int, data: MeasurePatchIn) -> dict[str, Any]:
-    """Change a measure's status, end, amount, note or evidence (what is left out stays)."""
-    evidence = None
-    if data.evidence_base64:
-        evidence = attachment_from_base64(
-            name=data.evidence_name, content_base64=data.evidence_base64, field="evidence"
-        )
+@router.patch(
+    "/measures/{int:measure_id}",
+    response={200: MeasureOut, **ERRORS},
+    openapi_extra=json_or_multipart_doc(MeasurePatchIn, "evidence", "evidence_base64"),
+)
+def measure_update(request: HttpRequest, measure_id: int) -> dict[str, Any]:
+    """Change a measure's status, end, amount, note or evidence (what is left out stays): JSON, or a multipart
+    form with the evidence as the file ``evidence``."""
+    data, evidence = _attachment(request, MeasurePatchIn, "evidence")
     measure = assistance.measure_update(
         actor=gate.staff_of(request),
         measure_id=measure_id,

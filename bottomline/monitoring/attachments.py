@@ -1,6 +1,6 @@
 """Attachments sent to casework (a signed consent scan, a measure's evidence): checked before they are kept.
 
-Only PDF, JPEG and PNG files up to 10 MB are accepted, recognised by their first bytes rather than by the
+They come base64 in a JSON body or as multipart files. Only PDF, JPEG and PNG files up to 10 MB are accepted, recognised by their first bytes rather than by the
 name the sender gave, so that a renamed executable or spreadsheet is refused. Kept files are sealed with the
 field keys by the default storage (``privacy.storage``); a file nothing refers to any more is deleted: a replaced
 one when the change commits, one left by a failed transaction by the periodic ``attachments_prune``.
@@ -17,6 +17,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
@@ -56,6 +57,20 @@ def attachment_from_base64(
         content = base64.b64decode(content_base64, validate=True)
     except (binascii.Error, ValueError):
         raise ValidationError({field: _("The attachment is not base64.")}) from None
+    return _checked(name, content, field)
+
+
+def attachment_from_upload(upload: UploadedFile[bytes], *, field: str = "attachment") -> ContentFile[bytes]:
+    """Check an uploaded attachment (a multipart file) as a base64 one: the same limit and types; its size is
+    checked before it is read."""
+    if upload.size is not None and upload.size > ATTACHMENT_LIMIT:
+        raise ValidationError({field: _("The attachment is larger than 10 MB.")})
+    content = upload.read(ATTACHMENT_LIMIT + 1)
+    return _checked(upload.name or "", content, field)
+
+
+def _checked(name: str, content: bytes, field: str) -> ContentFile[bytes]:
+    """The checked content; the stored name keeps the sender's stem and the real type."""
     suffix = attachment_suffix(content, field=field)
     stem = "".join(c for c in Path(name).stem if c.isalnum() or c in "-_")[:60] or "attachment"
     return ContentFile(content, name=stem + suffix)

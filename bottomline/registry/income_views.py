@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
-from pathlib import Path
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -17,12 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from bottomline.accounts import gate
-from bottomline.jobs.services import job_enqueue
+from bottomline.jobs.services import upload_enqueue
 from bottomline.registry import income_import, incomes
 from bottomline.registry.income_forms import CollectionForm, IncomeAmountsForm, IncomeForm
 from bottomline.registry.models import Household
 from bottomline.registry.selectors import with_member_counts
-from bottomline.registry.views import UPLOAD_LIMIT, _number
+from bottomline.registry.views import _number
 from bottomline.web.forms import apply_service_errors
 
 COLLECTION_PAGE = 50
@@ -131,31 +128,17 @@ def income_import_page(request: HttpRequest) -> HttpResponse:
     user = gate.staff_of(request)
     gate.require(user, Household, "import", request)
     if request.method == "POST":
-        upload = request.FILES.get("file")
-        suffix = Path(upload.name or "").suffix.lower() if upload else ""
-        if upload is None or suffix not in {".csv", ".xlsx"}:
-            messages.error(request, _("Upload a .csv or .xlsx file."))
-        elif upload.size is not None and upload.size > UPLOAD_LIMIT:
-            messages.error(request, _("The file is larger than 50 MB."))
-        else:
-            folder = Path(settings.MEDIA_ROOT) / "imports"
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"{uuid.uuid4().hex}{suffix}"
-            with path.open("wb") as out:
-                for chunk in upload.chunks():
-                    out.write(chunk)
-            job = job_enqueue(
+        try:
+            job = upload_enqueue(
                 kind=income_import.KIND,
-                params={
-                    "path": str(path),
-                    "user": user.pk,
-                    "commit": request.POST.get("commit") == "1",
-                    "language": request.LANGUAGE_CODE,
-                    "uploaded": True,
-                },
+                upload=request.FILES.get("file"),
                 user=user,
-                region=user.region,
+                commit=request.POST.get("commit") == "1",
+                language=request.LANGUAGE_CODE,
             )
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+        else:
             return redirect("jobs:detail", pk=job.pk)
     return render(request, "registry/income_import.html", {"columns": income_import.COLUMNS})
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.engine.why import why_of_household, why_of_screening
-from bottomline.jobs.services import job_enqueue
+from bottomline.jobs.services import upload_enqueue
 from bottomline.regions.selectors import RegionChoice, region_children, region_choose
 from bottomline.registry import exports, importing, selectors, services
 from bottomline.registry.choices import RiskType
@@ -460,9 +458,6 @@ def household_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
-UPLOAD_LIMIT = 50 * 1024 * 1024
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def registry_import_page(request: HttpRequest) -> HttpResponse:
@@ -470,31 +465,17 @@ def registry_import_page(request: HttpRequest) -> HttpResponse:
     user = gate.staff_of(request)
     gate.require(user, Household, "import", request)
     if request.method == "POST":
-        upload = request.FILES.get("file")
-        suffix = Path(upload.name or "").suffix.lower() if upload else ""
-        if upload is None or suffix not in {".csv", ".xlsx"}:
-            messages.error(request, _("Upload a .csv or .xlsx file."))
-        elif upload.size is not None and upload.size > UPLOAD_LIMIT:
-            messages.error(request, _("The file is larger than 50 MB."))
-        else:
-            folder = Path(settings.MEDIA_ROOT) / "imports"
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"{uuid.uuid4().hex}{suffix}"
-            with path.open("wb") as out:
-                for chunk in upload.chunks():
-                    out.write(chunk)
-            job = job_enqueue(
+        try:
+            job = upload_enqueue(
                 kind="registry.import",
-                params={
-                    "path": str(path),
-                    "user": user.pk,
-                    "commit": request.POST.get("commit") == "1",
-                    "language": request.LANGUAGE_CODE,
-                    "uploaded": True,
-                },
+                upload=request.FILES.get("file"),
                 user=user,
-                region=user.region,
+                commit=request.POST.get("commit") == "1",
+                language=request.LANGUAGE_CODE,
             )
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+        else:
             return redirect("jobs:detail", pk=job.pk)
     return render(request, "registry/import.html", {"columns": importing.COLUMNS})
 

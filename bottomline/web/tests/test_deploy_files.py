@@ -21,7 +21,7 @@ def _size(text: str) -> int:
 
 def test_nginx_takes_the_largest_upload_the_app_takes_and_little_more() -> None:
     from bottomline.feeds.forms import UPLOAD_LIMIT as FEED_LIMIT
-    from bottomline.registry.views import UPLOAD_LIMIT as IMPORT_LIMIT
+    from bottomline.jobs.services import UPLOAD_LIMIT as IMPORT_LIMIT
 
     limit = _size(re.search(r"client_max_body_size (\S+);", SITE).group(1))  # type: ignore[union-attr]
     largest = max(FEED_LIMIT, IMPORT_LIMIT, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)

@@ -11,33 +11,23 @@ PostgreSQL it is skipped, and under CI=true a skip fails the run (conftest.py).
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import re
-import secrets
-import shutil
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
 
+from bottomline.web.stack import Stack, StackFailed, StackMissing, production_stack, shell_json
+
 pytestmark = pytest.mark.production
 
-ROOT = Path(__file__).resolve().parents[3]
 CLIENT = "127.0.0.5"  # where the test's requests come from, as nginx sees them
 FORGED = "203.0.113.7"  # what a client writes into X-Forwarded-For itself: never believed
 PG_URL = os.environ.get("BOTTOMLINE_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("BOTTOMLINE_TEST_REDIS", "redis://127.0.0.1:6379/0")
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
 
 
 def _missing(message: str) -> None:
@@ -46,225 +36,25 @@ def _missing(message: str) -> None:
     pytest.skip(message)
 
 
-def _port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _conninfo(url: str, database: str | None = None) -> str:
-    parts = urlparse(url.replace("postgres://", "postgresql://", 1))
-    if database is not None:
-        parts = parts._replace(path=f"/{database}")
-    return parts.geturl()
-
-
-def _swap(text: str, swaps: dict[str, str]) -> str:
-    """Replace each name the configuration marks as swapped; a name that is gone means the file changed."""
-    for old, new in swaps.items():
-        assert old in text, f"deploy/nginx no longer has {old!r}: update the smoke test"
-        text = text.replace(old, new)
-    return text
-
-
-@dataclass
-class Stack:
-    url: str
-    database: str
-    data: dict[str, Any]
-    static_root: Path
-    logs: Path
-    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
-
-    def query(self, sql: str, *params: object) -> list[tuple[Any, ...]]:
-        import psycopg
-
-        with psycopg.connect(self.database, autocommit=True) as connection:
-            return list(connection.execute(sql, params).fetchall())
-
-
-def _start(stack: Stack, name: str, command: list[str], env: dict[str, str]) -> None:
-    log = (stack.logs / f"{name}.log").open("wb")
-    stack.processes.append(
-        subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
-    )
-
-
-def _manage(env: dict[str, str], *args: str) -> str:
-    started = time.monotonic()
-    result = subprocess.run(  # noqa: S603  (our own manage.py with fixed arguments)
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
-    )
-    assert result.returncode == 0, f"manage.py {args[0]}: {result.stdout}\n{result.stderr}"
-    print(f"manage.py {args[0]}: {time.monotonic() - started:.1f} s")
-    return result.stdout
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    import psycopg
-    import redis
+    def prepare(env: dict[str, str]) -> dict[str, Any]:
+        return shell_json(env, "from bottomline.web.tests.production_setup import main; main()")
 
-    if not Path(NGINX).exists():
-        _missing(f"nginx is not installed at {NGINX} (scripts/setup.sh installs it)")
     try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except redis.RedisError:
-        _missing(f"Redis is not reachable at {REDIS_URL} (scripts/setup.sh installs redis-server)")
-    try:
-        admin = psycopg.connect(_conninfo(PG_URL), autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError:
-        _missing(f"PostgreSQL is not reachable at {PG_URL}")
-
-    tmp = tmp_path_factory.mktemp("production")
-    tmp.chmod(0o755)  # nginx's workers read the static files and the configuration
-    name = f"bottomline_smoke_{os.getpid()}"
-    admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    admin.execute(f'CREATE DATABASE "{name}"')
-    prefix = f"smoke-{os.getpid()}-{secrets.token_hex(4)}"
-    port, upstream = _port(), _port()
-    (tmp / "logs").mkdir()
-    stack = Stack(
-        url=f"https://127.0.0.1:{port}",
-        database=_conninfo(PG_URL, name),
-        data={},
-        static_root=tmp / "static",
-        logs=tmp / "logs",
-    )
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("BOTTOMLINE_", "DATABASE_URL", "DJANGO_"))
-    }
-    env.update(
-        BOTTOMLINE_ENV="production",
-        BOTTOMLINE_SECRET_KEY=secrets.token_urlsafe(64),
-        BOTTOMLINE_ALLOWED_HOSTS="127.0.0.1",
-        DATABASE_URL=_conninfo(PG_URL, name).replace("postgresql://", "postgres://", 1),
-        BOTTOMLINE_FIELD_KEYS="s1:" + base64.b64encode(secrets.token_bytes(16)).decode(),
-        BOTTOMLINE_BLIND_INDEX_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
-        BOTTOMLINE_AUDIT_CHAIN_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
-        BOTTOMLINE_REDIS_URL=REDIS_URL,
-        BOTTOMLINE_CACHE_PREFIX=prefix,
-        BOTTOMLINE_TRUSTED_PROXIES="127.0.0.1",
-        BOTTOMLINE_VAR_DIR=str(tmp / "var"),
-        BOTTOMLINE_STATIC_ROOT=str(stack.static_root),
-        BOTTOMLINE_JOBS_HEARTBEAT_SECONDS="1",
-        GUNICORN_BIND=f"127.0.0.1:{upstream}",
-        GUNICORN_WORKERS="2",
-    )
-    try:
-        # collectstatic needs no database: it runs beside migrate and the data's set-up.
-        collect = subprocess.Popen(
-            [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        _manage(env, "migrate", "--no-input", "-v", "0")
-        stack.data = json.loads(
-            _manage(
-                env, "shell", "-c", "from bottomline.web.tests.production_setup import main; main()"
-            ).splitlines()[-1]
-        )
-
-        output = collect.communicate(timeout=180)[0]
-        assert collect.returncode == 0, f"collectstatic: {output.decode()}"
-        subprocess.run(  # noqa: S603
-            [
-                OPENSSL, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
-                "-addext", "subjectAltName=IP:127.0.0.1",
-                "-keyout", str(tmp / "tls.key"), "-out", str(tmp / "tls.crt"),
-            ],
-            check=True,
-            capture_output=True,
-        )  # fmt: skip
-        proxy = _swap(
-            (ROOT / "deploy/nginx/bottomline-proxy.conf").read_text(),
-            {"proxy_pass http://": "proxy_pass http://"},
-        )
-        (tmp / "proxy.conf").write_text(proxy)
-        site = _swap(
-            (ROOT / "deploy/nginx/bottomline.conf").read_text(),
-            {
-                "server 127.0.0.1:8001;": f"server 127.0.0.1:{upstream};",
-                "listen [::]:80;": "",
-                "listen [::]:443 ssl http2;": "",
-                "listen 80;": f"listen 127.0.0.1:{_port()};",
-                "listen 443 ssl http2;": f"listen 127.0.0.1:{port} ssl http2;",
-                "/etc/bottomline/tls/bottomline.crt": str(tmp / "tls.crt"),
-                "/etc/bottomline/tls/bottomline.key": str(tmp / "tls.key"),
-                "/var/lib/bottomline/static/": f"{stack.static_root}/",
-                "/etc/nginx/bottomline-proxy.conf": str(tmp / "proxy.conf"),
-            },
-        )
-        (tmp / "site.conf").write_text(site)
-        temp = tmp / "nginx-temp"
-        temp.mkdir()
-        (tmp / "nginx.conf").write_text(
-            ("user root;\n" if os.geteuid() == 0 else "")
-            + f"""daemon off;
-worker_processes 1;
-pid {tmp}/nginx.pid;
-error_log {stack.logs}/nginx-error.log warn;
-events {{ worker_connections 256; }}
-http {{
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    access_log {stack.logs}/nginx-access.log;
-    client_body_temp_path {temp}/body;
-    proxy_temp_path {temp}/proxy;
-    fastcgi_temp_path {temp}/fastcgi;
-    uwsgi_temp_path {temp}/uwsgi;
-    scgi_temp_path {temp}/scgi;
-    include {tmp}/site.conf;
-}}
-"""
-        )
-        _start(stack, "gunicorn", [str(ROOT / ".venv/bin/gunicorn"), "-c", "deploy/gunicorn.conf.py",
-                                   "bottomline.wsgi:application"], env)  # fmt: skip
-        _start(stack, "worker", [sys.executable, "manage.py", "jobs_worker", "--interval", "0.2"], env)
-        _start(stack, "nginx", [NGINX, "-p", str(tmp), "-c", str(tmp / "nginx.conf"), "-e",
-                                str(stack.logs / "nginx-start.log")], env)  # fmt: skip
-        _wait_until_healthy(stack, tmp / "tls.crt")
-        stack.data["ca"] = str(tmp / "tls.crt")
-        yield stack
-    finally:
-        for process in reversed(stack.processes):  # nginx first
-            process.terminate()
-        for process in stack.processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-        store = redis.Redis.from_url(REDIS_URL)
-        for key in store.scan_iter(f"{prefix}:*"):
-            store.delete(key)
-
-
-def _wait_until_healthy(stack: Stack, ca: Path) -> None:
-    import requests
-
-    deadline, last = time.monotonic() + 60, ""
-    while time.monotonic() < deadline:
-        for process in stack.processes:
-            if process.poll() is not None:
-                logs = "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in stack.logs.iterdir())
-                pytest.fail(f"a process of the stack stopped ({process.args!r}):\n{logs}")
-        try:
-            with requests.Session() as session:
-                session.trust_env = False
-                response = session.get(f"{stack.url}/health/", verify=str(ca), timeout=5)
-            last = response.text
-            if response.status_code == 200:
-                return
-        except requests.RequestException as error:
-            last = str(error)
-        time.sleep(0.3)
-    logs = "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in stack.logs.iterdir())
-    pytest.fail(f"the stack did not become healthy: {last}\n{logs}")
+        with production_stack(
+            tmp_path_factory.mktemp("production"),
+            prepare=prepare,
+            postgres=PG_URL,
+            redis_url=REDIS_URL,
+            database=f"bottomline_smoke_{os.getpid()}",
+            workers=2,
+        ) as running:
+            yield running
+    except StackMissing as missing:
+        _missing(str(missing))
+    except StackFailed as failed:
+        pytest.fail(str(failed))
 
 
 class Browser:
