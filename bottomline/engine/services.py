@@ -140,16 +140,16 @@ def _read(
     import pyarrow as pa
 
     from bottomline.engine.batch import snapshot_in_region
+    from bottomline.engine.parquet import SCHEMAS, table_read
     from bottomline.engine.parquet import snapshot_read as parquet_read
-    from bottomline.engine.parquet import table_read
     from bottomline.engine.snapshot import Snapshot, read_snapshot
 
     ids = None if households is None else pa.array(sorted(households), pa.int64())
     if snapshot_dir is not None and households_only:
         snapshot = Snapshot(
             households=table_read(snapshot_dir, "households", households=ids),
-            members=pa.table({"household_id": pa.array([], pa.int64())}),
-            incomes=pa.table({"household_id": pa.array([], pa.int64())}),
+            members=SCHEMAS["members"].empty_table(),
+            incomes=SCHEMAS["incomes"].empty_table(),
         )
     elif snapshot_dir is not None:
         snapshot = parquet_read(snapshot_dir, households=ids)
