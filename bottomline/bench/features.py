@@ -187,10 +187,9 @@ def spark_run(
     return [
         f"On Spark ({master}, {os.environ.get('BOTTOMLINE_SPARK_MEMORY', '512m')} driver), features and rules "
         f"from the snapshot folder, a task per county: {t_cold:.2f} s the first time (after {t_start:.1f} s "
-        f"starting the JVM), {t_warm:.2f} s warm; feature table "
-        f"{check('features', f'W1 at {name}: Spark features equal DuckDB path', verdict, same_features)} "
-        f"column by column, flags {check('features', f'W1 at {name}: Spark flags as DuckDB', flags, same_flags)} "
-        "rule by rule.",
+        f"starting the JVM), {t_warm:.2f} s warm; feature table {verdict} to the DuckDB path's column by column "
+        f"({check('features', f'W1 at {name}: Spark features equal DuckDB path', verdict, same_features)}), "
+        f"flags {flags} rule by rule ({check('features', f'W1 at {name}: Spark flags as DuckDB', flags, same_flags)}).",
         "",
     ]
 
