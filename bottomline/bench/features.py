@@ -4,12 +4,18 @@ At tiers S (1M members) and M (10M) of the synthetic population (``synth_parquet
 full screening as ``engine.services.screening_run`` computes it without the database (Parquet read, features,
 compiled rules on Ibis → DuckDB), once with the former features query (kept here only as the baseline) and
 once with the vectorised ``batch_features``; the two feature tables must be equal, column by column and row
-by row. ``BENCH_FEATURES_TIERS`` picks tiers (default ``S,M``).
+by row. Then the same on Spark (issue #16): the features in Spark's executors, a task per county running the
+same ``batch_features`` on that county's Parquet files (``engine.spark.spark_features``), and the compiled rules
+on that DataFrame (``spark_screen``), whole feature + rules timed from the snapshot folder; its feature table must
+equal the DuckDB path's column by column and its flags rule by rule. ``BENCH_FEATURES_TIERS`` picks tiers
+(default ``S,M``); ``BENCH_FEATURES_SPARK`` the tiers that also run on Spark (default ``S``; Spark's master and
+driver memory from ``BOTTOMLINE_SPARK_MASTER``, default ``local[2]``, and ``BOTTOMLINE_SPARK_MEMORY``, ``4g``).
 """
 
 from __future__ import annotations
 
 import gc
+import os
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -143,7 +149,52 @@ def features_before(snapshot: Snapshot, params: pa.Table, *, on: date) -> pa.Tab
         con.close()
 
 
-def tier_run(name: str, members: int, counties: list[str], root: Path) -> list[str]:
+def _flags(hits: pa.Table) -> dict[int, tuple[str, ...]]:
+    """Household → the codes of the rules that hold."""
+    from bottomline.rules.catalog import RULES
+    from bottomline.rules.screening import flag_column
+
+    ids = hits.column("household_id").to_pylist()
+    columns = {r.code: hits.column(flag_column(r)).to_pylist() for r in RULES}
+    return {h: tuple(code for code, flags in columns.items() if flags[i]) for i, h in enumerate(ids)}
+
+
+def spark_run(
+    name: str, out: Path, counties: list[str], params: pa.Table, duck: tuple[pa.Table, pa.Table]
+) -> list[str]:
+    """Features and rules on Spark from the snapshot folder, cold (JVM start included) and warm; checked
+    against the DuckDB path's feature table and flags."""
+    from bottomline.engine.spark import spark_features, spark_screen, spark_session
+
+    features, hits = duck
+    _, t_start = timed(spark_session)
+
+    def whole() -> pa.Table:
+        return spark_screen(spark_features(out, counties, params, on=ON))
+
+    cold, t_cold = timed(whole)
+    warm, t_warm = timed(whole)
+    table = spark_features(out, counties, params, on=ON).toArrow().sort_by("household_id")
+    same_features = table.column_names == features.column_names and all(
+        table.column(n).type == features.column(n).type and table.column(n).equals(features.column(n))
+        for n in features.column_names
+    )
+    same_flags = _flags(cold) == _flags(hits) == _flags(warm)
+    del table, cold, warm
+    verdict = "equal" if same_features else "differ"
+    flags = "same" if same_flags else "differ"
+    master = os.environ.get("BOTTOMLINE_SPARK_MASTER", "local[1]")
+    return [
+        f"On Spark ({master}, {os.environ.get('BOTTOMLINE_SPARK_MEMORY', '512m')} driver), features and rules "
+        f"from the snapshot folder, a task per county: {t_cold:.2f} s the first time (after {t_start:.1f} s "
+        f"starting the JVM), {t_warm:.2f} s warm; feature table {verdict} to the DuckDB path's column by column "
+        f"({check('features', f'W1 at {name}: Spark features equal DuckDB path', verdict, same_features)}), "
+        f"flags {flags} rule by rule ({check('features', f'W1 at {name}: Spark flags as DuckDB', flags, same_flags)}).",
+        "",
+    ]
+
+
+def tier_run(name: str, members: int, counties: list[str], root: Path, spark: bool) -> list[str]:
     """Before and after for one tier; the table rows for the doc."""
     import shutil
 
@@ -165,7 +216,7 @@ def tier_run(name: str, members: int, counties: list[str], root: Path) -> list[s
         table, t_features = timed(features, snapshot, params, on=ON)
         hits, t_rules = timed(rules_apply, table)
         runs[label] = (table, t_read, t_features, t_rules, hits.num_rows)
-        del snapshot, hits
+        del snapshot
     (before, *b), (after, *a) = runs.values()
     same = before.equals(after)
     rows = [
@@ -191,7 +242,9 @@ def tier_run(name: str, members: int, counties: list[str], root: Path) -> list[s
         ),
         "",
     ]
-    del before, after, runs
+    if spark:
+        rows += spark_run(name, out, counties, params, (after, hits))
+    del before, after, runs, hits
     shutil.rmtree(out)
     gc.collect()
     return rows
@@ -199,15 +252,18 @@ def tier_run(name: str, members: int, counties: list[str], root: Path) -> list[s
 
 def main() -> None:
     tiers = tiers_from("BENCH_FEATURES_TIERS")
+    on_spark = {t.strip() for t in os.environ.get("BENCH_FEATURES_SPARK", "S").split(",") if t.strip()}
+    os.environ.setdefault("BOTTOMLINE_SPARK_MASTER", "local[2]")
+    os.environ.setdefault("BOTTOMLINE_SPARK_MEMORY", "4g")
     with tempfile.TemporaryDirectory() as tmp:
         counties = scratch_registry(tmp)
         lines: list[str] = []
         for name in tiers:
-            lines += tier_run(name, TIERS[name], counties, Path(tmp))
+            lines += tier_run(name, TIERS[name], counties, Path(tmp), spark=name in on_spark)
         append(
             "Screening W1, features before and after (`make bench` → features)",
             [
-                environment_line("Parquet snapshot; DuckDB and Ibis in memory"),
+                environment_line("Parquet snapshot; DuckDB and Ibis in memory; PySpark"),
                 "",
                 *lines,
                 f"Target: {TARGET} (read, features and rules; writing results to the database not included).",

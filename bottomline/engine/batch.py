@@ -1,5 +1,7 @@
 """The batch computation without the database: restrict a snapshot, run the compiled rules on DuckDB or
-PySpark, and find the households whose date-dependent facts move between two screening dates."""
+PySpark, and find the households whose date-dependent facts move between two screening dates.
+
+Importable without Django (Spark's executors import it): Django's models only inside functions."""
 
 from __future__ import annotations
 
@@ -14,7 +16,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from bottomline.engine.snapshot import Snapshot
-from bottomline.registry.features import months_before
 from bottomline.rules.catalog import RULES, Rule
 from bottomline.rules.screening import compile_screening, flag_column
 
@@ -53,10 +54,15 @@ def rules_apply(features: pa.Table, *, engine: str = "duckdb", rules: tuple[Rule
         table, backend = spark_table(features, "features"), spark_backend()
     else:
         table, backend = ibis.memtable(features), ibis.duckdb.connect()
+    result: pa.Table = backend.to_pyarrow(hits_query(table, rules))
+    return result
+
+
+def hits_query(table: Any, rules: tuple[Rule, ...] = RULES) -> Any:
+    """The compiled rules over an Ibis feature table, on any backend: the households with any hit."""
     screened = compile_screening(table, rules)
     any_hit = reduce(lambda a, b: a | b, [screened[flag_column(r)] for r in rules])
-    result: pa.Table = backend.to_pyarrow(screened.filter(any_hit))
-    return result
+    return screened.filter(any_hit)
 
 
 def date_sensitive(
@@ -66,6 +72,8 @@ def date_sensitive(
     6 or 16 (enters or leaves school age), or a sudden event enters or leaves the look-back window of
     ``event_months`` (the values of ``sudden_event_months`` in force). Windows are widened by two days (leap
     days): a few households too many are screened again, none too few."""
+    from bottomline.registry.features import months_before  # Django's models: not on import (Spark executors)
+
     low, high = sorted((before, after))
     if low == high:
         return set()

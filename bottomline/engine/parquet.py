@@ -167,3 +167,22 @@ def snapshot_read(
     finally:
         con.close()
     return Snapshot(**tables)
+
+
+def county_read(path: str | Path, county: str) -> Snapshot:
+    """One county's tables of a Parquet snapshot (six digits), reading that county's folders and no other:
+    what a Spark executor screening one county reads (engine.spark). ``path`` may be a local folder or a URI
+    pyarrow's file systems know (``hdfs://``, ``s3://``): a cluster's executors must all reach it."""
+    from pyarrow import fs
+
+    filesystem, root = (
+        fs.FileSystem.from_uri(str(path)) if "://" in str(path) else (fs.LocalFileSystem(), str(path))
+    )
+    tables: dict[str, pa.Table] = {}
+    for name in snapshot_tables():
+        folder = f"{root}/{name}/county={county}"
+        if filesystem.get_file_info(folder).type == fs.FileType.Directory:
+            tables[name] = conform(name, pq.read_table(folder, filesystem=filesystem, partitioning=None))
+        else:  # no rows of this table in the county
+            tables[name] = SCHEMAS[name].empty_table()
+    return Snapshot(**tables)

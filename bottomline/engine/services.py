@@ -32,6 +32,8 @@ from bottomline.regions.models import Level, Region
 from bottomline.registry.models import Household, IncomeRecord, Member, MemberMove
 
 if TYPE_CHECKING:
+    import pyarrow as pa
+
     from bottomline.engine.snapshot import Snapshot
 
 # The batch engine (pyarrow, DuckDB, Ibis) is imported inside the functions that run it: a web process imports
@@ -166,21 +168,76 @@ def _counties(region: Region | None) -> list[str] | None:
     return sorted({code[:6] for code in codes})
 
 
-def _read(snapshot_dir: Path | None, region: Region | None, households: set[int] | None) -> Snapshot:
+def _read(
+    snapshot_dir: Path | None,
+    region: Region | None,
+    households: set[int] | None,
+    *,
+    households_only: bool = False,
+) -> Snapshot:
+    """The snapshot a run screens; with ``households_only``, only its households table from Parquet (the other
+    tables are read by Spark's executors, county by county)."""
     import pyarrow as pa
 
     from bottomline.engine.batch import snapshot_in_region
+    from bottomline.engine.parquet import SCHEMAS, table_read
     from bottomline.engine.parquet import snapshot_read as parquet_read
-    from bottomline.engine.snapshot import read_snapshot
+    from bottomline.engine.snapshot import Snapshot, read_snapshot
 
     ids = None if households is None else pa.array(sorted(households), pa.int64())
-    if snapshot_dir is not None:
+    if snapshot_dir is not None and households_only:
+        snapshot = Snapshot(
+            households=table_read(snapshot_dir, "households", counties=_counties(region), households=ids),
+            members=SCHEMAS["members"].empty_table(),
+            incomes=SCHEMAS["incomes"].empty_table(),
+        )
+    elif snapshot_dir is not None:
         snapshot = parquet_read(snapshot_dir, counties=_counties(region), households=ids)
     else:
         snapshot = read_snapshot(households)
     if region is not None:
         snapshot = snapshot_in_region(snapshot, *region.bounds)
     return snapshot
+
+
+def _spark_hits(
+    snapshot_dir: Path | None,
+    snapshot: Snapshot,
+    region: Region | None,
+    params: pa.Table,
+    *,
+    on: date,
+    restricted: bool,
+) -> pa.Table:
+    """The hits of the compiled rules over the features computed on Spark from a Parquet snapshot: the run's
+    own (``restricted``: only the households of ``snapshot``, of which the driver read the households table), or,
+    for a run from the database, the snapshot read written to a scratch Parquet folder first
+    (``BOTTOMLINE_SPARK_SCRATCH``: a folder every executor reaches; the system's temporary folder by default)."""
+    import os
+    import tempfile
+
+    import pyarrow.compute as pc
+
+    from bottomline.engine.parquet import snapshot_write
+    from bottomline.engine.spark import spark_features, spark_screen
+
+    villages = snapshot.households.column("village_code").cast("string")
+    counties = pc.unique(pc.utf8_slice_codeunits(villages, 0, 6)).drop_null().to_pylist()
+    ids = snapshot.households.column("household_id").combine_chunks().cast("int64")
+    with tempfile.TemporaryDirectory(dir=os.environ.get("BOTTOMLINE_SPARK_SCRATCH")) as scratch:
+        if snapshot_dir is None:  # the database's rows, as read for this run: nothing to restrict further
+            snapshot_write(snapshot, Path(scratch))
+            frame = spark_features(scratch, counties, params, on=on)
+        else:
+            frame = spark_features(
+                snapshot_dir,
+                counties,
+                params,
+                on=on,
+                households=ids if restricted else None,
+                bounds=region.bounds if region is not None else None,
+            )
+        return spark_screen(frame)
 
 
 def screening_run(
@@ -208,7 +265,13 @@ def screening_run(
     plan = run_plan(on=on, region=region, incremental=incremental)
     households = plan.households
     date_moved = households is not None and plan.previous is not None and plan.previous.on != on
-    snapshot = _read(snapshot_dir, region, None if date_moved else households)
+    # On Spark from Parquet, the driver reads the households alone (unless ages and event windows must be looked
+    # at here): the executors read the rest.
+    households_only = engine == "spark" and snapshot_dir is not None and not date_moved
+    snapshot = _read(
+        snapshot_dir, region, None if date_moved else households, households_only=households_only
+    )
+    whole = snapshot.households.num_rows
     if households is not None and plan.previous is not None and date_moved:
         # Ages and event windows move with the date: those households are screened too.
         households = households | date_sensitive(snapshot, plan.previous.on, on, _event_months())
@@ -228,12 +291,20 @@ def screening_run(
     counties = {
         f"{code}000000" for code in pc.unique(pc.utf8_slice_codeunits(villages, 0, 6)).drop_null().to_pylist()
     }
-    features = batch_features(snapshot, params_by_county(counties, on=on), on=on)
-    del snapshot
-    progress.advance()
-    stages["features"] = time.perf_counter()
-    hits = rules_apply(features, engine=engine) if features.num_rows else None
-    del features
+    params = params_by_county(counties, on=on)
+    if engine == "spark" and len(ids):  # features and rules on Spark, a task per county (engine.spark)
+        restricted = households is not None or len(ids) < whole
+        hits = _spark_hits(snapshot_dir, snapshot, region, params, on=on, restricted=restricted)
+        del snapshot
+        progress.advance()
+        stages["features"] = time.perf_counter()
+    else:
+        features = batch_features(snapshot, params, on=on)
+        del snapshot
+        progress.advance()
+        stages["features"] = time.perf_counter()
+        hits = rules_apply(features, engine=engine) if features.num_rows else None
+        del features
     progress.advance()
     stages["rules"] = time.perf_counter()
     if hits is not None:

@@ -149,14 +149,17 @@ def test_simulating_a_higher_line_shows_who_would_enter_and_changes_nothing(
     assert list(Parameter.objects.values_list("pk", "value")) == before
 
 
-def test_batch_features_at_the_edges() -> None:
-    """Unsorted rows, rows of unknown households, nulls, a 29 February screening day, income ties to the line
-    and a county without parameters: the values the online rules give (worked out by hand here)."""
+EDGES_ON = date(2028, 2, 29)
+
+
+def edges() -> tuple[Any, Any]:
+    """A snapshot at the edges (unsorted rows, rows of an unknown household, nulls, a 29 February screening
+    day, income ties to the line, a county without parameters) and the parameters of two of its counties."""
     import pyarrow as pa
 
     from bottomline.engine.snapshot import Snapshot
 
-    on = date(2028, 2, 29)
+    on = EDGES_ON
     d = date.fromisoformat
     snapshot = Snapshot(
         households=pa.table(
@@ -251,6 +254,14 @@ def test_batch_features_at_the_edges() -> None:
             "param_sudden_event_months": pa.array([12.0, None], pa.float64()),
         }
     )
+    return snapshot, params
+
+
+def test_batch_features_at_the_edges() -> None:
+    """Unsorted rows, rows of unknown households, nulls, a 29 February screening day, income ties to the line
+    and a county without parameters: the values the online rules give (worked out by hand here)."""
+    on = EDGES_ON
+    snapshot, params = edges()
     rows = batch_features(snapshot, params, on=on).to_pylist()
     assert [r["household_id"] for r in rows] == [10, 20, 30]
     facts = [

@@ -305,13 +305,63 @@ def test_parquet_snapshot_round_trip_and_screening_from_it(
     assert state() == from_db
 
 
+def _features_on_the_driver_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``batch_features`` in this process only for an empty snapshot (the columns of the Spark table): on
+    Spark the households' features are computed in the executors."""
+    from bottomline.engine import features
+
+    original = features.batch_features
+
+    def refuse(snapshot: Any, *args: Any, **kwargs: Any) -> Any:
+        assert snapshot.households.num_rows == 0, "features computed on the driver"
+        return original(snapshot, *args, **kwargs)
+
+    monkeypatch.setattr(features, "batch_features", refuse)
+
+
 @pytest.mark.django_db(transaction=True)
-def test_the_same_rules_on_pyspark(registry: dict[str, Household], spark: Any) -> None:
+def test_the_same_features_and_rules_on_pyspark(
+    registry: dict[str, Household], spark: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     call_command("screen", "--on", ON.isoformat())
     duck = state()
+    _features_on_the_driver_refused(monkeypatch)
     call_command("screen", "--on", ON.isoformat(), "--engine", "spark")
     spark_run = Run.objects.first()
     assert spark_run is not None and spark_run.engine == "spark" and spark_run.households == 6
+    assert state() == duck
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pyspark_reads_a_parquet_snapshot_county_by_county(
+    registry: dict[str, Household], spark: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tree: Any
+) -> None:
+    from bottomline.engine import parquet
+
+    call_command("snapshot_export", str(tmp_path))
+    call_command(
+        "screen", "--on", ON.isoformat(), "--snapshot", str(tmp_path), "--region", tree.township.code
+    )
+    duck = state()
+    _features_on_the_driver_refused(monkeypatch)
+
+    def whole_read(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the driver read the whole snapshot")
+
+    monkeypatch.setattr(parquet, "snapshot_read", whole_read)  # the driver reads the households alone
+    call_command(
+        "screen",
+        "--on",
+        ON.isoformat(),
+        "--engine",
+        "spark",
+        "--snapshot",
+        str(tmp_path),
+        "--region",
+        tree.township.code,
+    )
+    spark_run = Run.objects.first()
+    assert spark_run is not None and spark_run.engine == "spark" and spark_run.households == 4
     assert state() == duck
 
 
