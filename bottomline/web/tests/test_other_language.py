@@ -18,8 +18,7 @@ in the other language, so that the test fails on any new one. They are mostly th
 their official Chinese term, ``"Illness (因病)"`` (choices, roles, states, policy parameters, the feeds' and
 the national exchange's column notes), the brand's ``守底线`` in ``base.html``, the indicator catalogue's
 English sources, and Django admin texts Django has no Chinese for. Remove a word from the lists when its page
-is fixed. ``audit:trail`` is left out: it shows raw stored changes (model names, random tokens) until the
-auditor's log is rewritten (issue 15 item 14).
+is fixed.
 """
 
 from __future__ import annotations
@@ -83,12 +82,11 @@ CJK_RUN = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]+")
 SKIPPED = {"script", "style", "template", "noscript", "code"}
 SHOWN_ATTRIBUTES = {"title", "placeholder", "aria-label", "alt"}
 # Pages that are not the interface's own text: the API's documentation and the JavaScript catalogue; the
-# auditor's log until item 14 (see above); the admin's account page (a password hash's random summary).
+# the admin's account page (a password hash's random summary).
 NOT_PAGES = {
     "api:openapi-view",
     "javascript-catalog",
     "api:openapi-json",
-    "audit:trail",
     # the admin's account page shows the password hash's summary: random salt and hash characters
     "admin:accounts_user_change",
     "admin/accounts/user/<path:object_id>/",
