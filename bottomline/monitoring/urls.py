@@ -5,6 +5,8 @@ from bottomline.monitoring import views
 app_name = "monitoring"
 urlpatterns = [
     path("cases/", views.case_queues, name="case_list"),
+    path("cases/oversight/", views.oversight, name="oversight"),
+    path("cases/oversight/<str:code>/", views.oversight_village, name="oversight_village"),
     path("cases/bulk/", views.case_bulk, name="case_bulk"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
     path("cases/<int:pk>/step/<str:action>/", views.case_step_view, name="case_step"),
