@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pprint import pformat
 from typing import Any
@@ -478,17 +479,22 @@ def pages() -> list[str]:
     )
 
 
-@pytest.mark.django_db
-def test_no_text_of_the_other_language(world: dict[str, Any], personas: dict[str, Any]) -> None:  # noqa: F811
+def page_urls(world: dict[str, Any]) -> Iterator[tuple[str, str, list[str]]]:  # noqa: F811
+    """Each page as (key, URL on the world's own objects, the roles that may open it); the accessibility walk
+    (test_accessibility.py) opens the same pages."""
     patterns = {key: pattern for key, pattern, _r in url_patterns()}
-    data = stored_values()
-    found: dict[str, set[str]] = defaultdict(set)
-    opened = 0
     for key in pages():
         spec = TABLE[key]
         kwargs = world["objects"][(spec.kind, "own")] if spec.kind else {}
-        url = build_url(key, patterns[key], kwargs)
-        roles = [role for role in Role if role in spec.roles]
+        yield key, build_url(key, patterns[key], kwargs), [role for role in Role if role in spec.roles]
+
+
+@pytest.mark.django_db
+def test_no_text_of_the_other_language(world: dict[str, Any], personas: dict[str, Any]) -> None:  # noqa: F811
+    data = stored_values()
+    found: dict[str, set[str]] = defaultdict(set)
+    opened = 0
+    for key, url, roles in page_urls(world):
         for role in roles:
             client = Client()
             client.force_login(personas[role])
