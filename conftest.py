@@ -131,6 +131,18 @@ def _no_cached_parameters() -> None:
     parameters_forget()
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the site's default language: LocaleMiddleware leaves the last request's language
+    active on the thread, so without this a test would read whatever an earlier test on its worker left."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture(scope="session")
 def spark() -> Iterator[Any]:
     """One local SparkSession for the whole test session (per xdist worker): started once, small, no UI."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -28,6 +28,45 @@ from bottomline.regions.models import CODE_LENGTH, PREFIX_LENGTH, Level, Region,
 # Fields never shown in the trail: with the age and sex on the pages, a birth date narrows an ID number to a few
 # dozen candidates (docs/data-model.md). No longer recorded (settings), but older entries hold them.
 HIDDEN_FIELDS = frozenset({"birth_date"})
+# Stored ciphertexts, blind indexes and hashes: unreadable by design, so a change to any of them is one line.
+PROTECTED_SUFFIXES = ("_enc", "_index", "_hash", "_sha256", "_mark", "submit_token")
+# Labels for bookkeeping fields whose models name them only by their attribute (no translated verbose name).
+FIELD_LABELS: dict[str, Any] = {
+    "version": pgettext_lazy("audit field", "version"),
+    "created_at": pgettext_lazy("audit field", "created at"),
+    "updated_at": pgettext_lazy("audit field", "updated at"),
+    "recorded_by": pgettext_lazy("audit field", "recorded by"),
+    "decided_by": pgettext_lazy("audit field", "decided by"),
+    "language": pgettext_lazy("audit field", "language"),
+    "user": pgettext_lazy("audit field", "user"),
+    "batch": pgettext_lazy("audit field", "data batch"),
+    "household": pgettext_lazy("audit field", "household"),
+    "member": pgettext_lazy("audit field", "member"),
+    "row": pgettext_lazy("audit field", "row"),
+    "key": pgettext_lazy("audit field", "key"),
+    "name": pgettext_lazy("audit field", "name"),
+    "reason": pgettext_lazy("audit field", "reason"),
+    "feed_type": pgettext_lazy("audit field", "feed type"),
+    "id_number_masked": pgettext_lazy("audit field", "ID number (masked)"),
+    "village": pgettext_lazy("audit field", "village"),
+    "last": pgettext_lazy("audit field", "last number"),
+}
+# Models of other packages (and one counter) that have no Chinese name of their own.
+MODEL_LABELS: dict[str, Any] = {
+    "otp_totp.totpdevice": pgettext_lazy("audit object", "authenticator app (TOTP)"),
+    "otp_static.staticdevice": pgettext_lazy("audit object", "backup codes"),
+    "otp_static.statictoken": pgettext_lazy("audit object", "backup code"),
+    "registry.householdcounter": pgettext_lazy("audit object", "household number counter"),
+}
+# Stored codes that a higher app names in words ("app_label.model.field" → label of a code), set at app ready:
+# the audit app sits below the apps whose codes these are (DESIGN.md §10).
+VALUE_LABELS: dict[str, Callable[[str], str]] = {}
+
+
+def model_label(model: type[models.Model]) -> str:
+    """A model's name in the viewer's language."""
+    meta = model._meta
+    return str(MODEL_LABELS.get(f"{meta.app_label}.{meta.model_name}", meta.verbose_name))
 
 
 def event_list(*, viewer: User) -> QuerySet[Event]:
@@ -235,17 +274,26 @@ def change_rows(entries: list[LogEntry]) -> list[ChangeRow]:
     for entry, changes in parsed:
         model = entry.content_type.model_class()
         fields = []
+        protected = False
         for name, values in changes.items():
             field = _field(model, name)
+            if field is not None and not getattr(field, "concrete", False):
+                continue  # a reverse relation: auditlog records "app.Model.None", nothing changed here
+            if name.endswith(PROTECTED_SUFFIXES):
+                protected = True
+                continue
             before, after = [*values, None, None][:2]
+            key = f"{entry.content_type.app_label}.{entry.content_type.model}.{name}"
             fields.append(
                 FieldChange(
-                    label=str(field.verbose_name)
-                    if field is not None and hasattr(field, "verbose_name")
-                    else name,
-                    before=_shown(field, before, region_names, user_names),
-                    after=_shown(field, after, region_names, user_names),
+                    label=_label(field, name),
+                    before=_shown(field, before, region_names, user_names, VALUE_LABELS.get(key)),
+                    after=_shown(field, after, region_names, user_names, VALUE_LABELS.get(key)),
                 )
+            )
+        if protected:
+            fields.append(
+                FieldChange(_("Encrypted or hashed fields"), "—", pgettext("audit value", "changed"))
             )
         actor = entry.actor
         rows.append(
@@ -256,7 +304,7 @@ def change_rows(entries: list[LogEntry]) -> list[ChangeRow]:
                 at=entry.timestamp,
                 actor=actor.username if actor is not None else "",
                 ip=entry.remote_addr or "",
-                object_type=str(model._meta.verbose_name) if model is not None else entry.content_type.model,
+                object_type=model_label(model) if model is not None else entry.content_type.model,
                 object_repr=remask_id_numbers(entry.object_repr),
                 action_code=entry.action,
                 action=str(ACTION_LABELS.get(entry.action, entry.action)),
@@ -284,6 +332,14 @@ def _field(model: type[models.Model] | None, name: str) -> Any:
         return None
 
 
+def _label(field: Any, name: str) -> str:
+    """A field's label: its verbose name when the model gives one (a translated text), else ours."""
+    verbose = getattr(field, "verbose_name", None)
+    if verbose is not None and not isinstance(verbose, str):  # gettext_lazy: named by the model
+        return str(verbose)
+    return str(FIELD_LABELS.get(name, verbose or name))
+
+
 def _names(model: type[models.Model], label: str, keys: set[str]) -> dict[str, str]:
     """The ``label`` of each object of ``model`` whose key is in ``keys`` (one query; none when empty)."""
     wanted = [k for k in keys if query_int(k) is not None]
@@ -295,11 +351,21 @@ def _names(model: type[models.Model], label: str, keys: set[str]) -> dict[str, s
     }
 
 
-def _shown(field: Any, value: Any, regions: dict[str, str], users: dict[str, str]) -> str:
+def _shown(
+    field: Any,
+    value: Any,
+    regions: dict[str, str],
+    users: dict[str, str],
+    named: Callable[[str], str] | None = None,
+) -> str:
     """One stored value (auditlog keeps strings) as the auditor reads it."""
-    if value is None or value == "None":
+    if value is None or value == "None" or value == "":
         return "—"
     text = str(value)
+    if named is not None:
+        return named(text)
+    if isinstance(field, models.FileField):
+        return _("a file")  # its stored path is a random name, not for reading
     if isinstance(field, models.ForeignKey):
         names = regions if field.related_model is Region else users if field.related_model is User else {}
         return names.get(text, f"#{text}")

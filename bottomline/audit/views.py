@@ -28,9 +28,9 @@ def _object_types() -> list[tuple[str, str]]:
     types are cached)."""
     hidden = set(selectors.UNTRACKED_MODELS)
     found = [
-        (f"{m._meta.app_label}.{m._meta.model_name}", str(m._meta.verbose_name))
+        (f"{m._meta.app_label}.{m._meta.model_name}", selectors.model_label(m))
         for m in auditlog.get_models()
-        if (m._meta.app_label, m._meta.model_name) not in hidden
+        if (m._meta.app_label, m._meta.model_name) not in hidden and not m._meta.auto_created
     ]
     return sorted(found, key=lambda pair: pair[1])
 

@@ -305,6 +305,16 @@ FEED_TYPES: tuple[FeedType, ...] = (
 BY_CODE: dict[str, FeedType] = {t.code: t for t in FEED_TYPES}
 
 
+def feed_title(code: str) -> str:
+    """A feed type's title in the active language (the code itself when it is unknown)."""
+    from django.utils.translation import get_language
+
+    feed = BY_CODE.get(code)
+    if feed is None:
+        return code
+    return feed.title["zh" if (get_language() or "").startswith("zh") else "en"]
+
+
 def feed_types_for(department: str) -> tuple[FeedType, ...]:
     """The feed types a department sends (all of them when ``department`` is empty)."""
     return tuple(t for t in FEED_TYPES if not department or t.department == department)

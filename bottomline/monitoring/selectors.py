@@ -18,7 +18,7 @@ from bottomline.accounts.models import Role, User
 from bottomline.audit.reads import read_note
 from bottomline.monitoring.models import Case, FollowUp, Lead, LeadStatus, Measure, Step
 from bottomline.monitoring.rhythm import followup_months, overdue_if_last_before
-from bottomline.monitoring.workflow import ELIMINATION, IDENTIFICATION, IN_NOTICE, State
+from bottomline.monitoring.workflow import ELIMINATION, IDENTIFICATION, IN_NOTICE, State, actor_role
 from bottomline.policy.selectors import parameters_for
 from bottomline.regions.models import Level, Region
 from bottomline.regions.selectors import ancestor_codes
@@ -86,6 +86,26 @@ ROLE_QUEUES: dict[str, tuple[Queue, ...]] = {
     ),
 }
 DEFAULT_QUEUES = (Queue.OVERDUE, Queue.MONITORED)
+
+# The state whose next step each queue holds: a role's own work is the queues whose step it takes, as the
+# workflow's table says (workflow.actor_role). The other queues (in notice, overdue, follow-ups overdue) are
+# oversight: something to watch, not to do.
+QUEUE_STEP: dict[Queue, State] = {
+    Queue.TO_VISIT: State.VISIT,
+    Queue.TO_APPRAISE: State.APPRAISAL,
+    Queue.TO_REVIEW: State.NOTICE,
+    Queue.TO_APPROVE: State.APPROVAL,
+    Queue.TO_ANNOUNCE: State.ANNOUNCEMENT,
+    Queue.MONITORED: State.MONITORED,
+}
+# The households whose measures the viewer is responsible for: their follow-ups are the viewer's to record.
+OWN_QUEUES = (Queue.MY_ASSISTED, Queue.MY_FOLLOWUPS_OVERDUE)
+
+
+def work_queues(*, role: str) -> tuple[Queue, ...]:
+    """The queues whose next step ``role`` takes: all a role's home lists as its work."""
+    steps = tuple(q for q in Queue if q in QUEUE_STEP and actor_role(QUEUE_STEP[q]) == role)
+    return steps + (OWN_QUEUES if role in gate.ARCHIVE_KEEPERS else ())
 
 
 @dataclass(frozen=True)
@@ -187,9 +207,13 @@ def notice_ended_ids(*, viewer: User, queue: str, on: date | None = None) -> lis
     return list(cases.filter(notice_end__lt=today).values_list("pk", flat=True))
 
 
-def queue_counts(*, viewer: User, on: date | None = None) -> list[tuple[Queue, int]]:
-    """The viewer's queues with the number of cases in each (for the home page)."""
-    queues = ROLE_QUEUES.get(viewer.role, DEFAULT_QUEUES)
+def queue_counts(
+    *, viewer: User, on: date | None = None, queues: tuple[Queue, ...] | None = None
+) -> list[tuple[Queue, int]]:
+    """The number of cases in each queue (by default the viewer's role's queues of the case list)."""
+    queues = ROLE_QUEUES.get(viewer.role, DEFAULT_QUEUES) if queues is None else queues
+    if not queues:
+        return []
     today = on or timezone.localdate()
     # One query over the cases of the viewer's region (not one per queue over every case of a state in the
     # database): a conditional count per queue (issue #16).
@@ -200,6 +224,67 @@ def queue_counts(*, viewer: User, on: date | None = None) -> list[tuple[Queue, i
         }
     )
     return [(q, counts[q.value]) for q in queues]
+
+
+# Who oversees the villages' overdue work: the staff above the villages who read the archive.
+OVERSEERS = gate.ARCHIVE_READERS - {Role.VILLAGE_CADRE}
+
+
+@dataclass(frozen=True)
+class VillageOversight:
+    """One village's overdue work, as a township or county oversees it."""
+
+    village: Region
+    visits: int  # home visits past the identification deadline
+    appraisals: int  # village appraisals past the identification deadline
+    followups: int  # monitored households whose follow-up is overdue
+
+    @property
+    def total(self) -> int:
+        return self.visits + self.appraisals + self.followups
+
+
+def _oversight_filters(viewer: User, today: date) -> dict[str, models.Q]:
+    overdue = _queue_filter(viewer=viewer, queue=Queue.OVERDUE, today=today)
+    return {
+        "visits": overdue & models.Q(state=State.VISIT),
+        "appraisals": overdue & models.Q(state=State.APPRAISAL),
+        "followups": _followups_overdue(viewer, today),
+    }
+
+
+def oversight_villages(*, viewer: User, on: date | None = None) -> list[VillageOversight]:
+    """The villages of the viewer's region with overdue visits, appraisals or follow-ups, most behind first
+    (one query over the cases, one over the villages)."""
+    filters = _oversight_filters(viewer, on or timezone.localdate())
+    any_overdue = filters["visits"] | filters["appraisals"] | filters["followups"]
+    rows = list(
+        case_list(viewer=viewer)
+        .filter(any_overdue)
+        .values("household__village")
+        .annotate(
+            visits=models.Count("pk", filter=filters["visits"]),
+            appraisals=models.Count("pk", filter=filters["appraisals"]),
+            followups=models.Count("pk", filter=filters["followups"]),
+        )
+        .order_by()
+    )
+    villages = Region.objects.in_bulk([row["household__village"] for row in rows])
+    found = [
+        VillageOversight(
+            villages[row["household__village"]], row["visits"], row["appraisals"], row["followups"]
+        )
+        for row in rows
+    ]
+    return sorted(found, key=lambda v: (-v.total, v.village.code))
+
+
+def oversight_cases(*, viewer: User, village: Region, on: date | None = None) -> dict[str, QuerySet[Case]]:
+    """One village's overdue visits, appraisals and follow-ups (``village`` comes through the gate)."""
+    filters = _oversight_filters(viewer, on or timezone.localdate())
+    cases = case_list(viewer=viewer).filter(household__village=village).order_by("opened_at", "pk")
+    read_note(what="monitoring.case", region=village)
+    return {name: cases.filter(q) for name, q in filters.items()}
 
 
 def case_detail(*, viewer: Any, case_id: int) -> Case:

@@ -7,6 +7,8 @@ urlpatterns = [
     path("cases/", views.case_queues, name="case_list"),
     # a risk report raises a lead: the page hangs under its household
     path("registry/households/<int:pk>/report-risk/", views.household_report_risk, name="report_risk"),
+    path("cases/oversight/", views.oversight, name="oversight"),
+    path("cases/oversight/<str:code>/", views.oversight_village, name="oversight_village"),
     path("cases/bulk/", views.case_bulk, name="case_bulk"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
     path("cases/<int:pk>/step/<str:action>/", views.case_step_view, name="case_step"),

@@ -69,7 +69,7 @@ from bottomline.monitoring.workflow import (
     transitions_from,
 )
 from bottomline.regions.models import Level
-from bottomline.regions.selectors import RegionChoice, region_children, region_choose
+from bottomline.regions.selectors import RegionChoice, region_children, region_choose, region_get, region_path
 from bottomline.registry.choices import RiskType
 from bottomline.registry.models import Household
 from bottomline.web.forms import apply_service_errors
@@ -180,6 +180,56 @@ def case_queues(request: HttpRequest) -> HttpResponse:
         "picker_keep": f"{urlencode({'queue': current})}&",
     }
     return render(request, "monitoring/case_list.html", context)
+
+
+def _overseer(request: HttpRequest) -> User:
+    """The signed-in staff member if they oversee villages (403, audited, otherwise)."""
+    user = gate.staff_of(request)
+    gate.require(user, Case, "view", request)
+    if user.role not in selectors.OVERSEERS:
+        gate.deny(user, "monitoring.oversight", request)
+    return user
+
+
+@login_required
+def oversight(request: HttpRequest) -> HttpResponse:
+    """The villages of the viewer's region with overdue visits, appraisals and follow-ups (督办), apart from
+    the viewer's own work queues."""
+    user = _overseer(request)
+    return render(
+        request, "monitoring/oversight.html", {"villages": selectors.oversight_villages(viewer=user)}
+    )
+
+
+@login_required
+def oversight_village(request: HttpRequest, code: str) -> HttpResponse:
+    """One village's overdue cases, by kind (404 outside the viewer's region)."""
+    user = _overseer(request)
+    village = region_get(viewer=user, code=code)
+    if village.level != Level.VILLAGE:
+        raise Http404
+    today = timezone.localdate()
+    clock = selectors.clock_for(viewer=user, on=today)
+    titles = {
+        "visits": _("Overdue home visits"),
+        "appraisals": _("Overdue village appraisals"),
+        "followups": _("Overdue follow-ups"),
+    }
+    sections = [
+        {
+            "name": name,
+            "title": titles[name],
+            "rows": [
+                {"case": case, "state": choice_label(State, case.state), "days": clock.age(case, today)}
+                for case in cases.annotate(head_name=head_name())[:PAGE_SIZE]
+            ],
+        }
+        for name, cases in selectors.oversight_cases(viewer=user, village=village, on=today).items()
+    ]
+    path = region_path(viewer=user, region=village)
+    return render(
+        request, "monitoring/oversight_village.html", {"village": village, "path": path, "sections": sections}
+    )
 
 
 @login_required

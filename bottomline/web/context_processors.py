@@ -20,6 +20,7 @@ from bottomline.dashboards.models import VillageMonth
 from bottomline.engine.models import Run
 from bottomline.feeds.models import FeedBatch
 from bottomline.monitoring.models import Case
+from bottomline.monitoring.selectors import OVERSEERS
 from bottomline.policy.models import Proposal
 from bottomline.portal.models import Declaration
 from bottomline.registry.models import Household
@@ -52,6 +53,8 @@ def nav_entries(user: Any) -> list[Entry]:
         entries.append(Entry(_("Households"), reverse("registry:household_list"), "people"))
     if gate.allowed(user, Case, "view"):
         entries.append(Entry(_("Cases"), reverse("monitoring:case_list"), "clipboard-check"))
+    if getattr(user, "role", None) in OVERSEERS:
+        entries.append(Entry(_("Oversight"), reverse("monitoring:oversight"), "binoculars"))
     if gate.allowed(user, Declaration, "view"):
         entries.append(Entry(_("Self-declarations"), reverse("portal:declaration_list"), "megaphone"))
     if gate.allowed(user, Household, "import"):

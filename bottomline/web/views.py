@@ -19,10 +19,18 @@ def _queue_rows(user: User) -> list[tuple[str, int, str]]:
     if not gate.allowed(user, Case, "view"):
         return []
     cases = reverse("monitoring:case_list")
+    queues = monitoring_selectors.work_queues(role=user.role)
     return [
         (str(queue.label), count, f"{cases}?queue={queue.value}")
-        for queue, count in monitoring_selectors.queue_counts(viewer=user)
+        for queue, count in monitoring_selectors.queue_counts(viewer=user, queues=queues)
     ]
+
+
+def _oversight(user: User) -> list[monitoring_selectors.VillageOversight] | None:
+    """The villages most behind (None: the user oversees no villages)."""
+    if user.role not in monitoring_selectors.OVERSEERS:
+        return None
+    return monitoring_selectors.oversight_villages(viewer=user)
 
 
 @login_required
@@ -37,5 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "children": region_selectors.region_children(viewer=user)[:50],
             # Each is a (label, count, url) row: the role's work queues (DESIGN.md §6).
             "queue": _queue_rows(user),
+            # Apart from the user's own work: the villages with overdue visits, appraisals and follow-ups.
+            "oversight": _oversight(user),
         },
     )

@@ -45,6 +45,7 @@ PROPOSAL_DECIDERS = frozenset({Role.PROVINCE_OFFICER, Role.COUNTY_OFFICER})
 PROPOSAL_READERS = PROPOSAL_DECIDERS | {Role.PREFECTURE_OFFICER, Role.AUDITOR}
 FEED_UPLOADERS = frozenset({Role.DEPARTMENT_OFFICER, Role.COUNTY_OFFICER})
 FEED_READERS = FEED_UPLOADERS | {Role.PREFECTURE_OFFICER, Role.PROVINCE_OFFICER, Role.AUDITOR}
+OVERSEERS = ARCHIVE_READERS - {Role.VILLAGE_CADRE}
 SCREENERS = frozenset({Role.COUNTY_OFFICER, Role.PROVINCE_OFFICER})
 
 # Where the object under test lives, relative to the personas (who live in 永丰村 and the regions above it).
@@ -247,6 +248,8 @@ TABLE: dict[str, Spec] = {
     # The case pages (monitoring.views): the home visit is the village cadre's step; a measure's evidence is
     # served only through the gated file view.
     "monitoring:case_list": Spec(ARCHIVE_READERS),
+    "monitoring:oversight": Spec(OVERSEERS),
+    "monitoring:oversight_village": Spec(OVERSEERS, kind="region"),
     "monitoring:case_bulk": Spec(ARCHIVE_KEEPERS, method="post"),
     "monitoring:case_detail": Spec(ARCHIVE_READERS, kind="case"),
     "monitoring:case_step": Spec(frozenset({Role.VILLAGE_CADRE}), kind="case", method="post"),

@@ -8,7 +8,6 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
 
 from bottomline.monitoring.assistance import measure_add
 from bottomline.monitoring.tests.factories import open_case, walk
@@ -28,10 +27,9 @@ def named_cadre(personas: dict[str, Any]) -> Any:
 
 def test_the_cadre_label_is_name_and_post(named_cadre: Any, make_user: Any, tree: Any) -> None:
     nameless = make_user("township_officer", tree.township, username="tw_login")
-    with translation.override("zh-hans"):  # the language is set here, not left by an earlier test
-        assert named_cadre.cadre_label() == "王建国（驻村第一书记）"
-        assert "tw_login" not in nameless.cadre_label()  # no name yet: the role, never the login name
-        assert nameless.cadre_label() == "乡镇干部"
+    assert named_cadre.cadre_label() == "王建国（驻村第一书记）"
+    assert "tw_login" not in nameless.cadre_label()  # no name yet: the role, never the login name
+    assert nameless.cadre_label() == "乡镇干部"
 
 
 def test_the_case_page_the_form_and_the_api_name_the_responsible_cadre(

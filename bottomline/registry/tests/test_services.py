@@ -209,7 +209,7 @@ def test_phone_numbers_refused(raw: str) -> None:
 
 
 @pytest.mark.django_db
-@translation.override("en")  # the warnings are checked in English, whatever an earlier test left active
+@translation.override("en")  # the warnings are checked in English
 def test_area_codes_old_and_new(tree: Any, personas: dict[str, Any]) -> None:
     from bottomline.regions.models import Region
 

@@ -18,14 +18,14 @@ in the other language, so that the test fails on any new one. They are mostly th
 their official Chinese term, ``"Illness (因病)"`` (choices, roles, states, policy parameters, the feeds' and
 the national exchange's column notes), the brand's ``守底线`` in ``base.html``, the indicator catalogue's
 English sources, and Django admin texts Django has no Chinese for. Remove a word from the lists when its page
-is fixed. ``audit:trail`` is left out: it shows raw stored changes (model names, random tokens) until the
-auditor's log is rewritten (issue 15 item 14).
+is fixed.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pprint import pformat
 from typing import Any
@@ -83,12 +83,11 @@ CJK_RUN = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]+")
 SKIPPED = {"script", "style", "template", "noscript", "code"}
 SHOWN_ATTRIBUTES = {"title", "placeholder", "aria-label", "alt"}
 # Pages that are not the interface's own text: the API's documentation and the JavaScript catalogue; the
-# auditor's log until item 14 (see above); the admin's account page (a password hash's random summary).
+# the admin's account page (a password hash's random summary).
 NOT_PAGES = {
     "api:openapi-view",
     "javascript-catalog",
     "api:openapi-json",
-    "audit:trail",
     # the admin's account page shows the password hash's summary: random salt and hash characters
     "admin:accounts_user_change",
     "admin/accounts/user/<path:object_id>/",
@@ -480,17 +479,22 @@ def pages() -> list[str]:
     )
 
 
-@pytest.mark.django_db
-def test_no_text_of_the_other_language(world: dict[str, Any], personas: dict[str, Any]) -> None:  # noqa: F811
+def page_urls(world: dict[str, Any]) -> Iterator[tuple[str, str, list[str]]]:  # noqa: F811
+    """Each page as (key, URL on the world's own objects, the roles that may open it); the accessibility walk
+    (test_accessibility.py) opens the same pages."""
     patterns = {key: pattern for key, pattern, _r in url_patterns()}
-    data = stored_values()
-    found: dict[str, set[str]] = defaultdict(set)
-    opened = 0
     for key in pages():
         spec = TABLE[key]
         kwargs = world["objects"][(spec.kind, "own")] if spec.kind else {}
-        url = build_url(key, patterns[key], kwargs)
-        roles = [role for role in Role if role in spec.roles]
+        yield key, build_url(key, patterns[key], kwargs), [role for role in Role if role in spec.roles]
+
+
+@pytest.mark.django_db
+def test_no_text_of_the_other_language(world: dict[str, Any], personas: dict[str, Any]) -> None:  # noqa: F811
+    data = stored_values()
+    found: dict[str, set[str]] = defaultdict(set)
+    opened = 0
+    for key, url, roles in page_urls(world):
         for role in roles:
             client = Client()
             client.force_login(personas[role])
