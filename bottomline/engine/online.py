@@ -82,7 +82,8 @@ def households_refresh(
     now = timezone.now()
     ids = sorted(set(household_ids))
     screened: dict[int, Screening] = {}
-    params: dict[int, dict[str, float]] = {}  # by village: read once per call, not per household
+    # Parameters are set for a county and above (``engine.params.params_by_county``): read once per county.
+    params: dict[str, dict[str, float]] = {}
     for start in range(0, len(ids), chunk):
         households = (
             Household.objects.filter(pk__in=ids[start : start + chunk])
@@ -94,9 +95,10 @@ def households_refresh(
         at_risk: list[Current] = []
         not_at_risk: list[Current] = []
         for household in households:
-            if household.village_id not in params:
-                params[household.village_id] = parameters_cached(village_id=household.village_id, on=on)
-            screening = household_screening(household=household, on=on, params=params[household.village_id])
+            county = household.village.code[:6]
+            if county not in params:
+                params[county] = parameters_cached(village_id=household.village_id, on=on)
+            screening = household_screening(household=household, on=on, params=params[county])
             screened[household.pk] = screening
             row = current_row(household.pk, screening, evaluated_at=now, on=on, run=None, reported=False)
             (at_risk if screening.at_risk else not_at_risk).append(row)

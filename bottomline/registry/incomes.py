@@ -131,15 +131,54 @@ def _sizes(actor: User, action: str, household_ids: Sequence[int]) -> dict[int, 
     return sizes
 
 
+# The fields a record's change-log entry shows.
+LOGGED = (*AMOUNTS, "production")
+Period = tuple[int, date, date]
+
+
+def _recorded(household_ids: set[int]) -> dict[Period, IncomeRecord]:
+    """The households' income records by household and period."""
+    found: dict[Period, IncomeRecord] = {}
+    ids = sorted(household_ids)
+    for start in range(0, len(ids), services.SET_CHUNK):
+        for record in IncomeRecord.objects.filter(household_id__in=ids[start : start + services.SET_CHUNK]):
+            found[(record.household_id, record.period_start, record.period_end)] = record
+    return found
+
+
+def _log(
+    actor: User, before: dict[Period, IncomeRecord], after: dict[Period, IncomeRecord], keys: set[Period]
+) -> None:
+    """One change-log entry per record created or changed, naming the actor (what auditlog writes on a save)."""
+    from auditlog.models import LogEntry
+
+    for key in sorted(keys):
+        record, old = after[key], before.get(key)
+        changes = {
+            name: ["None" if old is None else str(getattr(old, name)), str(getattr(record, name))]
+            for name in LOGGED
+            if old is None or getattr(old, name) != getattr(record, name)
+        }
+        if changes:
+            action = LogEntry.Action.CREATE if old is None else LogEntry.Action.UPDATE
+            LogEntry.objects.log_create(record, action=action, changes=changes, actor=actor)
+
+
 @transaction.atomic
 def incomes_save(
-    *, actor: User, rows: Sequence[IncomeRow], action: str = "change", refresh: bool = True
+    *,
+    actor: User,
+    rows: Sequence[IncomeRow],
+    action: str = "change",
+    refresh: bool = True,
+    logged: bool = True,
 ) -> set[int]:
     """Record (or correct) many households' incomes at once, as ``income_save`` does one: the amounts checked,
     the household size counted, a period already recorded replaced. Every row is checked before any is written:
     RowsRefused (keyed by the row's position) refuses them all. Writes in sets (one upsert per 500 rows);
     ``refresh=False``: the caller re-screens the households once at its end (``engine.online.households_refresh``).
-    Returns the households' ids. A bulk write is audited as a job by its caller (``audit.services.job_record``)."""
+    Returns the households' ids. ``logged``: a change-log entry per record created or changed, naming ``actor``
+    (the caller audits the whole write as a job too, ``audit.services.job_record``)."""
     gate.require(actor, Household, action)
     sizes = _sizes(actor, action, [row.household_id for row in rows])
     refused: dict[int, list[str]] = {}
@@ -177,14 +216,22 @@ def incomes_save(
         )
     if refused:
         raise services.RowsRefused(refused)
+    touched = {row.household_id for row in rows}
+    before = _recorded(touched) if logged else {}
     IncomeRecord.objects.bulk_create(
         records,
         batch_size=services.SET_CHUNK,
         update_conflicts=True,
         unique_fields=["household", "period_start", "period_end"],
-        update_fields=[*AMOUNTS, "production", "household_size", "recorded_by", "updated_at"],
+        update_fields=[*LOGGED, "household_size", "recorded_by", "updated_at"],
     )
-    touched = {row.household_id for row in rows}
+    if logged:
+        _log(
+            actor,
+            before,
+            _recorded(touched),
+            {(r.household_id, r.period_start, r.period_end) for r in records},
+        )
     if refresh:
         households_refresh(touched)
     return touched
@@ -261,10 +308,8 @@ def incomes_add(
             record.household_size = sizes[record.household_id] or record.household_size
             record.recorded_by = actor
             record.updated_at = now
-        IncomeRecord.objects.bulk_update(
-            list(changed.values()),
-            [column, "household_size", "recorded_by", "updated_at"],
-            batch_size=services.SET_CHUNK,
+        services.rows_update(
+            IncomeRecord, list(changed.values()), [column, "household_size", "recorded_by", "updated_at"]
         )
         if refresh:
             households_refresh({r.household_id for r in changed.values()})

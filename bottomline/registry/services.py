@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -14,7 +14,7 @@ from typing import Any, ParamSpec, TypeVar
 from auditlog.context import auditlog_value, set_actor
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -720,13 +720,33 @@ def _set_apply(
     return changed
 
 
+def rows_update(model: type[models.Model], rows: Sequence[models.Model], fields: Collection[str]) -> None:
+    """Write ``fields`` of many rows by primary key: one prepared UPDATE run for every row (``executemany``),
+    where ``bulk_update`` would build a CASE of every row per column (seconds for a few thousand rows)."""
+    if not rows:
+        return
+    meta = model._meta
+    columns = [f for f in meta.concrete_fields if f.name in fields]
+    quote = connection.ops.quote_name
+    sets = ", ".join(f"{quote(str(f.column))} = %s" for f in columns)
+    sql = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(str(meta.pk.column))} = %s"  # noqa: S608  (model names, not input)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            sql,
+            [
+                [f.get_db_prep_save(getattr(row, f.attname), connection) for f in columns] + [row.pk]
+                for row in rows
+            ],
+        )
+
+
 def _set_write(model: type[Household] | type[Member], rows: list[Any], fields: Collection[str]) -> None:
     """Save the changed rows in bulk, each a new version (edits made on the older one are told)."""
     now = timezone.now()
     for row in rows:
         row.version += 1
         row.updated_at = now
-    model.objects.bulk_update(rows, sorted({*fields, "version", "updated_at"}), batch_size=SET_CHUNK)
+    rows_update(model, rows, {*fields, "version", "updated_at"})
 
 
 @transaction.atomic
