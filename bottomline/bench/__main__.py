@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 import traceback
 
-from bottomline.bench import dashboards, features, imports, leads, pages, regions, screening, webworker
+from bottomline.bench import dashboards, features, feeds, imports, leads, pages, regions, screening, webworker
 from bottomline.bench import incremental as incremental_bench
 from bottomline.bench.report import CHECKS, append, check, checks_table, environment_line, peak_reset
 
@@ -20,6 +20,7 @@ BENCHMARKS = {
     "pages": pages.main,
     "leads": leads.main,
     "webworker": webworker.main,
+    "feeds": feeds.main,
 }
 
 
