@@ -211,9 +211,11 @@ def child(url: str, folder: str) -> dict[str, Any]:
         reader = context.Process(target=_reader, args=(url, village.code, stop, out))
         reader.start()
         time.sleep(3)  # the reader's Django is up and viewing
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     result = feed_job(params, NullProgress())
     figures["load"] = time.perf_counter() - started
+    figures["cpu"] = time.process_time() - cpu  # this process's (SQLite's work included, a server's not)
+    figures["loadavg"] = os.getloadavg()[0]
     if reader is not None:
         stop.set()
         figures["reader"] = out.get(timeout=60)
@@ -242,8 +244,8 @@ def _lines(f: dict[str, Any]) -> list[str]:
     )
     lines = [
         f"| {f['database']} | whole feed job, commit ({f['applied']:,} applied, {f['screened']:,} households "
-        f"screened, {f['leads']:,} leads) | {f['load']:.1f} | {rate:,.0f} | "
-        f"{verdict} |",
+        f"screened, {f['leads']:,} leads; {f.get('cpu', 0):.1f} s CPU in the job's process, load average "
+        f"{f.get('loadavg', 0):.1f}) | {f['load']:.1f} | {rate:,.0f} | {verdict} |",
         f"| {f['database']} | same file again ({f['reload_unchanged']:,} unchanged, nothing written) | "
         f"{f['reload']:.1f} | {f['rows'] / f['reload']:,.0f} | |",
     ]

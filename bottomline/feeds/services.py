@@ -437,15 +437,18 @@ def _public_security(uploader: User, rows: list[CheckedRow], check: bool) -> lis
         assert row.member is not None  # noqa: S101  (matched rows)
         household_id = _household_of(row)  # read before the move takes the member out
         death = row.values["change"] == "death"
-        member_move(
-            actor=uploader,
-            action="feed",
-            member_id=row.member.pk,
-            reason=MoveReason.DEATH if death else MoveReason.MOVED_AWAY,
-            moved_on=row.values["changed_on"],
-            note=_("Reported by the public-security feed."),
-            refresh=False,
-        )
+        try:
+            member_move(
+                actor=uploader,
+                action="feed",
+                member_id=row.member.pk,
+                reason=MoveReason.DEATH if death else MoveReason.MOVED_AWAY,
+                moved_on=row.values["changed_on"],
+                note=_("Reported by the public-security feed."),
+                refresh=False,
+            )
+        except ValidationError as exc:
+            raise RowsRefused({row.member.pk: exc.messages}) from None
         if death and row.member.labour in MAIN_LABOUR:
             events.append(
                 Event(household_id=household_id, kind=EventKind.DEATH, occurred_on=row.values["changed_on"])
@@ -489,7 +492,9 @@ def _refused_rows(feed: FeedType, rows: list[CheckedRow], exc: RowsRefused) -> l
     return errors
 
 
-MEMBER_WRITES = frozenset(WRITE[code] for code in ("disability", "education", "employment"))
+MEMBER_WRITES = frozenset(
+    WRITE[code] for code in ("disability", "education", "employment", "public_security")
+)
 
 
 def _apply(
@@ -533,7 +538,12 @@ def _apply(
         rows = [r for r in chunk if r.outcome in APPLIED]
         with transaction.atomic(), set_actor(user):
             households = {_household_of(r) for r in rows}  # read before the change: a death moves the member
-            events = WRITE[feed.code](user, rows, False)
+            try:
+                events = WRITE[feed.code](user, rows, False)
+            except RowsRefused as exc:
+                # Refused only while written (a person's move): this chunk is undone, those before it stay,
+                # and the batch is left unfinished for the next load of the file to finish.
+                raise _Refused(_refused_rows(feed, rows, exc)) from None
             for event in events:
                 event.batch = batch
             Event.objects.bulk_create(events, batch_size=BATCH, ignore_conflicts=True)
