@@ -341,7 +341,7 @@ def _match(*, feed: FeedType, checked: list[CheckedRow], user: User) -> None:
 # page that writes (a sign-in, a saved form) waits for one chunk at most, never for the whole file; a load
 # stopped half-way keeps its chunks, and loading the file again applies the rest (each chunk's rows are
 # recorded as applied in the same transaction as their changes).
-CHUNK = 2000
+CHUNK = 500
 
 # A feed type's write of a chunk of rows through the registry's set-based services: the uploader, the rows
 # (outcome "apply" or "no_period"), and ``check`` (only check, write nothing). Returns the events the rows
@@ -726,6 +726,8 @@ def feed_alert(
             )
             if screening.at_risk:
                 signals.append(_signal(household.pk, screening))
-    if signals:
-        leads_raise(channel=Channel.DEPARTMENT, reference=f"feed:{batch.pk}", signals=signals)
+    for start in range(0, len(signals), BATCH):  # a transaction per set of leads: a page waits for one set
+        leads_raise(
+            channel=Channel.DEPARTMENT, reference=f"feed:{batch.pk}", signals=signals[start : start + BATCH]
+        )
     return len(signals)
