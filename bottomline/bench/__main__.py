@@ -11,6 +11,7 @@ import traceback
 from bottomline.bench import (
     dashboards,
     features,
+    feeds,
     imports,
     leads,
     pages,
@@ -34,6 +35,7 @@ BENCHMARKS = {
     "pages": pages.main,
     "leads": leads.main,
     "webworker": webworker.main,
+    "feeds": feeds.main,
     "w6": w6.main,
 }
 

@@ -4,14 +4,16 @@ incomes, feed events, the upsert): policy parameters come from a cache (policy.s
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 
-from django.db.models import prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 
 from bottomline.engine.models import Current, Run
+from bottomline.policy.selectors import parameters_cached
 from bottomline.registry.features import household_screening
-from bottomline.registry.models import Household
+from bottomline.registry.models import Household, Member
 from bottomline.rules.screening import Screening
 
 UPDATED = ["evaluated_at", "on", "run", "category", "codes", "risk_types", "explanations", "score"]
@@ -68,3 +70,42 @@ def current_store(household_id: int, screening: Screening, *, on: date) -> Curre
         [row], update_conflicts=True, unique_fields=["household"], update_fields=fields
     )
     return row
+
+
+def households_refresh(
+    household_ids: Iterable[int], *, on: date | None = None, chunk: int = 500
+) -> dict[int, Screening]:
+    """Re-screen many households and replace their current screenings, ``chunk`` at a time: one read of their
+    members, incomes, events and cases and two upserts per chunk (what a set-based write calls once at its end
+    instead of ``current_refresh`` per row). Returns each household's screening."""
+    on = on or timezone.localdate()
+    now = timezone.now()
+    ids = sorted(set(household_ids))
+    screened: dict[int, Screening] = {}
+    # Parameters are set for a county and above (``engine.params.params_by_county``): read once per county.
+    params: dict[str, dict[str, float]] = {}
+    for start in range(0, len(ids), chunk):
+        households = (
+            Household.objects.filter(pk__in=ids[start : start + chunk])
+            .select_related("village")
+            .prefetch_related(
+                Prefetch("members", queryset=Member.objects.order_by("id")), "incomes", "feed_events", "cases"
+            )
+        )
+        at_risk: list[Current] = []
+        not_at_risk: list[Current] = []
+        for household in households:
+            county = household.village.code[:6]
+            if county not in params:
+                params[county] = parameters_cached(village_id=household.village_id, on=on)
+            screening = household_screening(household=household, on=on, params=params[county])
+            screened[household.pk] = screening
+            row = current_row(household.pk, screening, evaluated_at=now, on=on, run=None, reported=False)
+            (at_risk if screening.at_risk else not_at_risk).append(row)
+        # A spell at risk that goes on keeps its "lead raised"; one that ended is over (as ``current_store``).
+        for rows, fields in ((at_risk, UPDATED), (not_at_risk, [*UPDATED, "reported"])):
+            if rows:
+                Current.objects.bulk_create(
+                    rows, update_conflicts=True, unique_fields=["household"], update_fields=fields
+                )
+    return screened

@@ -56,9 +56,10 @@ def registry_touched(since: datetime) -> set[int]:
         .values_list("household_id", flat=True)
         .distinct()
     )
-    # Income rows carry no updated_at: a correction made outside the services is seen by a full run only.
     ids |= set(
-        IncomeRecord.objects.filter(created_at__gte=since).values_list("household_id", flat=True).distinct()
+        IncomeRecord.objects.filter(Q(updated_at__gte=since) | Q(created_at__gte=since))
+        .values_list("household_id", flat=True)
+        .distinct()
     )
     for before, after in MemberMove.objects.filter(created_at__gte=since).values_list(
         "from_household_id", "to_household_id"

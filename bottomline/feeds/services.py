@@ -1,12 +1,15 @@
-"""Loading a department feed: check every row, match people through the ID blind index, then (on commit, all
-or nothing) change the facts the rules read through the registry's services, and raise leads for the
-households the new facts put at risk.
+"""Loading a department feed: check every row, match people through the ID blind index, then (on commit, once
+every row is right and the registry's services accept every change) change the facts the rules read through the
+registry's set-based services in chunks, each committed with its rows recorded as applied (so a load stopped
+half-way is finished by loading the file again), screen each changed household once at the end, and raise leads
+for the households the new facts put at risk.
 
 The page, the API, the command and the job all call ``feed_load``. Docs: docs/feeds.md.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -18,7 +21,7 @@ from typing import Any
 from auditlog.context import set_actor
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -26,7 +29,7 @@ from django.utils.translation import gettext_noop
 from bottomline.accounts import gate
 from bottomline.accounts.models import Role, User
 from bottomline.audit.services import job_record
-from bottomline.engine.online import current_refresh
+from bottomline.engine.online import households_refresh
 from bottomline.feeds.models import Event, EventKind, FeedBatch, FeedRecord, UnmatchedRow
 from bottomline.feeds.schemas import BY_CODE, FeedColumn, FeedType
 from bottomline.jobs.progress import Progress
@@ -38,21 +41,23 @@ from bottomline.privacy.masking import mask_id_number
 from bottomline.registry.choices import Labour, MoveReason, StudentStatus
 from bottomline.registry.features import household_screening
 from bottomline.registry.importing import NO, YES, ImportFileError, RowError, _text, read_rows
+from bottomline.registry.incomes import IncomeAddition, incomes_add
 from bottomline.registry.models import Household, IncomeRecord, Member
 from bottomline.registry.services import (
     ID_PURPOSE,
-    household_update,
+    RowsRefused,
+    area_info,
+    households_set,
     id_number_check,
-    income_record,
     member_move,
+    members_set,
 )
+from bottomline.rules.screening import Screening
 
 ROW_KEY_PURPOSE = "feeds.row"
 BATCH = 500
 # Main labourers (主要劳动力): their death or serious illness is a sudden event of the household.
 MAIN_LABOUR = frozenset({Labour.SKILLED, Labour.ORDINARY})
-# Feed types whose every change ends in a registry service, which refreshes the household's online screening.
-REFRESHED_BY_REGISTRY = frozenset({"medical_claims", "housing", "public_security"})
 
 
 class FeedFileError(ImportFileError):
@@ -208,6 +213,7 @@ def feed_check(
         raise FeedFileError(_("These columns are missing: %(columns)s.") % {"columns": "、".join(missing)})
     heading_of = {key: headings[i] for key, i in position.items()}
     keys = field_keys()
+    area = functools.lru_cache(maxsize=None)(area_info)  # a file names a few areas many times
     report = FeedReport(feed_type=feed.code, rows=len(rows))
     today = timezone.localdate()
     checked: list[CheckedRow] = []
@@ -222,7 +228,7 @@ def feed_check(
             cell = raw[position[column.key]] if position[column.key] < len(raw) else ""
             if column.type == "id_number":
                 try:
-                    values[column.key] = id_number_check(cell).number
+                    values[column.key] = id_number_check(cell, area=area).number
                 except ValidationError as exc:
                     problems.append((column.key, " ".join(exc.messages)))
                 continue
@@ -331,177 +337,164 @@ def _match(*, feed: FeedType, checked: list[CheckedRow], user: User) -> None:
             seen.add(row.key)
 
 
-def _member_change(member: Member, **values: Any) -> bool:
-    """Change a member's fields (the registry has no member-update service yet); audited by auditlog."""
-    changed = [k for k, v in values.items() if getattr(member, k) != v]
-    if not changed:
-        return False
-    for name in changed:
-        setattr(member, name, values[name])
-    member.full_clean(exclude=["id_number_enc", "id_number_index", "household"])
-    member.save(update_fields=[*changed, "updated_at"])
-    return True
+# Rows written per committed transaction. On SQLite a writer holds the one write lock for its transaction, so a
+# page that writes (a sign-in, a saved form) waits for one chunk at most, never for the whole file; a load
+# stopped half-way keeps its chunks, and loading the file again applies the rest (each chunk's rows are
+# recorded as applied in the same transaction as their changes).
+CHUNK = 500
+
+# A feed type's write of a chunk of rows through the registry's set-based services: the uploader, the rows
+# (outcome "apply" or "no_period"), and ``check`` (only check, write nothing). Returns the events the rows
+# report. The registry's refusals come as RowsRefused, keyed as the service says (``_refused_rows`` maps them).
+Write = Callable[[User, list[CheckedRow], bool], list[Event]]
 
 
-Apply = Callable[[User, CheckedRow, Member, list[Event]], None]
+def _household_of(row: CheckedRow) -> int:
+    assert row.member is not None and row.member.household_id is not None  # noqa: S101  (matched rows)
+    return row.member.household_id
 
 
-def _medical(uploader: User, row: CheckedRow, member: Member, events: list[Event]) -> None:
-    settled: date = row.values["settled_on"]
-    assert member.household_id is not None  # noqa: S101  (matched members belong to a household)
-    record = (
-        IncomeRecord.objects.filter(
-            household_id=member.household_id, period_start__lte=settled, period_end__gte=settled
-        )
-        .order_by("-period_start")
-        .first()
+def _medical(uploader: User, rows: list[CheckedRow], check: bool) -> list[Event]:
+    claims = [r for r in rows if r.outcome == "apply"]  # "no_period": the amount waits for its period
+    added = incomes_add(
+        actor=uploader,
+        action="feed",
+        column="medical_out_of_pocket",
+        additions=[
+            IncomeAddition(_household_of(r), r.values["settled_on"], r.values["out_of_pocket"])
+            for r in claims
+        ],
+        check=check,
+        refresh=False,
     )
-    if record is not None:  # else "no_period": the amount waits for its period, the warning does not
-        income_record(
-            actor=uploader,
-            action="feed",
-            household_id=record.household_id,
-            period_start=record.period_start,
-            period_end=record.period_end,
-            medical_out_of_pocket=record.medical_out_of_pocket + row.values["out_of_pocket"],
-        )
-    if row.values.get("serious_illness") and member.labour in MAIN_LABOUR:
-        events.append(
-            Event(household_id=member.household_id, kind=EventKind.SEVERE_ILLNESS, occurred_on=settled)
-        )
-
-
-def _civil_affairs(uploader: User, row: CheckedRow, member: Member, events: list[Event]) -> None:
-    assert member.household is not None  # noqa: S101  (matched members belong to a household)
-    if member.household.welfare != row.values["welfare"]:
-        household_update(
-            actor=uploader, action="feed", household_id=member.household.pk, welfare=row.values["welfare"]
-        )
-
-
-def _disability(uploader: User, row: CheckedRow, member: Member, events: list[Event]) -> None:
-    grade = row.values.get("disability_grade") if row.values["disability_certificate"] else None
-    _member_change(member, disability_grade=grade)
-
-
-def _education(uploader: User, row: CheckedRow, member: Member, events: list[Event]) -> None:
-    status = row.values["stage"] if row.values["status"] == "enrolled" else StudentStatus.DROPPED_OUT
-    _member_change(member, student_status=str(status))
-
-
-def _housing(uploader: User, row: CheckedRow, member: Member, events: list[Event]) -> None:
-    assert member.household is not None  # noqa: S101
-    if member.household.housing_grade != row.values["grade"]:
-        household_update(
-            actor=uploader, action="feed", household_id=member.household.pk, housing_grade=row.values["grade"]
-        )
-
-
-def _disasters(uploader: User, row: CheckedRow, member: Member, events: list[Event]) -> None:
-    assert member.household_id is not None  # noqa: S101
-    events.append(
+    for row, found in zip(claims, added, strict=True):
+        if not found:  # the period was removed since the check: listed as waiting for it, like the others
+            row.outcome = "no_period"
+    return [
         Event(
-            household_id=member.household_id, kind=row.values["kind"], occurred_on=row.values["occurred_on"]
+            household_id=_household_of(r), kind=EventKind.SEVERE_ILLNESS, occurred_on=r.values["settled_on"]
         )
-    )
+        for r in rows
+        if r.values.get("serious_illness") and r.member is not None and r.member.labour in MAIN_LABOUR
+    ]
 
 
-def _employment(uploader: User, row: CheckedRow, member: Member, events: list[Event]) -> None:
+def _households(field_name: str, column: str) -> Write:
+    """A feed that sets one attribute of the household (the file's last row of a household wins)."""
+
+    def write(uploader: User, rows: list[CheckedRow], check: bool) -> list[Event]:
+        changes = {_household_of(r): {field_name: r.values[column]} for r in rows}
+        households_set(actor=uploader, action="feed", changes=changes, check=check, refresh=False)
+        return []
+
+    return write
+
+
+def _members(values: Callable[[CheckedRow], dict[str, Any]]) -> Write:
+    """A feed that sets attributes of members (a member's later rows in the file win, field by field)."""
+
+    def write(uploader: User, rows: list[CheckedRow], check: bool) -> list[Event]:
+        changes: dict[int, dict[str, Any]] = {}
+        for row in rows:
+            assert row.member is not None  # noqa: S101  (matched rows)
+            changes.setdefault(row.member.pk, {}).update(values(row))
+        members_set(actor=uploader, action="feed", changes=changes, check=check, refresh=False)
+        return []
+
+    return write
+
+
+def _disability(row: CheckedRow) -> dict[str, Any]:
+    grade = row.values.get("disability_grade") if row.values["disability_certificate"] else None
+    return {"disability_grade": grade}
+
+
+def _education(row: CheckedRow) -> dict[str, Any]:
+    status = row.values["stage"] if row.values["status"] == "enrolled" else StudentStatus.DROPPED_OUT
+    return {"student_status": str(status)}
+
+
+def _employment(row: CheckedRow) -> dict[str, Any]:
     values: dict[str, Any] = {"months_worked": row.values["months_worked"]}
     if row.values.get("labour"):
         values["labour"] = row.values["labour"]
-    _member_change(member, **values)
+    return values
 
 
-def _public_security(uploader: User, row: CheckedRow, member: Member, events: list[Event]) -> None:
-    household_id = member.household_id
-    assert household_id is not None  # noqa: S101
-    death = row.values["change"] == "death"
-    member_move(
-        actor=uploader,
-        action="feed",
-        member_id=member.pk,
-        reason=MoveReason.DEATH if death else MoveReason.MOVED_AWAY,
-        moved_on=row.values["changed_on"],
-        note=_("Reported by the public-security feed."),
-    )
-    if death and member.labour in MAIN_LABOUR:
-        events.append(
-            Event(household_id=household_id, kind=EventKind.DEATH, occurred_on=row.values["changed_on"])
-        )
+def _disasters(uploader: User, rows: list[CheckedRow], check: bool) -> list[Event]:
+    return [
+        Event(household_id=_household_of(r), kind=r.values["kind"], occurred_on=r.values["occurred_on"])
+        for r in rows
+    ]
 
 
-APPLY: dict[str, Apply] = {
+def _public_security(uploader: User, rows: list[CheckedRow], check: bool) -> list[Event]:
+    """Deaths and moves away, one ``member_move`` each (history kept per person); few rows a year."""
+    events: list[Event] = []
+    if check:
+        return events
+    for row in rows:
+        assert row.member is not None  # noqa: S101  (matched rows)
+        household_id = _household_of(row)  # read before the move takes the member out
+        death = row.values["change"] == "death"
+        try:
+            member_move(
+                actor=uploader,
+                action="feed",
+                member_id=row.member.pk,
+                reason=MoveReason.DEATH if death else MoveReason.MOVED_AWAY,
+                moved_on=row.values["changed_on"],
+                note=_("Reported by the public-security feed."),
+                refresh=False,
+            )
+        except ValidationError as exc:
+            raise RowsRefused({row.member.pk: exc.messages}) from None
+        if death and row.member.labour in MAIN_LABOUR:
+            events.append(
+                Event(household_id=household_id, kind=EventKind.DEATH, occurred_on=row.values["changed_on"])
+            )
+    return events
+
+
+WRITE: dict[str, Write] = {
     "medical_claims": _medical,
-    "civil_affairs": _civil_affairs,
-    "disability": _disability,
-    "education": _education,
-    "housing": _housing,
+    "civil_affairs": _households("welfare", "welfare"),
+    "disability": _members(_disability),
+    "education": _members(_education),
+    "housing": _households("housing_grade", "grade"),
     "disasters": _disasters,
-    "employment": _employment,
+    "employment": _members(_employment),
     "public_security": _public_security,
 }
 
 
-def feed_load(
-    *,
-    feed_type: str,
-    path: Path,
-    user: User,
-    commit: bool,
-    progress: Progress,
-    file_name: str = "",
-) -> FeedReport:
-    """Check a feed file and, if ``commit`` and every row is right, apply its new rows in one transaction;
-    then raise a department lead for each changed household the rules now find at risk."""
-    feed = feed_type_check(user=user, feed_type=feed_type)
-    headings, rows = read_rows(path)
-    report, checked = feed_check(feed=feed, headings=headings, rows=rows, user=user, progress=progress)
-    if report.errors or not commit:
-        return report
-    report.committed = True
-    new_unmatched = _new_unmatched(feed=feed, user=user, checked=checked)
-    to_apply = [r for r in checked if r.outcome in APPLIED]
-    if not to_apply and not new_unmatched:
-        return report  # nothing new: a re-upload adds nothing, not even a batch
-    try:
-        batch = _apply(
-            feed=feed,
-            user=user,
-            report=report,
-            to_apply=to_apply,
-            unmatched=new_unmatched,
-            path=path,
-            file_name=file_name,
-            progress=progress,
-        )
-    except _Refused:
-        report.committed = False
-        return report  # a registry check refused a row: nothing was written
-    except IntegrityError:
-        if FeedRecord.objects.filter(feed_type=feed.code, key__in=[r.key for r in to_apply[:BATCH]]).exists():
-            raise FeedFileError(
-                _("Another upload of the same rows was loaded at the same time: upload the file again.")
-            ) from None
-        raise
-    report.leads = feed_alert(batch=batch, household_ids=report.touched, pending=report.pending)
-    if report.leads:
-        FeedBatch.objects.filter(pk=batch.pk).update(leads=report.leads)
-    job_record(
-        job="feeds.load",
-        user=user,
-        region=batch.region,
-        sha256=batch.file_sha256,
-        updated=report.applied,
-        unchanged=report.unchanged,
-        refused=report.unmatched,  # nobody registered with that ID number in the region
-        detail={"batch": batch.pk, "feed_type": feed.code, "leads": report.leads},
-    )
-    return report
-
-
 class _Refused(Exception):
-    """A row broke a registry check while being applied: roll the whole load back."""
+    """The registry refused rows while the load was checked before writing: nothing is written."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(f"{len(errors)} rows refused")
+        self.errors = errors
+
+
+def _refused_rows(feed: FeedType, rows: list[CheckedRow], exc: RowsRefused) -> list[RowError]:
+    """The rows a registry service refused, by the key it gave (a member's id for member feeds, the row's
+    position among the claims for medical claims, the household's id otherwise)."""
+    if feed.code == "medical_claims":
+        claims = [r for r in rows if r.outcome == "apply"]
+        return [RowError(claims[at].line, "", " ".join(m)) for at, m in sorted(exc.refused.items())]
+    members = WRITE[feed.code] in MEMBER_WRITES
+    errors = []
+    for row in rows:
+        assert row.member is not None  # noqa: S101  (matched rows)
+        key = row.member.pk if members else row.member.household_id
+        if key in exc.refused:
+            errors.append(RowError(row.line, "", " ".join(exc.refused[key])))
+    return errors
+
+
+MEMBER_WRITES = frozenset(
+    WRITE[code] for code in ("disability", "education", "employment", "public_security")
+)
 
 
 def _apply(
@@ -514,11 +507,18 @@ def _apply(
     path: Path,
     file_name: str,
     progress: Progress,
-) -> FeedBatch:
-    """Write a checked load in one transaction: the batch, each row's change, its events and unmatched rows."""
+) -> tuple[FeedBatch, set[int]]:
+    """Write a checked load in chunks of ``CHUNK`` rows, each in its own transaction with its rows recorded as
+    applied (its changes, events and unmatched rows); every row is first checked by the registry's services,
+    so a refusal writes nothing. Returns the batch and the households to screen again: this load's, and those
+    of loads of the type in the region that stopped before screening theirs."""
+    try:
+        WRITE[feed.code](user, to_apply, True)
+    except RowsRefused as exc:
+        raise _Refused(_refused_rows(feed, to_apply, exc)) from None
     touched: set[int] = set()
-    progress.start(len(to_apply), gettext_noop("applying"))
-    with transaction.atomic(), set_actor(user):
+    events_at: set[int] = set()
+    with set_actor(user):
         batch = FeedBatch.objects.create(
             feed_type=feed.code,
             department=feed.department,
@@ -527,69 +527,138 @@ def _apply(
             file_name=file_name[:200] or path.name,
             file_sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
             rows=report.rows,
-            applied=report.applied,
             unchanged=report.unchanged,
             unmatched=report.unmatched,
         )
-        events: list[Event] = []
-        records: list[FeedRecord] = []
-        for row in to_apply:
-            member = row.member
-            assert member is not None and member.household_id is not None  # noqa: S101  (outcome "apply")
-            household_id = member.household_id  # read before the change: a death moves the member out
-            touched.add(household_id)
+    waiting = {id(r) for r in unmatched}
+    ordered = sorted([*to_apply, *(r for r in unmatched if r.outcome != "no_period")], key=lambda r: r.line)
+    progress.start(len(ordered), gettext_noop("applying"))
+    for start in range(0, len(ordered), CHUNK):
+        chunk = ordered[start : start + CHUNK]
+        rows = [r for r in chunk if r.outcome in APPLIED]
+        with transaction.atomic(), set_actor(user):
+            households = {_household_of(r) for r in rows}  # read before the change: a death moves the member
             try:
-                APPLY[feed.code](user, row, member, events)
-            except ValidationError as exc:
-                report.errors.append(RowError(row.line, "", " ".join(exc.messages)))
-            if row.outcome == "no_period":  # not recorded as applied: applied again once its period exists
-                amount = row.values["out_of_pocket"]
-                report.pending[household_id] = report.pending.get(household_id, Decimal(0)) + amount
-                progress.advance()
-                continue
-            records.append(
-                FeedRecord(
-                    batch=batch,
-                    feed_type=feed.code,
-                    key=row.key,
-                    row=row.line,
-                    household_id=household_id,
-                    member=member,
+                events = WRITE[feed.code](user, rows, False)
+            except RowsRefused as exc:
+                # Refused only while written (a person's move): this chunk is undone, those before it stay,
+                # and the batch is left unfinished for the next load of the file to finish.
+                raise _Refused(_refused_rows(feed, rows, exc)) from None
+            for event in events:
+                event.batch = batch
+            Event.objects.bulk_create(events, batch_size=BATCH, ignore_conflicts=True)
+            records: list[FeedRecord] = []
+            for row in rows:
+                if (
+                    row.outcome == "no_period"
+                ):  # not recorded as applied: applied again once its period exists
+                    amount = row.values["out_of_pocket"]
+                    household_id = _household_of(row)
+                    report.pending[household_id] = report.pending.get(household_id, Decimal(0)) + amount
+                    continue
+                assert row.member is not None  # noqa: S101  (matched rows)
+                records.append(
+                    FeedRecord(
+                        batch=batch,
+                        feed_type=feed.code,
+                        key=row.key,
+                        row=row.line,
+                        household_id=_household_of(row),
+                        member=row.member,
+                    )
                 )
+            FeedRecord.objects.bulk_create(records, batch_size=BATCH)
+            listed = [r for r in chunk if id(r) in waiting]
+            UnmatchedRow.objects.bulk_create(
+                [
+                    UnmatchedRow(
+                        batch=batch,
+                        key=r.key,
+                        row=r.line,
+                        id_number_masked=r.masked,
+                        name=str(r.values.get("name") or "")[:50],
+                        reason=r.outcome,
+                    )
+                    for r in listed
+                ],
+                batch_size=BATCH,
             )
-            progress.advance()
-        if report.errors:
-            raise _Refused
-        FeedRecord.objects.bulk_create(records, batch_size=BATCH)
-        for event in events:
-            event.batch = batch
-        Event.objects.bulk_create(events, batch_size=BATCH, ignore_conflicts=True)
-        # The online screening of the changed households that no registry service has refreshed since their
-        # last change: member fields saved here, and households given events (the services that ran before
-        # the batch's events existed saw none).
-        stale = {e.household_id for e in events}
-        if feed.code not in REFRESHED_BY_REGISTRY:
-            stale |= touched
-        for household in Household.objects.filter(pk__in=sorted(stale)).select_related("village"):
-            current_refresh(household)
-        UnmatchedRow.objects.bulk_create(
-            [
-                UnmatchedRow(
-                    batch=batch,
-                    key=r.key,
-                    row=r.line,
-                    id_number_masked=r.masked,
-                    name=str(r.values.get("name") or "")[:50],
-                    reason=r.outcome,
-                )
-                for r in unmatched
-            ],
-            batch_size=BATCH,
-        )
+            FeedBatch.objects.filter(pk=batch.pk).update(applied=F("applied") + len(rows))
+        touched |= households
+        events_at |= {e.household_id for e in events}
+        progress.advance(len(chunk))
     report.batch = batch.pk
     report.households = len(touched)
     report.touched = touched
-    return batch
+    stopped = FeedBatch.objects.filter(
+        feed_type=feed.code, region=user.region, finished_at__isnull=True
+    ).exclude(pk=batch.pk)
+    earlier = set(FeedRecord.objects.filter(batch__in=stopped).values_list("household_id", flat=True))
+    earlier |= set(Event.objects.filter(batch__in=stopped).values_list("household_id", flat=True))
+    return batch, touched | events_at | earlier
+
+
+def feed_load(
+    *,
+    feed_type: str,
+    path: Path,
+    user: User,
+    commit: bool,
+    progress: Progress,
+    file_name: str = "",
+) -> FeedReport:
+    """Check a feed file and, if ``commit`` and every row is right, apply its new rows in chunks (``_apply``);
+    then screen each changed household once and raise a department lead on those the rules find at risk."""
+    feed = feed_type_check(user=user, feed_type=feed_type)
+    headings, rows = read_rows(path)
+    report, checked = feed_check(feed=feed, headings=headings, rows=rows, user=user, progress=progress)
+    if report.errors or not commit:
+        return report
+    report.committed = True
+    new_unmatched = _new_unmatched(feed=feed, user=user, checked=checked)
+    to_apply = [r for r in checked if r.outcome in APPLIED]
+    if not to_apply and not new_unmatched:
+        return report  # nothing new: a re-upload adds nothing, not even a batch
+    try:
+        batch, rescreen = _apply(
+            feed=feed,
+            user=user,
+            report=report,
+            to_apply=to_apply,
+            unmatched=new_unmatched,
+            path=path,
+            file_name=file_name,
+            progress=progress,
+        )
+    except _Refused as refused:
+        report.errors.extend(refused.errors)
+        report.committed = False
+        return report  # a registry check refused a row: nothing was written
+    except IntegrityError:
+        if FeedRecord.objects.filter(feed_type=feed.code, key__in=[r.key for r in to_apply[:BATCH]]).exists():
+            raise FeedFileError(
+                _("Another upload of the same rows was loaded at the same time: upload the file again.")
+            ) from None
+        raise
+    # One screening per changed household, at the end: it replaces their current screenings and raises the leads.
+    screened = households_refresh(rescreen)
+    report.leads = feed_alert(batch=batch, household_ids=rescreen, pending=report.pending, screened=screened)
+    now = timezone.now()
+    FeedBatch.objects.filter(pk=batch.pk).update(leads=report.leads, finished_at=now)
+    FeedBatch.objects.filter(feed_type=feed.code, region=user.region, finished_at__isnull=True).filter(
+        pk__lt=batch.pk
+    ).update(finished_at=now)  # loads stopped half-way: their households were screened with these
+    job_record(
+        job="feeds.load",
+        user=user,
+        region=batch.region,
+        sha256=batch.file_sha256,
+        updated=report.applied,
+        unchanged=report.unchanged,
+        refused=report.unmatched,  # nobody registered with that ID number in the region
+        detail={"batch": batch.pk, "feed_type": feed.code, "leads": report.leads},
+    )
+    return report
 
 
 def _new_unmatched(*, feed: FeedType, user: User, checked: list[CheckedRow]) -> list[CheckedRow]:
@@ -612,21 +681,34 @@ def _new_unmatched(*, feed: FeedType, user: User, checked: list[CheckedRow]) -> 
     return fresh
 
 
+def _signal(household_id: int, screening: Screening) -> SignalIn:
+    """A department lead's signal: the screening's hits explained in both languages."""
+    return SignalIn(
+        household_id=household_id,
+        detail={lang: [hit.explanation(lang) for hit in screening.hits] for lang in ("en", "zh")},
+        category=screening.category,
+        risk_types=screening.risk_types,
+    )
+
+
 def feed_alert(
     *,
     batch: FeedBatch,
     household_ids: Iterable[int],
     on: date | None = None,
     pending: Mapping[int, Decimal] | None = None,
+    screened: Mapping[int, Screening] | None = None,
 ) -> int:
     """Re-screen the households a feed changed with the Python evaluator, and raise a department lead on
     each that the rules find at risk (explained in both languages). Returns how many. ``pending``: medical
     amounts no recorded period contains yet, counted in the household's newest period for this warning only,
-    so that a warning does not depend on whether the income period exists."""
+    so that a warning does not depend on whether the income period exists. ``screened``: the households'
+    screenings made just now (``households_refresh``), used for those without pending amounts."""
     pending = pending or {}
+    screened = screened or {}
     on = on or timezone.localdate()
-    ids = sorted(set(household_ids))
-    signals: list[SignalIn] = []
+    signals = [_signal(h, s) for h, s in sorted(screened.items()) if h not in pending and s.at_risk]
+    ids = sorted(h for h in set(household_ids) if h in pending or h not in screened)
     for start in range(0, len(ids), BATCH):
         households = (
             Household.objects.filter(pk__in=ids[start : start + BATCH])
@@ -642,16 +724,10 @@ def feed_alert(
             screening = household_screening(
                 household=household, on=on, extra_medical=pending.get(household.pk, Decimal(0))
             )
-            if not screening.at_risk:
-                continue
-            signals.append(
-                SignalIn(
-                    household_id=household.pk,
-                    detail={lang: [hit.explanation(lang) for hit in screening.hits] for lang in ("en", "zh")},
-                    category=screening.category,
-                    risk_types=screening.risk_types,
-                )
-            )
-    if signals:
-        leads_raise(channel=Channel.DEPARTMENT, reference=f"feed:{batch.pk}", signals=signals)
+            if screening.at_risk:
+                signals.append(_signal(household.pk, screening))
+    for start in range(0, len(signals), BATCH):  # a transaction per set of leads: a page waits for one set
+        leads_raise(
+            channel=Channel.DEPARTMENT, reference=f"feed:{batch.pk}", signals=signals[start : start + BATCH]
+        )
     return len(signals)

@@ -113,13 +113,20 @@ def monitored_since(household: Household) -> date | None:
 
 
 def household_inputs(
-    *, household: Household, on: date, extra_medical: Decimal = Decimal(0), since: date | None = None
+    *,
+    household: Household,
+    on: date,
+    extra_medical: Decimal = Decimal(0),
+    since: date | None = None,
+    params: dict[str, float] | None = None,
 ) -> tuple[dict[str, Value], dict[str, float]]:
     """A household's facts and the parameters in force for its village on a date (members, incomes and feed
     events prefetched; parameters from the cache); ``extra_medical`` as in ``household_facts``. ``since``: the
-    day from which months above the line count; by default the monitored household's identification."""
+    day from which months above the line count; by default the monitored household's identification.
+    ``params``: the village's parameters on ``on`` when the caller has them (a set of households)."""
     since = since or monitored_since(household)
-    params = parameters_cached(village_id=household.village_id, on=on)
+    if params is None:
+        params = parameters_cached(village_id=household.village_id, on=on)
     line, months = params.get("monitoring_line"), params.get("sudden_event_months")
     facts = household_facts(
         household,
@@ -132,8 +139,14 @@ def household_inputs(
     return facts, params
 
 
-def household_screening(*, household: Household, on: date, extra_medical: Decimal = Decimal(0)) -> Screening:
+def household_screening(
+    *,
+    household: Household,
+    on: date,
+    extra_medical: Decimal = Decimal(0),
+    params: dict[str, float] | None = None,
+) -> Screening:
     """What the rules say of a household on a date, with the numbers: the one online screening, for pages,
-    saves and feeds (``extra_medical`` as in ``household_facts``)."""
-    facts, params = household_inputs(household=household, on=on, extra_medical=extra_medical)
+    saves and feeds (``extra_medical`` as in ``household_facts``; ``params`` as in ``household_inputs``)."""
+    facts, params = household_inputs(household=household, on=on, extra_medical=extra_medical, params=params)
     return screen(facts, params)

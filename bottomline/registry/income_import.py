@@ -4,8 +4,8 @@ The same rules as the registry import (``registry.importing``), whose reading of
 bomb guards of ``registry.spreadsheets``) this module uses, never copies: every row is checked first and every
 problem reported (row, column, message in the user's language); nothing is written unless the whole file is
 good, in one transaction. A period already recorded for a household is replaced by the file's amounts, so
-uploading the same file again changes nothing. Each saved record goes through ``registry.incomes.income_save``
-and so re-evaluates its household online. Docs: docs/import.md ("Incomes").
+uploading the same file again changes nothing. The records are written in sets through
+``registry.incomes.incomes_save`` (the same checks as ``income_save``), which screens each household once. Docs: docs/import.md ("Incomes").
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from bottomline.jobs.progress import Progress
 from bottomline.jobs.registry import job_handler
 from bottomline.jobs.services import upload_remove
 from bottomline.registry.importing import ImportFileError, RowError, _text, read_rows
-from bottomline.registry.incomes import AMOUNTS, amounts_check, income_save, year_bounds
+from bottomline.registry.incomes import AMOUNTS, IncomeRow, amounts_check, incomes_save, year_bounds
 from bottomline.registry.models import Household, IncomeRecord, Member
 
 logger = logging.getLogger(__name__)
@@ -280,7 +280,7 @@ def _period(row: dict[str, object], err: Any) -> tuple[datetime.date, datetime.d
 
 
 def _write(good: list[_Row], *, user: User, report: IncomeReport, progress: Progress) -> None:
-    """Record every row in one transaction; each household is re-evaluated online as its income is saved."""
+    """Record every row in one transaction, in sets (``incomes_save``); each household is screened once."""
     existing = set(
         IncomeRecord.objects.filter(household_id__in={r.household_id for r in good}).values_list(
             "household_id", "period_start", "period_end"
@@ -288,21 +288,25 @@ def _write(good: list[_Row], *, user: User, report: IncomeReport, progress: Prog
     )
     progress.start(len(good), gettext_noop("importing"))
     with transaction.atomic(), set_actor(user):
-        for row in good:
-            values = {k: v for k, v in row.amounts.items() if k in AMOUNTS}
-            income_save(
-                actor=user,
-                household_id=row.household_id,
-                period_start=row.period_start,
-                period_end=row.period_end,
-                action="import",
-                amounts=values,
-            )
-            if (row.household_id, row.period_start, row.period_end) in existing:
-                report.replaced += 1
-            else:
-                report.created += 1
-            progress.advance(1)
+        incomes_save(
+            actor=user,
+            action="import",
+            rows=[
+                IncomeRow(
+                    row.household_id,
+                    row.period_start,
+                    row.period_end,
+                    {k: v for k, v in row.amounts.items() if k in AMOUNTS},
+                )
+                for row in good
+            ],
+        )
+    for row in good:
+        if (row.household_id, row.period_start, row.period_end) in existing:
+            report.replaced += 1
+        else:
+            report.created += 1
+    progress.advance(len(good))
 
 
 @job_handler(KIND)

@@ -17,17 +17,19 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.audit.reads import read_note
+from bottomline.engine.online import households_refresh
 from bottomline.regions.models import Level, Region
 from bottomline.registry import services
-from bottomline.registry.models import Household, IncomeRecord
+from bottomline.registry.models import Household, IncomeRecord, Member
 
 # The amounts of a record as the national forms list them, with their labels (pages, import, API alike).
 INCOME_TYPES: tuple[tuple[str, Any], ...] = (
@@ -96,6 +98,222 @@ def income_save(
         action=action,
         **values,
     )
+
+
+@dataclass(frozen=True)
+class IncomeRow:
+    """One household's income of one period, in the national forms' amounts (``AMOUNTS``)."""
+
+    household_id: int
+    period_start: date
+    period_end: date
+    amounts: Mapping[str, Decimal | None]
+
+
+def _sizes(actor: User, action: str, household_ids: Sequence[int]) -> dict[int, int]:
+    """The households in the actor's region (for ``action``), by id, with their members counted."""
+    sizes: dict[int, int] = {}
+    ids = sorted(set(household_ids))
+    for start in range(0, len(ids), services.SET_CHUNK):
+        part = ids[start : start + services.SET_CHUNK]
+        scope = gate.restrict(Household.objects.filter(pk__in=part), actor, action)
+        sizes.update(dict.fromkeys(scope.values_list("pk", flat=True), 0))
+        counted = (
+            Member.objects.filter(household_id__in=part)
+            .order_by()
+            .values("household_id")
+            .annotate(n=Count("id"))
+            .values_list("household_id", "n")
+        )
+        for household_id, n in counted:
+            if household_id in sizes:
+                sizes[household_id] = n
+    return sizes
+
+
+# The fields a record's change-log entry shows.
+LOGGED = (*AMOUNTS, "production")
+Period = tuple[int, date, date]
+
+
+def _recorded(household_ids: set[int]) -> dict[Period, IncomeRecord]:
+    """The households' income records by household and period."""
+    found: dict[Period, IncomeRecord] = {}
+    ids = sorted(household_ids)
+    for start in range(0, len(ids), services.SET_CHUNK):
+        for record in IncomeRecord.objects.filter(household_id__in=ids[start : start + services.SET_CHUNK]):
+            found[(record.household_id, record.period_start, record.period_end)] = record
+    return found
+
+
+def _log(
+    actor: User, before: dict[Period, IncomeRecord], after: dict[Period, IncomeRecord], keys: set[Period]
+) -> None:
+    """One change-log entry per record created or changed, naming the actor (what auditlog writes on a save)."""
+    from auditlog.models import LogEntry
+
+    for key in sorted(keys):
+        record, old = after[key], before.get(key)
+        changes = {
+            name: ["None" if old is None else str(getattr(old, name)), str(getattr(record, name))]
+            for name in LOGGED
+            if old is None or getattr(old, name) != getattr(record, name)
+        }
+        if changes:
+            action = LogEntry.Action.CREATE if old is None else LogEntry.Action.UPDATE
+            LogEntry.objects.log_create(record, action=action, changes=changes, actor=actor)
+
+
+@transaction.atomic
+def incomes_save(
+    *,
+    actor: User,
+    rows: Sequence[IncomeRow],
+    action: str = "change",
+    refresh: bool = True,
+    logged: bool = True,
+) -> set[int]:
+    """Record (or correct) many households' incomes at once, as ``income_save`` does one: the amounts checked,
+    the household size counted, a period already recorded replaced. Every row is checked before any is written:
+    RowsRefused (keyed by the row's position) refuses them all. Writes in sets (one upsert per 500 rows);
+    ``refresh=False``: the caller re-screens the households once at its end (``engine.online.households_refresh``).
+    Returns the households' ids. ``logged``: a change-log entry per record created or changed, naming ``actor``
+    (the caller audits the whole write as a job too, ``audit.services.job_record``)."""
+    gate.require(actor, Household, action)
+    sizes = _sizes(actor, action, [row.household_id for row in rows])
+    refused: dict[int, list[str]] = {}
+    records: list[IncomeRecord] = []
+    now = timezone.now()
+    for at, row in enumerate(rows):
+        unknown = set(row.amounts) - set(AMOUNTS)
+        if unknown:
+            raise TypeError(f"unknown amounts: {sorted(unknown)}")
+        size = sizes.get(row.household_id)
+        if size is None:
+            refused[at] = [_("Not in your region, or no longer registered.")]
+            continue
+        if size == 0:
+            refused[at] = [_("Register the household's members before its income.")]
+            continue
+        if row.period_end < row.period_start:
+            refused[at] = [_("The period ends before it starts.")]
+            continue
+        try:
+            values = amounts_check(row.amounts)
+        except ValidationError as exc:
+            refused[at] = exc.messages
+            continue
+        records.append(
+            IncomeRecord(
+                household_id=row.household_id,
+                period_start=row.period_start,
+                period_end=row.period_end,
+                household_size=size,
+                recorded_by=actor,
+                updated_at=now,
+                **values,
+            )
+        )
+    if refused:
+        raise services.RowsRefused(refused)
+    touched = {row.household_id for row in rows}
+    before = _recorded(touched) if logged else {}
+    IncomeRecord.objects.bulk_create(
+        records,
+        batch_size=services.SET_CHUNK,
+        update_conflicts=True,
+        unique_fields=["household", "period_start", "period_end"],
+        update_fields=[*LOGGED, "household_size", "recorded_by", "updated_at"],
+    )
+    if logged:
+        _log(
+            actor,
+            before,
+            _recorded(touched),
+            {(r.household_id, r.period_start, r.period_end) for r in records},
+        )
+    if refresh:
+        households_refresh(touched)
+    return touched
+
+
+@dataclass(frozen=True)
+class IncomeAddition:
+    """An amount to add to one column of the household's record whose period contains the day ``on`` (the
+    newest such period): a department's medical claim, say."""
+
+    household_id: int
+    on: date
+    amount: Decimal
+
+
+@transaction.atomic
+def incomes_add(
+    *,
+    actor: User,
+    additions: Sequence[IncomeAddition],
+    column: str = "medical_out_of_pocket",
+    action: str = "change",
+    check: bool = False,
+    refresh: bool = True,
+) -> list[bool]:
+    """Add amounts to recorded periods in sets: the records are read (and locked) 500 households at a time,
+    summed in Python, and written back with their household size counted afresh (as ``income_record`` does).
+    Returns, per addition, whether a recorded period contains its day (an addition without one is left out).
+    Every addition is checked before any is written: RowsRefused (keyed by position) refuses them all;
+    ``check``: only check, write nothing; ``refresh`` as in ``incomes_save``."""
+    if column not in AMOUNTS:
+        raise TypeError(f"not an amount: {column}")
+    gate.require(actor, Household, action)
+    sizes = _sizes(actor, action, [a.household_id for a in additions])
+    periods: dict[int, list[IncomeRecord]] = {}
+    ids = sorted(sizes)
+    for start in range(0, len(ids), services.SET_CHUNK):
+        found = IncomeRecord.objects.filter(household_id__in=ids[start : start + services.SET_CHUNK])
+        if not check:
+            found = found.select_for_update()
+        for kept in found.order_by("household_id", "-period_start"):
+            periods.setdefault(kept.household_id, []).append(kept)
+    refused: dict[int, list[str]] = {}
+    added: list[bool] = []
+    changed: dict[int, IncomeRecord] = {}
+    record: IncomeRecord | None
+    for at, addition in enumerate(additions):
+        if addition.household_id not in sizes:
+            refused[at] = [_("Not in your region, or no longer registered.")]
+            added.append(False)
+            continue
+        record = next(
+            (
+                r
+                for r in periods.get(addition.household_id, [])
+                if r.period_start <= addition.on <= r.period_end
+            ),
+            None,
+        )
+        added.append(record is not None)
+        if record is None:
+            continue
+        total = getattr(record, column) + addition.amount
+        if not total.is_finite() or addition.amount < 0 or total > AMOUNT_MAX:
+            refused[at] = [_("Enter an amount from 0 to 9,999,999,999.99 yuan.")]
+            continue
+        setattr(record, column, total)
+        changed[record.pk] = record
+    if refused:
+        raise services.RowsRefused(refused)
+    if not check and changed:
+        now = timezone.now()
+        for record in changed.values():
+            record.household_size = sizes[record.household_id] or record.household_size
+            record.recorded_by = actor
+            record.updated_at = now
+        services.rows_update(
+            IncomeRecord, list(changed.values()), [column, "household_size", "recorded_by", "updated_at"]
+        )
+        if refresh:
+            households_refresh({r.household_id for r in changed.values()})
+    return added
 
 
 @transaction.atomic

@@ -230,6 +230,8 @@ class IncomeRecord(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # A correction changes it too, so that an incremental screening (engine.services.registry_touched) sees it.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["household_id", "-period_start"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -14,7 +14,7 @@ from typing import Any, ParamSpec, TypeVar
 from auditlog.context import auditlog_value, set_actor
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +23,7 @@ from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.audit.models import Event, EventKind
 from bottomline.audit.services import event_record
-from bottomline.engine.online import current_refresh
+from bottomline.engine.online import current_refresh, households_refresh
 from bottomline.privacy.crypto import blind_index, decrypt, encrypt
 from bottomline.privacy.ids import AreaInfo, IdNumberError, ResidentId, normalize, parse_resident_id
 from bottomline.privacy.keys import field_keys
@@ -70,10 +70,11 @@ def area_info(code: str) -> AreaInfo | None:
     return AreaInfo(region.name, created)
 
 
-def id_number_check(raw: object) -> ResidentId:
-    """Check an ID number, as a ValidationError on the ``id_number`` field in the user's language."""
+def id_number_check(raw: object, *, area: Callable[[str], AreaInfo | None] = area_info) -> ResidentId:
+    """Check an ID number, as a ValidationError on the ``id_number`` field in the user's language. ``area``: the
+    area lookup (a file's check passes ``area_info`` memoised: a file names a few areas many times)."""
     try:
-        return parse_resident_id(raw, area=area_info)
+        return parse_resident_id(raw, area=area)
     except IdNumberError as exc:
         raise ValidationError({"id_number": _id_message(exc)}, code=exc.code) from None
 
@@ -580,10 +581,12 @@ def member_move(
     relation: str = "",
     new_head_id: int | None = None,
     version: int | None = None,
+    refresh: bool = True,
 ) -> MemberMove:
     """Move a member to another household (of any village) of the actor's region, or out of the archive (a death,
     a marriage or move away); history is kept. ``relation``: theirs in the new household; ``new_head_id``: who
-    becomes head when the head leaves others behind (a department feed's fact is recorded without one)."""
+    becomes head when the head leaves others behind (a department feed's fact is recorded without one).
+    ``refresh=False``: the caller re-screens the households once at the end of a set (``households_refresh``)."""
     if reason not in MoveReason.values:
         raise ValidationError({"reason": _("Choose a reason.")})
     member, to_household = _member_locked(actor, member_id, action, to_household_id=to_household_id)
@@ -627,7 +630,7 @@ def member_move(
         new_head.relation = Relation.HEAD
         new_head.save(update_fields=["relation", "updated_at"])
     for household_id in (move.from_household_id, to_household_id):
-        if household_id is not None:  # both households are screened again online
+        if household_id is not None and refresh:  # both households are screened again online
             current_refresh(Household.objects.get(pk=household_id))
     return move
 
@@ -657,6 +660,142 @@ def household_head_change(
     household.save(update_fields=["updated_at"])  # a new version: an edit made before the change is told
     current_refresh(household)
     return new_head
+
+
+class RowsRefused(ValidationError):
+    """A set-based service refused some of its rows (and wrote none): ``refused`` gives each refused row's key
+    (a household's or member's id, or a row's position, as the service says) and its messages."""
+
+    def __init__(self, refused: dict[int, list[str]]) -> None:
+        super().__init__([message for messages in refused.values() for message in messages])
+        self.refused = refused
+
+
+SET_CHUNK = 500  # rows read (and locked) per query by the set-based services: within every database's limits
+# What the set-based services change: attributes a department feed or a bulk step sets, never the household's
+# village or number nor a member's relation (the head checks are ``member_update``'s).
+HOUSEHOLD_SET_FIELDS = frozenset({"welfare", "housing_grade", "safe_water", "relocated"})
+MEMBER_SET_FIELDS = MEMBER_ATTRIBUTES - {"name", "relation"}
+
+
+def _set_apply(
+    model: type[Household] | type[Member],
+    *,
+    actor: User,
+    action: str,
+    changes: Mapping[int, Mapping[str, Any]],
+    allowed: Collection[str],
+    check: bool,
+) -> list[Any]:
+    """Read the rows (locked unless ``check``) in the actor's region, set the changed values and check each
+    changed field; the rows that change, or RowsRefused (keyed by id) naming the ones refused."""
+    unknown = {name for values in changes.values() for name in values} - set(allowed)
+    if unknown:
+        raise TypeError(f"{model.__name__}: not set in bulk: {sorted(unknown)}")
+    gate.require(actor, model, action)
+    ids = sorted(changes)
+    refused: dict[int, list[str]] = {}
+    changed: list[Any] = []
+    every = {f.name for f in model._meta.concrete_fields}
+    for start in range(0, len(ids), SET_CHUNK):
+        part = ids[start : start + SET_CHUNK]
+        rows = gate.restrict(model.objects.filter(pk__in=part), actor, action)
+        if not check:
+            rows = rows.select_for_update(of=("self",))
+        found = {row.pk: row for row in rows}
+        for pk in part:
+            row = found.get(pk)
+            if row is None:
+                refused[pk] = [_("Not in your region, or no longer registered.")]
+                continue
+            names = [name for name, value in changes[pk].items() if getattr(row, name) != value]
+            if not names:
+                continue
+            for name in names:
+                setattr(row, name, changes[pk][name])
+            try:
+                row.clean_fields(exclude=list(every - set(names)))
+            except ValidationError as exc:
+                refused[pk] = exc.messages
+                continue
+            changed.append(row)
+    if refused:
+        raise RowsRefused(refused)
+    return changed
+
+
+def rows_update(model: type[models.Model], rows: Sequence[models.Model], fields: Collection[str]) -> None:
+    """Write ``fields`` of many rows by primary key: one prepared UPDATE run for every row (``executemany``),
+    where ``bulk_update`` would build a CASE of every row per column (seconds for a few thousand rows)."""
+    if not rows:
+        return
+    meta = model._meta
+    columns = [f for f in meta.concrete_fields if f.name in fields]
+    quote = connection.ops.quote_name
+    sets = ", ".join(f"{quote(str(f.column))} = %s" for f in columns)
+    sql = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(str(meta.pk.column))} = %s"  # noqa: S608  (model names, not input)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            sql,
+            [
+                [f.get_db_prep_save(getattr(row, f.attname), connection) for f in columns] + [row.pk]
+                for row in rows
+            ],
+        )
+
+
+def _set_write(model: type[Household] | type[Member], rows: list[Any], fields: Collection[str]) -> None:
+    """Save the changed rows in bulk, each a new version (edits made on the older one are told)."""
+    now = timezone.now()
+    for row in rows:
+        row.version += 1
+        row.updated_at = now
+    rows_update(model, rows, {*fields, "version", "updated_at"})
+
+
+@transaction.atomic
+def households_set(
+    *,
+    actor: User,
+    changes: Mapping[int, Mapping[str, Any]],
+    action: str = "change",
+    check: bool = False,
+    refresh: bool = True,
+) -> set[int]:
+    """Set attributes of many households (by id) at once; returns the ids of those that changed. Every row is
+    checked before any is written: RowsRefused (keyed by household id) refuses them all. ``check``: only
+    check, write nothing. ``refresh=False``: the caller re-screens once at the end (``households_refresh``).
+    A bulk write is audited as a job (``audit.services.job_record``) by its caller, as an import is."""
+    changed = _set_apply(
+        Household, actor=actor, action=action, changes=changes, allowed=HOUSEHOLD_SET_FIELDS, check=check
+    )
+    if not check:
+        _set_write(Household, changed, {name for values in changes.values() for name in values})
+        if refresh:
+            households_refresh(row.pk for row in changed)
+    return {row.pk for row in changed}
+
+
+@transaction.atomic
+def members_set(
+    *,
+    actor: User,
+    changes: Mapping[int, Mapping[str, Any]],
+    action: str = "change",
+    check: bool = False,
+    refresh: bool = True,
+) -> set[int]:
+    """Set attributes of many members (by id) at once, as ``households_set`` does; returns the ids of the
+    households whose members changed (RowsRefused is keyed by member id)."""
+    changed = _set_apply(
+        Member, actor=actor, action=action, changes=changes, allowed=MEMBER_SET_FIELDS, check=check
+    )
+    households = {row.household_id for row in changed if row.household_id is not None}
+    if not check:
+        _set_write(Member, changed, {name for values in changes.values() for name in values})
+        if refresh:
+            households_refresh(households)
+    return households
 
 
 @transaction.atomic

@@ -489,23 +489,20 @@ def test_the_documentation_matches_the_declarations() -> None:
 def test_a_row_the_registry_refuses_while_applying_rolls_the_whole_load_back(
     home: Home, personas: dict[str, Any], tmp_path: Path, make_user: Any, tree: Any, monkeypatch: Any
 ) -> None:
-    from django.core.exceptions import ValidationError
-
     from bottomline.feeds import services
+    from bottomline.registry.services import RowsRefused
     from bottomline.registry.tests.factories import household, member
 
     second = household(personas["village_cadre"], tree.village)
     member(personas["village_cadre"], second, NOBODY_ID)
-    real = services.household_update  # type: ignore[attr-defined]  # imported there from the registry
-    calls: list[int] = []
+    real = services.households_set  # type: ignore[attr-defined]  # imported there from the registry
 
     def refuse_the_second(**kwargs: Any) -> Any:
-        calls.append(kwargs["household_id"])
-        if len(calls) == 2:
-            raise ValidationError({"housing_grade": "refused"})
+        if second.pk in kwargs["changes"]:  # the registry refuses the second household's change
+            raise RowsRefused({second.pk: ["refused"]})
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "household_update", refuse_the_second)
+    monkeypatch.setattr(services, "households_set", refuse_the_second)
     rows = [
         {"id_number": HEAD_ID, "grade": "D", "appraised_on": "2026-05-20"},
         {"id_number": NOBODY_ID, "grade": "C", "appraised_on": "2026-05-20"},

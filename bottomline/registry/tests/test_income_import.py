@@ -284,3 +284,32 @@ def test_the_command_checks_then_imports(
     call_command("income_import", str(good), "--user", "county_officer")
     assert IncomeRecord.objects.count() == 3
     assert good.exists()  # a file the command was given is never deleted
+
+
+@pytest.mark.django_db
+def test_the_import_writes_in_sets(
+    tmp_path: Path, homes: list[Household], personas: dict[str, Any], tree: Any
+) -> None:
+    """Issue #16: the import saved row by row (a dozen queries a row, each household screened on its save);
+    through ``incomes_save`` it writes in sets: a row costs only its change-log entry."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cadre, county = personas["village_cadre"], personas["county_officer"]
+    more = list(homes)
+    for i in range(6):
+        home = household(cadre, tree.village)
+        member(cadre, home, id_number(birth=date(1970, 1, 1 + i), sequence=40 + i))
+        more.append(home)
+    counts = []
+    for name, rows in (
+        ("few", good_rows(homes)[:1]),
+        ("many", [[h.number, "2025", "24000", "", "", "", ""] for h in more]),
+    ):
+        path = write_csv(tmp_path / f"{name}.csv", HEADINGS, rows)
+        with CaptureQueriesContext(connection) as queries:
+            report = run(path, county, commit=True)
+        assert report.errors == [] and report.created + report.replaced == len(rows)
+        counts.append(len(queries))
+    assert counts[1] - counts[0] <= 6 * (len(more) - 1), counts  # the change log: 3 to 5 queries an entry
+    assert Current.objects.filter(household__in=more).count() == len(more)

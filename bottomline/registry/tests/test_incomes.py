@@ -347,3 +347,32 @@ def test_a_record_entered_as_net_production_keeps_it_when_another_amount_is_corr
     record.refresh_from_db()
     assert (record.production, record.transfer) == (Decimal("4000.00"), Decimal("100.00"))
     assert (record.production_gross, record.production_expense) == (Decimal("4000.00"), Decimal("0.00"))
+
+
+@pytest.mark.django_db
+def test_an_income_correction_is_picked_up_by_the_incremental_screening(
+    home: Household, personas: dict[str, Any]
+) -> None:
+    """Issue #16: income records had no updated_at, so an incremental run missed a corrected income."""
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from bottomline.engine.services import registry_touched
+
+    cadre = personas["village_cadre"]
+    recorded = timezone.now()
+    with time_machine.travel(recorded, tick=False):
+        record = income_save(
+            actor=cadre,
+            household_id=home.pk,
+            period_start=FIRST,
+            period_end=LAST,
+            amounts=_amounts(wage="9000"),
+        )
+    since = recorded + timedelta(hours=1)  # the previous run started after the income was recorded
+    assert home.pk not in registry_touched(since)
+    with time_machine.travel(since + timedelta(hours=1), tick=False):
+        income_update(actor=cadre, record_id=record.pk, wage=Decimal("900"))
+    assert home.pk in registry_touched(since)
