@@ -40,7 +40,7 @@ class FeedBatch(models.Model):
     leads = models.PositiveIntegerField(_("leads raised"), default=0)
     # Set once every chunk is written and the changed households are screened again: a load stopped half-way
     # (its chunks so far committed) is finished by the next load of its type in its region (feeds.services).
-    finished_at = models.DateTimeField(null=True, blank=True, editable=False)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-committed_at", "-id"]

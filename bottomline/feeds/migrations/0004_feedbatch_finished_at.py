@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="feedbatch",
             name="finished_at",
-            field=models.DateTimeField(blank=True, editable=False, null=True),
+            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name="finished"),
         ),
         migrations.RunPython(finished, migrations.RunPython.noop, elidable=True),
     ]

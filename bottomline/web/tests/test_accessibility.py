@@ -22,7 +22,7 @@ from bottomline.web.tests.browser import open_tab
 from bottomline.web.tests.test_other_language import page_urls
 
 # Parts of a page that htmx fetches and puts in place (a job's progress, the region picker): no page of their own.
-FRAGMENTS = {"jobs:progress", "portal:picker"}
+FRAGMENTS = {"jobs:progress", "portal:picker", "regions:picker"}
 
 CHECK = """() => {
   const problems = [];

@@ -31,6 +31,7 @@ from pprint import pformat
 from typing import Any
 
 import pytest
+from auditlog.models import LogEntry
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import models
@@ -443,6 +444,11 @@ def stored_values() -> list[str]:
             continue
         for row in model._default_manager.values_list(*fields):
             values.update(str(value) for value in row if value and len(str(value)) >= 2)
+    # The change log's before and after values are data too (a value since changed is nowhere else).
+    for changes in LogEntry.objects.values_list("changes", flat=True):
+        for pair in (changes or {}).values():
+            if isinstance(pair, list):
+                values.update(str(value) for value in pair if value and len(str(value)) >= 2)
     # A code stored as it is (``medical_claims``) is not data to show: the page shows its label. User names are.
     values = {value for value in values if not CODE.fullmatch(value)}
     values.update(get_user_model().objects.values_list("username", flat=True))
