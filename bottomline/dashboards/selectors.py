@@ -32,7 +32,7 @@ from bottomline.dashboards.compute import (
     MONITORED,
     OBJECTS,
     Period,
-    figures_compute,
+    figures_compute_range,
     in_effect_q,
     month_end,
     month_period,
@@ -145,16 +145,8 @@ def _region_figures(viewer: User, region: Region, month: date | None, on: date |
 def _live(viewer: User, region: Region, on: date) -> Figures:
     """Stocks as of the end of ``on`` and flows from the first of its month, computed from the records."""
     first = month_start(on)
-    codes = list(
-        Region.objects.filter(level=Level.VILLAGE, code__range=region.bounds, households__isnull=False)
-        .distinct()
-        .values_list("code", flat=True)
-    )
-    rows = figures_compute(codes=codes, periods=[Period(first, on)])
-    parts = dict.fromkeys(PART_NAMES, 0)
-    for row in rows.values():
-        for p in PART_NAMES:
-            parts[p] += row[p]
+    # One pass over the region's code range: the same handful of queries for a village or a province.
+    parts = figures_compute_range(bounds=region.bounds, period=Period(first, on))
     earlier = (
         _rows(viewer, region)
         .filter(month__gte=first.replace(month=1), month__lt=first)
