@@ -25,6 +25,7 @@ from bottomline.feeds.selectors import households_touched_since
 from bottomline.jobs.models import Job
 from bottomline.jobs.progress import Progress
 from bottomline.jobs.registry import job_handler
+from bottomline.jobs.results import Line, result_describer
 from bottomline.jobs.services import job_enqueue
 from bottomline.monitoring.models import Channel
 from bottomline.monitoring.services import SignalIn, leads_raise
@@ -332,6 +333,14 @@ def _write(
             at=run.created_at,
         )
     return len(newly)
+
+
+@result_describer("engine.screen", "run")
+def _run_line(value: Any) -> Line:
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    return Line(_("Screening run"), f"#{value}", reverse("engine:run", args=[value]))
 
 
 @job_handler("engine.screen")
