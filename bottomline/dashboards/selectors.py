@@ -7,8 +7,9 @@ VillageMonth for a village), a few dozen rows and a constant number of queries a
   (today for the current month) and whose flows cover the month;
 - any other past day: stocks are computed live from the step history (the state each case had at the end of
   that day, as monitoring.selectors.cases_as_of reads it) and flows cover the first of that month to that day;
-  year-to-date flows add the stored earlier months of the year. This reads every case of the region: slower,
-  and meant for reports, not for the dashboard's every click.
+  year-to-date flows add the stored earlier months of the year. This reads every case of the region over its
+  one code range (dashboards.compute.figures_compute_range): slower than the stored rows, but the same dozen
+  queries for a village as for a province of many counties (issue #16 item 4).
 
 ``naive_region_figures`` computes the parts of one month with plain ORM aggregates over cases, households and
 measures: the baseline of the W3 benchmark and a cross-check of the pre-aggregate in the tests.

@@ -62,6 +62,12 @@ def region(request: HttpRequest, code: str) -> HttpResponse:
     indicator = data.get("indicator") or "objects_households"
     chart_data = {
         "charts": panels.charts(figures),
+        # A bar or slice opens the households behind it: this address with its figure's code put in.
+        "drill": {
+            "url": reverse("dashboards:drill", args=[here.code, "FIGURE"]),
+            "query": _query(None if on else figures.month, on),
+            "codes": sorted(DRILLS),
+        },
         "trend": panels.trend(trend),
         "map": {
             "geo": geo,
