@@ -9,3 +9,6 @@ class DashboardsConfig(AppConfig):
 
     name = "bottomline.dashboards"
     verbose_name = _("Dashboards")
+
+    def ready(self) -> None:
+        from bottomline.dashboards import exports  # noqa: F401  (registers the dashboard export job)

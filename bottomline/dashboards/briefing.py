@@ -131,7 +131,7 @@ def briefing_context(briefing: Briefing) -> dict[str, Any]:
         "figures": figures,
         "sections": panels.sections(figures),
         "charts": [
-            {"title": c["title"], "svg": svg_bars([(str(n), v) for n, v in c["items"]])}
+            {"title": c["title"], "svg": svg_bars([(str(n), v) for n, v, _code in c["items"]])}
             for c in panels.charts(figures)
         ],
         "trend_svg": svg_lines(trend["months"], stocks),

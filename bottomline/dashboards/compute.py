@@ -17,15 +17,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Case as Case_
+from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from bottomline.dashboards.indicators import PART_NAMES
 from bottomline.feeds.models import FeedRecord
-from bottomline.monitoring.models import Case, Measure, MeasureStatus, Signal, Step
+from bottomline.monitoring.models import Case, Category, Measure, MeasureStatus, Signal, Step
 from bottomline.monitoring.workflow import ELIMINATION, IDENTIFICATION, State
-from bottomline.policy.selectors import parameters_for
-from bottomline.regions.models import Region
+from bottomline.policy.selectors import parameters_for_regions
+from bottomline.regions.models import Level, Region
+from bottomline.registry.choices import RiskType
 from bottomline.registry.models import IncomeRecord, Member
 
 # A county's approval makes a household a monitoring object (domain.md §1.5, step 5); the announcement that
@@ -80,6 +82,8 @@ def chunks(codes: list[str]) -> Iterator[list[str]]:
 
 @dataclass
 class _Case:
+    pk: int
+    household: int
     village: str
     category: int | None
     risk_types: list[str]
@@ -129,25 +133,51 @@ def people_count() -> Subquery:
     return Subquery(counted)
 
 
-def _cases(codes: list[str]) -> list[_Case]:
-    """The cases of the villages with their step history, members and measures (four queries per chunk)."""
+class Scope:
+    """Which villages: a list of codes (read in slices of ``CHUNK``) or one code range (a region's subtree), as
+    filters on any path to a village code. A range takes the same few queries for one village or a province."""
+
+    def __init__(self, *, codes: list[str] | None = None, bounds: tuple[str, str] | None = None) -> None:
+        self.codes = sorted(set(codes or []))
+        self.bounds = bounds
+
+    def filters(self, path: str) -> list[Q]:
+        """One filter per query to run, on the village code reached by ``path``."""
+        if self.bounds is not None:
+            return [Q(**{f"{path}__range": self.bounds})]
+        return [Q(**{f"{path}__in": chunk}) for chunk in chunks(self.codes)]
+
+    def counties(self) -> list[Region]:
+        """The counties the villages lie in (one query)."""
+        if self.bounds is not None:
+            low = self.bounds[0][:6].ljust(12, "0")
+            return list(Region.objects.filter(level=Level.COUNTY, code__range=(low, self.bounds[1])))
+        return list(Region.objects.filter(code__in=sorted({c[:6].ljust(12, "0") for c in self.codes})))
+
+
+def _cases(scope: Scope) -> list[_Case]:
+    """The cases of the villages with their step history, members and measures (four queries per filter)."""
     found: dict[int, _Case] = {}
     local = timezone.localtime
-    for chunk in chunks(codes):
-        rows = Case.objects.filter(household__village__code__in=chunk).values_list(
+    paths = zip(
+        scope.filters("household__village__code"),
+        scope.filters("case__household__village__code"),
+        strict=True,
+    )
+    for where, within in paths:
+        rows = Case.objects.filter(where).values_list(
             "pk", "household_id", "household__village__code", "category", "risk_types", "safety_net",
             "opened_at", "decided_at", "identified_on", "eliminated_on",
         )  # fmt: skip
         households: dict[int, list[int]] = defaultdict(list)
         for pk, household, village, category, risks, safety, opened, decided, ident, elim in rows:
             found[pk] = _Case(
-                village, category, list(risks or []), safety, local(opened).date(),
+                pk, household, village, category, list(risks or []), safety, local(opened).date(),
                 local(decided).date() if decided else None, ident, elim, 0, [], [], [],
             )  # fmt: skip
             households[household].append(pk)
         people = (
-            Member.objects.filter(household_id__in=Case.objects.filter(household__village__code__in=chunk)
-                                  .values("household_id"))
+            Member.objects.filter(household_id__in=Case.objects.filter(where).values("household_id"))
             .values_list("household_id")
             .annotate(n=Count("pk"))
             .order_by()
@@ -156,123 +186,165 @@ def _cases(codes: list[str]) -> list[_Case]:
             for pk in households.get(household, ()):
                 found[pk].people = n
         steps = (
-            Step.objects.filter(case__household__village__code__in=chunk)
-            .order_by("case_id", "at", "id")
-            .values_list("case_id", "at", "target")
+            Step.objects.filter(within).order_by("case_id", "at", "id").values_list("case_id", "at", "target")
         )
         for pk, at, target in steps:
             found[pk].step_at.append(at)
             found[pk].step_target.append(target)
-        measures = Measure.objects.filter(case__household__village__code__in=chunk).values_list(
-            "case_id", "kind", "start", "end", "status"
-        )
+        measures = Measure.objects.filter(within).values_list("case_id", "kind", "start", "end", "status")
         for pk, kind, start, end, status in measures:
             found[pk].measures.append((kind, start, end, status))
     return list(found.values())
 
 
-def _county_parameters(region: Region | None, period: Period) -> tuple[int, Decimal | None]:
-    """The identification deadline and the monitoring line in force for a county at the period's end."""
-    if region is None:
-        return 15, None
-    params = parameters_for(region=region, on=period.end)
-    line = params.get("monitoring_line")
-    return int(params.get("identification_days", 15)), line
+def _county_limits(counties: list[Region], on: date) -> tuple[dict[str, int], dict[str, Decimal]]:
+    """Each county's identification deadline and monitoring line in force on a day, by 6-digit prefix (one
+    query for all of them)."""
+    params = parameters_for_regions(regions=counties, on=on)
+    limits: dict[str, int] = {}
+    lines: dict[str, Decimal] = {}
+    for county in counties:
+        found = params.get(county.code, {})
+        limits[county.code[:6]] = int(found.get("identification_days", 15))
+        line = found.get("monitoring_line")
+        if line is not None:
+            lines[county.code[:6]] = line
+    return limits, lines
 
 
-def _case_parts(cases: Iterable[_Case], period: Period, limit: int) -> dict[str, dict[str, int]]:
-    """Per village: the parts that come from cases (of one county, whose identification deadline is ``limit``
-    days), their history and measures."""
+def case_contributions(c: _Case, period: Period, limit: int) -> Iterator[tuple[str, int]]:
+    """The parts a case adds to, with how much, for a period (its county's identification deadline is ``limit``
+    days): the one rule that both the figures and the households behind them (``figures_drill``) follow."""
+    state = c.state_at(_after(period.end))
+    if state is None:
+        return
+    if state in OBJECTS:
+        yield "objects_hh", 1
+        yield "objects_people", c.people
+        if c.category in (1, 2, 3):
+            yield f"objects_hh_c{c.category}", 1
+            yield f"objects_people_c{c.category}", c.people
+        for risk in sorted(set(c.risk_types)):
+            yield f"objects_hh_risk_{risk}", 1
+        if state == State.ELIMINATED:
+            yield "eliminated_cum_hh", 1
+            yield "eliminated_cum_people", c.people
+        else:
+            yield "monitored_hh", 1
+            yield "monitored_people", c.people
+            if c.safety_net:
+                yield "safety_net_hh", 1
+                yield "safety_net_people", c.people
+    if state in IDENTIFICATION:
+        yield "leads_open", 1
+        if (period.end - c.opened).days > limit:  # red on the deadline clock (selectors.Clock)
+            yield "leads_overdue", 1
+    covered = False
+    for m in c.measures:
+        if _in_effect(m, period.end):
+            yield f"measures_{m[0]}", 1
+            covered = True
+    if covered and state in MONITORED:
+        yield "covered_hh", 1
+    if c.identified_on is not None and period.start <= c.identified_on <= period.end:
+        yield "identified_hh", 1
+        yield "identified_people", c.people
+    if c.eliminated_on is not None and period.start <= c.eliminated_on <= period.end:
+        yield "eliminated_hh", 1
+        yield "eliminated_people", c.people
+    if c.decided is not None and period.start <= c.decided <= period.end:
+        days = (c.decided - c.opened).days
+        yield "decided", 1
+        yield "decided_days", days
+        if days <= limit:
+            yield "decided_in_time", 1
+
+
+def _case_parts(cases: Iterable[_Case], period: Period, limits: dict[str, int]) -> dict[str, dict[str, int]]:
+    """Per village: the parts that come from cases, their history and measures."""
     out: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(PART_NAMES, 0))
-    cutoff = _after(period.end)
     for c in cases:
-        state = c.state_at(cutoff)
-        if state is None:
-            continue
         row = out[c.village]
-        if state in OBJECTS:
-            row["objects_hh"] += 1
-            row["objects_people"] += c.people
-            if c.category in (1, 2, 3):
-                row[f"objects_hh_c{c.category}"] += 1
-                row[f"objects_people_c{c.category}"] += c.people
-            for risk in set(c.risk_types):
-                key = f"objects_hh_risk_{risk}"
-                if key in row:
-                    row[key] += 1
-            if state == State.ELIMINATED:
-                row["eliminated_cum_hh"] += 1
-                row["eliminated_cum_people"] += c.people
-            else:
-                row["monitored_hh"] += 1
-                row["monitored_people"] += c.people
-                if c.safety_net:
-                    row["safety_net_hh"] += 1
-                    row["safety_net_people"] += c.people
-        if state in IDENTIFICATION:
-            row["leads_open"] += 1
-            if (period.end - c.opened).days > limit:  # red on the deadline clock (selectors.Clock)
-                row["leads_overdue"] += 1
-        covered = False
-        for m in c.measures:
-            if _in_effect(m, period.end):
-                row[f"measures_{m[0]}"] += 1
-                covered = True
-        if covered and state in MONITORED:
-            row["covered_hh"] += 1
-        if c.identified_on is not None and period.start <= c.identified_on <= period.end:
-            row["identified_hh"] += 1
-            row["identified_people"] += c.people
-        if c.eliminated_on is not None and period.start <= c.eliminated_on <= period.end:
-            row["eliminated_hh"] += 1
-            row["eliminated_people"] += c.people
-        if c.decided is not None and period.start <= c.decided <= period.end:
-            days = (c.decided - c.opened).days
-            row["decided"] += 1
-            row["decided_days"] += days
-            row["decided_in_time"] += days <= limit
+        for part, amount in case_contributions(c, period, limits.get(c.village[:6], 15)):
+            if part in row:
+                row[part] += amount
     return out
 
 
-def _income_parts(codes: list[str], period: Period, line: Decimal, out: dict[str, dict[str, int]]) -> None:
-    """Latest income record of each household ended by the period's end, bucketed against the line."""
+# The income buckets against the monitoring line: below it, from it to 1.5 × it, and above.
+INCOME_PARTS = ("income_hh", "income_below", "income_near", "income_above")
+
+
+def _latest_incomes(scope_filter: Q, period: Period) -> QuerySet[IncomeRecord]:
+    """Each household's latest income record ended by the period's end."""
     newer = IncomeRecord.objects.filter(
         household_id=OuterRef("household_id"), period_end__lte=period.end
     ).filter(
         Q(period_end__gt=OuterRef("period_end"))
         | Q(period_end=OuterRef("period_end"), period_start__gt=OuterRef("period_start"))
     )
-    high = line * Decimal("1.5")
-    for chunk in chunks(codes):
+    return IncomeRecord.objects.filter(scope_filter, period_end__lte=period.end).filter(~Exists(newer))
+
+
+def _line_of(lines: dict[str, Decimal], factor: Decimal = Decimal(1)) -> Case_:
+    """The monitoring line of each record's county (times ``factor``), as one SQL expression."""
+    return Case_(
+        *(
+            When(household__village__code__startswith=prefix, then=Value(line * factor))
+            for prefix, line in sorted(lines.items())
+        ),
+        default=Value(None),
+        output_field=DecimalField(max_digits=14, decimal_places=2),
+    )
+
+
+def _income_q(part: str) -> Q:
+    """The records that count in one income part (those of a county with a line; ``_with_lines`` adds it)."""
+    known = Q(line__isnull=False)
+    return {
+        "income_hh": known,
+        "income_below": known & Q(per_capita_net_income__lt=F("line")),
+        "income_above": known & Q(per_capita_net_income__gte=F("high")),
+        "income_near": known
+        & ~Q(per_capita_net_income__lt=F("line"))
+        & ~Q(per_capita_net_income__gte=F("high")),
+    }[part]
+
+
+def _with_lines(records: QuerySet[IncomeRecord], lines: dict[str, Decimal]) -> QuerySet[IncomeRecord]:
+    return records.annotate(line=_line_of(lines), high=_line_of(lines, Decimal("1.5")))
+
+
+def _income_parts(
+    scope: Scope, period: Period, lines: dict[str, Decimal], out: dict[str, dict[str, int]]
+) -> None:
+    """Latest income record of each household ended by the period's end, bucketed against its county's line."""
+    if not lines:
+        return
+    for where in scope.filters("household__village__code"):
         rows = (
-            IncomeRecord.objects.filter(household__village__code__in=chunk, period_end__lte=period.end)
-            .filter(~Exists(newer))
+            _with_lines(_latest_incomes(where, period), lines)
             .values_list("household__village__code")
-            .annotate(
-                n=Count("pk"),
-                below=Count("pk", filter=Q(per_capita_net_income__lt=line)),
-                above=Count("pk", filter=Q(per_capita_net_income__gte=high)),
-            )
+            .annotate(**{part: Count("pk", filter=_income_q(part)) for part in INCOME_PARTS})
             .order_by()
         )
-        for village, n, below, above in rows:
+        for village, *counts in rows:
             row = out[village]
-            row["income_hh"] += n
-            row["income_below"] += below
-            row["income_above"] += above
-            row["income_near"] += n - below - above
+            for part, n in zip(INCOME_PARTS, counts, strict=True):
+                row[part] += n
 
 
-def _event_parts(codes: list[str], period: Period, out: dict[str, dict[str, int]]) -> None:
+def _event_parts(scope: Scope, period: Period, out: dict[str, dict[str, int]]) -> None:
     """Feed rows applied and signals received during the period, per village (and channel)."""
     since, until = _before(period.start), _after(period.end)
-    for chunk in chunks(codes):
+    paths = zip(
+        scope.filters("household__village__code"),
+        scope.filters("lead__household__village__code"),
+        strict=True,
+    )
+    for where, lead_where in paths:
         feeds = (
-            FeedRecord.objects.filter(
-                household__village__code__in=chunk,
-                batch__committed_at__gte=since,
-                batch__committed_at__lt=until,
-            )
+            FeedRecord.objects.filter(where, batch__committed_at__gte=since, batch__committed_at__lt=until)
             .values_list("household__village__code")
             .annotate(n=Count("pk"))
             .order_by()
@@ -280,7 +352,7 @@ def _event_parts(codes: list[str], period: Period, out: dict[str, dict[str, int]
         for village, n in feeds:
             out[village]["feed_records"] += n
         signals = (
-            Signal.objects.filter(lead__household__village__code__in=chunk, at__gte=since, at__lt=until)
+            Signal.objects.filter(lead_where, at__gte=since, at__lt=until)
             .values_list("lead__household__village__code", "channel")
             .annotate(n=Count("pk"))
             .order_by()
@@ -291,22 +363,83 @@ def _event_parts(codes: list[str], period: Period, out: dict[str, dict[str, int]
                 out[village][key] += n
 
 
+def _compute(scope: Scope, periods: list[Period]) -> dict[tuple[str, date], dict[str, int]]:
+    result: dict[tuple[str, date], dict[str, int]] = {}
+    cases = _cases(scope)
+    counties = scope.counties()
+    for period in periods:
+        limits, lines = _county_limits(counties, period.end)
+        out = _case_parts(cases, period, limits)
+        _income_parts(scope, period, lines, out)
+        _event_parts(scope, period, out)
+        for village, row in out.items():
+            if any(row.values()):
+                result[(village, period.start)] = row
+    return result
+
+
 def figures_compute(*, codes: list[str], periods: list[Period]) -> dict[tuple[str, date], dict[str, int]]:
-    """The parts for every (village, period start) that has any, over villages of one or more counties."""
+    """The parts for every (village, period start) that has any, over villages of one or more counties (read
+    a county at a time, so that memory stays bounded by the largest county)."""
     result: dict[tuple[str, date], dict[str, int]] = {}
     by_county: dict[str, list[str]] = defaultdict(list)
     for code in sorted(set(codes)):
         by_county[code[:6]].append(code)
-    for county, villages in by_county.items():
-        cases = _cases(villages)
-        region = Region.objects.filter(code=county.ljust(12, "0")).first()
-        for period in periods:
-            limit, line = _county_parameters(region, period)
-            out = _case_parts(cases, period, limit)
-            if line is not None:
-                _income_parts(villages, period, line, out)
-            _event_parts(villages, period, out)
-            for village, row in out.items():
-                if any(row.values()):
-                    result[(village, period.start)] = row
+    for villages in by_county.values():
+        result |= _compute(Scope(codes=villages), periods)
     return result
+
+
+def figures_compute_range(*, bounds: tuple[str, str], period: Period) -> dict[str, int]:
+    """The summed parts of every village in a code range (a region's subtree) for one period: a fixed number of
+    queries however many villages and counties the range holds (the "as of a day" figures)."""
+    parts = dict.fromkeys(PART_NAMES, 0)
+    for row in _compute(Scope(bounds=bounds), [period]).values():
+        for p in PART_NAMES:
+            parts[p] += row[p]
+    return parts
+
+
+# The parts whose units are households (a case's or an income record's), and the people parts that count the
+# members of the households of a household part.
+CASE_HOUSEHOLD_PARTS = (
+    "objects_hh", *(f"objects_hh_c{c.value}" for c in Category), *(f"objects_hh_risk_{r.value}" for r in RiskType),
+    "eliminated_cum_hh", "monitored_hh", "safety_net_hh", "leads_open", "leads_overdue", "covered_hh",
+    "identified_hh", "eliminated_hh", "decided", "decided_in_time",
+)  # fmt: skip
+PEOPLE_PARTS = {
+    "objects_people": "objects_hh",
+    **{f"objects_people_c{c.value}": f"objects_hh_c{c.value}" for c in Category},
+    "eliminated_cum_people": "eliminated_cum_hh",
+    "monitored_people": "monitored_hh",
+    "safety_net_people": "safety_net_hh",
+    "identified_people": "identified_hh",
+    "eliminated_people": "eliminated_hh",
+}
+DRILL_PARTS = frozenset({*CASE_HOUSEHOLD_PARTS, *INCOME_PARTS})
+
+
+def figures_drill(*, bounds: tuple[str, str], period: Period, part: str) -> list[int]:
+    """The households a household part counts in a code range for a period, one id per unit counted (a
+    household with two counted cases is there twice), in village and household order: what the figure
+    counts, by the same rule (``case_contributions``, the income buckets)."""
+    if part not in DRILL_PARTS:
+        raise ValueError(f"no households behind {part!r}")
+    scope = Scope(bounds=bounds)
+    if part in INCOME_PARTS:
+        _limits, lines = _county_limits(scope.counties(), period.end)
+        if not lines:
+            return []
+        found: list[tuple[str, str, int]] = []
+        for where in scope.filters("household__village__code"):
+            records = _with_lines(_latest_incomes(where, period), lines).filter(_income_q(part))
+            found += records.values_list("household__village__code", "household__number", "household_id")
+        return [pk for _v, _n, pk in sorted(found)]
+    cases = _cases(scope)
+    limits, _lines = _county_limits(scope.counties(), period.end)
+    counted = [
+        c
+        for c in cases
+        if any(p == part for p, _n in case_contributions(c, period, limits.get(c.village[:6], 15)))
+    ]
+    return [c.household for c in sorted(counted, key=lambda c: (c.village, c.household, c.pk))]

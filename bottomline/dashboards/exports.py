@@ -14,30 +14,35 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
-import xlsxwriter
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.audit.models import EventKind
 from bottomline.audit.services import event_record
 from bottomline.dashboards.compute import MONITORED, OBJECTS, in_effect_q, people_count
-from bottomline.dashboards.panels import SECTIONS, figure
+from bottomline.dashboards.drill import Drill, figure_households, household_rows, person_rows
+from bottomline.dashboards.panels import SECTIONS, figure, label
 from bottomline.dashboards.selectors import Figures, region_figures
+from bottomline.jobs.models import Job
+from bottomline.jobs.progress import Progress
+from bottomline.jobs.registry import job_handler
+from bottomline.jobs.services import download_store, job_enqueue
 from bottomline.monitoring.models import Case, Category, Measure
 from bottomline.monitoring.notices import head_name
 from bottomline.monitoring.selectors import cases_as_of
 from bottomline.monitoring.workflow import IDENTIFICATION, State
 from bottomline.policy.selectors import parameters_for
 from bottomline.regions.models import Region
+from bottomline.regions.selectors import region_get
 from bottomline.registry.choices import Relation, RiskType
 from bottomline.registry.exports import neutralise
-from bottomline.registry.models import Member
+from bottomline.registry.models import Household, Member
 
 # The standard rosters by name: the sheet title, and the label the dashboard's roster choice shows.
 ROSTERS: dict[str, tuple[Promise, Promise]] = {
@@ -211,6 +216,8 @@ def write_workbook(
     *, title: str, header: list[str], rows: Iterator[list[str]], figures: Figures, region: Region, on: date
 ) -> bytes:
     """A workbook of the roster (every cell text, formulas neutralised) and the region's key figures."""
+    import xlsxwriter  # here, not at a web process's start-up (issue #17)
+
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(
         buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False}
@@ -235,9 +242,9 @@ def write_workbook(
     summary.write_number(2, 1, count)
     for c, name in enumerate([_("code"), _("indicator"), _("value"), _("unit")]):
         summary.write_string(4, c, name, bold)
-    for r, (code, label, value, unit) in enumerate(figures_rows(figures), start=5):
+    for r, (code, title_, value, unit) in enumerate(figures_rows(figures), start=5):
         summary.write_string(r, 0, code)
-        summary.write_string(r, 1, neutralise(label))
+        summary.write_string(r, 1, neutralise(title_))
         if value is None:
             summary.write_blank(r, 2, None)
         else:
@@ -245,6 +252,17 @@ def write_workbook(
         summary.write_string(r, 3, unit)
     book.close()
     return buffer.getvalue()
+
+
+def roster_size(*, viewer: User, region_code: str, roster: str, on: date) -> int:
+    """The rows a roster would have (to choose between writing it in the request and a job)."""
+    if roster not in ROSTERS:
+        raise ValueError(f"unknown roster {roster!r}")
+    gate.require(viewer, Measure if roster == "assistance" else Case, "export")
+    region = region_get(viewer=viewer, code=region_code)  # 404 outside the viewer's region
+    if roster == "assistance":
+        return roster_measures(viewer=viewer, region=region, on=on).count()
+    return len(roster_cases(viewer=viewer, region=region, on=on, roster=roster))
 
 
 def roster_export(
@@ -275,3 +293,108 @@ def roster_export(
         detail={"region": region.code, "on": on.isoformat()},
     )
     return region, content
+
+
+def _drill_header(people: bool) -> list[str]:
+    if people:
+        return [_("household number"), _("village"), _("name"), _("ID number"), _("sex"), _("age"),
+                _("relation to head")]  # fmt: skip
+    return [_("household number"), _("village code"), _("village"), _("head of household"), _("ID number"),
+            _("people")]  # fmt: skip
+
+
+def _drill_rows(drill: Drill) -> Iterator[list[str]]:
+    """The list's rows, a slice of households at a time (masked: ID numbers masked, ages not birth dates)."""
+    step = 2000
+    for start in range(0, len(drill.households), step):
+        ids = drill.households[start : start + step]
+        if drill.people:
+            for p in person_rows(ids):
+                yield [p.number, p.village, p.name, p.id_number, p.sex, str(p.age), p.relation]
+        else:
+            for h in household_rows(ids):
+                yield [h.number, h.village_code, h.village, h.head, h.head_id, str(h.people)]
+
+
+def drill_export(
+    *,
+    viewer: User,
+    region_code: str,
+    indicator: str,
+    month: date | None = None,
+    on: date | None = None,
+    request: HttpRequest | None = None,
+) -> tuple[Drill, bytes]:
+    """The households (or people) behind one figure, as XLSX with the region's figures (gated, audited)."""
+    gate.require(viewer, Household, "export", request)
+    drill = figure_households(viewer=viewer, region_code=region_code, indicator=indicator, month=month, on=on)
+    figures = region_figures(viewer=viewer, region_code=region_code, month=month, on=on)
+    content = write_workbook(
+        title=label(drill.indicator),
+        header=_drill_header(drill.people),
+        rows=_drill_rows(drill),
+        figures=figures,
+        region=drill.region,
+        on=drill.period.end,
+    )
+    event_record(
+        kind=EventKind.EXPORT,
+        user=viewer,
+        request=request,
+        target=f"dashboards.drill:{indicator}",
+        region=drill.region,
+        detail={
+            "region": drill.region.code,
+            "rows": len(drill.households),
+            "to": drill.period.end.isoformat(),
+        },
+    )
+    return drill, content
+
+
+# Exports of the dashboard (a roster, the households behind a figure) above EXPORT_INLINE_ROWS rows run as this
+# job, the one mechanism the registry's roster uses too (jobs.services.download_store, jobs:download).
+EXPORT = "dashboards.export"
+
+
+def dashboard_export_start(
+    *, viewer: User, region_code: str, spec: dict[str, str | None], language: str
+) -> Job:
+    """Queue a dashboard export: ``spec`` is {"roster": name, "on": day} or {"indicator": code, "month": …,
+    "on": …} (ISO days); its creator downloads the file once from the job page."""
+    region = region_get(viewer=viewer, code=region_code)  # 404 outside the viewer's region
+    gate.require(viewer, Measure if spec.get("roster") == "assistance" else Household, "export")
+    params = {"user": viewer.pk, "region": region.code, "language": language, **spec}
+    return job_enqueue(kind=EXPORT, params=params, user=viewer, region=region)
+
+
+def _day(value: object) -> date | None:
+    return date.fromisoformat(str(value)) if value else None
+
+
+@job_handler(EXPORT)
+def dashboard_export_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Params: ``user`` (whose scope and whose export), ``region``, ``language`` and either ``roster`` and
+    ``on``, or ``indicator`` with ``month`` and ``on``."""
+    viewer = User.objects.select_related("region").get(pk=params["user"])
+    code = str(params["region"])
+    progress.start(1, gettext_noop("writing the roster"))
+    with translation.override(params.get("language") or "zh-hans"):
+        if params.get("roster"):
+            roster, on = str(params["roster"]), _day(params.get("on")) or timezone.localdate()
+            _region, content = roster_export(viewer=viewer, region_code=code, roster=roster, on=on)
+            rows = roster_size(viewer=viewer, region_code=code, roster=roster, on=on)
+            name = f"{roster}-{code}-{on:%Y%m%d}.xlsx"
+        else:
+            indicator = str(params["indicator"])
+            drill, content = drill_export(
+                viewer=viewer,
+                region_code=code,
+                indicator=indicator,
+                month=_day(params.get("month")),
+                on=_day(params.get("on")),
+            )
+            rows, name = drill.count(), f"{indicator}-{code}-{drill.period.end:%Y%m%d}.xlsx"
+    stored = download_store(content, ".xlsx")
+    progress.advance()
+    return {"rows": rows, "download": stored, "file_name": name}

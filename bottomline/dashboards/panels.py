@@ -123,7 +123,7 @@ def charts(figures: Figures) -> list[dict[str, Any]]:
             "id": f"chart-{name}",
             "title": str(title),
             "kind": kind,
-            "items": [[f.label, f.value or 0] for f in group(figures, name)],
+            "items": [[f.label, f.value or 0, f.code] for f in group(figures, name)],
         }
         for name, title, kind in CHARTS
     ]

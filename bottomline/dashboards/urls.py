@@ -13,4 +13,8 @@ urlpatterns = [
     path("dashboard/<str:code>/baseline/", views.baseline, name="baseline"),
     path("dashboard/<str:code>/export.xlsx", views.export, name="export"),
     path("dashboard/<str:code>/briefing.pdf", views.briefing, name="briefing"),
+    path("dashboard/<str:code>/figures/<str:indicator>/", views.drill, name="drill"),
+    path(
+        "dashboard/<str:code>/figures/<str:indicator>/export.xlsx", views.drill_download, name="drill_export"
+    ),
 ]

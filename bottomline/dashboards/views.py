@@ -7,22 +7,26 @@ viewer's subtree answers 404, a role that reads no figures 403.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from bottomline.accounts import gate
 from bottomline.dashboards import panels
 from bottomline.dashboards.briefing import briefing_pdf
-from bottomline.dashboards.exports import roster_export
+from bottomline.dashboards.drill import DRILLS, figure_households, household_rows, person_page
+from bottomline.dashboards.exports import dashboard_export_start, drill_export, roster_export, roster_size
 from bottomline.dashboards.forms import LANGUAGES, ROSTERS, BriefingForm, DashboardForm, ExportForm
 from bottomline.dashboards.indicators import BY_CODE
 from bottomline.dashboards.maps import map_features, region_key
 from bottomline.dashboards.models import VillageMonth
 from bottomline.dashboards.selectors import region_overview
+from bottomline.jobs.services import EXPORT_INLINE_ROWS
 from bottomline.monitoring.models import Case
 from bottomline.regions.models import Level, Region
 from bottomline.regions.selectors import region_path
@@ -58,6 +62,12 @@ def region(request: HttpRequest, code: str) -> HttpResponse:
     indicator = data.get("indicator") or "objects_households"
     chart_data = {
         "charts": panels.charts(figures),
+        # A bar or slice opens the households behind it: this address with its figure's code put in.
+        "drill": {
+            "url": reverse("dashboards:drill", args=[here.code, "FIGURE"]),
+            "query": _query(None if on else figures.month, on),
+            "codes": sorted(DRILLS),
+        },
         "trend": panels.trend(trend),
         "map": {
             "geo": geo,
@@ -85,7 +95,12 @@ def region(request: HttpRequest, code: str) -> HttpResponse:
         "has_map": geo is not None,
         "columns": [panels.figure(figures, c) for c in panels.CHILD_COLUMNS],
         "children": [
-            {"code": c.code, "name": c.name, "values": [c.values.get(k) for k in panels.CHILD_COLUMNS]}
+            {
+                "code": c.code,
+                "name": c.name,
+                "values": [c.values.get(k) for k in panels.CHILD_COLUMNS],
+                "cells": [(k, c.values.get(k)) for k in panels.CHILD_COLUMNS],
+            }
             for c in children
         ],
         "rosters": ROSTERS,
@@ -93,6 +108,8 @@ def region(request: HttpRequest, code: str) -> HttpResponse:
         "can_export": gate.allowed(user, Case, "export"),
         "today": timezone.localdate(),
         "month_value": shown.strftime("%Y-%m"),
+        "drills": DRILLS,  # the figures that open the households behind them
+        "when": _query(None if on else shown, on),
     }
     return render(request, "dashboards/region.html", context)
 
@@ -113,6 +130,14 @@ def export(request: HttpRequest, code: str) -> HttpResponse:
     if not form.is_valid():
         return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain; charset=utf-8")
     roster, on = form.cleaned_data["roster"], form.cleaned_data["on"]
+    if roster_size(viewer=user, region_code=code, roster=roster, on=on) > EXPORT_INLINE_ROWS:
+        job = dashboard_export_start(  # too long for a request: a job writes it (issue #15 item 9)
+            viewer=user,
+            region_code=code,
+            spec={"roster": roster, "on": on.isoformat()},
+            language=get_language() or "zh-hans",
+        )
+        return redirect("jobs:detail", pk=job.pk)
     region_, content = roster_export(viewer=user, region_code=code, roster=roster, on=on, request=request)
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{roster}-{region_.code}-{on:%Y%m%d}.xlsx"'
@@ -147,3 +172,76 @@ def baseline(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request, "dashboards/baseline.html", {"region": here, "figures": figures, "on": on, "form": form}
     )
+
+
+DRILL_PAGE = 50  # rows per page of the households behind a figure
+
+
+def _when(request: HttpRequest) -> tuple[DashboardForm, date | None, date | None]:
+    form = DashboardForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    return form, data.get("month"), data.get("on")
+
+
+def _query(month: date | None, on: date | None) -> str:
+    parts = [f"month={month:%Y-%m}"] if month else []
+    return "&".join(parts + ([f"on={on.isoformat()}"] if on else []))
+
+
+@login_required
+def drill(request: HttpRequest, code: str, indicator: str) -> HttpResponse:
+    """The households (or people) behind one figure of a region, a page at a time (scoped, masked)."""
+    user = gate.staff_of(request)
+    _form, month, on = _when(request)
+    found = figure_households(viewer=user, region_code=code, indicator=indicator, month=month, on=on)
+    total = found.count()
+    pages = max(1, -(-total // DRILL_PAGE))
+    try:
+        number = min(max(1, int(request.GET.get("page", "1"))), pages)
+    except ValueError:
+        number = 1
+    start = (number - 1) * DRILL_PAGE
+    if found.people:
+        rows: list[Any] = person_page(found, start, start + DRILL_PAGE)
+    else:
+        rows = household_rows(found.households[start : start + DRILL_PAGE])
+    context = {
+        "drill": found,
+        "region": found.region,
+        "title": panels.label(found.indicator),
+        "total": total,
+        "rows": rows,
+        "page": number,
+        "pages": pages,
+        "query": _query(month, on),
+        "can_export": gate.allowed(user, Household, "export"),
+        "inline_limit": EXPORT_INLINE_ROWS,
+        "trail": region_path(viewer=user, region=found.region),
+    }
+    return render(request, "dashboards/drill.html", context)
+
+
+@login_required
+def drill_download(request: HttpRequest, code: str, indicator: str) -> HttpResponse:
+    """The households behind a figure as XLSX: in the request up to EXPORT_INLINE_ROWS rows, a job above."""
+    user = gate.staff_of(request)
+    gate.require(user, Household, "export", request)
+    _form, month, on = _when(request)
+    found = figure_households(viewer=user, region_code=code, indicator=indicator, month=month, on=on)
+    if found.count() > EXPORT_INLINE_ROWS:
+        spec = {
+            "indicator": indicator,
+            "month": month.isoformat() if month else None,
+            "on": on.isoformat() if on else None,
+        }
+        job = dashboard_export_start(
+            viewer=user, region_code=code, spec=spec, language=get_language() or "zh-hans"
+        )
+        return redirect("jobs:detail", pk=job.pk)
+    shown, content = drill_export(
+        viewer=user, region_code=code, indicator=indicator, month=month, on=on, request=request
+    )
+    response = HttpResponse(content, content_type=XLSX)
+    name = f"{indicator}-{shown.region.code}-{shown.period.end:%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

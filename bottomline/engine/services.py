@@ -24,6 +24,7 @@ from bottomline.feeds.selectors import households_touched_since
 from bottomline.jobs.models import Job
 from bottomline.jobs.progress import Progress
 from bottomline.jobs.registry import job_handler
+from bottomline.jobs.results import Line, result_describer
 from bottomline.jobs.services import job_enqueue
 from bottomline.monitoring.models import Channel
 from bottomline.monitoring.services import SignalIn, leads_raise
@@ -480,6 +481,14 @@ def _leads_raise(run: Run, households: list[int]) -> None:
             ],
             at=run.created_at,
         )
+
+
+@result_describer("engine.screen", "run")
+def _run_line(value: Any) -> Line:
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    return Line(_("Screening run"), f"#{value}", reverse("engine:run", args=[value]))
 
 
 @job_handler("engine.screen")

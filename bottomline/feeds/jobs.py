@@ -7,14 +7,17 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from bottomline.accounts.models import User
+from bottomline.feeds.schemas import BY_CODE
 from bottomline.feeds.services import FeedReport, feed_load
 from bottomline.jobs.progress import Progress
 from bottomline.jobs.registry import job_handler
+from bottomline.jobs.results import Line, result_describer
 from bottomline.jobs.services import upload_remove
 from bottomline.registry.importing import ImportFileError
 
@@ -22,6 +25,21 @@ logger = logging.getLogger(__name__)
 
 KIND = "feeds.load"
 KIND_NAME = gettext_noop("feeds.load")  # the job pages show the kind in the user's language
+
+
+@result_describer(KIND, "feed_type")
+def _feed_line(value: Any) -> Line:
+    found = BY_CODE.get(str(value))
+    zh = (translation.get_language() or "").lower().startswith("zh")
+    name = found.title["zh" if zh else "en"] if found is not None else str(value)
+    return Line(_("Feed"), name)
+
+
+@result_describer(KIND, "batch")
+def _batch_line(value: Any) -> Line | None:
+    if not value:  # a check without writing leaves no load behind
+        return None
+    return Line(_("Feed load"), f"#{value}", reverse("feeds:batch_detail", args=[value]))
 
 
 @job_handler(KIND)

@@ -34,4 +34,5 @@ KIND_NAMES = (
     gettext_noop("engine.screen"),
     gettext_noop("policy.simulate"),
     gettext_noop("registry.export"),
+    gettext_noop("dashboards.export"),
 )

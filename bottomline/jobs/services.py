@@ -219,6 +219,9 @@ def upload_enqueue(
     )
 
 
+# Above this many rows an export runs as a job (registry.export, dashboards.export), not inside the request.
+EXPORT_INLINE_ROWS = 5000
+
 # Files a job writes for its creator to download once (jobs.views.job_download), under MEDIA_ROOT.
 DOWNLOADS = "downloads"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -9,6 +11,7 @@ from django.shortcuts import render
 from bottomline.accounts import gate
 from bottomline.jobs import selectors
 from bottomline.jobs.models import Job, JobStatus
+from bottomline.jobs.results import result_lines, result_problems
 from bottomline.jobs.services import download_path
 
 
@@ -20,18 +23,28 @@ def job_list(request: HttpRequest) -> HttpResponse:
     return render(request, "jobs/job_list.html", {"jobs": selectors.job_list(viewer=user)[:100]})
 
 
+def _shown(job: Job) -> dict[str, Any]:
+    """A job and its result as labelled lines and a list of problems (never the raw result)."""
+    finished = job.status == JobStatus.SUCCEEDED
+    return {
+        "job": job,
+        "lines": result_lines(job) if finished else [],
+        "problems": result_problems(job) if finished else [],
+    }
+
+
 @login_required
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One job with its live progress."""
     job = gate.access(Job.objects.all(), gate.staff_of(request), request=request, pk=pk)
-    return render(request, "jobs/job_detail.html", {"job": job})
+    return render(request, "jobs/job_detail.html", _shown(job))
 
 
 @login_required
 def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress fragment; it keeps polling itself until the job has finished."""
     job = gate.access(Job.objects.all(), gate.staff_of(request), request=request, pk=pk)
-    return render(request, "jobs/_progress.html", {"job": job})
+    return render(request, "jobs/_progress.html", _shown(job))
 
 
 @login_required

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -15,6 +16,7 @@ from bottomline.accounts.models import User
 from bottomline.jobs.models import Job
 from bottomline.jobs.progress import Progress
 from bottomline.jobs.registry import job_handler
+from bottomline.jobs.results import Line, result_describer
 from bottomline.jobs.services import job_enqueue
 from bottomline.monitoring.casework import StepIn, cases_bulk_step
 from bottomline.monitoring.models import Case
@@ -40,6 +42,11 @@ def bulk_step_enqueue(
         raise ValidationError({"case_ids": _("At most %(n)d cases at once.") % {"n": MAX_CASES}})
     params = {"user": actor.pk, "case_ids": ids, "action": action, "reason": reason, "language": language}
     return job_enqueue(kind=KIND, params=params, user=actor, region=actor.region)
+
+
+@result_describer(KIND, "failed")
+def _case_line(value: Any) -> Line:
+    return Line(_("Case"), f"#{value}", reverse("monitoring:case_detail", args=[int(value)]))
 
 
 @job_handler(KIND)

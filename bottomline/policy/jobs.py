@@ -5,11 +5,19 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from bottomline.jobs.progress import Progress
 from bottomline.jobs.registry import job_handler
+from bottomline.jobs.results import Line, result_describer
 from bottomline.policy.services import SIMULATE, proposal_simulate
+
+
+@result_describer(SIMULATE, "proposal")
+def _proposal_line(value: Any) -> Line:
+    return Line(_("Proposal"), f"#{value}", reverse("policy:proposal", args=[value]))
 
 
 @job_handler(SIMULATE)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -37,15 +38,34 @@ def parameters_table(*, region: Region, on: date, above_own: bool = False) -> li
     codes = ancestor_codes(region)
     if above_own:
         codes.remove(region.code)
+    rows = in_force(on=on).filter(Q(region__isnull=True) | Q(region__code__in=codes)).select_related("region")
+    return _chosen(rows)
+
+
+def _chosen(rows: Iterable[Parameter]) -> list[Parameter]:
+    """Of the rows that apply to one region, the one in force per name: most specific region, latest start."""
     chosen: dict[str, Parameter] = {}
-    for p in (
-        in_force(on=on).filter(Q(region__isnull=True) | Q(region__code__in=codes)).select_related("region")
-    ):
+    for p in rows:
         current = chosen.get(p.name)
         rank = (p.region.level if p.region else 0, p.effective_from)
         if current is None or rank > (current.region.level if current.region else 0, current.effective_from):
             chosen[p.name] = p
     return sorted(chosen.values(), key=lambda p: p.name)
+
+
+def parameters_for_regions(*, regions: Iterable[Region], on: date) -> dict[str, dict[str, Decimal]]:
+    """``parameters_for`` of many regions at once, by region code: one query however many regions."""
+    wanted = {r.code: set(ancestor_codes(r)) for r in regions}
+    if not wanted:
+        return {}
+    codes = sorted(set().union(*wanted.values()))
+    rows = list(
+        in_force(on=on).filter(Q(region__isnull=True) | Q(region__code__in=codes)).select_related("region")
+    )
+    return {
+        code: {p.name: p.value for p in _chosen(p for p in rows if p.region is None or p.region.code in mine)}
+        for code, mine in wanted.items()
+    }
 
 
 def parameter_history(*, region: Region, name: str | None = None) -> QuerySet[Parameter]:

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.engine.why import why_of_household, why_of_screening
-from bottomline.jobs.services import upload_enqueue
+from bottomline.jobs.services import EXPORT_INLINE_ROWS, upload_enqueue
 from bottomline.regions.selectors import RegionChoice, region_children, region_choose
 from bottomline.registry import exports, importing, selectors, services
 from bottomline.registry.choices import RiskType
@@ -430,7 +430,7 @@ def _reveal(request: HttpRequest, **target: int) -> HttpResponse:
 
 
 # Above this many households a roster export runs as a job (registry.export) instead of inside the request.
-EXPORT_INLINE_HOUSEHOLDS = 5000
+EXPORT_INLINE_HOUSEHOLDS = EXPORT_INLINE_ROWS
 
 
 @login_required

@@ -268,6 +268,9 @@ TABLE: dict[str, Spec] = {
     "dashboards:region": Spec(ARCHIVE_READERS, kind="region"),
     "dashboards:export": Spec(ARCHIVE_READERS, kind="region"),
     "dashboards:briefing": Spec(ARCHIVE_READERS, kind="region"),
+    # The households behind a figure, and their export (issue #15 item 8): the same readers, the same scope.
+    "dashboards:drill": Spec(ARCHIVE_READERS, kind="region"),
+    "dashboards:drill_export": Spec(ARCHIVE_READERS, kind="region"),
 }
 
 SEQUENCE = itertools.count(500)
@@ -396,7 +399,8 @@ def world(
         owner = make_user(Role.VILLAGE_CADRE, region, username=f"owner-{scope}")
         token, _raw = token_create(user=owner, name="theirs")
         job = Job.objects.create(kind="regions.load", region=region)
-        objects[("region", scope)] = {"code": region.code}
+        # the figure is for the dashboards' drill-through (other region addresses ignore it)
+        objects[("region", scope)] = {"code": region.code, "indicator": "objects_households"}
         objects[("job", scope)] = {"pk": job.pk, "job_id": job.pk}
         objects[("user", scope)] = {"object_id": owner.pk, "id": owner.pk, "content_type_id": 1}
         objects[("token", scope)] = {"pk": token.pk}

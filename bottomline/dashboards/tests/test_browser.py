@@ -71,10 +71,16 @@ def test_the_dashboard_at_province_and_village_level(
     page.screenshot(path=str(SHOTS / "dashboard-province.png"), full_page=True)
     # Down the tree by the child table: prefecture, county, township, village.
     for region in (tree.prefecture, tree.county, tree.township, tree.village):
-        page.locator(f"#child-{region.code} a").click()
+        page.locator(f"#child-{region.code} td:first-child a").click()  # the name (the figures open lists)
         page.wait_for_url(f"{live_server.url}/dashboard/{region.code}/*")
     assert page.locator("#dashboard-trail a").count() == 4
     _charts_drawn(tab, CHARTS)
     assert page.locator("#chart-map").count() == 0  # no shapes below the county
     page.screenshot(path=str(SHOTS / "dashboard-village.png"), full_page=True)
+    # A figure opens the households it counts (issue #15 item 8).
+    counted = int(page.locator("#figure-objects_households").inner_text())
+    page.locator("#drill-objects_households").click()
+    page.wait_for_url(f"{live_server.url}/dashboard/{tree.village.code}/figures/objects_households/*")
+    assert page.locator("#drill-table tbody tr").count() == counted > 0
+    page.screenshot(path=str(SHOTS / "dashboard-drill.png"), full_page=True)
     assert tab.errors == []

@@ -15,23 +15,35 @@
     return chart;
   };
 
+  // A bar or a slice opens the households behind its figure (the drill-through page).
+  const drill = data.drill;
+  const opens = (chart, items) => {
+    if (!chart || !drill) return;
+    chart.on("click", (p) => {
+      const code = items[p.dataIndex] && items[p.dataIndex][2];
+      if (code && drill.codes.includes(code)) {
+        window.location.href = drill.url.replace("FIGURE", code) + (drill.query ? "?" + drill.query : "");
+      }
+    });
+  };
+
   for (const chart of data.charts) {
     const names = chart.items.map((item) => item[0]);
     const values = chart.items.map((item) => item[1]);
     if (chart.kind === "pie") {
-      draw(chart.id, {
+      opens(draw(chart.id, {
         tooltip: { trigger: "item" },
         legend: { bottom: 0, type: "scroll" },
         series: [{ type: "pie", radius: ["35%", "65%"], data: chart.items.map(([name, value]) => ({ name, value })) }],
-      });
+      }), chart.items);
     } else {
-      draw(chart.id, {
+      opens(draw(chart.id, {
         tooltip: { trigger: "axis" },
         grid: { left: 140, right: 30, top: 10, bottom: 20 },
         xAxis: { type: "value", minInterval: 1 },
         yAxis: { type: "category", data: names, inverse: true },
         series: [{ type: "bar", data: values, label: { show: true, position: "right" } }],
-      });
+      }), chart.items);
     }
   }
 
