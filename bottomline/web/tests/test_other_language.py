@@ -501,6 +501,8 @@ def test_no_text_of_the_other_language(world: dict[str, Any], personas: dict[str
     found: dict[str, set[str]] = defaultdict(set)
     opened = 0
     for key, url, roles in page_urls(world):
+        if key.startswith("audit:"):  # the log shows what the walk itself wrote (a second factor's new key)
+            data = stored_values()
         for role in roles:
             client = Client()
             client.force_login(personas[role])
