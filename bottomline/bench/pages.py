@@ -3,8 +3,8 @@ a village cadre, a county officer and a province officer, at 1× (the demo count
 and at a larger size (more counties of Qinghai beside it, ``BENCH_PAGES_COUNTIES`` in all, default 10).
 
 Timed per viewer: the household list (first page, and a page far in by its keyset cursor), the API list, the
-work queues (their counts and the first queue's cases) and the home page (the queue counts). Cases for 7 % of
-every county's households, in every state a queue reads. The village cadre's village and the county officer's
+work queues (their counts and the first queue's cases), the home page (the queue counts), and one household's and
+one case's page. Cases for 7 % of every county's households, in every state a queue reads. The village cadre's village and the county officer's
 county are the same at both sizes: their pages should take the same time, whatever lies outside.
 
 On PostgreSQL (``BENCH_POSTGRES``, scratch database ``bottomline_bench_pages``, created and dropped); on a new
@@ -100,9 +100,11 @@ def _time(client: Any, path: str, headers: dict[str, str], rounds: int) -> list[
 def _measure(viewers: dict[str, Any], rounds: int) -> dict[str, dict[str, list[float]]]:
     """Per viewer and page: [p50, p95] in milliseconds."""
     from django.test import Client
+    from django.urls import reverse
 
     from bottomline.accounts import gate
     from bottomline.accounts.services import token_create
+    from bottomline.monitoring.models import Case
     from bottomline.registry.models import Household
 
     out: dict[str, dict[str, list[float]]] = {}
@@ -115,15 +117,25 @@ def _measure(viewers: dict[str, Any], rounds: int) -> dict[str, dict[str, list[f
             max(visible.count() // 2, 0) : max(visible.count() // 2, 0) + 1
         ]
         middle = far[0] if far else None
+        # one household and one case of the viewer's region, the last by number: the pages a cadre opens most
+        household = visible.last()
+        case = gate.restrict(Case.objects.order_by("household__number"), user).last()
         pages = {
             "household list": ("/registry/households/", {}),
             "household list, far page": (f"/registry/households/?after={middle}", {}),
             "API list": ("/api/v1/registry/households", {"Authorization": f"Bearer {raw}"}),
             "work queues": ("/cases/", {}),
             "home (queue counts)": ("/", {}),
+            "household page": (
+                reverse("registry:household_detail", args=[household.pk]) if household else "",
+                {},
+            ),
+            "case page": (reverse("monitoring:case_detail", args=[case.pk]) if case else "", {}),
         }
         out[level] = {}
         for name, (path, headers) in pages.items():
+            if not path:
+                raise RuntimeError(f"{level}: no object for the {name}")
             times = _time(client, path, headers, rounds)
             out[level][name] = [_p(times, 0.5), _p(times, 0.95)]
     return out
