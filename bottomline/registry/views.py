@@ -429,10 +429,6 @@ def _reveal(request: HttpRequest, **target: int) -> HttpResponse:
     return render(request, "registry/_revealed.html", {"value": value})
 
 
-# Above this many households a roster export runs as a job (registry.export) instead of inside the request.
-EXPORT_INLINE_HOUSEHOLDS = EXPORT_INLINE_ROWS
-
-
 @login_required
 def household_export(request: HttpRequest) -> HttpResponse:
     """The filtered roster as CSV or XLSX, masked (audited)."""
@@ -442,7 +438,7 @@ def household_export(request: HttpRequest) -> HttpResponse:
     if fmt not in exports.WRITERS:
         return HttpResponse(_("Unknown format."), status=400, content_type="text/plain; charset=utf-8")
     households = selectors.household_list(viewer=user, filters=filters)
-    if households.count() > EXPORT_INLINE_HOUSEHOLDS:  # too long for a request: a job writes it
+    if households.count() > EXPORT_INLINE_ROWS:  # too long for a request: a job writes it
         gate.require(user, Household, "export", request)
         job = exports.roster_export_start(
             viewer=user, filters=filters, fmt=fmt, language=get_language() or "zh-hans"

@@ -27,7 +27,7 @@ def test_a_large_export_is_a_job_its_creator_downloads_once(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
-    monkeypatch.setattr("bottomline.registry.views.EXPORT_INLINE_HOUSEHOLDS", 1)
+    monkeypatch.setattr("bottomline.registry.views.EXPORT_INLINE_ROWS", 1)
     cadre = personas["village_cadre"]
     numbers = [id_number(sequence=s) for s in (41, 42)]
     for number in numbers:
