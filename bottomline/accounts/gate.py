@@ -75,6 +75,8 @@ RULES: dict[str, Rule] = {
     "registry.household": _archive("village__code"),
     "registry.member": _archive("household__village__code"),
     "registry.incomerecord": _archive("household__village__code"),
+    # Program money counted in the income records (registry.programs): written by the program apps' services.
+    "registry.programincome": _archive("household__village__code"),
     "registry.membermove": _archive("from_household__village__code"),
     "monitoring.lead": _archive("household__village__code"),
     # Department feeds: department officers upload their department's types for their region, county officers

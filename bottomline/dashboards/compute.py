@@ -22,6 +22,9 @@ from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, QueryS
 from django.utils import timezone
 
 from bottomline.dashboards.indicators import PART_NAMES
+from bottomline.dashboards.programs import BY_PART as PROGRAM_BY_PART
+from bottomline.dashboards.programs import FIGURES as PROGRAM_FIGURES
+from bottomline.dashboards.programs import PROGRAMS
 from bottomline.feeds.models import FeedRecord
 from bottomline.monitoring.models import Case, Category, Measure, MeasureStatus, Signal, Step
 from bottomline.monitoring.workflow import ELIMINATION, IDENTIFICATION, State
@@ -372,6 +375,9 @@ def _compute(scope: Scope, periods: list[Period]) -> dict[tuple[str, date], dict
         out = _case_parts(cases, period, limits)
         _income_parts(scope, period, lines, out)
         _event_parts(scope, period, out)
+        for program in PROGRAMS:
+            for village, parts in program.compute(scope.filters, period.start, period.end).items():
+                out[village].update(parts)
         for village, row in out.items():
             if any(row.values()):
                 result[(village, period.start)] = row
@@ -416,7 +422,10 @@ PEOPLE_PARTS = {
     "identified_people": "identified_hh",
     "eliminated_people": "eliminated_hh",
 }
-DRILL_PARTS = frozenset({*CASE_HOUSEHOLD_PARTS, *INCOME_PARTS})
+PEOPLE_PARTS.update({f.part: f.households_of for f in PROGRAM_FIGURES if f.households_of})
+# A program's household parts: those whose unit is households (its people parts list their households' members).
+PROGRAM_HOUSEHOLD_PARTS = frozenset(f.part for f in PROGRAM_FIGURES if f.unit == "households")
+DRILL_PARTS = frozenset({*CASE_HOUSEHOLD_PARTS, *INCOME_PARTS, *PROGRAM_HOUSEHOLD_PARTS})
 
 
 def figures_drill(*, bounds: tuple[str, str], period: Period, part: str) -> list[int]:
@@ -426,6 +435,9 @@ def figures_drill(*, bounds: tuple[str, str], period: Period, part: str) -> list
     if part not in DRILL_PARTS:
         raise ValueError(f"no households behind {part!r}")
     scope = Scope(bounds=bounds)
+    if part in PROGRAM_HOUSEHOLD_PARTS:
+        rows = PROGRAM_BY_PART[part].drill(scope.filters, period.start, period.end, part)
+        return [pk for _v, _n, pk in sorted(rows)]
     if part in INCOME_PARTS:
         _limits, lines = _county_limits(scope.counties(), period.end)
         if not lines:

@@ -15,6 +15,7 @@ from pathlib import Path
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from bottomline.dashboards.programs import FIGURES as PROGRAM_FIGURES
 from bottomline.monitoring.models import Category, Channel, MeasureKind
 from bottomline.registry.choices import RiskType
 
@@ -75,6 +76,7 @@ def _parts() -> tuple[Part, ...]:
             Part(f"signals_{c.value}", FLOW, f"signals (alerts) received through channel {c.value}")
             for c in Channel
         ),
+        *(Part(f.part, f.kind, f.counts) for f in PROGRAM_FIGURES),
     ]
     return tuple(parts)
 
@@ -469,6 +471,11 @@ def _indicators() -> tuple[Indicator, ...]:
                 group="channel",
             )
         )
+    # The programs' figures (dashboards.programs): one indicator per part, grouped by program app.
+    items += [
+        Indicator(f.part, f.en, f.zh, f.unit, f.kind, f.source, (f.part,), group=f.part.split("_")[0])
+        for f in PROGRAM_FIGURES
+    ]
     return tuple(items)
 
 

@@ -157,3 +157,24 @@ class RiskType(models.TextChoices):
     WATER_SAFETY = "water_safety", _("Drinking-water safety problem (饮水安全问题)")
     INCOME_DROP = "income_drop", _("Large income drop (收入大幅缩减)")
     OTHER = "other", _("Other (其他)")
+
+
+class Program(models.TextChoices):
+    """The programs whose money reaches a household's income records (registry.programs; docs/programs.md)."""
+
+    WELFARE_POST = "welfare_post", _("Public-welfare post (公益性岗位)")
+    PV_INCOME = "pv_income", _("Village PV income (光伏收益)")
+    BENEFIT_LINKAGE = "benefit_linkage", _("Benefit linkage (利益联结)")
+    EMPLOYMENT = "employment", _("Employment (就业帮扶)")
+    RAIN_DEW = "rain_dew", _("Rain and Dew grant (雨露计划)")
+    INSURANCE_CLAIM = "insurance_claim", _("Anti-poverty insurance claim (防贫保理赔)")
+    OTHER = "other", _("Other program (其他帮扶项目)")
+
+
+class IncomeKind(models.TextChoices):
+    """The four income types of the national forms, as a program's money is counted in them."""
+
+    WAGE = "wage", _("Wage income (工资性收入)")
+    PRODUCTION = "production", _("Production and operation income (生产经营性收入)")
+    PROPERTY = "property", _("Property income (财产性收入)")
+    TRANSFER = "transfer", _("Transfer income (转移性收入)")

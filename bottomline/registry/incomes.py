@@ -30,6 +30,7 @@ from bottomline.engine.online import households_refresh
 from bottomline.regions.models import Level, Region
 from bottomline.registry import services
 from bottomline.registry.models import Household, IncomeRecord, Member
+from bottomline.registry.programs import program_incomes_count_in
 
 # The amounts of a record as the national forms list them, with their labels (pages, import, API alike).
 INCOME_TYPES: tuple[tuple[str, Any], ...] = (
@@ -225,6 +226,7 @@ def incomes_save(
         unique_fields=["household", "period_start", "period_end"],
         update_fields=[*LOGGED, "household_size", "recorded_by", "updated_at"],
     )
+    program_incomes_count_in(touched)  # the amounts are the totals, program money in them (registry.programs)
     if logged:
         _log(
             actor,

@@ -28,9 +28,11 @@ from bottomline.registry.choices import (
     Health,
     HouseholdType,
     HousingGrade,
+    IncomeKind,
     Labour,
     MoveReason,
     PovertyCause,
+    Program,
     Relation,
     StudentStatus,
     Welfare,
@@ -249,6 +251,44 @@ class IncomeRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household_id} {self.period_start}–{self.period_end}"
+
+
+class ProgramIncome(models.Model):
+    """Money a program paid a household (a post's monthly pay, a year's dividend, a grant): one entry per payment,
+    named by its ``source`` in the paying app. ``record`` is the income record of the period that counts it
+    (None: no record covers its day yet). registry.programs keeps the record's amounts and the entries in step:
+    docs/programs.md ("How program money reaches household income")."""
+
+    source = models.CharField(_("source"), max_length=64, unique=True)  # "<app>.<model>:<id>[:<part>]"
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="program_incomes", verbose_name=_("household")
+    )
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("member")
+    )
+    program = models.CharField(_("program"), max_length=24, choices=Program.choices)
+    kind = models.CharField(_("income type"), max_length=16, choices=IncomeKind.choices)
+    on = models.DateField(_("paid on"))
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=12, decimal_places=2)
+    record = models.ForeignKey(
+        IncomeRecord,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="program_incomes",
+        verbose_name=_("income record"),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["household_id", "-on", "source"]
+        verbose_name = _("program income")
+        verbose_name_plural = _("program incomes")
+        indexes = [models.Index(fields=["household", "on"], name="program_income_household_on")]
+        constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="program_income_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.amount}"
 
 
 class MemberMove(models.Model):

@@ -819,6 +819,9 @@ def income_record(
         period_end=period_end,
         defaults={"household_size": size, "recorded_by": actor, **amounts},
     )
+    from bottomline.registry.programs import program_incomes_count_in  # it imports this module
+
+    program_incomes_count_in([household.pk])  # the amounts are the totals, program money in them
     current_refresh(household)
     return record
 

@@ -1,0 +1,12 @@
+"""The programs' dashboard figures (registry.programs.ProgramFigures), one import per program app: the
+dashboards read each program's parts, indicators and households behind them from here. Add a program's
+``FIGURES`` to ``PROGRAMS`` (and a migration for its columns: ``makemigrations dashboards``)."""
+
+from __future__ import annotations
+
+from bottomline.registry.programs import ProgramFigure, ProgramFigures
+
+PROGRAMS: tuple[ProgramFigures, ...] = ()
+
+FIGURES: tuple[ProgramFigure, ...] = tuple(f for program in PROGRAMS for f in program.figures)
+BY_PART: dict[str, ProgramFigures] = {f.part: program for program in PROGRAMS for f in program.figures}
