@@ -293,3 +293,4 @@ class ProgramFigures:
     figures: tuple[ProgramFigure, ...]
     compute: Callable[[Where, date, date], dict[str, dict[str, int]]]
     drill: Callable[[Where, date, date, str], list[tuple[str, str, int]]]
+    title: StrOrPromise = ""  # the dashboard section's title (the program's name)
