@@ -16,8 +16,10 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.http.multipartparser import MultiPartParser, MultiPartParserError
 from django.shortcuts import render
 from django.utils.datastructures import MultiValueDict
+from django.utils.translation import get_language
 from ninja import NinjaAPI, Schema, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.security import HttpBearer
 from pydantic import ValidationError as PydanticValidationError
 
@@ -173,7 +175,25 @@ class LocalSwagger(Swagger):
         return render(request, self.template, {"api": api, "swagger_settings": settings})
 
 
-api = NinjaAPI(
+class SchemaOnceAPI(NinjaAPI):
+    """The OpenAPI document built once per address prefix and language, not on every request: it does not change
+    while the process runs, and building it walks every operation's schemas (seconds on a busy machine)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._schemas: dict[tuple[str, str], OpenAPISchema] = {}
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        prefix = self.get_root_path(path_params or {}) if path_prefix is None else path_prefix
+        key = (prefix, get_language() or "")
+        if key not in self._schemas:
+            self._schemas[key] = super().get_openapi_schema(path_prefix=prefix, path_params=path_params)
+        return self._schemas[key]
+
+
+api = SchemaOnceAPI(
     title="Bottomline API",
     version="1",
     description="Dynamic monitoring and assistance (防止返贫动态监测和帮扶). Every call is limited to the "

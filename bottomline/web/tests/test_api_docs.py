@@ -33,3 +33,25 @@ def test_swagger_ui_shows_the_operations_under_the_csp(browser: Any, live_server
     tab.page.wait_for_selector(".opblock", timeout=15_000)
     assert tab.page.locator(".opblock").count() > 10
     assert not [e for e in tab.errors if "Content Security Policy" in e or "Refused" in e], tab.errors
+
+
+def test_the_schema_is_built_once_per_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Building it walks every operation (seconds on a busy machine): a second request, in either language,
+    serves the document built before."""
+    import ninja.main
+
+    from bottomline.api import api
+
+    built: list[str] = []
+    real = ninja.main.get_schema
+
+    def counted(**kwargs: Any) -> Any:
+        built.append(kwargs["path_prefix"])
+        return real(**kwargs)
+
+    monkeypatch.setattr(ninja.main, "get_schema", counted)
+    monkeypatch.setattr(api, "_schemas", {})
+    for language in ("en", "zh-hans", "en", "zh-hans"):
+        answer = Client().get("/api/v1/openapi.json", headers={"accept-language": language})
+        assert answer.status_code == 200 and answer.json()["info"]["title"] == "Bottomline API"
+    assert built == ["/api/v1/", "/api/v1/"]
