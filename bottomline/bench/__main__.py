@@ -10,6 +10,7 @@ import traceback
 
 from bottomline.bench import (
     dashboards,
+    everypage,
     features,
     feeds,
     imports,
@@ -33,6 +34,7 @@ BENCHMARKS = {
     "features": features.main,
     "dashboards": dashboards.main,
     "pages": pages.main,
+    "everypage": everypage.main,
     "leads": leads.main,
     "webworker": webworker.main,
     "feeds": feeds.main,
