@@ -1,0 +1,104 @@
+"""Reads of industries and benefit linkage, through the region gate; reads of households' linkages are audited."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from bottomline.accounts import gate
+from bottomline.accounts.models import User
+from bottomline.audit.reads import read_note
+from bottomline.industry.models import Entity, Linkage, Project
+from bottomline.industry.posting import year_parts
+from bottomline.registry.choices import Program
+from bottomline.registry.models import Household
+from bottomline.registry.programs import ProgramLine
+
+
+def entity_list(*, viewer: User, kind: str = "", query: str = "") -> QuerySet[Entity]:
+    """The entities kept in the viewer's region, with their counts of projects and linkages in effect today."""
+    entities = gate.restrict(Entity.objects.select_related("region"), viewer)
+    if kind:
+        entities = entities.filter(kind=kind)
+    if query:
+        entities = entities.filter(Q(name__icontains=query) | Q(credit_code=query))
+    return entities.annotate(
+        project_count=Count("projects", distinct=True), village_count=Count("villages", distinct=True)
+    )
+
+
+def entity_get(*, viewer: User, entity_id: int) -> Entity:
+    """One entity of the viewer's region (404 outside it)."""
+    return gate.access(Entity.objects.select_related("region"), viewer, pk=entity_id)
+
+
+def project_list(*, viewer: User, entity_id: int | None = None, kind: str = "") -> QuerySet[Project]:
+    """The projects kept in the viewer's region."""
+    projects = gate.restrict(Project.objects.select_related("entity", "region"), viewer)
+    if entity_id is not None:
+        projects = projects.filter(entity_id=entity_id)
+    if kind:
+        projects = projects.filter(kind=kind)
+    return projects
+
+
+def linkage_list(
+    *, viewer: User, entity_id: int | None = None, village_code: str = "", on: date | None = None
+) -> QuerySet[Linkage]:
+    """The linkages of the viewer's region's households (of an entity, of a village, in effect on a day)."""
+    linkages = gate.restrict(
+        Linkage.objects.select_related("household__village", "entity", "project", "member"), viewer
+    )
+    if entity_id is not None:
+        linkages = linkages.filter(entity_id=entity_id)
+    if village_code:
+        linkages = linkages.filter(household__village__code=village_code)
+    if on is not None:
+        linkages = linkages.filter(Q(end__isnull=True) | Q(end__gte=on), start__lte=on)
+    read_note(what="industry.linkage")
+    return linkages.order_by("household__number", "start", "pk")
+
+
+def household_linkages(*, viewer: User, household_id: int) -> tuple[Household, list[Linkage]]:
+    """A household of the viewer's region (404 outside it) and its linkages, newest first (an audited read)."""
+    household = gate.access(Household.objects.select_related("village"), viewer, pk=household_id)
+    linkages = list(
+        gate.restrict(Linkage.objects.filter(household=household), viewer)
+        .select_related("entity", "project", "member")
+        .order_by("-start", "-pk")
+    )
+    read_note(what="industry.linkage", region=household.village.code, rows=len(linkages))
+    return household, linkages
+
+
+def linkage_get(*, viewer: User, linkage_id: int, action: str = "view") -> Linkage:
+    """One linkage of the viewer's region (404 outside it)."""
+    return gate.access(
+        Linkage.objects.select_related("household__village", "entity", "project"),
+        viewer,
+        action=action,
+        pk=linkage_id,
+    )
+
+
+def household_lines(viewer: User, household: Household, year: int) -> list[ProgramLine]:
+    """The household page's lines: each linkage in effect in the year, with its part of the year's amount."""
+    linkages = gate.restrict(Linkage.objects.filter(household=household), viewer).select_related("entity")
+    lines: list[ProgramLine] = []
+    label = dict(Program.choices)[Program.BENEFIT_LINKAGE]
+    for linkage in linkages.filter(Q(end__isnull=True) | Q(end__year__gte=year), start__year__lte=year):
+        parts = year_parts(
+            amount_per_year=linkage.amount_per_year, start=linkage.start, end=linkage.end, through=year
+        )
+        amount = next((p.amount for p in parts if p.year == year), None)
+        what = _("%(entity)s, %(kind)s, %(start)s to %(end)s") % {
+            "entity": linkage.entity.name,
+            "kind": linkage.get_kind_display(),
+            "start": linkage.start.isoformat(),
+            "end": linkage.end.isoformat() if linkage.end else _("open"),
+        }
+        lines.append(ProgramLine(label, what, amount, reverse("industry:household", args=[household.pk])))
+    return lines
