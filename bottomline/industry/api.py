@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from bottomline.accounts import gate
 from bottomline.api import ERRORS
@@ -153,7 +153,7 @@ def industry_entity_detail(request: HttpRequest, entity_id: int) -> dict[str, An
 
 
 @router.post("/entities", response={201: EntityOut, **ERRORS})
-def industry_entity_add(request: HttpRequest, data: EntityIn) -> tuple[int, dict[str, Any]]:
+def industry_entity_add(request: HttpRequest, data: EntityIn) -> Status[dict[str, Any]]:
     """Add a business entity (county and township officers)."""
     entity = services.entity_save(
         actor=gate.staff_of(request),
@@ -164,7 +164,7 @@ def industry_entity_add(request: HttpRequest, data: EntityIn) -> tuple[int, dict
         credit_code=data.credit_code,
         founded=data.founded,
     )
-    return 201, _entity(entity)
+    return Status(201, _entity(entity))
 
 
 @router.get("/households/{int:household_id}/linkages", response={200: list[LinkageOut], **ERRORS})
@@ -177,9 +177,7 @@ def industry_household_linkages(request: HttpRequest, household_id: int) -> list
 
 
 @router.post("/households/{int:household_id}/linkages", response={201: LinkageOut, **ERRORS})
-def industry_linkage_add(
-    request: HttpRequest, household_id: int, data: LinkageIn
-) -> tuple[int, dict[str, Any]]:
+def industry_linkage_add(request: HttpRequest, household_id: int, data: LinkageIn) -> Status[dict[str, Any]]:
     """Link a household to an entity; its money is posted to the household's income and it is screened again."""
     linkage = services.linkage_add(
         actor=gate.staff_of(request),
@@ -193,7 +191,7 @@ def industry_linkage_add(
         end=data.end,
         note=data.note,
     )
-    return 201, _linkage(linkage)
+    return Status(201, _linkage(linkage))
 
 
 @router.post("/linkages/{int:linkage_id}/end", response={200: LinkageOut, **ERRORS})

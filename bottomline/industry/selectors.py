@@ -27,7 +27,7 @@ def entity_list(*, viewer: User, kind: str = "", query: str = "") -> QuerySet[En
         entities = entities.filter(Q(name__icontains=query) | Q(credit_code=query))
     return entities.annotate(
         project_count=Count("projects", distinct=True), village_count=Count("villages", distinct=True)
-    )
+    ).order_by("name", "pk")
 
 
 def entity_get(*, viewer: User, entity_id: int) -> Entity:
