@@ -15,34 +15,34 @@ from bottomline.registry.choices import IncomeKind
 class EntityKind(models.TextChoices):
     """The kinds of business entity (经营主体) that link households."""
 
-    ENTERPRISE = "enterprise", _("Enterprise (龙头企业)")
-    COOPERATIVE = "cooperative", _("Farmers' cooperative (农民专业合作社)")
-    FAMILY_FARM = "family_farm", _("Family farm (家庭农场)")
-    WORKSHOP = "workshop", _("Assistance workshop (帮扶车间)")
-    COLLECTIVE = "collective", _("Village collective economy (村集体经济组织)")
-    OTHER = "other", _("Other entity (其他经营主体)")
+    ENTERPRISE = "enterprise", _("Enterprise")
+    COOPERATIVE = "cooperative", _("Farmers' cooperative")
+    FAMILY_FARM = "family_farm", _("Family farm")
+    WORKSHOP = "workshop", _("Assistance workshop")
+    COLLECTIVE = "collective", _("Village collective economy")
+    OTHER = "other", _("Other entity")
 
 
 class ProjectKind(models.TextChoices):
     """The kinds of industrial project (产业项目)."""
 
-    CROP = "crop", _("Crop farming (种植业)")
-    LIVESTOCK = "livestock", _("Livestock (养殖业)")
-    PROCESSING = "processing", _("Processing (农产品加工)")
-    TOURISM = "tourism", _("Rural tourism (乡村旅游)")
-    ECOMMERCE = "ecommerce", _("E-commerce (电商)")
-    PV = "pv", _("Photovoltaic (光伏)")
-    OTHER = "other", _("Other project (其他产业)")
+    CROP = "crop", _("Crop farming")
+    LIVESTOCK = "livestock", _("Livestock")
+    PROCESSING = "processing", _("Processing")
+    TOURISM = "tourism", _("Rural tourism")
+    ECOMMERCE = "ecommerce", _("E-commerce")
+    PV = "pv", _("Photovoltaic")
+    OTHER = "other", _("Other project")
 
 
 class LinkageKind(models.TextChoices):
     """How a household shares in an entity's business (利益联结方式)."""
 
-    EMPLOYMENT = "employment", _("Employment (务工就业)")
-    LAND_RENT = "land_rent", _("Land transfer rent (土地流转租金)")
-    SHARE_DIVIDEND = "share_dividend", _("Dividend from shares (入股分红)")
-    ASSET_DIVIDEND = "asset_dividend", _("Dividend from assets (资产收益分红)")
-    ORDER_FARMING = "order_farming", _("Order farming (订单收购)")
+    EMPLOYMENT = "employment", _("Employment by the entity")
+    LAND_RENT = "land_rent", _("Land transfer rent")
+    SHARE_DIVIDEND = "share_dividend", _("Dividend from shares")
+    ASSET_DIVIDEND = "asset_dividend", _("Dividend from assets")
+    ORDER_FARMING = "order_farming", _("Order farming")
 
 
 # The income type each linkage's money is counted in (national forms: 工资性, 财产性, 经营性).
