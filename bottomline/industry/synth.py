@@ -117,6 +117,7 @@ def industry_synth(
 
 def _entities(rng: random.Random, county: Region, villages: list[Region], c: Calibration) -> list[Entity]:
     made: list[Entity] = []
+    serves: list[list[Region]] = []
     enterprises = round(c.entities * c.enterprise_share)
     for n in range(c.entities):
         product = rng.choice(PRODUCTS)
@@ -135,9 +136,22 @@ def _entities(rng: random.Random, county: Region, villages: list[Region], c: Cal
                 region=home.parent or county,
             )
         entity.founded = date(rng.randint(2015, 2020), rng.randint(1, 12), 1)
-        entity.save()
-        entity.villages.set(served)
         made.append(entity)
+        serves.append(served)
+    # Every village is served: a village no entity drew goes to a county enterprise (an assumption).
+    drawn = {village.pk for served in serves for village in served}
+    for village in villages:
+        if village.pk not in drawn and enterprises:
+            serves[rng.randrange(enterprises)].append(village)
+    # In sets (synthetic data, not an officer's edits: the change log is not asked to keep each row).
+    Entity.objects.bulk_create(made)
+    Entity.villages.through.objects.bulk_create(
+        [
+            Entity.villages.through(entity_id=entity.pk, region_id=village.pk)
+            for entity, served in zip(made, serves, strict=True)
+            for village in served
+        ]
+    )
     return made
 
 
@@ -148,7 +162,7 @@ def _projects(rng: random.Random, entities: list[Entity], c: Calibration, on: da
     for n, weight in enumerate(weights):
         entity = entities[n % len(entities)] if n < len(entities) else rng.choice(entities)
         kind = _weighted(rng, PROJECT_KINDS)
-        project = Project.objects.create(
+        project = Project(
             entity=entity,
             name=f"{entity.name[:20]}{PROJECT_WORDS[kind]}{n + 1:03d}",
             kind=kind,
@@ -156,8 +170,20 @@ def _projects(rng: random.Random, entities: list[Entity], c: Calibration, on: da
             investment=Decimal(round(c.investment_yuan * weight / total)),
             start=_month_start(rng, date(2016, 1, 1), min(on, date(2025, 6, 1))),
         )
-        project.villages.set(list(entity.villages.all()))
         made.append(project)
+    Project.objects.bulk_create(made)
+    served: dict[int, list[int]] = {}
+    for entity_id, village_id in Entity.villages.through.objects.filter(
+        entity_id__in=[e.pk for e in entities]
+    ).values_list("entity_id", "region_id"):
+        served.setdefault(entity_id, []).append(village_id)
+    Project.villages.through.objects.bulk_create(
+        [
+            Project.villages.through(project_id=project.pk, region_id=village_id)
+            for project in made
+            for village_id in served.get(project.entity_id, [])
+        ]
+    )
     return made
 
 
@@ -172,9 +198,11 @@ def _linkages(
     user: User,
 ) -> tuple[list[Linkage], int]:
     serving: dict[int, list[Entity]] = {}
-    for entity in entities:
-        for village_id in entity.villages.values_list("pk", flat=True):
-            serving.setdefault(village_id, []).append(entity)
+    by_pk = {entity.pk: entity for entity in entities}
+    for entity_id, village_id in Entity.villages.through.objects.filter(
+        entity_id__in=list(by_pk)
+    ).values_list("entity_id", "region_id"):
+        serving.setdefault(village_id, []).append(by_pk[entity_id])
     by_entity: dict[int, list[Project]] = {}
     for project in projects:
         by_entity.setdefault(project.entity_id, []).append(project)
