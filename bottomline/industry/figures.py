@@ -14,7 +14,9 @@ from bottomline.industry.models import Entity, Linkage
 from bottomline.registry.models import Member
 from bottomline.registry.programs import ProgramFigure, ProgramFigures, Where
 
-SOURCE = "中央农办等《关于加强脱贫地区产业帮扶 提升联农带农效益的指导意见》(利益联结机制); issue #18 item 2"
+SOURCE = (
+    "seed 004 (Huangzhong: 土地流转、入股分红、就业带动、订单合作, 带贫益贫群众1.3万人); issue #18 item 2"
+)
 
 
 def _in_effect(end: date) -> Q:

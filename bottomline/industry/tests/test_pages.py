@@ -147,3 +147,18 @@ def test_figures_are_as_of_the_period_end_with_households_behind(
         (village, home.number, home.pk)
     ]
     assert FIGURES.drill(where, date(2025, 9, 1), date(2025, 9, 30), "industry_linkage_hh") == []
+
+
+@pytest.mark.django_db
+def test_the_dashboard_drills_through_to_the_linked_households(
+    home: Household, entity: Entity, personas: dict[str, Any], client: Client, tree: Any
+) -> None:
+    _linked(home, entity, personas["township_officer"], start=date(2025, 3, 1), end=date(2025, 8, 31))
+    client.force_login(personas["county_officer"])
+    url = reverse("dashboards:drill", kwargs={"code": tree.county.code, "indicator": "industry_linkage_hh"})
+    assert home.number in client.get(url, {"on": "2025-06-30"}).content.decode()
+    assert home.number not in client.get(url, {"on": "2025-09-30"}).content.decode()
+    people = reverse(
+        "dashboards:drill", kwargs={"code": tree.county.code, "indicator": "industry_linkage_people"}
+    )
+    assert client.get(people, {"on": "2025-06-30"}).status_code == 200
