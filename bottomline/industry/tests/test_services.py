@@ -16,6 +16,7 @@ from bottomline.industry.selectors import household_lines, household_linkages
 from bottomline.industry.services import entity_save, linkage_add, linkage_change, linkage_end, project_save
 from bottomline.registry.choices import IncomeKind, Program
 from bottomline.registry.models import Household, IncomeRecord, ProgramIncome
+from bottomline.registry.programs import household_programs
 from bottomline.registry.tests.factories import household, id_number, member
 
 
@@ -121,6 +122,9 @@ def test_keepers_work_within_their_region_and_cadres_only_view(
     lines = household_lines(cadre, home, 2025)
     assert [line.amount for line in lines] == [Decimal("800.00")]
     assert household_lines(personas["department_officer"], home, 2025) == []
+    shown = household_programs(viewer=cadre, household=home, year=2025)  # what the household page lists
+    assert (str(shown[0].what), shown[0].amount) == ("本年已发放", Decimal(800))
+    assert entity.name in str(shown[1].what) and shown[1].url.endswith(f"/industry/households/{home.pk}/")
     with pytest.raises(Http404):
         household_linkages(viewer=cadre, household_id=away.pk)
 
