@@ -7,7 +7,7 @@ class IndustryConfig(AppConfig):
     verbose_name = _("Industries and benefit linkage")
 
     def ready(self) -> None:
-        from bottomline.industry import importing  # noqa: F401  (its job)
+        from bottomline.industry import exports, importing  # noqa: F401  (their jobs)
         from bottomline.industry.selectors import household_lines
         from bottomline.registry.programs import household_lines_register
 

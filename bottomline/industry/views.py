@@ -221,8 +221,13 @@ def linkage_end(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def linkage_export(request: HttpRequest) -> HttpResponse:
-    """The linkages of the user's region as XLSX."""
-    content = exports.linkages_xlsx(viewer=gate.staff_of(request), request=request)
+    """The linkages of the user's region as XLSX (a job when they are many)."""
+    user = gate.staff_of(request)
+    gate.require(user, Linkage, "export", request)
+    if not exports.linkages_export_inline(user):
+        job = exports.linkages_export_start(viewer=user, language=request.LANGUAGE_CODE)
+        return redirect("jobs:detail", pk=job.pk)
+    content = exports.linkages_xlsx(viewer=user, request=request)
     response = HttpResponse(
         content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

@@ -162,3 +162,18 @@ def test_the_dashboard_drills_through_to_the_linked_households(
         "dashboards:drill", kwargs={"code": tree.county.code, "indicator": "industry_linkage_people"}
     )
     assert client.get(people, {"on": "2025-06-30"}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_large_export_is_a_job(
+    home: Household, entity: Entity, personas: dict[str, Any], client: Client, monkeypatch: Any
+) -> None:
+    from bottomline.industry import exports
+    from bottomline.jobs.models import Job
+
+    _linked(home, entity, personas["township_officer"])
+    monkeypatch.setattr(exports, "EXPORT_INLINE_ROWS", 0)
+    client.force_login(personas["county_officer"])
+    answer = client.get(reverse("industry:linkage_export"))
+    job = Job.objects.get(kind=exports.EXPORT)
+    assert answer.status_code == 302 and answer["Location"] == reverse("jobs:detail", args=[job.pk])
