@@ -177,3 +177,35 @@ def test_a_large_export_is_a_job(
     answer = client.get(reverse("industry:linkage_export"))
     job = Job.objects.get(kind=exports.EXPORT)
     assert answer.status_code == 302 and answer["Location"] == reverse("jobs:detail", args=[job.pk])
+
+
+@pytest.mark.django_db
+def test_lists_take_the_same_queries_for_one_row_or_many(
+    home: Household, entity: Entity, personas: dict[str, Any], client: Client, tree: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bottomline.industry.services import entity_save
+
+    officer = personas["county_officer"]
+    _linked(home, entity, officer)
+    client.force_login(officer)
+    pages = [reverse("industry:entity_list"), reverse("industry:household", args=[home.pk])]
+
+    def counts() -> list[int]:
+        found = []
+        for url in pages:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            found.append(len(queries))
+        return found
+
+    counts()  # the first requests read the session and caches
+    before = counts()
+    for n in range(4):
+        more = entity_save(
+            actor=officer, name=f"合作社{n}", kind="cooperative", region_code=tree.township.code
+        )
+        _linked(home, more, officer, kind=LinkageKind.LAND_RENT, start=date(2025, 2 + n, 1))
+    assert counts() == before
