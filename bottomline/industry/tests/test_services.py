@@ -151,3 +151,40 @@ def test_wrong_input_is_refused_by_field(
         )
     assert set(refused.value.message_dict) == {"project", "kind", "amount_per_year", "end"}
     assert not ProgramIncome.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_new_years_run_carries_open_linkages_into_the_new_year(
+    home: Household, entity: Entity, personas: dict[str, Any]
+) -> None:
+    import time_machine
+    from django.core.management import call_command
+
+    officer = personas["county_officer"]
+    kept = linkage_add(
+        actor=officer,
+        household_id=home.pk,
+        entity_id=entity.pk,
+        kind=LinkageKind.LAND_RENT,
+        amount_per_year=Decimal(900),
+        start=date(2025, 1, 1),
+    )
+    ended = linkage_add(
+        actor=officer,
+        household_id=home.pk,
+        entity_id=entity.pk,
+        kind=LinkageKind.ASSET_DIVIDEND,
+        amount_per_year=Decimal(300),
+        start=date(2025, 1, 1),
+        end=date(2025, 6, 30),
+    )
+    with time_machine.travel(date(2026, 1, 5), tick=False):
+        call_command("industry_post", "--user", officer.username)
+    sources = set(ProgramIncome.objects.values_list("source", "amount"))
+    assert sources == {
+        (f"industry.linkage:{kept.pk}:2025", Decimal("900.00")),
+        (f"industry.linkage:{kept.pk}:2026", Decimal("900.00")),
+        (f"industry.linkage:{ended.pk}:2025", Decimal("150.00")),
+    }
+    waiting = ProgramIncome.objects.get(source=f"industry.linkage:{kept.pk}:2026")
+    assert waiting.record_id is None  # no 2026 record yet: the collection form starts from it
