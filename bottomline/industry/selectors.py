@@ -5,22 +5,35 @@ from __future__ import annotations
 from datetime import date
 
 from django.db.models import Count, Q, QuerySet
+from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
-from bottomline.audit.reads import read_note
+from bottomline.audit.reads import outside_note, read_note
 from bottomline.industry.models import Entity, Linkage, Project
 from bottomline.industry.posting import year_parts
+from bottomline.regions.models import Level, Region
 from bottomline.registry.choices import Program
 from bottomline.registry.models import Household
 from bottomline.registry.programs import ProgramLine
 
 
+def entities_visible(viewer: User) -> QuerySet[Entity]:
+    """The entities the viewer sees: those kept in their region and those serving one of its villages (a
+    county enterprise serving a village is the village cadre's to see); both parts through the gate."""
+    if not gate.allowed(viewer, Entity, "view"):
+        return Entity.objects.none()
+    kept = gate.restrict(Entity.objects.all(), viewer)
+    villages = gate.restrict(Region.objects.filter(level=Level.VILLAGE), viewer)
+    served = Entity.objects.filter(villages__in=villages)
+    return Entity.objects.filter(Q(pk__in=kept.values("pk")) | Q(pk__in=served.values("pk")))
+
+
 def entity_list(*, viewer: User, kind: str = "", query: str = "") -> QuerySet[Entity]:
-    """The entities kept in the viewer's region, with their counts of projects and linkages in effect today."""
-    entities = gate.restrict(Entity.objects.select_related("region"), viewer)
+    """The entities the viewer sees (``entities_visible``), with their counts of projects and villages."""
+    entities = entities_visible(viewer).select_related("region")
     if kind:
         entities = entities.filter(kind=kind)
     if query:
@@ -30,14 +43,21 @@ def entity_list(*, viewer: User, kind: str = "", query: str = "") -> QuerySet[En
     ).order_by("name", "pk")
 
 
-def entity_get(*, viewer: User, entity_id: int) -> Entity:
-    """One entity of the viewer's region (404 outside it)."""
-    return gate.access(Entity.objects.select_related("region"), viewer, pk=entity_id)
+def entity_get(*, viewer: User, entity_id: int, request: HttpRequest | None = None) -> Entity:
+    """One entity the viewer sees (403 for a role that sees none, 404 for one they do not see)."""
+    gate.require(viewer, Entity, "view", request)
+    found = entities_visible(viewer).select_related("region").filter(pk=entity_id).first()
+    if found is None:
+        outside_note(model=Entity, lookup={"pk": entity_id})  # audited once the request has answered 404
+        raise Http404
+    return found
 
 
 def project_list(*, viewer: User, entity_id: int | None = None, kind: str = "") -> QuerySet[Project]:
-    """The projects kept in the viewer's region."""
-    projects = gate.restrict(Project.objects.select_related("entity", "region"), viewer)
+    """The projects of the entities the viewer sees."""
+    if not gate.allowed(viewer, Project, "view"):
+        return Project.objects.none()
+    projects = Project.objects.filter(entity__in=entities_visible(viewer)).select_related("entity", "region")
     if entity_id is not None:
         projects = projects.filter(entity_id=entity_id)
     if kind:

@@ -18,6 +18,7 @@ from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.industry.models import LINKAGE_INCOME, Entity, Linkage, LinkageKind, Project
 from bottomline.industry.posting import SOURCE, linkage_of, source_of, year_parts
+from bottomline.industry.selectors import entities_visible
 from bottomline.regions.models import Level, Region
 from bottomline.registry.choices import Program
 from bottomline.registry.models import Household, Member, ProgramIncome
@@ -129,9 +130,7 @@ def project_save(
 def linkable_entities(actor: User) -> QuerySet[Entity]:
     """The entities a keeper may link households to: those kept in their region and those serving one of its
     villages (a county enterprise serving a township's village)."""
-    villages = gate.restrict(Region.objects.filter(level=Level.VILLAGE), actor)
-    kept = gate.restrict(Entity.objects.all(), actor)
-    return Entity.objects.filter(Q(pk__in=kept.values("pk")) | Q(villages__in=villages)).distinct()
+    return entities_visible(actor)
 
 
 def _check(

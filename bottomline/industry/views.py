@@ -51,7 +51,7 @@ def entity_list(request: HttpRequest) -> HttpResponse:
 def entity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One entity: the villages it serves, its projects and the linkages of the user's region to it."""
     user = gate.staff_of(request)
-    entity = selectors.entity_get(viewer=user, entity_id=pk)
+    entity = selectors.entity_get(viewer=user, entity_id=pk, request=request)
     today = timezone.localdate()
     linkages = selectors.linkage_list(viewer=user, entity_id=entity.pk)
     context = {

@@ -209,3 +209,17 @@ def test_lists_take_the_same_queries_for_one_row_or_many(
         )
         _linked(home, more, officer, kind=LinkageKind.LAND_RENT, start=date(2025, 2 + n, 1))
     assert counts() == before
+
+
+@pytest.mark.django_db
+def test_a_cadre_sees_the_entities_serving_the_village_and_another_township_does_not(
+    entity: Entity, personas: dict[str, Any], client: Client, make_user: Any, tree: Any
+) -> None:
+    client.force_login(personas["village_cadre"])  # the township's cooperative serves 永丰村
+    assert entity.name in client.get(reverse("industry:entity_list")).content.decode()
+    assert client.get(reverse("industry:entity_detail", args=[entity.pk])).status_code == 200
+    assert client.get(reverse("industry:entity_edit", args=[entity.pk])).status_code == 403
+    client.force_login(make_user("township_officer", tree.other_township, username="other-township"))
+    assert entity.name not in client.get(reverse("industry:entity_list")).content.decode()
+    assert client.get(reverse("industry:entity_detail", args=[entity.pk])).status_code == 404
+    assert client.get(reverse("industry:entity_edit", args=[entity.pk])).status_code == 404
