@@ -12,7 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 from bottomline.accounts import gate
 from bottomline.api import ERRORS
 from bottomline.industry import selectors, services
-from bottomline.industry.models import Entity, EntityKind, Linkage, LinkageKind
+from bottomline.industry.models import Entity, EntityKind, Linkage, LinkageKind, Project, ProjectKind
 
 router = Router(tags=["industry"])
 
@@ -59,6 +59,30 @@ class EntityFilterIn(Schema):
     kind: EntityKind | None = None
     q: str = Field("", max_length=100)
     page: int = Field(1, ge=1, le=100000)
+
+
+class ProjectOut(Schema):
+    """An industrial project of an entity."""
+
+    id: int
+    entity_id: int
+    name: str
+    kind: ProjectKind
+    kind_label: str
+    investment: Decimal
+    start: date
+    end: date | None
+
+
+class ProjectIn(Schema):
+    """A new industrial project of the entity."""
+
+    name: str = Field(max_length=100)
+    kind: ProjectKind
+    start: date
+    end: date | None = None
+    investment: Decimal = Field(Decimal(0), ge=0, le=10**12, decimal_places=2)
+    village_codes: list[str] = Field(default_factory=list, max_length=2000)
 
 
 class LinkageOut(Schema):
@@ -108,6 +132,19 @@ def _entity(e: Entity) -> dict[str, Any]:
         "village_codes": sorted(v.code for v in e.villages.all()),
         "founded": e.founded,
         "closed": e.closed,
+    }
+
+
+def _project(p: Project) -> dict[str, Any]:
+    return {
+        "id": p.pk,
+        "entity_id": p.entity_id,
+        "name": p.name,
+        "kind": p.kind,
+        "kind_label": str(p.get_kind_display()),
+        "investment": p.investment,
+        "start": p.start,
+        "end": p.end,
     }
 
 
@@ -165,6 +202,30 @@ def industry_entity_add(request: HttpRequest, data: EntityIn) -> Status[dict[str
         founded=data.founded,
     )
     return Status(201, _entity(entity))
+
+
+@router.get("/entities/{int:entity_id}/projects", response={200: list[ProjectOut], **ERRORS})
+def industry_project_list(request: HttpRequest, entity_id: int) -> list[dict[str, Any]]:
+    """The projects of an entity the caller sees."""
+    user = gate.staff_of(request)
+    entity = selectors.entity_get(viewer=user, entity_id=entity_id, request=request)
+    return [_project(p) for p in selectors.project_list(viewer=user, entity_id=entity.pk)]
+
+
+@router.post("/entities/{int:entity_id}/projects", response={201: ProjectOut, **ERRORS})
+def industry_project_add(request: HttpRequest, entity_id: int, data: ProjectIn) -> Status[dict[str, Any]]:
+    """Add an industrial project to an entity kept in the caller's region (county and township officers)."""
+    project = services.project_save(
+        actor=gate.staff_of(request),
+        entity_id=entity_id,
+        name=data.name,
+        kind=data.kind,
+        start=data.start,
+        end=data.end,
+        investment=data.investment,
+        village_codes=data.village_codes,
+    )
+    return Status(201, _project(project))
 
 
 @router.get("/households/{int:household_id}/linkages", response={200: list[LinkageOut], **ERRORS})

@@ -288,6 +288,8 @@ TABLE: dict[str, Spec] = {
     "api:industry_entity_list": Spec(ARCHIVE_READERS, api=True),
     "api:industry_entity_detail": Spec(ARCHIVE_READERS, kind="entity", api=True),
     "api:industry_entity_add": Spec(PROGRAM_KEEPERS, method="post", api=True, body="entity"),
+    "api:industry_project_list": Spec(ARCHIVE_READERS, kind="entity", api=True),
+    "api:industry_project_add": Spec(PROGRAM_KEEPERS, kind="entity", method="post", api=True, body="project"),
     "api:industry_household_linkages": Spec(ARCHIVE_READERS, kind="household", api=True),
     "api:industry_linkage_add": Spec(
         PROGRAM_KEEPERS, kind="household", method="post", api=True, body="linkage"
@@ -376,6 +378,8 @@ def body(name: str | None, kwargs: dict[str, Any]) -> dict[str, Any]:
             "amount_per_year": "600",
             "start": today,
         }
+    if name == "project":
+        return {"name": f"基地{next(SEQUENCE)}", "kind": "crop", "start": "2025-01-01"}
     if name == "linkage_end":
         return {"end": today}
     if name == "income_change":

@@ -223,3 +223,38 @@ def test_a_cadre_sees_the_entities_serving_the_village_and_another_township_does
     assert entity.name not in client.get(reverse("industry:entity_list")).content.decode()
     assert client.get(reverse("industry:entity_detail", args=[entity.pk])).status_code == 404
     assert client.get(reverse("industry:entity_edit", args=[entity.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_api_adds_an_entity_and_its_projects(personas: dict[str, Any], client: Client, tree: Any) -> None:
+    _token, raw = token_create(user=personas["township_officer"], name="t")
+    auth = {"Authorization": f"Bearer {raw}"}
+    made = client.post(
+        "/api/v1/industry/entities",
+        {
+            "name": "永丰村家庭农场",
+            "kind": "family_farm",
+            "region_code": tree.township.code,
+            "village_codes": [tree.village.code],
+        },
+        content_type="application/json",
+        headers=auth,
+    )
+    assert made.status_code == 201 and made.json()["village_codes"] == [tree.village.code]
+    entity_id = made.json()["id"]
+    refused = client.post(
+        "/api/v1/industry/entities",
+        {"name": "外镇合作社", "kind": "cooperative", "region_code": tree.other_township.code},
+        content_type="application/json",
+        headers=auth,
+    )
+    assert refused.status_code == 422
+    url = f"/api/v1/industry/entities/{entity_id}/projects"
+    added = client.post(
+        url,
+        {"name": "蔬菜种植基地", "kind": "crop", "start": "2025-04-01"},
+        content_type="application/json",
+        headers=auth,
+    )
+    assert added.status_code == 201
+    assert [p["name"] for p in client.get(url, headers=auth).json()] == ["蔬菜种植基地"]
