@@ -106,3 +106,24 @@ def test_households_of_another_township_are_not_found(
         HEAD + f"{away.number},{entity.name},,,入股分红,100,2025-01-01,,\n",
     )
     assert [(e.row, e.column) for e in report.errors] == [(2, "户编号")]
+
+
+@pytest.mark.django_db
+def test_the_page_gives_the_template_and_checks_an_upload_as_a_job(
+    personas: dict[str, Any], settings: Any, tmp_path: Path
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+    from django.urls import reverse
+
+    from bottomline.jobs.models import Job
+
+    settings.MEDIA_ROOT = tmp_path
+    client = Client()
+    client.force_login(personas["township_officer"])
+    template = client.get(reverse("industry:linkage_import_template", args=["csv"]))
+    assert template.content.decode("utf-8-sig").startswith("户编号,经营主体")
+    upload = SimpleUploadedFile("linkages.csv", HEAD.encode())
+    answer = client.post(reverse("industry:linkage_import"), {"file": upload, "commit": "0"})
+    job = Job.objects.get(kind=importing.KIND)
+    assert answer.status_code == 302 and answer["Location"] == reverse("jobs:detail", args=[job.pk])
