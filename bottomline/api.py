@@ -256,6 +256,7 @@ def register_routers() -> None:
     from bottomline.accounts.api import router as accounts_router
     from bottomline.engine.api import router as engine_router
     from bottomline.feeds.api import router as feeds_router
+    from bottomline.industry.api import router as industry_router
     from bottomline.jobs.api import router as jobs_router
     from bottomline.monitoring.api import router as monitoring_router
     from bottomline.monitoring.report_api import router as report_router
@@ -274,3 +275,4 @@ def register_routers() -> None:
     api.add_router("/screening", engine_router)
     api.add_router("/monitoring", monitoring_router)
     api.add_router("/portal", portal_router)
+    api.add_router("/industry", industry_router)

@@ -51,6 +51,23 @@ def _archive(region_path: str) -> Rule:
     )
 
 
+PROGRAM_KEEPERS = frozenset({Role.TOWNSHIP_OFFICER, Role.COUNTY_OFFICER})
+
+
+def _program(region_path: str) -> Rule:
+    """A program's ledger: the archive's readers view and export it; township and county officers keep it."""
+    return Rule(
+        {
+            "view": ARCHIVE_READERS,
+            "add": PROGRAM_KEEPERS,
+            "change": PROGRAM_KEEPERS,
+            "import": PROGRAM_KEEPERS,
+            "export": ARCHIVE_READERS,
+        },
+        region_path=region_path,
+    )
+
+
 @dataclass(frozen=True)
 class Rule:
     """Who may do which action on one model, and how an object finds its region and owner."""
@@ -120,6 +137,11 @@ RULES: dict[str, Rule] = {
         },
         region_path="village__code",
     ),
+    # Industries and benefit linkage (industry): county and township officers keep entities, projects and
+    # linkages (a township officer within the township); village cadres, auditors and higher levels view them.
+    "industry.entity": _program("region__code"),
+    "industry.project": _program("region__code"),
+    "industry.linkage": _program("household__village__code"),
     # Screening runs belong to the region they screened; county and province officers start them.
     "engine.run": Rule(
         {"view": ARCHIVE_READERS, "add": frozenset({Role.COUNTY_OFFICER, Role.PROVINCE_OFFICER})},

@@ -24,6 +24,7 @@ from bottomline.accounts.models import Role
 from bottomline.accounts.services import token_create
 from bottomline.engine.models import Run
 from bottomline.feeds.models import FeedBatch
+from bottomline.industry.models import Entity, Linkage
 from bottomline.jobs.models import Job
 from bottomline.jobs.services import worker_beat
 from bottomline.monitoring.models import Case, Channel, Measure, Objection
@@ -47,6 +48,7 @@ FEED_UPLOADERS = frozenset({Role.DEPARTMENT_OFFICER, Role.COUNTY_OFFICER})
 FEED_READERS = FEED_UPLOADERS | {Role.PREFECTURE_OFFICER, Role.PROVINCE_OFFICER, Role.AUDITOR}
 OVERSEERS = ARCHIVE_READERS - {Role.VILLAGE_CADRE}
 SCREENERS = frozenset({Role.COUNTY_OFFICER, Role.PROVINCE_OFFICER})
+PROGRAM_KEEPERS = frozenset({Role.TOWNSHIP_OFFICER, Role.COUNTY_OFFICER})
 
 # Where the object under test lives, relative to the personas (who live in 永丰村 and the regions above it).
 SCOPES = ("own", "sibling_village", "other_township", "other_county")
@@ -271,6 +273,30 @@ TABLE: dict[str, Spec] = {
     # The households behind a figure, and their export (issue #15 item 8): the same readers, the same scope.
     "dashboards:drill": Spec(ARCHIVE_READERS, kind="region"),
     "dashboards:drill_export": Spec(ARCHIVE_READERS, kind="region"),
+    # Industries and benefit linkage: township and county officers keep them, the archive's readers view them.
+    "industry:entity_list": Spec(ARCHIVE_READERS),
+    "industry:entity_add": Spec(PROGRAM_KEEPERS),
+    "industry:entity_detail": Spec(ARCHIVE_READERS, kind="entity"),
+    "industry:entity_edit": Spec(PROGRAM_KEEPERS, kind="entity"),
+    "industry:project_add": Spec(PROGRAM_KEEPERS, kind="entity"),
+    "industry:project_list": Spec(ARCHIVE_READERS),
+    "industry:household": Spec(ARCHIVE_READERS, kind="household"),
+    "industry:linkage_end": Spec(PROGRAM_KEEPERS, kind="linkage", method="post"),
+    "industry:linkage_export": Spec(ARCHIVE_READERS),
+    "industry:linkage_import": Spec(PROGRAM_KEEPERS),
+    "industry:linkage_import_template": Spec(PROGRAM_KEEPERS, kind="template"),
+    "api:industry_entity_list": Spec(ARCHIVE_READERS, api=True),
+    "api:industry_entity_detail": Spec(ARCHIVE_READERS, kind="entity", api=True),
+    "api:industry_entity_add": Spec(PROGRAM_KEEPERS, method="post", api=True, body="entity"),
+    "api:industry_project_list": Spec(ARCHIVE_READERS, kind="entity", api=True),
+    "api:industry_project_add": Spec(PROGRAM_KEEPERS, kind="entity", method="post", api=True, body="project"),
+    "api:industry_household_linkages": Spec(ARCHIVE_READERS, kind="household", api=True),
+    "api:industry_linkage_add": Spec(
+        PROGRAM_KEEPERS, kind="household", method="post", api=True, body="linkage"
+    ),
+    "api:industry_linkage_end": Spec(
+        PROGRAM_KEEPERS, kind="linkage", method="post", api=True, body="linkage_end"
+    ),
 }
 
 SEQUENCE = itertools.count(500)
@@ -343,6 +369,19 @@ def body(name: str | None, kwargs: dict[str, Any]) -> dict[str, Any]:
         return {"action": "review", "case_ids": [1]}
     if name == "income":
         return {"period_start": "2025-01-01", "period_end": "2025-12-31", "wage": "9000"}
+    if name == "entity":
+        return {"name": f"合作社{next(SEQUENCE)}", "kind": "cooperative", "region_code": "630106100000"}
+    if name == "linkage":
+        return {
+            "entity_id": kwargs["entity_id"],
+            "kind": "land_rent",
+            "amount_per_year": "600",
+            "start": today,
+        }
+    if name == "project":
+        return {"name": f"基地{next(SEQUENCE)}", "kind": "crop", "start": "2025-01-01"}
+    if name == "linkage_end":
+        return {"end": today}
     if name == "income_change":
         return {"wage": "9100"}
     if name == "member":
@@ -466,6 +505,14 @@ def world(
         objects[("measure", scope)] = {"pk": measure.pk, "measure_id": measure.pk}
         measure.evidence.save("evidence.pdf", ContentFile(b"%PDF-1.4 evidence"))  # in the temporary media
         objects[("case_file", scope)] = {"pk": monitored.pk, "what": "measure", "file_id": measure.pk}
+        entity = Entity.objects.create(name=f"合作社 {scope}", kind="cooperative", region=region)
+        entity.villages.set([region])
+        objects[("entity", scope)] = {"pk": entity.pk, "entity_id": entity.pk}
+        objects[("household", scope)]["entity_id"] = entity.pk
+        linkage = Linkage.objects.create(
+            household=home, entity=entity, kind="land_rent", amount_per_year=600, start="2025-01-01"
+        )
+        objects[("linkage", scope)] = {"pk": linkage.pk, "linkage_id": linkage.pk}
     tokens = {role: token_create(user=user, name="mine")[1] for role, user in personas.items()}
     return {"objects": objects, "tokens": tokens}
 

@@ -364,6 +364,7 @@ KNOWN_LATIN = frozenset(
         "days",
         "disabled",
         "domain",
+        "entities",  # the indicator catalogue's units and sources (industry figures)
         "edit",
         "first",
         "for",
@@ -396,6 +397,10 @@ KNOWN_LATIN = frozenset(
         "will",
         "year",
         "you",
+        "yuan",  # the indicator catalogue's units (industry figures)
+        "Huangzhong",  # the indicator catalogue's sources (industry figures)
+        "item",
+        "seed",
     }
 )
 
