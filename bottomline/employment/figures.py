@@ -117,7 +117,9 @@ def compute(where: Where, start: date, end: date) -> dict[str, dict[str, int]]:
             households[village]["training_hh"].add(household)
             if ended >= start:
                 out[village]["training_person_times"] += 1
-        paid = Grant.objects.filter(q, paid_on__range=(start, end)).values_list("household__village__code", "amount")
+        paid = Grant.objects.filter(q, paid_on__range=(start, end)).values_list(
+            "household__village__code", "amount"
+        )
         sums: dict[str, float] = defaultdict(float)
         for village, amount in paid:
             sums[village] += float(amount)

@@ -48,7 +48,9 @@ class JobForm(BootstrapMixin, forms.Form):
         label=_("Monthly wage (yuan)"), min_value=Decimal(0), max_digits=8, decimal_places=2
     )
 
-    def __init__(self, *args: Any, members: list[tuple[int, str]], workshops: list[tuple[int, str]], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, members: list[tuple[int, str]], workshops: list[tuple[int, str]], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["member"].choices = members  # type: ignore[attr-defined]
         self.fields["workshop"].choices = [("", _("— none —")), *workshops]  # type: ignore[attr-defined]
@@ -78,7 +80,9 @@ class EnrolForm(BootstrapMixin, forms.Form):
     member = forms.TypedChoiceField(label=_("Member"), coerce=int)
     certified = forms.BooleanField(label=_("Certificate obtained"), required=False)
 
-    def __init__(self, *args: Any, members: list[tuple[int, str]], courses: list[Course], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, members: list[tuple[int, str]], courses: list[Course], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["member"].choices = members  # type: ignore[attr-defined]
         self.fields["course"].choices = [(c.pk, f"{c.name} ({c.start:%Y-%m-%d})") for c in courses]  # type: ignore[attr-defined]
@@ -91,7 +95,9 @@ class GrantForm(BootstrapMixin, forms.Form):
     school = forms.CharField(label=_("School"), max_length=100)
     level = forms.ChoiceField(label=_("Level"), choices=SchoolLevel.choices)
     term = forms.CharField(label=_("Term (such as 2026秋)"), max_length=20)
-    amount = forms.DecimalField(label=_("Amount (yuan)"), min_value=Decimal("0.01"), max_digits=8, decimal_places=2)
+    amount = forms.DecimalField(
+        label=_("Amount (yuan)"), min_value=Decimal("0.01"), max_digits=8, decimal_places=2
+    )
     paid_on = forms.DateField(label=_("Paid on"), widget=DATE)
 
     def __init__(self, *args: Any, members: list[tuple[int, str]], **kwargs: Any) -> None:

@@ -162,7 +162,9 @@ def job_import(*, path: Path, user: User, commit: bool, progress: Progress) -> J
                 "change",
             ).values_list("id_number_index", "pk")
         )
-    workshops = {str(pk): pk for pk in gate.restrict(Workshop.objects.all(), user).values_list("pk", flat=True)}
+    workshops = {
+        str(pk): pk for pk in gate.restrict(Workshop.objects.all(), user).values_list("pk", flat=True)
+    }
     values: list[JobInput] = []
     lines: list[int] = []
     seen: dict[tuple[int, str, str, date], int] = {}
@@ -200,7 +202,11 @@ def job_import(*, path: Path, user: User, commit: bool, progress: Progress) -> J
         if not workshop_text and not employer:
             err("employer", _("Give the employer, or choose a workshop."))
         elif len(employer) > 100:
-            err("employer", _("At most %(limit)d characters; this has %(length)d.") % {"limit": 100, "length": len(employer)})
+            err(
+                "employer",
+                _("At most %(limit)d characters; this has %(length)d.")
+                % {"limit": 100, "length": len(employer)},
+            )
         if workshop_id is not None and place not in (None, Place.LOCAL):
             err("place", _("A workshop is in the county: the job is local."))
         if member_id is None or place is None or start is None or months is None or wage is None:
@@ -227,10 +233,10 @@ def job_import(*, path: Path, user: User, commit: bool, progress: Progress) -> J
                     detail={},
                 )
         except ValidationError as exc:
-            for key, messages in exc.message_dict.items():
-                at, _sep, target = key.partition(":")
+            for where, messages in exc.message_dict.items():
+                index, _sep, target = where.partition(":")
                 for message in messages:
-                    report.errors.append(RowError(lines[int(at)], label.get(target, target), message))
+                    report.errors.append(RowError(lines[int(index)], label.get(target, target), message))
         else:
             report.updated = sum(1 for v in values if v.job_id is not None)
             report.created = len(values) - report.updated if commit else 0
@@ -266,7 +272,9 @@ def job_import_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]
     user = User.objects.select_related("region").get(pk=params["user"])
     with translation.override(params.get("language") or "zh-hans"):
         try:
-            report = job_import(path=Path(params["path"]), user=user, commit=bool(params["commit"]), progress=progress)
+            report = job_import(
+                path=Path(params["path"]), user=user, commit=bool(params["commit"]), progress=progress
+            )
         except ImportFileError as exc:
             report = JobReport(errors=[RowError(1, "", str(exc))])
         except PermissionDenied:
@@ -276,7 +284,8 @@ def job_import_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]
     result = report.as_dict()
     logger.info(
         "employment import finished",
-        extra={"user": user.pk, "commit": bool(params["commit"])} | {k: v for k, v in result.items() if k != "errors"},
+        extra={"user": user.pk, "commit": bool(params["commit"])}
+        | {k: v for k, v in result.items() if k != "errors"},
     )
     return result
 
@@ -295,7 +304,9 @@ def template_xlsx() -> bytes:
     import xlsxwriter
 
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False})
+    book = xlsxwriter.Workbook(
+        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False}
+    )
     sheet = book.add_worksheet("就业信息")
     text = book.add_format({"num_format": "@"})
     for c, column in enumerate(COLUMNS):

@@ -159,7 +159,9 @@ class Course(models.Model):
         ordering = ["-start", "name"]
         verbose_name = _("course")
         verbose_name_plural = _("courses")
-        constraints = [models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="course_ends_after")]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="course_ends_after")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -168,7 +170,9 @@ class Course(models.Model):
 class Trainee(models.Model):
     """A member trained on a course (one person-time)."""
 
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="trainees", verbose_name=_("course"))
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="trainees", verbose_name=_("course")
+    )
     member = models.ForeignKey(
         "registry.Member", on_delete=models.PROTECT, related_name="+", verbose_name=_("member")
     )

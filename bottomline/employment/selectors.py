@@ -44,7 +44,12 @@ def _prefix(code: str) -> str:
 
 
 def jobs(
-    *, viewer: User, region: str = "", place: str = "", year: int | None = None, workshop_id: int | None = None
+    *,
+    viewer: User,
+    region: str = "",
+    place: str = "",
+    year: int | None = None,
+    workshop_id: int | None = None,
 ) -> QuerySet[Job]:
     """The employment records of the viewer's region, newest first (an audited read of personal data)."""
     found = gate.restrict(Job.objects.select_related("member", "household__village", "workshop"), viewer)
@@ -63,7 +68,10 @@ def jobs(
 def job_get(*, viewer: User, job_id: int, action: str = "view") -> Job:
     """One employment record (404 outside the viewer's region)."""
     job = gate.access(
-        Job.objects.select_related("member", "household__village", "workshop"), viewer, action=action, pk=job_id
+        Job.objects.select_related("member", "household__village", "workshop"),
+        viewer,
+        action=action,
+        pk=job_id,
     )
     read_note(what="employment.job", region=job.household.village, rows=1)
     return job

@@ -10,7 +10,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from auditlog.context import set_actor
 from django.core.exceptions import ValidationError
@@ -25,7 +25,7 @@ from bottomline.monitoring.models import Case
 from bottomline.monitoring.workflow import State
 from bottomline.regions.models import Level, Region
 from bottomline.registry.choices import HouseholdType, IncomeKind, Program
-from bottomline.registry.models import Member
+from bottomline.registry.models import Household, Member
 from bottomline.registry.programs import ProgramEntry, program_incomes_post
 from bottomline.registry.services import members_set
 
@@ -70,14 +70,19 @@ def workshop_save(
     if not employer.strip():
         errors["employer"].append(_("This field is required."))
     if capacity < 1 or capacity > 100000:
-        errors["capacity"].append(_("Enter a whole number from %(low)d to %(high)d.") % {"low": 1, "high": 100000})
+        errors["capacity"].append(
+            _("Enter a whole number from %(low)d to %(high)d.") % {"low": 1, "high": 100000}
+        )
     if closed is not None and closed < opened:
         errors["closed"].append(_("A workshop closes after it opens."))
-    if errors:
+    if errors or village is None:
         raise ValidationError(dict(errors))
-    assert village is not None
     workshop.name, workshop.kind, workshop.village = name.strip(), kind, village
-    workshop.relocation_site, workshop.employer, workshop.capacity = relocation_site, employer.strip(), capacity
+    workshop.relocation_site, workshop.employer, workshop.capacity = (
+        relocation_site,
+        employer.strip(),
+        capacity,
+    )
     workshop.opened, workshop.closed = opened, closed
     with set_actor(actor):
         workshop.save()
@@ -189,13 +194,16 @@ def jobs_save(*, actor: User, values: Sequence[JobInput], action: str = "change"
     member_ids = sorted({v.member_id for v in values})
     members = {
         m.pk: m
-        for m in gate.restrict(Member.objects.filter(pk__in=member_ids, household__isnull=False), actor, "change")
+        for m in gate.restrict(
+            Member.objects.filter(pk__in=member_ids, household__isnull=False), actor, "change"
+        )
     }
     workshop_ids = sorted({v.workshop_id for v in values if v.workshop_id is not None})
     workshops = {w.pk: w for w in gate.restrict(Workshop.objects.filter(pk__in=workshop_ids), actor)}
     job_ids = sorted({v.job_id for v in values if v.job_id is not None})
     existing = {
-        j.pk: j for j in gate.restrict(Job.objects.filter(pk__in=job_ids), actor, "change").select_for_update()
+        j.pk: j
+        for j in gate.restrict(Job.objects.filter(pk__in=job_ids), actor, "change").select_for_update()
     }
     errors: dict[str, list[str]] = {}
     for i, value in enumerate(values):
@@ -216,7 +224,7 @@ def jobs_save(*, actor: User, values: Sequence[JobInput], action: str = "change"
             if job.pk is not None:
                 old_sources |= {job_source(job.pk, y) for y in months_by_year(job.start, job.months)}
             member = members[value.member_id]
-            job.member, job.household_id = member, member.household_id
+            job.member, job.household_id = member, cast(int, member.household_id)  # filtered not null
             job.workshop = workshops.get(value.workshop_id) if value.workshop_id is not None else None
             job.employer = job.workshop.employer if job.workshop is not None else value.employer.strip()
             job.place, job.start, job.months = value.place, month_first(value.start), value.months
@@ -311,9 +319,8 @@ def course_save(
         errors["end"].append(_("A course ends on or after its first day."))
     if not 1 <= hours <= 2000:
         errors["hours"].append(_("Enter a whole number from %(low)d to %(high)d.") % {"low": 1, "high": 2000})
-    if errors:
+    if errors or region is None:
         raise ValidationError(dict(errors))
-    assert region is not None
     course.name, course.kind, course.provider, course.region = name.strip(), kind, provider.strip(), region
     course.start, course.end, course.hours, course.certificate = start, end, hours, certificate.strip()
     with set_actor(actor):
@@ -327,10 +334,14 @@ def trainee_add(*, actor: User, course_id: int, member_id: int, certified: bool 
     gate.require(actor, Trainee, "add")
     course = gate.access(Course.objects.all(), actor, action="view", pk=course_id)
     member = gate.access(Member.objects.filter(household__isnull=False), actor, action="change", pk=member_id)
-    assert member.household_id is not None
     with set_actor(actor):
         trainee, _created = Trainee.objects.update_or_create(
-            course=course, member=member, defaults={"household_id": member.household_id, "certified": certified}
+            course=course,
+            member=member,
+            defaults={
+                "household_id": cast(int, member.household_id),
+                "certified": certified,
+            },  # filtered: set
         )
     return trainee
 
@@ -376,8 +387,7 @@ def grant_save(
         action="change",
         pk=member_id,
     )
-    household = member.household
-    assert household is not None
+    household = cast(Household, member.household)  # filtered not null
     errors: dict[str, list[str]] = defaultdict(list)
     monitored = Case.objects.filter(household=household, state__in=MONITORED).exists()
     if household.household_type != HouseholdType.LIFTED and not monitored:
@@ -385,7 +395,12 @@ def grant_save(
             _("Rain and Dew grants are for students of lifted-out households and of monitoring objects.")
         )
     amount = Decimal(amount)
-    if not amount.is_finite() or amount <= 0 or amount > GRANT_MAX or amount != amount.quantize(Decimal("0.01")):
+    if (
+        not amount.is_finite()
+        or amount <= 0
+        or amount > GRANT_MAX
+        or amount != amount.quantize(Decimal("0.01"))
+    ):
         errors["amount"].append(_("Enter an amount from 0.01 to 100,000 yuan, to the fen."))
     if not school.strip():
         errors["school"].append(_("This field is required."))

@@ -77,7 +77,10 @@ def _villages(user: User) -> list[Region]:
 def _workshop_form(request: HttpRequest, user: User, workshop: Workshop | None) -> HttpResponse:
     initial = {}
     if workshop is not None:
-        initial = {f: getattr(workshop, f) for f in ("name", "kind", "relocation_site", "employer", "capacity", "opened", "closed")}
+        initial = {
+            f: getattr(workshop, f)
+            for f in ("name", "kind", "relocation_site", "employer", "capacity", "opened", "closed")
+        }
         initial["village_code"] = workshop.village.code
     form = WorkshopForm(request.POST or None, initial=initial, villages=_villages(user))
     if request.method == "POST" and form.is_valid():
@@ -131,7 +134,9 @@ def job_list(request: HttpRequest) -> HttpResponse:
     user = gate.staff_of(request)
     gate.require(user, Job, "view", request)
     form, data = _filters(request, user)
-    rows = selectors.jobs(viewer=user, region=data["region"], place=data.get("place") or "", year=data.get("year"))
+    rows = selectors.jobs(
+        viewer=user, region=data["region"], place=data.get("place") or "", year=data.get("year")
+    )
     today = timezone.localdate()
     counts = selectors.transfer_counts(viewer=user, on=today, region=data["region"])
     context = {
@@ -139,7 +144,11 @@ def job_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "counts": counts,
         "today": today,
-        "totals": (sum(c.local for c in counts), sum(c.province for c in counts), sum(c.outside for c in counts)),
+        "totals": (
+            sum(c.local for c in counts),
+            sum(c.province for c in counts),
+            sum(c.outside for c in counts),
+        ),
         "can_import": gate.allowed(user, Job, "import"),
         "region": data["region"],
     }
@@ -152,7 +161,10 @@ def _member_choices(user: User, household: Household) -> list[tuple[int, str]]:
 
 
 def _workshop_choices(user: User) -> list[tuple[int, str]]:
-    return [(w.pk, f"{w.name} ({w.village.name})") for w in gate.restrict(Workshop.objects.select_related("village"), user)]
+    return [
+        (w.pk, f"{w.name} ({w.village.name})")
+        for w in gate.restrict(Workshop.objects.select_related("village"), user)
+    ]
 
 
 def _job_form(request: HttpRequest, user: User, household: Household, job: Job | None) -> HttpResponse:
@@ -188,7 +200,9 @@ def _job_form(request: HttpRequest, user: User, household: Household, job: Job |
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            messages.success(request, _("Employment record saved; the wages count in the household's income."))
+            messages.success(
+                request, _("Employment record saved; the wages count in the household's income.")
+            )
             return redirect("employment:household", pk=household.pk)
     context = {"form": form, "household": household, "job": job}
     return render(request, "employment/job_form.html", context)
@@ -200,7 +214,9 @@ def job_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Record a job of a member of the household."""
     user = gate.staff_of(request)
     gate.require(user, Job, "add", request)
-    household = gate.access(Household.objects.select_related("village"), user, action="change", request=request, pk=pk)
+    household = gate.access(
+        Household.objects.select_related("village"), user, action="change", request=request, pk=pk
+    )
     return _job_form(request, user, household, None)
 
 
@@ -294,7 +310,9 @@ def trainee_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Enrol a member of the household on a course (or remove one: ``remove`` is the trainee's id)."""
     user = gate.staff_of(request)
     gate.require(user, Trainee, "add", request)
-    found = gate.access(Household.objects.select_related("village"), user, action="change", request=request, pk=pk)
+    found = gate.access(
+        Household.objects.select_related("village"), user, action="change", request=request, pk=pk
+    )
     remove = request.POST.get("remove", "")
     if remove.isascii() and remove.isdigit():
         trainee = gate.access(Trainee.objects.filter(household=found), user, action="change", pk=int(remove))
@@ -344,7 +362,9 @@ def _grant_form(request: HttpRequest, user: User, household: Household, grant: G
         else:
             messages.success(request, _("Grant saved; it counts in the household's transfer income."))
             return redirect("employment:household", pk=household.pk)
-    return render(request, "employment/grant_form.html", {"form": form, "household": household, "grant": grant})
+    return render(
+        request, "employment/grant_form.html", {"form": form, "household": household, "grant": grant}
+    )
 
 
 @login_required
@@ -353,7 +373,9 @@ def grant_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Record a Rain and Dew grant for a student of the household."""
     user = gate.staff_of(request)
     gate.require(user, Grant, "add", request)
-    found = gate.access(Household.objects.select_related("village"), user, action="change", request=request, pk=pk)
+    found = gate.access(
+        Household.objects.select_related("village"), user, action="change", request=request, pk=pk
+    )
     return _grant_form(request, user, found, None)
 
 
@@ -389,7 +411,9 @@ def course_list(request: HttpRequest) -> HttpResponse:
     form, data = _filters(request, user)
     page = _page(request, selectors.courses(viewer=user, region=data["region"]))
     return render(
-        request, "employment/course_list.html", {"page": page, "form": form, "can_add": gate.allowed(user, Course, "add")}
+        request,
+        "employment/course_list.html",
+        {"page": page, "form": form, "can_add": gate.allowed(user, Course, "add")},
     )
 
 
@@ -400,12 +424,17 @@ def _regions_holding(user: User) -> list[Region]:
 def _course_form(request: HttpRequest, user: User, course: Course | None) -> HttpResponse:
     initial: dict[str, Any] = {}
     if course is not None:
-        initial = {f: getattr(course, f) for f in ("name", "kind", "provider", "start", "end", "hours", "certificate")}
+        initial = {
+            f: getattr(course, f)
+            for f in ("name", "kind", "provider", "start", "end", "hours", "certificate")
+        }
         initial["region_code"] = course.region.code
     form = CourseForm(request.POST or None, initial=initial, regions=_regions_holding(user))
     if request.method == "POST" and form.is_valid():
         try:
-            saved = services.course_save(actor=user, course_id=course.pk if course else None, **form.cleaned_data)
+            saved = services.course_save(
+                actor=user, course_id=course.pk if course else None, **form.cleaned_data
+            )
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
@@ -443,4 +472,3 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_change": gate.allowed(user, Course, "change"),
     }
     return render(request, "employment/course_detail.html", context)
-

@@ -67,11 +67,16 @@ def test_officers_and_cadres_keep_the_records_on_the_pages(
     )  # fmt: skip
     assert response.status_code == 302, response.content.decode()[:2000]
     assert IncomeRecord.objects.get(household=home).wage == Decimal("16800.00")
-    assert client.get(f"/employment/households/{home.pk}/grants/new/").status_code == 403  # officers keep grants
+    assert (
+        client.get(f"/employment/households/{home.pk}/grants/new/").status_code == 403
+    )  # officers keep grants
     client.force_login(personas["township_officer"])
-    assert client.post(
-        f"/employment/households/{home.pk}/courses/", {"course": course.pk, "member": son.pk}
-    ).status_code == 302
+    assert (
+        client.post(
+            f"/employment/households/{home.pk}/courses/", {"course": course.pk, "member": son.pk}
+        ).status_code
+        == 302
+    )
     response = client.post(
         f"/employment/households/{home.pk}/grants/new/",
         {"member": son.pk, "school": "湟中区职业技术学校", "level": "secondary", "term": "2025秋",
@@ -112,7 +117,9 @@ def test_another_township_gets_404(home: Household, tree: Any, personas: dict[st
 
 def _csv(tmp_path: Path, rows: list[list[str]]) -> Path:
     buffer = io.StringIO()
-    csv.writer(buffer).writerows([["身份证号码", "就业单位", "务工地点", "起始月份", "务工月数", "月工资"], *rows])
+    csv.writer(buffer).writerows(
+        [["身份证号码", "就业单位", "务工地点", "起始月份", "务工月数", "月工资"], *rows]
+    )
     path = tmp_path / "jobs.csv"
     path.write_text(buffer.getvalue(), encoding="utf-8")
     return path
@@ -134,13 +141,22 @@ def test_the_import_reports_every_bad_row_and_writes_all_or_nothing(
     )
     report = job_import(path=path, user=officer, commit=True, progress=NullProgress())
     found = {(e.row, e.column) for e in report.errors}
-    assert found == {(3, "身份证号码"), (4, "务工地点"), (4, "起始月份"), (4, "务工月数"), (4, "月工资"), (5, "身份证号码")}
+    assert found == {
+        (3, "身份证号码"),
+        (4, "务工地点"),
+        (4, "起始月份"),
+        (4, "务工月数"),
+        (4, "月工资"),
+        (5, "身份证号码"),
+    }
     assert not Job.objects.exists() and IncomeRecord.objects.get(household=home).wage == 0
     path = _csv(tmp_path, [good])
     report = job_import(path=path, user=officer, commit=True, progress=NullProgress())
     assert report.errors == [] and report.created == 1
     assert IncomeRecord.objects.get(household=home).wage == Decimal("24000.00")
     assert Member.objects.get(household=home, relation="head").months_worked == 8
-    again = job_import(path=path, user=officer, commit=True, progress=NullProgress())  # the same file: a correction
+    again = job_import(
+        path=path, user=officer, commit=True, progress=NullProgress()
+    )  # the same file: a correction
     assert (again.created, again.updated, Job.objects.count()) == (0, 1, 1)
     assert IncomeRecord.objects.get(household=home).wage == Decimal("24000.00")

@@ -78,7 +78,12 @@ def test_wages_lift_the_household_above_the_line_and_set_months_worked(
     assert "income_below_line" not in Current.objects.get(household=home).codes
     assert _worker(home).months_worked == 8
     entry = ProgramIncome.objects.get(source=f"employment.job:{job.pk}:{YEAR}")
-    assert (entry.program, entry.kind, entry.on, entry.record_id) == ("employment", "wage", date(YEAR, 10, 31), record.pk)
+    assert (entry.program, entry.kind, entry.on, entry.record_id) == (
+        "employment",
+        "wage",
+        date(YEAR, 10, 31),
+        record.pk,
+    )
 
     # A correction moves the income by the difference; a job removed takes its wages off again.
     job_save(actor=personas["village_cadre"], value=_job(home, job_id=job.pk, monthly_wage=Decimal("1000")))
@@ -101,7 +106,9 @@ def test_a_job_across_new_year_is_paid_in_each_year_and_months_count_in_the_late
     }
     assert _worker(home).months_worked == 3
     # Shortened to this year only: next year's entry is withdrawn.
-    job_save(actor=personas["township_officer"], value=_job(home, job_id=job.pk, start=date(YEAR, 11, 1), months=2))
+    job_save(
+        actor=personas["township_officer"], value=_job(home, job_id=job.pk, start=date(YEAR, 11, 1), months=2)
+    )
     assert list(ProgramIncome.objects.values_list("source", flat=True)) == [f"employment.job:{job.pk}:{YEAR}"]
     assert _worker(home).months_worked == 2
 
@@ -143,7 +150,9 @@ def test_rain_and_dew_grants_are_transfer_income_for_registered_households_only(
     home: Household, tree: Any, personas: dict[str, Any]
 ) -> None:
     officer = personas["township_officer"]
-    student = member(officer, home, id_number(birth=date(2007, 5, 1), sequence=3), name="王小明", relation="son")
+    student = member(
+        officer, home, id_number(birth=date(2007, 5, 1), sequence=3), name="王小明", relation="son"
+    )
     grant = grant_save(
         actor=officer, member_id=student.pk, school="湟中区职业技术学校", level="secondary", term="2025秋",
         amount=Decimal("1500"), paid_on=date(YEAR, 10, 15),
@@ -188,14 +197,18 @@ def test_figures_are_as_of_their_day_and_drill_to_the_households(
         start=date(YEAR, 6, 1), end=date(YEAR, 6, 20), hours=80, certificate="焊工证",
     )  # fmt: skip
     trainee_add(actor=officer, course_id=course.pk, member_id=spouse.pk, certified=True)
-    student = member(officer, home, id_number(birth=date(2007, 5, 1), sequence=3), name="王小明", relation="son")
+    student = member(
+        officer, home, id_number(birth=date(2007, 5, 1), sequence=3), name="王小明", relation="son"
+    )
     grant_save(
         actor=officer, member_id=student.pk, school="职校", level="secondary", term="2025秋",
         amount=Decimal("1500.40"), paid_on=date(YEAR, 10, 15),
     )  # fmt: skip
 
     june = figures.compute(_everywhere, date(YEAR, 6, 1), date(YEAR, 6, 30))[tree.village.code]
-    assert june["employment_hh"] == 1 and june["employment_hh_local"] == 1 and june["employment_hh_migrant"] == 1
+    assert (
+        june["employment_hh"] == 1 and june["employment_hh_local"] == 1 and june["employment_hh_migrant"] == 1
+    )
     assert (june["employment_people_local"], june["employment_people_migrant"]) == (1, 1)
     assert june["employment_months"] == 2 and june["employment_workshops"] == 1
     assert (june["training_person_times"], june["training_hh"], june["training_grants_yuan"]) == (1, 1, 0)
