@@ -234,6 +234,7 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 def register_routers() -> None:
     """Mount each app's router; called once from the URL configuration."""
     from bottomline.accounts.api import router as accounts_router
+    from bottomline.employment.api import router as employment_router
     from bottomline.engine.api import router as engine_router
     from bottomline.feeds.api import router as feeds_router
     from bottomline.jobs.api import router as jobs_router
@@ -254,3 +255,4 @@ def register_routers() -> None:
     api.add_router("/screening", engine_router)
     api.add_router("/monitoring", monitoring_router)
     api.add_router("/portal", portal_router)
+    api.add_router("/employment", employment_router)

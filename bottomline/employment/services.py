@@ -236,7 +236,9 @@ def jobs_save(*, actor: User, values: Sequence[JobInput], action: str = "change"
 
 
 def job_save(*, actor: User, value: JobInput) -> Job:
-    """Record (or correct) one job; a ValidationError names the fields at fault."""
+    """Record (or correct) one job; a ValidationError names the fields at fault, and a member outside the actor's
+    region does not exist for them (404)."""
+    gate.access(Member.objects.filter(household__isnull=False), actor, action="change", pk=value.member_id)
     try:
         return jobs_save(actor=actor, values=[value])[0]
     except ValidationError as exc:

@@ -26,6 +26,7 @@ from bottomline.employment.forms import (
     JobForm,
     ListFilter,
     WorkshopForm,
+    apply_service_errors,
     village_choices,
 )
 from bottomline.employment.models import Course, Grant, Job, Trainee, Workshop
@@ -33,7 +34,6 @@ from bottomline.jobs.services import upload_enqueue
 from bottomline.regions.models import Region
 from bottomline.registry.models import Household, Member
 from bottomline.registry.selectors import household_get
-from bottomline.web.forms import apply_service_errors
 
 PAGE = 50
 
