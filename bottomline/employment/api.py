@@ -70,6 +70,12 @@ class JobIn(Schema):
     monthly_wage: Decimal = Field(ge=0, max_digits=8, decimal_places=2)
 
 
+class TransferIn(Schema):
+    """The region whose parts are counted (a code of the caller's region; blank: the caller's own)."""
+
+    region: str = Field("", max_length=12, pattern=r"^(\d{12})?$")
+
+
 class RegionCountOut(Schema):
     """People at work this month in one region, by place."""
 
@@ -161,14 +167,14 @@ def employment_job_update(request: HttpRequest, job_id: int, data: JobIn) -> Job
 
 
 @router.get("/transfer", response={200: list[RegionCountOut], **ERRORS})
-def employment_transfer_counts(
-    request: HttpRequest, region: str = Query("", pattern=r"^(\d{12})?$")
-) -> list[object]:  # type: ignore[type-arg]  # ninja's Query as a default
+def employment_transfer_counts(request: HttpRequest, filters: Query[TransferIn]) -> list[object]:
     """People at work this month by the regions one level below (the caller's region by default) and by place
     (转移就业: outside the county)."""
     user = gate.staff_of(request)
     gate.require(user, Job, "view", request)
-    found = selectors.transfer_counts(viewer=user, on=timezone.localdate(), region=_region(request, region))
+    found = selectors.transfer_counts(
+        viewer=user, on=timezone.localdate(), region=_region(request, filters.region)
+    )
     return list(found)
 
 
