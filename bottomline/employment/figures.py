@@ -12,8 +12,8 @@ from django.db.models import Q
 from bottomline.employment.models import MIGRANT, Grant, Job, Place, Trainee, Workshop
 from bottomline.registry.programs import ProgramFigure, ProgramFigures, Where
 
-SOURCE_JOBS = "人社部等《关于做好就业帮扶工作的通知》; seed 004 (转移输出贫困劳动力19602人)"
-SOURCE_WORKSHOPS = "就业帮扶车间认定 (domain.md §3.6)"
+SOURCE_JOBS = "employment records (就业帮扶); seed 004 (转移输出贫困劳动力19602人)"
+SOURCE_WORKSHOPS = "就业帮扶车间 (domain.md §3.6)"
 SOURCE_TRAINING = "seed 004 (累计培训贫困劳动力20165人次)"
 SOURCE_GRANTS = "雨露计划 (domain.md §3.7)"
 
