@@ -19,6 +19,7 @@ from python_calamine import CalamineWorkbook
 from bottomline.employment.imports import job_import
 from bottomline.employment.models import Course, Job, Workshop
 from bottomline.jobs.progress import NullProgress
+from bottomline.registry.choices import Program
 from bottomline.registry.models import Household, IncomeRecord, Member
 from bottomline.registry.programs import household_programs
 from bottomline.registry.tests.factories import household, id_number, member
@@ -86,7 +87,10 @@ def test_officers_and_cadres_keep_the_records_on_the_pages(
     page = client.get(f"/employment/households/{home.pk}/").content.decode()
     assert "千紫缘公司" in page and "电焊工" in page and "湟中区职业技术学校" in page
     lines = household_programs(viewer=personas["township_officer"], household=home, year=YEAR)
-    assert {str(line.program) for line in lines} >= {"Employment (就业帮扶)", "Rain and Dew grant (雨露计划)"}
+    assert {str(line.program) for line in lines} >= {
+        str(Program.EMPLOYMENT.label),
+        str(Program.RAIN_DEW.label),
+    }
     assert "千紫缘公司" in client.get("/employment/jobs/").content.decode()
     for address in ("/employment/workshops/", "/employment/courses/", "/employment/grants/",
                     f"/employment/workshops/{workshop.pk}/", f"/employment/courses/{course.pk}/"):  # fmt: skip

@@ -31,7 +31,9 @@ def county(tree: Any, personas: dict[str, Any]) -> Any:
 
 
 def _snapshot() -> list[tuple[Any, ...]]:
-    return list(Job.objects.order_by("id").values_list("member_id", "place", "start", "months", "monthly_wage"))
+    return list(
+        Job.objects.order_by("id").values_list("member_id", "place", "start", "months", "monthly_wage")
+    )
 
 
 def test_the_synthetic_programs_follow_the_calibration_and_reach_income(
