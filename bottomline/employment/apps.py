@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class EmploymentConfig(AppConfig):
     name = "bottomline.employment"
-    verbose_name = _("Employment and training (就业帮扶、技能培训)")
+    verbose_name = _("Employment and training")
 
     def ready(self) -> None:
         from bottomline.employment import imports, selectors  # noqa: F401  (the import job)

@@ -25,7 +25,7 @@ class WorkshopForm(BootstrapMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), choices=WorkshopKind.choices)
     village_code = forms.ChoiceField(label=_("Village"))
-    relocation_site = forms.BooleanField(label=_("At a relocation site (安置点)"), required=False)
+    relocation_site = forms.BooleanField(label=_("At a relocation site"), required=False)
     employer = forms.CharField(label=_("Employer"), max_length=100)
     capacity = forms.IntegerField(label=_("Places"), min_value=1, max_value=100000)
     opened = forms.DateField(label=_("Opened"), widget=DATE)
@@ -95,7 +95,7 @@ class GrantForm(BootstrapMixin, forms.Form):
     member = forms.TypedChoiceField(label=_("Student"), coerce=int)
     school = forms.CharField(label=_("School"), max_length=100)
     level = forms.ChoiceField(label=_("Level"), choices=SchoolLevel.choices)
-    term = forms.CharField(label=_("Term (such as 2026秋)"), max_length=20)
+    term = forms.CharField(label=_("Term (year and season)"), max_length=20)
     amount = forms.DecimalField(
         label=_("Amount (yuan)"), min_value=Decimal("0.01"), max_digits=8, decimal_places=2
     )

@@ -20,19 +20,19 @@ from django.utils.translation import gettext_lazy as _
 class WorkshopKind(models.TextChoices):
     """The five kinds of 就业帮扶车间 (domain.md §3.6)."""
 
-    FACTORY = "factory", _("Factory workshop (厂房式)")
-    HOME = "home", _("Home-based (居家式)")
-    FARMING = "farming", _("Farming base (种养基地式)")
-    TRADE = "trade", _("Trade and services (商贸服务式)")
-    TOURISM = "tourism", _("Rural tourism (乡村旅游式)")
+    FACTORY = "factory", _("Factory workshop")
+    HOME = "home", _("Home-based")
+    FARMING = "farming", _("Farming base")
+    TRADE = "trade", _("Trade and services")
+    TOURISM = "tourism", _("Rural tourism")
 
 
 class Place(models.TextChoices):
     """Where a member works: in the county (就地就近), elsewhere in the province, or outside it (转移就业)."""
 
-    LOCAL = "local", _("In the county (县内)")
-    PROVINCE = "province", _("Elsewhere in the province (省内县外)")
-    OUTSIDE = "outside", _("Outside the province (省外)")
+    LOCAL = "local", _("In the county")
+    PROVINCE = "province", _("Elsewhere in the province")
+    OUTSIDE = "outside", _("Outside the province")
 
 
 MIGRANT = (Place.PROVINCE, Place.OUTSIDE)
@@ -41,18 +41,18 @@ MIGRANT = (Place.PROVINCE, Place.OUTSIDE)
 class CourseKind(models.TextChoices):
     """What a course teaches (an assumption: the kinds county training plans name)."""
 
-    SKILLS = "skills", _("Vocational skills (职业技能)")
-    FARMING = "farming", _("Farming techniques (农业实用技术)")
-    BUSINESS = "business", _("Business and e-commerce (创业和电商)")
-    GUIDANCE = "guidance", _("Guidance before going out to work (引导性培训)")
+    SKILLS = "skills", _("Vocational skills")
+    FARMING = "farming", _("Farming techniques")
+    BUSINESS = "business", _("Business and e-commerce")
+    GUIDANCE = "guidance", _("Guidance before going out to work")
 
 
 class SchoolLevel(models.TextChoices):
     """The vocational schooling a Rain and Dew grant pays for (domain.md §3.7)."""
 
-    SECONDARY = "secondary", _("Secondary vocational (中职)")
-    TECHNICIAN = "technician", _("Technician school (技工院校)")
-    HIGHER = "higher", _("Higher vocational (高职、大专)")
+    SECONDARY = "secondary", _("Secondary vocational school")
+    TECHNICIAN = "technician", _("Technician school")
+    HIGHER = "higher", _("Higher vocational college")
 
 
 class Workshop(models.Model):
@@ -63,7 +63,7 @@ class Workshop(models.Model):
     village = models.ForeignKey(
         "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
     )
-    relocation_site = models.BooleanField(_("at a relocation site (安置点)"), default=False)
+    relocation_site = models.BooleanField(_("at a relocation site"), default=False)
     employer = models.CharField(_("employer"), max_length=100)
     capacity = models.PositiveIntegerField(_("places"))
     opened = models.DateField(_("opened"))

@@ -222,7 +222,7 @@ def household_lines(viewer: User, household: Household, year: int) -> list[Progr
             "course": trainee.course.name,
             "hours": trainee.course.hours,
         }
-        lines.append(ProgramLine(_("Training (技能培训)"), what, None, url))
+        lines.append(ProgramLine(_("Training"), what, None, url))
     granted = gate.restrict(Grant.objects.filter(household=household, paid_on__year=year), viewer)
     for grant in granted.select_related("member").order_by("paid_on"):
         what = _("%(name)s: %(school)s, term %(term)s") % {
