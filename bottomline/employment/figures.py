@@ -6,16 +6,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from typing import cast
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from bottomline.employment.models import MIGRANT, Grant, Job, Place, Trainee, Workshop
 from bottomline.registry.programs import ProgramFigure, ProgramFigures, Where
 
-SOURCE_JOBS = "employment records (就业帮扶); seed 004 (转移输出贫困劳动力19602人)"
-SOURCE_WORKSHOPS = "就业帮扶车间 (domain.md §3.6)"
-SOURCE_TRAINING = "seed 004 (累计培训贫困劳动力20165人次)"
-SOURCE_GRANTS = "雨露计划 (domain.md §3.7)"
+# The sources are shown on the indicator catalogue in the reader's language (a lazy text; docs in English).
+SOURCE_JOBS = cast(str, _("employment records; seed 004: 19,602 labourers transferred out"))
+SOURCE_WORKSHOPS = cast(str, _("domain.md §3.6 (workshops)"))
+SOURCE_TRAINING = cast(str, _("seed 004: 20,165 person-times trained"))
+SOURCE_GRANTS = cast(str, _("domain.md §3.7 (Rain and Dew grants)"))
 
 FIGURES_LIST = (
     ProgramFigure(
@@ -36,7 +39,7 @@ FIGURES_LIST = (
         households_of="employment_hh_local",
     ),
     ProgramFigure(
-        "employment_people_migrant", "People at work outside the county (转移就业)", "转移就业人数", "people",
+        "employment_people_migrant", "People at work outside the county", "转移就业人数", "people",
         "stock", SOURCE_JOBS, "a member whose job elsewhere in the province or outside it covers the month",
         households_of="employment_hh_migrant",
     ),

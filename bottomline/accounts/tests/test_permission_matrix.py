@@ -460,7 +460,7 @@ def world(
         )  # fmt: skip
         objects[("employment_job", scope)] = {"pk": worked.pk, "job_id": worked.pk, "member_id": person.pk}
         course = Course.objects.create(
-            name="课",
+            name="电焊工培训班",
             kind="skills",
             provider="职校",
             region=region,
