@@ -164,3 +164,50 @@ def test_the_import_reports_every_bad_row_and_writes_all_or_nothing(
     )  # the same file: a correction
     assert (again.created, again.updated, Job.objects.count()) == (0, 1, 1)
     assert IncomeRecord.objects.get(household=home).wage == Decimal("24000.00")
+
+
+def test_the_import_runs_as_a_job_and_the_template_downloads(
+    home: Household, personas: dict[str, Any], client: Client, tmp_path: Path, settings: Any
+) -> None:
+    from bottomline.employment.imports import job_import_job
+
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(personas["county_officer"])
+    for fmt in ("csv", "xlsx"):
+        template = client.get(f"/employment/jobs/import/template.{fmt}")
+        assert template.status_code == 200 and template.content
+    path = _csv(tmp_path, [[id_number(sequence=1), "江苏某电子厂", "省外", "2025-03", "8", "3000"]])
+    checked = job_import_job(
+        {"path": str(path), "user": personas["county_officer"].pk, "commit": False}, NullProgress()
+    )
+    assert (checked["error_count"], checked["jobs_created"]) == (0, 0) and not Job.objects.exists()
+    path = _csv(tmp_path, [[id_number(sequence=1), "江苏某电子厂", "省外", "2025-03", "8", "3000"]])
+    denied = job_import_job(
+        {"path": str(path), "user": personas["village_cadre"].pk, "commit": True}, NullProgress()
+    )
+    assert denied["error_count"] == 1 and not Job.objects.exists()
+
+
+def test_the_job_list_costs_the_same_queries_for_two_jobs_or_twenty(
+    home: Household, personas: dict[str, Any], client: Client, django_assert_max_num_queries: Any
+) -> None:
+    head = Member.objects.get(household=home, relation="head")
+    client.force_login(personas["county_officer"])
+
+    def add(n: int) -> None:
+        for i in range(n):
+            Job.objects.create(
+                member=head, household=home, employer=f"厂{i}", place="outside", start=date(YEAR, 1 + i % 12, 1),
+                months=2, monthly_wage=Decimal(3000),
+            )  # fmt: skip
+
+    add(2)
+    client.get("/employment/jobs/")  # warm the session and caches
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as two:
+        assert client.get("/employment/jobs/").status_code == 200
+    add(18)
+    with django_assert_max_num_queries(len(two.captured_queries)):
+        assert client.get("/employment/jobs/").status_code == 200
