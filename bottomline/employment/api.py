@@ -18,7 +18,7 @@ from bottomline.employment.models import Course, Grant, Job, Place, SchoolLevel,
 router = Router(tags=["employment"])
 
 
-class ListIn(Schema):
+class EmploymentListIn(Schema):
     """A list's region (a code of the caller's region: its subtree), and the page."""
 
     region: str = Field("", max_length=12, pattern=r"^(\d{12})?$")
@@ -26,7 +26,7 @@ class ListIn(Schema):
     limit: int = Field(50, ge=1, le=500)
 
 
-class WorkshopOut(Schema):
+class EmploymentWorkshopOut(Schema):
     """A workshop."""
 
     id: int
@@ -40,7 +40,7 @@ class WorkshopOut(Schema):
     closed: date | None
 
 
-class JobOut(Schema):
+class EmploymentJobOut(Schema):
     """An employment record (the member's ID number masked)."""
 
     id: int
@@ -57,7 +57,7 @@ class JobOut(Schema):
     monthly_wage: Decimal
 
 
-class JobIn(Schema):
+class EmploymentJobIn(Schema):
     """A job of a member: a workshop (then local) or another employer; the first month (its first day) and how
     many months; the monthly wage in yuan. The wages count in the household's wage income of each year."""
 
@@ -70,13 +70,13 @@ class JobIn(Schema):
     monthly_wage: Decimal = Field(ge=0, max_digits=8, decimal_places=2)
 
 
-class TransferIn(Schema):
+class EmploymentTransferIn(Schema):
     """The region whose parts are counted (a code of the caller's region; blank: the caller's own)."""
 
     region: str = Field("", max_length=12, pattern=r"^(\d{12})?$")
 
 
-class RegionCountOut(Schema):
+class EmploymentRegionCountOut(Schema):
     """People at work this month in one region, by place."""
 
     code: str
@@ -86,7 +86,7 @@ class RegionCountOut(Schema):
     outside: int
 
 
-class CourseOut(Schema):
+class EmploymentCourseOut(Schema):
     """A course."""
 
     id: int
@@ -100,7 +100,7 @@ class CourseOut(Schema):
     certificate: str
 
 
-class GrantOut(Schema):
+class EmploymentGrantOut(Schema):
     """A Rain and Dew grant (the student's ID number masked)."""
 
     id: int
@@ -114,7 +114,7 @@ class GrantOut(Schema):
     paid_on: date
 
 
-class GrantIn(Schema):
+class EmploymentGrantIn(Schema):
     """A grant for one term of a student of a registered household: transfer income on ``paid_on``."""
 
     member_id: int
@@ -131,8 +131,8 @@ def _region(request: HttpRequest, code: str) -> str:
     return region_of(gate.staff_of(request), code)
 
 
-@router.get("/workshops", response={200: list[WorkshopOut], **ERRORS})
-def employment_workshop_list(request: HttpRequest, filters: Query[ListIn]) -> list[Workshop]:
+@router.get("/workshops", response={200: list[EmploymentWorkshopOut], **ERRORS})
+def employment_workshop_list(request: HttpRequest, filters: Query[EmploymentListIn]) -> list[Workshop]:
     """The workshops of the caller's region."""
     user = gate.staff_of(request)
     gate.require(user, Workshop, "view", request)
@@ -140,8 +140,8 @@ def employment_workshop_list(request: HttpRequest, filters: Query[ListIn]) -> li
     return list(rows[filters.offset : filters.offset + filters.limit])
 
 
-@router.get("/jobs", response={200: list[JobOut], **ERRORS})
-def employment_job_list(request: HttpRequest, filters: Query[ListIn]) -> list[Job]:
+@router.get("/jobs", response={200: list[EmploymentJobOut], **ERRORS})
+def employment_job_list(request: HttpRequest, filters: Query[EmploymentListIn]) -> list[Job]:
     """The employment records of the caller's region, newest first."""
     user = gate.staff_of(request)
     gate.require(user, Job, "view", request)
@@ -149,16 +149,16 @@ def employment_job_list(request: HttpRequest, filters: Query[ListIn]) -> list[Jo
     return list(rows[filters.offset : filters.offset + filters.limit])
 
 
-@router.post("/jobs", response={201: JobOut, **ERRORS})
-def employment_job_create(request: HttpRequest, data: JobIn) -> Status[Job]:
+@router.post("/jobs", response={201: EmploymentJobOut, **ERRORS})
+def employment_job_create(request: HttpRequest, data: EmploymentJobIn) -> Status[Job]:
     """Record a job: its wages reach the household's income and the member's months worked are set."""
     value = services.JobInput(**data.dict())
     job = services.job_save(actor=gate.staff_of(request), value=value)
     return Status(201, Job.objects.select_related("member", "household").get(pk=job.pk))
 
 
-@router.patch("/jobs/{int:job_id}", response={200: JobOut, **ERRORS})
-def employment_job_update(request: HttpRequest, job_id: int, data: JobIn) -> Job:
+@router.patch("/jobs/{int:job_id}", response={200: EmploymentJobOut, **ERRORS})
+def employment_job_update(request: HttpRequest, job_id: int, data: EmploymentJobIn) -> Job:
     """Correct a job (all its values): the income moves by the difference."""
     user = gate.staff_of(request)
     selectors.job_get(viewer=user, job_id=job_id, action="change")
@@ -166,8 +166,8 @@ def employment_job_update(request: HttpRequest, job_id: int, data: JobIn) -> Job
     return Job.objects.select_related("member", "household").get(pk=job_id)
 
 
-@router.get("/transfer", response={200: list[RegionCountOut], **ERRORS})
-def employment_transfer_counts(request: HttpRequest, filters: Query[TransferIn]) -> list[object]:
+@router.get("/transfer", response={200: list[EmploymentRegionCountOut], **ERRORS})
+def employment_transfer_counts(request: HttpRequest, filters: Query[EmploymentTransferIn]) -> list[object]:
     """People at work this month by the regions one level below (the caller's region by default) and by place
     (转移就业: outside the county)."""
     user = gate.staff_of(request)
@@ -178,8 +178,8 @@ def employment_transfer_counts(request: HttpRequest, filters: Query[TransferIn])
     return list(found)
 
 
-@router.get("/courses", response={200: list[CourseOut], **ERRORS})
-def employment_course_list(request: HttpRequest, filters: Query[ListIn]) -> list[Course]:
+@router.get("/courses", response={200: list[EmploymentCourseOut], **ERRORS})
+def employment_course_list(request: HttpRequest, filters: Query[EmploymentListIn]) -> list[Course]:
     """The courses held in the caller's region."""
     user = gate.staff_of(request)
     gate.require(user, Course, "view", request)
@@ -187,8 +187,8 @@ def employment_course_list(request: HttpRequest, filters: Query[ListIn]) -> list
     return list(rows[filters.offset : filters.offset + filters.limit])
 
 
-@router.get("/grants", response={200: list[GrantOut], **ERRORS})
-def employment_grant_list(request: HttpRequest, filters: Query[ListIn]) -> list[Grant]:
+@router.get("/grants", response={200: list[EmploymentGrantOut], **ERRORS})
+def employment_grant_list(request: HttpRequest, filters: Query[EmploymentListIn]) -> list[Grant]:
     """The Rain and Dew grants of the caller's region, newest first."""
     user = gate.staff_of(request)
     gate.require(user, Grant, "view", request)
@@ -196,8 +196,8 @@ def employment_grant_list(request: HttpRequest, filters: Query[ListIn]) -> list[
     return list(rows[filters.offset : filters.offset + filters.limit])
 
 
-@router.post("/grants", response={201: GrantOut, **ERRORS})
-def employment_grant_create(request: HttpRequest, data: GrantIn) -> Status[Grant]:
+@router.post("/grants", response={201: EmploymentGrantOut, **ERRORS})
+def employment_grant_create(request: HttpRequest, data: EmploymentGrantIn) -> Status[Grant]:
     """Record a grant: it becomes the household's transfer income."""
     grant = services.grant_save(actor=gate.staff_of(request), **data.dict())
     return Status(201, Grant.objects.select_related("member").get(pk=grant.pk))
