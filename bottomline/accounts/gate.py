@@ -125,7 +125,12 @@ RULES: dict[str, Rule] = {
     # Workshops and employment, courses and Rain and Dew grants (employment): county and township officers keep
     # workshops, courses and grants; village cadres also record the jobs of their village's members.
     "employment.workshop": Rule(
-        {"view": ARCHIVE_READERS, "add": PROGRAM_KEEPERS, "change": PROGRAM_KEEPERS, "export": ARCHIVE_READERS},
+        {
+            "view": ARCHIVE_READERS,
+            "add": PROGRAM_KEEPERS,
+            "change": PROGRAM_KEEPERS,
+            "export": ARCHIVE_READERS,
+        },
         region_path="village__code",
     ),
     "employment.job": Rule(
@@ -139,14 +144,20 @@ RULES: dict[str, Rule] = {
         region_path="household__village__code",
     ),
     "employment.course": Rule(
-        {"view": ARCHIVE_READERS, "add": PROGRAM_KEEPERS, "change": PROGRAM_KEEPERS}, region_path="region__code"
+        {"view": ARCHIVE_READERS, "add": PROGRAM_KEEPERS, "change": PROGRAM_KEEPERS},
+        region_path="region__code",
     ),
     "employment.trainee": Rule(
         {"view": ARCHIVE_READERS, "add": PROGRAM_KEEPERS, "change": PROGRAM_KEEPERS},
         region_path="household__village__code",
     ),
     "employment.grant": Rule(
-        {"view": ARCHIVE_READERS, "add": PROGRAM_KEEPERS, "change": PROGRAM_KEEPERS, "export": ARCHIVE_READERS},
+        {
+            "view": ARCHIVE_READERS,
+            "add": PROGRAM_KEEPERS,
+            "change": PROGRAM_KEEPERS,
+            "export": ARCHIVE_READERS,
+        },
         region_path="household__village__code",
     ),
     # Screening runs belong to the region they screened; county and province officers start them.
