@@ -58,7 +58,7 @@ def jobs(
     if place:
         found = found.filter(place=place)
     if year is not None:
-        found = found.filter(start__lte=date(year, 12, 31), start__gte=date(year - 3, 1, 1))
+        found = found.filter(start__lte=date(year, 12, 31), last__gte=date(year, 1, 1))  # worked that year
     if workshop_id is not None:
         found = found.filter(workshop_id=workshop_id)
     read_note(what="employment.job", region=region or viewer.region)
