@@ -92,6 +92,10 @@ def test_officers_and_cadres_keep_the_records_on_the_pages(
         str(Program.RAIN_DEW.label),
     }
     assert "千紫缘公司" in client.get("/employment/jobs/").content.decode()
+    assert "千紫缘公司" in client.get("/employment/jobs/?year=2025").content.decode()
+    assert (
+        "千紫缘公司" not in client.get("/employment/jobs/?year=2024").content.decode()
+    )  # worked in 2025 only
     for address in ("/employment/workshops/", "/employment/courses/", "/employment/grants/",
                     f"/employment/workshops/{workshop.pk}/", f"/employment/courses/{course.pk}/"):  # fmt: skip
         assert client.get(address).status_code == 200, address
