@@ -254,6 +254,7 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 def register_routers() -> None:
     """Mount each app's router; called once from the URL configuration."""
     from bottomline.accounts.api import router as accounts_router
+    from bottomline.employment.api import router as employment_router
     from bottomline.engine.api import router as engine_router
     from bottomline.feeds.api import router as feeds_router
     from bottomline.industry.api import router as industry_router
@@ -276,3 +277,4 @@ def register_routers() -> None:
     api.add_router("/monitoring", monitoring_router)
     api.add_router("/portal", portal_router)
     api.add_router("/industry", industry_router)
+    api.add_router("/employment", employment_router)

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "bottomline.feeds",
     "bottomline.portal",
     "bottomline.industry",
+    "bottomline.employment",
     "bottomline.dashboards",
     "bottomline.interop",
     "bottomline.web",
@@ -389,6 +390,9 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "dashboards.villagemonth",
     "dashboards.regionmonth",
     "registry.keycheck",  # written by migrate and start-up, never by a person
+    # Program money counted in income (registry.programs): written in sets from the programs' own records (a
+    # post's pay, a job, a linkage), which are the ones logged; their withdrawals would be logged row by row.
+    "registry.programincome",
     "portal.attempt",  # rate-limit counters: blind-indexed keys, pruned after a day
 )
 # birth_date: with the age and sex shown, it would narrow a masked ID number to a few dozen (data-model.md).

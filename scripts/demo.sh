@@ -15,6 +15,8 @@ $PY manage.py screen --region 630106000000
 $PY manage.py demo_cases
 # Industries and benefit linkage of the demo county, calibrated to seed 004 (docs/synthetic-data.md; seconds, once).
 $PY manage.py industry_synth --county 630106 --seed 1
+# Workshops, jobs, courses and Rain and Dew grants calibrated to seed 004 (docs/synthetic-data.md; once).
+$PY manage.py employment_synth --county 630106 --seed 1
 # Dashboard figures of the demo county for 24 months (the nightly rebuild; steps and runs refresh the current one).
 $PY manage.py figures_refresh --region 630106000000 --months 24
 # The job worker runs beside the web server and stops with it.

@@ -33,6 +33,8 @@ ARCHIVE_READERS = frozenset(
     }
 )
 ARCHIVE_KEEPERS = frozenset({Role.VILLAGE_CADRE, Role.TOWNSHIP_OFFICER, Role.COUNTY_OFFICER})
+# Who keeps a program's own records (workshops, courses, grants): the township and county officers.
+PROGRAM_KEEPERS = frozenset({Role.TOWNSHIP_OFFICER, Role.COUNTY_OFFICER})
 
 
 def _archive(region_path: str) -> Rule:
@@ -49,9 +51,6 @@ def _archive(region_path: str) -> Rule:
         },
         region_path=region_path,
     )
-
-
-PROGRAM_KEEPERS = frozenset({Role.TOWNSHIP_OFFICER, Role.COUNTY_OFFICER})
 
 
 def _program(region_path: str) -> Rule:
@@ -142,6 +141,44 @@ RULES: dict[str, Rule] = {
     "industry.entity": _program("region__code"),
     "industry.project": _program("region__code"),
     "industry.linkage": _program("household__village__code"),
+    # Workshops and employment, courses and Rain and Dew grants (employment): county and township officers keep
+    # workshops, courses and grants; village cadres also record the jobs of their village's members.
+    "employment.workshop": Rule(
+        {
+            "view": ARCHIVE_READERS,
+            "add": PROGRAM_KEEPERS,
+            "change": PROGRAM_KEEPERS,
+            "export": ARCHIVE_READERS,
+        },
+        region_path="village__code",
+    ),
+    "employment.job": Rule(
+        {
+            "view": ARCHIVE_READERS,
+            "add": ARCHIVE_KEEPERS,
+            "change": ARCHIVE_KEEPERS,
+            "import": PROGRAM_KEEPERS,
+            "export": ARCHIVE_READERS,
+        },
+        region_path="household__village__code",
+    ),
+    "employment.course": Rule(
+        {"view": ARCHIVE_READERS, "add": PROGRAM_KEEPERS, "change": PROGRAM_KEEPERS},
+        region_path="region__code",
+    ),
+    "employment.trainee": Rule(
+        {"view": ARCHIVE_READERS, "add": PROGRAM_KEEPERS, "change": PROGRAM_KEEPERS},
+        region_path="household__village__code",
+    ),
+    "employment.grant": Rule(
+        {
+            "view": ARCHIVE_READERS,
+            "add": PROGRAM_KEEPERS,
+            "change": PROGRAM_KEEPERS,
+            "export": ARCHIVE_READERS,
+        },
+        region_path="household__village__code",
+    ),
     # Screening runs belong to the region they screened; county and province officers start them.
     "engine.run": Rule(
         {"view": ARCHIVE_READERS, "add": frozenset({Role.COUNTY_OFFICER, Role.PROVINCE_OFFICER})},

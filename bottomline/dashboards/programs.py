@@ -4,10 +4,11 @@ dashboards read each program's parts, indicators and households behind them from
 
 from __future__ import annotations
 
+from bottomline.employment.figures import FIGURES as EMPLOYMENT
 from bottomline.industry.figures import FIGURES as INDUSTRY
 from bottomline.registry.programs import ProgramFigure, ProgramFigures
 
-PROGRAMS: tuple[ProgramFigures, ...] = (INDUSTRY,)
+PROGRAMS: tuple[ProgramFigures, ...] = (INDUSTRY, EMPLOYMENT)
 
 FIGURES: tuple[ProgramFigure, ...] = tuple(f for program in PROGRAMS for f in program.figures)
 BY_PART: dict[str, ProgramFigures] = {f.part: program for program in PROGRAMS for f in program.figures}

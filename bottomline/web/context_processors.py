@@ -17,6 +17,7 @@ from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.audit.models import Event
 from bottomline.dashboards.models import VillageMonth
+from bottomline.employment.models import Job
 from bottomline.engine.models import Run
 from bottomline.feeds.models import FeedBatch
 from bottomline.industry.models import Entity
@@ -60,6 +61,8 @@ def nav_entries(user: Any) -> list[Entry]:
         entries.append(Entry(_("Self-declarations"), reverse("portal:declaration_list"), "megaphone"))
     if gate.allowed(user, Entity, "view"):
         entries.append(Entry(_("Industries"), reverse("industry:entity_list"), "shop"))
+    if gate.allowed(user, Job, "view"):
+        entries.append(Entry(_("Employment and training"), reverse("employment:job_list"), "briefcase"))
     if gate.allowed(user, Household, "import"):
         entries.append(Entry(_("Import"), reverse("registry:import"), "upload"))
     if gate.allowed(user, Household, "change"):

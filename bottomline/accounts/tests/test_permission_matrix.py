@@ -10,6 +10,7 @@ import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
@@ -19,9 +20,11 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from bottomline.accounts.gate import ARCHIVE_KEEPERS, ARCHIVE_READERS
+from bottomline.accounts.gate import ARCHIVE_KEEPERS, ARCHIVE_READERS, PROGRAM_KEEPERS
 from bottomline.accounts.models import Role
 from bottomline.accounts.services import token_create
+from bottomline.employment.models import Course, Grant, Workshop
+from bottomline.employment.models import Job as EmploymentJob
 from bottomline.engine.models import Run
 from bottomline.feeds.models import FeedBatch
 from bottomline.industry.models import Entity, Linkage
@@ -297,6 +300,39 @@ TABLE: dict[str, Spec] = {
     "api:industry_linkage_end": Spec(
         PROGRAM_KEEPERS, kind="linkage", method="post", api=True, body="linkage_end"
     ),
+    # Workshops and employment, courses and grants (employment): officers keep workshops, courses and grants;
+    # cadres also record jobs; the import is the officers'.
+    "employment:workshop_list": Spec(ARCHIVE_READERS),
+    "employment:workshop_create": Spec(PROGRAM_KEEPERS),
+    "employment:workshop_detail": Spec(ARCHIVE_READERS, kind="workshop"),
+    "employment:workshop_edit": Spec(PROGRAM_KEEPERS, kind="workshop"),
+    "employment:job_list": Spec(ARCHIVE_READERS),
+    "employment:job_edit": Spec(ARCHIVE_KEEPERS, kind="employment_job"),
+    "employment:job_import": Spec(PROGRAM_KEEPERS),
+    "employment:job_import_template": Spec(PROGRAM_KEEPERS, kind="template"),
+    "employment:export": Spec(ARCHIVE_READERS),
+    "employment:household": Spec(ARCHIVE_READERS, kind="household"),
+    "employment:job_create": Spec(ARCHIVE_KEEPERS, kind="household"),
+    "employment:grant_create": Spec(PROGRAM_KEEPERS, kind="household"),
+    "employment:trainee_add": Spec(PROGRAM_KEEPERS, kind="household", method="post"),
+    "employment:course_list": Spec(ARCHIVE_READERS),
+    "employment:course_create": Spec(PROGRAM_KEEPERS),
+    "employment:course_detail": Spec(ARCHIVE_READERS, kind="course"),
+    "employment:course_edit": Spec(PROGRAM_KEEPERS, kind="course"),
+    "employment:grant_list": Spec(ARCHIVE_READERS),
+    "employment:grant_edit": Spec(PROGRAM_KEEPERS, kind="grant"),
+    "api:employment_workshop_list": Spec(ARCHIVE_READERS, api=True),
+    "api:employment_job_list": Spec(ARCHIVE_READERS, api=True),
+    "api:employment_job_create": Spec(ARCHIVE_KEEPERS, kind="member", method="post", api=True, body="job"),
+    "api:employment_job_update": Spec(
+        ARCHIVE_KEEPERS, kind="employment_job", method="patch", api=True, body="job"
+    ),
+    "api:employment_transfer_counts": Spec(ARCHIVE_READERS, api=True),
+    "api:employment_course_list": Spec(ARCHIVE_READERS, api=True),
+    "api:employment_grant_list": Spec(ARCHIVE_READERS, api=True),
+    "api:employment_grant_create": Spec(
+        PROGRAM_KEEPERS, kind="member", method="post", api=True, body="grant"
+    ),
 }
 
 SEQUENCE = itertools.count(500)
@@ -384,6 +420,12 @@ def body(name: str | None, kwargs: dict[str, Any]) -> dict[str, Any]:
         return {"end": today}
     if name == "income_change":
         return {"wage": "9100"}
+    if name == "job":
+        return {"member_id": kwargs["member_id"], "employer": "某厂", "place": "outside", "start": "2025-03-01",
+                "months": 3, "monthly_wage": "3000"}  # fmt: skip
+    if name == "grant":  # a new term each time: one grant per student and term
+        return {"member_id": kwargs["member_id"], "school": "职校", "level": "secondary",
+                "term": f"T{next(SEQUENCE)}", "amount": "1500", "paid_on": "2025-09-01"}  # fmt: skip
     if name == "member":
         number = id_number(sequence=next(SEQUENCE))
         return {
@@ -447,6 +489,30 @@ def world(
         objects[("household", scope)] = {"pk": home.pk, "household_id": home.pk}
         person = member(owner, home, id_number(sequence=len(objects)))
         objects[("member", scope)] = {"pk": person.pk, "member_id": person.pk}
+        workshop = Workshop.objects.create(
+            name="车间", kind="factory", village=region, employer="某厂", capacity=5, opened="2025-01-01"
+        )
+        objects[("workshop", scope)] = {"pk": workshop.pk}
+        worked = EmploymentJob.objects.create(
+            member=person, household=home, employer="某厂", place="local", start=date(2025, 1, 1), months=2,
+            monthly_wage=100,
+        )  # fmt: skip
+        objects[("employment_job", scope)] = {"pk": worked.pk, "job_id": worked.pk, "member_id": person.pk}
+        course = Course.objects.create(
+            name="电焊工培训班",
+            kind="skills",
+            provider="职校",
+            region=region,
+            start="2025-06-01",
+            end="2025-06-02",
+            hours=8,
+        )
+        objects[("course", scope)] = {"pk": course.pk}
+        granted = Grant.objects.create(
+            member=person, household=home, school="职校", level="secondary", term="2025秋", amount=1500,
+            paid_on="2025-09-01",
+        )  # fmt: skip
+        objects[("grant", scope)] = {"pk": granted.pk}
         income = IncomeRecord.objects.create(
             household=home, period_start="2024-01-01", period_end="2024-12-31", household_size=1, wage=1
         )

@@ -58,7 +58,10 @@ def test_changes_are_shown_with_chinese_names_and_readable_values(
     assert "用户" in text  # the model's verbose name, not "user"
     assert "{&#x27;" not in text and "{'" not in text  # no raw Python dicts
     english = client.get("/audit/", headers={"Accept-Language": "en"}).content.decode()
-    assert 'role: <span translate="no">Village cadre (村干部)</span> → <span translate="no">Township officer (乡镇)' in english
+    assert (
+        'role: <span translate="no">Village cadre (村干部)</span> → <span translate="no">Township officer (乡镇)'
+        in english
+    )
 
 
 @pytest.mark.django_db
