@@ -77,11 +77,6 @@ UNITS: dict[str, str | Promise] = {
     "records": _("records"),
     "signals": _("alerts"),
     "days": _("days"),
-    # employment and training (employment.figures)
-    "months": _("months"),
-    "person-times": _("person-times"),
-    "workshops": _("workshops"),
-    "yuan": _("yuan"),
     "%": "%",
     # the programs' units (dashboards.programs)
     "yuan": _("yuan"),

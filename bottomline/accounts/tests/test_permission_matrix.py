@@ -51,7 +51,6 @@ FEED_UPLOADERS = frozenset({Role.DEPARTMENT_OFFICER, Role.COUNTY_OFFICER})
 FEED_READERS = FEED_UPLOADERS | {Role.PREFECTURE_OFFICER, Role.PROVINCE_OFFICER, Role.AUDITOR}
 OVERSEERS = ARCHIVE_READERS - {Role.VILLAGE_CADRE}
 SCREENERS = frozenset({Role.COUNTY_OFFICER, Role.PROVINCE_OFFICER})
-PROGRAM_KEEPERS = frozenset({Role.TOWNSHIP_OFFICER, Role.COUNTY_OFFICER})
 
 # Where the object under test lives, relative to the personas (who live in 永丰村 and the regions above it).
 SCOPES = ("own", "sibling_village", "other_township", "other_county")
