@@ -23,6 +23,7 @@ from bottomline.monitoring.models import Case
 from bottomline.monitoring.selectors import OVERSEERS
 from bottomline.policy.models import Proposal
 from bottomline.portal.models import Declaration
+from bottomline.pv.models import Station
 from bottomline.registry.models import Household
 
 
@@ -57,6 +58,8 @@ def nav_entries(user: Any) -> list[Entry]:
         entries.append(Entry(_("Oversight"), reverse("monitoring:oversight"), "binoculars"))
     if gate.allowed(user, Declaration, "view"):
         entries.append(Entry(_("Self-declarations"), reverse("portal:declaration_list"), "megaphone"))
+    if gate.allowed(user, Station, "view"):
+        entries.append(Entry(_("PV stations and posts"), reverse("pv:station_list"), "sun"))
     if gate.allowed(user, Household, "import"):
         entries.append(Entry(_("Import"), reverse("registry:import"), "upload"))
     if gate.allowed(user, Household, "change"):
