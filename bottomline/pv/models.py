@@ -107,7 +107,7 @@ class StationMonth(models.Model):
         constraints = [models.UniqueConstraint(fields=["station", "month"], name="pv_month_once")]
 
     def __str__(self) -> str:
-        return f"{self.station_id} {self.month:%Y-%m}"
+        return f"{self.station_id} {str(self.month)[:7]}"
 
 
 class Purpose(models.TextChoices):
@@ -242,7 +242,7 @@ class PostPay(models.Model):
         constraints = [models.UniqueConstraint(fields=["assignment", "month"], name="pv_pay_once_a_month")]
 
     def __str__(self) -> str:
-        return f"{self.assignment_id} {self.month:%Y-%m}"
+        return f"{self.assignment_id} {str(self.month)[:7]}"
 
     @property
     def source(self) -> str:

@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from bottomline.accounts.gate import ARCHIVE_KEEPERS, ARCHIVE_READERS
+from bottomline.accounts.gate import ARCHIVE_KEEPERS, ARCHIVE_READERS, PV_KEEPERS
 from bottomline.accounts.models import Role
 from bottomline.accounts.services import token_create
 from bottomline.engine.models import Run
@@ -33,6 +33,7 @@ from bottomline.policy.models import Proposal, ProposalStatus
 from bottomline.portal.models import Attempt, Declaration, DeclarationStatus
 from bottomline.portal.tests.factories import declaration
 from bottomline.regions.models import Region
+from bottomline.pv.models import Assignment, Post, Station, StationMonth, StationShare
 from bottomline.registry.models import IncomeRecord
 from bottomline.registry.tests.factories import household, id_number, member
 
@@ -271,6 +272,32 @@ TABLE: dict[str, Spec] = {
     # The households behind a figure, and their export (issue #15 item 8): the same readers, the same scope.
     "dashboards:drill": Spec(ARCHIVE_READERS, kind="region"),
     "dashboards:drill_export": Spec(ARCHIVE_READERS, kind="region"),
+    # Village PV stations and public-welfare posts (bottomline.pv): county and township officers keep them, village
+    # cadres read them and record the pay of their village's posts.
+    "pv:station_list": Spec(ARCHIVE_READERS),
+    "pv:station_create": Spec(PV_KEEPERS),
+    "pv:station_export": Spec(ARCHIVE_READERS),
+    "pv:station_detail": Spec(ARCHIVE_READERS, kind="pv_station"),
+    "pv:station_month": Spec(PV_KEEPERS, kind="pv_station"),
+    "pv:import": Spec(IMPORTERS),
+    "pv:import_template": Spec(IMPORTERS, kind="template"),
+    "pv:distribution_list": Spec(ARCHIVE_READERS),
+    "pv:distribution": Spec(ARCHIVE_READERS, kind="pv_village_year"),
+    "pv:post_list": Spec(ARCHIVE_READERS),
+    "pv:post_create": Spec(PV_KEEPERS),
+    "pv:post_export": Spec(ARCHIVE_READERS),
+    "pv:post_detail": Spec(ARCHIVE_READERS, kind="pv_post"),
+    "pv:post_assign": Spec(PV_KEEPERS, kind="pv_post"),
+    "pv:post_pay": Spec(ARCHIVE_KEEPERS, kind="pv_post"),
+    "api:pv_station_list": Spec(ARCHIVE_READERS, api=True),
+    "api:pv_station_detail": Spec(ARCHIVE_READERS, kind="pv_station", api=True),
+    "api:pv_station_month": Spec(PV_KEEPERS, kind="pv_station", method="post", api=True, body="pv_month"),
+    "api:pv_distribution": Spec(ARCHIVE_READERS, kind="pv_village_year", api=True),
+    "api:pv_allocation_create": Spec(
+        PV_KEEPERS, kind="pv_village_year", method="post", api=True, body="pv_allocation"
+    ),
+    "api:pv_post_list": Spec(ARCHIVE_READERS, api=True),
+    "api:pv_post_pay": Spec(ARCHIVE_KEEPERS, kind="pv_post", method="post", api=True, body="pv_pay"),
 }
 
 SEQUENCE = itertools.count(500)
@@ -345,6 +372,12 @@ def body(name: str | None, kwargs: dict[str, Any]) -> dict[str, Any]:
         return {"period_start": "2025-01-01", "period_end": "2025-12-31", "wage": "9000"}
     if name == "income_change":
         return {"wage": "9100"}
+    if name == "pv_month":
+        return {"month": "2025-02-01", "generation_kwh": "150", "income": "100"}
+    if name == "pv_allocation":
+        return {"purpose": "awards", "amount": "0.01", "decided_on": "2025-12-31"}
+    if name == "pv_pay":
+        return {"month": "2025-02-01", "paid_on": "2025-02-28"}
     if name == "member":
         number = id_number(sequence=next(SEQUENCE))
         return {
@@ -466,6 +499,19 @@ def world(
         objects[("measure", scope)] = {"pk": measure.pk, "measure_id": measure.pk}
         measure.evidence.save("evidence.pdf", ContentFile(b"%PDF-1.4 evidence"))  # in the temporary media
         objects[("case_file", scope)] = {"pk": monitored.pk, "what": "measure", "file_id": measure.pk}
+        # A PV station with a month of 2025, and an employment-funded post held by the scope's member.
+        station = Station.objects.create(
+            name="光伏", village=region, capacity_kw=300, grid_date="2024-06-30", owner="村集体", grid_account=scope
+        )
+        StationShare.objects.create(station=station, village=region, percent=100)
+        StationMonth.objects.create(station=station, month="2025-01-01", generation_kwh=1500, income=1000)
+        objects[("pv_station", scope)] = {"pk": station.pk, "station_id": station.pk}
+        objects[("pv_village_year", scope)] = {"code": region.code, "year": 2025}
+        post = Post.objects.create(
+            village=region, kind="cleaner", funding="employment", monthly_pay=800, start="2025-01-01"
+        )
+        held = Assignment.objects.create(post=post, member=person, household=home, start="2025-01-01")
+        objects[("pv_post", scope)] = {"pk": post.pk, "assignment_id": held.pk}
     tokens = {role: token_create(user=user, name="mine")[1] for role, user in personas.items()}
     return {"objects": objects, "tokens": tokens}
 
