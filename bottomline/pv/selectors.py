@@ -15,7 +15,12 @@ from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.audit.reads import read_note
 from bottomline.pv.models import Allocation, Assignment, Post, PostPay, Purpose, Station, StationShare
-from bottomline.pv.services import pv_post_pay_total, village_year_allocated, village_year_income
+from bottomline.pv.services import (
+    pv_post_pay_total,
+    station_year_income,
+    village_year_allocated,
+    village_year_income,
+)
 from bottomline.regions.models import Level, Region
 from bottomline.registry.choices import LABOUR_CAPABLE, Program
 from bottomline.registry.models import Household, Member
@@ -96,10 +101,9 @@ def village_year(*, viewer: User, code: str, year: int) -> VillageYear:
     for share in (
         StationShare.objects.filter(village=village).select_related("station").order_by("station__name")
     ):
-        income = share.station.months.filter(month__year=year).aggregate(t=Sum("income"))["t"] or Decimal(0)
-        parts.append(StationPart(share.station, share.percent, income))
+        parts.append(StationPart(share.station, share.percent, station_year_income(share.station_id, year)))
     allocations = list(Allocation.objects.filter(village=village, year=year).order_by("decided_on", "id"))
-    by_purpose = {p: Decimal(0) for p in Purpose.values}
+    by_purpose = {p: Decimal("0.00") for p in Purpose.values}
     for a in allocations:
         by_purpose[a.purpose] += a.amount
     return VillageYear(

@@ -49,6 +49,11 @@ def month_end(day: date) -> date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
+def _cents(total: Decimal | float | None) -> Decimal:
+    """A sum as yuan to the fen (SQLite sums decimals as floating point)."""
+    return Decimal(str(total or 0)).quantize(CENT)
+
+
 def _money(value: Decimal, field: str) -> Decimal:
     amount = Decimal(value)
     if not amount.is_finite() or amount < 0 or amount > AMOUNT_MAX or amount != amount.quantize(CENT):
@@ -121,13 +126,13 @@ def station_year_income(station_id: int, year: int) -> Decimal:
     total = StationMonth.objects.filter(station_id=station_id, month__year=year).aggregate(t=Sum("income"))[
         "t"
     ]
-    return total or Decimal(0)
+    return _cents(total)
 
 
 def village_year_income(village_id: int, year: int) -> Decimal:
     """A village's share of the year's income of every station it shares in, each share rounded down to the fen
     (so the villages of one station never get more than it earned)."""
-    total = Decimal(0)
+    total = Decimal("0.00")
     for share in StationShare.objects.filter(village_id=village_id):
         income = station_year_income(share.station_id, year)
         total += (income * share.percent / 100).quantize(CENT, rounding=ROUND_DOWN)
@@ -137,7 +142,7 @@ def village_year_income(village_id: int, year: int) -> Decimal:
 def village_year_allocated(village_id: int, year: int) -> Decimal:
     """What is allocated of a village's PV income of a year."""
     total = Allocation.objects.filter(village_id=village_id, year=year).aggregate(t=Sum("amount"))["t"]
-    return total or Decimal(0)
+    return _cents(total)
 
 
 def _lock_village(village_id: int) -> None:
@@ -252,14 +257,16 @@ def pv_post_pay_total(village_id: int, year: int) -> Decimal:
         assignment__post__funding=Funding.PV_INCOME,
         month__year=year,
     ).aggregate(t=Sum("amount"))["t"]
-    return total or Decimal(0)
+    return _cents(total)
 
 
 def _check_post_pay(village_id: int, year: int) -> None:
     """PV-funded posts are paid out of the year's allocation to posts, never beyond it."""
-    allocated = Allocation.objects.filter(village_id=village_id, year=year, purpose=Purpose.POSTS).aggregate(
-        t=Sum("amount")
-    )["t"] or Decimal(0)
+    allocated = _cents(
+        Allocation.objects.filter(village_id=village_id, year=year, purpose=Purpose.POSTS).aggregate(
+            t=Sum("amount")
+        )["t"]
+    )
     paid = pv_post_pay_total(village_id, year)
     if paid > allocated:
         raise ValidationError(
