@@ -14,9 +14,16 @@ from django.views.decorators.http import require_http_methods
 from bottomline.accounts import gate
 from bottomline.jobs.services import upload_enqueue
 from bottomline.pv import exports, imports, selectors, services
-from bottomline.pv.forms import AllocationForm, AssignForm, MonthForm, PayForm, PostForm, StationForm
+from bottomline.pv.forms import (
+    AllocationForm,
+    AssignForm,
+    MonthForm,
+    PayForm,
+    PostForm,
+    StationForm,
+    apply_service_errors,
+)
 from bottomline.pv.models import Allocation, Assignment, Post, Station
-from bottomline.web.forms import apply_service_errors
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -4,6 +4,7 @@ sees it), the region gate, and the household page's line."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.http import Http404
+from django.utils import translation
 
 from bottomline.engine.models import Current
 from bottomline.pv import services
@@ -24,6 +26,13 @@ from bottomline.registry.programs import household_programs
 from bottomline.registry.tests.factories import household, id_number, member
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """The messages checked are the English ones."""
+    with translation.override("en"):
+        yield
 
 
 def _allocate(actor: Any, village: Any, amount: str, purpose: str = Purpose.COLLECTIVE, **more: Any) -> Any:
