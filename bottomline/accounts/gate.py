@@ -140,7 +140,9 @@ RULES: dict[str, Rule] = {
         },
         region_path="village__code",
     ),
-    "pv.stationmonth": Rule({"view": ARCHIVE_READERS, "change": PV_KEEPERS}, region_path="station__village__code"),
+    "pv.stationmonth": Rule(
+        {"view": ARCHIVE_READERS, "change": PV_KEEPERS}, region_path="station__village__code"
+    ),
     "pv.allocation": Rule({"view": ARCHIVE_READERS, "change": PV_KEEPERS}, region_path="village__code"),
     "pv.post": Rule(
         {"view": ARCHIVE_READERS, "change": PV_KEEPERS, "pay": ARCHIVE_KEEPERS, "export": ARCHIVE_READERS},

@@ -32,8 +32,8 @@ from bottomline.monitoring.workflow import State
 from bottomline.policy.models import Proposal, ProposalStatus
 from bottomline.portal.models import Attempt, Declaration, DeclarationStatus
 from bottomline.portal.tests.factories import declaration
-from bottomline.regions.models import Region
 from bottomline.pv.models import Assignment, Post, Station, StationMonth, StationShare
+from bottomline.regions.models import Region
 from bottomline.registry.models import IncomeRecord
 from bottomline.registry.tests.factories import household, id_number, member
 
@@ -501,7 +501,12 @@ def world(
         objects[("case_file", scope)] = {"pk": monitored.pk, "what": "measure", "file_id": measure.pk}
         # A PV station with a month of 2025, and an employment-funded post held by the scope's member.
         station = Station.objects.create(
-            name="光伏", village=region, capacity_kw=300, grid_date="2024-06-30", owner="村集体", grid_account=scope
+            name="光伏",
+            village=region,
+            capacity_kw=300,
+            grid_date="2024-06-30",
+            owner="村集体",
+            grid_account=scope,
         )
         StationShare.objects.create(station=station, village=region, percent=100)
         StationMonth.objects.create(station=station, month="2025-01-01", generation_kwh=1500, income=1000)
