@@ -10,6 +10,7 @@ import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -509,7 +510,9 @@ def world(
             grid_account=scope,
         )
         StationShare.objects.create(station=station, village=region, percent=100)
-        StationMonth.objects.create(station=station, month="2025-01-01", generation_kwh=1500, income=1000)
+        StationMonth.objects.create(
+            station=station, month="2025-01-01", generation_kwh=Decimal(1500), income=Decimal(1000)
+        )
         objects[("pv_station", scope)] = {"pk": station.pk, "station_id": station.pk}
         objects[("pv_village_year", scope)] = {"code": region.code, "year": 2025}
         post = Post.objects.create(
