@@ -75,6 +75,11 @@ UNITS: dict[str, str | Promise] = {
     "signals": _("alerts"),
     "days": _("days"),
     "%": "%",
+    # the programs' units (dashboards.programs)
+    "yuan": _("yuan"),
+    "posts": _("posts"),
+    "stations": _("stations"),
+    "kW": "kW",
 }
 
 

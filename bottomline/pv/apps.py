@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class PvConfig(AppConfig):
     name = "bottomline.pv"
-    verbose_name = _("Village PV stations and public-welfare posts (光伏电站与公益性岗位)")
+    verbose_name = _("Village PV stations and public-welfare posts")
 
     def ready(self) -> None:
         from bottomline.pv import imports  # noqa: F401  (registers its job)

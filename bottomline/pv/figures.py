@@ -15,7 +15,7 @@ from bottomline.pv.models import Allocation, Assignment, Post, PostPay, Station,
 from bottomline.registry.models import Member
 from bottomline.registry.programs import ProgramFigure, ProgramFigures, Where
 
-SOURCE = "国开办发〔2017〕61号 (village PV stations); domain.md §3.4; seeds 000 and 004"
+SOURCE = "domain.md §3.4; issue 18"  # the national basis, Hebei 2018, 黑水 2024; seeds 000 and 004
 
 PARTS = (
     ProgramFigure(

@@ -191,3 +191,9 @@ class PayForm(BootstrapMixin, forms.Form):
             self.fields["assignment"].initial = first.pk
         today = timezone.localdate()
         self.fields["month"].initial = date(today.year, today.month, 1)
+
+
+class EndForm(forms.Form):
+    """The last day of a holder's term."""
+
+    end = forms.DateField(label=_("last day"), widget=DATE)

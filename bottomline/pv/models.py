@@ -113,10 +113,10 @@ class StationMonth(models.Model):
 class Purpose(models.TextChoices):
     """What a village's PV income is spent on (国开办发〔2017〕61号; domain.md §3.4)."""
 
-    POSTS = "posts", _("Public-welfare post wages (公益性岗位)")
-    PUBLIC_WORKS = "public_works", _("Small public works (小型公益事业)")
-    AWARDS = "awards", _("Awards and subsidies (奖励补助)")
-    COLLECTIVE = "collective", _("Village collective income (村集体经济收入)")
+    POSTS = "posts", _("Public-welfare post wages")
+    PUBLIC_WORKS = "public_works", _("Small public works")
+    AWARDS = "awards", _("Awards and subsidies")
+    COLLECTIVE = "collective", _("Village collective income")
 
 
 class Allocation(models.Model):
@@ -148,22 +148,22 @@ class Allocation(models.Model):
 class PostKind(models.TextChoices):
     """Kinds of public-welfare post (domain.md §3.4: Hebei 2018, 黑水 2024)."""
 
-    FOREST = "forest", _("Forest and grassland ranger (护林员)")
-    CLEANER = "cleaner", _("Village cleaner (保洁员)")
-    ROAD = "road", _("Road keeper (护路员)")
-    PV_MAINTENANCE = "pv_maintenance", _("PV station maintenance (光伏运维)")
-    WATER = "water", _("Water keeper (管水员)")
-    PATROL = "patrol", _("Safety or river patrol (巡逻员)")
-    CARE = "care", _("Elder and disability care (护理员)")
-    OTHER = "other", _("Other post (其他)")
+    FOREST = "forest", _("Forest and grassland ranger")
+    CLEANER = "cleaner", _("Village cleaner")
+    ROAD = "road", _("Road keeper")
+    PV_MAINTENANCE = "pv_maintenance", _("PV station maintenance")
+    WATER = "water", _("Water keeper")
+    PATROL = "patrol", _("Safety or river patrol")
+    CARE = "care", _("Elder and disability care")
+    OTHER = "other", _("Other post")
 
 
 class Funding(models.TextChoices):
     """Where a post's pay comes from."""
 
-    PV_INCOME = "pv_income", _("Village PV income (光伏收益)")
-    BRIDGING = "bridging", _("Bridging funds (衔接资金)")
-    EMPLOYMENT = "employment", _("Employment funds (就业补助资金)")
+    PV_INCOME = "pv_income", _("Village PV income")
+    BRIDGING = "bridging", _("Bridging funds")
+    EMPLOYMENT = "employment", _("Employment funds")
 
 
 class Post(models.Model):

@@ -19,4 +19,5 @@ urlpatterns = [
     path("pv/posts/<int:pk>/", views.post_detail, name="post_detail"),
     path("pv/posts/<int:pk>/assign/", views.post_assign, name="post_assign"),
     path("pv/posts/<int:pk>/pay/", views.post_pay, name="post_pay"),
+    path("pv/holders/<int:pk>/end/", views.assignment_end, name="assignment_end"),
 ]

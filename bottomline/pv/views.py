@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from bottomline.accounts import gate
 from bottomline.jobs.services import upload_enqueue
@@ -17,6 +17,7 @@ from bottomline.pv import exports, imports, selectors, services
 from bottomline.pv.forms import (
     AllocationForm,
     AssignForm,
+    EndForm,
     MonthForm,
     PayForm,
     PostForm,
@@ -281,6 +282,25 @@ def post_pay(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("pv:post_detail", pk=post.pk)
     title = _("Record pay: %(kind)s") % {"kind": post.get_kind_display()}
     return render(request, "pv/form.html", {"form": form, "title": title, "back_post": post})
+
+
+@login_required
+@require_POST
+def assignment_end(request: HttpRequest, pk: int) -> HttpResponse:
+    """End a holder's term on the day given (back to the post's page, with what went wrong if anything)."""
+    user = gate.staff_of(request)
+    held = gate.access(Assignment.objects.all(), user, action="change", request=request, pk=pk)
+    form = EndForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the last day of the term."))
+    else:
+        try:
+            services.assignment_end(actor=user, assignment_id=held.pk, end=form.cleaned_data["end"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The term is ended."))
+    return redirect("pv:post_detail", pk=held.post_id)
 
 
 @login_required

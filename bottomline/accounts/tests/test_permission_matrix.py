@@ -290,6 +290,8 @@ TABLE: dict[str, Spec] = {
     "pv:post_detail": Spec(ARCHIVE_READERS, kind="pv_post"),
     "pv:post_assign": Spec(PV_KEEPERS, kind="pv_post"),
     "pv:post_pay": Spec(ARCHIVE_KEEPERS, kind="pv_post"),
+    # ends a holder's term (the matrix posts no date: the page says so and goes back to the post)
+    "pv:assignment_end": Spec(PV_KEEPERS, kind="pv_holder", method="post"),
     "api:pv_station_list": Spec(ARCHIVE_READERS, api=True),
     "api:pv_station_detail": Spec(ARCHIVE_READERS, kind="pv_station", api=True),
     "api:pv_station_month": Spec(PV_KEEPERS, kind="pv_station", method="post", api=True, body="pv_month"),
@@ -520,6 +522,7 @@ def world(
         )
         held = Assignment.objects.create(post=post, member=person, household=home, start="2025-01-01")
         objects[("pv_post", scope)] = {"pk": post.pk, "assignment_id": held.pk}
+        objects[("pv_holder", scope)] = {"pk": held.pk}
     tokens = {role: token_create(user=user, name="mine")[1] for role, user in personas.items()}
     return {"objects": objects, "tokens": tokens}
 

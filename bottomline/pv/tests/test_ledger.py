@@ -238,3 +238,31 @@ def test_the_gate_keeps_stations_distributions_and_posts_in_their_region(
     assert household_post_lines(cadre, home, YEAR)
     assert household_post_lines(personas["department_officer"], home, YEAR) == []
     assert household_post_lines(cadre, home, YEAR - 2) == []
+
+
+def test_a_term_ends_and_frees_the_post(tree: Any, personas: dict[str, Any], home: Household) -> None:
+    from django.test import Client
+
+    county = personas["county_officer"]
+    job = post(county, tree.village, funding=Funding.EMPLOYMENT)
+    worker = home.members.get(name="王建国")
+    held = services.post_assign(actor=county, post_id=job.pk, member_id=worker.pk, start=date(YEAR, 1, 1))
+    services.post_pay_record(
+        actor=county, assignment_id=held.pk, month=date(YEAR, 5, 1), paid_on=date(YEAR, 5, 31)
+    )
+    with pytest.raises(ValidationError):  # May is paid
+        services.assignment_end(actor=county, assignment_id=held.pk, end=date(YEAR, 4, 30))
+    client = Client(headers={"Accept-Language": "en"})
+    client.force_login(county)
+    ended = client.post(f"/pv/holders/{held.pk}/end/", {"end": f"{YEAR}-06-30"})
+    assert ended.status_code == 302 and ended["Location"] == f"/pv/posts/{job.pk}/"
+    held.refresh_from_db()
+    assert held.end == date(YEAR, 6, 30)
+    with pytest.raises(ValidationError):  # after the term
+        services.post_pay_record(
+            actor=county, assignment_id=held.pk, month=date(YEAR, 7, 1), paid_on=date(YEAR, 7, 31)
+        )
+    other = member(county, home, id_number(sequence=5), name="王小明", relation="son")
+    services.post_assign(actor=county, post_id=job.pk, member_id=other.pk, start=date(YEAR, 7, 1))
+    client.force_login(personas["village_cadre"])
+    assert client.post(f"/pv/holders/{held.pk}/end/", {"end": f"{YEAR}-07-31"}).status_code == 403
