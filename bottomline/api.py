@@ -263,6 +263,7 @@ def register_routers() -> None:
     from bottomline.monitoring.report_api import router as report_router
     from bottomline.policy.api import router as policy_router
     from bottomline.portal.api import router as portal_router
+    from bottomline.pv.api import router as pv_router
     from bottomline.regions.api import router as regions_router
     from bottomline.registry.api import router as registry_router
 
@@ -278,3 +279,4 @@ def register_routers() -> None:
     api.add_router("/portal", portal_router)
     api.add_router("/industry", industry_router)
     api.add_router("/employment", employment_router)
+    api.add_router("/pv", pv_router)

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "bottomline.portal",
     "bottomline.industry",
     "bottomline.employment",
+    "bottomline.pv",
     "bottomline.dashboards",
     "bottomline.interop",
     "bottomline.web",

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("bottomline.monitoring.urls")),
     path("", include("bottomline.dashboards.urls")),
     path("", include("bottomline.interop.urls")),
+    path("", include("bottomline.pv.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("i18n/catalog/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", api.urls),

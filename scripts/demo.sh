@@ -17,6 +17,8 @@ $PY manage.py demo_cases
 $PY manage.py industry_synth --county 630106 --seed 1
 # Workshops, jobs, courses and Rain and Dew grants calibrated to seed 004 (docs/synthetic-data.md; once).
 $PY manage.py employment_synth --county 630106 --seed 1
+# Village PV stations, their distributions and public-welfare posts with this year's pay (seeds 000, 004; seconds).
+$PY manage.py pv_synth --county 630106 --seed 1
 # Dashboard figures of the demo county for 24 months (the nightly rebuild; steps and runs refresh the current one).
 $PY manage.py figures_refresh --region 630106000000 --months 24
 # The job worker runs beside the web server and stops with it.

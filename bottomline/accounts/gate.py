@@ -186,6 +186,36 @@ RULES: dict[str, Rule] = {
     ),
     "engine.result": _archive("household__village__code"),
     "engine.current": _archive("household__village__code"),
+    # Village PV stations and public-welfare posts (bottomline.pv): county and township officers keep stations,
+    # distributions and posts; village cadres read them and record the pay of their village's posts.
+    "pv.station": Rule(
+        {
+            "view": ARCHIVE_READERS,
+            "change": PROGRAM_KEEPERS,
+            "import": frozenset({Role.COUNTY_OFFICER}),
+            "export": ARCHIVE_READERS,
+        },
+        region_path="village__code",
+    ),
+    "pv.stationmonth": Rule(
+        {"view": ARCHIVE_READERS, "change": PROGRAM_KEEPERS}, region_path="station__village__code"
+    ),
+    "pv.allocation": Rule({"view": ARCHIVE_READERS, "change": PROGRAM_KEEPERS}, region_path="village__code"),
+    "pv.post": Rule(
+        {
+            "view": ARCHIVE_READERS,
+            "change": PROGRAM_KEEPERS,
+            "pay": ARCHIVE_KEEPERS,
+            "export": ARCHIVE_READERS,
+        },
+        region_path="village__code",
+    ),
+    "pv.assignment": Rule(
+        {"view": ARCHIVE_READERS, "change": PROGRAM_KEEPERS}, region_path="post__village__code"
+    ),
+    "pv.postpay": Rule(
+        {"view": ARCHIVE_READERS, "change": ARCHIVE_KEEPERS}, region_path="assignment__post__village__code"
+    ),
     # Dashboard figures (counts per village and month, no personal data) for everyone who reads the archive.
     "dashboards.villagemonth": Rule({"view": ARCHIVE_READERS}, region_path="village"),
     "dashboards.regionmonth": Rule({"view": ARCHIVE_READERS}, region_path="code"),

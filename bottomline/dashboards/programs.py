@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from bottomline.employment.figures import FIGURES as EMPLOYMENT
 from bottomline.industry.figures import FIGURES as INDUSTRY
+from bottomline.pv.figures import FIGURES as PV
 from bottomline.registry.programs import ProgramFigure, ProgramFigures
 
-PROGRAMS: tuple[ProgramFigures, ...] = (INDUSTRY, EMPLOYMENT)
+PROGRAMS: tuple[ProgramFigures, ...] = (PV, INDUSTRY, EMPLOYMENT)
 
 FIGURES: tuple[ProgramFigure, ...] = tuple(f for program in PROGRAMS for f in program.figures)
 BY_PART: dict[str, ProgramFigures] = {f.part: program for program in PROGRAMS for f in program.figures}

@@ -43,6 +43,8 @@ from bottomline.dashboards.compute import (
 )
 from bottomline.dashboards.indicators import FLOW_PARTS, PART_NAMES, indicator_values
 from bottomline.dashboards.models import RegionMonth, VillageMonth
+from bottomline.dashboards.programs import FIGURES as PROGRAM_FIGURES
+from bottomline.dashboards.programs import PROGRAMS
 from bottomline.feeds.models import FeedRecord
 from bottomline.monitoring.models import Category, Channel, Measure, MeasureKind, Signal
 from bottomline.monitoring.selectors import cases_as_of
@@ -329,5 +331,13 @@ def naive_region_figures(*, viewer: User, region_code: str, month: date | None =
     )
     for ch in Channel:
         parts[f"signals_{ch.value}"] = int(channels.get(ch.value, 0))
+    # The programs' parts (dashboards.programs), by each program's own definition over the whole region.
+    parts |= dict.fromkeys((f.part for f in PROGRAM_FIGURES), 0)
+    for program in PROGRAMS:
+        for row in program.compute(
+            lambda path: [Q(**{f"{path}__range": region.bounds})], start, end
+        ).values():
+            for part, n in row.items():
+                parts[part] += n
     sums: dict[str, Any] = {**parts, **{f"ytd_{p}": parts[p] for p in FLOW_PARTS}}
     return _figures(region, period.start, end, sums, live=True)

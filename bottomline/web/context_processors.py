@@ -25,6 +25,7 @@ from bottomline.monitoring.models import Case
 from bottomline.monitoring.selectors import OVERSEERS
 from bottomline.policy.models import Proposal
 from bottomline.portal.models import Declaration
+from bottomline.pv.models import Station
 from bottomline.registry.models import Household
 
 
@@ -63,6 +64,8 @@ def nav_entries(user: Any) -> list[Entry]:
         entries.append(Entry(_("Industries"), reverse("industry:entity_list"), "shop"))
     if gate.allowed(user, Job, "view"):
         entries.append(Entry(_("Employment and training"), reverse("employment:job_list"), "briefcase"))
+    if gate.allowed(user, Station, "view"):
+        entries.append(Entry(_("PV stations and posts"), reverse("pv:station_list"), "sun"))
     if gate.allowed(user, Household, "import"):
         entries.append(Entry(_("Import"), reverse("registry:import"), "upload"))
     if gate.allowed(user, Household, "change"):

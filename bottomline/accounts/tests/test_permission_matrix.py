@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -36,6 +37,7 @@ from bottomline.monitoring.workflow import State
 from bottomline.policy.models import Proposal, ProposalStatus
 from bottomline.portal.models import Attempt, Declaration, DeclarationStatus
 from bottomline.portal.tests.factories import declaration
+from bottomline.pv.models import Assignment, Post, Station, StationMonth, StationShare
 from bottomline.regions.models import Region
 from bottomline.registry.models import IncomeRecord
 from bottomline.registry.tests.factories import household, id_number, member
@@ -332,6 +334,36 @@ TABLE: dict[str, Spec] = {
     "api:employment_grant_create": Spec(
         PROGRAM_KEEPERS, kind="member", method="post", api=True, body="grant"
     ),
+    # Village PV stations and public-welfare posts (bottomline.pv): county and township officers keep them, village
+    # cadres read them and record the pay of their village's posts.
+    "pv:station_list": Spec(ARCHIVE_READERS),
+    "pv:station_create": Spec(PROGRAM_KEEPERS),
+    "pv:station_export": Spec(ARCHIVE_READERS),
+    "pv:station_detail": Spec(ARCHIVE_READERS, kind="pv_station"),
+    "pv:station_month": Spec(PROGRAM_KEEPERS, kind="pv_station"),
+    "pv:import": Spec(IMPORTERS),
+    "pv:import_template": Spec(IMPORTERS, kind="template"),
+    "pv:distribution_list": Spec(ARCHIVE_READERS),
+    "pv:distribution": Spec(ARCHIVE_READERS, kind="pv_village_year"),
+    "pv:post_list": Spec(ARCHIVE_READERS),
+    "pv:post_create": Spec(PROGRAM_KEEPERS),
+    "pv:post_export": Spec(ARCHIVE_READERS),
+    "pv:post_detail": Spec(ARCHIVE_READERS, kind="pv_post"),
+    "pv:post_assign": Spec(PROGRAM_KEEPERS, kind="pv_post"),
+    "pv:post_pay": Spec(ARCHIVE_KEEPERS, kind="pv_post"),
+    # ends a holder's term (the matrix posts no date: the page says so and goes back to the post)
+    "pv:assignment_end": Spec(PROGRAM_KEEPERS, kind="pv_holder", method="post"),
+    "api:pv_station_list": Spec(ARCHIVE_READERS, api=True),
+    "api:pv_station_detail": Spec(ARCHIVE_READERS, kind="pv_station", api=True),
+    "api:pv_station_month": Spec(
+        PROGRAM_KEEPERS, kind="pv_station", method="post", api=True, body="pv_month"
+    ),
+    "api:pv_distribution": Spec(ARCHIVE_READERS, kind="pv_village_year", api=True),
+    "api:pv_allocation_create": Spec(
+        PROGRAM_KEEPERS, kind="pv_village_year", method="post", api=True, body="pv_allocation"
+    ),
+    "api:pv_post_list": Spec(ARCHIVE_READERS, api=True),
+    "api:pv_post_pay": Spec(ARCHIVE_KEEPERS, kind="pv_post", method="post", api=True, body="pv_pay"),
 }
 
 SEQUENCE = itertools.count(500)
@@ -425,6 +457,12 @@ def body(name: str | None, kwargs: dict[str, Any]) -> dict[str, Any]:
     if name == "grant":  # a new term each time: one grant per student and term
         return {"member_id": kwargs["member_id"], "school": "职校", "level": "secondary",
                 "term": f"T{next(SEQUENCE)}", "amount": "1500", "paid_on": "2025-09-01"}  # fmt: skip
+    if name == "pv_month":
+        return {"month": "2025-02-01", "generation_kwh": "150", "income": "100"}
+    if name == "pv_allocation":
+        return {"purpose": "awards", "amount": "0.01", "decided_on": "2025-12-31"}
+    if name == "pv_pay":
+        return {"month": "2025-02-01", "paid_on": "2025-02-28"}
     if name == "member":
         number = id_number(sequence=next(SEQUENCE))
         return {
@@ -578,6 +616,27 @@ def world(
             household=home, entity=entity, kind="land_rent", amount_per_year=600, start="2025-01-01"
         )
         objects[("linkage", scope)] = {"pk": linkage.pk, "linkage_id": linkage.pk}
+        # A PV station with a month of 2025, and an employment-funded post held by the scope's member.
+        station = Station.objects.create(
+            name="光伏",
+            village=region,
+            capacity_kw=300,
+            grid_date="2024-06-30",
+            owner="村集体",
+            grid_account=scope,
+        )
+        StationShare.objects.create(station=station, village=region, percent=100)
+        StationMonth.objects.create(
+            station=station, month="2025-01-01", generation_kwh=Decimal(1500), income=Decimal(1000)
+        )
+        objects[("pv_station", scope)] = {"pk": station.pk, "station_id": station.pk}
+        objects[("pv_village_year", scope)] = {"code": region.code, "year": 2025}
+        post = Post.objects.create(
+            village=region, kind="cleaner", funding="employment", monthly_pay=800, start="2025-01-01"
+        )
+        held = Assignment.objects.create(post=post, member=person, household=home, start="2025-01-01")
+        objects[("pv_post", scope)] = {"pk": post.pk, "assignment_id": held.pk}
+        objects[("pv_holder", scope)] = {"pk": held.pk}
     tokens = {role: token_create(user=user, name="mine")[1] for role, user in personas.items()}
     return {"objects": objects, "tokens": tokens}
 
