@@ -157,4 +157,6 @@ def drill(where: Where, start: date, end: date, part: str) -> list[tuple[str, st
     return sorted(found)
 
 
-FIGURES = ProgramFigures(figures=FIGURES_LIST, compute=compute, drill=drill)
+FIGURES = ProgramFigures(
+    figures=FIGURES_LIST, compute=compute, drill=drill, title=_("Employment and training")
+)

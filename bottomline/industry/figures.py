@@ -110,4 +110,5 @@ FIGURES = ProgramFigures(
     ),
     compute=compute,
     drill=drill,
+    title=_("Industries and benefit linkage"),
 )

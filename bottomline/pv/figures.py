@@ -151,4 +151,6 @@ def drill(where: Where, start: date, end: date, part: str) -> list[tuple[str, st
     return sorted(found)
 
 
-FIGURES = ProgramFigures(figures=PARTS, compute=compute, drill=drill)
+FIGURES = ProgramFigures(
+    figures=PARTS, compute=compute, drill=drill, title=_("Village PV stations and public-welfare posts")
+)
