@@ -41,7 +41,7 @@ from bottomline.privacy.masking import mask_id_number
 from bottomline.registry.choices import Labour, MoveReason, StudentStatus
 from bottomline.registry.features import household_screening
 from bottomline.registry.importing import NO, YES, ImportFileError, RowError, _text, read_rows
-from bottomline.registry.incomes import IncomeAddition, incomes_add
+from bottomline.registry.incomes import IncomeAddition, incomes_add_plan, incomes_add_write
 from bottomline.registry.models import Household, IncomeRecord, Member
 from bottomline.registry.services import (
     ID_PURPOSE,
@@ -51,6 +51,7 @@ from bottomline.registry.services import (
     id_number_check,
     member_move,
     members_set,
+    rows_insert,
 )
 from bottomline.rules.screening import Screening
 
@@ -75,6 +76,9 @@ class CheckedRow:
     key: str
     member: Member | None = None
     outcome: str = ""  # apply, unchanged, not_found, no_period
+    # A medical claim's income record, found when the load is checked before writing (None: no period holds it).
+    record: int | None = None
+    planned: bool = False
 
 
 # Outcomes that are applied. A medical claim whose settlement date no recorded income period contains
@@ -285,7 +289,7 @@ def _match(*, feed: FeedType, checked: list[CheckedRow], user: User) -> None:
         found = Member.objects.filter(
             gate.scope_q(user, Member), id_number_index__in=indexes[start : start + BATCH]
         )
-        members.update({m.id_number_index: m for m in found.select_related("household__village")})
+        members.update({m.id_number_index: m for m in found})
     # Rows applied before, and whether to a household of this region: a row about someone who has since left
     # the region's archive (a death, a move) is still "applied before" here, and one applied elsewhere about
     # someone not in this region stays "unmatched", like a person registered nowhere.
@@ -355,17 +359,26 @@ def _household_of(row: CheckedRow) -> int:
 
 
 def _medical(uploader: User, rows: list[CheckedRow], check: bool) -> list[Event]:
+    """Claims add their amounts to the income record whose period holds their day: found (and checked) for the
+    whole load before writing, so that a chunk's write reads nothing but whether its records are still there."""
     claims = [r for r in rows if r.outcome == "apply"]  # "no_period": the amount waits for its period
-    added = incomes_add(
+    additions = [
+        IncomeAddition(_household_of(r), r.values["settled_on"], r.values["out_of_pocket"]) for r in claims
+    ]
+    unplanned = [at for at, r in enumerate(claims) if not r.planned]
+    if check or unplanned:
+        targets = incomes_add_plan(
+            actor=uploader, action="feed", column="medical_out_of_pocket", additions=additions
+        )
+        for row, target in zip(claims, targets, strict=True):
+            row.record, row.planned = target, True
+    if check:
+        return []
+    added = incomes_add_write(
         actor=uploader,
-        action="feed",
         column="medical_out_of_pocket",
-        additions=[
-            IncomeAddition(_household_of(r), r.values["settled_on"], r.values["out_of_pocket"])
-            for r in claims
-        ],
-        check=check,
-        refresh=False,
+        additions=additions,
+        targets=[r.record for r in claims],
     )
     for row, found in zip(claims, added, strict=True):
         if not found:  # the period was removed since the check: listed as waiting for it, like the others
@@ -531,13 +544,36 @@ def _apply(
             unmatched=report.unmatched,
         )
     waiting = {id(r) for r in unmatched}
-    ordered = sorted([*to_apply, *(r for r in unmatched if r.outcome != "no_period")], key=lambda r: r.line)
+    # By household, then line: a chunk holds whole households (each record read and written once, not once per
+    # chunk its rows fall in), and a member's rows keep the file's order (the later row still wins).
+    ordered = sorted(
+        [*to_apply, *(r for r in unmatched if r.outcome != "no_period")],
+        key=lambda r: (r.member.household_id or 0 if r.member is not None else 0, r.line),
+    )
     progress.start(len(ordered), gettext_noop("applying"))
     for start in range(0, len(ordered), CHUNK):
         chunk = ordered[start : start + CHUNK]
         rows = [r for r in chunk if r.outcome in APPLIED]
+        # Everything made ready before the transaction: on SQLite a page that writes waits only for the writes.
+        households = {_household_of(r) for r in rows}  # read before the change: a death moves the member
+        records = {
+            id(row): (batch.pk, feed.code, row.key, row.line, _household_of(row), row.member.pk)
+            for row in rows
+            if row.outcome != "no_period" and row.member is not None
+        }
+        listed = [
+            UnmatchedRow(
+                batch=batch,
+                key=r.key,
+                row=r.line,
+                id_number_masked=r.masked,
+                name=str(r.values.get("name") or "")[:50],
+                reason=r.outcome,
+            )
+            for r in chunk
+            if id(r) in waiting
+        ]
         with transaction.atomic(), set_actor(user):
-            households = {_household_of(r) for r in rows}  # read before the change: a death moves the member
             try:
                 events = WRITE[feed.code](user, rows, False)
             except RowsRefused as exc:
@@ -547,43 +583,19 @@ def _apply(
             for event in events:
                 event.batch = batch
             Event.objects.bulk_create(events, batch_size=BATCH, ignore_conflicts=True)
-            records: list[FeedRecord] = []
-            for row in rows:
-                if (
-                    row.outcome == "no_period"
-                ):  # not recorded as applied: applied again once its period exists
-                    amount = row.values["out_of_pocket"]
-                    household_id = _household_of(row)
-                    report.pending[household_id] = report.pending.get(household_id, Decimal(0)) + amount
-                    continue
-                assert row.member is not None  # noqa: S101  (matched rows)
-                records.append(
-                    FeedRecord(
-                        batch=batch,
-                        feed_type=feed.code,
-                        key=row.key,
-                        row=row.line,
-                        household_id=_household_of(row),
-                        member=row.member,
-                    )
-                )
-            FeedRecord.objects.bulk_create(records, batch_size=BATCH)
-            listed = [r for r in chunk if id(r) in waiting]
-            UnmatchedRow.objects.bulk_create(
-                [
-                    UnmatchedRow(
-                        batch=batch,
-                        key=r.key,
-                        row=r.line,
-                        id_number_masked=r.masked,
-                        name=str(r.values.get("name") or "")[:50],
-                        reason=r.outcome,
-                    )
-                    for r in listed
-                ],
-                batch_size=BATCH,
+            # A claim whose period went meanwhile is not recorded as applied: applied again once it exists.
+            rows_insert(
+                FeedRecord,
+                ["batch", "feed_type", "key", "row", "household", "member"],
+                [records[id(r)] for r in rows if r.outcome != "no_period"],
             )
+            UnmatchedRow.objects.bulk_create(listed, batch_size=BATCH)
             FeedBatch.objects.filter(pk=batch.pk).update(applied=F("applied") + len(rows))
+        for row in rows:
+            if row.outcome == "no_period":  # its amount counts in the warning only
+                household_id = _household_of(row)
+                amount = row.values["out_of_pocket"]
+                report.pending[household_id] = report.pending.get(household_id, Decimal(0)) + amount
         touched |= households
         events_at |= {e.household_id for e in events}
         progress.advance(len(chunk))
