@@ -17,7 +17,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, Model, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -333,17 +333,20 @@ def incomes_add_write(
             )
         )
     if there:
-        meta = IncomeRecord._meta
         quote = connection.ops.quote_name
-        table, amount = quote(meta.db_table), quote(str(meta.get_field(column).column))
-        members, household = quote(Member._meta.db_table), quote(str(meta.get_field("household").column))
-        field = meta.get_field(column)
-        now = meta.get_field("updated_at").get_db_prep_save(timezone.now(), connection)
+
+        def name(model: type[Model], field: str) -> str:
+            return quote(str(services.concrete_field(model, field).column))
+
+        table, members = quote(IncomeRecord._meta.db_table), quote(Member._meta.db_table)
+        field = services.concrete_field(IncomeRecord, column)
+        now = services.concrete_field(IncomeRecord, "updated_at").get_db_prep_save(timezone.now(), connection)
+        size = name(IncomeRecord, "household_size")
         sql = (
-            f"UPDATE {table} SET {amount} = {amount} + %s, "  # noqa: S608  (model names, not input)
-            f"household_size = COALESCE(NULLIF((SELECT COUNT(*) FROM {members} m "
-            f"WHERE m.{quote(str(Member._meta.get_field('household').column))} = {table}.{household}), 0), "
-            "household_size), recorded_by_id = %s, updated_at = %s WHERE id = %s"
+            f"UPDATE {table} SET {name(IncomeRecord, column)} = {name(IncomeRecord, column)} + %s, "  # noqa: S608  (model names, not input)
+            f"{size} = COALESCE(NULLIF((SELECT COUNT(*) FROM {members} m WHERE m.{name(Member, 'household')} = "
+            f"{table}.{name(IncomeRecord, 'household')}), 0), {size}), {name(IncomeRecord, 'recorded_by')} = %s, "
+            f"{name(IncomeRecord, 'updated_at')} = %s WHERE {name(IncomeRecord, 'id')} = %s"
         )
         with connection.cursor() as cursor:
             cursor.executemany(
