@@ -346,6 +346,7 @@ def _match(*, feed: FeedType, checked: list[CheckedRow], user: User) -> None:
 # stopped half-way keeps its chunks, and loading the file again applies the rest (each chunk's rows are
 # recorded as applied in the same transaction as their changes).
 CHUNK = 500
+LEADS_BATCH = 100  # leads raised per transaction
 
 # A feed type's write of a chunk of rows through the registry's set-based services: the uploader, the rows
 # (outcome "apply" or "no_period"), and ``check`` (only check, write nothing). Returns the events the rows
@@ -719,7 +720,9 @@ def feed_alert(
     pending = pending or {}
     screened = screened or {}
     on = on or timezone.localdate()
-    signals = [_signal(h, s) for h, s in sorted(screened.items()) if h not in pending and s.at_risk]
+    signals: list[SignalIn | tuple[int, Screening]] = [
+        (h, s) for h, s in sorted(screened.items()) if h not in pending and s.at_risk
+    ]
     ids = sorted(h for h in set(household_ids) if h in pending or h not in screened)
     for start in range(0, len(ids), BATCH):
         households = (
@@ -737,9 +740,15 @@ def feed_alert(
                 household=household, on=on, extra_medical=pending.get(household.pk, Decimal(0))
             )
             if screening.at_risk:
-                signals.append(_signal(household.pk, screening))
-    for start in range(0, len(signals), BATCH):  # a transaction per set of leads: a page waits for one set
+                signals.append((household.pk, screening))
+    # A short transaction per set of leads, its signals explained just before: on SQLite a page that writes
+    # waits for one set, and finds the lock free while the next set is explained.
+    for start in range(0, len(signals), LEADS_BATCH):
         leads_raise(
-            channel=Channel.DEPARTMENT, reference=f"feed:{batch.pk}", signals=signals[start : start + BATCH]
+            channel=Channel.DEPARTMENT,
+            reference=f"feed:{batch.pk}",
+            signals=[
+                s if isinstance(s, SignalIn) else _signal(*s) for s in signals[start : start + LEADS_BATCH]
+            ],
         )
     return len(signals)

@@ -159,14 +159,19 @@ def test_each_changed_household_is_screened_once(
     officer = personas["department_officer"]
     people = _households(personas["village_cadre"], tree.village, 3, first=400)
     screened: list[int] = []
-    real = features.household_screening
+    real, real_many = features.household_screening, features.households_screening
 
     def counted(**kwargs: Any) -> Any:
         screened.append(kwargs["household"].pk)
         return real(**kwargs)
 
+    def counted_many(**kwargs: Any) -> Any:
+        screened.extend(h.pk for h in kwargs["households"])
+        return real_many(**kwargs)
+
     for module in (online, services):
         monkeypatch.setattr(module, "household_screening", counted)
+    monkeypatch.setattr(online, "households_screening", counted_many)
     with time_machine.travel(NOW, tick=False):
         report = load(filled(tmp_path, "medical_claims", _claims(people)), "medical_claims", officer)
     assert report.leads == 3
