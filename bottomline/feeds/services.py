@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -20,7 +22,7 @@ from typing import Any
 
 from auditlog.context import set_actor
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -348,6 +350,34 @@ def _match(*, feed: FeedType, checked: list[CheckedRow], user: User) -> None:
 CHUNK = 500
 LEADS_BATCH = 100  # leads raised per transaction
 
+
+class Turns:
+    """Turns at SQLite's one write lock between a long feed and the pages. A page that writes waits for the lock
+    by polling it (SQLite's busy handler: every 100 ms after the first third of a second), so it can miss the
+    short gaps between a feed's transactions for as long as the feed writes. After every ``HOLD`` seconds of
+    holding the lock, the feed leaves it free for ``PAUSE`` seconds, longer than one poll: a page waits about
+    ``HOLD`` at most. Nothing on PostgreSQL (row locks: pages do not wait for a feed)."""
+
+    HOLD = 0.3
+    PAUSE = 0.11
+
+    def __init__(self) -> None:
+        self.held = 0.0
+        self.pauses = 0
+        self.sqlite = connection.vendor == "sqlite"
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        """Around one write transaction."""
+        started = time.perf_counter()
+        yield
+        self.held += time.perf_counter() - started
+        if self.sqlite and self.held >= self.HOLD:
+            time.sleep(self.PAUSE)
+            self.held = 0.0
+            self.pauses += 1
+
+
 # A feed type's write of a chunk of rows through the registry's set-based services: the uploader, the rows
 # (outcome "apply" or "no_period"), and ``check`` (only check, write nothing). Returns the events the rows
 # report. The registry's refusals come as RowsRefused, keyed as the service says (``_refused_rows`` maps them).
@@ -552,6 +582,7 @@ def _apply(
         key=lambda r: (r.member.household_id or 0 if r.member is not None else 0, r.line),
     )
     progress.start(len(ordered), gettext_noop("applying"))
+    turns = Turns()
     for start in range(0, len(ordered), CHUNK):
         chunk = ordered[start : start + CHUNK]
         rows = [r for r in chunk if r.outcome in APPLIED]
@@ -574,7 +605,7 @@ def _apply(
             for r in chunk
             if id(r) in waiting
         ]
-        with transaction.atomic(), set_actor(user):
+        with turns.turn(), transaction.atomic(), set_actor(user):
             try:
                 events = WRITE[feed.code](user, rows, False)
             except RowsRefused as exc:
@@ -743,12 +774,11 @@ def feed_alert(
                 signals.append((household.pk, screening))
     # A short transaction per set of leads, its signals explained just before: on SQLite a page that writes
     # waits for one set, and finds the lock free while the next set is explained.
+    turns = Turns()
     for start in range(0, len(signals), LEADS_BATCH):
-        leads_raise(
-            channel=Channel.DEPARTMENT,
-            reference=f"feed:{batch.pk}",
-            signals=[
-                s if isinstance(s, SignalIn) else _signal(*s) for s in signals[start : start + LEADS_BATCH]
-            ],
-        )
+        explained = [
+            s if isinstance(s, SignalIn) else _signal(*s) for s in signals[start : start + LEADS_BATCH]
+        ]
+        with turns.turn():
+            leads_raise(channel=Channel.DEPARTMENT, reference=f"feed:{batch.pk}", signals=explained)
     return len(signals)

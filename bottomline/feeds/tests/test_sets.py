@@ -234,3 +234,21 @@ def test_chunks_of_any_size_leave_the_same_state(
                 states.append((report.as_dict() | {"batch": None}, state))
                 transaction.set_rollback(True)
     assert states[0] == states[1]
+
+
+@pytest.mark.django_db
+def test_a_feed_leaves_sqlites_write_lock_free_after_holding_it_a_while(monkeypatch: Any) -> None:
+    """A page that writes polls for the lock every 100 ms: after HOLD seconds held, a pause longer than that."""
+    slept: list[float] = []
+    monkeypatch.setattr(services.time, "sleep", slept.append)
+    clock = iter([0.0, 0.1, 0.2, 0.25, 0.3, 0.5, 1.0, 1.05])
+    monkeypatch.setattr(services.time, "perf_counter", lambda: next(clock))
+    turns = services.Turns()
+    for _ in range(4):  # held 0.1, then 0.05 (0.15), then 0.2 (0.35: a pause), then 0.05
+        with turns.turn():
+            pass
+    if connection.vendor == "sqlite":
+        assert slept == [services.Turns.PAUSE] and turns.held == pytest.approx(0.05)
+        assert services.Turns.PAUSE > 0.1
+    else:
+        assert slept == []
