@@ -3,6 +3,7 @@ household, and chunked commits that a second load of the same file finishes afte
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -240,9 +241,9 @@ def test_chunks_of_any_size_leave_the_same_state(
 def test_a_feed_leaves_sqlites_write_lock_free_after_holding_it_a_while(monkeypatch: Any) -> None:
     """A page that writes polls for the lock every 100 ms: after HOLD seconds held, a pause longer than that."""
     slept: list[float] = []
-    monkeypatch.setattr(services.time, "sleep", slept.append)
+    monkeypatch.setattr(time, "sleep", slept.append)
     clock = iter([0.0, 0.1, 0.2, 0.25, 0.3, 0.5, 1.0, 1.05])
-    monkeypatch.setattr(services.time, "perf_counter", lambda: next(clock))
+    monkeypatch.setattr(time, "perf_counter", lambda: next(clock))
     turns = services.Turns()
     for _ in range(4):  # held 0.1, then 0.05 (0.15), then 0.2 (0.35: a pause), then 0.05
         with turns.turn():
