@@ -220,6 +220,16 @@ def feed_check(
     heading_of = {key: headings[i] for key, i in position.items()}
     keys = field_keys()
     area = functools.lru_cache(maxsize=None)(area_info)  # a file names a few areas many times
+
+    # A file names each person on several rows: each number checked, indexed and masked once.
+    @functools.cache
+    def checked_number(cell: object) -> str:
+        return id_number_check(cell, area=area).number
+
+    @functools.cache
+    def index_and_mask(number: str) -> tuple[str, str]:
+        return blind_index(number, keys=keys, purpose=ID_PURPOSE), mask_id_number(number)
+
     report = FeedReport(feed_type=feed.code, rows=len(rows))
     today = timezone.localdate()
     checked: list[CheckedRow] = []
@@ -234,7 +244,7 @@ def feed_check(
             cell = raw[position[column.key]] if position[column.key] < len(raw) else ""
             if column.type == "id_number":
                 try:
-                    values[column.key] = id_number_check(cell, area=area).number
+                    values[column.key] = checked_number(cell)
                 except ValidationError as exc:
                     problems.append((column.key, " ".join(exc.messages)))
                 continue
@@ -258,13 +268,13 @@ def feed_check(
         for key, message in problems:
             report.errors.append(RowError(line, heading_of.get(key, key), message))
         if not problems:
-            number = values["id_number"]
+            index, masked = index_and_mask(values["id_number"])
             checked.append(
                 CheckedRow(
                     line=line,
                     values=values,
-                    index=blind_index(number, keys=keys, purpose=ID_PURPOSE),
-                    masked=mask_id_number(number),
+                    index=index,
+                    masked=masked,
                     key=_row_key(feed, values, keys),
                 )
             )

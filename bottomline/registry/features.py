@@ -25,6 +25,10 @@ def months_before(on: date, months: int) -> date:
     return date(year, month + 1, min(on.day, monthrange(year, month + 1)[1]))
 
 
+# The fields of a member ``household_facts`` reads (a set screening reads only these: a member has thirty).
+MEMBER_FACTS = ("id", "household_id", "labour", "birth_date", "student_status", "medical_insurance")
+
+
 @dataclass
 class Related:
     """A household's members (by id), income records (newest first), feed events and cases, as read for many
