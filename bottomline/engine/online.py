@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from bottomline.engine.models import Current, Run
 from bottomline.policy.selectors import parameters_cached
-from bottomline.registry.features import household_screening
-from bottomline.registry.models import Household, Member
+from bottomline.registry.features import MEMBER_FACTS, Related, household_screening, households_screening
+from bottomline.registry.models import Household
 from bottomline.rules.screening import Screening
 
 UPDATED = ["evaluated_at", "on", "run", "category", "codes", "risk_types", "explanations", "score"]
@@ -72,6 +72,21 @@ def current_store(household_id: int, screening: Screening, *, on: date) -> Curre
     return row
 
 
+def households_related(household_ids: list[int]) -> dict[int, Related]:
+    """The members (by id), income records (newest first), feed events and cases of many households: a query
+    each, grouped here (a prefetch clones a queryset for every household and relation: most of its time)."""
+    related = {h: Related() for h in household_ids}
+    for name in ("members", "incomes", "feed_events", "cases"):
+        model = Household._meta.get_field(name).related_model
+        assert model is not None and not isinstance(model, str)  # noqa: S101  (the registry's relations)
+        rows = model._default_manager.filter(household_id__in=household_ids)
+        if name == "members":
+            rows = rows.only(*MEMBER_FACTS).order_by("id")  # in the household page's order
+        for row in rows:
+            getattr(related[row.household_id], name).append(row)  # type: ignore[attr-defined]
+    return related
+
+
 def households_refresh(
     household_ids: Iterable[int], *, on: date | None = None, chunk: int = 500
 ) -> dict[int, Screening]:
@@ -85,20 +100,22 @@ def households_refresh(
     # Parameters are set for a county and above (``engine.params.params_by_county``): read once per county.
     params: dict[str, dict[str, float]] = {}
     for start in range(0, len(ids), chunk):
-        households = (
-            Household.objects.filter(pk__in=ids[start : start + chunk])
-            .select_related("village")
-            .prefetch_related(
-                Prefetch("members", queryset=Member.objects.order_by("id")), "incomes", "feed_events", "cases"
-            )
-        )
+        part = ids[start : start + chunk]
+        households = list(Household.objects.filter(pk__in=part).select_related("village"))
+        related = households_related(part)
         at_risk: list[Current] = []
         not_at_risk: list[Current] = []
         for household in households:
             county = household.village.code[:6]
             if county not in params:
                 params[county] = parameters_cached(village_id=household.village_id, on=on)
-            screening = household_screening(household=household, on=on, params=params[county])
+        screenings = households_screening(
+            households=households,
+            related=related,
+            on=on,
+            params=[params[h.village.code[:6]] for h in households],
+        )
+        for household, screening in zip(households, screenings, strict=True):
             screened[household.pk] = screening
             row = current_row(household.pk, screening, evaluated_at=now, on=on, run=None, reported=False)
             (at_risk if screening.at_risk else not_at_risk).append(row)

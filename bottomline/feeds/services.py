@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -20,7 +22,7 @@ from typing import Any
 
 from auditlog.context import set_actor
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,7 +43,7 @@ from bottomline.privacy.masking import mask_id_number
 from bottomline.registry.choices import Labour, MoveReason, StudentStatus
 from bottomline.registry.features import household_screening
 from bottomline.registry.importing import NO, YES, ImportFileError, RowError, _text, read_rows
-from bottomline.registry.incomes import IncomeAddition, incomes_add
+from bottomline.registry.incomes import IncomeAddition, incomes_add_plan, incomes_add_write
 from bottomline.registry.models import Household, IncomeRecord, Member
 from bottomline.registry.services import (
     ID_PURPOSE,
@@ -51,6 +53,7 @@ from bottomline.registry.services import (
     id_number_check,
     member_move,
     members_set,
+    rows_insert,
 )
 from bottomline.rules.screening import Screening
 
@@ -75,6 +78,9 @@ class CheckedRow:
     key: str
     member: Member | None = None
     outcome: str = ""  # apply, unchanged, not_found, no_period
+    # A medical claim's income record, found when the load is checked before writing (None: no period holds it).
+    record: int | None = None
+    planned: bool = False
 
 
 # Outcomes that are applied. A medical claim whose settlement date no recorded income period contains
@@ -214,6 +220,16 @@ def feed_check(
     heading_of = {key: headings[i] for key, i in position.items()}
     keys = field_keys()
     area = functools.lru_cache(maxsize=None)(area_info)  # a file names a few areas many times
+
+    # A file names each person on several rows: each number checked, indexed and masked once.
+    @functools.cache
+    def checked_number(cell: object) -> str:
+        return id_number_check(cell, area=area).number
+
+    @functools.cache
+    def index_and_mask(number: str) -> tuple[str, str]:
+        return blind_index(number, keys=keys, purpose=ID_PURPOSE), mask_id_number(number)
+
     report = FeedReport(feed_type=feed.code, rows=len(rows))
     today = timezone.localdate()
     checked: list[CheckedRow] = []
@@ -228,7 +244,7 @@ def feed_check(
             cell = raw[position[column.key]] if position[column.key] < len(raw) else ""
             if column.type == "id_number":
                 try:
-                    values[column.key] = id_number_check(cell, area=area).number
+                    values[column.key] = checked_number(cell)
                 except ValidationError as exc:
                     problems.append((column.key, " ".join(exc.messages)))
                 continue
@@ -252,13 +268,13 @@ def feed_check(
         for key, message in problems:
             report.errors.append(RowError(line, heading_of.get(key, key), message))
         if not problems:
-            number = values["id_number"]
+            index, masked = index_and_mask(values["id_number"])
             checked.append(
                 CheckedRow(
                     line=line,
                     values=values,
-                    index=blind_index(number, keys=keys, purpose=ID_PURPOSE),
-                    masked=mask_id_number(number),
+                    index=index,
+                    masked=masked,
                     key=_row_key(feed, values, keys),
                 )
             )
@@ -285,7 +301,7 @@ def _match(*, feed: FeedType, checked: list[CheckedRow], user: User) -> None:
         found = Member.objects.filter(
             gate.scope_q(user, Member), id_number_index__in=indexes[start : start + BATCH]
         )
-        members.update({m.id_number_index: m for m in found.select_related("household__village")})
+        members.update({m.id_number_index: m for m in found})
     # Rows applied before, and whether to a household of this region: a row about someone who has since left
     # the region's archive (a death, a move) is still "applied before" here, and one applied elsewhere about
     # someone not in this region stays "unmatched", like a person registered nowhere.
@@ -342,6 +358,35 @@ def _match(*, feed: FeedType, checked: list[CheckedRow], user: User) -> None:
 # stopped half-way keeps its chunks, and loading the file again applies the rest (each chunk's rows are
 # recorded as applied in the same transaction as their changes).
 CHUNK = 500
+LEADS_BATCH = 100  # leads raised per transaction
+
+
+class Turns:
+    """Turns at SQLite's one write lock between a long feed and the pages. A page that writes waits for the lock
+    by polling it (SQLite's busy handler: every 100 ms after the first third of a second), so it can miss the
+    short gaps between a feed's transactions for as long as the feed writes. After every ``HOLD`` seconds of
+    holding the lock, the feed leaves it free for ``PAUSE`` seconds, longer than one poll: a page waits about
+    ``HOLD`` at most. Nothing on PostgreSQL (row locks: pages do not wait for a feed)."""
+
+    HOLD = 0.3
+    PAUSE = 0.11
+
+    def __init__(self) -> None:
+        self.held = 0.0
+        self.pauses = 0
+        self.sqlite = connection.vendor == "sqlite"
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        """Around one write transaction."""
+        started = time.perf_counter()
+        yield
+        self.held += time.perf_counter() - started
+        if self.sqlite and self.held >= self.HOLD:
+            time.sleep(self.PAUSE)
+            self.held = 0.0
+            self.pauses += 1
+
 
 # A feed type's write of a chunk of rows through the registry's set-based services: the uploader, the rows
 # (outcome "apply" or "no_period"), and ``check`` (only check, write nothing). Returns the events the rows
@@ -355,17 +400,26 @@ def _household_of(row: CheckedRow) -> int:
 
 
 def _medical(uploader: User, rows: list[CheckedRow], check: bool) -> list[Event]:
+    """Claims add their amounts to the income record whose period holds their day: found (and checked) for the
+    whole load before writing, so that a chunk's write reads nothing but whether its records are still there."""
     claims = [r for r in rows if r.outcome == "apply"]  # "no_period": the amount waits for its period
-    added = incomes_add(
+    additions = [
+        IncomeAddition(_household_of(r), r.values["settled_on"], r.values["out_of_pocket"]) for r in claims
+    ]
+    unplanned = [at for at, r in enumerate(claims) if not r.planned]
+    if check or unplanned:
+        targets = incomes_add_plan(
+            actor=uploader, action="feed", column="medical_out_of_pocket", additions=additions
+        )
+        for row, target in zip(claims, targets, strict=True):
+            row.record, row.planned = target, True
+    if check:
+        return []
+    added = incomes_add_write(
         actor=uploader,
-        action="feed",
         column="medical_out_of_pocket",
-        additions=[
-            IncomeAddition(_household_of(r), r.values["settled_on"], r.values["out_of_pocket"])
-            for r in claims
-        ],
-        check=check,
-        refresh=False,
+        additions=additions,
+        targets=[r.record for r in claims],
     )
     for row, found in zip(claims, added, strict=True):
         if not found:  # the period was removed since the check: listed as waiting for it, like the others
@@ -531,13 +585,37 @@ def _apply(
             unmatched=report.unmatched,
         )
     waiting = {id(r) for r in unmatched}
-    ordered = sorted([*to_apply, *(r for r in unmatched if r.outcome != "no_period")], key=lambda r: r.line)
+    # By household, then line: a chunk holds whole households (each record read and written once, not once per
+    # chunk its rows fall in), and a member's rows keep the file's order (the later row still wins).
+    ordered = sorted(
+        [*to_apply, *(r for r in unmatched if r.outcome != "no_period")],
+        key=lambda r: (r.member.household_id or 0 if r.member is not None else 0, r.line),
+    )
     progress.start(len(ordered), gettext_noop("applying"))
+    turns = Turns()
     for start in range(0, len(ordered), CHUNK):
         chunk = ordered[start : start + CHUNK]
         rows = [r for r in chunk if r.outcome in APPLIED]
-        with transaction.atomic(), set_actor(user):
-            households = {_household_of(r) for r in rows}  # read before the change: a death moves the member
+        # Everything made ready before the transaction: on SQLite a page that writes waits only for the writes.
+        households = {_household_of(r) for r in rows}  # read before the change: a death moves the member
+        records = {
+            id(row): (batch.pk, feed.code, row.key, row.line, _household_of(row), row.member.pk)
+            for row in rows
+            if row.outcome != "no_period" and row.member is not None
+        }
+        listed = [
+            UnmatchedRow(
+                batch=batch,
+                key=r.key,
+                row=r.line,
+                id_number_masked=r.masked,
+                name=str(r.values.get("name") or "")[:50],
+                reason=r.outcome,
+            )
+            for r in chunk
+            if id(r) in waiting
+        ]
+        with turns.turn(), transaction.atomic(), set_actor(user):
             try:
                 events = WRITE[feed.code](user, rows, False)
             except RowsRefused as exc:
@@ -547,43 +625,19 @@ def _apply(
             for event in events:
                 event.batch = batch
             Event.objects.bulk_create(events, batch_size=BATCH, ignore_conflicts=True)
-            records: list[FeedRecord] = []
-            for row in rows:
-                if (
-                    row.outcome == "no_period"
-                ):  # not recorded as applied: applied again once its period exists
-                    amount = row.values["out_of_pocket"]
-                    household_id = _household_of(row)
-                    report.pending[household_id] = report.pending.get(household_id, Decimal(0)) + amount
-                    continue
-                assert row.member is not None  # noqa: S101  (matched rows)
-                records.append(
-                    FeedRecord(
-                        batch=batch,
-                        feed_type=feed.code,
-                        key=row.key,
-                        row=row.line,
-                        household_id=_household_of(row),
-                        member=row.member,
-                    )
-                )
-            FeedRecord.objects.bulk_create(records, batch_size=BATCH)
-            listed = [r for r in chunk if id(r) in waiting]
-            UnmatchedRow.objects.bulk_create(
-                [
-                    UnmatchedRow(
-                        batch=batch,
-                        key=r.key,
-                        row=r.line,
-                        id_number_masked=r.masked,
-                        name=str(r.values.get("name") or "")[:50],
-                        reason=r.outcome,
-                    )
-                    for r in listed
-                ],
-                batch_size=BATCH,
+            # A claim whose period went meanwhile is not recorded as applied: applied again once it exists.
+            rows_insert(
+                FeedRecord,
+                ["batch", "feed_type", "key", "row", "household", "member"],
+                [records[id(r)] for r in rows if r.outcome != "no_period"],
             )
+            UnmatchedRow.objects.bulk_create(listed, batch_size=BATCH)
             FeedBatch.objects.filter(pk=batch.pk).update(applied=F("applied") + len(rows))
+        for row in rows:
+            if row.outcome == "no_period":  # its amount counts in the warning only
+                household_id = _household_of(row)
+                amount = row.values["out_of_pocket"]
+                report.pending[household_id] = report.pending.get(household_id, Decimal(0)) + amount
         touched |= households
         events_at |= {e.household_id for e in events}
         progress.advance(len(chunk))
@@ -707,7 +761,9 @@ def feed_alert(
     pending = pending or {}
     screened = screened or {}
     on = on or timezone.localdate()
-    signals = [_signal(h, s) for h, s in sorted(screened.items()) if h not in pending and s.at_risk]
+    signals: list[SignalIn | tuple[int, Screening]] = [
+        (h, s) for h, s in sorted(screened.items()) if h not in pending and s.at_risk
+    ]
     ids = sorted(h for h in set(household_ids) if h in pending or h not in screened)
     for start in range(0, len(ids), BATCH):
         households = (
@@ -725,9 +781,14 @@ def feed_alert(
                 household=household, on=on, extra_medical=pending.get(household.pk, Decimal(0))
             )
             if screening.at_risk:
-                signals.append(_signal(household.pk, screening))
-    for start in range(0, len(signals), BATCH):  # a transaction per set of leads: a page waits for one set
-        leads_raise(
-            channel=Channel.DEPARTMENT, reference=f"feed:{batch.pk}", signals=signals[start : start + BATCH]
-        )
+                signals.append((household.pk, screening))
+    # A short transaction per set of leads, its signals explained just before: on SQLite a page that writes
+    # waits for one set, and finds the lock free while the next set is explained.
+    turns = Turns()
+    for start in range(0, len(signals), LEADS_BATCH):
+        explained = [
+            s if isinstance(s, SignalIn) else _signal(*s) for s in signals[start : start + LEADS_BATCH]
+        ]
+        with turns.turn():
+            leads_raise(channel=Channel.DEPARTMENT, reference=f"feed:{batch.pk}", signals=explained)
     return len(signals)

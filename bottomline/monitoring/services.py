@@ -18,6 +18,7 @@ from bottomline.monitoring.casework import cases_open, risk_types_check
 from bottomline.monitoring.models import Case, Channel, Lead, LeadStatus, Signal, Step
 from bottomline.monitoring.workflow import Action
 from bottomline.registry.models import Household
+from bottomline.registry.services import rows_update
 
 BATCH = 5000
 
@@ -79,6 +80,8 @@ def leads_raise(
                 for h in chunk
                 if h not in leads
             ]
+            for lead in new:  # a new lead is written with its signal's suggestion: not updated afterwards
+                _merge(lead, wanted[lead.household_id], at)
             Lead.objects.bulk_create(new, ignore_conflicts=True)  # a lead opened meanwhile stays the one
             opened += len(new)
             leads = {
@@ -88,7 +91,8 @@ def leads_raise(
             cases_open(leads.values())  # a lead without a case gets one (none is opened twice)
             earlier = [leads[h] for h in chunk if at < leads[h].first_at]  # before _merge moves them
             changed = [leads[h] for h in chunk if _merge(leads[h], wanted[h], at)]
-            Lead.objects.bulk_update(changed, ["risk_types", "category", "first_at", "last_at"])
+            # One prepared UPDATE per lead (executemany): bulk_update's CASE over thousands of leads took seconds.
+            rows_update(Lead, changed, ["risk_types", "category", "first_at", "last_at"])
             _clocks_back(earlier)
             before = Signal.objects.filter(
                 lead__in=leads.values(), channel=channel, reference=reference

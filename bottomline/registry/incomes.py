@@ -16,8 +16,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db import connection, transaction
+from django.db.models import Count, Exists, Model, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -130,6 +130,18 @@ def _sizes(actor: User, action: str, household_ids: Sequence[int]) -> dict[int, 
             if household_id in sizes:
                 sizes[household_id] = n
     return sizes
+
+
+def _inside(actor: User, action: str, household_ids: Sequence[int]) -> set[int]:
+    """The households of the ids in the actor's region (for ``action``)."""
+    inside: set[int] = set()
+    ids = sorted(set(household_ids))
+    for start in range(0, len(ids), services.SET_CHUNK):
+        scope = gate.restrict(
+            Household.objects.filter(pk__in=ids[start : start + services.SET_CHUNK]), actor, action
+        )
+        inside.update(scope.values_list("pk", flat=True))
+    return inside
 
 
 # The fields a record's change-log entry shows.
@@ -249,6 +261,101 @@ class IncomeAddition:
     amount: Decimal
 
 
+def incomes_add_plan(
+    *,
+    actor: User,
+    additions: Sequence[IncomeAddition],
+    column: str = "medical_out_of_pocket",
+    action: str = "change",
+) -> list[int | None]:
+    """Check additions and find, for each, the recorded period it goes to (the newest whose period contains its
+    day; None when none does), reading the records 500 households at a time; writes nothing. RowsRefused (keyed
+    by position) when any is refused: outside the actor's region, or a total out of range."""
+    if column not in AMOUNTS:
+        raise TypeError(f"not an amount: {column}")
+    gate.require(actor, Household, action)
+    inside = _inside(actor, action, [a.household_id for a in additions])
+    periods: dict[int, list[tuple[int, date, date, Decimal]]] = {}
+    ids = sorted(inside)
+    for start in range(0, len(ids), services.SET_CHUNK):
+        for pk, household_id, begin, end, amount in (
+            IncomeRecord.objects.filter(household_id__in=ids[start : start + services.SET_CHUNK])
+            .order_by("household_id", "-period_start")
+            .values_list("pk", "household_id", "period_start", "period_end", column)
+        ):
+            periods.setdefault(household_id, []).append((pk, begin, end, amount))
+    refused: dict[int, list[str]] = {}
+    targets: list[int | None] = []
+    totals: dict[int, Decimal] = {}
+    for at, addition in enumerate(additions):
+        if addition.household_id not in inside:
+            refused[at] = [_("Not in your region, or no longer registered.")]
+            targets.append(None)
+            continue
+        found = next((p for p in periods.get(addition.household_id, []) if p[1] <= addition.on <= p[2]), None)
+        targets.append(found[0] if found else None)
+        if found is None:
+            continue
+        total = totals.get(found[0], found[3]) + addition.amount
+        if not total.is_finite() or addition.amount < 0 or total > AMOUNT_MAX:
+            refused[at] = [_("Enter an amount from 0 to 9,999,999,999.99 yuan.")]
+            continue
+        totals[found[0]] = total
+    if refused:
+        raise services.RowsRefused(refused)
+    return targets
+
+
+def incomes_add_write(
+    *,
+    actor: User,
+    additions: Sequence[IncomeAddition],
+    targets: Sequence[int | None],
+    column: str = "medical_out_of_pocket",
+) -> list[bool]:
+    """Write planned additions (``incomes_add_plan``'s targets) in the caller's transaction, reading nothing but
+    which of the records still exist: one prepared UPDATE per record adds the amounts to what the database
+    holds (``column = column + sum``, so a change made meanwhile is kept) and counts the household's members
+    afresh (as ``income_record`` does). Returns, per addition, whether its record took it (False: no period,
+    or the record was removed since the plan)."""
+    if column not in AMOUNTS:
+        raise TypeError(f"not an amount: {column}")
+    sums: dict[int, Decimal] = {}
+    for addition, target in zip(additions, targets, strict=True):
+        if target is not None:
+            sums[target] = sums.get(target, Decimal(0)) + addition.amount
+    there: set[int] = set()
+    ids = sorted(sums)
+    for start in range(0, len(ids), services.SET_CHUNK):
+        there.update(
+            IncomeRecord.objects.filter(pk__in=ids[start : start + services.SET_CHUNK]).values_list(
+                "pk", flat=True
+            )
+        )
+    if there:
+        quote = connection.ops.quote_name
+
+        def name(model: type[Model], field: str) -> str:
+            return quote(str(services.concrete_field(model, field).column))
+
+        table, members = quote(IncomeRecord._meta.db_table), quote(Member._meta.db_table)
+        field = services.concrete_field(IncomeRecord, column)
+        now = services.concrete_field(IncomeRecord, "updated_at").get_db_prep_save(timezone.now(), connection)
+        size = name(IncomeRecord, "household_size")
+        sql = (
+            f"UPDATE {table} SET {name(IncomeRecord, column)} = {name(IncomeRecord, column)} + %s, "  # noqa: S608  (model names, not input)
+            f"{size} = COALESCE(NULLIF((SELECT COUNT(*) FROM {members} m WHERE m.{name(Member, 'household')} = "
+            f"{table}.{name(IncomeRecord, 'household')}), 0), {size}), {name(IncomeRecord, 'recorded_by')} = %s, "
+            f"{name(IncomeRecord, 'updated_at')} = %s WHERE {name(IncomeRecord, 'id')} = %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                sql,
+                [[field.get_db_prep_save(sums[pk], connection), actor.pk, now, pk] for pk in sorted(there)],
+            )
+    return [target is not None and target in there for target in targets]
+
+
 @transaction.atomic
 def incomes_add(
     *,
@@ -259,62 +366,17 @@ def incomes_add(
     check: bool = False,
     refresh: bool = True,
 ) -> list[bool]:
-    """Add amounts to recorded periods in sets: the records are read (and locked) 500 households at a time,
-    summed in Python, and written back with their household size counted afresh (as ``income_record`` does).
-    Returns, per addition, whether a recorded period contains its day (an addition without one is left out).
-    Every addition is checked before any is written: RowsRefused (keyed by position) refuses them all;
-    ``check``: only check, write nothing; ``refresh`` as in ``incomes_save``."""
-    if column not in AMOUNTS:
-        raise TypeError(f"not an amount: {column}")
-    gate.require(actor, Household, action)
-    sizes = _sizes(actor, action, [a.household_id for a in additions])
-    periods: dict[int, list[IncomeRecord]] = {}
-    ids = sorted(sizes)
-    for start in range(0, len(ids), services.SET_CHUNK):
-        found = IncomeRecord.objects.filter(household_id__in=ids[start : start + services.SET_CHUNK])
-        if not check:
-            found = found.select_for_update()
-        for kept in found.order_by("household_id", "-period_start"):
-            periods.setdefault(kept.household_id, []).append(kept)
-    refused: dict[int, list[str]] = {}
-    added: list[bool] = []
-    changed: dict[int, IncomeRecord] = {}
-    record: IncomeRecord | None
-    for at, addition in enumerate(additions):
-        if addition.household_id not in sizes:
-            refused[at] = [_("Not in your region, or no longer registered.")]
-            added.append(False)
-            continue
-        record = next(
-            (
-                r
-                for r in periods.get(addition.household_id, [])
-                if r.period_start <= addition.on <= r.period_end
-            ),
-            None,
-        )
-        added.append(record is not None)
-        if record is None:
-            continue
-        total = getattr(record, column) + addition.amount
-        if not total.is_finite() or addition.amount < 0 or total > AMOUNT_MAX:
-            refused[at] = [_("Enter an amount from 0 to 9,999,999,999.99 yuan.")]
-            continue
-        setattr(record, column, total)
-        changed[record.pk] = record
-    if refused:
-        raise services.RowsRefused(refused)
-    if not check and changed:
-        now = timezone.now()
-        for record in changed.values():
-            record.household_size = sizes[record.household_id] or record.household_size
-            record.recorded_by = actor
-            record.updated_at = now
-        services.rows_update(
-            IncomeRecord, list(changed.values()), [column, "household_size", "recorded_by", "updated_at"]
-        )
-        if refresh:
-            households_refresh({r.household_id for r in changed.values()})
+    """Add amounts to recorded periods in sets (``incomes_add_plan``, then ``incomes_add_write``): the records
+    are read 500 households at a time, and each changed record written with its household size counted afresh
+    (as ``income_record`` does). Returns, per addition, whether a recorded period contains its day (an addition
+    without one is left out). Every addition is checked before any is written: RowsRefused (keyed by position)
+    refuses them all; ``check``: only check, write nothing; ``refresh`` as in ``incomes_save``."""
+    targets = incomes_add_plan(actor=actor, additions=additions, column=column, action=action)
+    if check:
+        return [t is not None for t in targets]
+    added = incomes_add_write(actor=actor, additions=additions, targets=targets, column=column)
+    if refresh:
+        households_refresh({a.household_id for a, took in zip(additions, added, strict=True) if took})
     return added
 
 

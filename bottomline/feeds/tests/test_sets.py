@@ -3,6 +3,7 @@ household, and chunked commits that a second load of the same file finishes afte
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -18,7 +19,7 @@ from bottomline.feeds import services
 from bottomline.feeds.models import Event, FeedBatch, FeedRecord, UnmatchedRow
 from bottomline.feeds.tests.conftest import Home, filled, load
 from bottomline.monitoring.models import Channel, Lead
-from bottomline.registry.models import Household, IncomeRecord
+from bottomline.registry.models import Household, IncomeRecord, Member
 from bottomline.registry.services import income_record
 from bottomline.registry.tests.factories import household, id_number, member
 
@@ -106,24 +107,23 @@ def test_a_load_stopped_half_way_is_finished_by_loading_the_file_again(
             transaction.set_rollback(True)
         assert whole.committed and whole.applied == 10 and expected["leads"], whole.as_dict()
 
-        from bottomline.registry.incomes import incomes_add as real
+        from bottomline.registry.incomes import incomes_add_write as real
 
         calls: list[int] = []
 
         def crash_in_the_second_chunk(**kwargs: Any) -> Any:
             result = real(**kwargs)
-            if not kwargs["check"]:
-                calls.append(1)
-                if len(calls) == 2:  # its writes done, the chunk's transaction not committed
-                    raise RuntimeError("the worker died")
+            calls.append(1)
+            if len(calls) == 2:  # its writes done, the chunk's transaction not committed
+                raise RuntimeError("the worker died")
             return result
 
-        monkeypatch.setattr(services, "incomes_add", crash_in_the_second_chunk)
+        monkeypatch.setattr(services, "incomes_add_write", crash_in_the_second_chunk)
         with pytest.raises(RuntimeError):
             load(path, "medical_claims", officer)
         half = _state(ids)
         assert len(half["applied"]) == 3 and half["unfinished"] == 1  # the first chunk only
-        monkeypatch.setattr(services, "incomes_add", real)
+        monkeypatch.setattr(services, "incomes_add_write", real)
         again = load(path, "medical_claims", officer)
     assert (again.applied, again.unchanged) == (7, 3)
     assert _state(ids) == expected
@@ -160,15 +160,96 @@ def test_each_changed_household_is_screened_once(
     officer = personas["department_officer"]
     people = _households(personas["village_cadre"], tree.village, 3, first=400)
     screened: list[int] = []
-    real = features.household_screening
+    real, real_many = features.household_screening, features.households_screening
 
     def counted(**kwargs: Any) -> Any:
         screened.append(kwargs["household"].pk)
         return real(**kwargs)
 
+    def counted_many(**kwargs: Any) -> Any:
+        screened.extend(h.pk for h in kwargs["households"])
+        return real_many(**kwargs)
+
     for module in (online, services):
         monkeypatch.setattr(module, "household_screening", counted)
+    monkeypatch.setattr(online, "households_screening", counted_many)
     with time_machine.travel(NOW, tick=False):
         report = load(filled(tmp_path, "medical_claims", _claims(people)), "medical_claims", officer)
     assert report.leads == 3
     assert sorted(screened) == sorted(h.pk for h, _n in people)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("feed_type", ["medical_claims", "employment"])
+def test_chunks_of_any_size_leave_the_same_state(
+    home: Home, personas: dict[str, Any], tree: Any, tmp_path: Path, monkeypatch: Any, feed_type: str
+) -> None:
+    """The rows of a household spread over the file (and over chunks) add up as in one chunk: amounts of two
+    periods, a claim no period contains, the later row of a member winning, the same events and leads."""
+    officer = personas["department_officer" if feed_type == "medical_claims" else "county_officer"]
+    cadre = personas["village_cadre"]
+    people = _households(cadre, tree.village, 4, first=500)
+    for h, _n in people[:2]:  # a second period: claims of 2024 go to it
+        income_record(
+            actor=cadre,
+            household_id=h.pk,
+            period_start=date(2024, 1, 1),
+            period_end=date(2024, 12, 31),
+            wage=Decimal("9000"),
+        )
+    ids = [h.pk for h, _n in people]
+    if feed_type == "medical_claims":
+        rows = [
+            {
+                "id_number": people[at % 4][1],
+                "claim_number": f"K{at}",
+                "settled_on": ("2024-03-01", "2025-05-01", "2023-01-01")[at % 3],  # 2023: no period
+                "out_of_pocket": f"{1000 + at * 731}.25",
+                "serious_illness": "是" if at % 5 == 0 else "否",
+            }
+            for at in range(14)
+        ]
+    else:
+        rows = [
+            {
+                "id_number": people[at % 4][1],
+                "months_worked": str(at % 12),
+                "status": ("就业", "失业")[at % 2],
+                "labour": ("普通劳动力", "弱劳动力或半劳动力", "")[at % 3],
+                "changed_on": f"2026-0{1 + at % 3}-15",
+            }
+            for at in range(14)
+        ]
+    path = filled(tmp_path, feed_type, rows)
+    states = []
+    with time_machine.travel(NOW, tick=False):
+        for chunk in (1000, 3):
+            monkeypatch.setattr(services, "CHUNK", chunk)
+            with transaction.atomic():
+                report = load(path, feed_type, officer)
+                assert report.committed and not report.errors, report.as_dict()
+                state = _state(ids)
+                state["members"] = sorted(
+                    Member.objects.filter(household_id__in=ids).values_list("pk", "months_worked", "labour")
+                )
+                states.append((report.as_dict() | {"batch": None}, state))
+                transaction.set_rollback(True)
+    assert states[0] == states[1]
+
+
+@pytest.mark.django_db
+def test_a_feed_leaves_sqlites_write_lock_free_after_holding_it_a_while(monkeypatch: Any) -> None:
+    """A page that writes polls for the lock every 100 ms: after HOLD seconds held, a pause longer than that."""
+    slept: list[float] = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    clock = iter([0.0, 0.1, 0.2, 0.25, 0.3, 0.5, 1.0, 1.05])
+    monkeypatch.setattr(time, "perf_counter", lambda: next(clock))
+    turns = services.Turns()
+    for _ in range(4):  # held 0.1, then 0.05 (0.15), then 0.2 (0.35: a pause), then 0.05
+        with turns.turn():
+            pass
+    if connection.vendor == "sqlite":
+        assert slept == [services.Turns.PAUSE] and turns.held == pytest.approx(0.05)
+        assert services.Turns.PAUSE > 0.1
+    else:
+        assert slept == []
