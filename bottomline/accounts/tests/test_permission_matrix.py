@@ -10,7 +10,7 @@ import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -369,6 +369,11 @@ TABLE: dict[str, Spec] = {
 SEQUENCE = itertools.count(500)
 
 
+def fresh_id_number(n: int) -> str:
+    """An ID number no other call of the session gives: sequences 500–999, the birth day moving on after each 500."""
+    return id_number(birth=date(1985, 6, 15) + timedelta(days=n // 500), sequence=500 + n % 500)
+
+
 MULTIPART = {"feed"}  # API calls that take a multipart form (a file), not JSON
 
 
@@ -425,7 +430,7 @@ def body(name: str | None, kwargs: dict[str, Any]) -> dict[str, Any]:
         return {
             "name": "李四",
             "phone": f"139{sequence:08d}",
-            "id_number": id_number(sequence=sequence),
+            "id_number": fresh_id_number(sequence),
             "village_code": village.code,
             "risk_type": "illness",
             "consent": True,
@@ -464,7 +469,7 @@ def body(name: str | None, kwargs: dict[str, Any]) -> dict[str, Any]:
     if name == "pv_pay":
         return {"month": "2025-02-01", "paid_on": "2025-02-28"}
     if name == "member":
-        number = id_number(sequence=next(SEQUENCE))
+        number = fresh_id_number(next(SEQUENCE))
         return {
             "name": "赵六",
             "id_number": number,

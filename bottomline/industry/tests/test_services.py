@@ -123,7 +123,7 @@ def test_keepers_work_within_their_region_and_cadres_only_view(
     assert [line.amount for line in lines] == [Decimal("800.00")]
     assert household_lines(personas["department_officer"], home, 2025) == []
     shown = household_programs(viewer=cadre, household=home, year=2025)  # what the household page lists
-    assert (str(shown[0].what), shown[0].amount) == ("本年已发放", Decimal(800))
+    assert (str(shown[0].what), shown[0].amount) == ("本年发放", Decimal(800))
     assert entity.name in str(shown[1].what) and shown[1].url.endswith(f"/industry/households/{home.pk}/")
     with pytest.raises(Http404):
         household_linkages(viewer=cadre, household_id=away.pk)
