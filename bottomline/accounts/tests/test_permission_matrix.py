@@ -583,7 +583,8 @@ def world(
         # A case waiting for its home visit, opened by a lead on the scope's household.
         case = Case.objects.get(lead=lead_raise(household_id=home.pk, channel=Channel.CADRE, reference="m"))
         objects[("case", scope)] = {"pk": case.pk, "case_id": case.pk, "action": "visit"}
-        declared = declaration(region, sequence=900 + len(objects))  # unmatched: waits to be linked
+        # unmatched: waits to be linked (one declarant a scope)
+        declared = declaration(region, sequence=900 + list(SCOPE_REGION).index(scope))
         declared.photo.save("photo.jpg", ContentFile(b"\xff\xd8\xff\xe0 photo"))  # in the temporary media
         objects[("declaration", scope)] = {
             "pk": declared.pk,
