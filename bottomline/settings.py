@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "bottomline.monitoring",
     "bottomline.feeds",
     "bottomline.portal",
+    "bottomline.loans",
     "bottomline.dashboards",
     "bottomline.interop",
     "bottomline.web",

@@ -4,9 +4,10 @@ dashboards read each program's parts, indicators and households behind them from
 
 from __future__ import annotations
 
+from bottomline.loans.figures import FIGURES as LOANS
 from bottomline.registry.programs import ProgramFigure, ProgramFigures
 
-PROGRAMS: tuple[ProgramFigures, ...] = ()
+PROGRAMS: tuple[ProgramFigures, ...] = (LOANS,)
 
 FIGURES: tuple[ProgramFigure, ...] = tuple(f for program in PROGRAMS for f in program.figures)
 BY_PART: dict[str, ProgramFigures] = {f.part: program for program in PROGRAMS for f in program.figures}

@@ -1,0 +1,180 @@
+"""The loans' dashboard figures (registry.programs.ProgramFigures; docs/indicators.md): stocks as of the period's
+end from the repayments dated by then, flows within the period, per village; drill-through to the households."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Sum
+from django.utils.translation import gettext_lazy as _
+
+from bottomline.loans.models import Loan, Repayment
+from bottomline.loans.schedule import State, loan_state
+from bottomline.registry.programs import ProgramFigure, ProgramFigures, Where
+
+SOURCE = "domain.md §3.7 (脱贫人口小额信贷); seed 004 (3.88亿 yuan lent, 1,790.37万 yuan subsidy)"
+
+
+@dataclass(frozen=True)
+class _Terms:
+    pk: int
+    household_id: int
+    village: str
+    number: str
+    amount: Decimal
+    term_months: int
+    rate: Decimal
+    disbursed_on: date
+
+
+@dataclass(frozen=True)
+class _Paid:
+    on: date
+    principal: Decimal
+    interest: Decimal
+
+
+def _yuan(value: Decimal) -> int:
+    return int(value.quantize(Decimal(1), ROUND_HALF_UP))
+
+
+def _states(where: Where, end: date) -> list[tuple[_Terms, State]]:
+    """Every loan disbursed by ``end`` in the region, with its state at the end of ``end``."""
+    loans: list[_Terms] = []
+    for q in where("household__village__code"):
+        rows = Loan.objects.filter(q, disbursed_on__lte=end).values_list(
+            "pk",
+            "household_id",
+            "household__village__code",
+            "household__number",
+            "amount",
+            "term_months",
+            "rate",
+            "disbursed_on",
+        )
+        loans += [_Terms(*row) for row in rows]
+    paid: dict[int, list[_Paid]] = defaultdict(list)
+    for q in where("loan__household__village__code"):
+        for loan_id, on, principal, interest in Repayment.objects.filter(q, on__lte=end).values_list(
+            "loan_id", "on", "principal", "interest"
+        ):
+            paid[loan_id].append(_Paid(on, principal, interest))
+    return [(loan, loan_state(loan, paid[loan.pk], end)) for loan in loans]
+
+
+def compute(where: Where, start: date, end: date) -> dict[str, dict[str, int]]:
+    """The parts of each village: households with a loan outstanding and with one overdue, and their balances,
+    as of ``end``; the money lent and the interest subsidy paid from ``start`` to ``end``."""
+    out: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(PARTS, 0))
+    outstanding: dict[str, set[int]] = defaultdict(set)
+    overdue: dict[str, set[int]] = defaultdict(set)
+    balance: dict[str, Decimal] = defaultdict(Decimal)
+    overdue_balance: dict[str, Decimal] = defaultdict(Decimal)
+    for loan, state in _states(where, end):
+        if state.balance > 0:
+            outstanding[loan.village].add(loan.household_id)
+            balance[loan.village] += state.balance
+            if state.overdue_days > 0:
+                overdue[loan.village].add(loan.household_id)
+                overdue_balance[loan.village] += state.balance
+    for village, households in outstanding.items():
+        out[village]["loans_hh"] = len(households)
+        out[village]["loans_outstanding_yuan"] = _yuan(balance[village])
+        out[village]["loans_overdue_hh"] = len(overdue[village])
+        out[village]["loans_overdue_yuan"] = _yuan(overdue_balance[village])
+    for q in where("household__village__code"):
+        lent = (
+            Loan.objects.filter(q, disbursed_on__range=(start, end))
+            .values_list("household__village__code")
+            .annotate(total=Sum("amount"))
+            .order_by()
+        )
+        for village, total in lent:
+            out[village]["loans_disbursed_yuan"] += _yuan(total)
+    for q in where("loan__household__village__code"):
+        subsidy = (
+            Repayment.objects.filter(q, on__range=(start, end))
+            .values_list("loan__household__village__code")
+            .annotate(total=Sum("subsidy"))
+            .order_by()
+        )
+        for village, total in subsidy:
+            out[village]["loans_subsidy_yuan"] += _yuan(total)
+    return {village: parts for village, parts in out.items() if any(parts.values())}
+
+
+def drill(where: Where, start: date, end: date, part: str) -> list[tuple[str, str, int]]:
+    """The households a household part counts (once each), as (village code, household number, id)."""
+    if part not in ("loans_hh", "loans_overdue_hh"):
+        raise ValueError(f"no households behind {part!r}")
+    found: dict[int, tuple[str, str, int]] = {}
+    for loan, state in _states(where, end):
+        if state.balance > 0 and (part == "loans_hh" or state.overdue_days > 0):
+            found[loan.household_id] = (loan.village, loan.number, loan.household_id)
+    return sorted(found.values())
+
+
+FIGURES = ProgramFigures(
+    figures=(
+        ProgramFigure(
+            "loans_hh",
+            _("Households with a small loan outstanding"),
+            "有小额信贷余额的户数",
+            "households",
+            "stock",
+            SOURCE,
+            "households with a small loan disbursed by the period's end and principal not repaid by then",
+        ),
+        ProgramFigure(
+            "loans_outstanding_yuan",
+            _("Small loans outstanding (yuan)"),
+            "小额信贷余额（元）",
+            "yuan",
+            "stock",
+            SOURCE,
+            "principal not repaid at the period's end, in yuan",
+        ),
+        ProgramFigure(
+            "loans_overdue_hh",
+            _("Households with an overdue small loan"),
+            "小额信贷逾期户数",
+            "households",
+            "stock",
+            SOURCE,
+            "households with a loan overdue at the period's end (an instalment unpaid after its due day)",
+        ),
+        ProgramFigure(
+            "loans_overdue_yuan",
+            _("Overdue small loans' balance (yuan)"),
+            "小额信贷逾期余额（元）",
+            "yuan",
+            "stock",
+            SOURCE,
+            "principal not repaid at the period's end of the loans overdue then, in yuan",
+        ),
+        ProgramFigure(
+            "loans_disbursed_yuan",
+            _("Small loans disbursed (yuan)"),
+            "小额信贷发放金额（元）",
+            "yuan",
+            "flow",
+            SOURCE,
+            "amounts of the loans disbursed in the period, in yuan",
+        ),
+        ProgramFigure(
+            "loans_subsidy_yuan",
+            _("Interest subsidy paid (yuan)"),
+            "小额信贷财政贴息（元）",
+            "yuan",
+            "flow",
+            SOURCE,
+            "interest subsidy (贴息) on the repayments dated in the period, in yuan",
+        ),
+    ),
+    compute=compute,
+    drill=drill,
+)
+PARTS = tuple(f.part for f in FIGURES.figures)
