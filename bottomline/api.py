@@ -237,6 +237,7 @@ def register_routers() -> None:
     from bottomline.engine.api import router as engine_router
     from bottomline.feeds.api import router as feeds_router
     from bottomline.jobs.api import router as jobs_router
+    from bottomline.loans.api import router as loans_router
     from bottomline.monitoring.api import router as monitoring_router
     from bottomline.monitoring.report_api import router as report_router
     from bottomline.policy.api import router as policy_router
@@ -254,3 +255,4 @@ def register_routers() -> None:
     api.add_router("/screening", engine_router)
     api.add_router("/monitoring", monitoring_router)
     api.add_router("/portal", portal_router)
+    api.add_router("/loans", loans_router)

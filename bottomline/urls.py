@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("bottomline.feeds.urls")),
     path("", include("bottomline.engine.urls")),
     path("", include("bottomline.portal.urls")),
+    path("", include("bottomline.loans.urls")),
     path("", include("bottomline.monitoring.urls")),
     path("", include("bottomline.dashboards.urls")),
     path("", include("bottomline.interop.urls")),

@@ -28,16 +28,27 @@ DEFAULT_DAYS = 90
 
 
 class Terms(Protocol):
-    amount: Decimal
-    term_months: int
-    rate: Decimal
-    disbursed_on: date
+    """A loan's terms (a Loan, or a row read for the dashboards)."""
+
+    @property
+    def amount(self) -> Decimal: ...
+    @property
+    def term_months(self) -> int: ...
+    @property
+    def rate(self) -> Decimal: ...
+    @property
+    def disbursed_on(self) -> date: ...
 
 
 class Paid(Protocol):
-    on: date
-    principal: Decimal
-    interest: Decimal
+    """A repayment's day and amounts."""
+
+    @property
+    def on(self) -> date: ...
+    @property
+    def principal(self) -> Decimal: ...
+    @property
+    def interest(self) -> Decimal: ...
 
 
 def months_after(day: date, months: int) -> date:

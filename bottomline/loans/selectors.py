@@ -50,7 +50,9 @@ def repayments_of(loans: Iterable[Loan], on: date | None = None) -> dict[int, li
 
 def loan_list(*, viewer: User, filters: LoanFilters, on: date) -> list[tuple[Loan, State]]:
     """The loans the viewer may see that match the filters, each with its state as of ``on``."""
-    rows = loans_visible(viewer).select_related("household", "household__village")
+    rows = (
+        loans_visible(viewer).filter(disbursed_on__lte=on).select_related("household", "household__village")
+    )
     if filters.region is not None:
         low, high = filters.region.bounds
         rows = rows.filter(household__village__code__range=(low, high))

@@ -49,9 +49,10 @@ def purpose_check(raw: str) -> str:
     raise ValidationError({"purpose": _("Choose a production purpose.")})
 
 
-def _terms_check(
+def terms_check(
     *, amount: Decimal, term_months: int, rate: Decimal, subsidy_rate: Decimal, disbursed_on: date
 ) -> None:
+    """Refuse terms outside the policy's limits (ValidationError by field)."""
     errors: dict[str, str] = {}
     if (
         not amount.is_finite()
@@ -98,7 +99,7 @@ def loan_record(
     if Loan.objects.filter(contract=contract).exists():
         raise ValidationError({"contract": _("A loan with this contract number is recorded already.")})
     purpose = purpose_check(purpose)
-    _terms_check(
+    terms_check(
         amount=amount,
         term_months=term_months,
         rate=rate,

@@ -19,6 +19,7 @@ from bottomline.audit.models import Event
 from bottomline.dashboards.models import VillageMonth
 from bottomline.engine.models import Run
 from bottomline.feeds.models import FeedBatch
+from bottomline.loans.models import Loan
 from bottomline.monitoring.models import Case
 from bottomline.monitoring.selectors import OVERSEERS
 from bottomline.policy.models import Proposal
@@ -57,6 +58,8 @@ def nav_entries(user: Any) -> list[Entry]:
         entries.append(Entry(_("Oversight"), reverse("monitoring:oversight"), "binoculars"))
     if gate.allowed(user, Declaration, "view"):
         entries.append(Entry(_("Self-declarations"), reverse("portal:declaration_list"), "megaphone"))
+    if gate.allowed(user, Loan, "view"):
+        entries.append(Entry(_("Small loans"), reverse("loans:list"), "bank"))
     if gate.allowed(user, Household, "import"):
         entries.append(Entry(_("Import"), reverse("registry:import"), "upload"))
     if gate.allowed(user, Household, "change"):

@@ -79,34 +79,54 @@ def test_limits_and_purpose(personas: dict[str, Any], tree: Any) -> None:
 def test_repayments_never_exceed_what_is_owed(personas: dict[str, Any], tree: Any) -> None:
     county = personas["county_officer"]
     loan = _loan(county, household(county, tree.village))
-    repayment_record(actor=county, loan_id=loan.pk, on=date(2025, 4, 10), principal=Decimal(0), interest=Decimal(400))
+    repayment_record(
+        actor=county, loan_id=loan.pk, on=date(2025, 4, 10), principal=Decimal(0), interest=Decimal(400)
+    )
     with pytest.raises(ValidationError) as principal:
         repayment_record(
-            actor=county, loan_id=loan.pk, on=date(2025, 5, 1), principal=Decimal("40000.01"), interest=Decimal(0)
+            actor=county,
+            loan_id=loan.pk,
+            on=date(2025, 5, 1),
+            principal=Decimal("40000.01"),
+            interest=Decimal(0),
         )
     assert "principal" in principal.value.message_dict
     with pytest.raises(ValidationError) as interest:
         repayment_record(
-            actor=county, loan_id=loan.pk, on=date(2025, 5, 1), principal=Decimal(0), interest=Decimal("1200.01")
+            actor=county,
+            loan_id=loan.pk,
+            on=date(2025, 5, 1),
+            principal=Decimal(0),
+            interest=Decimal("1200.01"),
         )
     assert "interest" in interest.value.message_dict
     with pytest.raises(ValidationError):
-        repayment_record(actor=county, loan_id=loan.pk, on=date(2024, 12, 1), principal=Decimal(1), interest=Decimal(0))
+        repayment_record(
+            actor=county, loan_id=loan.pk, on=date(2024, 12, 1), principal=Decimal(1), interest=Decimal(0)
+        )
     with pytest.raises(ValidationError):
-        repayment_record(actor=county, loan_id=loan.pk, on=date(2025, 5, 1), principal=Decimal(0), interest=Decimal(0))
+        repayment_record(
+            actor=county, loan_id=loan.pk, on=date(2025, 5, 1), principal=Decimal(0), interest=Decimal(0)
+        )
     done = repayment_record(
         actor=county, loan_id=loan.pk, on=date(2026, 1, 10), principal=Decimal(40000), interest=Decimal(1200)
     )
     assert done.subsidy == Decimal("1200.00")  # fully subsidised: the subsidy rate is the loan's rate
     with pytest.raises(ValidationError):
-        repayment_record(actor=county, loan_id=loan.pk, on=date(2026, 2, 1), principal=Decimal(1), interest=Decimal(0))
+        repayment_record(
+            actor=county, loan_id=loan.pk, on=date(2026, 2, 1), principal=Decimal(1), interest=Decimal(0)
+        )
     assert loan_state(loan, loan.repayments.all(), TODAY).status == "repaid"
 
 
 def test_overdue_as_of_a_date(personas: dict[str, Any], tree: Any) -> None:
     county = personas["county_officer"]
-    loan = _loan(county, household(county, tree.village))  # interest 400 due 2025-04-10, 07-10, 10-10, 2026-01-10
-    repayment_record(actor=county, loan_id=loan.pk, on=date(2025, 4, 10), principal=Decimal(0), interest=Decimal(400))
+    loan = _loan(
+        county, household(county, tree.village)
+    )  # interest 400 due 2025-04-10, 07-10, 10-10, 2026-01-10
+    repayment_record(
+        actor=county, loan_id=loan.pk, on=date(2025, 4, 10), principal=Decimal(0), interest=Decimal(400)
+    )
     repayments = list(loan.repayments.all())
     assert loan_state(loan, repayments, date(2025, 1, 9)).status == "not_yet"
     assert loan_state(loan, repayments, date(2025, 7, 10)).status == "current"  # due today is not late yet
@@ -118,13 +138,17 @@ def test_overdue_as_of_a_date(personas: dict[str, Any], tree: Any) -> None:
         date(2025, 7, 10),
     )
     # paid late on 2025-08-20: current again from that day, as of a date before it still overdue
-    repayment_record(actor=county, loan_id=loan.pk, on=date(2025, 8, 20), principal=Decimal(0), interest=Decimal(400))
+    repayment_record(
+        actor=county, loan_id=loan.pk, on=date(2025, 8, 20), principal=Decimal(0), interest=Decimal(400)
+    )
     repayments = list(loan.repayments.all())
     assert loan_state(loan, repayments, date(2025, 8, 19)).overdue_days == 40
     assert loan_state(loan, repayments, date(2025, 8, 20)).status == "current"
     # the principal at maturity (2026-01-10) is unpaid: overdue since the October interest
     state = loan_state(loan, repayments, TODAY)
-    assert state.overdue_since == date(2025, 10, 10) and state.overdue_days == (TODAY - date(2025, 10, 10)).days
+    assert (
+        state.overdue_since == date(2025, 10, 10) and state.overdue_days == (TODAY - date(2025, 10, 10)).days
+    )
     assert state.balance == Decimal(40000) and state.defaulted
 
 
@@ -146,7 +170,9 @@ def test_overdue_lead_raised_once_per_spell(personas: dict[str, Any], tree: Any)
     call_command("loans_overdue", "--region", tree.county.code, "--on", "2025-05-17")
     assert Signal.objects.filter(lead__household=hh).count() == 1
     # caught up, then late again: a new spell raises a new signal
-    repayment_record(actor=county, loan_id=loan.pk, on=date(2025, 5, 20), principal=Decimal(0), interest=Decimal(400))
+    repayment_record(
+        actor=county, loan_id=loan.pk, on=date(2025, 5, 20), principal=Decimal(0), interest=Decimal(400)
+    )
     assert loans_overdue_check(actor=county, region=tree.county, on=date(2025, 6, 1)).overdue == 0
     call_command("loans_overdue", "--region", tree.county.code, "--on", "2025-08-15")
     assert Signal.objects.filter(lead__household=hh).count() == 2
@@ -173,16 +199,30 @@ def test_gate_scopes(personas: dict[str, Any], tree: Any, make_user: Any) -> Non
     seen = [loan.pk for loan, _s in loan_list(viewer=township, filters=LoanFilters(), on=TODAY)]
     assert seen == [mine.pk]
     # township officers record within their township only; cadres view; auditors view and may not record
-    repayment_record(actor=township, loan_id=mine.pk, on=date(2025, 4, 10), principal=Decimal(0), interest=Decimal(400))
+    repayment_record(
+        actor=township, loan_id=mine.pk, on=date(2025, 4, 10), principal=Decimal(0), interest=Decimal(400)
+    )
     with pytest.raises(Http404):
-        repayment_record(actor=township, loan_id=other.pk, on=date(2025, 4, 10), principal=Decimal(0), interest=Decimal(400))
+        repayment_record(
+            actor=township,
+            loan_id=other.pk,
+            on=date(2025, 4, 10),
+            principal=Decimal(0),
+            interest=Decimal(400),
+        )
     with pytest.raises(Http404):
         _loan(township, other.household)
     assert loan_get(viewer=personas["village_cadre"], loan_id=mine.pk) == mine
     with pytest.raises(PermissionDenied):
         _loan(personas["village_cadre"], mine.household)
     with pytest.raises(PermissionDenied):
-        repayment_record(actor=personas["auditor"], loan_id=mine.pk, on=date(2025, 5, 1), principal=Decimal(1), interest=Decimal(0))
+        repayment_record(
+            actor=personas["auditor"],
+            loan_id=mine.pk,
+            on=date(2025, 5, 1),
+            principal=Decimal(1),
+            interest=Decimal(0),
+        )
     assert loan_get(viewer=personas["province_officer"], loan_id=other.pk) == other
     assert loan_list(viewer=personas["department_officer"], filters=LoanFilters(), on=TODAY) == []
 
@@ -190,7 +230,12 @@ def test_gate_scopes(personas: dict[str, Any], tree: Any, make_user: Any) -> Non
 def test_rates_by_region(personas: dict[str, Any], tree: Any) -> None:
     county = personas["county_officer"]
     late = _loan(county, household(county, tree.village), amount=Decimal(30000))
-    _loan(county, household(county, tree.other_township_village), amount=Decimal(10000), disbursed_on=date(2026, 5, 1))
+    _loan(
+        county,
+        household(county, tree.other_township_village),
+        amount=Decimal(10000),
+        disbursed_on=date(2026, 5, 1),
+    )
     rates = {r.region.code: r for r in rates_by_region(viewer=county, region=tree.county, on=TODAY)}
     top = rates[tree.county.code]
     assert (top.loans, top.balance, top.overdue_balance) == (2, Decimal(40000), Decimal(30000))
