@@ -70,7 +70,7 @@ def test_limits_and_purpose(personas: dict[str, Any], tree: Any) -> None:
     assert "term_months" in too_long.value.message_dict
     with pytest.raises(ValidationError) as consumption:
         _loan(county, hh, purpose="consumption")
-    assert "production only" in consumption.value.message_dict["purpose"][0]
+    assert "仅限用于生产经营" in consumption.value.message_dict["purpose"][0]  # the default language
     with pytest.raises(ValidationError):
         _loan(county, hh, purpose="婚礼")
     assert _loan(county, hh, purpose="养殖").purpose == "livestock"

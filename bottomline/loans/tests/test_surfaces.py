@@ -80,7 +80,7 @@ def test_pages_list_detail_and_record(
     assert "HZ-1" in text and "HZ-2" not in text  # the other township's loan is not there
     assert client.get(f"/loans/{ledger['fine'].pk}/").status_code == 404
     detail = client.get(f"/loans/{ledger['late'].pk}/")
-    assert detail.status_code == 200 and "Record a repayment" in detail.content.decode()
+    assert detail.status_code == 200 and "登记还款" in detail.content.decode()
     posted = client.post(
         f"/loans/{ledger['late'].pk}/repay/",
         {"on": "2025-07-10", "principal": "0", "interest": "300", "reference": "R-7"},
@@ -89,7 +89,7 @@ def test_pages_list_detail_and_record(
     too_much = client.post(
         f"/loans/{ledger['late'].pk}/repay/", {"on": "2025-07-11", "principal": "30001", "interest": "0"}
     )
-    assert too_much.status_code == 200 and "more principal" in too_much.content.decode()
+    assert too_much.status_code == 200 and "累计还本将超过贷款金额" in too_much.content.decode()
     assert client.post(f"/loans/{ledger['fine'].pk}/repay/", {}).status_code == 404
     created = client.post(
         "/loans/new/",
@@ -110,7 +110,7 @@ def test_pages_list_detail_and_record(
     cadre.force_login(personas["village_cadre"])
     assert cadre.get(f"/loans/{ledger['late'].pk}/").status_code == 200
     assert cadre.get("/loans/new/").status_code == 403
-    assert "Record a repayment" not in cadre.get(f"/loans/{ledger['late'].pk}/").content.decode()
+    assert "登记还款" not in cadre.get(f"/loans/{ledger['late'].pk}/").content.decode()
 
 
 def test_export_xlsx(client: Client, personas: dict[str, Any], ledger: dict[str, Any]) -> None:
@@ -267,7 +267,7 @@ def test_figures_as_of_a_date_and_drill(tree: Any, personas: dict[str, Any], led
 def test_household_lines(personas: dict[str, Any], ledger: dict[str, Any]) -> None:
     lines = household_programs(viewer=personas["village_cadre"], household=ledger["mine"], year=2026)
     assert [line.amount for line in lines] == [Decimal(30000)]
-    assert "overdue" in str(lines[0].what)
+    assert "逾期" in str(lines[0].what)
     assert (
         household_programs(viewer=personas["department_officer"], household=ledger["mine"], year=2026) == []
     )
