@@ -221,24 +221,24 @@ def loans_overdue_check(
         if state.overdue_since is not None and state.overdue_days > days:
             late.append((loan, state.overdue_since, state.overdue_days))
     fresh = [(loan, since, n) for loan, since, n in late if loan.lead_due != since]
-    at = timezone.make_aware(datetime.combine(on, time(6)))
+    details: dict[int, dict[str, list[str]]] = defaultdict(lambda: {"en": [], "zh": []})
+    for loan, since, n in fresh:
+        detail = details[loan.household_id]
+        detail["en"].append(
+            f"Small loan {loan.contract} overdue {n} days (payment due {since:%Y-%m-%d} unpaid)."
+        )
+        detail["zh"].append(f"小额信贷 {loan.contract} 逾期 {n} 天（{since:%Y-%m-%d} 应还款未还）。")
+    at = min(timezone.now(), timezone.make_aware(datetime.combine(on, time(23))))  # never in the future
     with transaction.atomic():
-        for loan, since, n in fresh:
-            signal = SignalIn(
-                household_id=loan.household_id,
-                detail={
-                    "en": [
-                        f"Small loan {loan.contract} overdue {n} days (payment due {since:%Y-%m-%d} unpaid)."
-                    ],
-                    "zh": [f"小额信贷 {loan.contract} 逾期 {n} 天（{since:%Y-%m-%d} 应还款未还）。"],
-                },
-            )
-            leads_raise(
-                channel=Channel.DEPARTMENT,
-                reference=f"loan:{loan.pk}:{since:%Y%m%d}",
-                signals=[signal],
-                at=at,
-            )
+        # One signal per household and check day; the loan keeps the spell it was raised for (``lead_due``),
+        # so the next nights' checks leave it out even when its lead has been closed since.
+        leads_raise(
+            channel=Channel.DEPARTMENT,
+            reference=f"loans-overdue:{on:%Y%m%d}",
+            signals=[SignalIn(household_id=h, detail=d) for h, d in sorted(details.items())],
+            at=at,
+        )
+        for loan, since, _n in fresh:
             loan.lead_due = since
         Loan.objects.bulk_update([loan for loan, _s, _n in fresh], ["lead_due"])
     return OverdueCheck(overdue=len(late), raised=len(fresh))
