@@ -85,6 +85,17 @@ class _Plan:
     fate: int  # the seed of the loan's own draws (its repayment days)
 
 
+def _compensated(
+    rng: random.Random, loan: Loan, paid: list[tuple[date, Decimal, Decimal]], on: date
+) -> tuple[list[tuple[date, Decimal, Decimal]], date]:
+    """A loan whose borrower stopped paying: the county's risk-compensation fund (domain.md §3.7) repays the
+    principal 6 to 18 months after maturity (an assumption), when that day has come."""
+    day = loan.maturity + timedelta(days=rng.randint(180, 540))
+    if day > on:
+        return paid, on
+    return [*paid, (day, loan.amount, Decimal(0))], day
+
+
 def _payments(
     rng: random.Random, loan: Loan, on: date, c: LoansCalibration
 ) -> tuple[list[tuple[date, Decimal, Decimal]], date]:
@@ -107,13 +118,13 @@ def _payments(
         if early is not None and due.on > early:
             break
         if stop is not None and day >= stop:
-            return paid, on
+            return _compensated(rng, loan, paid, on)
         if day > on:
             return paid, on
         paid.append((day, Decimal(0), due.amount))
     end = early if early is not None else loan.maturity + timedelta(days=rng.randint(-5, 0))
     if stop is not None and end >= stop:
-        return paid, on
+        return _compensated(rng, loan, paid, on)
     if end > on:
         return paid, on
     if paid and paid[-1][0] >= end:  # the principal and the last interest in one payment
