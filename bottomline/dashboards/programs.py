@@ -5,9 +5,10 @@ dashboards read each program's parts, indicators and households behind them from
 from __future__ import annotations
 
 from bottomline.loans.figures import FIGURES as LOANS
-from bottomline.registry.programs import ProgramFigure, ProgramFigures
+from bottomline.registry.programs import ProgramFigure, ProgramFigures, ProgramRatio
 
 PROGRAMS: tuple[ProgramFigures, ...] = (LOANS,)
 
 FIGURES: tuple[ProgramFigure, ...] = tuple(f for program in PROGRAMS for f in program.figures)
 BY_PART: dict[str, ProgramFigures] = {f.part: program for program in PROGRAMS for f in program.figures}
+RATIOS: tuple[ProgramRatio, ...] = tuple(r for program in PROGRAMS for r in program.ratios)

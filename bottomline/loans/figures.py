@@ -12,8 +12,8 @@ from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
 from bottomline.loans.models import Loan, Repayment
-from bottomline.loans.schedule import State, loan_state
-from bottomline.registry.programs import ProgramFigure, ProgramFigures, Where
+from bottomline.loans.schedule import DEFAULT_DAYS, State, loan_state
+from bottomline.registry.programs import ProgramFigure, ProgramFigures, ProgramRatio, Where
 
 SOURCE = "domain.md §3.7 (脱贫人口小额信贷); seed 004 (3.88亿 yuan lent, 1,790.37万 yuan subsidy)"
 
@@ -73,6 +73,7 @@ def compute(where: Where, start: date, end: date) -> dict[str, dict[str, int]]:
     overdue: dict[str, set[int]] = defaultdict(set)
     balance: dict[str, Decimal] = defaultdict(Decimal)
     overdue_balance: dict[str, Decimal] = defaultdict(Decimal)
+    default_balance: dict[str, Decimal] = defaultdict(Decimal)
     for loan, state in _states(where, end):
         if state.balance > 0:
             outstanding[loan.village].add(loan.household_id)
@@ -80,11 +81,14 @@ def compute(where: Where, start: date, end: date) -> dict[str, dict[str, int]]:
             if state.overdue_days > 0:
                 overdue[loan.village].add(loan.household_id)
                 overdue_balance[loan.village] += state.balance
+            if state.defaulted:
+                default_balance[loan.village] += state.balance
     for village, households in outstanding.items():
         out[village]["loans_hh"] = len(households)
         out[village]["loans_outstanding_yuan"] = _yuan(balance[village])
         out[village]["loans_overdue_hh"] = len(overdue[village])
         out[village]["loans_overdue_yuan"] = _yuan(overdue_balance[village])
+        out[village]["loans_default_yuan"] = _yuan(default_balance[village])
     for q in where("household__village__code"):
         lent = (
             Loan.objects.filter(q, disbursed_on__range=(start, end))
@@ -156,6 +160,15 @@ FIGURES = ProgramFigures(
             "principal not repaid at the period's end of the loans overdue then, in yuan",
         ),
         ProgramFigure(
+            "loans_default_yuan",
+            _("Small loans in default: balance (yuan)"),
+            "小额信贷不良余额（元）",
+            "yuan",
+            "stock",
+            SOURCE,
+            f"principal not repaid at the period's end of the loans overdue more than {DEFAULT_DAYS} days then, in yuan",
+        ),
+        ProgramFigure(
             "loans_disbursed_yuan",
             _("Small loans disbursed (yuan)"),
             "小额信贷发放金额（元）",
@@ -176,5 +189,34 @@ FIGURES = ProgramFigures(
     ),
     compute=compute,
     drill=drill,
+    ratios=(
+        ProgramRatio(
+            "loans_overdue_rate",
+            _("Small loans' overdue rate (% of the balance)"),
+            "小额信贷逾期率（占余额%）",
+            "stock",
+            SOURCE,
+            ("loans_overdue_yuan",),
+            ("loans_outstanding_yuan",),
+        ),
+        ProgramRatio(
+            "loans_default_rate",
+            _("Small loans' default rate (% of the balance)"),
+            "小额信贷不良率（占余额%）",
+            "stock",
+            SOURCE,
+            ("loans_default_yuan",),
+            ("loans_outstanding_yuan",),
+        ),
+        ProgramRatio(
+            "loans_overdue_hh_rate",
+            _("Borrowing households with an overdue loan (%)"),
+            "逾期户占有贷款余额户比例（%）",
+            "stock",
+            SOURCE,
+            ("loans_overdue_hh",),
+            ("loans_hh",),
+        ),
+    ),
 )
 PARTS = tuple(f.part for f in FIGURES.figures)

@@ -18,6 +18,7 @@ from python_calamine import CalamineWorkbook
 
 from bottomline.accounts.services import token_create
 from bottomline.dashboards.compute import Period, figures_compute_range, figures_drill
+from bottomline.dashboards.indicators import BY_CODE
 from bottomline.jobs.progress import NullProgress
 from bottomline.loans.importing import loans_import, template_csv
 from bottomline.loans.models import Loan, Repayment
@@ -260,6 +261,10 @@ def test_figures_as_of_a_date_and_drill(tree: Any, personas: dict[str, Any], led
     assert sorted(figures_drill(bounds=bounds, period=june, part="loans_hh")) == sorted(
         [ledger["mine"].pk, ledger["other"].pk]
     )
+    assert now["loans_default_yuan"] == 30000  # April 2025's interest unpaid: overdue over 90 days
+    assert BY_CODE["loans_overdue_rate"].value(now) == 60.0  # 30,000 of 50,000 yuan
+    assert BY_CODE["loans_overdue_hh_rate"].value(now) == 50.0
+    assert BY_CODE["loans_overdue_rate"].value(march) == 0.0
     township = figures_compute_range(bounds=tree.other_township.bounds, period=june)
     assert (township["loans_hh"], township["loans_overdue_hh"]) == (1, 0)
 
