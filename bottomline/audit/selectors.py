@@ -16,6 +16,8 @@ from django.db.models import CharField, F, QuerySet
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext, pgettext_lazy
 
@@ -177,6 +179,18 @@ class FieldChange:
             "before": self.before,
             "after": self.after,
         }
+
+    def html(self) -> SafeString:
+        """The change as the log page shows it: the values marked as data, not words to translate (they are
+        whatever was stored: a name, a number, a file's random name)."""
+        return mark_safe(  # noqa: S308  (every part is escaped here)
+            conditional_escape(_("%(label)s: %(before)s → %(after)s"))
+            % {
+                "label": conditional_escape(self.label),
+                "before": format_html('<span translate="no">{}</span>', self.before),
+                "after": format_html('<span translate="no">{}</span>', self.after),
+            }
+        )
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 
 from bottomline.dashboards.indicators import BY_CODE, FLOW, INDICATORS, Indicator
+from bottomline.dashboards.programs import PROGRAMS
 from bottomline.dashboards.selectors import Figures
 
 # Key figures, in sections (DESIGN.md §2: identification, elimination, monitoring, deadlines, assistance).
@@ -40,6 +41,11 @@ SECTIONS: tuple[tuple[str | Promise, tuple[str, ...]], ...] = (
     (_("Identification"), ("leads_open", "leads_overdue", "days_to_decision", "decided_in_time")),
     (_("Assistance and income"), ("measure_coverage", "income_households", "income_below_share")),
     (_("Discovery"), ("feed_records", "signals")),
+    # One section per program (dashboards.programs), its figures in the order the program gives them, then its rates.
+    *(
+        (program.title, (*(f.part for f in program.figures), *(r.code for r in program.ratios)))
+        for program in PROGRAMS
+    ),
 )
 
 # Breakdown charts: an indicator group drawn as bars (or a pie for shares of a whole).
@@ -75,6 +81,18 @@ UNITS: dict[str, str | Promise] = {
     "signals": _("alerts"),
     "days": _("days"),
     "%": "%",
+    # the programs' units (dashboards.programs)
+    "yuan": _("yuan"),
+    "kW": "kW",
+    "kWh": "kWh",
+    "posts": _("posts"),
+    "stations": _("stations"),
+    "person-times": _("person-times"),
+    "months": _("months"),
+    "entities": _("entities"),
+    "workshops": _("workshops"),
+    "loans": _("loans"),
+    "courses": _("courses"),
 }
 
 

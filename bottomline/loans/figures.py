@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
 from bottomline.loans.models import Loan, Repayment
@@ -41,9 +40,21 @@ def _yuan(value: Decimal) -> int:
     return int(value.quantize(Decimal(1), ROUND_HALF_UP))
 
 
-def _states(where: Where, end: date) -> list[tuple[_Terms, State]]:
-    """Every loan disbursed by ``end`` in the region, with its state at the end of ``end``."""
-    loans: list[_Terms] = []
+@dataclass
+class _Read:
+    """What the two queries read: the loans disbursed by the end with their states then, and the money lent and
+    the subsidy paid in the period, by village."""
+
+    states: list[tuple[_Terms, State]]
+    lent: dict[str, Decimal]
+    subsidy: dict[str, Decimal]
+
+
+def _read(where: Where, start: date, end: date) -> _Read:
+    """Every loan disbursed by ``end`` in the region, with its state at the end of ``end`` (one query for the
+    loans and one for their repayments, per filter of ``where``)."""
+    loans: dict[int, _Terms] = {}
+    lent: dict[str, Decimal] = defaultdict(Decimal)
     for q in where("household__village__code"):
         rows = Loan.objects.filter(q, disbursed_on__lte=end).values_list(
             "pk",
@@ -55,14 +66,21 @@ def _states(where: Where, end: date) -> list[tuple[_Terms, State]]:
             "rate",
             "disbursed_on",
         )
-        loans += [_Terms(*row) for row in rows]
+        for row in rows:
+            loan = loans[row[0]] = _Terms(*row)
+            if loan.disbursed_on >= start:
+                lent[loan.village] += loan.amount
     paid: dict[int, list[_Paid]] = defaultdict(list)
+    subsidy: dict[str, Decimal] = defaultdict(Decimal)
     for q in where("loan__household__village__code"):
-        for loan_id, on, principal, interest in Repayment.objects.filter(q, on__lte=end).values_list(
-            "loan_id", "on", "principal", "interest"
-        ):
+        for loan_id, on, principal, interest, subsidised in Repayment.objects.filter(
+            q, on__lte=end
+        ).values_list("loan_id", "on", "principal", "interest", "subsidy"):
             paid[loan_id].append(_Paid(on, principal, interest))
-    return [(loan, loan_state(loan, paid[loan.pk], end)) for loan in loans]
+            if on >= start and loan_id in loans:
+                subsidy[loans[loan_id].village] += subsidised
+    states = [(loan, loan_state(loan, paid[loan.pk], end)) for loan in loans.values()]
+    return _Read(states, lent, subsidy)
 
 
 def compute(where: Where, start: date, end: date) -> dict[str, dict[str, int]]:
@@ -74,7 +92,8 @@ def compute(where: Where, start: date, end: date) -> dict[str, dict[str, int]]:
     balance: dict[str, Decimal] = defaultdict(Decimal)
     overdue_balance: dict[str, Decimal] = defaultdict(Decimal)
     default_balance: dict[str, Decimal] = defaultdict(Decimal)
-    for loan, state in _states(where, end):
+    read = _read(where, start, end)
+    for loan, state in read.states:
         if state.balance > 0:
             outstanding[loan.village].add(loan.household_id)
             balance[loan.village] += state.balance
@@ -89,24 +108,10 @@ def compute(where: Where, start: date, end: date) -> dict[str, dict[str, int]]:
         out[village]["loans_overdue_hh"] = len(overdue[village])
         out[village]["loans_overdue_yuan"] = _yuan(overdue_balance[village])
         out[village]["loans_default_yuan"] = _yuan(default_balance[village])
-    for q in where("household__village__code"):
-        lent = (
-            Loan.objects.filter(q, disbursed_on__range=(start, end))
-            .values_list("household__village__code")
-            .annotate(total=Sum("amount"))
-            .order_by()
-        )
-        for village, total in lent:
-            out[village]["loans_disbursed_yuan"] += _yuan(total)
-    for q in where("loan__household__village__code"):
-        subsidy = (
-            Repayment.objects.filter(q, on__range=(start, end))
-            .values_list("loan__household__village__code")
-            .annotate(total=Sum("subsidy"))
-            .order_by()
-        )
-        for village, total in subsidy:
-            out[village]["loans_subsidy_yuan"] += _yuan(total)
+    for village, total in read.lent.items():
+        out[village]["loans_disbursed_yuan"] = _yuan(total)
+    for village, total in read.subsidy.items():
+        out[village]["loans_subsidy_yuan"] = _yuan(total)
     return {village: parts for village, parts in out.items() if any(parts.values())}
 
 
@@ -115,7 +120,7 @@ def drill(where: Where, start: date, end: date, part: str) -> list[tuple[str, st
     if part not in ("loans_hh", "loans_overdue_hh"):
         raise ValueError(f"no households behind {part!r}")
     found: dict[int, tuple[str, str, int]] = {}
-    for loan, state in _states(where, end):
+    for loan, state in _read(where, start, end).states:
         if state.balance > 0 and (part == "loans_hh" or state.overdue_days > 0):
             found[loan.household_id] = (loan.village, loan.number, loan.household_id)
     return sorted(found.values())
@@ -189,11 +194,12 @@ FIGURES = ProgramFigures(
     ),
     compute=compute,
     drill=drill,
+    title=_("Small loans"),
     ratios=(
         ProgramRatio(
             "loans_overdue_rate",
-            _("Small loans' overdue rate (% of the balance)"),
-            "小额信贷逾期率（占余额%）",
+            _("Small loans' overdue rate (share of the balance)"),
+            "小额信贷逾期率（占余额比例）",
             "stock",
             SOURCE,
             ("loans_overdue_yuan",),
@@ -201,8 +207,8 @@ FIGURES = ProgramFigures(
         ),
         ProgramRatio(
             "loans_default_rate",
-            _("Small loans' default rate (% of the balance)"),
-            "小额信贷不良率（占余额%）",
+            _("Small loans' default rate (share of the balance)"),
+            "小额信贷不良率（占余额比例）",
             "stock",
             SOURCE,
             ("loans_default_yuan",),

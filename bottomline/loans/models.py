@@ -131,7 +131,7 @@ class Repayment(models.Model):
     loan = models.ForeignKey(
         Loan, on_delete=models.PROTECT, related_name="repayments", verbose_name=_("loan")
     )
-    on = models.DateField(_("paid on"))
+    on = models.DateField(_("repaid on"))
     principal = models.DecimalField(
         _("principal (yuan)"), max_digits=9, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
     )

@@ -252,7 +252,11 @@ def cases_open(leads: Iterable[Lead]) -> int:
     Step.objects.bulk_create(
         [
             Step(
-                case=case, action=Action.OPEN, target=State.VISIT, at=case.opened_at, on=case.opened_at.date()
+                case=case,
+                action=Action.OPEN,
+                target=State.VISIT,
+                at=case.opened_at,
+                on=timezone.localtime(case.opened_at).date(),  # the day in China, not in UTC
             )
             for case in opened
         ]

@@ -721,7 +721,9 @@ def timeline_problems(case: Case) -> list[str]:
     rhythm, an elimination the readiness rules would not have allowed on its days."""
     problems: list[str] = []
     steps = list(case.steps.order_by("at", "id"))
-    params = parameters_cached(village_id=case.household.village_id, on=case.opened_at.date())
+    params = parameters_cached(
+        village_id=case.household.village_id, on=timezone.localtime(case.opened_at).date()
+    )
     if not steps or steps[0].action != Action.OPEN or steps[0].at != case.opened_at:
         problems.append("the first step is not the lead at the case's opening")
     state = State.VISIT

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from bottomline.privacy.crypto import FieldKeys, blind_index, encrypt
@@ -67,7 +68,7 @@ def normalize(raw: object) -> str:
 
 def parse_resident_id(raw: object, *, area: AreaLookup, today: date | None = None) -> ResidentId:
     """Check an 18-digit ID number and derive birth date and sex; an area newer than the birth is a warning."""
-    resident = parse_number(raw, today=today or date.today())
+    resident = parse_number(raw, today=today or timezone.localdate())  # the day in China
     warnings = check_area(resident.number, resident.birth_date.year, area)
     if warnings:
         return ResidentId(

@@ -43,11 +43,17 @@ class IncomeForm(IncomeAmountsForm):
     period_end = forms.DateField(label=_("Period until"), widget=DATE)
     field_order = ["period_start", "period_end"]
 
-    def __init__(self, *args: Any, year: int | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, year: int | None = None, programs: dict[str, Decimal] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         first, last = year_bounds(year or timezone.localdate().year)
         self.fields["period_start"].initial = first
         self.fields["period_end"].initial = last
+        # The year's program money starts the amounts: the record saved is the total with it in (docs/programs.md).
+        for name, amount in (programs or {}).items():
+            self.fields[name].initial = amount
+            self.fields[name].help_text = _("Includes %(amount)s yuan paid by programs.") % {"amount": amount}
         self.order_fields(self.field_order)
 
     def clean(self) -> dict[str, Any]:

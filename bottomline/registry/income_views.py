@@ -18,6 +18,7 @@ from bottomline.jobs.services import upload_enqueue
 from bottomline.registry import income_import, incomes
 from bottomline.registry.income_forms import CollectionForm, IncomeAmountsForm, IncomeForm
 from bottomline.registry.models import Household
+from bottomline.registry.programs import program_totals
 from bottomline.registry.selectors import with_member_counts
 from bottomline.registry.views import _number
 from bottomline.web.forms import apply_service_errors
@@ -38,7 +39,16 @@ def household_incomes(request: HttpRequest, pk: int) -> HttpResponse:
     user = gate.staff_of(request)
     household, records = incomes.household_incomes(viewer=user, household_id=pk)
     can_change = gate.allowed(user, Household, "change")
-    form = IncomeForm(request.POST or None, year=_year(request)) if can_change else None
+    year = _year(request)
+    first, last = incomes.year_bounds(year)
+    # A year not yet collected starts from its program money (a recorded one already counts it).
+    collected = any(r.period_start <= last and r.period_end >= first for r in records)
+    programs = (
+        program_totals(household_id=household.pk, start=first, end=last)
+        if can_change and not collected
+        else {}
+    )
+    form = IncomeForm(request.POST or None, year=year, programs=programs) if can_change else None
     if request.method == "POST":
         gate.require(user, Household, "change", request)
     if request.method == "POST" and form is not None and form.is_valid():

@@ -75,6 +75,11 @@ def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
         yield values[start : start + CHUNK]
 
 
+def _fen(amount: Decimal | int) -> Decimal:
+    """A sum to the fen (SQLite sums decimals without their places)."""
+    return Decimal(amount).quantize(Decimal("0.01"))
+
+
 def _containing(records: Sequence[IncomeRecord], day: date) -> IncomeRecord | None:
     """The newest of a household's records (newest first) whose period contains the day."""
     return next((r for r in records if r.period_start <= day <= r.period_end), None)
@@ -219,7 +224,7 @@ def program_totals(*, household_id: int, start: date, end: date) -> dict[str, De
         .annotate(total=Sum("amount"))
         .order_by()
     )
-    return {FORM_FIELD[IncomeKind(row["kind"])]: row["total"] for row in sums}
+    return {FORM_FIELD[IncomeKind(row["kind"])]: _fen(row["total"]) for row in sums}
 
 
 @dataclass(frozen=True)
@@ -254,7 +259,7 @@ def household_programs(*, viewer: User, household: Household, year: int) -> list
     )
     labels = dict(Program.choices)
     lines = [
-        ProgramLine(labels.get(row["program"], row["program"]), _("Paid this year"), row["total"])
+        ProgramLine(labels.get(row["program"], row["program"]), _("Paid this year"), _fen(row["total"]))
         for row in paid
     ]
     return lines + [line for maker in _MAKERS for line in maker(viewer, household, year)]
@@ -302,4 +307,5 @@ class ProgramFigures:
     figures: tuple[ProgramFigure, ...]
     compute: Callable[[Where, date, date], dict[str, dict[str, int]]]
     drill: Callable[[Where, date, date, str], list[tuple[str, str, int]]]
+    title: StrOrPromise = ""  # the dashboard section's title (the program's name)
     ratios: tuple[ProgramRatio, ...] = ()

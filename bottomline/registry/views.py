@@ -39,6 +39,7 @@ from bottomline.registry.forms import (
     PersonSearchForm,
 )
 from bottomline.registry.models import Household, Member, MemberMove
+from bottomline.registry.programs import household_programs
 from bottomline.web.forms import apply_service_errors
 
 # The session's person searches, by token: the name and the numbers' blind indexes, never a number.
@@ -174,6 +175,9 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "moves": MemberMove.objects.filter(Q(from_household=household) | Q(to_household=household))
         .select_related("member", "from_household", "to_household")
         .order_by("-moved_on", "-id"),
+        # Every program it takes part in, with this year's money (registry.programs).
+        "year": timezone.localdate().year,
+        "programs": household_programs(viewer=user, household=household, year=timezone.localdate().year),
     }
     return render(request, "registry/household_detail.html", context)
 

@@ -67,3 +67,23 @@ def test_leads_are_seen_only_inside_the_viewer_region(
     assert [lead.household_id for lead in lead_list(viewer=personas["village_cadre"])] == [mine.pk]
     assert lead_list(viewer=personas["province_officer"]).count() == 2
     assert lead_list(viewer=personas["sysadmin"]).count() == 0
+
+
+def test_a_lead_after_midnight_in_china_opens_its_case_on_that_day(
+    tree: Any, personas: dict[str, Any]
+) -> None:
+    """17:30 UTC is 01:30 the next day in China: the case's first step is dated by the local day, so that the
+    visit on that day is not refused as before the lead (it was, every night from 00:00 to 08:00)."""
+    from datetime import date
+
+    from bottomline.monitoring.models import Case
+
+    home = household(personas["village_cadre"], tree.village)
+    lead = lead_raise(
+        household_id=home.pk,
+        channel=Channel.CADRE,
+        reference="visit",
+        at=datetime(2026, 3, 1, 17, 30, tzinfo=UTC),
+    )
+    case = Case.objects.get(lead=lead)
+    assert list(case.steps.values_list("on", flat=True)) == [date(2026, 3, 2)]
