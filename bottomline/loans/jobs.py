@@ -18,8 +18,8 @@ KIND_NAME = gettext_noop("loans.overdue")  # the job pages show the kind in the 
 
 @job_handler(KIND)
 def overdue_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
-    """Params: ``region`` (a 12-digit code), ``on`` (ISO date), ``days`` (the threshold)."""
-    region = Region.objects.get(code=params["region"])
+    """Params: ``region`` (a 12-digit code; empty: everywhere), ``on`` (ISO date), ``days`` (the threshold)."""
+    region = Region.objects.get(code=params["region"]) if params.get("region") else None
     progress.start(1)
     found = loans_overdue_check(
         actor=None,

@@ -195,23 +195,20 @@ class OverdueCheck:
 
 
 def loans_overdue_check(
-    *, actor: User | None, region: Region, on: date | None = None, days: int = LEAD_OVERDUE_DAYS
+    *, actor: User | None, region: Region | None, on: date | None = None, days: int = LEAD_OVERDUE_DAYS
 ) -> OverdueCheck:
     """Raise a lead (department channel) on each household in ``region`` with a loan overdue more than ``days``
     on ``on``: once per overdue spell (the loan remembers the due day its lead was for), so a nightly run adds
     nothing until the loan falls behind again after catching up. ``actor`` None: the nightly run (the
-    command, the job), which sees the whole region."""
+    command, the job), which sees the whole region; ``region`` None: every loan (the nightly timer's run)."""
     scope = Loan.objects.all()
     if actor is not None:
         gate.require(actor, Loan, "check")
         scope = gate.restrict(scope, actor, "view")
     on = on or timezone.localdate()
-    low, high = region.bounds
-    loans = list(
-        scope.filter(household__village__code__range=(low, high), disbursed_on__lte=on)
-        .select_related("household")
-        .order_by("pk")
-    )
+    if region is not None:
+        scope = scope.filter(household__village__code__range=region.bounds)
+    loans = list(scope.filter(disbursed_on__lte=on).select_related("household").order_by("pk"))
     repayments: dict[int, list[Repayment]] = defaultdict(list)
     for repayment in Repayment.objects.filter(loan__in=[loan.pk for loan in loans], on__lte=on):
         repayments[repayment.loan_id].append(repayment)

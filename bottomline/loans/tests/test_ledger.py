@@ -181,6 +181,8 @@ def test_overdue_lead_raised_once_per_spell(personas: dict[str, Any], tree: Any)
     other = _loan(county, household(county, tree.village), disbursed_on=date(2025, 3, 1))
     assert loans_overdue_check(actor=county, region=tree.county, on=date(2025, 7, 1)).raised == 0
     assert Lead.objects.filter(household=other.household).count() == 0
+    call_command("loans_overdue", "--on", "2025-07-02")  # the timer's run, everywhere: the other loan now
+    assert Lead.objects.filter(household=other.household).count() == 1
 
 
 def test_overdue_check_needs_the_right(personas: dict[str, Any], tree: Any) -> None:

@@ -21,7 +21,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--region", required=True, help="a 12-digit region code (its subtree is checked)")
+        parser.add_argument(
+            "--region", help="a 12-digit region code (its subtree is checked; default: everywhere)"
+        )
         parser.add_argument("--on", help="as of this date (YYYY-MM-DD; default today)")
         parser.add_argument(
             "--days", type=int, default=LEAD_OVERDUE_DAYS, help="overdue more than this many days"
@@ -32,12 +34,12 @@ class Command(BaseCommand):
             on = date.fromisoformat(options["on"]) if options["on"] else timezone.localdate()
         except ValueError:
             raise CommandError("--on takes a date such as 2026-11-01") from None
-        region = Region.objects.filter(code=options["region"]).first()
-        if region is None:
+        region = Region.objects.filter(code=options["region"]).first() if options["region"] else None
+        if options["region"] and region is None:
             raise CommandError(f"no region {options['region']}")
         if options["days"] < 0:
             raise CommandError("--days is 0 or more")
-        params = {"region": region.code, "on": on.isoformat(), "days": options["days"]}
+        params = {"region": region.code if region else "", "on": on.isoformat(), "days": options["days"]}
         job = run_in_console("loans.overdue", params, "overdue loans", region=region)
         r = job.result
         self.stdout.write(
