@@ -14,7 +14,7 @@ from bottomline.loans.models import Loan, Repayment
 from bottomline.loans.schedule import DEFAULT_DAYS, State, loan_state
 from bottomline.registry.programs import ProgramFigure, ProgramFigures, ProgramRatio, Where
 
-SOURCE = "domain.md §3.7 (脱贫人口小额信贷); seed 004 (3.88亿 yuan lent, 1,790.37万 yuan subsidy)"
+SOURCE = "domain.md §3.7 (small loans to people lifted out of poverty); seed 004 (388 million yuan lent, 17,903,700 yuan of subsidy)"
 
 
 @dataclass(frozen=True)
@@ -189,7 +189,7 @@ FIGURES = ProgramFigures(
             "yuan",
             "flow",
             SOURCE,
-            "interest subsidy (贴息) on the repayments dated in the period, in yuan",
+            "interest subsidy on the repayments dated in the period, in yuan",
         ),
     ),
     compute=compute,

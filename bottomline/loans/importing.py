@@ -335,7 +335,7 @@ def _repayment(
             bad = True
     reference = _text(row["reference"])
     if not reference:
-        err("reference", _("Give the bank's reference of the repayment (流水号)."))
+        err("reference", _("Give the bank's reference of the repayment."))
         bad = True
     elif len(reference) > 40:
         err(

@@ -34,8 +34,6 @@ def loan_lines(viewer: User, household: Household, year: int) -> list[ProgramLin
                 "days": state.overdue_days,
             }
         lines.append(
-            ProgramLine(
-                _("Small loan (小额信贷)"), what, state.balance, reverse("loans:detail", args=[loan.pk])
-            )
+            ProgramLine(_("Small loan"), what, state.balance, reverse("loans:detail", args=[loan.pk]))
         )
     return lines

@@ -25,13 +25,25 @@ TERM_LIMIT_MONTHS = 36
 class Purpose(models.TextChoices):
     """What the loan is for: the household's own production or business only ("户借、户用、户还")."""
 
-    PLANTING = "planting", _("Planting (种植)")
-    LIVESTOCK = "livestock", _("Livestock (养殖)")
-    PROCESSING = "processing", _("Processing (加工)")
-    TRADE = "trade", _("Trade and services (商贸服务)")
-    TOURISM = "tourism", _("Rural tourism (乡村旅游)")
-    TRANSPORT = "transport", _("Transport (运输)")
-    OTHER = "other", _("Other production (其他生产经营)")
+    PLANTING = "planting", _("Planting")
+    LIVESTOCK = "livestock", _("Livestock")
+    PROCESSING = "processing", _("Processing")
+    TRADE = "trade", _("Trade and services")
+    TOURISM = "tourism", _("Rural tourism")
+    TRANSPORT = "transport", _("Transport")
+    OTHER = "other", _("Other production")
+
+
+# The purposes' Chinese terms, as a bank's statement writes them (the import reads them in either language).
+PURPOSE_ZH = {
+    "planting": "种植",
+    "livestock": "养殖",
+    "processing": "加工",
+    "trade": "商贸服务",
+    "tourism": "乡村旅游",
+    "transport": "运输",
+    "other": "其他生产经营",
+}
 
 
 class Status(models.TextChoices):

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
-from bottomline.loans.models import AMOUNT_LIMIT, TERM_LIMIT_MONTHS, Loan, Purpose, Repayment
+from bottomline.loans.models import AMOUNT_LIMIT, PURPOSE_ZH, TERM_LIMIT_MONTHS, Loan, Purpose, Repayment
 from bottomline.loans.schedule import interest_total, loan_state
 from bottomline.monitoring.models import Channel
 from bottomline.monitoring.services import SignalIn, leads_raise
@@ -40,7 +40,10 @@ def purpose_check(raw: str) -> str:
     saying that consumption is refused."""
     text = raw.strip()
     for value, label in Purpose.choices:
-        if text.lower() == value or text == str(label) or (text and text in str(label)):
+        if (
+            text.lower() in (value, str(label).lower(), Purpose(value).label.lower())
+            or text == PURPOSE_ZH[value]
+        ):
             return value
     if any(word in text.lower() for word in REFUSED_PURPOSES):
         raise ValidationError(
