@@ -32,6 +32,7 @@ from bottomline.accounts.models import User
 from bottomline.audit.services import input_sha256, job_record
 from bottomline.jobs.progress import Progress
 from bottomline.jobs.registry import job_handler
+from bottomline.jobs.results import Line, result_describer
 from bottomline.jobs.services import upload_remove
 from bottomline.loans.models import Loan, Repayment
 from bottomline.loans.schedule import interest_total
@@ -450,6 +451,16 @@ def _write(
             ]
         )
     report.loans, report.repayments = len(created), len(repayments)
+
+
+@result_describer(KIND, "loans_created")
+def _loans_line(value: Any) -> Line:
+    return Line(_("Loans recorded"), str(value))
+
+
+@result_describer(KIND, "repayments_created")
+def _repayments_line(value: Any) -> Line:
+    return Line(_("Repayments recorded"), str(value))
 
 
 @job_handler(KIND)

@@ -18,7 +18,7 @@ def loan_lines(viewer: User, household: Household, year: int) -> list[ProgramLin
     """The household's loans with a balance today (the amount: the balance; a loan is not income)."""
     loans = list(loans_visible(viewer).filter(household=household).order_by("disbursed_on", "id"))
     today = timezone.localdate()
-    paid = repayments_of(loans, today)
+    paid = repayments_of((loan.pk for loan in loans), today)
     lines: list[ProgramLine] = []
     for loan in loans:
         state = loan_state(loan, paid[loan.pk], today)

@@ -35,40 +35,84 @@ def loans_visible(viewer: User) -> QuerySet[Loan]:
     return gate.restrict(Loan.objects.all(), viewer, "view")
 
 
-def repayments_of(loans: Iterable[Loan], on: date | None = None) -> dict[int, list[Repayment]]:
+@dataclass(frozen=True)
+class Terms:
+    """What a loan's state needs, read as plain values (thousands of loans without model instances)."""
+
+    pk: int
+    household_id: int
+    village: str
+    amount: Decimal
+    term_months: int
+    rate: Decimal
+    disbursed_on: date
+
+
+@dataclass(frozen=True)
+class Paid:
+    """A repayment's day and amounts, read as plain values."""
+
+    on: date
+    principal: Decimal
+    interest: Decimal
+
+
+TERMS = ("pk", "household_id", "household__village__code", "amount", "term_months", "rate", "disbursed_on")
+
+
+def repayments_of(loan_ids: Iterable[int], on: date | None = None) -> dict[int, list[Paid]]:
     """The repayments of the loans (dated up to ``on``), by loan id, in one query per 1,000 loans."""
-    ids = [loan.pk for loan in loans]
-    found: dict[int, list[Repayment]] = defaultdict(list)
+    ids = sorted(set(loan_ids))
+    found: dict[int, list[Paid]] = defaultdict(list)
     for start in range(0, len(ids), 1000):
         rows = Repayment.objects.filter(loan_id__in=ids[start : start + 1000])
         if on is not None:
             rows = rows.filter(on__lte=on)
-        for repayment in rows.order_by("on", "id"):
-            found[repayment.loan_id].append(repayment)
+        for loan_id, day, principal, interest in rows.order_by("on", "id").values_list(
+            "loan_id", "on", "principal", "interest"
+        ):
+            found[loan_id].append(Paid(day, principal, interest))
     return found
 
 
-def loan_list(*, viewer: User, filters: LoanFilters, on: date) -> list[tuple[Loan, State]]:
-    """The loans the viewer may see that match the filters, each with its state as of ``on``."""
-    rows = (
-        loans_visible(viewer).filter(disbursed_on__lte=on).select_related("household", "household__village")
-    )
+def states_of(loans: QuerySet[Loan], on: date) -> list[tuple[Terms, State]]:
+    """The loans' states as of ``on``, in the queryset's order (two queries per 1,000 loans)."""
+    terms = [Terms(*row) for row in loans.values_list(*TERMS)]
+    paid = repayments_of((t.pk for t in terms), on)
+    return [(t, loan_state(t, paid[t.pk], on)) for t in terms]
+
+
+def loan_states(*, viewer: User, filters: LoanFilters, on: date) -> list[tuple[int, State]]:
+    """The ids of the loans the viewer may see that match the filters (disbursed by ``on``), newest first, each
+    with its state as of ``on``: what a list counts and pages through (``loans_by_id`` reads a page's loans)."""
+    rows = loans_visible(viewer).filter(disbursed_on__lte=on)
     if filters.region is not None:
-        low, high = filters.region.bounds
-        rows = rows.filter(household__village__code__range=(low, high))
+        rows = rows.filter(household__village__code__range=filters.region.bounds)
     if filters.lender:
         rows = rows.filter(lender__icontains=filters.lender)
     if filters.purpose:
         rows = rows.filter(purpose=filters.purpose)
     if filters.number:
         rows = rows.filter(Q(household__number=filters.number) | Q(contract=filters.number))
-    loans = list(rows.order_by("-disbursed_on", "id"))
-    paid = repayments_of(loans, on)
-    out = [(loan, loan_state(loan, paid[loan.pk], on)) for loan in loans]
+    out = [(t.pk, state) for t, state in states_of(rows.order_by("-disbursed_on", "-id"), on)]
     if filters.status:
-        out = [(loan, state) for loan, state in out if state.status == filters.status]
+        out = [(pk, state) for pk, state in out if state.status == filters.status]
     read_note(what="loans.loan", region=filters.region or viewer.region, rows=len(out))
     return out
+
+
+def loans_by_id(ids: Iterable[int]) -> dict[int, Loan]:
+    """The loans (with household and village) of a page of ``loan_states``: already in the viewer's scope."""
+    return Loan.objects.select_related("household", "household__village").in_bulk(list(ids))
+
+
+def loan_list(*, viewer: User, filters: LoanFilters, on: date) -> list[tuple[Loan, State]]:
+    """The loans the viewer may see that match the filters, each with its state as of ``on`` (an export's)."""
+    states = loan_states(viewer=viewer, filters=filters, on=on)
+    loans: dict[int, Loan] = {}
+    for start in range(0, len(states), 1000):
+        loans |= loans_by_id(pk for pk, _s in states[start : start + 1000])
+    return [(loans[pk], state) for pk, state in states]
 
 
 def loan_get(*, viewer: User, loan_id: int) -> Loan:
@@ -107,37 +151,23 @@ class Rates:
 def rates_by_region(*, viewer: User, region: Region, on: date) -> list[Rates]:
     """The overdue and default rates of each region one level below ``region`` (and the region itself, first),
     as of ``on``: outstanding loans only (disbursed by then, principal not repaid)."""
-    low, high = region.bounds
-    loans = list(
-        loans_visible(viewer)
-        .filter(household__village__code__range=(low, high), disbursed_on__lte=on)
-        .select_related("household__village")
-    )
-    paid = repayments_of(loans, on)
+    loans = loans_visible(viewer).filter(household__village__code__range=region.bounds, disbursed_on__lte=on)
+    states = [(t, state) for t, state in states_of(loans, on) if state.balance > 0]
     children = list(Region.objects.filter(parent=region).order_by("code"))
-    return _rates([region, *children], loans, paid, on)
-
-
-def _rates(
-    groups: list[Region], loans: list[Loan], paid: dict[int, list[Repayment]], on: date
-) -> list[Rates]:
     out: list[Rates] = []
-    states = [(loan, loan_state(loan, paid[loan.pk], on)) for loan in loans]
-    for group in groups:
+    for group in [region, *children]:
         low, high = group.bounds
-        mine = [
-            (loan, s) for loan, s in states if s.balance > 0 and low <= loan.household.village.code <= high
-        ]
+        mine = [(t, s) for t, s in states if low <= t.village <= high]
         out.append(
             Rates(
                 region=group,
                 loans=len(mine),
-                households=len({loan.household_id for loan, _s in mine}),
-                balance=sum((s.balance for _l, s in mine), Decimal(0)),
-                overdue_loans=sum(1 for _l, s in mine if s.overdue_days > 0),
-                overdue_balance=sum((s.balance for _l, s in mine if s.overdue_days > 0), Decimal(0)),
-                default_loans=sum(1 for _l, s in mine if s.defaulted),
-                default_balance=sum((s.balance for _l, s in mine if s.defaulted), Decimal(0)),
+                households=len({t.household_id for t, _s in mine}),
+                balance=sum((s.balance for _t, s in mine), Decimal(0)),
+                overdue_loans=sum(1 for _t, s in mine if s.overdue_days > 0),
+                overdue_balance=sum((s.balance for _t, s in mine if s.overdue_days > 0), Decimal(0)),
+                default_loans=sum(1 for _t, s in mine if s.defaulted),
+                default_balance=sum((s.balance for _t, s in mine if s.defaulted), Decimal(0)),
             )
         )
     return out

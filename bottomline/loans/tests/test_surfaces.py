@@ -276,3 +276,15 @@ def test_household_lines(personas: dict[str, Any], ledger: dict[str, Any]) -> No
     assert (
         household_programs(viewer=personas["department_officer"], household=ledger["mine"], year=2026) == []
     )
+
+
+def test_job_results_read_as_lines() -> None:
+    from bottomline.jobs.models import Job
+    from bottomline.jobs.results import result_lines
+
+    job = Job(
+        kind="loans.import", result={"rows": 3, "loans_created": 1, "repayments_created": 2, "errors": []}
+    )
+    assert [line.value for line in result_lines(job)] == ["3", "1", "2"]
+    check = Job(kind="loans.overdue", result={"overdue": 5, "raised": 2})
+    assert [line.value for line in result_lines(check)] == ["5", "2"]
