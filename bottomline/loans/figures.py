@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from bottomline.loans.models import Loan, Repayment
@@ -50,21 +52,42 @@ class _Read:
     subsidy: dict[str, Decimal]
 
 
+def _open(end: date) -> QuerySet[Loan]:
+    """The loans disbursed by ``end`` whose principal was not repaid in full by then (repaid loans count in no
+    stock: they are left out in the database, not read one by one)."""
+    repaid = (
+        Repayment.objects.filter(loan=OuterRef("pk"), on__lte=end)
+        .values("loan")
+        .annotate(total=Sum("principal"))
+        .values("total")
+    )
+    return (
+        Loan.objects.filter(disbursed_on__lte=end)
+        .annotate(repaid=Coalesce(Subquery(repaid), Value(Decimal(0)), output_field=DecimalField()))
+        .filter(repaid__lt=F("amount"))
+    )
+
+
 def _read(where: Where, start: date, end: date) -> _Read:
-    """Every loan disbursed by ``end`` in the region, with its state at the end of ``end`` (one query for the
-    loans and one for their repayments, per filter of ``where``)."""
+    """The loans of the region still open at the end of ``end`` or disbursed in the period, with their states
+    then (one query for the loans and one for their repayments, per filter of ``where``)."""
     loans: dict[int, _Terms] = {}
     lent: dict[str, Decimal] = defaultdict(Decimal)
+    open_loans = _open(end)
     for q in where("household__village__code"):
-        rows = Loan.objects.filter(q, disbursed_on__lte=end).values_list(
-            "pk",
-            "household_id",
-            "household__village__code",
-            "household__number",
-            "amount",
-            "term_months",
-            "rate",
-            "disbursed_on",
+        rows = (
+            Loan.objects.filter(q, disbursed_on__lte=end)
+            .filter(Q(pk__in=open_loans.values("pk")) | Q(disbursed_on__gte=start))
+            .values_list(
+                "pk",
+                "household_id",
+                "household__village__code",
+                "household__number",
+                "amount",
+                "term_months",
+                "rate",
+                "disbursed_on",
+            )
         )
         for row in rows:
             loan = loans[row[0]] = _Terms(*row)
@@ -73,12 +96,16 @@ def _read(where: Where, start: date, end: date) -> _Read:
     paid: dict[int, list[_Paid]] = defaultdict(list)
     subsidy: dict[str, Decimal] = defaultdict(Decimal)
     for q in where("loan__household__village__code"):
-        for loan_id, on, principal, interest, subsidised in Repayment.objects.filter(
-            q, on__lte=end
-        ).values_list("loan_id", "on", "principal", "interest", "subsidy"):
+        # the repayments of the open loans (their states), and every one in the period (the subsidy paid)
+        repayments = Repayment.objects.filter(q, on__lte=end).filter(
+            Q(loan__in=open_loans.values("pk")) | Q(on__gte=start)
+        )
+        for loan_id, village, on, principal, interest, subsidised in repayments.values_list(
+            "loan_id", "loan__household__village__code", "on", "principal", "interest", "subsidy"
+        ):
             paid[loan_id].append(_Paid(on, principal, interest))
-            if on >= start and loan_id in loans:
-                subsidy[loans[loan_id].village] += subsidised
+            if on >= start:
+                subsidy[village] += subsidised
     states = [(loan, loan_state(loan, paid[loan.pk], end)) for loan in loans.values()]
     return _Read(states, lent, subsidy)
 

@@ -288,3 +288,20 @@ def test_job_results_read_as_lines() -> None:
     assert [line.value for line in result_lines(job)] == ["3", "1", "2"]
     check = Job(kind="loans.overdue", result={"overdue": 5, "raised": 2})
     assert [line.value for line in result_lines(check)] == ["5", "2"]
+
+
+def test_a_loan_repaid_in_the_period_counts_its_subsidy_not_its_balance(
+    tree: Any, personas: dict[str, Any], ledger: dict[str, Any]
+) -> None:
+    repayment_record(
+        actor=personas["county_officer"],
+        loan_id=ledger["fine"].pk,
+        on=date(2026, 6, 10),
+        principal=Decimal(20000),
+        interest=Decimal(50),
+        subsidy=Decimal(50),
+    )
+    june = figures_compute_range(bounds=tree.county.bounds, period=Period(date(2026, 6, 1), date(2026, 6, 30)))
+    assert (june["loans_hh"], june["loans_outstanding_yuan"], june["loans_subsidy_yuan"]) == (1, 30000, 50)
+    may = figures_compute_range(bounds=tree.county.bounds, period=Period(date(2026, 5, 1), date(2026, 5, 31)))
+    assert (may["loans_hh"], may["loans_disbursed_yuan"], may["loans_subsidy_yuan"]) == (2, 20000, 0)
