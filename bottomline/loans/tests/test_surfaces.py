@@ -301,7 +301,9 @@ def test_a_loan_repaid_in_the_period_counts_its_subsidy_not_its_balance(
         interest=Decimal(50),
         subsidy=Decimal(50),
     )
-    june = figures_compute_range(bounds=tree.county.bounds, period=Period(date(2026, 6, 1), date(2026, 6, 30)))
+    june = figures_compute_range(
+        bounds=tree.county.bounds, period=Period(date(2026, 6, 1), date(2026, 6, 30))
+    )
     assert (june["loans_hh"], june["loans_outstanding_yuan"], june["loans_subsidy_yuan"]) == (1, 30000, 50)
     may = figures_compute_range(bounds=tree.county.bounds, period=Period(date(2026, 5, 1), date(2026, 5, 31)))
     assert (may["loans_hh"], may["loans_disbursed_yuan"], may["loans_subsidy_yuan"]) == (2, 20000, 0)
