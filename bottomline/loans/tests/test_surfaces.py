@@ -307,3 +307,11 @@ def test_a_loan_repaid_in_the_period_counts_its_subsidy_not_its_balance(
     assert (june["loans_hh"], june["loans_outstanding_yuan"], june["loans_subsidy_yuan"]) == (1, 30000, 50)
     may = figures_compute_range(bounds=tree.county.bounds, period=Period(date(2026, 5, 1), date(2026, 5, 31)))
     assert (may["loans_hh"], may["loans_disbursed_yuan"], may["loans_subsidy_yuan"]) == (2, 20000, 0)
+
+
+def test_household_page_shows_the_loan(
+    client: Client, personas: dict[str, Any], ledger: dict[str, Any]
+) -> None:
+    client.force_login(personas["village_cadre"])
+    page = client.get(f"/registry/households/{ledger['mine'].pk}/").content.decode()
+    assert "湟中农商银行，逾期" in page and f"/loans/{ledger['late'].pk}/" in page
