@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from bottomline.loans.models import Loan, Repayment
 from bottomline.loans.schedule import DEFAULT_DAYS, State, loan_state
+from bottomline.loans.selectors import loans_open
 from bottomline.registry.programs import ProgramFigure, ProgramFigures, ProgramRatio, Where
 
 SOURCE = "domain.md §3.7"  # the seed's totals (seed 004) calibrate the synthetic data: docs/synthetic-data.md
@@ -52,28 +52,12 @@ class _Read:
     subsidy: dict[str, Decimal]
 
 
-def _open(end: date) -> QuerySet[Loan]:
-    """The loans disbursed by ``end`` whose principal was not repaid in full by then (repaid loans count in no
-    stock: they are left out in the database, not read one by one)."""
-    repaid = (
-        Repayment.objects.filter(loan=OuterRef("pk"), on__lte=end)
-        .values("loan")
-        .annotate(total=Sum("principal"))
-        .values("total")
-    )
-    return (
-        Loan.objects.filter(disbursed_on__lte=end)
-        .annotate(repaid=Coalesce(Subquery(repaid), Value(Decimal(0)), output_field=DecimalField()))
-        .filter(repaid__lt=F("amount"))
-    )
-
-
 def _read(where: Where, start: date, end: date) -> _Read:
     """The loans of the region still open at the end of ``end`` or disbursed in the period, with their states
     then (one query for the loans and one for their repayments, per filter of ``where``)."""
     loans: dict[int, _Terms] = {}
     lent: dict[str, Decimal] = defaultdict(Decimal)
-    open_loans = _open(end)
+    open_loans = loans_open(end)
     for q in where("household__village__code"):
         rows = (
             Loan.objects.filter(q, disbursed_on__lte=end)

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
@@ -28,6 +29,22 @@ class LoanFilters:
     status: str = ""
     number: str = ""
     on: date | None = None
+
+
+def loans_open(end: date) -> QuerySet[Loan]:
+    """The loans disbursed by ``end`` whose principal was not repaid in full by then (repaid loans count in no
+    stock: they are left out in the database, not read one by one)."""
+    repaid = (
+        Repayment.objects.filter(loan=OuterRef("pk"), on__lte=end)
+        .values("loan")
+        .annotate(total=Sum("principal"))
+        .values("total")
+    )
+    return (
+        Loan.objects.filter(disbursed_on__lte=end)
+        .annotate(repaid=Coalesce(Subquery(repaid), Value(Decimal(0)), output_field=DecimalField()))
+        .filter(repaid__lt=F("amount"))
+    )
 
 
 def loans_visible(viewer: User) -> QuerySet[Loan]:
@@ -151,7 +168,9 @@ class Rates:
 def rates_by_region(*, viewer: User, region: Region, on: date) -> list[Rates]:
     """The overdue and default rates of each region one level below ``region`` (and the region itself, first),
     as of ``on``: outstanding loans only (disbursed by then, principal not repaid)."""
-    loans = loans_visible(viewer).filter(household__village__code__range=region.bounds, disbursed_on__lte=on)
+    loans = loans_visible(viewer).filter(
+        household__village__code__range=region.bounds, pk__in=loans_open(on).values("pk")
+    )
     states = [(t, state) for t, state in states_of(loans, on) if state.balance > 0]
     children = list(Region.objects.filter(parent=region).order_by("code"))
     out: list[Rates] = []
