@@ -177,7 +177,7 @@ def loans_list(request: HttpRequest, filters: Query[LoanFilterIn]) -> dict[str, 
     user = gate.staff_of(request)
     gate.require(user, Loan, "view", request)
     on = filters.on or timezone.localdate()
-    states = selectors.loan_states(
+    ids = selectors.loan_ids(
         viewer=user,
         filters=selectors.LoanFilters(
             region=_region(request, filters.region),
@@ -190,14 +190,13 @@ def loans_list(request: HttpRequest, filters: Query[LoanFilterIn]) -> dict[str, 
         on=on,
     )
     start = (filters.page - 1) * PAGE_SIZE
-    page = states[start : start + PAGE_SIZE]
-    loans = selectors.loans_by_id(pk for pk, _s in page)
+    rows = selectors.loan_rows(ids[start : start + PAGE_SIZE], on)
     return {
-        "count": len(states),
+        "count": len(ids),
         "page": filters.page,
-        "pages": max(1, -(-len(states) // PAGE_SIZE)),
+        "pages": max(1, -(-len(ids) // PAGE_SIZE)),
         "on": on,
-        "results": [_out(loans[pk], state) for pk, state in page],
+        "results": [_out(loan, state) for loan, state in rows],
     }
 
 

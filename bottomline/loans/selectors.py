@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.audit.reads import read_note
-from bottomline.loans.models import Loan, Repayment
+from bottomline.loans.models import Loan, Repayment, Status
 from bottomline.loans.schedule import State, loan_state
 from bottomline.regions.models import Region
 
@@ -99,9 +99,11 @@ def states_of(loans: QuerySet[Loan], on: date) -> list[tuple[Terms, State]]:
     return [(t, loan_state(t, paid[t.pk], on)) for t in terms]
 
 
-def loan_states(*, viewer: User, filters: LoanFilters, on: date) -> list[tuple[int, State]]:
-    """The ids of the loans the viewer may see that match the filters (disbursed by ``on``), newest first, each
-    with its state as of ``on``: what a list counts and pages through (``loans_by_id`` reads a page's loans)."""
+def loan_ids(*, viewer: User, filters: LoanFilters, on: date) -> list[int]:
+    """The ids of the loans the viewer may see that match the filters (disbursed by ``on``), newest first: what a
+    list counts and pages through (``loan_rows`` reads a page's loans and their states). The status is as of
+    ``on``: repaid loans are told apart in the database; current and overdue ones are read among the open
+    loans only."""
     rows = loans_visible(viewer).filter(disbursed_on__lte=on)
     if filters.region is not None:
         rows = rows.filter(household__village__code__range=filters.region.bounds)
@@ -111,25 +113,37 @@ def loan_states(*, viewer: User, filters: LoanFilters, on: date) -> list[tuple[i
         rows = rows.filter(purpose=filters.purpose)
     if filters.number:
         rows = rows.filter(Q(household__number=filters.number) | Q(contract=filters.number))
-    out = [(t.pk, state) for t, state in states_of(rows.order_by("-disbursed_on", "-id"), on)]
-    if filters.status:
-        out = [(pk, state) for pk, state in out if state.status == filters.status]
-    read_note(what="loans.loan", region=filters.region or viewer.region, rows=len(out))
+    open_ids = loans_open(on).values("pk")
+    if filters.status == Status.NOT_YET:
+        rows = rows.none()
+    elif filters.status == Status.REPAID:
+        rows = rows.exclude(pk__in=open_ids)
+    elif filters.status:
+        rows = rows.filter(pk__in=open_ids)
+    rows = rows.order_by("-disbursed_on", "-id")
+    if filters.status in (Status.CURRENT, Status.OVERDUE):
+        ids = [t.pk for t, state in states_of(rows, on) if state.status == filters.status]
+    else:
+        ids = list(rows.values_list("pk", flat=True))
+    read_note(what="loans.loan", region=filters.region or viewer.region, rows=len(ids))
+    return ids
+
+
+def loan_rows(ids: Sequence[int], on: date) -> list[tuple[Loan, State]]:
+    """The loans of ``ids`` (already in the viewer's scope: ``loan_ids``), in that order, with household and
+    village, each with its state as of ``on``."""
+    out: list[tuple[Loan, State]] = []
+    for start in range(0, len(ids), 1000):
+        part = ids[start : start + 1000]
+        loans = Loan.objects.select_related("household", "household__village").in_bulk(part)
+        paid = repayments_of(part, on)
+        out += [(loans[pk], loan_state(loans[pk], paid[pk], on)) for pk in part]
     return out
-
-
-def loans_by_id(ids: Iterable[int]) -> dict[int, Loan]:
-    """The loans (with household and village) of a page of ``loan_states``: already in the viewer's scope."""
-    return Loan.objects.select_related("household", "household__village").in_bulk(list(ids))
 
 
 def loan_list(*, viewer: User, filters: LoanFilters, on: date) -> list[tuple[Loan, State]]:
     """The loans the viewer may see that match the filters, each with its state as of ``on`` (an export's)."""
-    states = loan_states(viewer=viewer, filters=filters, on=on)
-    loans: dict[int, Loan] = {}
-    for start in range(0, len(states), 1000):
-        loans |= loans_by_id(pk for pk, _s in states[start : start + 1000])
-    return [(loans[pk], state) for pk, state in states]
+    return loan_rows(loan_ids(viewer=viewer, filters=filters, on=on), on)
 
 
 def loan_get(*, viewer: User, loan_id: int) -> Loan:

@@ -61,15 +61,14 @@ def loan_list(request: HttpRequest) -> HttpResponse:
     user = gate.staff_of(request)
     gate.require(user, Loan, "view", request)
     form, filters, on = _filtered(request, user)
-    states = selectors.loan_states(viewer=user, filters=filters, on=on)
-    page = Paginator(states, PAGE).get_page(request.GET.get("page"))
-    loans = selectors.loans_by_id(pk for pk, _s in page.object_list)
+    ids = selectors.loan_ids(viewer=user, filters=filters, on=on)
+    page = Paginator(ids, PAGE).get_page(request.GET.get("page"))
     region = filters.region or user.region
     query = urlencode({k: v for k, v in request.GET.items() if k != "page"})
     context = {
         "form": form,
         "page": page,
-        "rows": [(loans[pk], state) for pk, state in page.object_list],
+        "rows": selectors.loan_rows(list(page.object_list), on),
         "on": on,
         "region": region,
         "rates": selectors.rates_by_region(viewer=user, region=region, on=on),

@@ -315,3 +315,22 @@ def test_household_page_shows_the_loan(
     client.force_login(personas["village_cadre"])
     page = client.get(f"/registry/households/{ledger['mine'].pk}/").content.decode()
     assert "湟中农商银行，逾期" in page and f"/loans/{ledger['late'].pk}/" in page
+
+
+def test_the_list_filters_by_status_as_of_a_day(personas: dict[str, Any], ledger: dict[str, Any]) -> None:
+    from bottomline.loans.selectors import LoanFilters, loan_ids
+
+    county = personas["county_officer"]
+
+    def ids(status: str, on: date) -> list[int]:
+        return loan_ids(viewer=county, filters=LoanFilters(status=status), on=on)
+
+    late, fine = ledger["late"].pk, ledger["fine"].pk
+    assert (ids("overdue", date(2026, 6, 30)), ids("current", date(2026, 6, 30))) == ([late], [fine])
+    assert ids("", date(2026, 6, 30)) == [fine, late]  # newest first
+    assert (ids("overdue", date(2025, 5, 1)), ids("current", date(2025, 5, 1))) == ([], [late])
+    repayment_record(
+        actor=county, loan_id=fine, on=date(2026, 6, 10), principal=Decimal(20000), interest=Decimal(0)
+    )
+    assert (ids("repaid", date(2026, 6, 30)), ids("repaid", date(2026, 6, 9))) == ([fine], [])
+    assert ids("not_yet", date(2026, 6, 30)) == []
