@@ -31,20 +31,26 @@ class LoanFilters:
     on: date | None = None
 
 
-def loans_open(end: date) -> QuerySet[Loan]:
-    """The loans disbursed by ``end`` whose principal was not repaid in full by then (repaid loans count in no
-    stock: they are left out in the database, not read one by one)."""
-    repaid = (
+def _by_repayment(loans: QuerySet[Loan], end: date, *, repaid: bool) -> QuerySet[Loan]:
+    """The loans whose principal was (``repaid``) or was not repaid in full by the end of ``end``."""
+    total = (
         Repayment.objects.filter(loan=OuterRef("pk"), on__lte=end)
         .values("loan")
         .annotate(total=Sum("principal"))
         .values("total")
     )
-    return (
-        Loan.objects.filter(disbursed_on__lte=end)
-        .annotate(repaid=Coalesce(Subquery(repaid), Value(Decimal(0)), output_field=DecimalField()))
-        .filter(repaid__lt=F("amount"))
+    annotated = loans.annotate(
+        principal_repaid=Coalesce(Subquery(total), Value(Decimal(0)), output_field=DecimalField())
     )
+    if repaid:
+        return annotated.filter(principal_repaid__gte=F("amount"))
+    return annotated.filter(principal_repaid__lt=F("amount"))
+
+
+def loans_open(end: date) -> QuerySet[Loan]:
+    """The loans disbursed by ``end`` whose principal was not repaid in full by then (repaid loans count in no
+    stock: they are left out in the database, not read one by one)."""
+    return _by_repayment(Loan.objects.filter(disbursed_on__lte=end), end, repaid=False)
 
 
 def loans_visible(viewer: User) -> QuerySet[Loan]:
@@ -117,7 +123,7 @@ def loan_ids(*, viewer: User, filters: LoanFilters, on: date) -> list[int]:
     if filters.status == Status.NOT_YET:
         rows = rows.none()
     elif filters.status == Status.REPAID:
-        rows = rows.exclude(pk__in=open_ids)
+        rows = _by_repayment(rows, on, repaid=True)
     elif filters.status:
         rows = rows.filter(pk__in=open_ids)
     rows = rows.order_by("-disbursed_on", "-id")
