@@ -259,6 +259,7 @@ def register_routers() -> None:
     from bottomline.feeds.api import router as feeds_router
     from bottomline.industry.api import router as industry_router
     from bottomline.jobs.api import router as jobs_router
+    from bottomline.loans.api import router as loans_router
     from bottomline.monitoring.api import router as monitoring_router
     from bottomline.monitoring.report_api import router as report_router
     from bottomline.policy.api import router as policy_router
@@ -280,3 +281,4 @@ def register_routers() -> None:
     api.add_router("/industry", industry_router)
     api.add_router("/employment", employment_router)
     api.add_router("/pv", pv_router)
+    api.add_router("/loans", loans_router)

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "bottomline.industry",
     "bottomline.employment",
     "bottomline.pv",
+    "bottomline.loans",
     "bottomline.dashboards",
     "bottomline.interop",
     "bottomline.web",

@@ -219,6 +219,27 @@ RULES: dict[str, Rule] = {
     # Dashboard figures (counts per village and month, no personal data) for everyone who reads the archive.
     "dashboards.villagemonth": Rule({"view": ARCHIVE_READERS}, region_path="village"),
     "dashboards.regionmonth": Rule({"view": ARCHIVE_READERS}, region_path="code"),
+    # Small loans: banks' statements come to the county, whose officers keep and import the loans; township
+    # officers record disbursements and repayments within their township; everyone who reads the archive views.
+    "loans.loan": Rule(
+        {
+            "view": ARCHIVE_READERS,
+            "add": frozenset({Role.TOWNSHIP_OFFICER, Role.COUNTY_OFFICER}),
+            "change": frozenset({Role.TOWNSHIP_OFFICER, Role.COUNTY_OFFICER}),
+            "import": frozenset({Role.COUNTY_OFFICER}),
+            "export": ARCHIVE_READERS,
+            "check": frozenset({Role.COUNTY_OFFICER}),  # the nightly overdue check that raises leads
+        },
+        region_path="household__village__code",
+    ),
+    "loans.repayment": Rule(
+        {
+            "view": ARCHIVE_READERS,
+            "add": frozenset({Role.TOWNSHIP_OFFICER, Role.COUNTY_OFFICER}),
+            "import": frozenset({Role.COUNTY_OFFICER}),
+        },
+        region_path="loan__household__village__code",
+    ),
     # Policy in force is public to staff; a value is set by the province or county officer whose region it is.
     "policy.parameter": Rule(
         {"view": STAFF, "change": frozenset({Role.PROVINCE_OFFICER, Role.COUNTY_OFFICER})}, everywhere=True

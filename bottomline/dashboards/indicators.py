@@ -16,6 +16,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from bottomline.dashboards.programs import FIGURES as PROGRAM_FIGURES
+from bottomline.dashboards.programs import RATIOS as PROGRAM_RATIOS
 from bottomline.monitoring.models import Category, Channel, MeasureKind
 from bottomline.registry.choices import RiskType
 
@@ -475,6 +476,21 @@ def _indicators() -> tuple[Indicator, ...]:
     items += [
         Indicator(f.part, f.en, f.zh, f.unit, f.kind, f.source, (f.part,), group=f.part.split("_")[0])
         for f in PROGRAM_FIGURES
+    ]
+    items += [  # and their rates (a quotient of their parts, in per cent)
+        Indicator(
+            r.code,
+            r.en,
+            r.zh,
+            pct,
+            r.kind,
+            r.source,
+            r.numerator,
+            r.denominator,
+            scale=100,
+            group=r.code.split("_")[0],
+        )
+        for r in PROGRAM_RATIOS
     ]
     return tuple(items)
 

@@ -41,8 +41,11 @@ SECTIONS: tuple[tuple[str | Promise, tuple[str, ...]], ...] = (
     (_("Identification"), ("leads_open", "leads_overdue", "days_to_decision", "decided_in_time")),
     (_("Assistance and income"), ("measure_coverage", "income_households", "income_below_share")),
     (_("Discovery"), ("feed_records", "signals")),
-    # One section per program (dashboards.programs), its figures in the order the program gives them.
-    *((program.title, tuple(f.part for f in program.figures)) for program in PROGRAMS),
+    # One section per program (dashboards.programs), its figures in the order the program gives them, then its rates.
+    *(
+        (program.title, (*(f.part for f in program.figures), *(r.code for r in program.ratios)))
+        for program in PROGRAMS
+    ),
 )
 
 # Breakdown charts: an indicator group drawn as bars (or a pie for shares of a whole).

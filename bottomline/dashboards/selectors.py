@@ -18,7 +18,7 @@ measures: the baseline of the W3 benchmark and a cross-check of the pre-aggregat
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -235,6 +235,15 @@ def region_overview(
     )
 
 
+def _in_range(region: Region) -> Callable[[str], list[Q]]:
+    """The ``where`` of a program's computation: one filter, the region's code range on the given path."""
+
+    def where(path: str) -> list[Q]:
+        return [Q(**{f"{path}__range": region.bounds})]
+
+    return where
+
+
 def naive_region_figures(*, viewer: User, region_code: str, month: date | None = None) -> Figures:
     """The parts of one month computed straight from cases, households, measures, incomes, feeds and signals
     with ORM aggregates (no pre-aggregate); year-to-date flows are this month's only."""
@@ -331,13 +340,11 @@ def naive_region_figures(*, viewer: User, region_code: str, month: date | None =
     )
     for ch in Channel:
         parts[f"signals_{ch.value}"] = int(channels.get(ch.value, 0))
-    # The programs' parts (dashboards.programs), by each program's own definition over the whole region.
+    # The programs' parts: each program's own computation over the region's code range, summed.
     parts |= dict.fromkeys((f.part for f in PROGRAM_FIGURES), 0)
     for program in PROGRAMS:
-        for row in program.compute(
-            lambda path: [Q(**{f"{path}__range": region.bounds})], start, end
-        ).values():
-            for part, n in row.items():
-                parts[part] += n
+        for village_parts in program.compute(_in_range(region), start, end).values():
+            for name, value in village_parts.items():
+                parts[name] += value
     sums: dict[str, Any] = {**parts, **{f"ytd_{p}": parts[p] for p in FLOW_PARTS}}
     return _figures(region, period.start, end, sums, live=True)

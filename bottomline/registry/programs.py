@@ -286,11 +286,26 @@ class ProgramFigure:
 
 
 @dataclass(frozen=True)
+class ProgramRatio:
+    """A rate a program adds to the dashboards: its parts' sums divided when read (never stored), in per cent."""
+
+    code: str  # unique across the dashboards: "<app>_<what>"
+    en: StrOrPromise
+    zh: str
+    kind: str  # "stock" or "flow", as its parts
+    source: str
+    numerator: tuple[str, ...]
+    denominator: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ProgramFigures:
     """A program app's figures: ``compute(where, start, end)`` gives each village code its parts; ``drill(where,
-    start, end, part)`` the (village code, household number, household id) of each unit a household part counts."""
+    start, end, part)`` the (village code, household number, household id) of each unit a household part counts;
+    ``ratios`` the rates read from its parts."""
 
     figures: tuple[ProgramFigure, ...]
     compute: Callable[[Where, date, date], dict[str, dict[str, int]]]
     drill: Callable[[Where, date, date, str], list[tuple[str, str, int]]]
     title: StrOrPromise = ""  # the dashboard section's title (the program's name)
+    ratios: tuple[ProgramRatio, ...] = ()

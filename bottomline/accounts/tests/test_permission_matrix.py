@@ -31,6 +31,7 @@ from bottomline.feeds.models import FeedBatch
 from bottomline.industry.models import Entity, Linkage
 from bottomline.jobs.models import Job
 from bottomline.jobs.services import worker_beat
+from bottomline.loans.models import Loan
 from bottomline.monitoring.models import Case, Channel, Measure, Objection
 from bottomline.monitoring.services import lead_raise
 from bottomline.monitoring.workflow import State
@@ -53,6 +54,7 @@ FEED_UPLOADERS = frozenset({Role.DEPARTMENT_OFFICER, Role.COUNTY_OFFICER})
 FEED_READERS = FEED_UPLOADERS | {Role.PREFECTURE_OFFICER, Role.PROVINCE_OFFICER, Role.AUDITOR}
 OVERSEERS = ARCHIVE_READERS - {Role.VILLAGE_CADRE}
 SCREENERS = frozenset({Role.COUNTY_OFFICER, Role.PROVINCE_OFFICER})
+LOAN_KEEPERS = frozenset({Role.TOWNSHIP_OFFICER, Role.COUNTY_OFFICER})
 
 # Where the object under test lives, relative to the personas (who live in 永丰村 and the regions above it).
 SCOPES = ("own", "sibling_village", "other_township", "other_county")
@@ -364,6 +366,19 @@ TABLE: dict[str, Spec] = {
     ),
     "api:pv_post_list": Spec(ARCHIVE_READERS, api=True),
     "api:pv_post_pay": Spec(ARCHIVE_KEEPERS, kind="pv_post", method="post", api=True, body="pv_pay"),
+    # Small loans (loans): county officers import the banks' statements; township and county officers record.
+    "loans:list": Spec(ARCHIVE_READERS),
+    "loans:create": Spec(LOAN_KEEPERS),
+    "loans:export": Spec(ARCHIVE_READERS),
+    "loans:import": Spec(IMPORTERS),
+    "loans:import_template": Spec(IMPORTERS, kind="template"),
+    "loans:detail": Spec(ARCHIVE_READERS, kind="loan"),
+    "loans:repay": Spec(LOAN_KEEPERS, kind="loan", method="post"),
+    "api:loans_list": Spec(ARCHIVE_READERS, api=True),
+    "api:loans_rates": Spec(ARCHIVE_READERS, api=True),
+    "api:loans_detail": Spec(ARCHIVE_READERS, kind="loan", api=True),
+    "api:loans_create": Spec(LOAN_KEEPERS, kind="household", method="post", api=True, body="loan"),
+    "api:loans_repay": Spec(LOAN_KEEPERS, kind="loan", method="post", api=True, body="repayment"),
 }
 
 SEQUENCE = itertools.count(500)
@@ -468,6 +483,20 @@ def body(name: str | None, kwargs: dict[str, Any]) -> dict[str, Any]:
         return {"purpose": "awards", "amount": "0.01", "decided_on": "2025-12-31"}
     if name == "pv_pay":
         return {"month": "2025-02-01", "paid_on": "2025-02-28"}
+    if name == "loan":
+        return {
+            "household_id": kwargs["household_id"],
+            "lender": "农商银行",
+            "contract": f"M-{next(SEQUENCE)}",
+            "amount": "10000",
+            "term_months": 12,
+            "rate": "4",
+            "subsidy_rate": "4",
+            "purpose": "planting",
+            "disbursed_on": today,
+        }
+    if name == "repayment":
+        return {"on": today, "principal": "0", "interest": "1"}
     if name == "member":
         number = fresh_id_number(next(SEQUENCE))
         return {
@@ -559,6 +588,18 @@ def world(
             household=home, period_start="2024-01-01", period_end="2024-12-31", household_size=1, wage=1
         )
         objects[("income", scope)] = {"pk": income.pk, "income_id": income.pk}
+        loan = Loan.objects.create(
+            household=home,
+            lender="农商银行",
+            contract=f"matrix-{scope}",
+            amount=10000,
+            term_months=12,
+            rate=4,
+            subsidy_rate=4,
+            purpose="planting",
+            disbursed_on="2026-01-01",
+        )
+        objects[("loan", scope)] = {"pk": loan.pk, "loan_id": loan.pk}
         proposal = Proposal.objects.create(
             name="monitoring_line",
             region=region,

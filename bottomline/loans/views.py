@@ -1,0 +1,225 @@
+"""Loan pages: the list with filters and rates, one loan with its schedule and repayments, recording a
+disbursement and a repayment, the import and the XLSX export. Thin: services write, selectors read."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from bottomline.accounts import gate
+from bottomline.accounts.models import User
+from bottomline.jobs.services import upload_enqueue
+from bottomline.loans import importing, selectors, services
+from bottomline.loans.exports import loans_xlsx
+from bottomline.loans.forms import LoanFilterForm, LoanForm, RepaymentForm, errors_show
+from bottomline.loans.models import Loan, Repayment
+from bottomline.loans.schedule import loan_state, schedule
+from bottomline.regions.models import Region
+from bottomline.registry.models import Household
+
+PAGE = 50
+
+
+def _region(request: HttpRequest, user: User) -> Region:
+    """The region asked for (``?region=`` a code inside the user's region), else the user's own."""
+    code = request.GET.get("region", "")
+    if code.isascii() and code.isdigit() and len(code) == 12:
+        found = gate.restrict(Region.objects.filter(code=code), user).first()
+        if found is not None:
+            return found
+    return user.region
+
+
+def _filtered(request: HttpRequest, user: User) -> tuple[LoanFilterForm, selectors.LoanFilters, date]:
+    form = LoanFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    on = data.get("on") or timezone.localdate()
+    filters = selectors.LoanFilters(
+        region=_region(request, user),
+        lender=data.get("lender") or "",
+        purpose=data.get("purpose") or "",
+        status=data.get("status") or "",
+        number=data.get("number") or "",
+        on=on,
+    )
+    return form, filters, on
+
+
+@login_required
+def loan_list(request: HttpRequest) -> HttpResponse:
+    """The loans of the user's region with their state as of a day, and the overdue and default rates."""
+    user = gate.staff_of(request)
+    gate.require(user, Loan, "view", request)
+    form, filters, on = _filtered(request, user)
+    ids = selectors.loan_ids(viewer=user, filters=filters, on=on)
+    page = Paginator(ids, PAGE).get_page(request.GET.get("page"))
+    region = filters.region or user.region
+    query = urlencode({k: v for k, v in request.GET.items() if k != "page"})
+    context = {
+        "form": form,
+        "page": page,
+        "rows": selectors.loan_rows(list(page.object_list), on),
+        "on": on,
+        "region": region,
+        "rates": selectors.rates_by_region(viewer=user, region=region, on=on),
+        "query": query,
+        "can_add": gate.allowed(user, Loan, "add"),
+        "can_import": gate.allowed(user, Loan, "import"),
+        "can_export": gate.allowed(user, Loan, "export"),
+    }
+    return render(request, "loans/loan_list.html", context)
+
+
+@login_required
+def loan_export(request: HttpRequest) -> HttpResponse:
+    """The filtered loans as XLSX, with their state as of the day asked (audited)."""
+    user = gate.staff_of(request)
+    gate.require(user, Loan, "export", request)
+    _form, filters, on = _filtered(request, user)
+    rows = selectors.loan_list(viewer=user, filters=filters, on=on)
+    response = HttpResponse(
+        loans_xlsx(viewer=user, rows=rows, on=on, request=request),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="loans-{on:%Y%m%d}.xlsx"'
+    return response
+
+
+@login_required
+def loan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One loan: its terms, schedule, repayments and state today; a repayment form for who records them."""
+    user = gate.staff_of(request)
+    loan = selectors.loan_get(viewer=user, loan_id=pk)
+    today = timezone.localdate()
+    repayments = list(loan.repayments.order_by("on", "id"))
+    can_repay = (
+        gate.allowed(user, Repayment, "add")
+        and gate.restrict(Loan.objects.filter(pk=loan.pk), user, "change").exists()
+    )
+    context = {
+        "loan": loan,
+        "state": loan_state(loan, repayments, today),
+        "schedule": schedule(loan),
+        "repayments": repayments,
+        "today": today,
+        "form": RepaymentForm(initial={"on": today}) if can_repay else None,
+    }
+    return render(request, "loans/loan_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def repayment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a repayment of a loan (never more than is owed)."""
+    user = gate.staff_of(request)
+    gate.require(user, Repayment, "add", request)
+    loan = gate.access(
+        Loan.objects.select_related("household"), user, action="change", request=request, pk=pk
+    )
+    form = RepaymentForm(request.POST or None, initial={"on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.repayment_record(
+                actor=user,
+                loan_id=loan.pk,
+                on=data["on"],
+                principal=data["principal"],
+                interest=data["interest"],
+                subsidy=data.get("subsidy"),
+                reference=data.get("reference") or "",
+            )
+        except ValidationError as exc:
+            errors_show(form, exc)
+        else:
+            messages.success(request, _("Repayment recorded."))
+            return redirect("loans:detail", pk=loan.pk)
+    return render(request, "loans/repayment_form.html", {"form": form, "loan": loan})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def loan_create(request: HttpRequest) -> HttpResponse:
+    """Record a disbursed loan of a household in the user's region."""
+    user = gate.staff_of(request)
+    gate.require(user, Loan, "add", request)
+    initial = {"disbursed_on": timezone.localdate()}
+    wanted = request.GET.get("household", "")
+    if wanted.isascii() and wanted.isdigit():
+        found = gate.restrict(Household.objects.filter(pk=int(wanted)), user).first()
+        if found is not None:
+            initial["number"] = found.number  # type: ignore[assignment]  # a form's initial holds any value
+    form = LoanForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        household = gate.restrict(Household.objects.filter(number=data["number"].strip()), user).first()
+        if household is None:
+            form.add_error("number", _("No household with this number in your region."))
+        else:
+            try:
+                loan = services.loan_record(
+                    actor=user,
+                    household_id=household.pk,
+                    lender=data["lender"],
+                    contract=data["contract"],
+                    amount=data["amount"],
+                    term_months=data["term_months"],
+                    rate=data["rate"],
+                    subsidy_rate=data["subsidy_rate"],
+                    purpose=data["purpose"],
+                    disbursed_on=data["disbursed_on"],
+                )
+            except ValidationError as exc:
+                errors_show(form, exc)
+            else:
+                messages.success(request, _("Loan recorded."))
+                return redirect("loans:detail", pk=loan.pk)
+    return render(request, "loans/loan_form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def loan_import_page(request: HttpRequest) -> HttpResponse:
+    """Download the statement template; upload a bank's statement to check it, or to import it (a job)."""
+    user = gate.staff_of(request)
+    gate.require(user, Loan, "import", request)
+    if request.method == "POST":
+        try:
+            job = upload_enqueue(
+                kind=importing.KIND,
+                upload=request.FILES.get("file"),
+                user=user,
+                commit=request.POST.get("commit") == "1",
+                language=request.LANGUAGE_CODE,
+            )
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+        else:
+            return redirect("jobs:detail", pk=job.pk)
+    return render(request, "loans/import.html", {"columns": importing.COLUMNS})
+
+
+@login_required
+def loan_import_template(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The statement template, XLSX or CSV."""
+    gate.require(gate.staff_of(request), Loan, "import", request)
+    if fmt == "csv":
+        response = HttpResponse(importing.template_csv(), content_type="text/csv; charset=utf-8")
+    else:
+        fmt = "xlsx"
+        response = HttpResponse(
+            importing.template_xlsx(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="loans-template.{fmt}"'
+    return response
