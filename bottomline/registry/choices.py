@@ -162,13 +162,13 @@ class RiskType(models.TextChoices):
 class Program(models.TextChoices):
     """The programs whose money reaches a household's income records (registry.programs; docs/programs.md)."""
 
-    WELFARE_POST = "welfare_post", _("Public-welfare post (公益性岗位)")
-    PV_INCOME = "pv_income", _("Village PV income (光伏收益)")
-    BENEFIT_LINKAGE = "benefit_linkage", _("Benefit linkage (利益联结)")
-    EMPLOYMENT = "employment", _("Employment (就业帮扶)")
-    RAIN_DEW = "rain_dew", _("Rain and Dew grant (雨露计划)")
-    INSURANCE_CLAIM = "insurance_claim", _("Anti-poverty insurance claim (防贫保理赔)")
-    OTHER = "other", _("Other program (其他帮扶项目)")
+    WELFARE_POST = "welfare_post", _("Public-welfare post")
+    PV_INCOME = "pv_income", _("Village PV income")
+    BENEFIT_LINKAGE = "benefit_linkage", _("Benefit linkage")
+    EMPLOYMENT = "employment", _("Employment support")
+    RAIN_DEW = "rain_dew", _("Rain and Dew grant")
+    INSURANCE_CLAIM = "insurance_claim", _("Anti-poverty insurance claim")
+    OTHER = "other", _("Other program")
 
 
 class IncomeKind(models.TextChoices):

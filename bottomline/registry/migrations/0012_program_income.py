@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('source', models.CharField(max_length=64, unique=True, verbose_name='source')),
-                ('program', models.CharField(choices=[('welfare_post', 'Public-welfare post (公益性岗位)'), ('pv_income', 'Village PV income (光伏收益)'), ('benefit_linkage', 'Benefit linkage (利益联结)'), ('employment', 'Employment (就业帮扶)'), ('rain_dew', 'Rain and Dew grant (雨露计划)'), ('insurance_claim', 'Anti-poverty insurance claim (防贫保理赔)'), ('other', 'Other program (其他帮扶项目)')], max_length=24, verbose_name='program')),
+                ('program', models.CharField(choices=[('welfare_post', 'Public-welfare post'), ('pv_income', 'Village PV income'), ('benefit_linkage', 'Benefit linkage'), ('employment', 'Employment support'), ('rain_dew', 'Rain and Dew grant'), ('insurance_claim', 'Anti-poverty insurance claim'), ('other', 'Other program')], max_length=24, verbose_name='program')),
                 ('kind', models.CharField(choices=[('wage', 'Wage income (工资性收入)'), ('production', 'Production and operation income (生产经营性收入)'), ('property', 'Property income (财产性收入)'), ('transfer', 'Transfer income (转移性收入)')], max_length=16, verbose_name='income type')),
                 ('on', models.DateField(verbose_name='paid on')),
                 ('amount', models.DecimalField(decimal_places=2, max_digits=12, verbose_name='amount (yuan)')),
