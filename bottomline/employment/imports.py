@@ -9,8 +9,6 @@ employer, place and first month: the same row uploaded again corrects that job i
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import re
 from dataclasses import dataclass, field
@@ -19,8 +17,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import translation
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -32,8 +29,15 @@ from bottomline.employment.models import Job, Place, Workshop
 from bottomline.employment.services import JobInput, jobs_save, month_first
 from bottomline.jobs.progress import Progress
 from bottomline.jobs.registry import job_handler
-from bottomline.jobs.services import upload_remove
-from bottomline.registry.importing import ImportFileError, RowError, _text, read_rows
+from bottomline.registry.importing import (
+    ImportFileError,
+    RowError,
+    _text,
+    import_job_run,
+    read_rows,
+    template_csv_of,
+    template_xlsx_of,
+)
 from bottomline.registry.models import Member
 from bottomline.registry.services import id_number_lookup_index
 
@@ -269,49 +273,16 @@ def _villages(saved: list[Job]) -> list[Job]:
 @job_handler(KIND)
 def job_import_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """Params as ``registry.import``'s: ``path``, ``user`` (id), ``commit``, ``language`` and ``uploaded``."""
-    user = User.objects.select_related("region").get(pk=params["user"])
-    with translation.override(params.get("language") or "zh-hans"):
-        try:
-            report = job_import(
-                path=Path(params["path"]), user=user, commit=bool(params["commit"]), progress=progress
-            )
-        except ImportFileError as exc:
-            report = JobReport(errors=[RowError(1, "", str(exc))])
-        except PermissionDenied:
-            report = JobReport(errors=[RowError(0, "", _("Your role may not import."))])
-        finally:
-            upload_remove(params)
-    result = report.as_dict()
-    logger.info(
-        "employment import finished",
-        extra={"user": user.pk, "commit": bool(params["commit"])}
-        | {k: v for k, v in result.items() if k != "errors"},
+    return import_job_run(
+        params, progress, run=job_import, failed=lambda errors: JobReport(errors=errors), what="employment"
     )
-    return result
 
 
 def template_csv() -> bytes:
-    """The template as CSV, UTF-8 with a BOM (Excel opens it with Chinese intact)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([c.heading for c in COLUMNS])
-    writer.writerow([EXAMPLE[c.target] for c in COLUMNS])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    """The template as CSV."""
+    return template_csv_of(COLUMNS, [EXAMPLE])
 
 
 def template_xlsx() -> bytes:
-    """The template as XLSX: every column formatted as text (ID numbers stay whole)."""
-    import xlsxwriter
-
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(
-        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False}
-    )
-    sheet = book.add_worksheet("就业信息")
-    text = book.add_format({"num_format": "@"})
-    for c, column in enumerate(COLUMNS):
-        sheet.set_column(c, c, 16, text)
-        sheet.write_string(0, c, column.heading)
-        sheet.write_string(1, c, EXAMPLE[column.target], text)
-    book.close()
-    return buffer.getvalue()
+    """The template as XLSX."""
+    return template_xlsx_of(COLUMNS, [EXAMPLE], sheet="就业信息", width=16)

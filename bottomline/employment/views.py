@@ -30,8 +30,8 @@ from bottomline.employment.forms import (
     village_choices,
 )
 from bottomline.employment.models import Course, Grant, Job, Trainee, Workshop
-from bottomline.jobs.services import upload_enqueue
 from bottomline.regions.models import Region
+from bottomline.registry.import_pages import import_page, template_download
 from bottomline.registry.models import Household, Member
 from bottomline.registry.selectors import household_get
 
@@ -247,37 +247,17 @@ def export(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def job_import(request: HttpRequest) -> HttpResponse:
     """Download the employment template; upload a file to check it, or to import it (a job with progress)."""
-    user = gate.staff_of(request)
-    gate.require(user, Job, "import", request)
-    if request.method == "POST":
-        try:
-            job = upload_enqueue(
-                kind=imports.KIND,
-                upload=request.FILES.get("file"),
-                user=user,
-                commit=request.POST.get("commit") == "1",
-                language=request.LANGUAGE_CODE,
-            )
-        except ValidationError as error:
-            messages.error(request, error.messages[0])
-        else:
-            return redirect("jobs:detail", pk=job.pk)
-    return render(request, "employment/job_import.html", {"columns": imports.COLUMNS})
+    return import_page(
+        request, model=Job, kind=imports.KIND, template="employment/job_import.html", columns=imports.COLUMNS
+    )
 
 
 @login_required
 def job_import_template(request: HttpRequest, fmt: str) -> HttpResponse:
     """The employment import template, XLSX or CSV."""
-    gate.require(gate.staff_of(request), Job, "import", request)
-    if fmt == "csv":
-        response = HttpResponse(imports.template_csv(), content_type="text/csv; charset=utf-8")
-    else:
-        response = HttpResponse(
-            imports.template_xlsx(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = f'attachment; filename="employment-template.{fmt}"'
-    return response
+    return template_download(
+        request, model=Job, fmt=fmt, csv=imports.template_csv, xlsx=imports.template_xlsx, name="employment"
+    )
 
 
 # -- A household's employment, training and grants ----------------------------------------------------------------

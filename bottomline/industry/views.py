@@ -23,7 +23,7 @@ from bottomline.industry.forms import (
     service_errors,
 )
 from bottomline.industry.models import Entity, Linkage, Project
-from bottomline.jobs.services import upload_enqueue
+from bottomline.registry.import_pages import import_page, template_download
 
 PAGE = 50
 
@@ -239,34 +239,23 @@ def linkage_export(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def linkage_import(request: HttpRequest) -> HttpResponse:
     """Download the linkage template; upload a file to check it, or to import it (a job with progress)."""
-    user = gate.staff_of(request)
-    gate.require(user, Linkage, "import", request)
-    if request.method == "POST":
-        try:
-            job = upload_enqueue(
-                kind=importing.KIND,
-                upload=request.FILES.get("file"),
-                user=user,
-                commit=request.POST.get("commit") == "1",
-                language=request.LANGUAGE_CODE,
-            )
-        except ValidationError as error:
-            messages.error(request, error.messages[0])
-        else:
-            return redirect("jobs:detail", pk=job.pk)
-    return render(request, "industry/import.html", {"columns": importing.COLUMNS})
+    return import_page(
+        request,
+        model=Linkage,
+        kind=importing.KIND,
+        template="industry/import.html",
+        columns=importing.COLUMNS,
+    )
 
 
 @login_required
 def linkage_import_template(request: HttpRequest, fmt: str) -> HttpResponse:
     """The linkage import template, XLSX or CSV."""
-    gate.require(gate.staff_of(request), Linkage, "import", request)
-    if fmt == "csv":
-        response = HttpResponse(importing.template_csv(), content_type="text/csv; charset=utf-8")
-    else:
-        response = HttpResponse(
-            importing.template_xlsx(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = f'attachment; filename="linkage-template.{fmt}"'
-    return response
+    return template_download(
+        request,
+        model=Linkage,
+        fmt=fmt,
+        csv=importing.template_csv,
+        xlsx=importing.template_xlsx,
+        name="linkage",
+    )

@@ -10,9 +10,7 @@ Docs: docs/import.md ("Small loans").
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -21,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from auditlog.context import set_actor
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -33,11 +31,18 @@ from bottomline.audit.services import input_sha256, job_record
 from bottomline.jobs.progress import Progress
 from bottomline.jobs.registry import job_handler
 from bottomline.jobs.results import Line, result_describer
-from bottomline.jobs.services import upload_remove
 from bottomline.loans.models import Loan, Repayment
 from bottomline.loans.schedule import interest_total
 from bottomline.loans.services import purpose_check, subsidy_default, terms_check
-from bottomline.registry.importing import ImportFileError, RowError, _text, read_rows
+from bottomline.registry.importing import (
+    ImportFileError,
+    RowError,
+    _text,
+    import_job_run,
+    read_rows,
+    template_csv_of,
+    template_xlsx_of,
+)
 from bottomline.registry.income_import import _amount, _date
 from bottomline.registry.models import Household
 
@@ -466,51 +471,20 @@ def _repayments_line(value: Any) -> Line:
 @job_handler(KIND)
 def loans_import_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """Params as ``registry.import``'s: ``path``, ``user`` (id), ``commit``, ``language``, ``uploaded``."""
-    user = User.objects.select_related("region").get(pk=params["user"])
-    with translation.override(params.get("language") or "zh-hans"):
-        try:
-            report = loans_import(
-                path=Path(params["path"]), user=user, commit=bool(params["commit"]), progress=progress
-            )
-        except ImportFileError as exc:
-            report = LoanImportReport(errors=[RowError(1, "", str(exc))])
-        except PermissionDenied:
-            report = LoanImportReport(errors=[RowError(0, "", _("Your role may not import."))])
-        finally:
-            upload_remove(params)
-    result = report.as_dict()
-    logger.info(
-        "loans import finished",
-        extra={"user": user.pk, "commit": bool(params["commit"])}
-        | {k: v for k, v in result.items() if k != "errors"},
+    return import_job_run(
+        params,
+        progress,
+        run=loans_import,
+        failed=lambda errors: LoanImportReport(errors=errors),
+        what="loan statement",
     )
-    return result
 
 
 def template_csv() -> bytes:
-    """The template as CSV, UTF-8 with a BOM (Excel opens it with Chinese intact)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([c.heading for c in COLUMNS])
-    for example in EXAMPLES:
-        writer.writerow([example.get(c.target, "") for c in COLUMNS])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    """The template as CSV."""
+    return template_csv_of(COLUMNS, EXAMPLES)
 
 
 def template_xlsx() -> bytes:
-    """The template as XLSX: every column formatted as text (household numbers stay whole)."""
-    import xlsxwriter
-
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(
-        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False}
-    )
-    sheet = book.add_worksheet("小额信贷")
-    text = book.add_format({"num_format": "@"})
-    for c, column in enumerate(COLUMNS):
-        sheet.set_column(c, c, 14, text)
-        sheet.write_string(0, c, column.heading)
-        for r, example in enumerate(EXAMPLES, start=1):
-            sheet.write_string(r, c, example.get(column.target, ""), text)
-    book.close()
-    return buffer.getvalue()
+    """The template as XLSX."""
+    return template_xlsx_of(COLUMNS, EXAMPLES, sheet="小额信贷")

@@ -18,13 +18,13 @@ from django.views.decorators.http import require_http_methods
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
-from bottomline.jobs.services import upload_enqueue
 from bottomline.loans import importing, selectors, services
 from bottomline.loans.exports import loans_xlsx
 from bottomline.loans.forms import LoanFilterForm, LoanForm, RepaymentForm, errors_show
 from bottomline.loans.models import Loan, Repayment
 from bottomline.loans.schedule import loan_state, schedule
 from bottomline.regions.models import Region
+from bottomline.registry.import_pages import import_page, template_download
 from bottomline.registry.models import Household
 
 PAGE = 50
@@ -191,35 +191,14 @@ def loan_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def loan_import_page(request: HttpRequest) -> HttpResponse:
     """Download the statement template; upload a bank's statement to check it, or to import it (a job)."""
-    user = gate.staff_of(request)
-    gate.require(user, Loan, "import", request)
-    if request.method == "POST":
-        try:
-            job = upload_enqueue(
-                kind=importing.KIND,
-                upload=request.FILES.get("file"),
-                user=user,
-                commit=request.POST.get("commit") == "1",
-                language=request.LANGUAGE_CODE,
-            )
-        except ValidationError as error:
-            messages.error(request, error.messages[0])
-        else:
-            return redirect("jobs:detail", pk=job.pk)
-    return render(request, "loans/import.html", {"columns": importing.COLUMNS})
+    return import_page(
+        request, model=Loan, kind=importing.KIND, template="loans/import.html", columns=importing.COLUMNS
+    )
 
 
 @login_required
 def loan_import_template(request: HttpRequest, fmt: str) -> HttpResponse:
     """The statement template, XLSX or CSV."""
-    gate.require(gate.staff_of(request), Loan, "import", request)
-    if fmt == "csv":
-        response = HttpResponse(importing.template_csv(), content_type="text/csv; charset=utf-8")
-    else:
-        fmt = "xlsx"
-        response = HttpResponse(
-            importing.template_xlsx(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = f'attachment; filename="loans-template.{fmt}"'
-    return response
+    return template_download(
+        request, model=Loan, fmt=fmt, csv=importing.template_csv, xlsx=importing.template_xlsx, name="loans"
+    )

@@ -9,9 +9,7 @@ so uploading the same statement again changes nothing. Runs as a job (``pv.impor
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import logging
 import re
 from dataclasses import dataclass, field
@@ -20,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from auditlog.context import set_actor
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -32,10 +30,17 @@ from bottomline.audit.scope import spanning_region
 from bottomline.audit.services import input_sha256, job_record
 from bottomline.jobs.progress import Progress
 from bottomline.jobs.registry import job_handler
-from bottomline.jobs.services import upload_remove
 from bottomline.pv.models import Source, Station, StationMonth
 from bottomline.pv.services import month_start, station_month_record
-from bottomline.registry.importing import ImportFileError, RowError, _text, read_rows
+from bottomline.registry.importing import (
+    ImportFileError,
+    RowError,
+    _text,
+    import_job_run,
+    read_rows,
+    template_csv_of,
+    template_xlsx_of,
+)
 from bottomline.registry.income_import import _amount
 
 logger = logging.getLogger(__name__)
@@ -238,49 +243,20 @@ def _write(good: list[_Row], *, user: User, report: StatementReport, progress: P
 @job_handler(KIND)
 def statement_import_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """Params as every upload job's: ``path``, ``user`` (id), ``commit``, ``language``, ``uploaded``."""
-    user = User.objects.select_related("region").get(pk=params["user"])
-    with translation.override(params.get("language") or "zh-hans"):
-        try:
-            report = statement_import(
-                path=Path(params["path"]), user=user, commit=bool(params["commit"]), progress=progress
-            )
-        except ImportFileError as exc:
-            report = StatementReport(errors=[RowError(1, "", str(exc))])
-        except PermissionDenied:
-            report = StatementReport(errors=[RowError(0, "", _("Your role may not import."))])
-        finally:
-            upload_remove(params)
-    result = report.as_dict()
-    logger.info(
-        "pv statement import finished",
-        extra={"user": user.pk, "commit": bool(params["commit"])}
-        | {k: v for k, v in result.items() if k != "errors"},
+    return import_job_run(
+        params,
+        progress,
+        run=statement_import,
+        failed=lambda errors: StatementReport(errors=errors),
+        what="PV statement",
     )
-    return result
 
 
 def template_csv() -> bytes:
-    """The statement template as CSV, UTF-8 with a BOM."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([c.heading for c in COLUMNS])
-    writer.writerow([EXAMPLE[c.target] for c in COLUMNS])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    """The template as CSV."""
+    return template_csv_of(COLUMNS, [EXAMPLE])
 
 
 def template_xlsx() -> bytes:
-    """The statement template as XLSX, every column as text (account numbers stay whole)."""
-    import xlsxwriter
-
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(
-        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False}
-    )
-    sheet = book.add_worksheet("电费结算")
-    text = book.add_format({"num_format": "@"})
-    for c, column in enumerate(COLUMNS):
-        sheet.set_column(c, c, 18, text)
-        sheet.write_string(0, c, column.heading)
-        sheet.write_string(1, c, EXAMPLE[column.target], text)
-    book.close()
-    return buffer.getvalue()
+    """The template as XLSX."""
+    return template_xlsx_of(COLUMNS, [EXAMPLE], sheet="电费结算", width=18)

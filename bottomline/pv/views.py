@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bottomline.accounts import gate
-from bottomline.jobs.services import upload_enqueue
 from bottomline.pv import exports, imports, selectors, services
 from bottomline.pv.forms import (
     AllocationForm,
@@ -25,6 +24,7 @@ from bottomline.pv.forms import (
     apply_service_errors,
 )
 from bottomline.pv.models import Allocation, Assignment, Post, Station
+from bottomline.registry.import_pages import import_page, template_download
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -125,34 +125,22 @@ def station_export(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def statement_import(request: HttpRequest) -> HttpResponse:
     """Upload a grid company's monthly statement to check it, or to import it (a job with progress)."""
-    user = gate.staff_of(request)
-    gate.require(user, Station, "import", request)
-    if request.method == "POST":
-        try:
-            job = upload_enqueue(
-                kind=imports.KIND,
-                upload=request.FILES.get("file"),
-                user=user,
-                commit=request.POST.get("commit") == "1",
-                language=request.LANGUAGE_CODE,
-            )
-        except ValidationError as error:
-            messages.error(request, error.messages[0])
-        else:
-            return redirect("jobs:detail", pk=job.pk)
-    return render(request, "pv/import.html", {"columns": imports.COLUMNS})
+    return import_page(
+        request, model=Station, kind=imports.KIND, template="pv/import.html", columns=imports.COLUMNS
+    )
 
 
 @login_required
 def statement_template(request: HttpRequest, fmt: str) -> HttpResponse:
     """The statement template, XLSX or CSV."""
-    gate.require(gate.staff_of(request), Station, "import", request)
-    if fmt == "csv":
-        response = HttpResponse(imports.template_csv(), content_type="text/csv; charset=utf-8")
-    else:
-        response = HttpResponse(imports.template_xlsx(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="pv-statement-template.{fmt}"'
-    return response
+    return template_download(
+        request,
+        model=Station,
+        fmt=fmt,
+        csv=imports.template_csv,
+        xlsx=imports.template_xlsx,
+        name="pv-statement",
+    )
 
 
 @login_required

@@ -19,12 +19,12 @@ import operator
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, models, transaction
@@ -933,21 +933,48 @@ MEMBER_COLUMNS = (
 def import_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """Params: ``path`` of the file, ``user`` (id), ``commit``, ``language`` of the messages, and ``uploaded``
     when the file is a stored upload: it holds ID numbers in the clear, so it is deleted when the job ends."""
+    return import_job_run(
+        params,
+        progress,
+        run=registry_import,
+        failed=lambda errors: ImportReport(errors=errors),
+        what="registry",
+    )
+
+
+class _Report(Protocol):
+    def as_dict(self) -> dict[str, Any]: ...
+
+
+R = TypeVar("R", bound=_Report)
+
+
+def import_job_run(
+    params: dict[str, Any],
+    progress: Progress,
+    *,
+    run: Callable[..., R],
+    failed: Callable[[list[RowError]], R],
+    what: str,
+) -> dict[str, Any]:
+    """The job of any spreadsheet import (the archive's, the incomes', each program's): ``run(path=, user=,
+    commit=, progress=)`` in the uploader's language; a file that cannot be read, or a role that may not import,
+    is one error of the report ``failed`` makes; the stored upload is deleted however the job ends."""
     user = User.objects.select_related("region").get(pk=params["user"])
     with translation.override(params.get("language") or "zh-hans"):
         try:
-            report = registry_import(
+            report = run(
                 path=Path(params["path"]), user=user, commit=bool(params["commit"]), progress=progress
             )
         except ImportFileError as exc:
-            report = ImportReport(errors=[RowError(1, "", str(exc))])
+            report = failed([RowError(1, "", str(exc))])
         except PermissionDenied:
-            report = ImportReport(errors=[RowError(0, "", _("Your role may not import."))])
+            report = failed([RowError(0, "", _("Your role may not import."))])
         finally:
             upload_remove(params)
     result = report.as_dict()
     logger.info(
-        "registry import finished",
+        f"{what} import finished",
         extra={"user": user.pk, "commit": bool(params["commit"])}
         | {k: v for k, v in result.items() if k != "errors"},
     )
@@ -980,27 +1007,49 @@ EXAMPLE = {
 
 
 def template_csv() -> bytes:
-    """The template as CSV, UTF-8 with a BOM (Excel opens it with Chinese intact)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([c.heading for c in COLUMNS])
-    writer.writerow([EXAMPLE[c.target] for c in COLUMNS])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    """The template as CSV."""
+    return template_csv_of(COLUMNS, [EXAMPLE])
 
 
 def template_xlsx() -> bytes:
-    """The template as XLSX: every column formatted as text, so ID numbers stay whole."""
+    """The template as XLSX: ID numbers stay whole."""
+    return template_xlsx_of(COLUMNS, [EXAMPLE], sheet="户籍成员")
+
+
+class _Heading(Protocol):
+    @property
+    def heading(self) -> str: ...
+    @property
+    def target(self) -> str: ...
+
+
+def template_csv_of(columns: Sequence[_Heading], examples: Sequence[Mapping[str, str]]) -> bytes:
+    """An import's template as CSV, UTF-8 with a BOM (Excel opens it with Chinese intact): the headings, then
+    the example rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([c.heading for c in columns])
+    for example in examples:
+        writer.writerow([example.get(c.target, "") for c in columns])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def template_xlsx_of(
+    columns: Sequence[_Heading], examples: Sequence[Mapping[str, str]], *, sheet: str, width: int = 14
+) -> bytes:
+    """An import's template as XLSX: every column formatted as text (ID and household numbers stay whole)."""
     import xlsxwriter
 
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(
         buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False}
     )
-    sheet = book.add_worksheet("户籍成员")
+    page = book.add_worksheet(sheet)
     text = book.add_format({"num_format": "@"})
-    for c, column in enumerate(COLUMNS):
-        sheet.set_column(c, c, 14, text)
-        sheet.write_string(0, c, column.heading)
-        sheet.write_string(1, c, EXAMPLE[column.target], text)
+    for c, column in enumerate(columns):
+        page.set_column(c, c, width, text)
+        page.write_string(0, c, column.heading)
+        for r, example in enumerate(examples, start=1):
+            page.write_string(r, c, example.get(column.target, ""), text)
     book.close()
     return buffer.getvalue()

@@ -10,9 +10,7 @@ uploading the same file again changes nothing. The records are written in sets t
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import logging
 import re
 from dataclasses import dataclass, field
@@ -21,9 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from auditlog.context import set_actor
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -33,8 +30,15 @@ from bottomline.audit.scope import spanning_region
 from bottomline.audit.services import input_sha256, job_record
 from bottomline.jobs.progress import Progress
 from bottomline.jobs.registry import job_handler
-from bottomline.jobs.services import upload_remove
-from bottomline.registry.importing import ImportFileError, RowError, _text, read_rows
+from bottomline.registry.importing import (
+    ImportFileError,
+    RowError,
+    _text,
+    import_job_run,
+    read_rows,
+    template_csv_of,
+    template_xlsx_of,
+)
 from bottomline.registry.incomes import AMOUNTS, IncomeRow, amounts_check, incomes_save, year_bounds
 from bottomline.registry.models import Household, IncomeRecord, Member
 
@@ -313,49 +317,16 @@ def _write(good: list[_Row], *, user: User, report: IncomeReport, progress: Prog
 def income_import_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """Params as ``registry.import``'s: ``path``, ``user`` (id), ``commit``, ``language`` and ``uploaded`` (the
     stored upload is deleted when the job ends)."""
-    user = User.objects.select_related("region").get(pk=params["user"])
-    with translation.override(params.get("language") or "zh-hans"):
-        try:
-            report = income_import(
-                path=Path(params["path"]), user=user, commit=bool(params["commit"]), progress=progress
-            )
-        except ImportFileError as exc:
-            report = IncomeReport(errors=[RowError(1, "", str(exc))])
-        except PermissionDenied:
-            report = IncomeReport(errors=[RowError(0, "", _("Your role may not import."))])
-        finally:
-            upload_remove(params)
-    result = report.as_dict()
-    logger.info(
-        "income import finished",
-        extra={"user": user.pk, "commit": bool(params["commit"])}
-        | {k: v for k, v in result.items() if k != "errors"},
+    return import_job_run(
+        params, progress, run=income_import, failed=lambda errors: IncomeReport(errors=errors), what="income"
     )
-    return result
 
 
 def template_csv() -> bytes:
-    """The template as CSV, UTF-8 with a BOM (Excel opens it with Chinese intact)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([c.heading for c in COLUMNS])
-    writer.writerow([EXAMPLE[c.target] for c in COLUMNS])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    """The template as CSV."""
+    return template_csv_of(COLUMNS, [EXAMPLE])
 
 
 def template_xlsx() -> bytes:
-    """The template as XLSX: every column formatted as text (household numbers stay whole)."""
-    import xlsxwriter
-
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(
-        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False}
-    )
-    sheet = book.add_worksheet("收入采集")
-    text = book.add_format({"num_format": "@"})
-    for c, column in enumerate(COLUMNS):
-        sheet.set_column(c, c, 14, text)
-        sheet.write_string(0, c, column.heading)
-        sheet.write_string(1, c, EXAMPLE[column.target], text)
-    book.close()
-    return buffer.getvalue()
+    """The template as XLSX."""
+    return template_xlsx_of(COLUMNS, [EXAMPLE], sheet="收入采集")

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from bottomline.accounts import gate
-from bottomline.jobs.services import upload_enqueue
 from bottomline.registry import income_import, incomes
+from bottomline.registry.import_pages import import_page, template_download
 from bottomline.registry.income_forms import CollectionForm, IncomeAmountsForm, IncomeForm
 from bottomline.registry.models import Household
 from bottomline.registry.programs import program_totals
@@ -135,34 +135,23 @@ def income_collection(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def income_import_page(request: HttpRequest) -> HttpResponse:
     """Download the income template; upload a file to check it, or to import it (a job with progress)."""
-    user = gate.staff_of(request)
-    gate.require(user, Household, "import", request)
-    if request.method == "POST":
-        try:
-            job = upload_enqueue(
-                kind=income_import.KIND,
-                upload=request.FILES.get("file"),
-                user=user,
-                commit=request.POST.get("commit") == "1",
-                language=request.LANGUAGE_CODE,
-            )
-        except ValidationError as error:
-            messages.error(request, error.messages[0])
-        else:
-            return redirect("jobs:detail", pk=job.pk)
-    return render(request, "registry/income_import.html", {"columns": income_import.COLUMNS})
+    return import_page(
+        request,
+        model=Household,
+        kind=income_import.KIND,
+        template="registry/income_import.html",
+        columns=income_import.COLUMNS,
+    )
 
 
 @login_required
 def income_import_template(request: HttpRequest, fmt: str) -> HttpResponse:
     """The income import template, XLSX or CSV."""
-    gate.require(gate.staff_of(request), Household, "import", request)
-    if fmt == "csv":
-        response = HttpResponse(income_import.template_csv(), content_type="text/csv; charset=utf-8")
-    else:
-        response = HttpResponse(
-            income_import.template_xlsx(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = f'attachment; filename="income-template.{fmt}"'
-    return response
+    return template_download(
+        request,
+        model=Household,
+        fmt=fmt,
+        csv=income_import.template_csv,
+        xlsx=income_import.template_xlsx,
+        name="income",
+    )
