@@ -31,9 +31,10 @@ from bottomline.industry.services import AMOUNT_MAX, linkable_entities, linkages
 from bottomline.jobs.progress import Progress
 from bottomline.jobs.registry import job_handler
 from bottomline.registry.importing import (
-    ImportFileError,
+    Column,
     RowError,
     _text,
+    columns_place,
     import_job_run,
     read_rows,
     template_csv_of,
@@ -46,16 +47,6 @@ logger = logging.getLogger(__name__)
 
 KIND = "industry.linkage_import"
 LOOKUP_CHUNK = 2000
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of the template: its Chinese heading, English alias and target."""
-
-    heading: str
-    alias: str
-    target: str
-    required: bool = False
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -127,22 +118,8 @@ def linkage_import(*, path: Path, user: User, commit: bool, progress: Progress) 
     """Check a file of linkages and, if ``commit`` and nothing is wrong, record them and post their money."""
     gate.require(user, Linkage, "import")
     headings, rows = read_rows(path)
-    position: dict[str, int] = {}
-    known: set[str] = set()
-    for column in COLUMNS:
-        for name in (column.heading, column.alias):
-            known.add(name)
-            if name in headings:
-                position[column.target] = headings.index(name)
-    missing = [c.heading for c in COLUMNS if c.required and c.target not in position]
-    if missing:
-        raise ImportFileError(_("These columns are missing: %(columns)s.") % {"columns": "、".join(missing)})
-    report = LinkageReport(rows=len(rows))
-    for heading in headings:
-        if heading and heading not in known:
-            report.errors.append(
-                RowError(1, heading, _("This column is not one of the template's: check its heading."))
-            )
+    position, heading_errors = columns_place(headings, COLUMNS)
+    report = LinkageReport(rows=len(rows), errors=heading_errors)
     label = {c.target: headings[position[c.target]] for c in COLUMNS if c.target in position}
     progress.start(len(rows), gettext_noop("checking"))
     cells = [{t: (raw[at] if at < len(raw) else "") for t, at in position.items()} for raw in rows]

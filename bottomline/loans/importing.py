@@ -35,9 +35,10 @@ from bottomline.loans.models import Loan, Repayment
 from bottomline.loans.schedule import interest_total
 from bottomline.loans.services import purpose_check, subsidy_default, terms_check
 from bottomline.registry.importing import (
-    ImportFileError,
+    Column,
     RowError,
     _text,
+    columns_place,
     import_job_run,
     read_rows,
     template_csv_of,
@@ -52,16 +53,6 @@ KIND = "loans.import"
 KIND_NAME = gettext_noop("loans.import")
 DISBURSE, REPAY = "disbursement", "repayment"
 KINDS = {"放款": DISBURSE, "发放": DISBURSE, "disbursement": DISBURSE, "还款": REPAY, "repayment": REPAY}
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of the template: its Chinese heading (as the banks' statements), English alias and target."""
-
-    heading: str
-    alias: str
-    target: str
-    required: bool = False
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -149,22 +140,8 @@ def loans_import(*, path: Path, user: User, commit: bool, progress: Progress) ->
     """Check a bank's statement and, if ``commit`` and nothing is wrong, record its loans and repayments."""
     gate.require(user, Loan, "import")
     headings, rows = read_rows(path)
-    position: dict[str, int] = {}
-    known: set[str] = set()
-    for column in COLUMNS:
-        for name in (column.heading, column.alias):
-            known.add(name)
-            if name in headings:
-                position[column.target] = headings.index(name)
-    missing = [c.heading for c in COLUMNS if c.required and c.target not in position]
-    if missing:
-        raise ImportFileError(_("These columns are missing: %(columns)s.") % {"columns": "、".join(missing)})
-    report = LoanImportReport(rows=len(rows))
-    for heading in headings:
-        if heading and heading not in known:
-            report.errors.append(
-                RowError(1, heading, _("This column is not one of the template's: check its heading."))
-            )
+    position, heading_errors = columns_place(headings, COLUMNS)
+    report = LoanImportReport(rows=len(rows), errors=heading_errors)
     label = {c.target: headings[position[c.target]] for c in COLUMNS if c.target in position}
     progress.start(len(rows), gettext_noop("checking"))
     cells: list[dict[str, object]] = [

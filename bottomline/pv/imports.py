@@ -33,9 +33,10 @@ from bottomline.jobs.registry import job_handler
 from bottomline.pv.models import Source, Station, StationMonth
 from bottomline.pv.services import month_start, station_month_record
 from bottomline.registry.importing import (
-    ImportFileError,
+    Column,
     RowError,
     _text,
+    columns_place,
     import_job_run,
     read_rows,
     template_csv_of,
@@ -48,20 +49,11 @@ logger = logging.getLogger(__name__)
 KIND = "pv.import"
 
 
-@dataclass(frozen=True)
-class Column:
-    """One column of the statement template: its Chinese heading, English alias and target."""
-
-    heading: str
-    alias: str
-    target: str
-
-
 COLUMNS: tuple[Column, ...] = (
-    Column("电站户号", "grid account", "account"),
-    Column("结算月份", "month", "month"),
-    Column("上网电量（千瓦时）", "generation kWh", "generation_kwh"),
-    Column("结算金额（元）", "income yuan", "income"),
+    Column("电站户号", "grid account", "account", True),
+    Column("结算月份", "month", "month", True),
+    Column("上网电量（千瓦时）", "generation kWh", "generation_kwh", True),
+    Column("结算金额（元）", "income yuan", "income", True),
 )
 EXAMPLE = {"account": "0630106001", "month": "2026-01", "generation_kwh": "18500", "income": "13820.50"}
 MONTH_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?(?:[-/.]\d{1,2}日?)?$")
@@ -113,22 +105,8 @@ def statement_import(*, path: Path, user: User, commit: bool, progress: Progress
     """Check a statement and, if ``commit`` and nothing is wrong, record its months."""
     gate.require(user, Station, "import")
     headings, rows = read_rows(path)
-    position: dict[str, int] = {}
-    known: set[str] = set()
-    for column in COLUMNS:
-        for name in (column.heading, column.alias):
-            known.add(name)
-            if name in headings:
-                position[column.target] = headings.index(name)
-    missing = [c.heading for c in COLUMNS if c.target not in position]
-    if missing:
-        raise ImportFileError(_("These columns are missing: %(columns)s.") % {"columns": "、".join(missing)})
-    report = StatementReport(rows=len(rows))
-    for heading in headings:
-        if heading and heading not in known:
-            report.errors.append(
-                RowError(1, heading, _("This column is not one of the template's: check its heading."))
-            )
+    position, heading_errors = columns_place(headings, COLUMNS)
+    report = StatementReport(rows=len(rows), errors=heading_errors)
     label = {c.target: headings[position[c.target]] for c in COLUMNS}
     progress.start(len(rows), gettext_noop("checking"))
     cells = [{t: (raw[at] if at < len(raw) else "") for t, at in position.items()} for raw in rows]

@@ -74,6 +74,27 @@ class Column:
     choices: type[models.TextChoices] | None = None
 
 
+def columns_place(
+    headings: Sequence[str], columns: Sequence[Column]
+) -> tuple[dict[str, int], list[RowError]]:
+    """Where each of an import's columns stands in a file (by its Chinese heading or English alias), and a
+    heading row error for each heading that is none of them; ImportFileError names the required ones missing."""
+    position: dict[str, int] = {}
+    known: set[str] = set()
+    for column in columns:
+        for name in (column.heading, column.alias):
+            known.add(name)
+            if name in headings:
+                position[column.target] = list(headings).index(name)
+    missing = [c.heading for c in columns if c.required and c.target not in position]
+    if missing:
+        raise ImportFileError(_("These columns are missing: %(columns)s.") % {"columns": "、".join(missing)})
+    unknown = _("This column is not one of the template's: check its heading.")
+    return position, [
+        RowError(1, heading, unknown) for heading in headings if heading and heading not in known
+    ]
+
+
 COLUMNS: tuple[Column, ...] = (
     Column("户编号", "household number", "number", True),
     Column("行政村代码", "village code", "village_code", True),

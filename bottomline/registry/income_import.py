@@ -31,9 +31,11 @@ from bottomline.audit.services import input_sha256, job_record
 from bottomline.jobs.progress import Progress
 from bottomline.jobs.registry import job_handler
 from bottomline.registry.importing import (
+    Column,
     ImportFileError,
     RowError,
     _text,
+    columns_place,
     import_job_run,
     read_rows,
     template_csv_of,
@@ -46,16 +48,6 @@ logger = logging.getLogger(__name__)
 
 KIND = "registry.income_import"
 LOOKUP_CHUNK = 2000
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column of the template: its Chinese heading (as the national forms), English alias and target."""
-
-    heading: str
-    alias: str
-    target: str
-    required: bool = False
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -152,22 +144,8 @@ def income_import(*, path: Path, user: User, commit: bool, progress: Progress) -
     """Check a file and, if ``commit`` and nothing is wrong, record its incomes."""
     gate.require(user, Household, "import")
     headings, rows = read_rows(path)
-    position: dict[str, int] = {}
-    known: set[str] = set()
-    for column in COLUMNS:
-        for name in (column.heading, column.alias):
-            known.add(name)
-            if name in headings:
-                position[column.target] = headings.index(name)
-    missing = [c.heading for c in COLUMNS if c.required and c.target not in position]
-    if missing:
-        raise ImportFileError(_("These columns are missing: %(columns)s.") % {"columns": "、".join(missing)})
-    report = IncomeReport(rows=len(rows))
-    for heading in headings:
-        if heading and heading not in known:
-            report.errors.append(
-                RowError(1, heading, _("This column is not one of the template's: check its heading."))
-            )
+    position, heading_errors = columns_place(headings, COLUMNS)
+    report = IncomeReport(rows=len(rows), errors=heading_errors)
     if "year" not in position and not {"period_start", "period_end"} <= position.keys():
         raise ImportFileError(_("Give the year (年度), or the period's start and end (起始日期, 截止日期)."))
     label = {c.target: headings[position[c.target]] for c in COLUMNS if c.target in position}
