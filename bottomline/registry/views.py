@@ -156,6 +156,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One household: attributes, members and income history, numbers masked."""
     user = gate.staff_of(request)
     household = selectors.household_get(viewer=user, household_id=pk)
+    year = timezone.localdate().year  # the programs' year
     # As of the last evaluation (a batch run or the last save); screened now if it never was.
     why = why_of_household(
         viewer=user, household=household, language=request.LANGUAGE_CODE
@@ -176,8 +177,8 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("member", "from_household", "to_household")
         .order_by("-moved_on", "-id"),
         # Every program it takes part in, with this year's money (registry.programs).
-        "year": timezone.localdate().year,
-        "programs": household_programs(viewer=user, household=household, year=timezone.localdate().year),
+        "year": year,
+        "programs": household_programs(viewer=user, household=household, year=year),
     }
     return render(request, "registry/household_detail.html", context)
 
