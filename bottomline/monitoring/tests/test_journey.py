@@ -60,8 +60,8 @@ class Journey:
                 field.select_option(value)
             else:
                 field.fill(value)
-        tab.page.click(f"#action-{action}-submit")
-        tab.page.wait_for_load_state("load")
+        with tab.page.expect_navigation():
+            tab.page.click(f"#action-{action}-submit")
         self.shot(tab, shot)
 
     def days_pass(self) -> None:
@@ -144,8 +144,8 @@ def test_a_declaration_walks_to_risk_elimination(
         form.locator("[name=amount]").fill("2000")
         form.locator("[name=start]").fill(_iso(timezone.localdate()))
         form.locator("[name=status]").select_option("active")
-        plan.page.click("#measure-submit")
-        plan.page.wait_for_load_state("load")
+        with plan.page.expect_navigation():
+            plan.page.click("#measure-submit")
         journey.shot(plan, "assistance")
     # Monthly follow-ups while monitored (recorded through the service: the pages are shown below).
     for days in range(7 + 28, 220, 28):
@@ -165,8 +165,8 @@ def test_a_declaration_walks_to_risk_elimination(
     follow.locator("[name=period_start]").fill(_iso(year_start.replace(day=1)))
     follow.locator("[name=period_end]").fill(_iso(last_month_end))
     follow.locator("[name=wage]").fill("36000")
-    plan.page.click("#followup-submit")
-    plan.page.wait_for_load_state("load")
+    with plan.page.expect_navigation():
+        plan.page.click("#followup-submit")
     plan.page.wait_for_selector("#readiness")
     journey.shot(plan, "follow-up")
 

@@ -72,19 +72,20 @@ def test_the_county_records_distributes_and_assigns_and_the_cadre_sees_the_post(
     page.click(f"text={tree.village.name}")
     page.select_option("[name=purpose]", "posts")
     page.fill("[name=amount]", "6000")
-    page.click("main form button[type=submit]")
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
     assert "6000" in page.locator("#allocations").inner_text()
     # More than the rest of the village's income is refused on the page.
     page.select_option("[name=purpose]", "awards")
     page.fill("[name=amount]", "5200.01")
-    page.click("main form button[type=submit]")
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
     assert page.locator(".invalid-feedback, .alert-danger").count() > 0
     page.screenshot(path=str(SHOTS / "pv-distribution.png"), full_page=True)
 
     page.goto(f"{live_server.url}/pv/posts/{post.pk}/")
-    page.click("text=Assign")
+    with page.expect_navigation():
+        page.click("text=Assign")
     options = page.locator("[name=member] option").all_inner_texts()
     assert any("王建国" in o for o in options) and not any("李秀英" in o for o in options)
     page.select_option("[name=member]", label=next(o for o in options if "王建国" in o))
