@@ -23,6 +23,7 @@ from bottomline.industry.forms import (
     service_errors,
 )
 from bottomline.industry.models import Entity, Linkage, Project
+from bottomline.jobs.exports import export_respond
 from bottomline.registry.import_pages import import_page, template_download
 
 PAGE = 50
@@ -222,17 +223,7 @@ def linkage_end(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def linkage_export(request: HttpRequest) -> HttpResponse:
     """The linkages of the user's region as XLSX (a job when they are many)."""
-    user = gate.staff_of(request)
-    gate.require(user, Linkage, "export", request)
-    if not exports.linkages_export_inline(user):
-        job = exports.linkages_export_start(viewer=user, language=request.LANGUAGE_CODE)
-        return redirect("jobs:detail", pk=job.pk)
-    content = exports.linkages_xlsx(viewer=user, request=request)
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = 'attachment; filename="benefit-linkages.xlsx"'
-    return response
+    return export_respond(request, exports.LINKAGES, viewer=gate.staff_of(request))
 
 
 @login_required

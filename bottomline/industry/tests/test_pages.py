@@ -166,17 +166,33 @@ def test_the_dashboard_drills_through_to_the_linked_households(
 
 @pytest.mark.django_db
 def test_a_large_export_is_a_job(
-    home: Household, entity: Entity, personas: dict[str, Any], client: Client, monkeypatch: Any
+    home: Household,
+    entity: Entity,
+    personas: dict[str, Any],
+    client: Client,
+    monkeypatch: Any,
+    tmp_path: Path,
 ) -> None:
     from bottomline.industry import exports
     from bottomline.jobs.models import Job
+    from bottomline.registry.spreadsheets import xlsx_rows
 
     _linked(home, entity, personas["township_officer"])
-    monkeypatch.setattr(exports, "EXPORT_INLINE_ROWS", 0)
+    from bottomline.jobs import services as job_services
+    from bottomline.jobs.services import job_run
+
+    monkeypatch.setattr(job_services, "EXPORT_INLINE_ROWS", 0)
     client.force_login(personas["county_officer"])
     answer = client.get(reverse("industry:linkage_export"))
     job = Job.objects.get(kind=exports.EXPORT)
     assert answer.status_code == 302 and answer["Location"] == reverse("jobs:detail", args=[job.pk])
+    done = job_run(job_id=job.pk)
+    assert done.result["rows"] == 1 and done.result["file_name"].startswith("benefit-linkages-")
+    download = client.get(reverse("jobs:download", args=[job.pk]))
+    assert download.status_code == 200
+    path = tmp_path / "linkages.xlsx"
+    path.write_bytes(b"".join(download.streaming_content))  # type: ignore[attr-defined]
+    assert xlsx_rows(path)[1][0] == home.number
 
 
 @pytest.mark.django_db
