@@ -30,6 +30,7 @@ from bottomline.employment.forms import (
     village_choices,
 )
 from bottomline.employment.models import Course, Grant, Job, Trainee, Workshop
+from bottomline.jobs.exports import export_respond
 from bottomline.regions.models import Region
 from bottomline.registry.import_pages import import_page, template_download
 from bottomline.registry.models import Household, Member
@@ -231,16 +232,11 @@ def job_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def export(request: HttpRequest) -> HttpResponse:
-    """The workbook of jobs, trainees and grants (XLSX)."""
+    """The workbook of jobs, trainees and grants (XLSX; a job when they are many)."""
     user = gate.staff_of(request)
     gate.require(user, Job, "export", request)
     region = _region(user, request.GET.get("region", ""))
-    content = exports.workbook(viewer=user, region=region, request=request)
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = 'attachment; filename="employment.xlsx"'
-    return response
+    return export_respond(request, exports.WORKBOOK, viewer=user, params={"region": region})
 
 
 @login_required

@@ -7,7 +7,7 @@ An app registers each kind of export once, at import time::
         model=Linkage,
         write=lambda viewer, params, request: linkages_xlsx(viewer=viewer, request=request),
         rows=lambda viewer, params: linkage_count(viewer),
-        name=lambda params: "benefit-linkages",
+        name=lambda params: f"benefit-linkages-{timezone.localdate():%Y%m%d}",
     )
 
 and its view answers with ``export_respond(request, LINKAGES, viewer=user, params={...})``: the file itself up to
@@ -27,7 +27,7 @@ from typing import Any
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import get_language, gettext_noop
 
 from bottomline.accounts import gate
@@ -55,7 +55,7 @@ Namer = Callable[[dict[str, Any]], str]
 @dataclass(frozen=True)
 class Export:
     """A kind of export: its job kind, the model whose ``export`` right it needs, how to write it, how many rows it
-    has, and the stem of its file name (the day and the suffix are added)."""
+    has, and its file name without the suffix (from the export's own parameters)."""
 
     kind: str
     model: type[Model]
@@ -67,8 +67,8 @@ class Export:
     phase: str = gettext_noop("writing the export")
 
     def file_name(self, params: dict[str, Any]) -> str:
-        """The name the file is downloaded under: the stem, today, the suffix."""
-        return f"{self.name(params)}-{timezone.localdate():%Y%m%d}{self.suffix}"
+        """The name the file is downloaded under."""
+        return f"{self.name(params)}{self.suffix}"
 
     def inline(self, viewer: User, params: dict[str, Any]) -> bool:
         """Whether the export is small enough to write inside the request: at most the shared limit

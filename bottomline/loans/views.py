@@ -18,8 +18,8 @@ from django.views.decorators.http import require_http_methods
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
-from bottomline.loans import importing, selectors, services
-from bottomline.loans.exports import loans_xlsx
+from bottomline.jobs.exports import export_respond
+from bottomline.loans import exports, importing, selectors, services
 from bottomline.loans.forms import LoanFilterForm, LoanForm, RepaymentForm, errors_show
 from bottomline.loans.models import Loan, Repayment
 from bottomline.loans.schedule import loan_state, schedule
@@ -82,17 +82,10 @@ def loan_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def loan_export(request: HttpRequest) -> HttpResponse:
-    """The filtered loans as XLSX, with their state as of the day asked (audited)."""
+    """The filtered loans as XLSX, with their state as of the day asked (audited; a job when they are many)."""
     user = gate.staff_of(request)
-    gate.require(user, Loan, "export", request)
-    _form, filters, on = _filtered(request, user)
-    rows = selectors.loan_list(viewer=user, filters=filters, on=on)
-    response = HttpResponse(
-        loans_xlsx(viewer=user, rows=rows, on=on, request=request),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="loans-{on:%Y%m%d}.xlsx"'
-    return response
+    _form, filters, _on = _filtered(request, user)
+    return export_respond(request, exports.LOANS, viewer=user, params=exports.export_params(filters))
 
 
 @login_required

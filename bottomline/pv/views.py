@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bottomline.accounts import gate
+from bottomline.jobs.exports import export_respond
 from bottomline.pv import exports, imports, selectors, services
 from bottomline.pv.forms import (
     AllocationForm,
@@ -27,6 +31,7 @@ from bottomline.pv.models import Allocation, Assignment, Post, Station
 from bottomline.registry.import_pages import import_page, template_download
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PAGE = 50
 
 
 def _year(request: HttpRequest) -> int:
@@ -175,13 +180,16 @@ def distribution(request: HttpRequest, code: str, year: int) -> HttpResponse:
 
 @login_required
 def post_list(request: HttpRequest) -> HttpResponse:
-    """The posts of the user's region with their holder today."""
+    """The posts of the user's region with their holder today, a page at a time (the filter kept)."""
     user = gate.staff_of(request)
     gate.require(user, Post, "view", request)
     filled = {"1": True, "0": False}.get(request.GET.get("filled", ""))
     posts = selectors.post_list(viewer=user, on=timezone.localdate(), filled=filled)
+    page = Paginator(posts, PAGE).get_page(request.GET.get("page"))
     context = {
-        "posts": posts,
+        "posts": page.object_list,
+        "page": page,
+        "query": urlencode({k: v for k, v in request.GET.items() if k != "page"}),
         "filled": request.GET.get("filled", ""),
         "can_change": gate.allowed(user, Post, "change"),
     }
@@ -293,9 +301,7 @@ def assignment_end(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def post_export(request: HttpRequest) -> HttpResponse:
-    """The posts with their holder today, as XLSX."""
+    """The posts with their holder today, as XLSX (a job when they are many)."""
     user = gate.staff_of(request)
-    content = exports.posts_export(viewer=user, on=timezone.localdate(), request=request)
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = 'attachment; filename="pv-posts.xlsx"'
-    return response
+    params = {"on": timezone.localdate().isoformat()}
+    return export_respond(request, exports.POSTS, viewer=user, params=params)

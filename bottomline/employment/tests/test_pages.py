@@ -215,3 +215,23 @@ def test_the_job_list_costs_the_same_queries_for_two_jobs_or_twenty(
     add(18)
     with django_assert_max_num_queries(len(two.captured_queries)):
         assert client.get("/employment/jobs/").status_code == 200
+
+
+def test_a_large_workbook_is_written_by_a_job_for_the_region_asked(
+    home: Household, tree: Any, personas: dict[str, Any], make_user: Any, monkeypatch: Any
+) -> None:
+    from bottomline.jobs.tests.exporting import export_by_job
+
+    Job.objects.create(
+        member=Member.objects.get(household=home, relation="head"), household=home, employer="千紫缘公司",
+        place="local", start=date(YEAR, 1, 1), months=2, monthly_wage=Decimal(100),
+    )  # fmt: skip
+    client = Client()
+    client.force_login(personas["county_officer"])
+    job, content = export_by_job(client, "/employment/export/", monkeypatch, region=tree.township.code)
+    assert job.kind == "employment.export" and job.params["region"] == tree.township.code
+    assert job.result["rows"] == 1 and job.result["file_name"] == "employment.xlsx"
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0).to_python()
+    assert rows[1][4] == "千紫缘公司" and "*" in str(rows[1][3])
+    client.force_login(make_user("township_officer", tree.other_township, username="other-township"))
+    assert client.get("/employment/export/", {"region": tree.township.code}).status_code == 404
