@@ -18,6 +18,7 @@ from bottomline.industry.forms import (
     EndForm,
     EntityFilterForm,
     EntityForm,
+    LinkageChangeForm,
     LinkageForm,
     ProjectForm,
     service_errors,
@@ -199,6 +200,30 @@ def household_linkages(request: HttpRequest, pk: int) -> HttpResponse:
         "today": timezone.localdate(),
     }
     return render(request, "industry/household.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def linkage_change(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a linkage's yearly amount or its end (or open it again): every year of it is posted again."""
+    user = gate.staff_of(request)
+    linkage = selectors.linkage_get(viewer=user, linkage_id=pk, action="change")
+    initial = {"amount_per_year": linkage.amount_per_year, "end": linkage.end}
+    form = LinkageChangeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.linkage_change(
+                actor=user,
+                linkage_id=linkage.pk,
+                amount_per_year=form.cleaned_data["amount_per_year"],
+                end=form.cleaned_data["end"],
+            )
+        except ValidationError as exc:
+            service_errors(form, exc)
+        else:
+            messages.success(request, _("Linkage corrected; the household was evaluated again."))
+            return redirect("industry:household", pk=linkage.household_id)
+    return render(request, "industry/linkage_change.html", {"form": form, "linkage": linkage})
 
 
 @login_required
