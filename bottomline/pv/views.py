@@ -84,6 +84,44 @@ def station_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def station_change(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a station's record and the villages sharing its income (refused if a village would have
+    distributed more of a year's income than the new shares leave it)."""
+    user = gate.staff_of(request)
+    station = selectors.station_get(viewer=user, station_id=pk, action="change")
+    initial: dict[str, object] = {
+        name: getattr(station, name) for name in ("name", "capacity_kw", "grid_date", "owner", "grid_account")
+    }
+    initial["village"] = station.village_id
+    others = [s for s in station.shares.all() if s.village_id != station.village_id]
+    for n, share in enumerate(others[:2], start=2):
+        initial[f"village_{n}"], initial[f"percent_{n}"] = share.village_id, share.percent
+    form = StationForm(request.POST or None, initial=initial, villages=selectors.villages_for(viewer=user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.station_change(
+                actor=user,
+                station_id=station.pk,
+                name=data["name"],
+                village=data["village"],
+                capacity_kw=data["capacity_kw"],
+                grid_date=data["grid_date"],
+                owner=data["owner"],
+                grid_account=data["grid_account"],
+                shares=[services.Share(v, p) for v, p in form.shares()],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Station corrected."))
+            return redirect("pv:station_detail", pk=station.pk)
+    title = _("Correct the PV station %(name)s") % {"name": station.name}
+    return render(request, "pv/form.html", {"form": form, "title": title, "back": station})
+
+
+@login_required
 def station_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A station with its shares and every month recorded."""
     user = gate.staff_of(request)

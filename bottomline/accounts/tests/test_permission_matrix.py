@@ -344,6 +344,7 @@ TABLE: dict[str, Spec] = {
     "pv:station_export": Spec(ARCHIVE_READERS),
     "pv:station_detail": Spec(ARCHIVE_READERS, kind="pv_station"),
     "pv:station_month": Spec(PROGRAM_KEEPERS, kind="pv_station"),
+    "pv:station_change": Spec(PROGRAM_KEEPERS, kind="pv_station"),
     "pv:import": Spec(IMPORTERS),
     "pv:import_template": Spec(IMPORTERS, kind="template"),
     "pv:distribution_list": Spec(ARCHIVE_READERS),
