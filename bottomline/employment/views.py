@@ -260,7 +260,8 @@ def job_import_template(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 def _courses_open(user: User) -> list[Course]:
-    return list(gate.restrict(Course.objects.all(), user).order_by("-start")[:200])
+    """The courses the user may enrol on (theirs, and those of the regions above theirs), newest first."""
+    return list(selectors.courses_open(viewer=user).order_by("-start", "name")[:200])
 
 
 @login_required
@@ -275,6 +276,10 @@ def household(request: HttpRequest, pk: int) -> HttpResponse:
         "can_keep": gate.allowed(user, Grant, "add"),
         "today": timezone.localdate(),
     }
+    courses = {t.course_id for t in context.get("trainees", [])}
+    context["courses_seen"] = set(
+        gate.restrict(Course.objects.filter(pk__in=courses), user).values_list("pk", flat=True)
+    )
     if gate.allowed(user, Trainee, "add"):
         context["enrol"] = EnrolForm(members=_member_choices(user, found), courses=_courses_open(user))
     return render(request, "employment/household.html", context)
