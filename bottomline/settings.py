@@ -364,6 +364,10 @@ CACHES = {
 HEALTH_WORKER_SECONDS = float(os.environ.get("BOTTOMLINE_HEALTH_WORKER_SECONDS", 120))
 HEALTH_SCREENING_HOURS = float(os.environ.get("BOTTOMLINE_HEALTH_SCREENING_HOURS", 36))
 
+# The account the new year's posting of the benefit linkages runs as (manage.py industry_post, its timer): a county
+# officer; blank: the command needs --user.
+INDUSTRY_POST_USER = os.environ.get("BOTTOMLINE_INDUSTRY_POST_USER", "")
+
 TASKS = {
     "default": {
         "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"

@@ -149,13 +149,13 @@ units=()
 [ "$WEB" = 1 ] && units+=(bottomline-web.service)
 for i in $(seq 1 "$WORKERS"); do units+=("bottomline-worker@$i.service"); done
 [ "$TIMERS" = 1 ] && units+=(bottomline-screen-incremental.timer bottomline-screen-full.timer
-  bottomline-figures.timer bottomline-backup.timer bottomline-loans-overdue.timer)
+  bottomline-figures.timer bottomline-backup.timer bottomline-loans-overdue.timer bottomline-industry-post.timer)
 systemctl enable "${units[@]}" >/dev/null
 # Start, or on an upgrade: reload the web workers gracefully and restart the job workers after their job.
 [ "$WEB" = 1 ] && { systemctl reload-or-restart bottomline-web; systemctl reload-or-restart nginx; }
 for i in $(seq 1 "$WORKERS"); do systemctl restart "bottomline-worker@$i"; done
 [ "$TIMERS" = 1 ] && systemctl start bottomline-screen-incremental.timer bottomline-screen-full.timer \
-  bottomline-figures.timer bottomline-backup.timer bottomline-loans-overdue.timer
+  bottomline-figures.timer bottomline-backup.timer bottomline-loans-overdue.timer bottomline-industry-post.timer
 
 # 9. manage.py for the operator, as the service, with its environment.
 cat >/usr/local/sbin/bottomline-manage <<SH

@@ -236,6 +236,7 @@ RULES: dict[str, Rule] = {
         {
             "view": ARCHIVE_READERS,
             "add": frozenset({Role.TOWNSHIP_OFFICER, Role.COUNTY_OFFICER}),
+            "delete": frozenset({Role.TOWNSHIP_OFFICER, Role.COUNTY_OFFICER}),  # one entered by mistake
             "import": frozenset({Role.COUNTY_OFFICER}),
         },
         region_path="loan__household__village__code",

@@ -7,7 +7,7 @@ class EmploymentConfig(AppConfig):
     verbose_name = _("Employment and training")
 
     def ready(self) -> None:
-        from bottomline.employment import imports, selectors  # noqa: F401  (the import job)
+        from bottomline.employment import exports, imports, selectors  # noqa: F401  (the export and import jobs)
         from bottomline.registry.programs import household_lines_register
 
         household_lines_register(selectors.household_lines)

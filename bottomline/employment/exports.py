@@ -1,19 +1,23 @@
 """The employment workbook (XLSX): jobs, trainees and grants of the viewer's region (or a region of it), masked ID
-numbers only, cells safe to open in a spreadsheet, audited as an export."""
+numbers only, cells safe to open in a spreadsheet, audited as an export; a large one is written by a job
+(``jobs.exports``)."""
 
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.audit.models import EventKind
 from bottomline.audit.services import event_record
 from bottomline.employment import selectors
-from bottomline.employment.models import Job, Place, SchoolLevel, Trainee
+from bottomline.employment.models import Grant, Job, Place, SchoolLevel, Trainee
+from bottomline.jobs.exports import export_register
 from bottomline.registry.exports import neutralise
 
 
@@ -86,3 +90,33 @@ def workbook(*, viewer: User, region: str = "", request: HttpRequest | None = No
         detail={"jobs": len(sheets[0][2]), "trainees": len(sheets[1][2]), "grants": len(sheets[2][2])},
     )
     return buffer.getvalue()
+
+
+def row_count(*, viewer: User, region: str = "") -> int:
+    """How many rows the workbook has (jobs, trainees and grants), counted in the database."""
+    prefix = selectors._prefix(region) if region else ""
+    total = 0
+    for model in (Job, Trainee, Grant):
+        found = gate.restrict(model.objects.all(), viewer)
+        if prefix:
+            found = found.filter(household__village__code__startswith=prefix)
+        total += found.count()
+    return total
+
+
+KIND = "employment.export"
+KIND_NAME = gettext_noop("employment.export")  # the job pages show the kind in the user's language
+
+
+def _write(viewer: User, params: dict[str, Any], request: HttpRequest | None) -> bytes:
+    return workbook(viewer=viewer, region=str(params.get("region") or ""), request=request)
+
+
+WORKBOOK = export_register(
+    KIND,
+    model=Job,
+    write=_write,
+    rows=lambda viewer, params: row_count(viewer=viewer, region=str(params.get("region") or "")),
+    name=lambda params: "employment",
+    phase=gettext_noop("writing the employment workbook"),
+)

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -159,6 +159,24 @@ def courses(*, viewer: User, region: str = "") -> QuerySet[Course]:
     if region:
         found = found.filter(region__code__startswith=_prefix(region))
     return found.annotate(trainee_count=Count("trainees")).order_by("-start", "name")
+
+
+def _codes_above(code: str) -> list[str]:
+    """The codes of the regions above a region (its county, prefecture and province, as far as there are)."""
+    found = []
+    for size in (2, 4, 6, 9):
+        above = code[:size].ljust(CODE_LENGTH, "0")
+        if above != code and above not in found and code[size:].strip("0"):
+            found.append(above)
+    return found
+
+
+def courses_open(*, viewer: User) -> QuerySet[Course]:
+    """The courses the viewer may enrol their region's people on: those held in their region, and those held by
+    a region above it (the county's course, for the members of a township)."""
+    own = gate.restrict(Course.objects.all(), viewer).values("pk")
+    above = _codes_above(viewer.region.code)
+    return Course.objects.filter(Q(pk__in=own) | Q(region__code__in=above)).select_related("region")
 
 
 def course_get(*, viewer: User, course_id: int, action: str = "view") -> Course:

@@ -15,11 +15,13 @@ from typing import Any, cast
 from auditlog.context import set_actor
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.employment.models import Course, Grant, Job, Place, Trainee, Workshop, WorkshopKind
+from bottomline.employment.selectors import courses_open
 from bottomline.engine.online import households_refresh
 from bottomline.monitoring.models import Case
 from bottomline.monitoring.workflow import State
@@ -332,9 +334,12 @@ def course_save(
 
 @transaction.atomic
 def trainee_add(*, actor: User, course_id: int, member_id: int, certified: bool = False) -> Trainee:
-    """Enrol a member of the actor's region on a course of theirs (again: the certificate is updated)."""
+    """Enrol a member of the actor's region on a course of theirs or of a region above theirs (a township officer
+    enrols the township's people on the county's course); again: the certificate is updated. Audited."""
     gate.require(actor, Trainee, "add")
-    course = gate.access(Course.objects.all(), actor, action="view", pk=course_id)
+    course = courses_open(viewer=actor).filter(pk=course_id).first()
+    if course is None:
+        raise Http404("no such course")
     member = gate.access(Member.objects.filter(household__isnull=False), actor, action="change", pk=member_id)
     with set_actor(actor):
         trainee, _created = Trainee.objects.update_or_create(

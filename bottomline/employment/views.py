@@ -29,6 +29,7 @@ from bottomline.employment.forms import (
     village_choices,
 )
 from bottomline.employment.models import Course, Grant, Job, Trainee, Workshop
+from bottomline.jobs.exports import export_respond
 from bottomline.pages import apply_service_errors
 from bottomline.regions.models import Region
 from bottomline.registry.import_pages import import_page, template_download
@@ -231,16 +232,11 @@ def job_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def export(request: HttpRequest) -> HttpResponse:
-    """The workbook of jobs, trainees and grants (XLSX)."""
+    """The workbook of jobs, trainees and grants (XLSX; a job when they are many)."""
     user = gate.staff_of(request)
     gate.require(user, Job, "export", request)
     region = _region(user, request.GET.get("region", ""))
-    content = exports.workbook(viewer=user, region=region, request=request)
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = 'attachment; filename="employment.xlsx"'
-    return response
+    return export_respond(request, exports.WORKBOOK, viewer=user, params={"region": region})
 
 
 @login_required
@@ -264,7 +260,8 @@ def job_import_template(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 def _courses_open(user: User) -> list[Course]:
-    return list(gate.restrict(Course.objects.all(), user).order_by("-start")[:200])
+    """The courses the user may enrol on (theirs, and those of the regions above theirs), newest first."""
+    return list(selectors.courses_open(viewer=user).order_by("-start", "name")[:200])
 
 
 @login_required
@@ -279,6 +276,10 @@ def household(request: HttpRequest, pk: int) -> HttpResponse:
         "can_keep": gate.allowed(user, Grant, "add"),
         "today": timezone.localdate(),
     }
+    courses = {t.course_id for t in context.get("trainees", [])}
+    context["courses_seen"] = set(
+        gate.restrict(Course.objects.filter(pk__in=courses), user).values_list("pk", flat=True)
+    )
     if gate.allowed(user, Trainee, "add"):
         context["enrol"] = EnrolForm(members=_member_choices(user, found), courses=_courses_open(user))
     return render(request, "employment/household.html", context)

@@ -94,6 +94,15 @@ class LinkageForm(BootstrapMixin, forms.Form):
         self.fields["member"].queryset = Member.objects.filter(household_id=household_id)  # type: ignore[attr-defined]  # ModelChoiceField
 
 
+class LinkageChangeForm(BootstrapMixin, forms.Form):
+    """A linkage's corrected yearly amount and end (blank: still open); every year of it is posted again."""
+
+    amount_per_year = forms.DecimalField(
+        label=_("Amount per year (yuan)"), min_value=Decimal(0), max_digits=12, decimal_places=2
+    )
+    end = forms.DateField(label=_("End"), required=False, widget=DATE)
+
+
 class EndForm(BootstrapMixin, forms.Form):
     """The day a linkage ends."""
 

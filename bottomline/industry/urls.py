@@ -13,6 +13,7 @@ urlpatterns = [
     path("industry/projects/", views.project_list, name="project_list"),
     path("industry/households/<int:pk>/", views.household_linkages, name="household"),
     path("industry/linkages/<int:pk>/end/", views.linkage_end, name="linkage_end"),
+    path("industry/linkages/<int:pk>/change/", views.linkage_change, name="linkage_change"),
     path("industry/linkages/export/", views.linkage_export, name="linkage_export"),
     path("industry/linkages/import/", views.linkage_import, name="linkage_import"),
     path(

@@ -18,11 +18,13 @@ from bottomline.industry.forms import (
     EndForm,
     EntityFilterForm,
     EntityForm,
+    LinkageChangeForm,
     LinkageForm,
     ProjectForm,
     service_errors,
 )
 from bottomline.industry.models import Entity, Linkage, Project
+from bottomline.jobs.exports import export_respond
 from bottomline.registry.import_pages import import_page, template_download
 
 PAGE = 50
@@ -201,6 +203,30 @@ def household_linkages(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def linkage_change(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a linkage's yearly amount or its end (or open it again): every year of it is posted again."""
+    user = gate.staff_of(request)
+    linkage = selectors.linkage_get(viewer=user, linkage_id=pk, action="change")
+    initial = {"amount_per_year": linkage.amount_per_year, "end": linkage.end}
+    form = LinkageChangeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.linkage_change(
+                actor=user,
+                linkage_id=linkage.pk,
+                amount_per_year=form.cleaned_data["amount_per_year"],
+                end=form.cleaned_data["end"],
+            )
+        except ValidationError as exc:
+            service_errors(form, exc)
+        else:
+            messages.success(request, _("Linkage corrected; the household was evaluated again."))
+            return redirect("industry:household", pk=linkage.household_id)
+    return render(request, "industry/linkage_change.html", {"form": form, "linkage": linkage})
+
+
+@login_required
 @require_POST
 def linkage_end(request: HttpRequest, pk: int) -> HttpResponse:
     """End a linkage on a day: its later money is taken back out of the household's income."""
@@ -222,17 +248,7 @@ def linkage_end(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def linkage_export(request: HttpRequest) -> HttpResponse:
     """The linkages of the user's region as XLSX (a job when they are many)."""
-    user = gate.staff_of(request)
-    gate.require(user, Linkage, "export", request)
-    if not exports.linkages_export_inline(user):
-        job = exports.linkages_export_start(viewer=user, language=request.LANGUAGE_CODE)
-        return redirect("jobs:detail", pk=job.pk)
-    content = exports.linkages_xlsx(viewer=user, request=request)
-    response = HttpResponse(
-        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = 'attachment; filename="benefit-linkages.xlsx"'
-    return response
+    return export_respond(request, exports.LINKAGES, viewer=gate.staff_of(request))
 
 
 @login_required

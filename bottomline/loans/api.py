@@ -30,6 +30,9 @@ class LoanOut(Schema):
     household_id: int
     household_number: str
     village_code: str
+    borrower_id: int | None = Field(
+        description="the member of the household who borrowed (blank: not recorded)"
+    )
     lender: str
     contract: str
     amount: Decimal
@@ -104,6 +107,7 @@ class LoanIn(Schema):
     """A disbursed loan."""
 
     household_id: int
+    borrower_id: int | None = Field(None, description="a member of the household: who signed the contract")
     lender: str
     contract: str
     amount: Decimal
@@ -130,6 +134,7 @@ def _out(loan: Loan, state: State) -> dict[str, Any]:
         "household_id": loan.household_id,
         "household_number": loan.household.number,
         "village_code": loan.household.village.code,
+        "borrower_id": loan.borrower_id,
         "lender": loan.lender,
         "contract": loan.contract,
         "amount": loan.amount,

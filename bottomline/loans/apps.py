@@ -7,7 +7,7 @@ class LoansConfig(AppConfig):
     verbose_name = _("Small loans")
 
     def ready(self) -> None:
-        from bottomline.loans import importing, jobs  # noqa: F401  (register their jobs)
+        from bottomline.loans import exports, importing, jobs  # noqa: F401  (register their jobs)
         from bottomline.loans.lines import loan_lines
         from bottomline.registry.programs import household_lines_register
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bottomline.loans.models import AMOUNT_LIMIT, TERM_LIMIT_MONTHS, Purpose, Status
 from bottomline.registry.forms import BootstrapMixin
+from bottomline.registry.models import Member
 from bottomline.widgets import DateInput
 
 DATE = DateInput()
@@ -49,10 +50,15 @@ class LoanFilterForm(BootstrapMixin, forms.Form):
     on = forms.DateField(label=_("As of"), required=False, widget=DATE)
 
 
-class LoanForm(BootstrapMixin, forms.Form):
-    """A disbursed loan, as the bank's contract says."""
+class LoanTermsForm(BootstrapMixin, forms.Form):
+    """A loan's terms as the bank's contract says, and the member who borrowed (when the household is known)."""
 
-    number = forms.CharField(label=_("Household number"), max_length=32)
+    borrower = forms.ModelChoiceField(
+        label=_("Borrower"),
+        queryset=Member.objects.none(),
+        required=False,
+        help_text=_("The member of the household who signed the contract."),
+    )
     lender = forms.CharField(label=_("Lender (bank)"), max_length=100)
     contract = forms.CharField(label=_("Contract number"), max_length=40)
     amount = _money(_("Amount (yuan)"), maximum=AMOUNT_LIMIT)
@@ -69,6 +75,23 @@ class LoanForm(BootstrapMixin, forms.Form):
         help_text=_("Production only: not consumption, housing or weddings."),
     )
     disbursed_on = forms.DateField(label=_("Disbursed on"), widget=DATE)
+
+    def __init__(self, *args: Any, household_id: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["borrower"]
+        if household_id is None:  # the household is named by its number: its members come once it is found
+            field.help_text = _("Blank, or a member of the household once its number is entered.")
+            field.widget = forms.HiddenInput()
+        else:
+            field.queryset = Member.objects.filter(household_id=household_id).order_by("id")  # type: ignore[attr-defined]  # ModelChoiceField
+
+
+class LoanForm(LoanTermsForm):
+    """A disbursed loan, as the bank's contract says: the household by its number first."""
+
+    number = forms.CharField(label=_("Household number"), max_length=32)
+
+    field_order = ["number", "borrower"]
 
 
 class RepaymentForm(BootstrapMixin, forms.Form):

@@ -1,4 +1,5 @@
-"""Writes to the loan ledger: a disbursement, a repayment, and the overdue check that raises leads.
+"""Writes to the loan ledger: a disbursement and its corrected terms, a repayment and the removal of one entered
+by mistake, and the overdue check that raises leads.
 
 A loan is not income and its interest subsidy is not household income either: nothing here posts program
 income (docs/programs.md, "Small loans").
@@ -127,6 +128,60 @@ def loan_record(
         )
 
 
+@transaction.atomic
+def loan_change(
+    *,
+    actor: User,
+    loan_id: int,
+    lender: str,
+    contract: str,
+    amount: Decimal,
+    term_months: int,
+    rate: Decimal,
+    subsidy_rate: Decimal,
+    purpose: str,
+    disbursed_on: date,
+    borrower_id: int | None = None,
+) -> Loan:
+    """Correct a loan's terms (a mistyped contract, amount, term, rate, purpose, day or borrower) as the bank's
+    contract says; the household stays. The repayments recorded must still fit: none before the disbursement,
+    never more principal than the amount nor more interest than the corrected schedule asks. Audited (auditlog)."""
+    loan = gate.access(Loan.objects.select_for_update(), actor, action="change", pk=loan_id)
+    if not lender.strip():
+        raise ValidationError({"lender": _("Name the lending bank.")})
+    contract = contract.strip()
+    if not contract:
+        raise ValidationError({"contract": _("Enter the bank's contract number.")})
+    if Loan.objects.filter(contract=contract).exclude(pk=loan.pk).exists():
+        raise ValidationError({"contract": _("A loan with this contract number is recorded already.")})
+    purpose = purpose_check(purpose)
+    terms_check(
+        amount=amount,
+        term_months=term_months,
+        rate=rate,
+        subsidy_rate=subsidy_rate,
+        disbursed_on=disbursed_on,
+    )
+    if (
+        borrower_id is not None
+        and not Member.objects.filter(pk=borrower_id, household_id=loan.household_id).exists()
+    ):
+        raise ValidationError({"borrower": _("The borrower must be a member of the household.")})
+    paid = list(Repayment.objects.filter(loan=loan).values_list("on", "principal", "interest"))
+    if any(on < disbursed_on for on, _p, _i in paid):
+        raise ValidationError({"disbursed_on": _("A repayment recorded is before this day.")})
+    if sum((p for _on, p, _i in paid), Decimal(0)) > amount:
+        raise ValidationError({"amount": _("The repayments recorded repay more principal than this amount.")})
+    loan.lender, loan.contract, loan.amount, loan.term_months = lender.strip(), contract, amount, term_months
+    loan.rate, loan.subsidy_rate, loan.purpose, loan.disbursed_on = rate, subsidy_rate, purpose, disbursed_on
+    loan.borrower_id = borrower_id
+    if sum((i for _on, _p, i in paid), Decimal(0)) > interest_total(loan):
+        raise ValidationError({"rate": _("The repayments recorded pay more interest than these terms ask.")})
+    with set_actor(actor):
+        loan.save()
+    return loan
+
+
 def subsidy_default(loan: Loan, interest: Decimal) -> Decimal:
     """The interest subsidy on an interest payment: its share of the subsidised rate in the loan's rate."""
     if not loan.rate:
@@ -187,6 +242,17 @@ def repayment_record(
             reference=reference,
             recorded_by=actor,
         )
+
+
+@transaction.atomic
+def repayment_remove(*, actor: User, repayment_id: int) -> Loan:
+    """Remove a repayment entered by mistake (a wrong loan, a double entry): the loan's balance and state follow.
+    Audited (auditlog keeps the removed row); the loan, whose state it changes."""
+    repayment = gate.access(Repayment.objects.all(), actor, action="delete", pk=repayment_id)
+    loan = gate.access(Loan.objects.select_for_update(), actor, action="change", pk=repayment.loan_id)
+    with set_actor(actor):
+        repayment.delete()
+    return loan
 
 
 @dataclass(frozen=True)

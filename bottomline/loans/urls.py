@@ -11,4 +11,6 @@ urlpatterns = [
     path("loans/import/template.<str:fmt>", views.loan_import_template, name="import_template"),
     path("loans/<int:pk>/", views.loan_detail, name="detail"),
     path("loans/<int:pk>/repay/", views.repayment_create, name="repay"),
+    path("loans/<int:pk>/edit/", views.loan_change, name="change"),
+    path("loans/repayments/<int:pk>/remove/", views.repayment_remove, name="repayment_remove"),
 ]

@@ -4,6 +4,7 @@ disbursement and a repayment, the import and the XLSX export. Thin: services wri
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -14,13 +15,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
-from bottomline.loans import importing, selectors, services
-from bottomline.loans.exports import loans_xlsx
-from bottomline.loans.forms import LoanFilterForm, LoanForm, RepaymentForm, errors_show
+from bottomline.jobs.exports import export_respond
+from bottomline.loans import exports, importing, selectors, services
+from bottomline.loans.forms import LoanFilterForm, LoanForm, LoanTermsForm, RepaymentForm, errors_show
 from bottomline.loans.models import Loan, Repayment
 from bottomline.loans.schedule import loan_state, schedule
 from bottomline.regions.models import Region
@@ -82,17 +83,10 @@ def loan_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def loan_export(request: HttpRequest) -> HttpResponse:
-    """The filtered loans as XLSX, with their state as of the day asked (audited)."""
+    """The filtered loans as XLSX, with their state as of the day asked (audited; a job when they are many)."""
     user = gate.staff_of(request)
-    gate.require(user, Loan, "export", request)
-    _form, filters, on = _filtered(request, user)
-    rows = selectors.loan_list(viewer=user, filters=filters, on=on)
-    response = HttpResponse(
-        loans_xlsx(viewer=user, rows=rows, on=on, request=request),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="loans-{on:%Y%m%d}.xlsx"'
-    return response
+    _form, filters, _on = _filtered(request, user)
+    return export_respond(request, exports.LOANS, viewer=user, params=exports.export_params(filters))
 
 
 @login_required
@@ -102,10 +96,8 @@ def loan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     loan = selectors.loan_get(viewer=user, loan_id=pk)
     today = timezone.localdate()
     repayments = list(loan.repayments.order_by("on", "id"))
-    can_repay = (
-        gate.allowed(user, Repayment, "add")
-        and gate.restrict(Loan.objects.filter(pk=loan.pk), user, "change").exists()
-    )
+    can_change = gate.restrict(Loan.objects.filter(pk=loan.pk), user, "change").exists()
+    can_repay = gate.allowed(user, Repayment, "add") and can_change
     context = {
         "loan": loan,
         "state": loan_state(loan, repayments, today),
@@ -113,6 +105,8 @@ def loan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "repayments": repayments,
         "today": today,
         "form": RepaymentForm(initial={"on": today}) if can_repay else None,
+        "can_change": can_change,
+        "can_remove": can_change and gate.allowed(user, Repayment, "delete"),
     }
     return render(request, "loans/loan_detail.html", context)
 
@@ -153,16 +147,22 @@ def loan_create(request: HttpRequest) -> HttpResponse:
     """Record a disbursed loan of a household in the user's region."""
     user = gate.staff_of(request)
     gate.require(user, Loan, "add", request)
-    initial = {"disbursed_on": timezone.localdate()}
-    wanted = request.GET.get("household", "")
-    if wanted.isascii() and wanted.isdigit():
-        found = gate.restrict(Household.objects.filter(pk=int(wanted)), user).first()
-        if found is not None:
-            initial["number"] = found.number  # type: ignore[assignment]  # a form's initial holds any value
-    form = LoanForm(request.POST or None, initial=initial)
+    initial: dict[str, object] = {"disbursed_on": timezone.localdate()}
+    household: Household | None = None
+    if request.method == "POST":  # the household its number names: its members are the borrowers offered
+        number = request.POST.get("number", "").strip()
+        household = gate.restrict(Household.objects.filter(number=number), user).first() if number else None
+    else:
+        wanted = request.GET.get("household", "")
+        if wanted.isascii() and wanted.isdigit():
+            household = gate.restrict(Household.objects.filter(pk=int(wanted)), user).first()
+            if household is not None:
+                initial["number"] = household.number
+    form = LoanForm(
+        request.POST or None, initial=initial, household_id=household.pk if household is not None else None
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        household = gate.restrict(Household.objects.filter(number=data["number"].strip()), user).first()
         if household is None:
             form.add_error("number", _("No household with this number in your region."))
         else:
@@ -170,14 +170,8 @@ def loan_create(request: HttpRequest) -> HttpResponse:
                 loan = services.loan_record(
                     actor=user,
                     household_id=household.pk,
-                    lender=data["lender"],
-                    contract=data["contract"],
-                    amount=data["amount"],
-                    term_months=data["term_months"],
-                    rate=data["rate"],
-                    subsidy_rate=data["subsidy_rate"],
-                    purpose=data["purpose"],
-                    disbursed_on=data["disbursed_on"],
+                    borrower_id=data["borrower"].pk if data.get("borrower") else None,
+                    **_terms(data),
                 )
             except ValidationError as exc:
                 errors_show(form, exc)
@@ -185,6 +179,51 @@ def loan_create(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Loan recorded."))
                 return redirect("loans:detail", pk=loan.pk)
     return render(request, "loans/loan_form.html", {"form": form})
+
+
+_TERMS = ("lender", "contract", "amount", "term_months", "rate", "subsidy_rate", "purpose", "disbursed_on")
+
+
+def _terms(data: dict[str, Any]) -> dict[str, Any]:
+    """A loan form's terms, as the services take them."""
+    return {name: data[name] for name in _TERMS}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def loan_change(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a loan's terms or its borrower (the repayments recorded must still fit them)."""
+    user = gate.staff_of(request)
+    loan = gate.access(
+        Loan.objects.select_related("household"), user, action="change", request=request, pk=pk
+    )
+    initial = {name: getattr(loan, name) for name in _TERMS} | {"borrower": loan.borrower_id}
+    form = LoanTermsForm(request.POST or None, initial=initial, household_id=loan.household_id)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.loan_change(
+                actor=user,
+                loan_id=loan.pk,
+                borrower_id=data["borrower"].pk if data.get("borrower") else None,
+                **_terms(data),
+            )
+        except ValidationError as exc:
+            errors_show(form, exc)
+        else:
+            messages.success(request, _("Loan corrected."))
+            return redirect("loans:detail", pk=loan.pk)
+    return render(request, "loans/loan_change.html", {"form": form, "loan": loan})
+
+
+@login_required
+@require_POST
+def repayment_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remove a repayment entered by mistake (back to its loan's page)."""
+    user = gate.staff_of(request)
+    loan = services.repayment_remove(actor=user, repayment_id=pk)
+    messages.success(request, _("Repayment removed."))
+    return redirect("loans:detail", pk=loan.pk)
 
 
 @login_required

@@ -7,7 +7,7 @@ class PvConfig(AppConfig):
     verbose_name = _("Village PV stations and public-welfare posts")
 
     def ready(self) -> None:
-        from bottomline.pv import imports  # noqa: F401  (registers its job)
+        from bottomline.pv import exports, imports  # noqa: F401  (register their jobs)
         from bottomline.pv.selectors import household_post_lines
         from bottomline.registry.programs import household_lines_register
 

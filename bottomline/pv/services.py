@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 
+from auditlog.context import set_actor
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, Sum
@@ -95,13 +96,7 @@ def station_register(
     """Register a station standing in a village; its income goes to the villages of ``shares`` (percent adding
     up to 100; none: all to the village it stands in)."""
     village = _village(actor, village, Station)
-    shares = list(shares) or [Share(village, Decimal(100))]
-    if sum((s.percent for s in shares), Decimal(0)) != Decimal(100):
-        raise ValidationError({"shares": _("The villages' shares must add up to 100 %.")})
-    if len({s.village.pk for s in shares}) != len(shares):
-        raise ValidationError({"shares": _("A village is given twice.")})
-    for share in shares:
-        _village(actor, share.village, Station)
+    shares = _shares_check(actor, village, shares)
     if Station.objects.filter(grid_account=grid_account).exists():
         raise ValidationError({"grid_account": _("A station with this grid account is registered already.")})
     station = Station(
@@ -118,6 +113,78 @@ def station_register(
     StationShare.objects.bulk_create(
         [StationShare(station=station, village=s.village, percent=s.percent) for s in shares]
     )
+    return station
+
+
+def _shares_check(actor: User, village: Region, shares: Sequence[Share]) -> list[Share]:
+    """The shares (none: all to the station's own village), adding up to 100 %, each village once and in the
+    actor's region."""
+    shares = list(shares) or [Share(village, Decimal(100))]
+    if sum((s.percent for s in shares), Decimal(0)) != Decimal(100) or any(s.percent <= 0 for s in shares):
+        raise ValidationError({"shares": _("The villages' shares must add up to 100 %.")})
+    if len({s.village.pk for s in shares}) != len(shares):
+        raise ValidationError({"shares": _("A village is given twice.")})
+    for share in shares:
+        _village(actor, share.village, Station)
+    return shares
+
+
+@transaction.atomic
+def station_change(
+    *,
+    actor: User,
+    station_id: int,
+    name: str,
+    village: Region,
+    capacity_kw: Decimal,
+    grid_date: date,
+    owner: str,
+    grid_account: str,
+    shares: Sequence[Share] = (),
+) -> Station:
+    """Correct a station's record and the villages sharing its income. The villages' PV income of every year
+    changes with the shares: a correction that would leave a village having distributed more of a year's income
+    than it now has is refused whole. Audited (auditlog)."""
+    station = gate.access(Station.objects.select_for_update(), actor, action="change", pk=station_id)
+    village = _village(actor, village, Station)
+    shares = _shares_check(actor, village, shares)
+    if Station.objects.filter(grid_account=grid_account).exclude(pk=station.pk).exists():
+        raise ValidationError({"grid_account": _("A station with this grid account is registered already.")})
+    before = set(StationShare.objects.filter(station=station).values_list("village_id", flat=True))
+    touched = sorted(before | {s.village.pk for s in shares})
+    for village_id in touched:
+        _lock_village(village_id)
+    with set_actor(actor):
+        station.name, station.village, station.capacity_kw = name, village, capacity_kw
+        station.grid_date, station.owner, station.grid_account = grid_date, owner, grid_account
+        station.full_clean()
+        station.save()
+        kept = {s.village.pk: s for s in shares}
+        for old in StationShare.objects.filter(station=station):
+            if old.village_id not in kept:
+                old.delete()
+            elif old.percent != kept[old.village_id].percent:
+                old.percent = kept.pop(old.village_id).percent
+                old.save(update_fields=["percent"])
+            else:
+                kept.pop(old.village_id)
+        for share in kept.values():
+            StationShare.objects.create(station=station, village=share.village, percent=share.percent)
+    for village_id, year in (
+        Allocation.objects.filter(village_id__in=touched).values_list("village_id", "year").distinct()
+    ):
+        try:
+            _check_not_over(village_id, year)
+        except ValidationError:
+            name_of = Region.objects.get(pk=village_id).name
+            raise ValidationError(
+                {
+                    "shares": _(
+                        "%(village)s has distributed more of its %(year)d PV income than these shares leave it."
+                    )
+                    % {"village": name_of, "year": year}
+                }
+            ) from None
     return station
 
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("pv/stations/export/", views.station_export, name="station_export"),
     path("pv/stations/<int:pk>/", views.station_detail, name="station_detail"),
     path("pv/stations/<int:pk>/month/", views.station_month, name="station_month"),
+    path("pv/stations/<int:pk>/edit/", views.station_change, name="station_change"),
     path("pv/import/", views.statement_import, name="import"),
     path("pv/import/template/<str:fmt>/", views.statement_template, name="import_template"),
     path("pv/distributions/", views.distribution_list, name="distribution_list"),

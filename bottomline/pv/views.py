@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bottomline.accounts import gate
+from bottomline.jobs.exports import export_respond
 from bottomline.pages import apply_service_errors
 from bottomline.pv import exports, imports, selectors, services
 from bottomline.pv.forms import (
@@ -27,6 +31,7 @@ from bottomline.pv.models import Allocation, Assignment, Post, Station
 from bottomline.registry.import_pages import import_page, template_download
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PAGE = 50
 
 
 def _year(request: HttpRequest) -> int:
@@ -76,6 +81,44 @@ def station_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Station registered."))
             return redirect("pv:station_detail", pk=station.pk)
     return render(request, "pv/form.html", {"form": form, "title": _("Register a PV station")})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def station_change(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a station's record and the villages sharing its income (refused if a village would have
+    distributed more of a year's income than the new shares leave it)."""
+    user = gate.staff_of(request)
+    station = selectors.station_get(viewer=user, station_id=pk, action="change")
+    initial: dict[str, object] = {
+        name: getattr(station, name) for name in ("name", "capacity_kw", "grid_date", "owner", "grid_account")
+    }
+    initial["village"] = station.village_id
+    others = [s for s in station.shares.all() if s.village_id != station.village_id]
+    for n, share in enumerate(others[:2], start=2):
+        initial[f"village_{n}"], initial[f"percent_{n}"] = share.village_id, share.percent
+    form = StationForm(request.POST or None, initial=initial, villages=selectors.villages_for(viewer=user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.station_change(
+                actor=user,
+                station_id=station.pk,
+                name=data["name"],
+                village=data["village"],
+                capacity_kw=data["capacity_kw"],
+                grid_date=data["grid_date"],
+                owner=data["owner"],
+                grid_account=data["grid_account"],
+                shares=[services.Share(v, p) for v, p in form.shares()],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("Station corrected."))
+            return redirect("pv:station_detail", pk=station.pk)
+    title = _("Correct the PV station %(name)s") % {"name": station.name}
+    return render(request, "pv/form.html", {"form": form, "title": title, "back": station})
 
 
 @login_required
@@ -175,13 +218,16 @@ def distribution(request: HttpRequest, code: str, year: int) -> HttpResponse:
 
 @login_required
 def post_list(request: HttpRequest) -> HttpResponse:
-    """The posts of the user's region with their holder today."""
+    """The posts of the user's region with their holder today, a page at a time (the filter kept)."""
     user = gate.staff_of(request)
     gate.require(user, Post, "view", request)
     filled = {"1": True, "0": False}.get(request.GET.get("filled", ""))
     posts = selectors.post_list(viewer=user, on=timezone.localdate(), filled=filled)
+    page = Paginator(posts, PAGE).get_page(request.GET.get("page"))
     context = {
-        "posts": posts,
+        "posts": page.object_list,
+        "page": page,
+        "query": urlencode({k: v for k, v in request.GET.items() if k != "page"}),
         "filled": request.GET.get("filled", ""),
         "can_change": gate.allowed(user, Post, "change"),
     }
@@ -293,9 +339,7 @@ def assignment_end(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def post_export(request: HttpRequest) -> HttpResponse:
-    """The posts with their holder today, as XLSX."""
+    """The posts with their holder today, as XLSX (a job when they are many)."""
     user = gate.staff_of(request)
-    content = exports.posts_export(viewer=user, on=timezone.localdate(), request=request)
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = 'attachment; filename="pv-posts.xlsx"'
-    return response
+    params = {"on": timezone.localdate().isoformat()}
+    return export_respond(request, exports.POSTS, viewer=user, params=params)

@@ -31,7 +31,7 @@ from bottomline.feeds.models import FeedBatch
 from bottomline.industry.models import Entity, Linkage
 from bottomline.jobs.models import Job
 from bottomline.jobs.services import worker_beat
-from bottomline.loans.models import Loan
+from bottomline.loans.models import Loan, Repayment
 from bottomline.monitoring.models import Case, Channel, Measure, Objection
 from bottomline.monitoring.services import lead_raise
 from bottomline.monitoring.workflow import State
@@ -288,6 +288,7 @@ TABLE: dict[str, Spec] = {
     "industry:project_list": Spec(ARCHIVE_READERS),
     "industry:household": Spec(ARCHIVE_READERS, kind="household"),
     "industry:linkage_end": Spec(PROGRAM_KEEPERS, kind="linkage", method="post"),
+    "industry:linkage_change": Spec(PROGRAM_KEEPERS, kind="linkage"),
     "industry:linkage_export": Spec(ARCHIVE_READERS),
     "industry:linkage_import": Spec(PROGRAM_KEEPERS),
     "industry:linkage_import_template": Spec(PROGRAM_KEEPERS, kind="template"),
@@ -343,6 +344,7 @@ TABLE: dict[str, Spec] = {
     "pv:station_export": Spec(ARCHIVE_READERS),
     "pv:station_detail": Spec(ARCHIVE_READERS, kind="pv_station"),
     "pv:station_month": Spec(PROGRAM_KEEPERS, kind="pv_station"),
+    "pv:station_change": Spec(PROGRAM_KEEPERS, kind="pv_station"),
     "pv:import": Spec(IMPORTERS),
     "pv:import_template": Spec(IMPORTERS, kind="template"),
     "pv:distribution_list": Spec(ARCHIVE_READERS),
@@ -374,6 +376,8 @@ TABLE: dict[str, Spec] = {
     "loans:import_template": Spec(IMPORTERS, kind="template"),
     "loans:detail": Spec(ARCHIVE_READERS, kind="loan"),
     "loans:repay": Spec(LOAN_KEEPERS, kind="loan", method="post"),
+    "loans:change": Spec(LOAN_KEEPERS, kind="loan"),
+    "loans:repayment_remove": Spec(LOAN_KEEPERS, kind="loan_repayment", method="post"),
     "api:loans_list": Spec(ARCHIVE_READERS, api=True),
     "api:loans_rates": Spec(ARCHIVE_READERS, api=True),
     "api:loans_detail": Spec(ARCHIVE_READERS, kind="loan", api=True),
@@ -546,6 +550,7 @@ def world(
     worker_beat(name="matrix:1")
     settings.HEALTH_SCREENING_HOURS = 0
     objects: dict[tuple[str, str], dict[str, Any]] = {}
+    repayments: list[Repayment] = []
     for scope, attr in SCOPE_REGION.items():
         region = getattr(tree, attr)
         owner = make_user(Role.VILLAGE_CADRE, region, username=f"owner-{scope}")
@@ -600,6 +605,9 @@ def world(
             disbursed_on="2026-01-01",
         )
         objects[("loan", scope)] = {"pk": loan.pk, "loan_id": loan.pk}
+        paid = Repayment.objects.create(loan=loan, on="2026-01-02", principal=0, interest=1, subsidy=1)
+        objects[("loan_repayment", scope)] = {"pk": paid.pk}
+        repayments.append(paid)
         proposal = Proposal.objects.create(
             name="monitoring_line",
             region=region,
@@ -685,7 +693,7 @@ def world(
         objects[("pv_post", scope)] = {"pk": post.pk, "assignment_id": held.pk}
         objects[("pv_holder", scope)] = {"pk": held.pk}
     tokens = {role: token_create(user=user, name="mine")[1] for role, user in personas.items()}
-    return {"objects": objects, "tokens": tokens}
+    return {"objects": objects, "tokens": tokens, "repayments": repayments}
 
 
 def build_url(key: str, pattern: URLPattern, kwargs: dict[str, Any]) -> str:
@@ -755,6 +763,10 @@ def test_url_against_every_role_and_scope(
                     decided_at=None,
                     dismiss_reason="",
                 )
+            if spec.kind == "loan_repayment":  # a repayment is removed once: each try starts with it there
+                for paid in world["repayments"]:
+                    if not Repayment.objects.filter(pk=paid.pk).exists():
+                        paid.save(force_insert=True)
             if spec.body == "resolution":  # an objection is resolved once: each try starts unresolved
                 Objection.objects.update(resolution="", upheld=None, resolved_by=None, resolved_at=None)
             if spec.api:

@@ -215,3 +215,67 @@ def test_the_job_list_costs_the_same_queries_for_two_jobs_or_twenty(
     add(18)
     with django_assert_max_num_queries(len(two.captured_queries)):
         assert client.get("/employment/jobs/").status_code == 200
+
+
+def test_a_large_workbook_is_written_by_a_job_for_the_region_asked(
+    home: Household, tree: Any, personas: dict[str, Any], make_user: Any, monkeypatch: Any
+) -> None:
+    from bottomline.jobs.tests.exporting import export_by_job
+
+    Job.objects.create(
+        member=Member.objects.get(household=home, relation="head"), household=home, employer="千紫缘公司",
+        place="local", start=date(YEAR, 1, 1), months=2, monthly_wage=Decimal(100),
+    )  # fmt: skip
+    client = Client()
+    client.force_login(personas["county_officer"])
+    job, content = export_by_job(client, "/employment/export/", monkeypatch, region=tree.township.code)
+    assert job.kind == "employment.export" and job.params["region"] == tree.township.code
+    assert job.result["rows"] == 1 and job.result["file_name"] == "employment.xlsx"
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0).to_python()
+    assert rows[1][4] == "千紫缘公司" and "*" in str(rows[1][3])
+    client.force_login(make_user("township_officer", tree.other_township, username="other-township"))
+    assert client.get("/employment/export/", {"region": tree.township.code}).status_code == 404
+
+
+def test_a_township_officer_enrols_the_townships_people_on_the_countys_course(
+    home: Household, tree: Any, personas: dict[str, Any], make_user: Any, client: Client
+) -> None:
+    from auditlog.models import LogEntry
+    from django.http import Http404
+
+    from bottomline.employment.models import Trainee
+    from bottomline.employment.services import trainee_add
+
+    def course(region: Any, name: str) -> Course:
+        return Course.objects.create(
+            name=name, kind="skills", provider="县职校", region=region, start=date(YEAR, 6, 1),
+            end=date(YEAR, 6, 10), hours=40,
+        )  # fmt: skip
+
+    county_course = course(tree.county, "县电焊工培训班")
+    elsewhere = course(tree.other_county, "邻县培训班")
+    other_townships = course(tree.other_township, "上五庄镇培训班")
+    officer = personas["township_officer"]
+    son = Member.objects.get(household=home, relation="son")
+    client.force_login(officer)
+    page = client.get(f"/employment/households/{home.pk}/").content.decode()
+    assert "县电焊工培训班" in page and "邻县培训班" not in page and "上五庄镇培训班" not in page
+    answer = client.post(
+        f"/employment/households/{home.pk}/courses/", {"course": county_course.pk, "member": son.pk}
+    )
+    assert answer.status_code == 302
+    trainee = Trainee.objects.get(course=county_course, member=son)
+    assert LogEntry.objects.get_for_object(trainee).get().actor == officer
+    page = client.get(f"/employment/households/{home.pk}/").content.decode()
+    assert (
+        "县电焊工培训班" in page and f"/employment/courses/{county_course.pk}/" not in page
+    )  # not theirs to open
+    for wrong in (elsewhere, other_townships):
+        with pytest.raises(Http404):
+            trainee_add(actor=officer, course_id=wrong.pk, member_id=son.pk)
+    stranger = make_user("township_officer", tree.other_township, username="other-township")
+    with pytest.raises(Http404):  # the county's course, but a member of another township
+        trainee_add(actor=stranger, course_id=county_course.pk, member_id=son.pk)
+    client.force_login(personas["county_officer"])
+    listed = client.get(f"/employment/courses/{county_course.pk}/").content.decode()
+    assert "王小明" in listed  # the county sees who the townships enrolled

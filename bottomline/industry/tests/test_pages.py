@@ -166,17 +166,33 @@ def test_the_dashboard_drills_through_to_the_linked_households(
 
 @pytest.mark.django_db
 def test_a_large_export_is_a_job(
-    home: Household, entity: Entity, personas: dict[str, Any], client: Client, monkeypatch: Any
+    home: Household,
+    entity: Entity,
+    personas: dict[str, Any],
+    client: Client,
+    monkeypatch: Any,
+    tmp_path: Path,
 ) -> None:
     from bottomline.industry import exports
     from bottomline.jobs.models import Job
+    from bottomline.registry.spreadsheets import xlsx_rows
 
     _linked(home, entity, personas["township_officer"])
-    monkeypatch.setattr(exports, "EXPORT_INLINE_ROWS", 0)
+    from bottomline.jobs import services as job_services
+    from bottomline.jobs.services import job_run
+
+    monkeypatch.setattr(job_services, "EXPORT_INLINE_ROWS", 0)
     client.force_login(personas["county_officer"])
     answer = client.get(reverse("industry:linkage_export"))
     job = Job.objects.get(kind=exports.EXPORT)
     assert answer.status_code == 302 and answer["Location"] == reverse("jobs:detail", args=[job.pk])
+    done = job_run(job_id=job.pk)
+    assert done.result["rows"] == 1 and done.result["file_name"].startswith("benefit-linkages-")
+    download = client.get(reverse("jobs:download", args=[job.pk]))
+    assert download.status_code == 200
+    path = tmp_path / "linkages.xlsx"
+    path.write_bytes(b"".join(download.streaming_content))  # type: ignore[attr-defined]
+    assert xlsx_rows(path)[1][0] == home.number
 
 
 @pytest.mark.django_db
@@ -258,3 +274,35 @@ def test_the_api_adds_an_entity_and_its_projects(personas: dict[str, Any], clien
     )
     assert added.status_code == 201
     assert [p["name"] for p in client.get(url, headers=auth).json()] == ["蔬菜种植基地"]
+
+
+@pytest.mark.django_db
+def test_an_officer_corrects_a_linkage_and_the_income_follows_audited(
+    home: Household, entity: Entity, personas: dict[str, Any], client: Client, make_user: Any, tree: Any
+) -> None:
+    from auditlog.models import LogEntry
+
+    officer = personas["township_officer"]
+    linkage = _linked(home, entity, officer, kind=LinkageKind.LAND_RENT)
+    client.force_login(officer)
+    household_page = client.get(reverse("industry:household", args=[home.pk])).content.decode()
+    assert reverse("industry:linkage_change", args=[linkage.pk]) in household_page
+    url = reverse("industry:linkage_change", args=[linkage.pk])
+    form = client.get(url).content.decode()
+    assert 'name="amount_per_year"' in form and 'value="1200.00"' in form
+    assert client.post(url, {"amount_per_year": "3600", "end": ""}).status_code == 302
+    assert IncomeRecord.objects.get(household=home).property_income == Decimal("3600.00")
+    assert client.post(url, {"amount_per_year": "3600", "end": "2025-06-30"}).status_code == 302
+    assert IncomeRecord.objects.get(household=home).property_income == Decimal("1800.00")
+    refused = client.post(url, {"amount_per_year": "3600", "end": "2024-01-01"})
+    assert refused.status_code == 200 and Linkage.objects.get().end == date(2025, 6, 30)
+    changes = LogEntry.objects.get_for_object(Linkage.objects.get()).filter(action=LogEntry.Action.UPDATE)
+    assert changes.count() == 2 and all(entry.actor == officer for entry in changes)
+    client.force_login(personas["village_cadre"])
+    assert client.get(url).status_code == 403
+    assert (
+        reverse("industry:linkage_change", args=[linkage.pk])
+        not in client.get(reverse("industry:household", args=[home.pk])).content.decode()
+    )
+    client.force_login(make_user("township_officer", tree.other_township, username="other-township"))
+    assert client.get(url).status_code == 404

@@ -188,3 +188,28 @@ def test_the_new_years_run_carries_open_linkages_into_the_new_year(
     }
     waiting = ProgramIncome.objects.get(source=f"industry.linkage:{kept.pk}:2026")
     assert waiting.record_id is None  # no 2026 record yet: the collection form starts from it
+
+
+def test_the_timers_run_posts_as_the_configured_officer_and_refuses_without_one(
+    home: Household, entity: Entity, personas: dict[str, Any], settings: Any
+) -> None:
+    import time_machine
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    officer = personas["county_officer"]
+    kept = linkage_add(
+        actor=officer,
+        household_id=home.pk,
+        entity_id=entity.pk,
+        kind=LinkageKind.LAND_RENT,
+        amount_per_year=Decimal(900),
+        start=date(2025, 1, 1),
+    )
+    settings.INDUSTRY_POST_USER = ""
+    with pytest.raises(CommandError):
+        call_command("industry_post")
+    settings.INDUSTRY_POST_USER = officer.username
+    with time_machine.travel(date(2026, 1, 1), tick=False):
+        call_command("industry_post")  # what deploy/systemd/bottomline-industry-post.service runs
+    assert ProgramIncome.objects.filter(source=f"industry.linkage:{kept.pk}:2026").exists()

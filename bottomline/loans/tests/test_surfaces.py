@@ -334,3 +334,32 @@ def test_the_list_filters_by_status_as_of_a_day(personas: dict[str, Any], ledger
     )
     assert (ids("repaid", date(2026, 6, 30)), ids("repaid", date(2026, 6, 9))) == ([fine], [])
     assert ids("not_yet", date(2026, 6, 30)) == []
+
+
+def test_a_long_export_is_a_job_with_the_same_rows(
+    client: Client, personas: dict[str, Any], ledger: dict[str, Any], monkeypatch: Any
+) -> None:
+    from bottomline.jobs.tests.exporting import export_by_job
+
+    client.force_login(personas["county_officer"])
+    job, content = export_by_job(client, "/loans/export/", monkeypatch, on="2025-08-01", status="overdue")
+    assert (
+        job.kind == "loans.export" and job.params["on"] == "2025-08-01" and job.params["status"] == "overdue"
+    )
+    assert job.result["file_name"] == "loans-20250801.xlsx" and job.result["rows"] == 1
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0).to_python()
+    assert str(rows[0][0]).endswith("2025-08-01")
+    assert [row[3] for row in rows[2:]] == ["HZ-1"]
+
+
+def test_more_loans_than_the_exports_own_limit_are_a_job(
+    client: Client, personas: dict[str, Any], ledger: dict[str, Any], monkeypatch: Any
+) -> None:
+    from dataclasses import replace
+
+    from bottomline.loans import exports
+
+    monkeypatch.setattr(exports, "LOANS", replace(exports.LOANS, inline_rows=1))
+    client.force_login(personas["county_officer"])
+    assert client.get("/loans/export/", {"on": "2025-08-01"}).status_code == 200  # one loan by then
+    assert client.get("/loans/export/", {"on": "2026-12-01"}).status_code == 302  # two

@@ -138,3 +138,28 @@ def test_exports_hold_the_viewers_stations_and_posts_as_text(
         assert len(sheet) == rows
     stations = CalamineWorkbook.from_path(str(tmp_path / "out.xlsx"))
     assert stations is not None
+
+
+def test_many_posts_are_exported_by_a_job_and_listed_a_page_at_a_time(
+    tree: Any, personas: dict[str, Any], monkeypatch: Any
+) -> None:
+    from bottomline.jobs.tests.exporting import export_by_job
+    from bottomline.pv.views import PAGE
+
+    county = personas["county_officer"]
+    made = [post(county, tree.village) for _ in range(PAGE + 1)]
+    client = Client()
+    client.force_login(personas["township_officer"])
+    first = client.get("/pv/posts/", {"filled": "0"}).content.decode()
+    assert f"/pv/posts/{made[0].pk}/" in first and f"/pv/posts/{made[-1].pk}/" not in first
+    assert "filled=0&amp;page=2" in first
+    second = client.get("/pv/posts/", {"filled": "0", "page": "2"}).content.decode()
+    assert f"/pv/posts/{made[-1].pk}/" in second and f"/pv/posts/{made[0].pk}/" not in second
+    assert (
+        f"/pv/posts/{made[-1].pk}/"
+        not in client.get("/pv/posts/", {"filled": "1", "page": "2"}).content.decode()
+    )
+    job, content = export_by_job(client, "/pv/posts/export/", monkeypatch)
+    assert job.kind == "pv.post_export" and job.result["rows"] == PAGE + 1
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0).to_python()
+    assert len(sheet) == PAGE + 2
