@@ -19,7 +19,9 @@ from bottomline.registry.programs import ProgramFigure, ProgramFigures, ProgramR
 from bottomline.relocation.models import Relocation, Stability
 from bottomline.relocation.selectors import statuses
 
-SOURCE = cast(str, _("seed 004: 714 households, 2,337 people relocated; 发改振兴〔2021〕524号"))
+SOURCE = cast(
+    str, _("seed 004: 714 households, 2,337 people relocated; the follow-up guidance of 2021 (NDRC No. 524)")
+)
 CHUNK = 1000
 
 FIGURES_LIST = (

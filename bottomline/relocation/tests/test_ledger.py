@@ -79,7 +79,11 @@ def world(personas: dict[str, Any], tree: Any) -> dict[str, Any]:
     _people(county, third, ["lost"])
     relocations = [
         relocation_record(
-            actor=county, household_id=first.pk, origin_code=tree.sibling_village.code, site_id=site.pk, year=2018
+            actor=county,
+            household_id=first.pk,
+            origin_code=tree.sibling_village.code,
+            site_id=site.pk,
+            year=2018,
         ),
         relocation_record(
             actor=county,
@@ -136,7 +140,9 @@ def test_status_as_assessed_on_a_day(personas: dict[str, Any], world: dict[str, 
     now = selectors.site_counts(viewer=cadre, site=site, on=TODAY)
     assert now.status == {"stable": 0, "attention": 1, "risk": 1, "unassessed": 1}
     # the same day again corrects it
-    assessment_record(actor=cadre, relocation_id=first.pk, on=date(2026, 5, 1), status="attention", note="好转")
+    assessment_record(
+        actor=cadre, relocation_id=first.pk, on=date(2026, 5, 1), status="attention", note="好转"
+    )
     assert selectors.site_counts(viewer=cadre, site=site, on=TODAY).status["attention"] == 2
     # not stable needs a note; not before the relocation's year; not in the future
     with pytest.raises(ValidationError) as no_note:
@@ -222,9 +228,9 @@ def test_gate_scopes(personas: dict[str, Any], tree: Any, world: dict[str, Any],
         with pytest.raises(Http404):
             selectors.relocation_get(viewer=viewer, relocation_id=second.pk)
     # the sibling village's cadre sees the household that came from there, not the others at the site
-    assert selectors.relocation_ids(viewer=sibling_cadre, filters=selectors.RelocationFilters(), on=TODAY) == [
-        world["relocations"][0].pk
-    ]
+    assert selectors.relocation_ids(
+        viewer=sibling_cadre, filters=selectors.RelocationFilters(), on=TODAY
+    ) == [world["relocations"][0].pk]
     with pytest.raises(Http404):
         selectors.site_get(viewer=sibling_cadre, site_id=world["site"].pk)  # the site is in 永丰村
     # counts are of what the viewer may see
@@ -264,7 +270,11 @@ def test_dashboard_figures_and_drill(personas: dict[str, Any], world: dict[str, 
     assert total["relocation_people"] == counts.people == 6
     assert total["relocation_labour"] == counts.labour
     assert total["relocation_employed_people"] == counts.employed == 1
-    assert (total["relocation_employed_hh"], total["relocation_risk_hh"], total["relocation_risk_people"]) == (
+    assert (
+        total["relocation_employed_hh"],
+        total["relocation_risk_hh"],
+        total["relocation_risk_people"],
+    ) == (
         1,
         1,
         3,
