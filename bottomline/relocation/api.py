@@ -195,7 +195,7 @@ def _detail(request: HttpRequest, relocation_id: int) -> dict[str, Any]:
 
 
 @router.get("/sites", response={200: list[SiteOut], **ERRORS})
-def sites_list(request: HttpRequest, region: str = "") -> list[dict[str, Any]]:
+def relocation_sites_list(request: HttpRequest, region: str = "") -> list[dict[str, Any]]:
     """The sites of the caller's region (or a region inside it)."""
     user = gate.staff_of(request)
     gate.require(user, Site, "view", request)
@@ -204,7 +204,7 @@ def sites_list(request: HttpRequest, region: str = "") -> list[dict[str, Any]]:
 
 
 @router.get("/sites/{int:site_id}", response={200: SiteDetailOut, **ERRORS})
-def sites_detail(request: HttpRequest, site_id: int, on: date | None = None) -> dict[str, Any]:
+def relocation_sites_detail(request: HttpRequest, site_id: int, on: date | None = None) -> dict[str, Any]:
     """One site with its counts as of ``on`` (default today)."""
     user = gate.staff_of(request)
     site = selectors.site_get(viewer=user, site_id=site_id)
@@ -214,7 +214,7 @@ def sites_detail(request: HttpRequest, site_id: int, on: date | None = None) -> 
 
 
 @router.post("/sites", response={201: SiteOut, **ERRORS})
-def sites_create(request: HttpRequest, data: SiteIn) -> Status[dict[str, Any]]:
+def relocation_sites_create(request: HttpRequest, data: SiteIn) -> Status[dict[str, Any]]:
     """Record a site in the caller's region."""
     site = services.site_save(actor=gate.staff_of(request), **data.dict())
     return Status(201, _site(site))
