@@ -40,9 +40,9 @@ from bottomline.portal.models import Attempt, Declaration, DeclarationStatus
 from bottomline.portal.tests.factories import declaration
 from bottomline.pv.models import Assignment, Post, Station, StationMonth, StationShare
 from bottomline.regions.models import Region
-from bottomline.relocation.models import Relocation, Site
 from bottomline.registry.models import IncomeRecord
 from bottomline.registry.tests.factories import household, id_number, member
+from bottomline.relocation.models import Relocation, Site
 
 STAFF = frozenset(Role)
 NOBODY: frozenset[str] = frozenset()
