@@ -266,8 +266,8 @@ def register_routers() -> None:
     from bottomline.portal.api import router as portal_router
     from bottomline.pv.api import router as pv_router
     from bottomline.regions.api import router as regions_router
-    from bottomline.relocation.api import router as relocation_router
     from bottomline.registry.api import router as registry_router
+    from bottomline.relocation.api import router as relocation_router
 
     api.add_router("/accounts", accounts_router)
     api.add_router("/regions", regions_router)
