@@ -7,8 +7,9 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
@@ -50,26 +51,38 @@ def relocations_visible(viewer: User, action: str = "view") -> QuerySet[Relocati
     return gate.restrict(Relocation.objects.all(), viewer, action)
 
 
+def _latest(
+    model: type[Assessment] | type[Support], relocation_ids: Iterable[int], on: date
+) -> dict[int, Any]:
+    """The latest row of ``model`` on or before ``on`` of each relocation that has one: one subquery per
+    relocation picks its row's id (on the relocation's index), then the rows are read by id."""
+    ids = sorted(set(relocation_ids))
+    found: dict[int, Any] = {}
+    for start in range(0, len(ids), CHUNK):
+        latest = (
+            model.objects.filter(relocation=OuterRef("pk"), on__lte=on)
+            .order_by("-on", "-id")
+            .values("pk")[:1]
+        )
+        picked = (
+            Relocation.objects.filter(pk__in=ids[start : start + CHUNK])
+            .annotate(latest=Subquery(latest))
+            .exclude(latest=None)
+            .values_list("latest", flat=True)
+        )
+        for row in model.objects.filter(pk__in=list(picked)):
+            found[row.relocation_id] = row
+    return found
+
+
 def statuses(relocation_ids: Iterable[int], on: date) -> dict[int, Assessment]:
     """The latest assessment on or before ``on`` of each relocation that has one."""
-    ids = sorted(set(relocation_ids))
-    found: dict[int, Assessment] = {}
-    for start in range(0, len(ids), CHUNK):
-        rows = Assessment.objects.filter(relocation_id__in=ids[start : start + CHUNK], on__lte=on)
-        for assessment in rows.order_by("relocation_id", "on", "id"):
-            found[assessment.relocation_id] = assessment
-    return found
+    return _latest(Assessment, relocation_ids, on)
 
 
 def last_supports(relocation_ids: Iterable[int], on: date) -> dict[int, Support]:
     """The latest support on or before ``on`` of each relocation that has one."""
-    ids = sorted(set(relocation_ids))
-    found: dict[int, Support] = {}
-    for start in range(0, len(ids), CHUNK):
-        rows = Support.objects.filter(relocation_id__in=ids[start : start + CHUNK], on__lte=on)
-        for support in rows.order_by("relocation_id", "on", "id"):
-            found[support.relocation_id] = support
-    return found
+    return _latest(Support, relocation_ids, on)
 
 
 @dataclass(frozen=True)
@@ -115,14 +128,29 @@ class Row:
     support: Support | None
 
 
+# What a register row shows (not the household's other, encrypted, fields)
+ROW_FIELDS = (
+    "year",
+    "household__number",
+    "household__village__code",
+    "household__village__name",
+    "origin__code",
+    "origin__name",
+    "site__name",
+    "site__kind",
+)
+
+
 def relocation_rows(ids: Sequence[int], on: date) -> list[Row]:
     """The relocations of ``ids`` (already in the viewer's scope: ``relocation_ids``), in that order."""
     out: list[Row] = []
     for start in range(0, len(ids), CHUNK):
         part = list(ids[start : start + CHUNK])
-        found = Relocation.objects.select_related(
-            "household", "household__village", "origin", "site"
-        ).in_bulk(part)
+        found = (
+            Relocation.objects.select_related("household", "household__village", "origin", "site")
+            .only(*ROW_FIELDS)
+            .in_bulk(part)
+        )
         sizes = dict(
             Member.objects.filter(household__relocation__in=part)
             .values_list("household__relocation")
