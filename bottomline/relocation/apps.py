@@ -8,7 +8,7 @@ class RelocationConfig(AppConfig):
 
     def ready(self) -> None:
         from bottomline.registry.programs import household_lines_register
-        from bottomline.relocation import importing  # noqa: F401  (registers its job)
+        from bottomline.relocation import exports, importing  # noqa: F401  (register their jobs)
         from bottomline.relocation.lines import relocation_lines
 
         household_lines_register(relocation_lines)  # the household page shows the household's relocation

@@ -5,17 +5,25 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from typing import Any
 
 from django.http import HttpRequest
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.audit.models import EventKind
 from bottomline.audit.services import event_record
+from bottomline.jobs.models import Job
+from bottomline.jobs.progress import Progress
+from bottomline.jobs.registry import job_handler
+from bottomline.jobs.services import download_store, job_enqueue
+from bottomline.regions.models import Region
 from bottomline.registry.exports import neutralise
 from bottomline.relocation.models import Relocation, Stability, SupportKind
-from bottomline.relocation.selectors import Row
+from bottomline.relocation.selectors import RelocationFilters, Row, relocation_ids, relocation_rows
 
 
 def relocations_header() -> list[str]:
@@ -75,3 +83,42 @@ def relocations_xlsx(*, viewer: User, rows: list[Row], on: date, request: HttpRe
         detail={"relocations": len(rows)},
     )
     return buffer.getvalue()
+
+
+EXPORT = "relocation.export"
+
+
+def relocations_export_start(*, viewer: User, filters: RelocationFilters, on: date, language: str) -> Job:
+    """A register too large to write inside the request, as a job; its creator downloads the file once."""
+    gate.require(viewer, Relocation, "export")
+    params = {
+        "user": viewer.pk,
+        "language": language,
+        "on": on.isoformat(),
+        "region": filters.region.code if filters.region is not None else "",
+        "site_id": filters.site_id,
+        "status": filters.status,
+        "number": filters.number,
+    }
+    return job_enqueue(kind=EXPORT, params=params, user=viewer, region=viewer.region)
+
+
+@job_handler(EXPORT)
+def relocations_export_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Params: ``user`` (whose scope and whose export), ``language``, ``on`` and the register's filters."""
+    viewer = User.objects.select_related("region").get(pk=params["user"])
+    on = date.fromisoformat(params["on"])
+    region = gate.restrict(Region.objects.filter(code=params.get("region") or ""), viewer).first()
+    filters = RelocationFilters(
+        region=region or viewer.region,
+        site_id=params.get("site_id"),
+        status=params.get("status") or "",
+        number=params.get("number") or "",
+    )
+    progress.start(1, gettext_noop("writing the relocated households"))
+    with translation.override(params.get("language") or "zh-hans"):
+        rows = relocation_rows(relocation_ids(viewer=viewer, filters=filters, on=on), on)
+        content = relocations_xlsx(viewer=viewer, rows=rows, on=on)
+    name = download_store(content, ".xlsx")
+    progress.advance()
+    return {"download": name, "file_name": f"relocations-{on:%Y%m%d}.xlsx"}

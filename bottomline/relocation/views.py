@@ -19,11 +19,12 @@ from django.views.decorators.http import require_http_methods
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
+from bottomline.jobs.services import EXPORT_INLINE_ROWS
 from bottomline.regions.models import Region
 from bottomline.registry.import_pages import import_page, template_download
 from bottomline.registry.models import Household
 from bottomline.relocation import importing, selectors, services
-from bottomline.relocation.exports import relocations_xlsx
+from bottomline.relocation.exports import relocations_export_start, relocations_xlsx
 from bottomline.relocation.forms import (
     AsOfForm,
     AssessmentForm,
@@ -173,7 +174,11 @@ def relocation_export(request: HttpRequest) -> HttpResponse:
     user = gate.staff_of(request)
     gate.require(user, Relocation, "export", request)
     _form, filters, on = _filtered(request, user)
-    rows = selectors.relocation_rows(selectors.relocation_ids(viewer=user, filters=filters, on=on), on)
+    ids = selectors.relocation_ids(viewer=user, filters=filters, on=on)
+    if len(ids) > EXPORT_INLINE_ROWS:
+        job = relocations_export_start(viewer=user, filters=filters, on=on, language=request.LANGUAGE_CODE)
+        return redirect("jobs:detail", pk=job.pk)
+    rows = selectors.relocation_rows(ids, on)
     response = HttpResponse(
         relocations_xlsx(viewer=user, rows=rows, on=on, request=request),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

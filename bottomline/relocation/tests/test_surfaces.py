@@ -293,3 +293,26 @@ def test_job_results_read_as_lines() -> None:
 
     job = Job(kind="relocation.import", result={"rows": 3, "relocations_created": 2, "errors": []})
     assert [line.value for line in result_lines(job)] == ["3", "2"]
+
+
+def test_a_large_export_is_a_job(
+    client: Client,
+    personas: dict[str, Any],
+    ledger: dict[str, Any],
+    monkeypatch: Any,
+    settings: Any,
+    tmp_path: Path,
+) -> None:
+    from bottomline.jobs.models import Job
+    from bottomline.jobs.progress import NullProgress
+    from bottomline.relocation import exports, views
+
+    settings.MEDIA_ROOT = tmp_path
+    monkeypatch.setattr(views, "EXPORT_INLINE_ROWS", 0)
+    client.force_login(personas["township_officer"])
+    answer = client.get("/relocation/export/?status=unassessed", headers={"Accept-Language": "en"})
+    job = Job.objects.get(kind=exports.EXPORT)
+    assert answer.status_code == 302 and answer["Location"] == f"/jobs/{job.pk}/"
+    assert job.params["status"] == "unassessed" and job.params["region"] == "630106100000"
+    result = exports.relocations_export_job(job.params, NullProgress())
+    assert result["file_name"] == "relocations-20260630.xlsx" and result["download"]
