@@ -267,6 +267,7 @@ def register_routers() -> None:
     from bottomline.pv.api import router as pv_router
     from bottomline.regions.api import router as regions_router
     from bottomline.registry.api import router as registry_router
+    from bottomline.relocation.api import router as relocation_router
 
     api.add_router("/accounts", accounts_router)
     api.add_router("/regions", regions_router)
@@ -282,3 +283,4 @@ def register_routers() -> None:
     api.add_router("/employment", employment_router)
     api.add_router("/pv", pv_router)
     api.add_router("/loans", loans_router)
+    api.add_router("/relocation", relocation_router)

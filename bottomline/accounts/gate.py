@@ -75,7 +75,12 @@ class Rule:
     region_path: str | None = None  # lookup to the 12-digit code of the object's region
     owner_path: str | None = None  # lookup to the user who owns the object; owners always see their own
     everywhere: bool = False  # not personal data: every permitted role sees all rows (e.g. policy in force)
+    # further lookups to region codes: the object is in the scope of each of these regions too (a relocated
+    # household: where it is registered, the village it came from, and the site it lives at)
+    also_paths: tuple[str, ...] = ()
 
+
+RELOCATION_ALSO = ("origin__code", "site__region__code")
 
 RULES: dict[str, Rule] = {
     "regions.region": Rule({"view": STAFF}, region_path="code"),
@@ -241,6 +246,42 @@ RULES: dict[str, Rule] = {
         },
         region_path="loan__household__village__code",
     ),
+    # Relocation follow-up (relocation): county and township officers keep the sites and the relocated
+    # households; village (community) cadres read theirs, assess their stability and record follow-up support.
+    # A relocated household is in the scope of the village it is registered in, of its origin village and of
+    # its site's region (both ends follow it up: docs/programs.md, "Relocation follow-up").
+    "relocation.site": Rule(
+        {
+            "view": ARCHIVE_READERS,
+            "add": PROGRAM_KEEPERS,
+            "change": PROGRAM_KEEPERS,
+            "export": ARCHIVE_READERS,
+        },
+        region_path="region__code",
+    ),
+    "relocation.relocation": Rule(
+        {
+            "view": ARCHIVE_READERS,
+            "add": PROGRAM_KEEPERS,
+            "change": PROGRAM_KEEPERS,
+            "import": PROGRAM_KEEPERS,
+            "export": ARCHIVE_READERS,
+            "assess": ARCHIVE_KEEPERS,
+            "support": ARCHIVE_KEEPERS,
+        },
+        region_path="household__village__code",
+        also_paths=RELOCATION_ALSO,
+    ),
+    "relocation.assessment": Rule(
+        {"view": ARCHIVE_READERS, "add": ARCHIVE_KEEPERS},
+        region_path="relocation__household__village__code",
+        also_paths=tuple(f"relocation__{path}" for path in RELOCATION_ALSO),
+    ),
+    "relocation.support": Rule(
+        {"view": ARCHIVE_READERS, "add": ARCHIVE_KEEPERS},
+        region_path="relocation__household__village__code",
+        also_paths=tuple(f"relocation__{path}" for path in RELOCATION_ALSO),
+    ),
     # Policy in force is public to staff; a value is set by the province or county officer whose region it is.
     "policy.parameter": Rule(
         {"view": STAFF, "change": frozenset({Role.PROVINCE_OFFICER, Role.COUNTY_OFFICER})}, everywhere=True
@@ -307,6 +348,8 @@ def scope_q(user: User, model: type[models.Model]) -> models.Q:
     if rule.region_path is not None:
         low, high = user.region.bounds
         q |= models.Q(**{f"{rule.region_path}__range": (low, high)})
+        for path in rule.also_paths:
+            q |= models.Q(**{f"{path}__range": (low, high)})
     if rule.owner_path is not None:
         q |= models.Q(**{rule.owner_path: user})
     return q

@@ -9,8 +9,9 @@ from bottomline.industry.figures import FIGURES as INDUSTRY
 from bottomline.loans.figures import FIGURES as LOANS
 from bottomline.pv.figures import FIGURES as PV
 from bottomline.registry.programs import ProgramFigure, ProgramFigures, ProgramRatio
+from bottomline.relocation.figures import FIGURES as RELOCATION
 
-PROGRAMS: tuple[ProgramFigures, ...] = (PV, INDUSTRY, EMPLOYMENT, LOANS)
+PROGRAMS: tuple[ProgramFigures, ...] = (PV, INDUSTRY, EMPLOYMENT, LOANS, RELOCATION)
 
 FIGURES: tuple[ProgramFigure, ...] = tuple(f for program in PROGRAMS for f in program.figures)
 BY_PART: dict[str, ProgramFigures] = {f.part: program for program in PROGRAMS for f in program.figures}

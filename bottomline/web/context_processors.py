@@ -28,6 +28,7 @@ from bottomline.policy.models import Proposal
 from bottomline.portal.models import Declaration
 from bottomline.pv.models import Station
 from bottomline.registry.models import Household
+from bottomline.relocation.models import Relocation
 
 
 class Entry(NamedTuple):
@@ -69,6 +70,8 @@ def nav_entries(user: Any) -> list[Entry]:
         entries.append(Entry(_("PV stations and posts"), reverse("pv:station_list"), "sun"))
     if gate.allowed(user, Loan, "view"):
         entries.append(Entry(_("Small loans"), reverse("loans:list"), "bank"))
+    if gate.allowed(user, Relocation, "view"):
+        entries.append(Entry(_("Relocation follow-up"), reverse("relocation:list"), "houses"))
     if gate.allowed(user, Household, "import"):
         entries.append(Entry(_("Import"), reverse("registry:import"), "upload"))
     if gate.allowed(user, Household, "change"):

@@ -42,6 +42,7 @@ from bottomline.pv.models import Assignment, Post, Station, StationMonth, Statio
 from bottomline.regions.models import Region
 from bottomline.registry.models import IncomeRecord
 from bottomline.registry.tests.factories import household, id_number, member
+from bottomline.relocation.models import Relocation, Site
 
 STAFF = frozenset(Role)
 NOBODY: frozenset[str] = frozenset()
@@ -383,6 +384,34 @@ TABLE: dict[str, Spec] = {
     "api:loans_detail": Spec(ARCHIVE_READERS, kind="loan", api=True),
     "api:loans_create": Spec(LOAN_KEEPERS, kind="household", method="post", api=True, body="loan"),
     "api:loans_repay": Spec(LOAN_KEEPERS, kind="loan", method="post", api=True, body="repayment"),
+    # Relocation follow-up (relocation): township and county officers keep sites and relocated households;
+    # village cadres (and the keepers) assess stability and record follow-up support; the readers read.
+    "relocation:list": Spec(ARCHIVE_READERS),
+    "relocation:create": Spec(PROGRAM_KEEPERS),
+    "relocation:export": Spec(ARCHIVE_READERS),
+    "relocation:import": Spec(PROGRAM_KEEPERS),
+    "relocation:import_template": Spec(PROGRAM_KEEPERS, kind="template"),
+    "relocation:detail": Spec(ARCHIVE_READERS, kind="relocation"),
+    "relocation:assess": Spec(ARCHIVE_KEEPERS, kind="relocation", method="post"),
+    "relocation:support": Spec(ARCHIVE_KEEPERS, kind="relocation", method="post"),
+    "relocation:site_list": Spec(ARCHIVE_READERS),
+    "relocation:site_create": Spec(PROGRAM_KEEPERS),
+    "relocation:site_detail": Spec(ARCHIVE_READERS, kind="site"),
+    "relocation:site_edit": Spec(PROGRAM_KEEPERS, kind="site"),
+    "api:relocation_sites_list": Spec(ARCHIVE_READERS, api=True),
+    "api:relocation_sites_detail": Spec(ARCHIVE_READERS, kind="site", api=True),
+    "api:relocation_sites_create": Spec(PROGRAM_KEEPERS, method="post", api=True, body="site"),
+    "api:relocations_list": Spec(ARCHIVE_READERS, api=True),
+    "api:relocations_detail": Spec(ARCHIVE_READERS, kind="relocation", api=True),
+    "api:relocations_create": Spec(
+        PROGRAM_KEEPERS, kind="household", method="post", api=True, body="relocation"
+    ),
+    "api:relocations_assess": Spec(
+        ARCHIVE_KEEPERS, kind="relocation", method="post", api=True, body="assessment"
+    ),
+    "api:relocations_support": Spec(
+        ARCHIVE_KEEPERS, kind="relocation", method="post", api=True, body="support"
+    ),
 }
 
 SEQUENCE = itertools.count(500)
@@ -501,6 +530,27 @@ def body(name: str | None, kwargs: dict[str, Any]) -> dict[str, Any]:
         }
     if name == "repayment":
         return {"on": today, "principal": "0", "interest": "1"}
+    if name == "site":
+        return {
+            "name": f"安置点{next(SEQUENCE)}",
+            "kind": "centralised",
+            "region_code": "630106100201",  # 永丰村 of the test tree: inside every keeper persona's region
+            "built_year": 2018,
+            "planned_households": 100,
+            "planned_people": 350,
+        }
+    if name == "relocation":  # once per household: each try starts with the household not yet relocated
+        Relocation.objects.filter(household_id=kwargs["household_id"]).delete()
+        return {
+            "household_id": kwargs["household_id"],
+            "origin_code": kwargs["code"],
+            "site_id": kwargs["site_id"],
+            "year": 2020,
+        }
+    if name == "assessment":
+        return {"on": today, "status": "stable"}
+    if name == "support":
+        return {"kind": "other", "on": today, "description": "走访", "unit": "村委会"}
     if name == "member":
         number = fresh_id_number(next(SEQUENCE))
         return {
@@ -608,6 +658,17 @@ def world(
         paid = Repayment.objects.create(loan=loan, on="2026-01-02", principal=0, interest=1, subsidy=1)
         objects[("loan_repayment", scope)] = {"pk": paid.pk}
         repayments.append(paid)
+        # A resettlement site in the scope's village and a household of that village relocated to it.
+        site = Site.objects.create(
+            name="幸福家园", kind="centralised", region=region, built_year=2018, planned_households=10,
+            planned_people=30,
+        )  # fmt: skip
+        objects[("site", scope)] = {"pk": site.pk, "site_id": site.pk}
+        objects[("household", scope)].update(site_id=site.pk, code=region.code)
+        relocated = Relocation.objects.create(
+            household=household(owner, region), origin=region, site=site, year=2020
+        )
+        objects[("relocation", scope)] = {"pk": relocated.pk, "relocation_id": relocated.pk}
         proposal = Proposal.objects.create(
             name="monitoring_line",
             region=region,
