@@ -75,6 +75,9 @@ class Rule:
     region_path: str | None = None  # lookup to the 12-digit code of the object's region
     owner_path: str | None = None  # lookup to the user who owns the object; owners always see their own
     everywhere: bool = False  # not personal data: every permitted role sees all rows (e.g. policy in force)
+    # Actions for which the objects of the regions above the user's are in scope too (a county's insurance
+    # policy for its villages' cadres): region_path then names the object's own region, of any level.
+    upward: frozenset[str] = frozenset()
 
 
 RULES: dict[str, Rule] = {
@@ -232,6 +235,29 @@ RULES: dict[str, Rule] = {
         },
         region_path="household__village__code",
     ),
+    # Anti-poverty insurance: county officers keep the policies and claims (assess, pay, import); township
+    # officers record claims within their township; everyone who reads the archive views (a policy also below
+    # the region that bought it: its villages' cadres read their county's policy, not its households elsewhere).
+    "insurance.policy": Rule(
+        {
+            "view": ARCHIVE_READERS,
+            "add": frozenset({Role.COUNTY_OFFICER}),
+            "change": frozenset({Role.COUNTY_OFFICER}),
+            "export": ARCHIVE_READERS,
+        },
+        region_path="region__code",
+        upward=frozenset({"view", "export"}),
+    ),
+    "insurance.claim": Rule(
+        {
+            "view": ARCHIVE_READERS,
+            "add": PROGRAM_KEEPERS,
+            "change": frozenset({Role.COUNTY_OFFICER}),
+            "import": frozenset({Role.COUNTY_OFFICER}),
+            "export": ARCHIVE_READERS,
+        },
+        region_path="household__village__code",
+    ),
     "loans.repayment": Rule(
         {
             "view": ARCHIVE_READERS,
@@ -297,8 +323,16 @@ def deny(user: Any, target: str, request: HttpRequest | None = None) -> NoReturn
     raise PermissionDenied
 
 
-def scope_q(user: User, model: type[models.Model]) -> models.Q:
-    """The filter that keeps the objects inside the user's region subtree (or owned by them)."""
+def _above(code: str, level: int) -> list[str]:
+    """The codes of the regions above a region (its county, prefecture, … as 12-digit codes)."""
+    from bottomline.regions.models import CODE_LENGTH, PREFIX_LENGTH, Level
+
+    return [code[:n].ljust(CODE_LENGTH, "0") for lvl, n in PREFIX_LENGTH.items() if lvl < Level(level)]
+
+
+def scope_q(user: User, model: type[models.Model], action: str = "view") -> models.Q:
+    """The filter that keeps the objects inside the user's region subtree (or owned by them); for a rule's
+    ``upward`` actions, the objects of the regions above the user's too."""
     rule = _rule(model)
     if rule.everywhere:
         return models.Q()
@@ -306,6 +340,8 @@ def scope_q(user: User, model: type[models.Model]) -> models.Q:
     if rule.region_path is not None:
         low, high = user.region.bounds
         q |= models.Q(**{f"{rule.region_path}__range": (low, high)})
+        if action in rule.upward:
+            q |= models.Q(**{f"{rule.region_path}__in": _above(user.region.code, user.region.level)})
     if rule.owner_path is not None:
         q |= models.Q(**{rule.owner_path: user})
     return q
@@ -315,7 +351,7 @@ def restrict(queryset: models.QuerySet[M], user: Any, action: str = "view") -> m
     """The part of ``queryset`` the user may act on: nothing for a role without the right."""
     if not allowed(user, queryset.model, action):
         return queryset.none()
-    return queryset.filter(scope_q(user, queryset.model))
+    return queryset.filter(scope_q(user, queryset.model, action))
 
 
 def access(
