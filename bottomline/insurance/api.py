@@ -133,6 +133,11 @@ class WithdrawIn(Schema):
     reason: str
 
 
+def _fen(value: Decimal | None) -> Decimal | None:
+    """A sum to the fen (SQLite gives a subquery's decimal without its places)."""
+    return None if value is None else Decimal(value).quantize(Decimal("0.01"))
+
+
 def _policy(policy: Policy) -> dict[str, Any]:
     return {
         "id": policy.pk,
@@ -212,7 +217,7 @@ def insurance_covered(
                 "id": r["pk"],
                 "number": r["number"],
                 "village_code": r["village__code"],
-                "per_capita_income": r.get("income_then"),
+                "per_capita_income": _fen(r.get("income_then")),
             }
             for r in rows
         ],

@@ -310,9 +310,7 @@ def claim_assess(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Claim assessed."))
             return redirect("insurance:claim_detail", pk=claim.pk)
-    return render(
-        request, "insurance/claim_detail.html", _claim_context(user, claim, assess=form), status=400
-    )
+    return render(request, "insurance/claim_detail.html", _claim_context(user, claim, assess=form))
 
 
 @login_required
@@ -332,7 +330,7 @@ def claim_pay(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Payout recorded: it is counted in the household's transfer income."))
             return redirect("insurance:claim_detail", pk=claim.pk)
-    return render(request, "insurance/claim_detail.html", _claim_context(user, claim, pay=form), status=400)
+    return render(request, "insurance/claim_detail.html", _claim_context(user, claim, pay=form))
 
 
 @login_required
@@ -349,9 +347,7 @@ def claim_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Claim withdrawn."))
             return redirect("insurance:claim_detail", pk=claim.pk)
-    return render(
-        request, "insurance/claim_detail.html", _claim_context(user, claim, withdraw=form), status=400
-    )
+    return render(request, "insurance/claim_detail.html", _claim_context(user, claim, withdraw=form))
 
 
 @login_required
