@@ -55,10 +55,17 @@ def policy(tree: Any, personas: dict[str, Any]) -> Policy:
 
 
 def home(
-    actor: Any, village: Any, *, wage: str, size: int = 2, ids: tuple[str, ...] = (), **overrides: Any
+    actor: Any,
+    village: Any,
+    *,
+    wage: str,
+    size: int = 2,
+    ids: tuple[str, ...] = (),
+    year: int = FIRST.year,
+    **overrides: Any,
 ) -> Household:
-    """A household of ``size`` members (the first with the ID numbers ``ids``) with a 2026 income record of
-    ``wage`` yuan."""
+    """A household of ``size`` members (the first with the ID numbers ``ids``) with an income record of
+    ``wage`` yuan for ``year``."""
     found = household(actor, village, **overrides)
     numbers = list(ids) + [id_number(sequence=next(_SEQUENCE)) for _n in range(size - len(ids))]
     for number in numbers:
