@@ -46,8 +46,8 @@ class PolicyForm(BootstrapMixin, forms.Form):
     end = forms.DateField(label=_("Covers until"), widget=DATE)
     premium_total = _money(_("Premium, total (yuan)"), required=False)
     premium_per_household = _money(_("Premium per household (yuan)"), required=False)
-    covers_lifted = forms.BooleanField(label=_("Covers lifted-out households (脱贫户)"), required=False)
-    covers_monitored = forms.BooleanField(label=_("Covers monitored households (监测对象)"), required=False)
+    covers_lifted = forms.BooleanField(label=_("Covers lifted-out households"), required=False)
+    covers_monitored = forms.BooleanField(label=_("Covers monitored households"), required=False)
     income_below = _money(_("Per-capita net income below (yuan)"), required=False)
     source = forms.CharField(label=_("Policy source"), max_length=300, required=False)
 

@@ -63,8 +63,8 @@ class Policy(models.Model):
         _("premium per household (yuan)"), null=True, blank=True, max_digits=12, decimal_places=2
     )
     # The covered group, as data: the household types and states it takes in, and the income limit.
-    covers_lifted = models.BooleanField(_("covers lifted-out households (脱贫户)"), default=True)
-    covers_monitored = models.BooleanField(_("covers monitored households (监测对象)"), default=True)
+    covers_lifted = models.BooleanField(_("covers lifted-out households"), default=True)
+    covers_monitored = models.BooleanField(_("covers monitored households"), default=True)
     income_below = models.DecimalField(
         _("per-capita net income below (yuan)"),
         null=True,
