@@ -17,7 +17,7 @@ from bottomline.insurance.selectors import covered_in
 from bottomline.registry.models import Household
 from bottomline.registry.programs import ProgramFigure, ProgramFigures, Where
 
-SOURCE = "domain.md §3.5; seed 001 (Weining)"
+SOURCE = "domain.md §3.5; seed 001"
 
 
 def _yuan(value: Decimal | None) -> int:

@@ -653,7 +653,7 @@ def world(
         # A policy bought for the scope's village (a county's is read by its villages too: insurance tests), and
         # a claim of the scope's household on it.
         policy = InsurancePolicy.objects.create(
-            name="防贫保", number=f"matrix-{scope}", region=region, insurer="太保", start="2026-01-01",
+            name="矩阵测试保单", number=f"matrix-{scope}", region=region, insurer="太保", start="2026-01-01",
             end="2026-12-31", covers_lifted=True, covers_monitored=True,
         )  # fmt: skip
         PayoutRule.objects.create(policy=policy, trigger="disaster", threshold=0, share=50)
