@@ -41,14 +41,19 @@ def _covered(where: Where, end: date) -> dict[int, tuple[str, str, int]]:
     return found
 
 
-def _paid(where: Where, start: date, end: date) -> list[tuple[int, str, str, Decimal]]:
-    """The claims paid in the period (and still paid): (household id, village, number, amount)."""
-    out: list[tuple[int, str, str, Decimal]] = []
+def _paid(where: Where, start: date, end: date) -> list[tuple[int, str, str, Decimal, int]]:
+    """The claims paid in the period (and still paid): (household id, village, number, amount, members), one
+    query per filter."""
+    out: list[tuple[int, str, str, Decimal, int]] = []
     for q in where("household__village__code"):
-        rows = Claim.objects.filter(q, status=ClaimStatus.PAID, paid_on__range=(start, end)).values_list(
-            "household_id", "household__village__code", "household__number", "paid_amount"
+        rows = (
+            Claim.objects.filter(q, status=ClaimStatus.PAID, paid_on__range=(start, end))
+            .annotate(people=Count("household__members", distinct=True))
+            .values_list(
+                "household_id", "household__village__code", "household__number", "paid_amount", "people"
+            )
         )
-        out.extend((h, v, n, a or Decimal(0)) for h, v, n, a in rows)
+        out.extend((h, v, n, a or Decimal(0), p) for h, v, n, a, p in rows)
     return out
 
 
@@ -60,21 +65,15 @@ def compute(where: Where, start: date, end: date) -> dict[str, dict[str, int]]:
         out[village]["insurance_covered_hh"] += 1
         out[village]["insurance_covered_people"] += people
     paid = _paid(where, start, end)
-    households: dict[str, set[int]] = defaultdict(set)
-    for household_id, village, _number, _amount in paid:
-        out[village]["insurance_claims_paid"] += 1
-        households[village].add(household_id)
+    households: dict[str, dict[int, int]] = defaultdict(dict)
     amounts: dict[str, Decimal] = defaultdict(Decimal)
-    for _household, village, _number, amount in paid:
+    for household_id, village, _number, amount, people in paid:
+        out[village]["insurance_claims_paid"] += 1
+        households[village][household_id] = people  # a household paid twice is counted once
         amounts[village] += amount
-    members: dict[int, int] = dict(
-        Household.objects.filter(pk__in={h for h, *_rest in paid})
-        .annotate(n=Count("members"))
-        .values_list("pk", "n")
-    )
-    for village, ids in households.items():
-        out[village]["insurance_paid_hh"] = len(ids)
-        out[village]["insurance_paid_people"] = sum(members.get(h, 0) for h in ids)
+    for village, members in households.items():
+        out[village]["insurance_paid_hh"] = len(members)
+        out[village]["insurance_paid_people"] = sum(members.values())
         out[village]["insurance_paid_yuan"] = _yuan(amounts[village])
     return {village: parts for village, parts in out.items() if any(parts.values())}
 
@@ -84,7 +83,7 @@ def drill(where: Where, start: date, end: date, part: str) -> list[tuple[str, st
     if part == "insurance_covered_hh":
         return sorted((v, n, pk) for pk, (v, n, _p) in _covered(where, end).items())
     if part == "insurance_paid_hh":
-        return sorted({(v, n, h) for h, v, n, _a in _paid(where, start, end)})
+        return sorted({(v, n, h) for h, v, n, _a, _p in _paid(where, start, end)})
     raise ValueError(f"no households behind {part!r}")
 
 
