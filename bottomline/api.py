@@ -258,6 +258,7 @@ def register_routers() -> None:
     from bottomline.engine.api import router as engine_router
     from bottomline.feeds.api import router as feeds_router
     from bottomline.industry.api import router as industry_router
+    from bottomline.insurance.api import router as insurance_router
     from bottomline.jobs.api import router as jobs_router
     from bottomline.loans.api import router as loans_router
     from bottomline.monitoring.api import router as monitoring_router
@@ -284,3 +285,4 @@ def register_routers() -> None:
     api.add_router("/pv", pv_router)
     api.add_router("/loans", loans_router)
     api.add_router("/relocation", relocation_router)
+    api.add_router("/insurance", insurance_router)

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "bottomline.pv",
     "bottomline.loans",
     "bottomline.relocation",
+    "bottomline.insurance",
     "bottomline.dashboards",
     "bottomline.interop",
     "bottomline.web",

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("bottomline.employment.urls")),
     path("", include("bottomline.loans.urls")),
     path("", include("bottomline.relocation.urls")),
+    path("", include("bottomline.insurance.urls")),
     path("", include("bottomline.monitoring.urls")),
     path("", include("bottomline.dashboards.urls")),
     path("", include("bottomline.interop.urls")),

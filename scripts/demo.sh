@@ -24,6 +24,9 @@ $PY manage.py loans_synth --county 630106 --seed 1
 $PY manage.py loans_overdue --region 630106000000
 # Relocation follow-up: sites, 714 relocated households, their assessments and support (seeds 004, 000; seconds, once).
 $PY manage.py relocation_synth --county 630106 --seed 1
+
+# Anti-poverty insurance: a policy a year since 2021 and this year's claims, calibrated to seed 001 (seconds, once).
+$PY manage.py insurance_synth --county 630106 --seed 1
 # Dashboard figures of the demo county for 24 months (the nightly rebuild; steps and runs refresh the current one).
 $PY manage.py figures_refresh --region 630106000000 --months 24
 # The job worker runs beside the web server and stops with it.

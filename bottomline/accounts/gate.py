@@ -78,6 +78,9 @@ class Rule:
     # further lookups to region codes: the object is in the scope of each of these regions too (a relocated
     # household: where it is registered, the village it came from, and the site it lives at)
     also_paths: tuple[str, ...] = ()
+    # Actions for which the objects of the regions above the user's are in scope too (a county's insurance
+    # policy for its villages' cadres): region_path then names the object's own region, of any level.
+    upward: frozenset[str] = frozenset()
 
 
 RELOCATION_ALSO = ("origin__code", "site__region__code")
@@ -237,6 +240,29 @@ RULES: dict[str, Rule] = {
         },
         region_path="household__village__code",
     ),
+    # Anti-poverty insurance: county officers keep the policies and claims (assess, pay, import); township
+    # officers record claims within their township; everyone who reads the archive views (a policy also below
+    # the region that bought it: its villages' cadres read their county's policy, not its households elsewhere).
+    "insurance.policy": Rule(
+        {
+            "view": ARCHIVE_READERS,
+            "add": frozenset({Role.COUNTY_OFFICER}),
+            "change": frozenset({Role.COUNTY_OFFICER}),
+            "export": ARCHIVE_READERS,
+        },
+        region_path="region__code",
+        upward=frozenset({"view", "export"}),
+    ),
+    "insurance.claim": Rule(
+        {
+            "view": ARCHIVE_READERS,
+            "add": PROGRAM_KEEPERS,
+            "change": frozenset({Role.COUNTY_OFFICER}),
+            "import": frozenset({Role.COUNTY_OFFICER}),
+            "export": ARCHIVE_READERS,
+        },
+        region_path="household__village__code",
+    ),
     "loans.repayment": Rule(
         {
             "view": ARCHIVE_READERS,
@@ -339,8 +365,16 @@ def deny(user: Any, target: str, request: HttpRequest | None = None) -> NoReturn
     raise PermissionDenied
 
 
-def scope_q(user: User, model: type[models.Model]) -> models.Q:
-    """The filter that keeps the objects inside the user's region subtree (or owned by them)."""
+def _above(code: str, level: int) -> list[str]:
+    """The codes of the regions above a region (its county, prefecture, … as 12-digit codes)."""
+    from bottomline.regions.models import CODE_LENGTH, PREFIX_LENGTH, Level
+
+    return [code[:n].ljust(CODE_LENGTH, "0") for lvl, n in PREFIX_LENGTH.items() if lvl < Level(level)]
+
+
+def scope_q(user: User, model: type[models.Model], action: str = "view") -> models.Q:
+    """The filter that keeps the objects inside the user's region subtree (or owned by them); for a rule's
+    ``upward`` actions, the objects of the regions above the user's too."""
     rule = _rule(model)
     if rule.everywhere:
         return models.Q()
@@ -350,6 +384,8 @@ def scope_q(user: User, model: type[models.Model]) -> models.Q:
         q |= models.Q(**{f"{rule.region_path}__range": (low, high)})
         for path in rule.also_paths:
             q |= models.Q(**{f"{path}__range": (low, high)})
+        if action in rule.upward:
+            q |= models.Q(**{f"{rule.region_path}__in": _above(user.region.code, user.region.level)})
     if rule.owner_path is not None:
         q |= models.Q(**{rule.owner_path: user})
     return q
@@ -359,7 +395,7 @@ def restrict(queryset: models.QuerySet[M], user: Any, action: str = "view") -> m
     """The part of ``queryset`` the user may act on: nothing for a role without the right."""
     if not allowed(user, queryset.model, action):
         return queryset.none()
-    return queryset.filter(scope_q(user, queryset.model))
+    return queryset.filter(scope_q(user, queryset.model, action))
 
 
 def access(

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from bottomline.employment.figures import FIGURES as EMPLOYMENT
 from bottomline.industry.figures import FIGURES as INDUSTRY
+from bottomline.insurance.figures import FIGURES as INSURANCE
 from bottomline.loans.figures import FIGURES as LOANS
 from bottomline.pv.figures import FIGURES as PV
 from bottomline.registry.programs import ProgramFigure, ProgramFigures, ProgramRatio
 from bottomline.relocation.figures import FIGURES as RELOCATION
 
-PROGRAMS: tuple[ProgramFigures, ...] = (PV, INDUSTRY, EMPLOYMENT, LOANS, RELOCATION)
+PROGRAMS: tuple[ProgramFigures, ...] = (PV, INDUSTRY, EMPLOYMENT, LOANS, RELOCATION, INSURANCE)
 
 FIGURES: tuple[ProgramFigure, ...] = tuple(f for program in PROGRAMS for f in program.figures)
 BY_PART: dict[str, ProgramFigures] = {f.part: program for program in PROGRAMS for f in program.figures}

@@ -73,6 +73,7 @@ from bottomline.regions.models import Level
 from bottomline.regions.selectors import RegionChoice, region_children, region_choose, region_get, region_path
 from bottomline.registry.choices import RiskType
 from bottomline.registry.models import Household
+from bottomline.registry.programs import household_programs
 
 PAGE_SIZE = 50
 # The queue where each bulk step waits.
@@ -401,6 +402,10 @@ def _detail_context(
         "actions": _step_forms(user, case, bound),
         "can_act": can_act,
         "notice_code": case.household.village.code if can_act else "",
+        # the programs the household takes part in (registry.programs: money paid this year, loans, insurance
+        # coverage and claims, …), as on the household's page
+        "programs": household_programs(viewer=user, household=case.household, year=today.year),
+        "year": today.year,
     }
 
 

@@ -21,6 +21,7 @@ from bottomline.employment.models import Job
 from bottomline.engine.models import Run
 from bottomline.feeds.models import FeedBatch
 from bottomline.industry.models import Entity
+from bottomline.insurance.models import Policy
 from bottomline.loans.models import Loan
 from bottomline.monitoring.models import Case
 from bottomline.monitoring.selectors import OVERSEERS
@@ -72,6 +73,8 @@ def nav_entries(user: Any) -> list[Entry]:
         entries.append(Entry(_("Small loans"), reverse("loans:list"), "bank"))
     if gate.allowed(user, Relocation, "view"):
         entries.append(Entry(_("Relocation follow-up"), reverse("relocation:list"), "houses"))
+    if gate.allowed(user, Policy, "view"):
+        entries.append(Entry(_("Anti-poverty insurance"), reverse("insurance:policy_list"), "shield-check"))
     if gate.allowed(user, Household, "import"):
         entries.append(Entry(_("Import"), reverse("registry:import"), "upload"))
     if gate.allowed(user, Household, "change"):

@@ -29,6 +29,9 @@ from bottomline.employment.models import Job as EmploymentJob
 from bottomline.engine.models import Run
 from bottomline.feeds.models import FeedBatch
 from bottomline.industry.models import Entity, Linkage
+from bottomline.insurance.models import Claim as InsuranceClaim
+from bottomline.insurance.models import PayoutRule
+from bottomline.insurance.models import Policy as InsurancePolicy
 from bottomline.jobs.models import Job
 from bottomline.jobs.services import worker_beat
 from bottomline.loans.models import Loan, Repayment
@@ -412,6 +415,39 @@ TABLE: dict[str, Spec] = {
     "api:relocations_support": Spec(
         ARCHIVE_KEEPERS, kind="relocation", method="post", api=True, body="support"
     ),
+    # Anti-poverty insurance (insurance): county officers keep policies and claims (assess, pay, import);
+    # township officers record claims in their township. A policy is read below the region that bought it (the
+    # matrix's policies belong to the scopes' villages, so the scopes are the usual ones).
+    "insurance:policy_list": Spec(ARCHIVE_READERS),
+    "insurance:policy_create": Spec(IMPORTERS),
+    "insurance:policy_detail": Spec(ARCHIVE_READERS, kind="insurance_policy"),
+    "insurance:policy_propose": Spec(IMPORTERS, kind="insurance_policy", method="post"),
+    "insurance:claim_list": Spec(ARCHIVE_READERS),
+    "insurance:claim_create": Spec(PROGRAM_KEEPERS),
+    "insurance:claim_export": Spec(ARCHIVE_READERS),
+    "insurance:claim_import": Spec(IMPORTERS),
+    "insurance:claim_import_template": Spec(IMPORTERS, kind="template"),
+    "insurance:claim_detail": Spec(ARCHIVE_READERS, kind="insurance_claim"),
+    # the matrix posts no form: the claim's page shows the form's errors to who may act
+    "insurance:claim_assess": Spec(IMPORTERS, kind="insurance_claim", method="post"),
+    "insurance:claim_pay": Spec(IMPORTERS, kind="insurance_claim", method="post"),
+    "insurance:claim_withdraw": Spec(IMPORTERS, kind="insurance_claim", method="post"),
+    "api:insurance_policies": Spec(ARCHIVE_READERS, api=True),
+    "api:insurance_covered": Spec(ARCHIVE_READERS, kind="insurance_policy", api=True),
+    "api:insurance_claims": Spec(ARCHIVE_READERS, api=True),
+    "api:insurance_claim": Spec(ARCHIVE_READERS, kind="insurance_claim", api=True),
+    "api:insurance_claim_create": Spec(
+        PROGRAM_KEEPERS, kind="household", method="post", api=True, body="insurance_claim"
+    ),
+    "api:insurance_claim_assess": Spec(
+        IMPORTERS, kind="insurance_claim", method="post", api=True, body="insurance_assess"
+    ),
+    "api:insurance_claim_pay": Spec(
+        IMPORTERS, kind="insurance_claim", method="post", api=True, body="insurance_pay"
+    ),
+    "api:insurance_claim_withdraw": Spec(
+        IMPORTERS, kind="insurance_claim", method="post", api=True, body="insurance_withdraw"
+    ),
 }
 
 SEQUENCE = itertools.count(500)
@@ -528,6 +564,20 @@ def body(name: str | None, kwargs: dict[str, Any]) -> dict[str, Any]:
             "purpose": "planting",
             "disbursed_on": today,
         }
+    if name == "insurance_claim":
+        return {
+            "policy_id": kwargs["policy_id"],
+            "household_id": kwargs["household_id"],
+            "trigger": "disaster",
+            "occurred_on": today,
+            "spending": "1000",
+        }
+    if name == "insurance_assess":
+        return {"approve": False, "reason": "材料不全"}
+    if name == "insurance_pay":
+        return {"paid_on": today}
+    if name == "insurance_withdraw":
+        return {"reason": "误录"}
     if name == "repayment":
         return {"on": today, "principal": "0", "interest": "1"}
     if name == "site":
@@ -669,6 +719,20 @@ def world(
             household=household(owner, region), origin=region, site=site, year=2020
         )
         objects[("relocation", scope)] = {"pk": relocated.pk, "relocation_id": relocated.pk}
+        # A policy bought for the scope's village (a county's is read by its villages too: insurance tests), and
+        # a claim of the scope's household on it.
+        policy = InsurancePolicy.objects.create(
+            name="矩阵测试保单", number=f"matrix-{scope}", region=region, insurer="太保", start="2026-01-01",
+            end="2026-12-31", covers_lifted=True, covers_monitored=True,
+        )  # fmt: skip
+        PayoutRule.objects.create(policy=policy, trigger="disaster", threshold=0, share=50)
+        claim = InsuranceClaim.objects.create(
+            policy=policy, household=home, trigger="disaster", occurred_on="2026-01-02", spending=1000,
+            claimed=500, status="approved", assessed_amount=500, assessed_on="2026-01-03",
+        )  # fmt: skip
+        objects[("insurance_policy", scope)] = {"pk": policy.pk, "policy_id": policy.pk}
+        objects[("insurance_claim", scope)] = {"pk": claim.pk, "claim_id": claim.pk}
+        objects[("household", scope)]["policy_id"] = policy.pk
         proposal = Proposal.objects.create(
             name="monitoring_line",
             region=region,
