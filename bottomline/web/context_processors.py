@@ -26,6 +26,7 @@ from bottomline.monitoring.models import Case
 from bottomline.monitoring.selectors import OVERSEERS
 from bottomline.policy.models import Proposal
 from bottomline.portal.models import Declaration
+from bottomline.projects.models import Project
 from bottomline.pv.models import Station
 from bottomline.registry.models import Household
 
@@ -69,6 +70,8 @@ def nav_entries(user: Any) -> list[Entry]:
         entries.append(Entry(_("PV stations and posts"), reverse("pv:station_list"), "sun"))
     if gate.allowed(user, Loan, "view"):
         entries.append(Entry(_("Small loans"), reverse("loans:list"), "bank"))
+    if gate.allowed(user, Project, "view"):
+        entries.append(Entry(_("Project library"), reverse("projects:list"), "kanban"))
     if gate.allowed(user, Household, "import"):
         entries.append(Entry(_("Import"), reverse("registry:import"), "upload"))
     if gate.allowed(user, Household, "change"):
