@@ -213,7 +213,7 @@ def _changeable(request: HttpRequest, user: User, pk: int) -> Project:
 def _again(request: HttpRequest, user: User, project: Project, **forms: Any) -> HttpResponse:
     """The project page again, with a form that failed in place of its empty one."""
     context = _detail_context(user, project) | forms
-    return render(request, "projects/project_detail.html", context, status=400)
+    return render(request, "projects/project_detail.html", context)
 
 
 @login_required

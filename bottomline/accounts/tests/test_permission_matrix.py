@@ -38,6 +38,7 @@ from bottomline.monitoring.workflow import State
 from bottomline.policy.models import Proposal, ProposalStatus
 from bottomline.portal.models import Attempt, Declaration, DeclarationStatus
 from bottomline.portal.tests.factories import declaration
+from bottomline.projects.models import Budget, Project
 from bottomline.pv.models import Assignment, Post, Station, StationMonth, StationShare
 from bottomline.regions.models import Region
 from bottomline.registry.models import IncomeRecord
@@ -55,6 +56,7 @@ FEED_READERS = FEED_UPLOADERS | {Role.PREFECTURE_OFFICER, Role.PROVINCE_OFFICER,
 OVERSEERS = ARCHIVE_READERS - {Role.VILLAGE_CADRE}
 SCREENERS = frozenset({Role.COUNTY_OFFICER, Role.PROVINCE_OFFICER})
 LOAN_KEEPERS = frozenset({Role.TOWNSHIP_OFFICER, Role.COUNTY_OFFICER})
+PROJECT_KEEPERS = frozenset({Role.COUNTY_OFFICER})
 
 # Where the object under test lives, relative to the personas (who live in 永丰村 and the regions above it).
 SCOPES = ("own", "sibling_village", "other_township", "other_county")
@@ -379,6 +381,28 @@ TABLE: dict[str, Spec] = {
     "api:loans_detail": Spec(ARCHIVE_READERS, kind="loan", api=True),
     "api:loans_create": Spec(LOAN_KEEPERS, kind="household", method="post", api=True, body="loan"),
     "api:loans_repay": Spec(LOAN_KEEPERS, kind="loan", method="post", api=True, body="repayment"),
+    # Project library (projects): county officers keep it; township and county officers propose projects.
+    "projects:list": Spec(ARCHIVE_READERS),
+    "projects:create": Spec(PROGRAM_KEEPERS),
+    "projects:export": Spec(ARCHIVE_READERS),
+    "projects:import": Spec(IMPORTERS),
+    "projects:import_template": Spec(IMPORTERS, kind="template"),
+    "projects:detail": Spec(ARCHIVE_READERS, kind="project"),
+    "projects:stage": Spec(PROJECT_KEEPERS, kind="project", method="post"),
+    "projects:disburse": Spec(PROJECT_KEEPERS, kind="project", method="post"),
+    "projects:beneficiary_add": Spec(PROJECT_KEEPERS, kind="project", method="post"),
+    "projects:payout": Spec(PROJECT_KEEPERS, kind="project", method="post"),
+    "projects:asset_add": Spec(PROJECT_KEEPERS, kind="project", method="post"),
+    "api:projects_list": Spec(ARCHIVE_READERS, api=True),
+    "api:projects_indicators": Spec(ARCHIVE_READERS, api=True),
+    "api:projects_detail": Spec(ARCHIVE_READERS, kind="project", api=True),
+    "api:projects_create": Spec(PROGRAM_KEEPERS, method="post", api=True, body="library_project"),
+    "api:projects_stage": Spec(
+        PROJECT_KEEPERS, kind="project", method="post", api=True, body="project_stage"
+    ),
+    "api:projects_disburse": Spec(
+        PROJECT_KEEPERS, kind="project", method="post", api=True, body="disbursement"
+    ),
 }
 
 SEQUENCE = itertools.count(500)
@@ -497,6 +521,19 @@ def body(name: str | None, kwargs: dict[str, Any]) -> dict[str, Any]:
         }
     if name == "repayment":
         return {"on": today, "principal": "0", "interest": "1"}
+    if name == "library_project":
+        return {
+            "name": f"项目{next(SEQUENCE)}",
+            "region_code": "630106100201",
+            "site_code": "630106100201",
+            "kind": "industry",
+            "year": 2026,
+            "budgets": {"central": "1000"},
+        }
+    if name == "project_stage":
+        return {"to": "accepted", "on": today}
+    if name == "disbursement":
+        return {"source": "central", "amount": "1", "on": today}
     if name == "member":
         number = fresh_id_number(next(SEQUENCE))
         return {
@@ -600,6 +637,11 @@ def world(
             disbursed_on="2026-01-01",
         )
         objects[("loan", scope)] = {"pk": loan.pk, "loan_id": loan.pk}
+        project = Project.objects.create(
+            name="养殖基地", region=region, site=region, kind="industry", year=2026, stage="implementing"
+        )
+        Budget.objects.create(project=project, source="central", amount=100000)
+        objects[("project", scope)] = {"pk": project.pk, "project_id": project.pk}
         proposal = Proposal.objects.create(
             name="monitoring_line",
             region=region,
