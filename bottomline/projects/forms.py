@@ -98,7 +98,7 @@ class DisbursementForm(BootstrapMixin, forms.Form):
 
     source = forms.ChoiceField(label=_("Fund source"))
     amount = _money(_("Amount (yuan)"))
-    on = forms.DateField(label=_("Paid on"), widget=DATE)
+    on = forms.DateField(label=_("Paid out on"), widget=DATE)
     reference = forms.CharField(label=_("Voucher number"), max_length=40, required=False)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
@@ -120,7 +120,7 @@ class PayoutForm(BootstrapMixin, forms.Form):
     """Pay the beneficiaries a year's money."""
 
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
-    on = forms.DateField(label=_("Paid on"), widget=DATE)
+    on = forms.DateField(label=_("Paid out on"), widget=DATE)
 
 
 class AssetForm(BootstrapMixin, forms.Form):

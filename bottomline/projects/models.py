@@ -26,17 +26,17 @@ class Kind(models.TextChoices):
     INDUSTRY = "industry", _("Industry development")
     INFRASTRUCTURE = "infrastructure", _("Rural infrastructure")
     EMPLOYMENT = "employment", _("Employment support")
-    EDUCATION = "education", _("Education")
-    HEALTH = "health", _("Health")
+    EDUCATION = "education", _("Education support")
+    HEALTH = "health", _("Health support")
     HOUSING = "housing", _("Housing and living conditions")
-    OTHER = "other", _("Other project")
+    OTHER = "other", _("Other kind of project")
 
 
 class Stage(models.TextChoices):
     """Where a project stands in the library's life cycle: 申报 → 论证 → 入库 → 实施 → 验收 → 绩效, or ended
     (rejected at proposal or review, withdrawn before it is accepted)."""
 
-    PROPOSED = "proposed", _("Proposed")
+    PROPOSED = "proposed", _("Submitted for the library")
     REVIEWED = "reviewed", _("Reviewed")
     LISTED = "listed", _("Listed in the library")
     IMPLEMENTING = "implementing", _("Being implemented")
@@ -122,7 +122,7 @@ class Project(models.Model):
     """A project of the library: what it is, which region it serves and the village where it is built (地点),
     its year and its stage (changed only by ``projects.services.stage_change``, each change a ``StageChange``)."""
 
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("project name"), max_length=100)
     region = models.ForeignKey(
         "regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region served")
     )
@@ -203,7 +203,7 @@ class Disbursement(models.Model):
     amount = models.DecimalField(
         _("amount (yuan)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
     )
-    on = models.DateField(_("paid on"))
+    on = models.DateField(_("paid out on"))
     note = models.CharField(_("note"), max_length=200, blank=True)
     reference = models.CharField(_("voucher number"), max_length=40, blank=True)
     recorded_by = models.ForeignKey(
@@ -264,7 +264,7 @@ class Payout(models.Model):
 
     beneficiary = models.ForeignKey(Beneficiary, on_delete=models.PROTECT, related_name="payouts")
     year = models.PositiveSmallIntegerField(_("year"))
-    on = models.DateField(_("paid on"))
+    on = models.DateField(_("paid out on"))
     amount = models.DecimalField(
         _("amount (yuan)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
     )
@@ -284,7 +284,7 @@ class Asset(models.Model):
     """An asset a project created (扶贫项目资产): its kind, value, owner and manager, from a day."""
 
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="assets")
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("asset name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=16, choices=AssetKind.choices)
     value = models.DecimalField(
         _("value (yuan)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
