@@ -31,6 +31,7 @@ from bottomline.projects.models import (
 from bottomline.regions.models import Region
 
 CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
 # Policy: at least 60 % of the central bridging funds on industry (domain.md §3.6, after the 2023 No.1 doc).
 INDUSTRY_SHARE_TARGET = Decimal(60)
 
@@ -116,7 +117,7 @@ def project_money(project: Project) -> list[SourceMoney]:
         spent[source] += amount
     labels = dict(Source.choices)
     return [
-        SourceMoney(s, str(labels[s]), budgets.get(s, Decimal(0)), spent.get(s, Decimal(0)))
+        SourceMoney(s, str(labels[s]), budgets.get(s, ZERO), spent.get(s, ZERO).quantize(CENT))
         for s in Source.values
         if s in budgets or s in spent
     ]
