@@ -204,7 +204,7 @@ FIGURES = ProgramFigures(
             "households",
             "stock",
             SOURCE,
-            "a household linked since the period's end or before to a project in the library then, once",
+            "a household linked, on or before the period's end, to a project in the library then; counted once",
         ),
         ProgramFigure(
             "projects_assets_yuan",
