@@ -126,6 +126,43 @@ class StageIn(Schema):
     note: str = ""
 
 
+class AllocationIn(Schema):
+    """The funds a county received for a year from one source."""
+
+    county_code: str
+    year: int
+    source: str
+    amount: Decimal
+    document: str = ""
+
+
+class AllocationOut(Schema):
+    """An allocation as recorded."""
+
+    county_code: str
+    year: int
+    source: str
+    amount: Decimal
+    document: str
+
+
+class AssetIncomeIn(Schema):
+    """An asset's income of a year, booked on a day (recorded again: corrected)."""
+
+    year: int
+    amount: Decimal
+    on: date
+
+
+class AssetIncomeOut(Schema):
+    """An asset's income of a year."""
+
+    asset_id: int
+    year: int
+    amount: Decimal
+    on: date
+
+
 class DisbursementIn(Schema):
     """Money paid out on a project."""
 
@@ -255,3 +292,26 @@ def projects_disburse(request: HttpRequest, project_id: int, data: DisbursementI
     """Record money paid out (never beyond the source's budget)."""
     services.disbursement_record(actor=gate.staff_of(request), project_id=project_id, **data.dict())
     return Status(201, _detail(request, project_id))
+
+
+@router.post("/allocations", response={201: AllocationOut, **ERRORS})
+def projects_allocation(request: HttpRequest, data: AllocationIn) -> Status[dict[str, Any]]:
+    """Set the funds a county received for a year from one source (what the arranged rate divides by)."""
+    found = services.allocation_set(actor=gate.staff_of(request), **data.dict())
+    return Status(
+        201,
+        {
+            "county_code": found.county.code,
+            "year": found.year,
+            "source": found.source,
+            "amount": found.amount,
+            "document": found.document,
+        },
+    )
+
+
+@router.post("/assets/{int:asset_id}/incomes", response={201: AssetIncomeOut, **ERRORS})
+def projects_asset_income(request: HttpRequest, asset_id: int, data: AssetIncomeIn) -> Status[dict[str, Any]]:
+    """Record (or correct) a project asset's income of a year."""
+    found = services.asset_income_record(actor=gate.staff_of(request), asset_id=asset_id, **data.dict())
+    return Status(201, {"asset_id": asset_id, "year": found.year, "amount": found.amount, "on": found.on})

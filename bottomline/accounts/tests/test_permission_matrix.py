@@ -38,7 +38,7 @@ from bottomline.monitoring.workflow import State
 from bottomline.policy.models import Proposal, ProposalStatus
 from bottomline.portal.models import Attempt, Declaration, DeclarationStatus
 from bottomline.portal.tests.factories import declaration
-from bottomline.projects.models import Budget, Project
+from bottomline.projects.models import Asset, Budget, Project
 from bottomline.pv.models import Assignment, Post, Station, StationMonth, StationShare
 from bottomline.regions.models import Region
 from bottomline.registry.models import IncomeRecord
@@ -403,6 +403,10 @@ TABLE: dict[str, Spec] = {
     "api:projects_disburse": Spec(
         PROJECT_KEEPERS, kind="project", method="post", api=True, body="disbursement"
     ),
+    "api:projects_allocation": Spec(PROJECT_KEEPERS, method="post", api=True, body="allocation"),
+    "api:projects_asset_income": Spec(
+        PROJECT_KEEPERS, kind="project_asset", method="post", api=True, body="asset_income"
+    ),
 }
 
 SEQUENCE = itertools.count(500)
@@ -534,6 +538,10 @@ def body(name: str | None, kwargs: dict[str, Any]) -> dict[str, Any]:
         return {"to": "accepted", "on": today}
     if name == "disbursement":
         return {"source": "central", "amount": "1", "on": today}
+    if name == "allocation":
+        return {"county_code": "630106000000", "year": 2026, "source": "central", "amount": "1000"}
+    if name == "asset_income":
+        return {"year": 2026, "amount": "100", "on": today}
     if name == "member":
         number = fresh_id_number(next(SEQUENCE))
         return {
@@ -642,6 +650,11 @@ def world(
         )
         Budget.objects.create(project=project, source="central", amount=100000)
         objects[("project", scope)] = {"pk": project.pk, "project_id": project.pk}
+        asset = Asset.objects.create(
+            project=project, name="棚圈", kind="operating", value=1000, owner="村集体", manager="合作社",
+            since="2026-01-01",
+        )  # fmt: skip
+        objects[("project_asset", scope)] = {"asset_id": asset.pk}
         proposal = Proposal.objects.create(
             name="monitoring_line",
             region=region,

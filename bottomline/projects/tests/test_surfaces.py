@@ -131,9 +131,14 @@ def test_api(client: Client, personas: dict[str, Any], tree: Any, project: Proje
         "proposed",
         "reviewed",
     ]
+    allocated = _api(client, "post", "/projects/allocations", county,
+                     {"county_code": tree.county.code, "year": 2026, "source": "county", "amount": "400000"})  # fmt: skip
+    assert allocated.status_code == 201 and allocated.json()["amount"] == "400000"
+    assert _api(client, "post", "/projects/allocations", township,
+                {"county_code": tree.county.code, "year": 2026, "source": "county", "amount": "1"}).status_code == 403  # fmt: skip
     figures = _api(client, "get", "/projects/projects/indicators?year=2026&on=2026-06-30", county).json()
     assert (figures["arranged_rate"], figures["spending_rate"], figures["industry_share"]) == (
-        "66.7",
+        "50.0",
         "75.0",
         "100.0",
     )
