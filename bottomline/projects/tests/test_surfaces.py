@@ -227,7 +227,7 @@ def test_figures_as_of_a_date_and_drill(personas: dict[str, Any], tree: Any, pro
     assert (withdrawn["projects_listed"], withdrawn["projects_beneficiary_hh"]) == (0, 0)
 
 
-def test_household_lines(personas: dict[str, Any], tree: Any, project: Project) -> None:
+def test_household_lines(client: Client, personas: dict[str, Any], tree: Any, project: Project) -> None:
     county, cadre = personas["county_officer"], personas["village_cadre"]
     home = household(cadre, tree.village)
     beneficiary_add(actor=county, project_id=project.pk, household_id=home.pk, benefit="dividend", since=date(2026, 5, 1),
@@ -236,3 +236,6 @@ def test_household_lines(personas: dict[str, Any], tree: Any, project: Project) 
     assert [(line.amount, line.url) for line in lines] == [(Decimal(800), f"/projects/{project.pk}/")]
     assert project.name in str(lines[0].what)
     assert household_programs(viewer=personas["department_officer"], household=home, year=2026) == []
+    client.force_login(cadre)
+    page = client.get(f"/registry/households/{home.pk}/").content.decode()
+    assert project.name in page and f"/projects/{project.pk}/" in page
