@@ -239,3 +239,16 @@ def test_household_lines(client: Client, personas: dict[str, Any], tree: Any, pr
     client.force_login(cadre)
     page = client.get(f"/registry/households/{home.pk}/").content.decode()
     assert project.name in page and f"/projects/{project.pk}/" in page
+
+
+def test_a_large_export_runs_as_a_job(
+    personas: dict[str, Any], project: Project, settings: Any, tmp_path: Path
+) -> None:
+    from bottomline.projects.exports import export_job
+
+    settings.MEDIA_ROOT = tmp_path
+    result = export_job(
+        {"user": personas["county_officer"].pk, "filters": {"stage": "implementing"}, "language": "en"},
+        NullProgress(),
+    )
+    assert result["file_name"] == "projects-20260630.xlsx" and result["download"]
