@@ -265,6 +265,7 @@ def register_routers() -> None:
     from bottomline.monitoring.report_api import router as report_router
     from bottomline.policy.api import router as policy_router
     from bottomline.portal.api import router as portal_router
+    from bottomline.projects.api import router as projects_router
     from bottomline.pv.api import router as pv_router
     from bottomline.regions.api import router as regions_router
     from bottomline.registry.api import router as registry_router
@@ -286,3 +287,4 @@ def register_routers() -> None:
     api.add_router("/loans", loans_router)
     api.add_router("/relocation", relocation_router)
     api.add_router("/insurance", insurance_router)
+    api.add_router("/projects", projects_router)

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "bottomline.loans",
     "bottomline.relocation",
     "bottomline.insurance",
+    "bottomline.projects",
     "bottomline.dashboards",
     "bottomline.interop",
     "bottomline.web",

@@ -27,6 +27,8 @@ $PY manage.py relocation_synth --county 630106 --seed 1
 
 # Anti-poverty insurance: a policy a year since 2021 and this year's claims, calibrated to seed 001 (seconds, once).
 $PY manage.py insurance_synth --county 630106 --seed 1
+# The project library: 2021's 衔接资金 and east-west funds arranged 100 % to 46 projects (seed 004; seconds, once).
+$PY manage.py projects_synth --county 630106 --seed 1
 # Dashboard figures of the demo county for 24 months (the nightly rebuild; steps and runs refresh the current one).
 $PY manage.py figures_refresh --region 630106000000 --months 24
 # The job worker runs beside the web server and stops with it.

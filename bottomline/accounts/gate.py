@@ -308,6 +308,42 @@ RULES: dict[str, Rule] = {
         region_path="relocation__household__village__code",
         also_paths=tuple(f"relocation__{path}" for path in RELOCATION_ALSO),
     ),
+    # Project library and bridging funds (projects): county officers keep the library (stages, budgets, money,
+    # beneficiaries, assets, allocations, imports); township officers propose projects (申报) in their township;
+    # village cadres read their village's projects; higher levels and auditors read. A project's region is its
+    # site (the village where it is built).
+    "projects.project": Rule(
+        {
+            "view": ARCHIVE_READERS,
+            "add": PROGRAM_KEEPERS,
+            "change": frozenset({Role.COUNTY_OFFICER}),
+            "import": frozenset({Role.COUNTY_OFFICER}),
+            "export": ARCHIVE_READERS,
+        },
+        region_path="site__code",
+    ),
+    "projects.disbursement": Rule(
+        {"view": ARCHIVE_READERS, "add": frozenset({Role.COUNTY_OFFICER})}, region_path="project__site__code"
+    ),
+    "projects.beneficiary": Rule(
+        {
+            "view": ARCHIVE_READERS,
+            "add": frozenset({Role.COUNTY_OFFICER}),
+            "change": frozenset({Role.COUNTY_OFFICER}),
+        },
+        region_path="household__village__code",
+    ),
+    "projects.asset": Rule(
+        {
+            "view": ARCHIVE_READERS,
+            "add": frozenset({Role.COUNTY_OFFICER}),
+            "change": frozenset({Role.COUNTY_OFFICER}),
+        },
+        region_path="project__site__code",
+    ),
+    "projects.allocation": Rule(
+        {"view": ARCHIVE_READERS, "change": frozenset({Role.COUNTY_OFFICER})}, region_path="county__code"
+    ),
     # Policy in force is public to staff; a value is set by the province or county officer whose region it is.
     "policy.parameter": Rule(
         {"view": STAFF, "change": frozenset({Role.PROVINCE_OFFICER, Role.COUNTY_OFFICER})}, everywhere=True

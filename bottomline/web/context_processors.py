@@ -27,6 +27,7 @@ from bottomline.monitoring.models import Case
 from bottomline.monitoring.selectors import OVERSEERS
 from bottomline.policy.models import Proposal
 from bottomline.portal.models import Declaration
+from bottomline.projects.models import Project
 from bottomline.pv.models import Station
 from bottomline.registry.models import Household
 from bottomline.relocation.models import Relocation
@@ -75,6 +76,8 @@ def nav_entries(user: Any) -> list[Entry]:
         entries.append(Entry(_("Relocation follow-up"), reverse("relocation:list"), "houses"))
     if gate.allowed(user, Policy, "view"):
         entries.append(Entry(_("Anti-poverty insurance"), reverse("insurance:policy_list"), "shield-check"))
+    if gate.allowed(user, Project, "view"):
+        entries.append(Entry(_("Project library"), reverse("projects:list"), "kanban"))
     if gate.allowed(user, Household, "import"):
         entries.append(Entry(_("Import"), reverse("registry:import"), "upload"))
     if gate.allowed(user, Household, "change"):

@@ -41,6 +41,7 @@ from bottomline.monitoring.workflow import State
 from bottomline.policy.models import Proposal, ProposalStatus
 from bottomline.portal.models import Attempt, Declaration, DeclarationStatus
 from bottomline.portal.tests.factories import declaration
+from bottomline.projects.models import Asset, Budget, Project
 from bottomline.pv.models import Assignment, Post, Station, StationMonth, StationShare
 from bottomline.regions.models import Region
 from bottomline.registry.models import IncomeRecord
@@ -59,6 +60,7 @@ FEED_READERS = FEED_UPLOADERS | {Role.PREFECTURE_OFFICER, Role.PROVINCE_OFFICER,
 OVERSEERS = ARCHIVE_READERS - {Role.VILLAGE_CADRE}
 SCREENERS = frozenset({Role.COUNTY_OFFICER, Role.PROVINCE_OFFICER})
 LOAN_KEEPERS = frozenset({Role.TOWNSHIP_OFFICER, Role.COUNTY_OFFICER})
+PROJECT_KEEPERS = frozenset({Role.COUNTY_OFFICER})
 
 # Where the object under test lives, relative to the personas (who live in 永丰村 and the regions above it).
 SCOPES = ("own", "sibling_village", "other_township", "other_county")
@@ -448,6 +450,32 @@ TABLE: dict[str, Spec] = {
     "api:insurance_claim_withdraw": Spec(
         IMPORTERS, kind="insurance_claim", method="post", api=True, body="insurance_withdraw"
     ),
+    # Project library (projects): county officers keep it; township and county officers propose projects.
+    "projects:list": Spec(ARCHIVE_READERS),
+    "projects:create": Spec(PROGRAM_KEEPERS),
+    "projects:export": Spec(ARCHIVE_READERS),
+    "projects:import": Spec(IMPORTERS),
+    "projects:import_template": Spec(IMPORTERS, kind="template"),
+    "projects:detail": Spec(ARCHIVE_READERS, kind="project"),
+    "projects:stage": Spec(PROJECT_KEEPERS, kind="project", method="post"),
+    "projects:disburse": Spec(PROJECT_KEEPERS, kind="project", method="post"),
+    "projects:beneficiary_add": Spec(PROJECT_KEEPERS, kind="project", method="post"),
+    "projects:payout": Spec(PROJECT_KEEPERS, kind="project", method="post"),
+    "projects:asset_add": Spec(PROJECT_KEEPERS, kind="project", method="post"),
+    "api:projects_list": Spec(ARCHIVE_READERS, api=True),
+    "api:projects_indicators": Spec(ARCHIVE_READERS, api=True),
+    "api:projects_detail": Spec(ARCHIVE_READERS, kind="project", api=True),
+    "api:projects_create": Spec(PROGRAM_KEEPERS, method="post", api=True, body="library_project"),
+    "api:projects_stage": Spec(
+        PROJECT_KEEPERS, kind="project", method="post", api=True, body="project_stage"
+    ),
+    "api:projects_disburse": Spec(
+        PROJECT_KEEPERS, kind="project", method="post", api=True, body="disbursement"
+    ),
+    "api:projects_allocation": Spec(PROJECT_KEEPERS, method="post", api=True, body="allocation"),
+    "api:projects_asset_income": Spec(
+        PROJECT_KEEPERS, kind="project_asset", method="post", api=True, body="asset_income"
+    ),
 }
 
 SEQUENCE = itertools.count(500)
@@ -601,6 +629,23 @@ def body(name: str | None, kwargs: dict[str, Any]) -> dict[str, Any]:
         return {"on": today, "status": "stable"}
     if name == "support":
         return {"kind": "other", "on": today, "description": "走访", "unit": "村委会"}
+    if name == "library_project":
+        return {
+            "name": f"项目{next(SEQUENCE)}",
+            "region_code": "630106100201",
+            "site_code": "630106100201",
+            "kind": "industry",
+            "year": 2026,
+            "budgets": {"central": "1000"},
+        }
+    if name == "project_stage":
+        return {"to": "accepted", "on": today}
+    if name == "disbursement":
+        return {"source": "central", "amount": "1", "on": today}
+    if name == "allocation":
+        return {"county_code": "630106000000", "year": 2026, "source": "central", "amount": "1000"}
+    if name == "asset_income":
+        return {"year": 2026, "amount": "100", "on": today}
     if name == "member":
         number = fresh_id_number(next(SEQUENCE))
         return {
@@ -733,6 +778,16 @@ def world(
         objects[("insurance_policy", scope)] = {"pk": policy.pk, "policy_id": policy.pk}
         objects[("insurance_claim", scope)] = {"pk": claim.pk, "claim_id": claim.pk}
         objects[("household", scope)]["policy_id"] = policy.pk
+        project = Project.objects.create(
+            name="养殖基地", region=region, site=region, kind="industry", year=2026, stage="implementing"
+        )
+        Budget.objects.create(project=project, source="central", amount=100000)
+        objects[("project", scope)] = {"pk": project.pk, "project_id": project.pk}
+        asset = Asset.objects.create(
+            project=project, name="棚圈", kind="operating", value=1000, owner="村集体", manager="合作社",
+            since="2026-01-01",
+        )  # fmt: skip
+        objects[("project_asset", scope)] = {"asset_id": asset.pk}
         proposal = Proposal.objects.create(
             name="monitoring_line",
             region=region,
