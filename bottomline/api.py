@@ -262,6 +262,7 @@ def register_routers() -> None:
     from bottomline.loans.api import router as loans_router
     from bottomline.monitoring.api import router as monitoring_router
     from bottomline.monitoring.report_api import router as report_router
+    from bottomline.points.api import router as points_router
     from bottomline.policy.api import router as policy_router
     from bottomline.portal.api import router as portal_router
     from bottomline.pv.api import router as pv_router
@@ -282,3 +283,4 @@ def register_routers() -> None:
     api.add_router("/employment", employment_router)
     api.add_router("/pv", pv_router)
     api.add_router("/loans", loans_router)
+    api.add_router("/points", points_router)

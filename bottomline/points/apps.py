@@ -7,7 +7,7 @@ class PointsConfig(AppConfig):
     verbose_name = _("Points supermarkets")
 
     def ready(self) -> None:
-        pass  # IMPORTING
+        from bottomline.points import exports, importing  # noqa: F401  (register their jobs)
         from bottomline.points.lines import points_lines
         from bottomline.registry.programs import household_lines_register
 
