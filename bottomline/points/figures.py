@@ -6,6 +6,7 @@ counts in the village it stands in); drill-through to the households."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Count, Q, Sum
@@ -28,27 +29,38 @@ PARTS = (
 )
 
 
-def _balances(where: Where, end: date) -> dict[int, tuple[str, str, int]]:
-    """The households with a positive balance at the end of ``end``: (village code, number, balance) by id."""
-    totals: dict[int, int] = defaultdict(int)
-    about: dict[int, tuple[str, str]] = {}
+@dataclass
+class _Household:
+    village: str
+    number: str
+    balance: int = 0  # at the period's end
+    earned: int = 0  # additions in the period
+    redeemed: int = 0  # points spent in the period
+
+
+def _households(where: Where, start: date, end: date) -> dict[int, _Household]:
+    """Every household with points by the period's end: its balance then and its period's points (two queries
+    per filter of ``where``: entries and redemptions grouped by household)."""
+    found: dict[int, _Household] = {}
+    in_period = Q(on__gte=start)
     for q in where("household__village__code"):
-        for hh, village, number, total in (
+        for hh, village, number, total, earned in (
             Entry.objects.filter(q, on__lte=end)
             .values_list("household_id", "household__village__code", "household__number")
-            .annotate(t=Sum("points"))
+            .annotate(t=Sum("points"), e=Sum("points", filter=in_period & Q(points__gt=0)))
             .order_by()
         ):
-            totals[hh] += total
-            about[hh] = (village, number)
-        for hh, total in (
+            found[hh] = _Household(village, number, total, earned or 0)
+        for hh, total, spent in (
             Redemption.objects.filter(q, on__lte=end)
             .values_list("household_id")
-            .annotate(t=Sum("points"))
+            .annotate(t=Sum("points"), s=Sum("points", filter=in_period))
             .order_by()
         ):
-            totals[hh] -= total
-    return {hh: (*about[hh], t) for hh, t in totals.items() if t > 0 and hh in about}
+            if hh in found:  # a redemption needs points earned first
+                found[hh].balance -= total
+                found[hh].redeemed += spent or 0
+    return found
 
 
 def compute(where: Where, start: date, end: date) -> dict[str, dict[str, int]]:
@@ -65,41 +77,24 @@ def compute(where: Where, start: date, end: date) -> dict[str, dict[str, int]]:
         served = Coverage.objects.filter(q, start__lte=end).filter(Q(end__isnull=True) | Q(end__gt=end))
         for village in served.values_list("village__code", flat=True).distinct():
             out[village]["points_villages"] = 1
-    for q in where("household__village__code"):
-        earning = Entry.objects.filter(q, on__range=(start, end), points__gt=0)
-        for village, households, total in (
-            earning.values_list("household__village__code")
-            .annotate(h=Count("household_id", distinct=True), t=Sum("points"))
-            .order_by()
-        ):
-            out[village]["points_hh_earning"] += households
-            out[village]["points_earned"] += total
-        for village, total in (
-            Redemption.objects.filter(q, on__range=(start, end))
-            .values_list("household__village__code")
-            .annotate(t=Sum("points"))
-            .order_by()
-        ):
-            out[village]["points_redeemed"] += total
-    for village, _number, _balance in _balances(where, end).values():
-        out[village]["points_hh_balance"] += 1
+    for household in _households(where, start, end).values():
+        parts = out[household.village]
+        parts["points_hh_earning"] += household.earned > 0
+        parts["points_earned"] += household.earned
+        parts["points_redeemed"] += household.redeemed
+        parts["points_hh_balance"] += household.balance > 0
     return {village: parts for village, parts in out.items() if any(parts.values())}
 
 
 def drill(where: Where, start: date, end: date, part: str) -> list[tuple[str, str, int]]:
     """The households a household part counts (once each), as (village code, household number, id)."""
-    if part == "points_hh_balance":
-        return sorted((v, n, hh) for hh, (v, n, _b) in _balances(where, end).items())
-    if part != "points_hh_earning":
+    if part not in ("points_hh_earning", "points_hh_balance"):
         raise ValueError(f"no households behind {part!r}")
-    found: set[tuple[str, str, int]] = set()
-    for q in where("household__village__code"):
-        found.update(
-            Entry.objects.filter(q, on__range=(start, end), points__gt=0).values_list(
-                "household__village__code", "household__number", "household_id"
-            )
-        )
-    return sorted(found)
+    return sorted(
+        (h.village, h.number, hh)
+        for hh, h in _households(where, start, end).items()
+        if (h.earned if part == "points_hh_earning" else h.balance) > 0
+    )
 
 
 FIGURES = ProgramFigures(
