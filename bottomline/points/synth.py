@@ -43,6 +43,7 @@ class PointsCalibration:
         0.05  # assumption: share of a household's entries that are deductions (关岩村 has them)
     )
     spend_share: float = 0.7  # assumption: households spend about this share of their balance each quarter
+    kinds_per_visit: int = 2  # assumption: a household takes up to two kinds of goods a visit (a quarter)
     loss: float = 0.1  # assumption: share of goods short by 1–2 at the yearly stock-taking
     # County defaults (domain.md §3.2: hygiene, law-abiding and customs, work, volunteering, schooling, deductions)
     rules: tuple[tuple[str, int, str, float], ...] = (
@@ -202,7 +203,7 @@ def points_synth(
                 budget = int(balance * c.spend_share)
                 if day > on or budget <= 0:
                     continue
-                for good in rng.sample(goods_of[market.pk], len(goods_of[market.pk])):
+                for good in rng.sample(goods_of[market.pk], c.kinds_per_visit):
                     quantity = min(budget // good.price, rng.randint(1, 3))
                     if quantity <= 0:
                         continue

@@ -636,7 +636,7 @@ def world(
         # A points supermarket serving the scope's village, with goods in stock and 100 points for its household.
         market = Supermarket.objects.create(name=f"超市 {scope}", village=region, opened_on="2025-01-01")
         Coverage.objects.create(supermarket=market, village=region, start="2025-01-01")
-        stocked = Goods.objects.create(supermarket=market, name="肥皂", unit="块", price=1, stock=100)
+        stocked = Goods.objects.create(supermarket=market, name="肥皂", unit="小盒", price=1, stock=100)
         StockMove.objects.create(goods=stocked, kind="receipt", quantity=100, on="2025-01-01")
         Entry.objects.create(household=home, supermarket=market, points=100, on="2025-01-01", note="matrix")
         Account.objects.create(household=home, balance=100)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import CommandError, call_command
 from django.db import connection, connections
 from django.http import Http404
 
@@ -66,6 +67,8 @@ def test_balances_as_of_a_day(personas: dict[str, Any], shop: dict[str, Any]) ->
         balance=99
     )  # a running total that drifted: the check sees it
     assert [(m.what, m.kept, m.ledger) for m in reconcile()] == [("account", 99, 15)]
+    with pytest.raises(CommandError):
+        call_command("points_check")
 
 
 def test_points_never_go_negative(personas: dict[str, Any], shop: dict[str, Any]) -> None:
