@@ -26,6 +26,7 @@ from bottomline.points.models import Entry, Redemption
 from bottomline.registry.exports import neutralise
 
 EXPORT = "points.balance_export"
+EXPORT_NAME = gettext_noop("points.balance_export")  # the job pages show the kind in the user's language
 
 
 @dataclass

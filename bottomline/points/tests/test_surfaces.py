@@ -177,6 +177,20 @@ def test_export_xlsx(client: Client, personas: dict[str, Any], shop: dict[str, A
     assert rows[2][0] == shop["mine"].number and rows[2][2:] == [20, 20, 0, 0]
 
 
+def test_a_large_export_is_a_job(
+    client: Client, personas: dict[str, Any], shop: dict[str, Any], monkeypatch: Any
+) -> None:
+    from bottomline.jobs.models import Job
+    from bottomline.points import exports
+
+    _earn(personas["county_officer"], shop, shop["mine"], date(2026, 2, 1))
+    monkeypatch.setattr(exports, "EXPORT_INLINE_ROWS", 0)
+    client.force_login(personas["county_officer"])
+    answer = client.get("/points/export/")
+    job = Job.objects.get(kind=exports.EXPORT)
+    assert answer.status_code == 302 and answer["Location"].endswith(f"/{job.pk}/")
+
+
 def test_figures_as_of_a_date_and_drill(tree: Any, personas: dict[str, Any], shop: dict[str, Any]) -> None:
     county = personas["county_officer"]
     _earn(county, shop, shop["mine"], date(2026, 2, 1), times=2)
