@@ -2,7 +2,7 @@
 
 ``figures_refresh`` recomputes the rows of some villages (or all) for some months and replaces them in one
 transaction. It runs after every county decision and announcement (monitoring.casework.case_step, on commit),
-after every screening run (engine.services.screening_run), and nightly for the last 24 months
+for the villages where a screening run raised leads (engine.services.screening_run), and nightly for the last 24 months
 (``manage.py figures_refresh``), which also catches what the hooks do not see (a measure or an income saved,
 a feed applied).
 """

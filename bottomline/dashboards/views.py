@@ -28,11 +28,11 @@ from bottomline.dashboards.models import VillageMonth
 from bottomline.dashboards.selectors import region_overview
 from bottomline.jobs.services import EXPORT_INLINE_ROWS
 from bottomline.monitoring.models import Case
+from bottomline.pages import pdf_response
 from bottomline.regions.models import Level, Region
 from bottomline.regions.selectors import region_path
 from bottomline.registry.baseline import baseline_figures
 from bottomline.registry.models import Household
-from bottomline.web.responses import pdf_response
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

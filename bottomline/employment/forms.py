@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from bottomline.employment.models import Course, CourseKind, Place, SchoolLevel, WorkshopKind
@@ -117,13 +116,3 @@ class ListFilter(forms.Form):
 def village_choices(regions: Any) -> list[Region]:
     """The villages of a (gate-restricted) region queryset."""
     return list(regions.filter(level=Level.VILLAGE).order_by("code"))
-
-
-def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's errors on the form: on their fields where the form has them, else on top (as the web
-    app's helper does; a program app does not import the web app, which imports it)."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, messages in error.message_dict.items():
-        form.add_error(name if name in form.fields else None, messages)

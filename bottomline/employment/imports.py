@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -32,6 +31,7 @@ from bottomline.jobs.registry import job_handler
 from bottomline.registry.importing import (
     Column,
     RowError,
+    RowsReport,
     _text,
     columns_place,
     import_job_run,
@@ -78,26 +78,6 @@ PLACES = {
 MONTH = re.compile(r"^(\d{4})[-/.年](\d{1,2})(?:[-/.月](\d{1,2})日?|月)?$")
 
 
-@dataclass
-class JobReport:
-    """What a check or an import found and did."""
-
-    rows: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    created: int = 0
-    updated: int = 0
-
-    def as_dict(self, limit: int = 1000) -> dict[str, Any]:
-        """For the job's result: counts and the first ``limit`` errors."""
-        return {
-            "rows": self.rows,
-            "jobs_created": self.created,
-            "jobs_updated": self.updated,
-            "error_count": len(self.errors),
-            "errors": [[e.row, e.column, e.message] for e in self.errors[:limit]],
-        }
-
-
 def _month(value: object) -> date | None:
     """A month from a cell: an XLSX date, or text as 2026-03, 2026/3, 2026年3月 or a whole date."""
     if isinstance(value, date):
@@ -123,12 +103,12 @@ def _number(value: object) -> Decimal | None:
         return None
 
 
-def job_import(*, path: Path, user: User, commit: bool, progress: Progress) -> JobReport:
+def job_import(*, path: Path, user: User, commit: bool, progress: Progress) -> RowsReport:
     """Check a file and, if ``commit`` and nothing is wrong, record its jobs."""
     gate.require(user, Job, "import")
     headings, rows = read_rows(path)
     position, heading_errors = columns_place(headings, COLUMNS)
-    report = JobReport(rows=len(rows), errors=heading_errors)
+    report = RowsReport("jobs", rows=len(rows), errors=heading_errors)
     label = {c.target: headings[position[c.target]] for c in COLUMNS if c.target in position}
     progress.start(len(rows), gettext_noop("checking"))
     cells = [{t: (raw[at] if at < len(raw) else "") for t, at in position.items()} for raw in rows]
@@ -219,10 +199,10 @@ def job_import(*, path: Path, user: User, commit: bool, progress: Progress) -> J
                 for message in messages:
                     report.errors.append(RowError(lines[int(index)], label.get(target, target), message))
         else:
-            report.updated = sum(1 for v in values if v.job_id is not None)
-            report.created = len(values) - report.updated if commit else 0
+            report.replaced = sum(1 for v in values if v.job_id is not None)
+            report.created = len(values) - report.replaced if commit else 0
             if not commit:
-                report.updated = 0
+                report.replaced = 0
     report.errors.sort(key=lambda e: (e.row, e.column))
     return report
 
@@ -251,7 +231,11 @@ def _villages(saved: list[Job]) -> list[Job]:
 def job_import_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """Params as ``registry.import``'s: ``path``, ``user`` (id), ``commit``, ``language`` and ``uploaded``."""
     return import_job_run(
-        params, progress, run=job_import, failed=lambda errors: JobReport(errors=errors), what="employment"
+        params,
+        progress,
+        run=job_import,
+        failed=lambda errors: RowsReport("jobs", errors=errors),
+        what="employment",
     )
 
 

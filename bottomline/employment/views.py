@@ -26,10 +26,10 @@ from bottomline.employment.forms import (
     JobForm,
     ListFilter,
     WorkshopForm,
-    apply_service_errors,
     village_choices,
 )
 from bottomline.employment.models import Course, Grant, Job, Trainee, Workshop
+from bottomline.pages import apply_service_errors
 from bottomline.regions.models import Region
 from bottomline.registry.import_pages import import_page, template_download
 from bottomline.registry.models import Household, Member

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_noop
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.audit.services import input_sha256, job_record
-from bottomline.dashboards.services import figures_refresh_region
+from bottomline.dashboards.services import figures_refresh
 from bottomline.engine.models import Result, Run
 from bottomline.feeds.selectors import households_touched_since
 from bottomline.jobs.models import Job
@@ -345,9 +345,22 @@ def screening_run(
             **_steps(started, stages),
         },
     )
-    # Dashboards: the leads this run raised show in the region's figures for the current month at once.
-    figures_refresh_region(region_code=region.code if region else None, months=[timezone.localdate()])
+    # Dashboards: the leads this run raised show in their villages' figures for the current month at once. The
+    # figures read leads and cases, not screenings: a run that raised none changes no figure (the nightly
+    # rebuild recomputes every village).
+    villages = _villages_of(newly)
+    if villages:
+        figures_refresh(village_codes=villages, months=[timezone.localdate()])
     return run
+
+
+def _villages_of(households: list[int]) -> list[str]:
+    """The codes of the villages of these households."""
+    codes: set[str] = set()
+    for start in range(0, len(households), 5000):
+        part = households[start : start + 5000]
+        codes.update(Household.objects.filter(pk__in=part).values_list("village__code", flat=True))
+    return sorted(codes)
 
 
 # The rows a run writes, a chunk of households at a time, go through a temporary table of the run's own

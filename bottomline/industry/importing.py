@@ -10,7 +10,7 @@ is posted in one set (``services.linkages_post``), which screens each household 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -33,6 +33,7 @@ from bottomline.jobs.registry import job_handler
 from bottomline.registry.importing import (
     Column,
     RowError,
+    RowsReport,
     _text,
     columns_place,
     import_job_run,
@@ -81,26 +82,6 @@ KINDS: dict[str, str] = {kind.value: kind.value for kind in LinkageKind} | {
 }
 
 
-@dataclass
-class LinkageReport:
-    """What a check or an import found and did."""
-
-    rows: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    created: int = 0
-    replaced: int = 0
-
-    def as_dict(self, limit: int = 1000) -> dict[str, Any]:
-        """For the job's result: counts and the first ``limit`` errors."""
-        return {
-            "rows": self.rows,
-            "linkages_created": self.created,
-            "linkages_replaced": self.replaced,
-            "error_count": len(self.errors),
-            "errors": [[e.row, e.column, e.message] for e in self.errors[:limit]],
-        }
-
-
 @dataclass(frozen=True)
 class _Row:
     line: int
@@ -114,12 +95,12 @@ class _Row:
     note: str
 
 
-def linkage_import(*, path: Path, user: User, commit: bool, progress: Progress) -> LinkageReport:
+def linkage_import(*, path: Path, user: User, commit: bool, progress: Progress) -> RowsReport:
     """Check a file of linkages and, if ``commit`` and nothing is wrong, record them and post their money."""
     gate.require(user, Linkage, "import")
     headings, rows = read_rows(path)
     position, heading_errors = columns_place(headings, COLUMNS)
-    report = LinkageReport(rows=len(rows), errors=heading_errors)
+    report = RowsReport("linkages", rows=len(rows), errors=heading_errors)
     label = {c.target: headings[position[c.target]] for c in COLUMNS if c.target in position}
     progress.start(len(rows), gettext_noop("checking"))
     cells = [{t: (raw[at] if at < len(raw) else "") for t, at in position.items()} for raw in rows]
@@ -231,7 +212,7 @@ def linkage_import(*, path: Path, user: User, commit: bool, progress: Progress) 
     return report
 
 
-def _write(good: list[_Row], *, user: User, report: LinkageReport, progress: Progress) -> None:
+def _write(good: list[_Row], *, user: User, report: RowsReport, progress: Progress) -> None:
     """Record every row in one transaction and post all their money in one set."""
     progress.start(len(good), gettext_noop("importing"))
     existing = {
@@ -272,7 +253,7 @@ def linkage_import_job(params: dict[str, Any], progress: Progress) -> dict[str, 
         params,
         progress,
         run=linkage_import,
-        failed=lambda errors: LinkageReport(errors=errors),
+        failed=lambda errors: RowsReport("linkages", errors=errors),
         what="linkage",
     )
 

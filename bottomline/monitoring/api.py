@@ -39,7 +39,7 @@ from bottomline.monitoring.models import (
 from bottomline.monitoring.notices import notice_pdf, notice_village
 from bottomline.monitoring.readiness import case_followup_due, case_readiness
 from bottomline.monitoring.workflow import ELIMINATION, Action, State, transitions_from
-from bottomline.web.responses import pdf_response
+from bottomline.pages import pdf_response
 
 router = Router(tags=["monitoring"])
 

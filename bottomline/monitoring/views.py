@@ -68,12 +68,11 @@ from bottomline.monitoring.workflow import (
     transition_for,
     transitions_from,
 )
+from bottomline.pages import apply_service_errors, pdf_response
 from bottomline.regions.models import Level
 from bottomline.regions.selectors import RegionChoice, region_children, region_choose, region_get, region_path
 from bottomline.registry.choices import RiskType
 from bottomline.registry.models import Household
-from bottomline.web.forms import apply_service_errors
-from bottomline.web.responses import pdf_response
 
 PAGE_SIZE = 50
 # The queue where each bulk step waits.

@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bottomline.accounts import gate
+from bottomline.pages import apply_service_errors
 from bottomline.policy import selectors, services
 from bottomline.policy.forms import ProposalForm
 from bottomline.policy.models import Parameter, Proposal
-from bottomline.web.forms import apply_service_errors
 
 
 @login_required

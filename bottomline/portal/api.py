@@ -19,11 +19,11 @@ from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.api import ERRORS, PDF_RESPONSE, Error
 from bottomline.audit.services import client_ip
+from bottomline.pages import pdf_response
 from bottomline.portal import posters, selectors, services
 from bottomline.portal.limits import RateLimited
 from bottomline.portal.models import Declaration, DeclarationStatus
 from bottomline.registry.choices import RiskType
-from bottomline.web.responses import pdf_response
 
 router = Router(tags=["portal"])
 

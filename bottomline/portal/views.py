@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from bottomline.accounts import gate
 from bottomline.audit.reads import read_note
 from bottomline.audit.services import client_ip
+from bottomline.pages import apply_service_errors, pdf_response
 from bottomline.portal import posters, selectors, services
 from bottomline.portal.forms import (
     HONEYPOT,
@@ -31,8 +32,6 @@ from bottomline.portal.links import poster_link
 from bottomline.portal.models import Declaration, DeclarationStatus
 from bottomline.regions.models import Level, Region
 from bottomline.registry.models import Household
-from bottomline.web.forms import apply_service_errors
-from bottomline.web.responses import pdf_response
 
 # The picker's selects, top down: the field name of each level.
 PICKER_LEVELS = (

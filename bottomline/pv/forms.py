@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -19,16 +18,6 @@ from bottomline.registry.models import Member
 from bottomline.widgets import DateInput
 
 DATE = DateInput()
-
-
-def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's validation errors on the form: on their fields where it has them, else on top (as
-    web.forms does; a program app does not import web, which imports it)."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
 
 
 class MonthInput(forms.DateInput):

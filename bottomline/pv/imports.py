@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from bottomline.pv.services import month_start, station_month_record
 from bottomline.registry.importing import (
     Column,
     RowError,
+    RowsReport,
     _text,
     columns_place,
     import_job_run,
@@ -59,26 +60,6 @@ EXAMPLE = {"account": "0630106001", "month": "2026-01", "generation_kwh": "18500
 MONTH_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?(?:[-/.]\d{1,2}日?)?$")
 
 
-@dataclass
-class StatementReport:
-    """What a check or an import found and did."""
-
-    rows: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    created: int = 0
-    replaced: int = 0
-
-    def as_dict(self, limit: int = 1000) -> dict[str, Any]:
-        """For the job's result: counts and the first ``limit`` errors."""
-        return {
-            "rows": self.rows,
-            "months_created": self.created,
-            "months_replaced": self.replaced,
-            "error_count": len(self.errors),
-            "errors": [[e.row, e.column, e.message] for e in self.errors[:limit]],
-        }
-
-
 def _month(value: object) -> datetime.date | None:
     """A month from a cell: an XLSX date, or text as 2026-01, 2026/1, 2026年1月 (a day after it is ignored)."""
     if isinstance(value, datetime.datetime):
@@ -101,12 +82,12 @@ class _Row:
     income: Decimal
 
 
-def statement_import(*, path: Path, user: User, commit: bool, progress: Progress) -> StatementReport:
+def statement_import(*, path: Path, user: User, commit: bool, progress: Progress) -> RowsReport:
     """Check a statement and, if ``commit`` and nothing is wrong, record its months."""
     gate.require(user, Station, "import")
     headings, rows = read_rows(path)
     position, heading_errors = columns_place(headings, COLUMNS)
-    report = StatementReport(rows=len(rows), errors=heading_errors)
+    report = RowsReport("months", rows=len(rows), errors=heading_errors)
     label = {c.target: headings[position[c.target]] for c in COLUMNS}
     progress.start(len(rows), gettext_noop("checking"))
     cells = [{t: (raw[at] if at < len(raw) else "") for t, at in position.items()} for raw in rows]
@@ -181,7 +162,7 @@ class _Refused(Exception):
     """A row the ledger refused while writing: the whole file is rolled back."""
 
 
-def _write(good: list[_Row], *, user: User, report: StatementReport, progress: Progress) -> None:
+def _write(good: list[_Row], *, user: User, report: RowsReport, progress: Progress) -> None:
     """Record every row in one transaction (a correction that would leave a village over-distributed is a row
     error, and then nothing is written)."""
     existing = set(
@@ -225,7 +206,7 @@ def statement_import_job(params: dict[str, Any], progress: Progress) -> dict[str
         params,
         progress,
         run=statement_import,
-        failed=lambda errors: StatementReport(errors=errors),
+        failed=lambda errors: RowsReport("months", errors=errors),
         what="PV statement",
     )
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bottomline.accounts import gate
+from bottomline.pages import apply_service_errors
 from bottomline.pv import exports, imports, selectors, services
 from bottomline.pv.forms import (
     AllocationForm,
@@ -21,7 +22,6 @@ from bottomline.pv.forms import (
     PayForm,
     PostForm,
     StationForm,
-    apply_service_errors,
 )
 from bottomline.pv.models import Allocation, Assignment, Post, Station
 from bottomline.registry.import_pages import import_page, template_download

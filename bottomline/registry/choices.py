@@ -168,6 +168,7 @@ class Program(models.TextChoices):
     EMPLOYMENT = "employment", _("Employment support")
     RAIN_DEW = "rain_dew", _("Rain and Dew grant")
     INSURANCE_CLAIM = "insurance_claim", _("Anti-poverty insurance claim")
+    PROJECT = "project", _("Project benefit")
     OTHER = "other", _("Other program")
 
 

@@ -204,6 +204,29 @@ class ImportReport:
         }
 
 
+@dataclass
+class RowsReport:
+    """What a check or an import of a file of records found and did: the rows read, the row errors, and the
+    records created and replaced (a record for the same key given again). ``noun`` names the records in the
+    job's result (``<noun>_created``, ``<noun>_replaced``), which the job page labels (jobs.results.LABELS)."""
+
+    noun: str
+    rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    created: int = 0
+    replaced: int = 0
+
+    def as_dict(self, limit: int = 1000) -> dict[str, Any]:
+        """For the job's result: counts and the first ``limit`` errors."""
+        return {
+            "rows": self.rows,
+            f"{self.noun}_created": self.created,
+            f"{self.noun}_replaced": self.replaced,
+            "error_count": len(self.errors),
+            "errors": [[e.row, e.column, e.message] for e in self.errors[:limit]],
+        }
+
+
 class ImportFileError(ValueError):
     """The file cannot be read at all (type, encoding, headings)."""
 

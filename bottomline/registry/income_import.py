@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from bottomline.registry.importing import (
     Column,
     ImportFileError,
     RowError,
+    RowsReport,
     _text,
     columns_place,
     import_job_run,
@@ -81,26 +82,6 @@ EXAMPLE = {
 DATE_TEXT = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 
 
-@dataclass
-class IncomeReport:
-    """What a check or an import found and did."""
-
-    rows: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    created: int = 0
-    replaced: int = 0
-
-    def as_dict(self, limit: int = 1000) -> dict[str, Any]:
-        """For the job's result: counts and the first ``limit`` errors."""
-        return {
-            "rows": self.rows,
-            "incomes_created": self.created,
-            "incomes_replaced": self.replaced,
-            "error_count": len(self.errors),
-            "errors": [[e.row, e.column, e.message] for e in self.errors[:limit]],
-        }
-
-
 @dataclass(frozen=True)
 class _Row:
     line: int
@@ -140,12 +121,12 @@ def _amount(value: object) -> Decimal | None:
         return None
 
 
-def income_import(*, path: Path, user: User, commit: bool, progress: Progress) -> IncomeReport:
+def income_import(*, path: Path, user: User, commit: bool, progress: Progress) -> RowsReport:
     """Check a file and, if ``commit`` and nothing is wrong, record its incomes."""
     gate.require(user, Household, "import")
     headings, rows = read_rows(path)
     position, heading_errors = columns_place(headings, COLUMNS)
-    report = IncomeReport(rows=len(rows), errors=heading_errors)
+    report = RowsReport("incomes", rows=len(rows), errors=heading_errors)
     if "year" not in position and not {"period_start", "period_end"} <= position.keys():
         raise ImportFileError(_("Give the year (年度), or the period's start and end (起始日期, 截止日期)."))
     label = {c.target: headings[position[c.target]] for c in COLUMNS if c.target in position}
@@ -261,7 +242,7 @@ def _period(row: dict[str, object], err: Any) -> tuple[datetime.date, datetime.d
     return year_bounds(int(year))
 
 
-def _write(good: list[_Row], *, user: User, report: IncomeReport, progress: Progress) -> None:
+def _write(good: list[_Row], *, user: User, report: RowsReport, progress: Progress) -> None:
     """Record every row in one transaction, in sets (``incomes_save``); each household is screened once."""
     existing = set(
         IncomeRecord.objects.filter(household_id__in={r.household_id for r in good}).values_list(
@@ -296,7 +277,11 @@ def income_import_job(params: dict[str, Any], progress: Progress) -> dict[str, A
     """Params as ``registry.import``'s: ``path``, ``user`` (id), ``commit``, ``language`` and ``uploaded`` (the
     stored upload is deleted when the job ends)."""
     return import_job_run(
-        params, progress, run=income_import, failed=lambda errors: IncomeReport(errors=errors), what="income"
+        params,
+        progress,
+        run=income_import,
+        failed=lambda errors: RowsReport("incomes", errors=errors),
+        what="income",
     )
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from bottomline.accounts import gate
+from bottomline.pages import apply_service_errors
 from bottomline.registry import income_import, incomes
 from bottomline.registry.import_pages import import_page, template_download
 from bottomline.registry.income_forms import CollectionForm, IncomeAmountsForm, IncomeForm
@@ -21,7 +22,6 @@ from bottomline.registry.models import Household
 from bottomline.registry.programs import program_totals
 from bottomline.registry.selectors import with_member_counts
 from bottomline.registry.views import _number
-from bottomline.web.forms import apply_service_errors
 
 COLLECTION_PAGE = 50
 

@@ -24,6 +24,7 @@ from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.engine.why import why_of_household, why_of_screening
 from bottomline.jobs.services import EXPORT_INLINE_ROWS, upload_enqueue
+from bottomline.pages import apply_service_errors
 from bottomline.regions.selectors import RegionChoice, region_children, region_choose
 from bottomline.registry import exports, importing, selectors, services
 from bottomline.registry.choices import RiskType
@@ -40,7 +41,6 @@ from bottomline.registry.forms import (
 )
 from bottomline.registry.models import Household, Member, MemberMove
 from bottomline.registry.programs import household_programs
-from bottomline.web.forms import apply_service_errors
 
 # The session's person searches, by token: the name and the numbers' blind indexes, never a number.
 SEARCHES = "registry.person_searches"

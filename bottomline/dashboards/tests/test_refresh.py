@@ -60,3 +60,22 @@ def test_the_nightly_command_rebuilds_the_months_of_a_region(tree: Any, personas
         tree.village.code,
         tree.sibling_village.code,
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_refreshes_only_the_villages_where_it_raised_leads(tree: Any, personas: dict[str, Any]) -> None:
+    """The figures read leads and cases, not screenings: a run that raises no lead rewrites no figure (a nightly
+    or incremental run over a province is not followed by the province's whole recomputation, issue #16)."""
+    _poor_household(personas, tree.village, 1)
+    screening_run(on=timezone.localdate(), region=tree.county, progress=NullProgress())
+    first = VillageMonth.objects.get(village=tree.village.code).refreshed_at
+    again = screening_run(on=timezone.localdate(), region=tree.county, progress=NullProgress())
+    assert again.leads == 0
+    assert VillageMonth.objects.get(village=tree.village.code).refreshed_at == first
+    _poor_household(personas, tree.sibling_village, 2)
+    third = screening_run(on=timezone.localdate(), region=tree.county, progress=NullProgress())
+    assert third.leads == 1
+    assert VillageMonth.objects.get(village=tree.village.code).refreshed_at == first
+    assert VillageMonth.objects.filter(village=tree.sibling_village.code).exists()
+    county = personas["county_officer"]
+    assert region_figures(viewer=county, region_code=tree.county.code).values["leads_open"] == 2

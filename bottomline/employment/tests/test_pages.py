@@ -166,7 +166,7 @@ def test_the_import_reports_every_bad_row_and_writes_all_or_nothing(
     again = job_import(
         path=path, user=officer, commit=True, progress=NullProgress()
     )  # the same file: a correction
-    assert (again.created, again.updated, Job.objects.count()) == (0, 1, 1)
+    assert (again.created, again.replaced, Job.objects.count()) == (0, 1, 1)
     assert IncomeRecord.objects.get(household=home).wage == Decimal("24000.00")
 
 

@@ -12,13 +12,13 @@ from django.core.exceptions import PermissionDenied
 from bottomline.industry import importing
 from bottomline.industry.models import Entity, Linkage
 from bottomline.jobs.progress import NullProgress
-from bottomline.registry.importing import ImportFileError
+from bottomline.registry.importing import ImportFileError, RowsReport
 from bottomline.registry.models import Household, IncomeRecord, ProgramIncome
 
 HEAD = "户编号,经营主体,统一社会信用代码,产业项目,联结方式,年金额,开始日期,结束日期,备注\n"
 
 
-def _run(tmp_path: Path, user: Any, text: str, *, commit: bool = True) -> importing.LinkageReport:
+def _run(tmp_path: Path, user: Any, text: str, *, commit: bool = True) -> RowsReport:
     path = tmp_path / "linkages.csv"
     path.write_text(text, encoding="utf-8")
     return importing.linkage_import(path=path, user=user, commit=commit, progress=NullProgress())

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 
 from bottomline.jobs.models import Job, JobStatus
 from bottomline.jobs.results import LABELS, NOT_LINES
+from bottomline.registry.importing import RowsReport
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,10 @@ RESULTS: dict[str, dict[str, Any]] = {
         "rows": 4, "households_created": 1, "members_created": 3, "incomes_created": 1, "cases_created": 1,
         "cases_eliminated": 0, "unchanged": 0, "unknown_columns": ["备注"], "error_count": 0, "errors": [],
     },
-    "registry.income_import": {"rows": 2, "incomes_created": 1, "incomes_replaced": 1, "error_count": 0, "errors": []},
+    "registry.income_import": RowsReport("incomes", rows=2, created=1, replaced=1).as_dict(),
+    "pv.import": RowsReport("months", rows=2, created=1, replaced=1).as_dict(),
+    "industry.linkage_import": RowsReport("linkages", rows=2, created=1, replaced=1).as_dict(),
+    "employment.job_import": RowsReport("jobs", rows=2, created=1, replaced=1).as_dict(),
     "registry.export": {"households": 6000, "download": "abc.xlsx", "file_name": "roster-20261206.xlsx"},
     "dashboards.export": {"rows": 7000, "download": "def.xlsx", "file_name": "objects.xlsx"},
     "engine.screen": {

@@ -21,7 +21,7 @@ from python_calamine import CalamineWorkbook
 from bottomline.engine.models import Current
 from bottomline.jobs.progress import NullProgress
 from bottomline.registry import income_import
-from bottomline.registry.importing import ImportFileError
+from bottomline.registry.importing import ImportFileError, RowsReport
 from bottomline.registry.income_import import COLUMNS, income_import_job
 from bottomline.registry.models import Household, IncomeRecord
 from bottomline.registry.tests.factories import household, id_number, member
@@ -66,7 +66,7 @@ def good_rows(homes: list[Household]) -> list[list[str]]:
     ]
 
 
-def run(path: Path, user: Any, *, commit: bool) -> income_import.IncomeReport:
+def run(path: Path, user: Any, *, commit: bool) -> RowsReport:
     return income_import.income_import(path=path, user=user, commit=commit, progress=NullProgress())
 
 

@@ -44,7 +44,7 @@ class Tab:
             self.errors.append(message.text)
 
     def log_error(self, error: Error) -> None:
-        self.errors.append(str(error))
+        self.errors.append(f"{error}\n{error.stack or ''}")  # the script's stack says where
 
 
 @contextmanager

@@ -15,17 +15,12 @@ KNOWN = {
     ("accounts", "audit"),
     ("accounts", "regions"),
     ("dashboards", "monitoring"),
-    ("dashboards", "web"),
     ("engine", "feeds"),
     ("engine", "monitoring"),
     ("engine", "policy"),
     ("engine", "registry"),
     ("jobs", "regions"),
-    ("monitoring", "web"),
     ("policy", "registry"),
-    ("policy", "web"),
-    ("portal", "web"),
-    ("registry", "web"),
 }
 
 

@@ -3,48 +3,23 @@ courses and Rain and Dew grants for a synthetic county (employment.synth; docs/s
 
 from __future__ import annotations
 
-import time
 from datetime import date
-from typing import Any
-
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
 from bottomline.accounts.models import User
 from bottomline.employment.synth import employment_synth
-from bottomline.regions.models import Level, Region
+from bottomline.regions.models import Region
+from bottomline.registry.synth_command import CountySynthCommand
 
 
-class Command(BaseCommand):
+class Command(CountySynthCommand):
     help = "Write calibrated workshops, jobs, courses and Rain and Dew grants for a synthetic county."
+    label, key, already = "employment", "workshops", "has workshops already (or no villages)"
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--county", required=True, help="six-digit county code, e.g. 630106")
-        parser.add_argument("--seed", type=int, default=1)
-        parser.add_argument("--on", type=date.fromisoformat, default=None, help="the last day (today)")
-        parser.add_argument(
-            "--user", default="county", help="the account that records them (a county officer)"
-        )
+    def synthesize(self, *, county: Region, seed: int, on: date, user: User | None) -> dict[str, int]:
+        return employment_synth(county=county, seed=seed, on=on, user=self.officer(user))
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        if settings.PRODUCTION:
-            raise CommandError("employment_synth makes synthetic records: it does not run in production")
-        county = Region.objects.filter(code=options["county"].ljust(12, "0"), level=Level.COUNTY).first()
-        if county is None:
-            raise CommandError(f"no county {options['county']}: load the regions first")
-        user = User.objects.filter(username=options["user"]).first()
-        if user is None:
-            raise CommandError(f"no user {options['user']}: run `manage.py demo_users` first")
-        started = time.monotonic()
-        made = employment_synth(
-            county=county, seed=options["seed"], on=options["on"] or timezone.localdate(), user=user
-        )
-        if not made["workshops"]:
-            self.stdout.write(f"employment: {county.name} has workshops already (or no villages)")
-            return
-        self.stdout.write(
-            f"employment: {made['workshops']} workshops, {made['jobs']} jobs, {made['courses']} courses with "
-            f"{made['trainees']} trainees, {made['grants']} grants in {county.name} "
-            f"in {time.monotonic() - started:.1f} s"
+    def summary(self, made: dict[str, int]) -> str:
+        return (
+            f"{made['workshops']} workshops, {made['jobs']} jobs, {made['courses']} courses with "
+            f"{made['trainees']} trainees, {made['grants']} grants"
         )

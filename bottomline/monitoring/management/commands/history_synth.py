@@ -3,47 +3,21 @@ history (2021 to the day) for a synthetic county (monitoring.synth_history; docs
 
 from __future__ import annotations
 
-import time
 from datetime import date
-from typing import Any
-
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
 from bottomline.accounts.models import User
 from bottomline.monitoring.synth_history import history_synth
-from bottomline.regions.models import Level, Region
+from bottomline.regions.models import Region
+from bottomline.registry.synth_command import CountySynthCommand
 
 
-class Command(BaseCommand):
+class Command(CountySynthCommand):
     help = "Write a calibrated monitoring history (2021 to today) for a synthetic county."
+    label, key, already = "history", "cases", "has cases already"
+    user_help = "the account named on measures and follow-ups (a county officer)"
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--county", required=True, help="six-digit county code, e.g. 630106")
-        parser.add_argument("--seed", type=int, default=1)
-        parser.add_argument("--on", type=date.fromisoformat, default=None, help="the last day (today)")
-        parser.add_argument(
-            "--user", default="county", help="the account named on measures and follow-ups (a county officer)"
-        )
+    def synthesize(self, *, county: Region, seed: int, on: date, user: User | None) -> dict[str, int]:
+        return history_synth(county=county, seed=seed, on=on, user=self.officer(user))
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        if settings.PRODUCTION:
-            raise CommandError("history_synth makes synthetic cases: it does not run in production")
-        county = Region.objects.filter(code=options["county"].ljust(12, "0"), level=Level.COUNTY).first()
-        if county is None:
-            raise CommandError(f"no county {options['county']}: load the regions first")
-        user = User.objects.filter(username=options["user"]).first()
-        if user is None:
-            raise CommandError(f"no user {options['user']}: run `manage.py demo_users` first")
-        started = time.monotonic()
-        made = history_synth(
-            county=county, seed=options["seed"], on=options["on"] or timezone.localdate(), user=user
-        )
-        if not made["cases"]:
-            self.stdout.write(f"history: {county.name} has cases already")
-            return
-        self.stdout.write(
-            f"history: {made['cases']} cases in {county.name} ({made['eliminated']} eliminated, "
-            f"{made['follow_ups']} follow-ups) in {time.monotonic() - started:.1f} s"
-        )
+    def summary(self, made: dict[str, int]) -> str:
+        return f"{made['cases']} cases ({made['eliminated']} eliminated, {made['follow_ups']} follow-ups)"
