@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "bottomline.relocation",
     "bottomline.insurance",
     "bottomline.projects",
+    "bottomline.points",
     "bottomline.dashboards",
     "bottomline.interop",
     "bottomline.web",

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("bottomline.relocation.urls")),
     path("", include("bottomline.insurance.urls")),
     path("", include("bottomline.projects.urls")),
+    path("", include("bottomline.points.urls")),
     path("", include("bottomline.monitoring.urls")),
     path("", include("bottomline.dashboards.urls")),
     path("", include("bottomline.interop.urls")),

@@ -344,6 +344,37 @@ RULES: dict[str, Rule] = {
     "projects.allocation": Rule(
         {"view": ARCHIVE_READERS, "change": frozenset({Role.COUNTY_OFFICER})}, region_path="county__code"
     ),
+    # Points supermarkets (points): township and county officers keep the supermarkets, the villages they serve,
+    # their rules, goods and stock-taking within their region; village cadres, township and county officers
+    # record the points and redemptions of the households of their region; everyone who reads the archive views.
+    "points.supermarket": _program("village__code"),
+    "points.coverage": Rule(
+        {"view": ARCHIVE_READERS, "change": PROGRAM_KEEPERS}, region_path="village__code"
+    ),
+    "points.rule": Rule(
+        {"view": ARCHIVE_READERS, "add": PROGRAM_KEEPERS, "change": PROGRAM_KEEPERS},
+        region_path="region__code",
+    ),
+    "points.goods": Rule(
+        {"view": ARCHIVE_READERS, "add": PROGRAM_KEEPERS, "change": PROGRAM_KEEPERS},
+        region_path="supermarket__village__code",
+    ),
+    "points.stockmove": Rule(
+        {"view": ARCHIVE_READERS, "add": PROGRAM_KEEPERS}, region_path="goods__supermarket__village__code"
+    ),
+    "points.account": Rule({"view": ARCHIVE_READERS}, region_path="household__village__code"),
+    "points.entry": Rule(
+        {
+            "view": ARCHIVE_READERS,
+            "add": ARCHIVE_KEEPERS,
+            "import": PROGRAM_KEEPERS,
+            "export": ARCHIVE_READERS,
+        },
+        region_path="household__village__code",
+    ),
+    "points.redemption": Rule(
+        {"view": ARCHIVE_READERS, "add": ARCHIVE_KEEPERS}, region_path="household__village__code"
+    ),
     # Policy in force is public to staff; a value is set by the province or county officer whose region it is.
     "policy.parameter": Rule(
         {"view": STAFF, "change": frozenset({Role.PROVINCE_OFFICER, Role.COUNTY_OFFICER})}, everywhere=True

@@ -93,6 +93,9 @@ UNITS: dict[str, str | Promise] = {
     "workshops": _("workshops"),
     "loans": _("loans"),
     "courses": _("courses"),
+    "supermarkets": _("supermarkets"),
+    "villages": _("villages"),
+    "points": _("points"),
 }
 
 

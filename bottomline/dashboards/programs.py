@@ -8,12 +8,22 @@ from bottomline.employment.figures import FIGURES as EMPLOYMENT
 from bottomline.industry.figures import FIGURES as INDUSTRY
 from bottomline.insurance.figures import FIGURES as INSURANCE
 from bottomline.loans.figures import FIGURES as LOANS
+from bottomline.points.figures import FIGURES as POINTS
 from bottomline.projects.figures import FIGURES as PROJECTS
 from bottomline.pv.figures import FIGURES as PV
 from bottomline.registry.programs import ProgramFigure, ProgramFigures, ProgramRatio
 from bottomline.relocation.figures import FIGURES as RELOCATION
 
-PROGRAMS: tuple[ProgramFigures, ...] = (PV, INDUSTRY, EMPLOYMENT, LOANS, RELOCATION, INSURANCE, PROJECTS)
+PROGRAMS: tuple[ProgramFigures, ...] = (
+    PV,
+    INDUSTRY,
+    EMPLOYMENT,
+    LOANS,
+    RELOCATION,
+    INSURANCE,
+    PROJECTS,
+    POINTS,
+)
 
 FIGURES: tuple[ProgramFigure, ...] = tuple(f for program in PROGRAMS for f in program.figures)
 BY_PART: dict[str, ProgramFigures] = {f.part: program for program in PROGRAMS for f in program.figures}

@@ -38,6 +38,7 @@ from bottomline.loans.models import Loan, Repayment
 from bottomline.monitoring.models import Case, Channel, Measure, Objection
 from bottomline.monitoring.services import lead_raise
 from bottomline.monitoring.workflow import State
+from bottomline.points.models import Account, Coverage, Entry, Goods, StockMove, Supermarket
 from bottomline.policy.models import Proposal, ProposalStatus
 from bottomline.portal.models import Attempt, Declaration, DeclarationStatus
 from bottomline.portal.tests.factories import declaration
@@ -476,6 +477,29 @@ TABLE: dict[str, Spec] = {
     "api:projects_asset_income": Spec(
         PROJECT_KEEPERS, kind="project_asset", method="post", api=True, body="asset_income"
     ),
+    # Points supermarkets (points): township and county officers keep supermarkets, villages served, rules, goods
+    # and stock-taking; village cadres, township and county officers record points and redemptions.
+    "points:list": Spec(ARCHIVE_READERS),
+    "points:create": Spec(PROGRAM_KEEPERS),
+    "points:export": Spec(ARCHIVE_READERS),
+    "points:import": Spec(PROGRAM_KEEPERS),
+    "points:import_template": Spec(PROGRAM_KEEPERS, kind="template"),
+    "points:detail": Spec(ARCHIVE_READERS, kind="supermarket"),
+    "points:villages": Spec(PROGRAM_KEEPERS, kind="supermarket"),
+    "points:rules": Spec(ARCHIVE_READERS, kind="supermarket"),
+    "points:record": Spec(ARCHIVE_KEEPERS, kind="supermarket"),
+    "points:goods": Spec(ARCHIVE_READERS, kind="supermarket"),
+    "points:redeem": Spec(ARCHIVE_KEEPERS, kind="supermarket"),
+    "points:stocktake": Spec(PROGRAM_KEEPERS, kind="supermarket"),
+    "api:points_supermarkets": Spec(ARCHIVE_READERS, api=True),
+    "api:points_supermarket_detail": Spec(ARCHIVE_READERS, kind="supermarket", api=True),
+    "api:points_balance": Spec(ARCHIVE_READERS, kind="household", api=True),
+    "api:points_entry_create": Spec(
+        ARCHIVE_KEEPERS, kind="supermarket", method="post", api=True, body="points_entry"
+    ),
+    "api:points_redeem": Spec(
+        ARCHIVE_KEEPERS, kind="supermarket", method="post", api=True, body="points_redemption"
+    ),
 }
 
 SEQUENCE = itertools.count(500)
@@ -646,6 +670,15 @@ def body(name: str | None, kwargs: dict[str, Any]) -> dict[str, Any]:
         return {"county_code": "630106000000", "year": 2026, "source": "central", "amount": "1000"}
     if name == "asset_income":
         return {"year": 2026, "amount": "100", "on": today}
+    if name == "points_entry":
+        return {"household_id": kwargs["household_id"], "points": 5, "note": "matrix", "on": today}
+    if name == "points_redemption":  # one point a time: the scope's household has 100, the goods 100 in stock
+        return {
+            "household_id": kwargs["household_id"],
+            "goods_id": kwargs["goods_id"],
+            "quantity": 1,
+            "on": today,
+        }
     if name == "member":
         number = fresh_id_number(next(SEQUENCE))
         return {
@@ -788,6 +821,19 @@ def world(
             since="2026-01-01",
         )  # fmt: skip
         objects[("project_asset", scope)] = {"asset_id": asset.pk}
+        # A points supermarket serving the scope's village, with goods in stock and 100 points for its household.
+        market = Supermarket.objects.create(name=f"超市 {scope}", village=region, opened_on="2025-01-01")
+        Coverage.objects.create(supermarket=market, village=region, start="2025-01-01")
+        stocked = Goods.objects.create(supermarket=market, name="肥皂", unit="小盒", price=1, stock=100)
+        StockMove.objects.create(goods=stocked, kind="receipt", quantity=100, on="2025-01-01")
+        Entry.objects.create(household=home, supermarket=market, points=100, on="2025-01-01", note="matrix")
+        Account.objects.create(household=home, balance=100)
+        objects[("supermarket", scope)] = {
+            "pk": market.pk,
+            "supermarket_id": market.pk,
+            "household_id": home.pk,
+            "goods_id": stocked.pk,
+        }
         proposal = Proposal.objects.create(
             name="monitoring_line",
             region=region,

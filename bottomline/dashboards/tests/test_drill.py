@@ -40,8 +40,9 @@ pytestmark = pytest.mark.django_db
 # small loans 2 (loans, repayments), relocation 4 (relocations, their assessments, members, jobs at work),
 # insurance 2 (the policies in force, the claims paid with their households' members; and one per policy in force
 # for its covered households: none here), the project library 6 (projects, budgets, disbursements, assets, their
-# income, beneficiaries).
-LIVE_BUDGET = 12 + 6 + 3 + 4 + 2 + 4 + 2 + 6
+# income, beneficiaries), points supermarkets 4 (supermarkets, villages served, entries and redemptions by
+# household).
+LIVE_BUDGET = 12 + 6 + 3 + 4 + 2 + 4 + 2 + 6 + 4
 
 
 def _expected(figures: Any, code: str) -> int:
