@@ -261,6 +261,7 @@ def register_routers() -> None:
     from bottomline.jobs.api import router as jobs_router
     from bottomline.loans.api import router as loans_router
     from bottomline.monitoring.api import router as monitoring_router
+    from bottomline.mutualaid.api import router as mutualaid_router
     from bottomline.monitoring.report_api import router as report_router
     from bottomline.policy.api import router as policy_router
     from bottomline.portal.api import router as portal_router
@@ -282,3 +283,4 @@ def register_routers() -> None:
     api.add_router("/employment", employment_router)
     api.add_router("/pv", pv_router)
     api.add_router("/loans", loans_router)
+    api.add_router("/mutualaid", mutualaid_router)

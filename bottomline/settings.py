@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "bottomline.employment",
     "bottomline.pv",
     "bottomline.loans",
+    "bottomline.mutualaid",
     "bottomline.dashboards",
     "bottomline.interop",
     "bottomline.web",

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("bottomline.industry.urls")),
     path("", include("bottomline.employment.urls")),
     path("", include("bottomline.loans.urls")),
+    path("", include("bottomline.mutualaid.urls")),
     path("", include("bottomline.monitoring.urls")),
     path("", include("bottomline.dashboards.urls")),
     path("", include("bottomline.interop.urls")),

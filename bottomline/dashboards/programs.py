@@ -7,10 +7,11 @@ from __future__ import annotations
 from bottomline.employment.figures import FIGURES as EMPLOYMENT
 from bottomline.industry.figures import FIGURES as INDUSTRY
 from bottomline.loans.figures import FIGURES as LOANS
+from bottomline.mutualaid.figures import FIGURES as MUTUALAID
 from bottomline.pv.figures import FIGURES as PV
 from bottomline.registry.programs import ProgramFigure, ProgramFigures, ProgramRatio
 
-PROGRAMS: tuple[ProgramFigures, ...] = (PV, INDUSTRY, EMPLOYMENT, LOANS)
+PROGRAMS: tuple[ProgramFigures, ...] = (PV, INDUSTRY, EMPLOYMENT, LOANS, MUTUALAID)
 
 FIGURES: tuple[ProgramFigure, ...] = tuple(f for program in PROGRAMS for f in program.figures)
 BY_PART: dict[str, ProgramFigures] = {f.part: program for program in PROGRAMS for f in program.figures}

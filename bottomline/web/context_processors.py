@@ -24,6 +24,7 @@ from bottomline.industry.models import Entity
 from bottomline.loans.models import Loan
 from bottomline.monitoring.models import Case
 from bottomline.monitoring.selectors import OVERSEERS
+from bottomline.mutualaid.models import Association
 from bottomline.policy.models import Proposal
 from bottomline.portal.models import Declaration
 from bottomline.pv.models import Station
@@ -69,6 +70,8 @@ def nav_entries(user: Any) -> list[Entry]:
         entries.append(Entry(_("PV stations and posts"), reverse("pv:station_list"), "sun"))
     if gate.allowed(user, Loan, "view"):
         entries.append(Entry(_("Small loans"), reverse("loans:list"), "bank"))
+    if gate.allowed(user, Association, "view"):
+        entries.append(Entry(_("Mutual-aid funds"), reverse("mutualaid:list"), "people-fill"))
     if gate.allowed(user, Household, "import"):
         entries.append(Entry(_("Import"), reverse("registry:import"), "upload"))
     if gate.allowed(user, Household, "change"):
