@@ -22,6 +22,8 @@ $PY manage.py pv_synth --county 630106 --seed 1
 # Small loans since 2016, calibrated to the seed (a few seconds, once); the nightly check raises the overdue ones' leads.
 $PY manage.py loans_synth --county 630106 --seed 1
 $PY manage.py loans_overdue --region 630106000000
+# Village mutual-aid funds of 156 villages since 2009, calibrated to seeds 003 and 004 (seconds, once).
+$PY manage.py mutualaid_synth --county 630106 --seed 1
 # Dashboard figures of the demo county for 24 months (the nightly rebuild; steps and runs refresh the current one).
 $PY manage.py figures_refresh --region 630106000000 --months 24
 # The job worker runs beside the web server and stops with it.

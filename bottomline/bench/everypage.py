@@ -5,8 +5,8 @@ checks), as each role that may open it, on a county of the demo's size.
 The county is the test tree's (conftest.py: two townships of Huangzhong, each given as many villages as
 Huangzhong's townships hold on average, 380 villages in all) filled as `make demo` fills Huangzhong: the synthetic
 population (``synth``: 22,385 households), two years of case history (``history_synth``), each program's records
-(``pv_synth``, ``industry_synth``, ``employment_synth``, ``loans_synth``), a screening run and the dashboard
-figures; the permission table's own objects (a household, a case in each state, a declaration, a feed batch, …)
+(``pv_synth``, ``industry_synth``, ``employment_synth``, ``loans_synth``, ``mutualaid_synth``), a screening run and
+the dashboard figures; the permission table's own objects (a household, a case in each state, a declaration, a feed batch, …)
 are made in it as the tests make them. Each page is asked once unmeasured and then ``BENCH_EVERYPAGE_ROUNDS``
 times (default 2); its time is the slowest of those, through Django's test Client in one process: the whole
 response, so at least the time to its first byte. On a new SQLite file, as `make demo` runs.
@@ -95,6 +95,7 @@ def child(url: str) -> dict[str, Any]:
     for program in ("pv", "industry", "employment"):  # the programs' records at the demo's size too
         call_command(f"{program}_synth", county=county, seed=1, user="county_officer", verbosity=0)
     call_command("loans_synth", county=county, seed=1, verbosity=0)
+    call_command("mutualaid_synth", county=county, seed=1, verbosity=0)
     call_command("screen", region=tree.county.code, verbosity=0)
     call_command("figures_refresh", region=tree.county.code, months=24, verbosity=0)
     with tempfile.TemporaryDirectory() as media:

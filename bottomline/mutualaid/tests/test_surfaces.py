@@ -176,7 +176,6 @@ def _ledger_file(tmp_path: Path, rows: list[dict[str, str]]) -> Path:
 def test_import_row_errors_all_or_nothing_and_again(
     tmp_path: Path, personas: dict[str, Any], ledger: dict[str, Any]
 ) -> None:
-    county = personas["county_officer"]
     number = ledger["mine"]["homes"][1].number
     good = [
         {"kind": "放款", "loan": "IMP-1", "on": "2026-01-10", "number": number, "amount": "5000", "term": "12",
