@@ -16,7 +16,7 @@ from bottomline.mutualaid.ledger import ZERO, LoanState, loan_state
 from bottomline.mutualaid.models import Association, Contribution, Loan, Membership, Repayment
 from bottomline.registry.programs import ProgramFigure, ProgramFigures, ProgramRatio, Where
 
-SOURCE = "domain.md §3.3; seeds 003, 004"
+SOURCE = "domain.md §3.3"  # the seeds (003, 004) calibrate the synthetic data: docs/synthetic-data.md
 
 
 @dataclass(frozen=True)

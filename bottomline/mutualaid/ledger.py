@@ -30,7 +30,7 @@ from typing import Protocol
 from bottomline.loans.schedule import months_after
 
 CENT = Decimal("0.01")
-ZERO = Decimal(0)
+ZERO = Decimal("0.00")
 
 
 def fen(value: Decimal | int) -> Decimal:

@@ -37,8 +37,8 @@ pytestmark = pytest.mark.django_db
 # region (2), cases, members, steps, measures (4), counties and their parameters (2), incomes (1), feed rows
 # and alerts (2), the stored earlier months (1); and each program's own (dashboards.programs): pv 6 (stations,
 # shares' income, allocations, posts, holders with their households' members, pay), industry 3, employment 4,
-# small loans 2 (loans, repayments).
-LIVE_BUDGET = 12 + 6 + 3 + 4 + 2
+# small loans 2 (loans, repayments), mutual-aid funds 5 (associations, contributions, members, loans, repayments).
+LIVE_BUDGET = 12 + 6 + 3 + 4 + 2 + 5
 
 
 def _expected(figures: Any, code: str) -> int:
