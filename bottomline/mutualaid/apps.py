@@ -7,7 +7,7 @@ class MutualaidConfig(AppConfig):
     verbose_name = _("Village mutual-aid funds")
 
     def ready(self) -> None:
-        from bottomline.mutualaid import importing  # noqa: F401  (register its job)
+        from bottomline.mutualaid import exports, importing  # noqa: F401  (register their jobs)
         from bottomline.mutualaid.lines import mutualaid_lines
         from bottomline.registry.programs import household_lines_register
 

@@ -1,20 +1,29 @@
-"""The mutual-aid loans out to XLSX: one row per loan with its state as of a day, every cell text, audited."""
+"""The mutual-aid loans out to XLSX: one row per loan with its state as of a day, every cell text, audited; a
+large export is written by a job (as the industry's linkages)."""
 
 from __future__ import annotations
 
 import io
 from datetime import date
+from typing import Any
 
 from django.http import HttpRequest
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.audit.models import EventKind
 from bottomline.audit.services import event_record
+from bottomline.jobs.models import Job
+from bottomline.jobs.progress import Progress
+from bottomline.jobs.registry import job_handler
+from bottomline.jobs.services import EXPORT_INLINE_ROWS, download_store, job_enqueue
 from bottomline.loans.models import Status
 from bottomline.mutualaid.models import Loan
-from bottomline.mutualaid.selectors import LoanRow
+from bottomline.mutualaid.selectors import LoanRow, loans_export
+from bottomline.regions.models import Region
 from bottomline.registry.exports import neutralise
 
 
@@ -83,3 +92,34 @@ def loans_xlsx(*, viewer: User, rows: list[LoanRow], on: date, request: HttpRequ
         detail={"loans": len(rows)},
     )
     return buffer.getvalue()
+
+
+EXPORT = "mutualaid.loan_export"
+EXPORT_NAME = gettext_noop("mutualaid.loan_export")
+
+
+def loans_export_inline(*, viewer: User, region: Region) -> bool:
+    """Whether the region's loans are few enough to write inside the request."""
+    loans = Loan.objects.filter(household__village__code__range=region.bounds)
+    return gate.restrict(loans, viewer).count() <= EXPORT_INLINE_ROWS
+
+
+def loans_export_start(*, viewer: User, region: Region, on: date, language: str) -> Job:
+    """The region's loans as of ``on`` as a job; its creator downloads the file once."""
+    gate.require(viewer, Loan, "export")
+    params = {"user": viewer.pk, "region": region.code, "on": on.isoformat(), "language": language}
+    return job_enqueue(kind=EXPORT, params=params, user=viewer, region=region)
+
+
+@job_handler(EXPORT)
+def loans_export_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Params: ``user`` (whose scope and whose export), ``region`` (a code in it), ``on``, ``language``."""
+    viewer = User.objects.select_related("region").get(pk=params["user"])
+    region = gate.restrict(Region.objects.filter(code=params["region"]), viewer).get()
+    on = date.fromisoformat(params["on"])
+    progress.start(1, gettext_noop("writing the loans"))
+    with translation.override(params.get("language") or "zh-hans"):
+        content = loans_xlsx(viewer=viewer, rows=loans_export(viewer=viewer, region=region, on=on), on=on)
+    name = download_store(content, ".xlsx")
+    progress.advance()
+    return {"download": name, "file_name": f"mutualaid-loans-{on:%Y%m%d}.xlsx"}

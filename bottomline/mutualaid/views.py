@@ -19,8 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
-from bottomline.mutualaid import importing, selectors, services
-from bottomline.mutualaid.exports import loans_xlsx
+from bottomline.mutualaid import exports, importing, selectors, services
 from bottomline.mutualaid.forms import (
     AssociationFilterForm,
     AssociationForm,
@@ -331,13 +330,17 @@ def repayment_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def loan_export(request: HttpRequest) -> HttpResponse:
-    """The region's mutual-aid loans as XLSX with their state as of the day asked (audited)."""
+    """The region's mutual-aid loans as XLSX with their state as of the day asked (audited; a job when many)."""
     user = gate.staff_of(request)
     gate.require(user, Loan, "export", request)
     on = _on(request)
-    rows = selectors.loans_export(viewer=user, region=_region(request, user), on=on)
+    region = _region(request, user)
+    if not exports.loans_export_inline(viewer=user, region=region):
+        job = exports.loans_export_start(viewer=user, region=region, on=on, language=request.LANGUAGE_CODE)
+        return redirect("jobs:detail", pk=job.pk)
+    rows = selectors.loans_export(viewer=user, region=region, on=on)
     response = HttpResponse(
-        loans_xlsx(viewer=user, rows=rows, on=on, request=request),
+        exports.loans_xlsx(viewer=user, rows=rows, on=on, request=request),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="mutualaid-loans-{on:%Y%m%d}.xlsx"'

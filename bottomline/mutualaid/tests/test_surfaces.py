@@ -108,6 +108,22 @@ def test_export_xlsx(client: Client, personas: dict[str, Any], ledger: dict[str,
     assert by_number["YF-1"][10] == "Overdue" and by_number["YF-1"][13] == "31"
 
 
+def test_a_large_export_is_a_job(
+    client: Client, personas: dict[str, Any], ledger: dict[str, Any], monkeypatch: Any
+) -> None:
+    from bottomline.jobs.models import Job
+    from bottomline.mutualaid import exports
+
+    monkeypatch.setattr(exports, "EXPORT_INLINE_ROWS", 0)
+    client.force_login(personas["county_officer"])
+    answer = client.get("/mutualaid/export/?on=2026-04-01")
+    job = Job.objects.get(kind=exports.EXPORT)
+    assert answer.status_code == 302 and answer["Location"] == f"/jobs/{job.pk}/"
+    assert job.params["on"] == "2026-04-01"
+    done = exports.loans_export_job(job.params, NullProgress())
+    assert done["file_name"] == "mutualaid-loans-20260401.xlsx" and done["download"]
+
+
 def _api(client: Client, method: str, url: str, token: str, data: Any = None) -> Any:
     headers = {"Accept-Language": "en", "Authorization": f"Bearer {token}"}
     if method == "post":
