@@ -261,8 +261,8 @@ def register_routers() -> None:
     from bottomline.jobs.api import router as jobs_router
     from bottomline.loans.api import router as loans_router
     from bottomline.monitoring.api import router as monitoring_router
-    from bottomline.mutualaid.api import router as mutualaid_router
     from bottomline.monitoring.report_api import router as report_router
+    from bottomline.mutualaid.api import router as mutualaid_router
     from bottomline.policy.api import router as policy_router
     from bottomline.portal.api import router as portal_router
     from bottomline.pv.api import router as pv_router

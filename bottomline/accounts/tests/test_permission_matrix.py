@@ -33,10 +33,10 @@ from bottomline.jobs.models import Job
 from bottomline.jobs.services import worker_beat
 from bottomline.loans.models import Loan
 from bottomline.monitoring.models import Case, Channel, Measure, Objection
-from bottomline.mutualaid.models import Association, Contribution, Membership
-from bottomline.mutualaid.models import Loan as MutualLoan
 from bottomline.monitoring.services import lead_raise
 from bottomline.monitoring.workflow import State
+from bottomline.mutualaid.models import Association, Contribution, Membership
+from bottomline.mutualaid.models import Loan as MutualLoan
 from bottomline.policy.models import Proposal, ProposalStatus
 from bottomline.portal.models import Attempt, Declaration, DeclarationStatus
 from bottomline.portal.tests.factories import declaration
