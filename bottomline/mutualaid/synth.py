@@ -42,7 +42,10 @@ class MutualaidCalibration:
     )  # seed 003: 693.51万元 lent in 121 villages in the year
     first_founded: date = date(2009, 3, 1)  # seed 003: Qinghai's pilots of 2009
     last_founded: date = date(2016, 12, 31)  # assumption: the rest of the 156 founded by the 2016 campaign
-    join_rate: float = 0.41  # seed 003: 6,642 of the 16,200 families covered joined (41 %)
+    # assumption: most lifted-out households join (their base share may be paid from the fiscal funds, §3.3),
+    # and some of the others: seed 003's members were 6,642 poor households of the 16,200 families covered
+    join_lifted: float = 0.7
+    join_other: float = 0.2
     shares: tuple[tuple[int, float], ...] = ((100, 0.35), (200, 0.65))  # assumption: averages 165 yuan
     donation_rate: float = 0.2  # assumption: one fund in five received a donation of 5,000–20,000 yuan
     amounts: tuple[tuple[int, float], ...] = (
@@ -103,13 +106,13 @@ def mutualaid_synth(
     flagged = [v for v in villages if v.former_poor_village]
     pool = flagged if len(flagged) >= min(c.associations, len(villages)) else villages
     chosen = sorted(rng.sample(pool, min(c.associations, len(pool))), key=lambda v: v.code)
-    lifted: dict[int, list[int]] = {}
-    for pk, village_id in (
-        Household.objects.filter(village__in=chosen, household_type="lifted")
+    households: dict[int, list[tuple[int, bool]]] = {}
+    for pk, village_id, kind in (
+        Household.objects.filter(village__in=chosen)
         .order_by("pk")
-        .values_list("pk", "village_id")
+        .values_list("pk", "village_id", "household_type")
     ):
-        lifted.setdefault(village_id, []).append(pk)
+        households.setdefault(village_id, []).append((pk, kind == "lifted"))
     associations: list[Association] = []
     contributions: list[Contribution] = []
     members: list[Membership] = []
@@ -139,8 +142,8 @@ def mutualaid_synth(
             )
             moves.append(CashMove(gift_day, gift))
         joined: dict[int, date] = {}
-        for household_id in lifted.get(village.pk, []):
-            if rng.random() < c.join_rate:
+        for household_id, poor in households.get(village.pk, []):
+            if rng.random() < (c.join_lifted if poor else c.join_other):
                 day = founded + timedelta(days=rng.randint(0, 60))
                 share = Decimal(_pick(rng, c.shares))
                 members.append(
