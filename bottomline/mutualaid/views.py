@@ -146,7 +146,9 @@ def association_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )
         ),
         "members": selectors.members_of(viewer=user, association=association, on=on),
-        "loans": selectors.loans_of(viewer=user, association=association, on=on),
+        "loans": Paginator(selectors.loans_of(viewer=user, association=association, on=on), PAGE).get_page(
+            request.GET.get("page")
+        ),
         "can_keep": keeps and gate.allowed(user, Loan, "add"),
     }
     return render(request, "mutualaid/association_detail.html", context)
