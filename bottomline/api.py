@@ -263,6 +263,7 @@ def register_routers() -> None:
     from bottomline.loans.api import router as loans_router
     from bottomline.monitoring.api import router as monitoring_router
     from bottomline.monitoring.report_api import router as report_router
+    from bottomline.mutualaid.api import router as mutualaid_router
     from bottomline.points.api import router as points_router
     from bottomline.policy.api import router as policy_router
     from bottomline.portal.api import router as portal_router
@@ -290,3 +291,4 @@ def register_routers() -> None:
     api.add_router("/insurance", insurance_router)
     api.add_router("/projects", projects_router)
     api.add_router("/points", points_router)
+    api.add_router("/mutualaid", mutualaid_router)

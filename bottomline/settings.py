@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "bottomline.insurance",
     "bottomline.projects",
     "bottomline.points",
+    "bottomline.mutualaid",
     "bottomline.dashboards",
     "bottomline.interop",
     "bottomline.web",

@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("bottomline.insurance.urls")),
     path("", include("bottomline.projects.urls")),
     path("", include("bottomline.points.urls")),
+    path("", include("bottomline.mutualaid.urls")),
     path("", include("bottomline.monitoring.urls")),
     path("", include("bottomline.dashboards.urls")),
     path("", include("bottomline.interop.urls")),

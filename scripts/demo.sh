@@ -31,6 +31,8 @@ $PY manage.py insurance_synth --county 630106 --seed 1
 $PY manage.py projects_synth --county 630106 --seed 1
 # Points supermarkets: 81 serving all the county's villages, their rules, goods and ledgers since 2024 (seed 004; once).
 $PY manage.py points_synth --county 630106 --seed 1
+# Village mutual-aid funds of 156 villages since 2009, calibrated to seeds 003 and 004 (seconds, once).
+$PY manage.py mutualaid_synth --county 630106 --seed 1
 # Dashboard figures of the demo county for 24 months (the nightly rebuild; steps and runs refresh the current one).
 $PY manage.py figures_refresh --region 630106000000 --months 24
 # The job worker runs beside the web server and stops with it.

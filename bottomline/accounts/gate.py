@@ -375,6 +375,22 @@ RULES: dict[str, Rule] = {
     "points.redemption": Rule(
         {"view": ARCHIVE_READERS, "add": ARCHIVE_KEEPERS}, region_path="household__village__code"
     ),
+    # Village mutual-aid funds (mutualaid): township and county officers keep the associations, their capital,
+    # members and loans in their region; village cadres also record repayments in their village; everyone who
+    # reads the archive views.
+    "mutualaid.association": _program("village__code"),
+    "mutualaid.contribution": Rule(
+        {"view": ARCHIVE_READERS, "add": PROGRAM_KEEPERS}, region_path="association__village__code"
+    ),
+    "mutualaid.membership": Rule(
+        {"view": ARCHIVE_READERS, "add": PROGRAM_KEEPERS, "change": PROGRAM_KEEPERS},
+        region_path="household__village__code",
+    ),
+    "mutualaid.loan": _program("household__village__code"),
+    "mutualaid.repayment": Rule(
+        {"view": ARCHIVE_READERS, "add": ARCHIVE_KEEPERS, "import": PROGRAM_KEEPERS},
+        region_path="loan__household__village__code",
+    ),
     # Policy in force is public to staff; a value is set by the province or county officer whose region it is.
     "policy.parameter": Rule(
         {"view": STAFF, "change": frozenset({Role.PROVINCE_OFFICER, Role.COUNTY_OFFICER})}, everywhere=True

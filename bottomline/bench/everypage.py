@@ -97,6 +97,7 @@ def child(url: str) -> dict[str, Any]:
     call_command("insurance_synth", county=county, seed=1, user="county_officer", verbosity=0)
     call_command("projects_synth", county=county, seed=1, user="county_officer", verbosity=0)
     call_command("points_synth", county=county, seed=1, verbosity=0)
+    call_command("mutualaid_synth", county=county, seed=1, verbosity=0)
     call_command("screen", region=tree.county.code, verbosity=0)
     call_command("figures_refresh", region=tree.county.code, months=24, verbosity=0)
     with tempfile.TemporaryDirectory() as media:

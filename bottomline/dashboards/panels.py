@@ -92,6 +92,7 @@ UNITS: dict[str, str | Promise] = {
     "entities": _("entities"),
     "workshops": _("workshops"),
     "loans": _("loans"),
+    "associations": _("associations"),
     "courses": _("courses"),
     "supermarkets": _("supermarkets"),
     "villages": _("villages"),

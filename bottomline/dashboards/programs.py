@@ -8,6 +8,7 @@ from bottomline.employment.figures import FIGURES as EMPLOYMENT
 from bottomline.industry.figures import FIGURES as INDUSTRY
 from bottomline.insurance.figures import FIGURES as INSURANCE
 from bottomline.loans.figures import FIGURES as LOANS
+from bottomline.mutualaid.figures import FIGURES as MUTUALAID
 from bottomline.points.figures import FIGURES as POINTS
 from bottomline.projects.figures import FIGURES as PROJECTS
 from bottomline.pv.figures import FIGURES as PV
@@ -23,6 +24,7 @@ PROGRAMS: tuple[ProgramFigures, ...] = (
     INSURANCE,
     PROJECTS,
     POINTS,
+    MUTUALAID,
 )
 
 FIGURES: tuple[ProgramFigure, ...] = tuple(f for program in PROGRAMS for f in program.figures)

@@ -25,6 +25,7 @@ from bottomline.insurance.models import Policy
 from bottomline.loans.models import Loan
 from bottomline.monitoring.models import Case
 from bottomline.monitoring.selectors import OVERSEERS
+from bottomline.mutualaid.models import Association
 from bottomline.points.models import Supermarket
 from bottomline.policy.models import Proposal
 from bottomline.portal.models import Declaration
@@ -81,6 +82,8 @@ def nav_entries(user: Any) -> list[Entry]:
         entries.append(Entry(_("Project library"), reverse("projects:list"), "kanban"))
     if gate.allowed(user, Supermarket, "view"):
         entries.append(Entry(_("Points supermarkets"), reverse("points:list"), "basket"))
+    if gate.allowed(user, Association, "view"):
+        entries.append(Entry(_("Mutual-aid funds"), reverse("mutualaid:list"), "people-fill"))
     if gate.allowed(user, Household, "import"):
         entries.append(Entry(_("Import"), reverse("registry:import"), "upload"))
     if gate.allowed(user, Household, "change"):

@@ -38,6 +38,8 @@ from bottomline.loans.models import Loan, Repayment
 from bottomline.monitoring.models import Case, Channel, Measure, Objection
 from bottomline.monitoring.services import lead_raise
 from bottomline.monitoring.workflow import State
+from bottomline.mutualaid.models import Association, Contribution, Membership
+from bottomline.mutualaid.models import Loan as MutualLoan
 from bottomline.points.models import Account, Coverage, Entry, Goods, StockMove, Supermarket
 from bottomline.policy.models import Proposal, ProposalStatus
 from bottomline.portal.models import Attempt, Declaration, DeclarationStatus
@@ -500,6 +502,29 @@ TABLE: dict[str, Spec] = {
     "api:points_redeem": Spec(
         ARCHIVE_KEEPERS, kind="supermarket", method="post", api=True, body="points_redemption"
     ),
+    # Village mutual-aid funds (mutualaid): township and county officers keep them; village cadres also record
+    # repayments in their village.
+    "mutualaid:list": Spec(ARCHIVE_READERS),
+    "mutualaid:create": Spec(PROGRAM_KEEPERS),
+    "mutualaid:export": Spec(ARCHIVE_READERS),
+    "mutualaid:import": Spec(PROGRAM_KEEPERS),
+    "mutualaid:import_template": Spec(PROGRAM_KEEPERS, kind="template"),
+    "mutualaid:detail": Spec(ARCHIVE_READERS, kind="association"),
+    "mutualaid:contribute": Spec(PROGRAM_KEEPERS, kind="association"),
+    "mutualaid:join": Spec(PROGRAM_KEEPERS, kind="association"),
+    "mutualaid:loan_create": Spec(PROGRAM_KEEPERS, kind="association"),
+    "mutualaid:leave": Spec(PROGRAM_KEEPERS, kind="membership"),
+    "mutualaid:loan_detail": Spec(ARCHIVE_READERS, kind="mutualaid_loan"),
+    "mutualaid:repay": Spec(ARCHIVE_KEEPERS, kind="mutualaid_loan", method="post"),
+    "api:mutualaid_associations": Spec(ARCHIVE_READERS, api=True),
+    "api:mutualaid_association": Spec(ARCHIVE_READERS, kind="association", api=True),
+    "api:mutualaid_loan": Spec(ARCHIVE_READERS, kind="mutualaid_loan", api=True),
+    "api:mutualaid_loan_create": Spec(
+        PROGRAM_KEEPERS, kind="association", method="post", api=True, body="mutualaid_loan"
+    ),
+    "api:mutualaid_repay": Spec(
+        ARCHIVE_KEEPERS, kind="mutualaid_loan", method="post", api=True, body="mutualaid_repayment"
+    ),
 }
 
 SEQUENCE = itertools.count(500)
@@ -679,6 +704,11 @@ def body(name: str | None, kwargs: dict[str, Any]) -> dict[str, Any]:
             "quantity": 1,
             "on": today,
         }
+    if name == "mutualaid_loan":  # to a member owing nothing (each try starts without the loans made before)
+        return {"household_id": kwargs["household_id"], "number": f"API-{next(SEQUENCE)}", "amount": "1000",
+                "term_months": 12, "purpose": "planting", "disbursed_on": today}  # fmt: skip
+    if name == "mutualaid_repayment":
+        return {"on": today, "principal": "1", "fee": "0"}
     if name == "member":
         number = fresh_id_number(next(SEQUENCE))
         return {
@@ -834,6 +864,21 @@ def world(
             "household_id": home.pk,
             "goods_id": stocked.pk,
         }
+        # A mutual-aid fund with capital, two member households (the second owes nothing) and a loan.
+        fund = Association.objects.create(village=region, name=f"互助资金 {scope}", founded_on="2024-01-01")
+        Contribution.objects.create(association=fund, source="fiscal", amount=100000, on="2024-01-05")
+        joined = Membership.objects.create(
+            association=fund, household=home, share=100, joined_on="2024-01-10"
+        )
+        free = household(owner, region)
+        Membership.objects.create(association=fund, household=free, share=100, joined_on="2024-01-10")
+        lent = MutualLoan.objects.create(
+            association=fund, household=home, number=f"MA-{scope}", amount=1000, term_months=12, fee_rate=6,
+            purpose="planting", disbursed_on="2026-01-01",
+        )  # fmt: skip
+        objects[("association", scope)] = {"pk": fund.pk, "association_id": fund.pk, "household_id": free.pk}
+        objects[("membership", scope)] = {"pk": joined.pk}
+        objects[("mutualaid_loan", scope)] = {"pk": lent.pk, "loan_id": lent.pk}
         proposal = Proposal.objects.create(
             name="monitoring_line",
             region=region,
@@ -993,6 +1038,8 @@ def test_url_against_every_role_and_scope(
                 for paid in world["repayments"]:
                     if not Repayment.objects.filter(pk=paid.pk).exists():
                         paid.save(force_insert=True)
+            if spec.body == "mutualaid_loan":  # one loan owing at a time: each try starts from none
+                MutualLoan.objects.filter(number__startswith="API-").delete()
             if spec.body == "resolution":  # an objection is resolved once: each try starts unresolved
                 Objection.objects.update(resolution="", upheld=None, resolved_by=None, resolved_at=None)
             if spec.api:

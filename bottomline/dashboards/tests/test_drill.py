@@ -41,8 +41,8 @@ pytestmark = pytest.mark.django_db
 # insurance 2 (the policies in force, the claims paid with their households' members; and one per policy in force
 # for its covered households: none here), the project library 6 (projects, budgets, disbursements, assets, their
 # income, beneficiaries), points supermarkets 4 (supermarkets, villages served, entries and redemptions by
-# household).
-LIVE_BUDGET = 12 + 6 + 3 + 4 + 2 + 4 + 2 + 6 + 4
+# household), mutual-aid funds 5 (associations, contributions, members, loans, repayments).
+LIVE_BUDGET = 12 + 6 + 3 + 4 + 2 + 4 + 2 + 6 + 4 + 5
 
 
 def _expected(figures: Any, code: str) -> int:
