@@ -11,7 +11,6 @@ insurance claims").
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -31,8 +30,10 @@ from bottomline.jobs.progress import Progress
 from bottomline.jobs.registry import job_handler
 from bottomline.jobs.results import Line, result_describer
 from bottomline.registry.importing import (
+    UNCHANGED,
     Column,
     RowError,
+    RowsReport,
     _text,
     columns_place,
     import_job_run,
@@ -70,26 +71,6 @@ EXAMPLES = (
 )
 
 
-@dataclass
-class ClaimImportReport:
-    """What a check or an import found and did."""
-
-    rows: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    created: int = 0
-    unchanged: int = 0
-
-    def as_dict(self, limit: int = 1000) -> dict[str, Any]:
-        """For the job's result: counts and the first ``limit`` errors."""
-        return {
-            "rows": self.rows,
-            "claims_created": self.created,
-            "unchanged": self.unchanged,
-            "error_count": len(self.errors),
-            "errors": [[e.row, e.column, e.message] for e in self.errors[:limit]],
-        }
-
-
 def trigger_of(raw: str) -> str | None:
     """The trigger code of a cell (code, English label or Chinese term), or None."""
     text = raw.strip().lower()
@@ -106,12 +87,12 @@ def _money(value: Decimal | None) -> bool:
     return value is not None and value.is_finite() and value >= 0 and value == value.quantize(Decimal("0.01"))
 
 
-def claims_import(*, path: Path, user: User, commit: bool, progress: Progress) -> ClaimImportReport:
+def claims_import(*, path: Path, user: User, commit: bool, progress: Progress) -> RowsReport:
     """Check an insurer's list of claims and, if ``commit`` and nothing is wrong, record its new claims."""
     gate.require(user, Claim, "import")
     headings, rows = read_rows(path)
     position, heading_errors = columns_place(headings, COLUMNS)
-    report = ClaimImportReport(rows=len(rows), errors=heading_errors)
+    report = RowsReport("claims", shows=UNCHANGED, rows=len(rows), errors=heading_errors)
     label = {c.target: headings[position[c.target]] for c in COLUMNS if c.target in position}
     progress.start(len(rows), gettext_noop("checking"))
     cells = [
@@ -237,7 +218,7 @@ def claims_import_job(params: dict[str, Any], progress: Progress) -> dict[str, A
         params,
         progress,
         run=claims_import,
-        failed=lambda errors: ClaimImportReport(errors=errors),
+        failed=lambda errors: RowsReport("claims", shows=UNCHANGED, errors=errors),
         what="insurance claims",
     )
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +34,10 @@ from bottomline.points.models import Coverage, Entry
 from bottomline.points.selectors import rules_applying
 from bottomline.points.services import points_record
 from bottomline.registry.importing import (
+    UNCHANGED,
     Column,
     RowError,
+    RowsReport,
     _text,
     columns_place,
     import_job_run,
@@ -66,26 +68,6 @@ EXAMPLES = (
 )  # fmt: skip
 
 
-@dataclass
-class PointsImportReport:
-    """What a check or an import found and did."""
-
-    rows: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    entries: int = 0
-    unchanged: int = 0
-
-    def as_dict(self, limit: int = 1000) -> dict[str, Any]:
-        """For the job's result: counts and the first ``limit`` errors."""
-        return {
-            "rows": self.rows,
-            "entries_created": self.entries,
-            "unchanged": self.unchanged,
-            "error_count": len(self.errors),
-            "errors": [[e.row, e.column, e.message] for e in self.errors[:limit]],
-        }
-
-
 class _Rollback(Exception):
     """Leaves the import's transaction without writing."""
 
@@ -101,12 +83,12 @@ class _Row:
     reference: str
 
 
-def points_import(*, path: Path, user: User, commit: bool, progress: Progress) -> PointsImportReport:
+def points_import(*, path: Path, user: User, commit: bool, progress: Progress) -> RowsReport:
     """Check a file of point entries and, if ``commit`` and nothing is wrong, record them."""
     gate.require(user, Entry, "import")
     headings, rows = read_rows(path)
     position, heading_errors = columns_place(headings, COLUMNS)
-    report = PointsImportReport(rows=len(rows), errors=heading_errors)
+    report = RowsReport("entries", shows=UNCHANGED, rows=len(rows), errors=heading_errors)
     label = {c.target: headings[position[c.target]] for c in COLUMNS if c.target in position}
 
     def err(line: int, target: str, message: str) -> None:
@@ -179,13 +161,13 @@ def points_import(*, path: Path, user: User, commit: bool, progress: Progress) -
                 user=user,
                 region=user.region,
                 sha256=input_sha256(path),
-                created=report.entries,
+                created=report.created,
                 unchanged=report.unchanged,
-                detail={"entries": report.entries},
+                detail={"entries": report.created},
             )
     except _Rollback:
         if report.errors:
-            report.entries = 0
+            report.created = 0
     report.errors.sort(key=lambda e: (e.row, e.column))
     return report
 
@@ -196,7 +178,7 @@ def _one(
     households: dict[str, int],
     done: dict[str, Entry],
     elsewhere: set[str],
-    report: PointsImportReport,
+    report: RowsReport,
     err: Any,
 ) -> None:
     """Check (and write, in a savepoint) one row."""
@@ -255,7 +237,7 @@ def _one(
     except Http404:
         err(row.line, "number", _("No household %(number)s in your region.") % {"number": row.number})
         return
-    report.entries += 1
+    report.created += 1
 
 
 @result_describer(KIND, "entries_created")
@@ -270,7 +252,7 @@ def points_import_job(params: dict[str, Any], progress: Progress) -> dict[str, A
         params,
         progress,
         run=points_import,
-        failed=lambda errors: PointsImportReport(errors=errors),
+        failed=lambda errors: RowsReport("entries", shows=UNCHANGED, errors=errors),
         what="points",
     )
 

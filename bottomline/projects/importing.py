@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -33,8 +33,10 @@ from bottomline.jobs.registry import job_handler
 from bottomline.jobs.results import Line, result_describer
 from bottomline.projects.models import PAYING, SOURCE_ZH, Budget, Disbursement, Project, Source
 from bottomline.registry.importing import (
+    UNCHANGED,
     Column,
     RowError,
+    RowsReport,
     _text,
     columns_place,
     import_job_run,
@@ -68,26 +70,6 @@ EXAMPLES = (
 
 
 @dataclass
-class ImportReport:
-    """What a check or an import found and did."""
-
-    rows: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    created: int = 0
-    unchanged: int = 0
-
-    def as_dict(self, limit: int = 1000) -> dict[str, Any]:
-        """For the job's result: counts and the first ``limit`` errors."""
-        return {
-            "rows": self.rows,
-            "disbursements_created": self.created,
-            "unchanged": self.unchanged,
-            "error_count": len(self.errors),
-            "errors": [[e.row, e.column, e.message] for e in self.errors[:limit]],
-        }
-
-
-@dataclass
 class _Row:
     line: int
     project_id: int
@@ -107,13 +89,13 @@ def source_parse(raw: str) -> str | None:
     return None
 
 
-def disbursements_import(*, path: Path, user: User, commit: bool, progress: Progress) -> ImportReport:
+def disbursements_import(*, path: Path, user: User, commit: bool, progress: Progress) -> RowsReport:
     """Check a file of disbursements and, if ``commit`` and nothing is wrong, record them all."""
     gate.require(user, Project, "import")
     gate.require(user, Disbursement, "add")
     headings, rows = read_rows(path)
     position, heading_errors = columns_place(headings, COLUMNS)
-    report = ImportReport(rows=len(rows), errors=heading_errors)
+    report = RowsReport("disbursements", shows=UNCHANGED, rows=len(rows), errors=heading_errors)
     if heading_errors:
         return report
     label = {c.target: headings[position[c.target]] for c in COLUMNS if c.target in position}
@@ -257,7 +239,7 @@ def import_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
         params,
         progress,
         run=disbursements_import,
-        failed=lambda errors: ImportReport(errors=errors),
+        failed=lambda errors: RowsReport("disbursements", shows=UNCHANGED, errors=errors),
         what="project disbursements",
     )
 

@@ -204,24 +204,32 @@ class ImportReport:
         }
 
 
+# The counts of an import that leaves a record given again as it is (and never replaces one).
+UNCHANGED = ("created", "unchanged")
+
+
 @dataclass
 class RowsReport:
     """What a check or an import of a file of records found and did: the rows read, the row errors, and the
-    records created and replaced (a record for the same key given again). ``noun`` names the records in the
-    job's result (``<noun>_created``, ``<noun>_replaced``), which the job page labels (jobs.results.LABELS)."""
+    records created, replaced (a record for the same key given again with other values) and left unchanged (given
+    again as they are). ``noun`` names the records in the job's result (``<noun>_created``, ``<noun>_replaced``,
+    and ``unchanged``: those of the counts in ``shows`` that the import keeps), which the job page labels
+    (jobs.results.LABELS, or the kind's own describers)."""
 
     noun: str
     rows: int = 0
     errors: list[RowError] = field(default_factory=list)
     created: int = 0
     replaced: int = 0
+    unchanged: int = 0
+    shows: tuple[str, ...] = ("created", "replaced")
 
     def as_dict(self, limit: int = 1000) -> dict[str, Any]:
         """For the job's result: counts and the first ``limit`` errors."""
+        counts = {"created": self.created, "replaced": self.replaced, "unchanged": self.unchanged}
         return {
             "rows": self.rows,
-            f"{self.noun}_created": self.created,
-            f"{self.noun}_replaced": self.replaced,
+            **{(name if name == "unchanged" else f"{self.noun}_{name}"): counts[name] for name in self.shows},
             "error_count": len(self.errors),
             "errors": [[e.row, e.column, e.message] for e in self.errors[:limit]],
         }

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +28,10 @@ from bottomline.jobs.registry import job_handler
 from bottomline.jobs.results import Line, result_describer
 from bottomline.regions.models import Region
 from bottomline.registry.importing import (
+    UNCHANGED,
     Column,
     RowError,
+    RowsReport,
     _text,
     columns_place,
     import_job_run,
@@ -57,32 +58,12 @@ COLUMNS: tuple[Column, ...] = (
 EXAMPLES = ({"number": "630106100201xxxx", "origin": "630106100201", "site": "幸福家园", "year": "2018"},)
 
 
-@dataclass
-class RelocationImportReport:
-    """What a check or an import found and did."""
-
-    rows: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    created: int = 0
-    unchanged: int = 0
-
-    def as_dict(self, limit: int = 1000) -> dict[str, Any]:
-        """For the job's result: counts and the first ``limit`` errors."""
-        return {
-            "rows": self.rows,
-            "relocations_created": self.created,
-            "unchanged": self.unchanged,
-            "error_count": len(self.errors),
-            "errors": [[e.row, e.column, e.message] for e in self.errors[:limit]],
-        }
-
-
-def relocations_import(*, path: Path, user: User, commit: bool, progress: Progress) -> RelocationImportReport:
+def relocations_import(*, path: Path, user: User, commit: bool, progress: Progress) -> RowsReport:
     """Check a list of relocated households and, if ``commit`` and nothing is wrong, record them."""
     gate.require(user, Relocation, "import")
     headings, rows = read_rows(path)
     position, heading_errors = columns_place(headings, COLUMNS)
-    report = RelocationImportReport(rows=len(rows), errors=heading_errors)
+    report = RowsReport("relocations", shows=UNCHANGED, rows=len(rows), errors=heading_errors)
     if heading_errors:
         return report
     label = {c.target: headings[position[c.target]] for c in COLUMNS if c.target in position}
@@ -201,7 +182,7 @@ def relocations_import_job(params: dict[str, Any], progress: Progress) -> dict[s
         params,
         progress,
         run=relocations_import,
-        failed=lambda errors: RelocationImportReport(errors=errors),
+        failed=lambda errors: RowsReport("relocations", shows=UNCHANGED, errors=errors),
         what="relocation list",
     )
 

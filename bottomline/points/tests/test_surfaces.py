@@ -156,11 +156,11 @@ def test_import_row_errors_all_or_nothing_and_again(
     assert {(5, "积分"), (6, "户编号"), (7, "日期"), (8, "积分规则"), (9, "流水号")} <= found, found
     assert Entry.objects.count() == 0  # all or nothing
     checked = points_import(path=_file(tmp_path, good), user=township, commit=False, progress=NullProgress())
-    assert checked.errors == [] and checked.entries == 3 and Entry.objects.count() == 0
+    assert checked.errors == [] and checked.created == 3 and Entry.objects.count() == 0
     ok = points_import(path=_file(tmp_path, good), user=township, commit=True, progress=NullProgress())
-    assert ok.errors == [] and ok.entries == 3
+    assert ok.errors == [] and ok.created == 3
     again = points_import(path=_file(tmp_path, good), user=township, commit=True, progress=NullProgress())
-    assert (again.entries, again.unchanged) == (0, 3)
+    assert (again.created, again.unchanged) == (0, 3)
     assert "流水号" in template_csv().decode("utf-8-sig")
 
 

@@ -4,39 +4,24 @@ docs/synthetic-data.md, "Relocation follow-up")."""
 
 from __future__ import annotations
 
-import time
 from datetime import date
-from typing import Any
 
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
-
-from bottomline.regions.models import Level, Region
+from bottomline.accounts.models import User
+from bottomline.regions.models import Region
+from bottomline.registry.synth_command import CountySynthCommand
 from bottomline.relocation.synth import relocation_synth
 
 
-class Command(BaseCommand):
+class Command(CountySynthCommand):
     help = "Write calibrated relocation follow-up (sites, relocated households, assessments, support); once."
+    label, key, already = "relocation", "relocations", "has sites already (or no households)"
+    user_help = None
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--county", required=True, help="six-digit county code, e.g. 630106")
-        parser.add_argument("--seed", type=int, default=1)
-        parser.add_argument("--on", type=date.fromisoformat, default=None, help="the last day (today)")
+    def synthesize(self, *, county: Region, seed: int, on: date, user: User | None) -> dict[str, int]:
+        return relocation_synth(county=county, seed=seed, on=on)
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        if settings.PRODUCTION:
-            raise CommandError("relocation_synth makes synthetic data: it does not run in production")
-        county = Region.objects.filter(code=options["county"].ljust(12, "0"), level=Level.COUNTY).first()
-        if county is None:
-            raise CommandError(f"no county {options['county']}: load the regions first")
-        started = time.monotonic()
-        made = relocation_synth(county=county, seed=options["seed"], on=options["on"] or timezone.localdate())
-        if not made["relocations"]:
-            self.stdout.write(f"relocation: {county.name} has sites already (or no households)")
-            return
-        self.stdout.write(
-            f"relocation: {made['sites']} sites, {made['relocations']} relocated households, "
-            f"{made['assessments']} assessments and {made['supports']} support records in {county.name} "
-            f"in {time.monotonic() - started:.1f} s"
+    def summary(self, made: dict[str, int]) -> str:
+        return (
+            f"{made['sites']} sites, {made['relocations']} relocated households, "
+            f"{made['assessments']} assessments and {made['supports']} support records"
         )
