@@ -6,7 +6,6 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from bottomline.accounts import gate
@@ -19,15 +18,6 @@ from bottomline.registry.models import Member
 from bottomline.widgets import DateInput
 
 DATE = DateInput()
-
-
-def service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's errors on their fields where the form has them, else on top."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, messages in error.message_dict.items():
-        form.add_error(name if name in form.fields else None, messages)
 
 
 def _villages(user: User) -> list[tuple[str, str]]:

@@ -21,10 +21,10 @@ from bottomline.industry.forms import (
     LinkageChangeForm,
     LinkageForm,
     ProjectForm,
-    service_errors,
 )
 from bottomline.industry.models import Entity, Linkage, Project
 from bottomline.jobs.exports import export_respond
+from bottomline.pages import apply_service_errors
 from bottomline.registry.import_pages import import_page, template_download
 
 PAGE = 50
@@ -114,7 +114,7 @@ def _entity_form(request: HttpRequest, pk: int | None) -> HttpResponse:
                 closed=data["closed"],
             )
         except ValidationError as exc:
-            service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Entity saved."))
             return redirect("industry:entity_detail", pk=saved.pk)
@@ -153,7 +153,7 @@ def project_add(request: HttpRequest, pk: int) -> HttpResponse:
                 village_codes=data["villages"],
             )
         except ValidationError as exc:
-            service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Project saved."))
             return redirect("industry:entity_detail", pk=entity.pk)
@@ -187,7 +187,7 @@ def household_linkages(request: HttpRequest, pk: int) -> HttpResponse:
                 note=data["note"],
             )
         except ValidationError as exc:
-            service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Linkage saved; its money is in the household's income."))
             return redirect("industry:household", pk=household.pk)
@@ -219,7 +219,7 @@ def linkage_change(request: HttpRequest, pk: int) -> HttpResponse:
                 end=form.cleaned_data["end"],
             )
         except ValidationError as exc:
-            service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Linkage corrected; the household was evaluated again."))
             return redirect("industry:household", pk=linkage.household_id)

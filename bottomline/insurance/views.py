@@ -30,9 +30,9 @@ from bottomline.insurance.forms import (
     PayForm,
     PolicyForm,
     WithdrawForm,
-    errors_show,
 )
 from bottomline.insurance.models import Claim, ClaimStatus, Policy, Trigger
+from bottomline.pages import apply_service_errors
 from bottomline.regions.models import Region
 from bottomline.registry.import_pages import import_page, template_download
 from bottomline.registry.models import Household
@@ -134,7 +134,7 @@ def policy_create(request: HttpRequest) -> HttpResponse:
                 source=data.get("source") or "",
             )
         except ValidationError as exc:
-            errors_show(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Policy recorded."))
             return redirect("insurance:policy_detail", pk=policy.pk)
@@ -243,7 +243,7 @@ def claim_create(request: HttpRequest) -> HttpResponse:
                     reference=data.get("reference") or "",
                 )
             except ValidationError as exc:
-                errors_show(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("Claim recorded."))
                 return redirect("insurance:claim_detail", pk=claim.pk)
@@ -306,7 +306,7 @@ def claim_assess(request: HttpRequest, pk: int) -> HttpResponse:
                 on=data["on"],
             )
         except ValidationError as exc:
-            errors_show(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Claim assessed."))
             return redirect("insurance:claim_detail", pk=claim.pk)
@@ -326,7 +326,7 @@ def claim_pay(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=user, claim_id=claim.pk, paid_on=data["paid_on"], amount=data.get("amount")
             )
         except ValidationError as exc:
-            errors_show(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Payout recorded: it is counted in the household's transfer income."))
             return redirect("insurance:claim_detail", pk=claim.pk)
@@ -343,7 +343,7 @@ def claim_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.claim_withdraw(actor=user, claim_id=claim.pk, reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            errors_show(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Claim withdrawn."))
             return redirect("insurance:claim_detail", pk=claim.pk)

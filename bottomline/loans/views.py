@@ -21,9 +21,10 @@ from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.jobs.exports import export_respond
 from bottomline.loans import exports, importing, selectors, services
-from bottomline.loans.forms import LoanFilterForm, LoanForm, LoanTermsForm, RepaymentForm, errors_show
+from bottomline.loans.forms import LoanFilterForm, LoanForm, LoanTermsForm, RepaymentForm
 from bottomline.loans.models import Loan, Repayment
 from bottomline.loans.schedule import loan_state, schedule
+from bottomline.pages import apply_service_errors
 from bottomline.regions.models import Region
 from bottomline.registry.import_pages import import_page, template_download
 from bottomline.registry.models import Household
@@ -134,7 +135,7 @@ def repayment_create(request: HttpRequest, pk: int) -> HttpResponse:
                 reference=data.get("reference") or "",
             )
         except ValidationError as exc:
-            errors_show(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Repayment recorded."))
             return redirect("loans:detail", pk=loan.pk)
@@ -174,7 +175,7 @@ def loan_create(request: HttpRequest) -> HttpResponse:
                     **_terms(data),
                 )
             except ValidationError as exc:
-                errors_show(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("Loan recorded."))
                 return redirect("loans:detail", pk=loan.pk)
@@ -209,7 +210,7 @@ def loan_change(request: HttpRequest, pk: int) -> HttpResponse:
                 **_terms(data),
             )
         except ValidationError as exc:
-            errors_show(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Loan corrected."))
             return redirect("loans:detail", pk=loan.pk)

@@ -8,7 +8,6 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from bottomline.loans.forms import errors_show
 from bottomline.mutualaid.models import TERM_LIMIT_MONTHS, Purpose, Source, Status
 from bottomline.registry.forms import BootstrapMixin
 from bottomline.widgets import DateInput
@@ -21,7 +20,6 @@ __all__ = [
     "LeaveForm",
     "LoanForm",
     "RepaymentForm",
-    "errors_show",
 ]
 
 DATE = DateInput()

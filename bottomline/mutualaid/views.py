@@ -28,10 +28,10 @@ from bottomline.mutualaid.forms import (
     LeaveForm,
     LoanForm,
     RepaymentForm,
-    errors_show,
 )
 from bottomline.mutualaid.ledger import loan_state
 from bottomline.mutualaid.models import Association, Contribution, Loan, Membership, Repayment
+from bottomline.pages import apply_service_errors
 from bottomline.regions.models import Level, Region
 from bottomline.registry.import_pages import import_page, template_download
 from bottomline.registry.models import Household
@@ -117,7 +117,7 @@ def association_create(request: HttpRequest) -> HttpResponse:
                 fee_rate=data["fee_rate"],
             )
         except ValidationError as exc:
-            errors_show(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Association registered."))
             return redirect("mutualaid:detail", pk=association.pk)
@@ -178,7 +178,7 @@ def contribution_create(request: HttpRequest, pk: int) -> HttpResponse:
                 note=data.get("note") or "",
             )
         except ValidationError as exc:
-            errors_show(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Contribution recorded."))
             return redirect("mutualaid:detail", pk=association.pk)
@@ -211,7 +211,7 @@ def member_join(request: HttpRequest, pk: int) -> HttpResponse:
                     joined_on=data["joined_on"],
                 )
             except ValidationError as exc:
-                errors_show(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("Member recorded."))
                 return redirect("mutualaid:detail", pk=association.pk)
@@ -238,7 +238,7 @@ def member_leave(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=user, membership_id=membership.pk, left_on=form.cleaned_data["left_on"]
             )
         except ValidationError as exc:
-            errors_show(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("The household has left the fund."))
             return redirect("mutualaid:detail", pk=membership.association_id)
@@ -279,7 +279,7 @@ def loan_create(request: HttpRequest, pk: int) -> HttpResponse:
                     disbursed_on=data["disbursed_on"],
                 )
             except ValidationError as exc:
-                errors_show(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("Loan recorded."))
                 return redirect("mutualaid:loan_detail", pk=loan.pk)
@@ -323,7 +323,7 @@ def repayment_create(request: HttpRequest, pk: int) -> HttpResponse:
                 reference=data.get("reference") or "",
             )
         except ValidationError as exc:
-            errors_show(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Repayment recorded."))
             return redirect("mutualaid:loan_detail", pk=loan.pk)

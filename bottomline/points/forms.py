@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from bottomline.points.models import POINTS_LIMIT, Category
@@ -13,15 +12,6 @@ from bottomline.registry.forms import BootstrapMixin
 from bottomline.widgets import DateInput
 
 DATE = DateInput()
-
-
-def errors_show(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's validation errors on the form: on their fields where the form has them, else on top."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, found in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, found)
 
 
 class AsOfForm(BootstrapMixin, forms.Form):

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
+from bottomline.pages import apply_service_errors
 from bottomline.points import exports, importing, selectors, services
 from bottomline.points.forms import (
     AsOfForm,
@@ -30,7 +31,6 @@ from bottomline.points.forms import (
     RedemptionForm,
     RuleForm,
     SupermarketForm,
-    errors_show,
 )
 from bottomline.points.models import Coverage, Entry, Goods, Redemption, Rule, StockMove, Supermarket
 from bottomline.regions.models import Level, Region
@@ -109,7 +109,7 @@ def supermarket_create(request: HttpRequest) -> HttpResponse:
                 villages=data["villages"],
             )
         except ValidationError as exc:
-            errors_show(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Supermarket recorded."))
             return redirect("points:detail", pk=supermarket.pk)
@@ -184,7 +184,7 @@ def coverage_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 on=form.cleaned_data["on"],
             )
         except ValidationError as exc:
-            errors_show(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Villages served recorded."))
             return redirect("points:detail", pk=supermarket.pk)
@@ -221,7 +221,7 @@ def rules(request: HttpRequest, pk: int) -> HttpResponse:
                     end=data.get("end"),
                 )
             except ValidationError as exc:
-                errors_show(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("Rule recorded."))
                 return redirect("points:rules", pk=supermarket.pk)
@@ -263,7 +263,7 @@ def entry_create(request: HttpRequest, pk: int) -> HttpResponse:
                     note=data.get("note") or "",
                 )
             except ValidationError as exc:
-                errors_show(form, exc)
+                apply_service_errors(form, exc)
             else:
                 balance = selectors.balances([household.pk], timezone.localdate())[household.pk]
                 messages.success(
@@ -315,7 +315,7 @@ def redemption_create(request: HttpRequest, pk: int) -> HttpResponse:
                     on=data["on"],
                 )
             except ValidationError as exc:
-                errors_show(form, exc)
+                apply_service_errors(form, exc)
             else:
                 balance = selectors.balances([household.pk], timezone.localdate())[household.pk]
                 messages.success(
@@ -358,7 +358,7 @@ def goods(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 services.goods_create(actor=user, supermarket_id=supermarket.pk, **add.cleaned_data)
             except ValidationError as exc:
-                errors_show(add, exc)
+                apply_service_errors(add, exc)
             else:
                 messages.success(request, _("Goods recorded."))
                 return redirect("points:goods", pk=supermarket.pk)
@@ -373,7 +373,7 @@ def goods(request: HttpRequest, pk: int) -> HttpResponse:
                     note=data.get("note") or "",
                 )
             except ValidationError as exc:
-                errors_show(receive, exc)
+                apply_service_errors(receive, exc)
             else:
                 messages.success(request, _("Receipt recorded."))
                 return redirect("points:goods", pk=supermarket.pk)

@@ -6,7 +6,6 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from bottomline.projects.models import AssetKind, Benefit, Kind, Source, Stage
@@ -25,15 +24,6 @@ def _money(label: Any, *, required: bool = True) -> forms.DecimalField:
         required=required,
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
     )
-
-
-def errors_show(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's validation errors on the form: on their fields where the form has them, else on top."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages)
 
 
 class ProjectFilterForm(BootstrapMixin, forms.Form):

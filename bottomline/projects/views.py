@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
+from bottomline.pages import apply_service_errors
 from bottomline.projects import exports, importing, selectors, services
 from bottomline.projects.forms import (
     AssetForm,
@@ -30,7 +31,6 @@ from bottomline.projects.forms import (
     ProjectFilterForm,
     ProjectForm,
     StageForm,
-    errors_show,
 )
 from bottomline.projects.models import (
     PAYING,
@@ -197,7 +197,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
                 code=data.get("code") or "",
             )
         except ValidationError as exc:
-            errors_show(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Project proposed."))
             return redirect("projects:detail", pk=project.pk)
@@ -230,7 +230,7 @@ def stage_change(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=user, project_id=project.pk, to=data["to"], on=data["on"], note=data.get("note") or ""
             )
         except ValidationError as exc:
-            errors_show(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Stage changed."))
             return redirect("projects:detail", pk=project.pk)
@@ -258,7 +258,7 @@ def disburse(request: HttpRequest, pk: int) -> HttpResponse:
                 note=data.get("note") or "",
             )
         except ValidationError as exc:
-            errors_show(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Disbursement recorded."))
             return redirect("projects:detail", pk=project.pk)
@@ -289,7 +289,7 @@ def beneficiary_add(request: HttpRequest, pk: int) -> HttpResponse:
                     amount_per_year=data.get("amount_per_year"),
                 )
             except ValidationError as exc:
-                errors_show(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("Beneficiary added."))
                 return redirect("projects:detail", pk=project.pk)
@@ -310,7 +310,7 @@ def payout(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=user, project_id=project.pk, year=form.cleaned_data["year"], on=form.cleaned_data["on"]
             )
         except ValidationError as exc:
-            errors_show(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("%(n)d households paid; counted in their income.") % {"n": len(paid)})
             return redirect("projects:detail", pk=project.pk)
@@ -330,7 +330,7 @@ def asset_add(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.asset_add(actor=user, project_id=project.pk, **data)
         except ValidationError as exc:
-            errors_show(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Asset recorded."))
             return redirect("projects:detail", pk=project.pk)

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.jobs.services import EXPORT_INLINE_ROWS
+from bottomline.pages import apply_service_errors
 from bottomline.regions.models import Region
 from bottomline.registry.import_pages import import_page, template_download
 from bottomline.registry.models import Household
@@ -32,7 +33,6 @@ from bottomline.relocation.forms import (
     RelocationForm,
     SiteForm,
     SupportForm,
-    errors_show,
 )
 from bottomline.relocation.models import Assessment, Relocation, Site, Stability, Support
 
@@ -124,7 +124,7 @@ def site_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         try:
             saved = services.site_save(actor=user, site_id=pk, **form.cleaned_data)
         except ValidationError as exc:
-            errors_show(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Site saved."))
             return redirect("relocation:site_detail", pk=saved.pk)
@@ -239,7 +239,7 @@ def relocation_create(request: HttpRequest) -> HttpResponse:
                     year=data["year"],
                 )
             except ValidationError as exc:
-                errors_show(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("Relocation recorded."))
                 return redirect("relocation:detail", pk=relocation.pk)
@@ -258,7 +258,7 @@ def assessment_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.assessment_record(actor=user, relocation_id=relocation.pk, **form.cleaned_data)
         except ValidationError as exc:
-            errors_show(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Assessment recorded."))
             return redirect("relocation:detail", pk=relocation.pk)
@@ -278,7 +278,7 @@ def support_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.support_record(actor=user, relocation_id=relocation.pk, **form.cleaned_data)
         except ValidationError as exc:
-            errors_show(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("Support recorded."))
             return redirect("relocation:detail", pk=relocation.pk)
