@@ -15,7 +15,7 @@ worker_class = "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))  # nginx's proxy_read_timeout
 graceful_timeout = 30
 # A worker is replaced after this many requests (with jitter), so that a slow leak cannot grow for months.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
 max_requests_jitter = 200
 # X-Forwarded-Proto is believed from nginx only; the client's address is Django's work (TRUSTED_PROXIES).
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
