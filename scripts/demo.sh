@@ -24,7 +24,6 @@ $PY manage.py loans_synth --county 630106 --seed 1
 $PY manage.py loans_overdue --region 630106000000
 # Relocation follow-up: sites, 714 relocated households, their assessments and support (seeds 004, 000; seconds, once).
 $PY manage.py relocation_synth --county 630106 --seed 1
-
 # Anti-poverty insurance: a policy a year since 2021 and this year's claims, calibrated to seed 001 (seconds, once).
 $PY manage.py insurance_synth --county 630106 --seed 1
 # The project library: 2021's 衔接资金 and east-west funds arranged 100 % to 46 projects (seed 004; seconds, once).
