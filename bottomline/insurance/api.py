@@ -9,7 +9,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from bottomline.accounts import gate
 from bottomline.api import ERRORS
@@ -224,22 +224,30 @@ def insurance_covered(
     }
 
 
+class ClaimListIn(Schema):
+    """The claims list's filters (an id past the database's integers finds nothing rather than failing)."""
+
+    policy: int | None = Field(None, ge=1, le=2**63 - 1)
+    status: str = ""
+    trigger: str = ""
+    number: str = ""
+    page: int = 1
+
+
 @router.get("/claims", response={200: ClaimPage, **ERRORS})
 def insurance_claims(
     request: HttpRequest,
-    policy: int | None = None,
-    status: str = "",
-    trigger: str = "",
-    number: str = "",
-    page: int = 1,
+    filters: Query[ClaimListIn],
 ) -> dict[str, Any]:
     """The claims of the caller's region, filtered."""
     user = gate.staff_of(request)
     gate.require(user, Claim, "view", request)
-    page = min(max(page, 1), MAX_PAGE)
+    page = min(max(filters.page, 1), MAX_PAGE)
     rows = selectors.claim_list(
         viewer=user,
-        filters=selectors.ClaimFilters(policy_id=policy, status=status, trigger=trigger, number=number),
+        filters=selectors.ClaimFilters(
+            policy_id=filters.policy, status=filters.status, trigger=filters.trigger, number=filters.number
+        ),
     )
     count = rows.count()
     start = (page - 1) * PAGE_SIZE

@@ -16,7 +16,6 @@ from bottomline.api import ERRORS
 from bottomline.points import selectors, services
 from bottomline.points.models import Category, Goods, Supermarket
 from bottomline.regions.models import Region
-from bottomline.registry.models import Household
 
 router = Router(tags=["points"])
 
@@ -98,14 +97,14 @@ class RedemptionIn(Schema):
 
 
 def _balance(request: HttpRequest, household_id: int, on: date) -> dict[str, Any]:
-    user = gate.staff_of(request)
-    household = gate.access(Household.objects.all(), user, request=request, pk=household_id)
-    flow = selectors.flows(household.pk, date(on.year, 1, 1), on)
+    household, balance, flow = selectors.household_points(
+        viewer=gate.staff_of(request), household_id=household_id, on=on, request=request
+    )
     return {
         "household_id": household.pk,
         "household_number": household.number,
         "on": on,
-        "balance": selectors.balances([household.pk], on)[household.pk],
+        "balance": balance,
         "earned_this_year": flow.earned,
         "deducted_this_year": flow.deducted,
         "spent_this_year": flow.spent,

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Q, QuerySet, Sum
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
-from bottomline.audit.reads import read_note
+from bottomline.audit.reads import outside_note, read_note
 from bottomline.points.models import Account, Coverage, Entry, Goods, Redemption, Rule, StockMove, Supermarket
 from bottomline.regions.models import Region
 from bottomline.registry.models import Household
@@ -41,6 +41,7 @@ def supermarket_get(*, viewer: User, supermarket_id: int) -> Supermarket:
     gate.require(viewer, Supermarket, "view")
     found = supermarkets_visible(viewer).select_related("village").filter(pk=supermarket_id).first()
     if found is None:
+        outside_note(model=Supermarket, lookup={"pk": supermarket_id})  # audited as the gate's 404s are
         raise Http404
     return found
 
@@ -68,6 +69,7 @@ def rules_applying(supermarket: Supermarket, on: date | None = None) -> QuerySet
 def households_served(viewer: User, supermarket: Supermarket, on: date) -> QuerySet[Household]:
     """The households of the villages the supermarket serves on ``on``, inside the viewer's region."""
     villages = Coverage.objects.filter(serving(on), supermarket=supermarket).values("village")
+    read_note(what="points.account", region=supermarket.village)  # their balances are shown with them
     return gate.restrict(Household.objects.filter(village__in=villages), viewer).select_related("village")
 
 
@@ -115,6 +117,18 @@ def flows(household_id: int, start: date, end: date) -> Flows:
         or 0
     )
     return Flows(earned, deducted, spent)
+
+
+def household_points(
+    *, viewer: User, household_id: int, on: date, request: HttpRequest | None = None
+) -> tuple[Household, int, Flows]:
+    """A household of the viewer's region, its balance on ``on`` and its points of that year to ``on``; the read
+    is audited (a household's points are personal data)."""
+    household = gate.access(
+        Household.objects.select_related("village"), viewer, request=request, pk=household_id
+    )
+    read_note(what="points.entry", region=household.village, rows=1)
+    return household, balances([household.pk], on)[household.pk], flows(household.pk, date(on.year, 1, 1), on)
 
 
 def flows_of(household_ids: Iterable[int], start: date, end: date) -> dict[int, Flows]:

@@ -37,6 +37,8 @@ from bottomline.relocation.forms import (
 from bottomline.relocation.models import Assessment, Relocation, Site, Stability, Support
 
 PAGE = 50
+# The two forms of a relocation's page share field names ("on"): their inputs' ids differ, so each label finds its own.
+ASSESS_ID, SUPPORT_ID = "assess_%s", "support_%s"
 
 
 def _region(request: HttpRequest, user: User) -> Region:
@@ -204,8 +206,8 @@ def relocation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             Household.objects.filter(pk=relocation.household_id), user
         ).exists(),
         "site_visible": gate.restrict(Site.objects.filter(pk=relocation.site_id), user).exists(),
-        "assess_form": AssessmentForm(initial={"on": today}) if can_assess else None,
-        "support_form": SupportForm(initial={"on": today}) if can_support else None,
+        "assess_form": AssessmentForm(initial={"on": today}, auto_id=ASSESS_ID) if can_assess else None,
+        "support_form": SupportForm(initial={"on": today}, auto_id=SUPPORT_ID) if can_support else None,
     }
     return render(request, "relocation/relocation_detail.html", context)
 
@@ -253,7 +255,7 @@ def assessment_create(request: HttpRequest, pk: int) -> HttpResponse:
     user = gate.staff_of(request)
     gate.require(user, Assessment, "add", request)
     relocation = selectors.relocation_get(viewer=user, relocation_id=pk, action="assess")
-    form = AssessmentForm(request.POST or None, initial={"on": timezone.localdate()})
+    form = AssessmentForm(request.POST or None, initial={"on": timezone.localdate()}, auto_id=ASSESS_ID)
     if request.method == "POST" and form.is_valid():
         try:
             services.assessment_record(actor=user, relocation_id=relocation.pk, **form.cleaned_data)
@@ -273,7 +275,7 @@ def support_create(request: HttpRequest, pk: int) -> HttpResponse:
     user = gate.staff_of(request)
     gate.require(user, Support, "add", request)
     relocation = selectors.relocation_get(viewer=user, relocation_id=pk, action="support")
-    form = SupportForm(request.POST or None, initial={"on": timezone.localdate()})
+    form = SupportForm(request.POST or None, initial={"on": timezone.localdate()}, auto_id=SUPPORT_ID)
     if request.method == "POST" and form.is_valid():
         try:
             services.support_record(actor=user, relocation_id=relocation.pk, **form.cleaned_data)
