@@ -33,21 +33,11 @@ from bottomline.insurance.forms import (
 )
 from bottomline.insurance.models import Claim, ClaimStatus, Policy, Trigger
 from bottomline.pages import apply_service_errors
-from bottomline.regions.models import Region
+from bottomline.regions.selectors import region_asked
 from bottomline.registry.import_pages import import_page, template_download
 from bottomline.registry.models import Household
 
 PAGE = 50
-
-
-def _region(request: HttpRequest, user: User) -> Region:
-    """The region asked for (``?region=`` a code inside the user's region), else the user's own."""
-    code = request.GET.get("region", "")
-    if code.isascii() and code.isdigit() and len(code) == 12:
-        found = gate.restrict(Region.objects.filter(code=code), user).first()
-        if found is not None:
-            return found
-    return user.region
 
 
 @login_required
@@ -164,7 +154,7 @@ def _claim_filters(request: HttpRequest, user: User) -> tuple[ClaimFilterForm, s
     data = form.cleaned_data if form.is_valid() else {}
     wanted = request.GET.get("policy", "")
     filters = selectors.ClaimFilters(
-        region=_region(request, user),
+        region=region_asked(viewer=user, code=request.GET.get("region", "")),
         policy_id=int(wanted) if wanted.isascii() and wanted.isdigit() else None,
         status=data.get("status") or "",
         trigger=data.get("trigger") or "",

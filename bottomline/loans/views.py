@@ -25,21 +25,11 @@ from bottomline.loans.forms import LoanFilterForm, LoanForm, LoanTermsForm, Repa
 from bottomline.loans.models import Loan, Repayment
 from bottomline.loans.schedule import loan_state, schedule
 from bottomline.pages import apply_service_errors
-from bottomline.regions.models import Region
+from bottomline.regions.selectors import region_asked
 from bottomline.registry.import_pages import import_page, template_download
 from bottomline.registry.models import Household
 
 PAGE = 50
-
-
-def _region(request: HttpRequest, user: User) -> Region:
-    """The region asked for (``?region=`` a code inside the user's region), else the user's own."""
-    code = request.GET.get("region", "")
-    if code.isascii() and code.isdigit() and len(code) == 12:
-        found = gate.restrict(Region.objects.filter(code=code), user).first()
-        if found is not None:
-            return found
-    return user.region
 
 
 def _filtered(request: HttpRequest, user: User) -> tuple[LoanFilterForm, selectors.LoanFilters, date]:
@@ -47,7 +37,7 @@ def _filtered(request: HttpRequest, user: User) -> tuple[LoanFilterForm, selecto
     data = form.cleaned_data if form.is_valid() else {}
     on = data.get("on") or timezone.localdate()
     filters = selectors.LoanFilters(
-        region=_region(request, user),
+        region=region_asked(viewer=user, code=request.GET.get("region", "")),
         lender=data.get("lender") or "",
         purpose=data.get("purpose") or "",
         status=data.get("status") or "",

@@ -33,20 +33,11 @@ from bottomline.mutualaid.ledger import loan_state
 from bottomline.mutualaid.models import Association, Contribution, Loan, Membership, Repayment
 from bottomline.pages import apply_service_errors
 from bottomline.regions.models import Level, Region
+from bottomline.regions.selectors import region_asked
 from bottomline.registry.import_pages import import_page, template_download
 from bottomline.registry.models import Household
 
 PAGE = 50
-
-
-def _region(request: HttpRequest, user: User) -> Region:
-    """The region asked for (``?region=`` a code inside the user's region), else the user's own."""
-    code = request.GET.get("region", "")
-    if code.isascii() and code.isdigit() and len(code) == 12:
-        found = gate.restrict(Region.objects.filter(code=code), user).first()
-        if found is not None:
-            return found
-    return user.region
 
 
 def _on(request: HttpRequest) -> date:
@@ -62,7 +53,7 @@ def association_list(request: HttpRequest) -> HttpResponse:
     form = AssociationFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     on = data.get("on") or timezone.localdate()
-    region = _region(request, user)
+    region = region_asked(viewer=user, code=request.GET.get("region", ""))
     ids = selectors.association_ids(
         viewer=user, region=region, name=data.get("name") or "", status=data.get("status") or ""
     )
@@ -336,7 +327,7 @@ def loan_export(request: HttpRequest) -> HttpResponse:
     user = gate.staff_of(request)
     gate.require(user, Loan, "export", request)
     on = _on(request)
-    region = _region(request, user)
+    region = region_asked(viewer=user, code=request.GET.get("region", ""))
     if not exports.loans_export_inline(viewer=user, region=region):
         job = exports.loans_export_start(viewer=user, region=region, on=on, language=request.LANGUAGE_CODE)
         return redirect("jobs:detail", pk=job.pk)

@@ -34,20 +34,11 @@ from bottomline.points.forms import (
 )
 from bottomline.points.models import Coverage, Entry, Goods, Redemption, Rule, StockMove, Supermarket
 from bottomline.regions.models import Level, Region
+from bottomline.regions.selectors import region_asked
 from bottomline.registry.import_pages import import_page, template_download
 from bottomline.registry.models import Household
 
 PAGE = 50
-
-
-def _region(request: HttpRequest, user: User) -> Region:
-    """The region asked for (``?region=`` a code inside the user's region), else the user's own."""
-    code = request.GET.get("region", "")
-    if code.isascii() and code.isdigit() and len(code) == 12:
-        found = gate.restrict(Region.objects.filter(code=code), user).first()
-        if found is not None:
-            return found
-    return user.region
 
 
 def _as_of(request: HttpRequest) -> tuple[AsOfForm, date, str]:
@@ -72,7 +63,7 @@ def supermarket_list(request: HttpRequest) -> HttpResponse:
     user = gate.staff_of(request)
     gate.require(user, Supermarket, "view", request)
     form, on, _number = _as_of(request)
-    region = _region(request, user)
+    region = region_asked(viewer=user, code=request.GET.get("region", ""))
     rows = selectors.supermarket_rows(viewer=user, region=region, on=on)
     page = Paginator(rows, PAGE).get_page(request.GET.get("page"))
     context = {

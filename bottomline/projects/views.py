@@ -42,20 +42,11 @@ from bottomline.projects.models import (
     Stage,
 )
 from bottomline.regions.models import Level, Region
+from bottomline.regions.selectors import region_asked
 from bottomline.registry.import_pages import import_page, template_download
 from bottomline.registry.models import Household
 
 PAGE = 50
-
-
-def _region(request: HttpRequest, user: User) -> Region:
-    """The region asked for (``?region=`` a code inside the user's region), else the user's own."""
-    code = request.GET.get("region", "")
-    if code.isascii() and code.isdigit() and len(code) == 12:
-        found = gate.restrict(Region.objects.filter(code=code), user).first()
-        if found is not None:
-            return found
-    return user.region
 
 
 def _filtered(request: HttpRequest, user: User) -> tuple[ProjectFilterForm, selectors.ProjectFilters, date]:
@@ -63,7 +54,7 @@ def _filtered(request: HttpRequest, user: User) -> tuple[ProjectFilterForm, sele
     data = form.cleaned_data if form.is_valid() else {}
     on = data.get("on") or timezone.localdate()
     filters = selectors.ProjectFilters(
-        region=_region(request, user),
+        region=region_asked(viewer=user, code=request.GET.get("region", "")),
         stage=data.get("stage") or "",
         kind=data.get("kind") or "",
         year=data.get("year"),

@@ -50,6 +50,15 @@ class RegionChoice:
 CANDIDATES_SHOWN = 10
 
 
+def region_asked(*, viewer: User, code: str) -> Region:
+    """The region a list's ``?region=`` names (a 12-digit code inside the viewer's scope), else the viewer's own."""
+    if code.isascii() and code.isdigit() and len(code) == CODE_LENGTH:
+        found = gate.restrict(Region.objects.filter(code=code), viewer).first()
+        if found is not None:
+            return found
+    return viewer.region
+
+
 def region_choose(*, viewer: User, text: str) -> RegionChoice:
     """The region of the viewer's scope that ``text`` names: a 12-digit code, a name, or part of one (an exact
     name first: "永丰村" is not also every "永丰村二组"). None with the candidates when it names none or several."""

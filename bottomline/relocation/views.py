@@ -21,7 +21,7 @@ from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.jobs.services import EXPORT_INLINE_ROWS
 from bottomline.pages import apply_service_errors
-from bottomline.regions.models import Region
+from bottomline.regions.selectors import region_asked
 from bottomline.registry.import_pages import import_page, template_download
 from bottomline.registry.models import Household
 from bottomline.relocation import importing, selectors, services
@@ -41,16 +41,6 @@ PAGE = 50
 ASSESS_ID, SUPPORT_ID = "assess_%s", "support_%s"
 
 
-def _region(request: HttpRequest, user: User) -> Region:
-    """The region asked for (``?region=`` a code inside the user's region), else the user's own."""
-    code = request.GET.get("region", "")
-    if code.isascii() and code.isdigit() and len(code) == 12:
-        found = gate.restrict(Region.objects.filter(code=code), user).first()
-        if found is not None:
-            return found
-    return user.region
-
-
 def _on(request: HttpRequest) -> date:
     form = AsOfForm(request.GET or None)
     return (form.cleaned_data.get("on") if form.is_valid() else None) or timezone.localdate()
@@ -66,7 +56,7 @@ def site_list(request: HttpRequest) -> HttpResponse:
     user = gate.staff_of(request)
     gate.require(user, Site, "view", request)
     on = _on(request)
-    region = _region(request, user)
+    region = region_asked(viewer=user, code=request.GET.get("region", ""))
     sites = selectors.site_list(viewer=user, on=on, region=region)
     page = Paginator(sites, PAGE).get_page(request.GET.get("page"))
     context = {
@@ -140,7 +130,7 @@ def _filtered(
     data = form.cleaned_data if form.is_valid() else {}
     on = data.get("on") or timezone.localdate()
     filters = selectors.RelocationFilters(
-        region=_region(request, user),
+        region=region_asked(viewer=user, code=request.GET.get("region", "")),
         site_id=data.get("site"),
         status=data.get("status") or "",
         number=(data.get("number") or "").strip(),
