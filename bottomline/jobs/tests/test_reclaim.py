@@ -3,6 +3,7 @@ beat stopped, with a reason, and deletes their uploads (they hold ID numbers in 
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,18 @@ def long_job(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
         progress.start(1, "working")
         reclaimed_while_running.append(jobs_reclaim())
     return {}
+
+
+class FakeHeartbeat:
+    def __init__(self) -> None:
+        self.started = self.joined = False
+        self.stopped = threading.Event()
+
+    def start(self) -> None:
+        self.started = True
+
+    def join(self, timeout: float | None = None) -> None:
+        self.joined = True
 
 
 def upload(folder: Path, name: str) -> Path:
@@ -68,9 +81,14 @@ def test_a_starting_worker_fails_the_jobs_a_killed_one_left_running_and_removes_
         assert "hx-trigger" not in before and "alert-warning" in before  # the page stops polling at once
         ran: list[dict[str, Any]] = []
         monkeypatch.setattr(jobs_worker, "call_command", lambda name, **options: ran.append({name: options}))
+        # The heartbeat thread's own connection would wait on this test's open transaction and outlive the test
+        # (test_health.py runs the real thread); here only that the worker starts and stops it.
+        beats: list[FakeHeartbeat] = []
+        monkeypatch.setattr(jobs_worker, "WorkerHeartbeat", lambda *a: beats.append(FakeHeartbeat()) or beats[-1])
         call_command("jobs_worker", "--interval", "1")
 
     assert [(name, o["interval"]) for r in ran for name, o in r.items()] == [("db_worker", 1.0)]  # then works
+    assert [(b.started, b.stopped.is_set(), b.joined) for b in beats] == [(True, True, True)]
     dead.refresh_from_db()
     assert dead.status == JobStatus.FAILED and dead.finished_at is not None
     assert "worker" in dead.error
