@@ -100,6 +100,19 @@ def child(url: str) -> dict[str, Any]:
     call_command("mutualaid_synth", county=county, seed=1, verbosity=0)
     call_command("screen", region=tree.county.code, verbosity=0)
     call_command("figures_refresh", region=tree.county.code, months=24, verbosity=0)
+    # The table's own supermarket and mutual-aid fund serve the tree's own villages (a village has one of each):
+    # the synthetic ones there leave them, the funds to villages without one.
+    from bottomline.mutualaid.models import Association
+    from bottomline.points.models import Coverage
+    from bottomline.regions.models import Level, Region
+
+    villages = [getattr(tree, attr) for attr in matrix.SCOPE_REGION.values()]
+    Coverage.objects.filter(village__in=villages).delete()
+    spare = Region.objects.filter(code__range=tree.county.bounds, level=Level.VILLAGE).exclude(
+        pk__in=[*Association.objects.values_list("village_id", flat=True), *(v.pk for v in villages)]
+    )
+    for fund, village in zip(Association.objects.filter(village__in=villages), spare, strict=False):
+        Association.objects.filter(pk=fund.pk).update(village=village)
     with tempfile.TemporaryDirectory() as media:
         world = matrix.world._get_wrapped_function()(tree, personas, make_user, settings, media)
         figures["load_seconds"] = round(time.perf_counter() - started, 1)

@@ -56,6 +56,9 @@ GRACE_SECONDS = 60.0
 REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/0")
 DATABASE = "bottomline_bench_w6"
 TIMED_LOG = "$msec $request_time $upstream_response_time $status $request_method $uri"
+WORKER_LOG = (
+    "%(D)s %(m)s %(U)s %(s)s"  # gunicorn's: microseconds inside a worker, from its accepting the request
+)
 
 
 # ---------------------------------------------------------------------------------------------- the county
@@ -488,19 +491,59 @@ def server_times(log: Path, since: float) -> dict[str, tuple[list[float], list[f
     return times
 
 
+def worker_times(log: Path) -> dict[str, list[float]]:
+    """The time each request spent inside a gunicorn worker per kind, in ms, from gunicorn's access log: beside
+    nginx's upstream time (which adds the wait for a free worker) it tells queueing from work."""
+    times: dict[str, list[float]] = defaultdict(list)
+    if not log.exists():
+        return times
+    for line in log.read_text(errors="replace").splitlines():
+        parts = line.split()
+        kind = _kind_of(parts[1], parts[2]) if len(parts) >= 4 and parts[0].isdigit() else None
+        if kind is not None:
+            times[kind].append(int(parts[0]) / 1000)
+    return times
+
+
+def slow_seconds(results: list[Result], limit_ms: float) -> list[str]:
+    """Whether the slow requests come together (a stall of the whole stack) or spread over the run (queueing):
+    the seconds (from the first request due) that hold them, and the p99 of each minute."""
+    if not results:
+        return []
+    begin = min(r.due for r in results)
+    slow: dict[int, int] = defaultdict(int)
+    minutes: dict[int, list[float]] = defaultdict(list)
+    for r in results:
+        if r.seconds * 1000 > limit_ms:
+            slow[int(r.due - begin)] += 1
+        minutes[int((r.due - begin) // 60)].append(r.seconds * 1000)
+    total = sum(slow.values())
+    worst = sorted(slow.items(), key=lambda kv: -kv[1])[:10]
+    held = sum(n for _, n in worst)
+    return [
+        f"Requests over {limit_ms:.0f} ms: {total}, due in {len(slow)} distinct seconds; the 10 worst seconds "
+        f"(t = {', '.join(f'{t} s ({n})' for t, n in sorted(worst))}) hold {held / max(total, 1):.0%} of them.",
+        "p99 of each minute, ms: "
+        + ", ".join(f"{_pct(ms, 99):.0f}" for _, ms in sorted(minutes.items()))
+        + ".",
+    ]
+
+
 def report(
     results: list[Result],
     samples: Samples,
     servers: dict[str, tuple[list[float], list[float]]],
     minutes: float,
+    workers: dict[str, list[float]] | None = None,
 ) -> tuple[list[str], float, int]:
     """The figures' lines, the overall p99 and the error count."""
     by_kind: dict[str, list[Result]] = defaultdict(list)
     for r in results:
         by_kind[r.kind].append(r)
     lines = [
-        "| kind | requests | p50 ms | p95 ms | p99 ms | max ms | errors | nginx p50 / p99 ms | gunicorn p50 / p99 ms |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| kind | requests | p50 ms | p95 ms | p99 ms | max ms | errors | nginx p50 / p99 ms | upstream p50 / p99 ms "
+        "| in a worker p50 / p99 ms |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     order = [k for k, _, _ in Mix({"villages": [], "households": [], "cases": []}).kinds]
     for kind in [*order, "all"]:
@@ -509,10 +552,11 @@ def report(
         failed = sum(1 for r in rows if r.error)
         nginx = [t for k, (n, _) in servers.items() if kind in (k, "all") for t in n]
         upstream = [t for k, (_, u) in servers.items() if kind in (k, "all") for t in u]
+        inside = [t for k, w in (workers or {}).items() if kind in (k, "all") for t in w]
         lines.append(
             f"| {kind} | {len(rows)} | {_pct(ms, 50):.0f} | {_pct(ms, 95):.0f} | {_pct(ms, 99):.0f} | "
             f"{max(ms, default=0):.0f} | {failed} | {_pct(nginx, 50):.0f} / {_pct(nginx, 99):.0f} | "
-            f"{_pct(upstream, 50):.0f} / {_pct(upstream, 99):.0f} |"
+            f"{_pct(upstream, 50):.0f} / {_pct(upstream, 99):.0f} | {_pct(inside, 50):.0f} / {_pct(inside, 99):.0f} |"
         )
     every = [r.seconds * 1000 for r in results]
     errors = [r for r in results if r.error]
@@ -524,6 +568,7 @@ def report(
         f"Offered {len(results)} requests in {span:.0f} s ({len(results) / max(span, 1):.1f}/s, {minutes:g} min); "
         f"a request waited for a free sender p99 {_pct(lag, 99):.0f} ms, max {max(lag, default=0):.0f} ms "
         f"(latency counts from when it was due).",
+        *slow_seconds(results, TARGET_P99_MS),
         f"Load average (1 min) during the run: mean {statistics.mean(x[0] for x in loads):.2f}, "
         f"max {max(x[0] for x in loads):.2f}; at the end {loads[-1][0]:.2f} / {loads[-1][1]:.2f} / "
         f"{loads[-1][2]:.2f} (1/5/15 min) on {os.cpu_count()} CPUs shared with other work.",
@@ -558,6 +603,7 @@ def main(minutes: float | None = None) -> None:
             database=DATABASE,
             workers=None,  # deploy/gunicorn.conf.py's own number for this machine
             access_format=TIMED_LOG,
+            gunicorn_format=WORKER_LOG,
             manage_timeout=3600,
             ready_seconds=600,  # five workers start at once on a busy machine
         ) as stack,
@@ -574,7 +620,8 @@ def main(minutes: float | None = None) -> None:
             url=stack.url, ca=stack.data["ca"], data=stack.data, rate=rate, seconds=minutes * 60
         )
         servers = server_times(stack.logs / "nginx-access.log", since)
-        lines, p99, errors = report(results, samples, servers, minutes)
+        workers_ms = worker_times(stack.logs / "gunicorn-access.log")
+        lines, p99, errors = report(results, samples, servers, minutes, workers_ms)
     met = p99 <= TARGET_P99_MS and errors == 0
     verdict = check(
         "w6",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.functional import Promise
-from django.utils.translation import get_language, override
+from django.utils.translation import get_language, override, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from bottomline.dashboards.indicators import BY_CODE, FLOW, INDICATORS, Indicator
@@ -97,6 +97,8 @@ UNITS: dict[str, str | Promise] = {
     "supermarkets": _("supermarkets"),
     "villages": _("villages"),
     "points": _("points"),
+    "claims": pgettext_lazy("unit", "claims"),
+    "projects": pgettext_lazy("unit", "projects"),
 }
 
 

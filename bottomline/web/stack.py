@@ -146,6 +146,7 @@ def production_stack(
     database: str,
     workers: int | None = 2,
     access_format: str = "",
+    gunicorn_format: str = "",
     manage_timeout: float = 180,
     ready_seconds: float = 60,
 ) -> Iterator[Stack]:
@@ -154,7 +155,8 @@ def production_stack(
 
     ``prepare(env)`` runs after the migrations, with the production environment of the stack, and returns the
     data the caller needs (``stack.data``); ``workers`` gunicorn workers (None: deploy/gunicorn.conf.py's
-    default); ``access_format``: nginx's access log format (nginx's own when empty); ``ready_seconds``: how long
+    default); ``access_format``: nginx's access log format (nginx's own when empty); ``gunicorn_format``: when
+    given, gunicorn also writes an access log (``logs/gunicorn-access.log``) in that format; ``ready_seconds``: how long
     the stack may take to answer its health check once started. Raises StackMissing when
     nginx, Redis or PostgreSQL is not there, StackFailed when a part does not start.
     """
@@ -254,8 +256,18 @@ def production_stack(
         )
         (tmp / "site.conf").write_text(site)
         (tmp / "nginx.conf").write_text(_nginx_conf(tmp, stack.logs, access_format))
+        gunicorn_log = (
+            [
+                "--access-logfile",
+                str(stack.logs / "gunicorn-access.log"),
+                "--access-logformat",
+                gunicorn_format,
+            ]
+            if gunicorn_format
+            else []
+        )
         _start(stack, "gunicorn", [str(ROOT / ".venv/bin/gunicorn"), "-c", "deploy/gunicorn.conf.py",
-                                   "bottomline.wsgi:application"], env)  # fmt: skip
+                                   *gunicorn_log, "bottomline.wsgi:application"], env)  # fmt: skip
         _start(stack, "worker", [sys.executable, "manage.py", "jobs_worker", "--interval", "0.2"], env)
         _start(stack, "nginx", [NGINX, "-p", str(tmp), "-c", str(tmp / "nginx.conf"), "-e",
                                 str(stack.logs / "nginx-start.log")], env)  # fmt: skip

@@ -41,6 +41,14 @@ def test_the_documentation_matches_the_definitions() -> None:
     assert doc_render(text) == text, "run manage.py indicators_doc"
 
 
+def test_every_indicator_has_its_unit_in_both_languages() -> None:
+    """A unit missing from the table shows as its code (a Chinese briefing said "0 claims", "0 projects")."""
+    from bottomline.dashboards.indicators import INDICATORS
+    from bottomline.dashboards.panels import UNITS
+
+    assert sorted({i.unit for i in INDICATORS} - set(UNITS)) == []
+
+
 def test_the_elimination_rate_reproduces_guizhou() -> None:
     households = BY_CODE["elimination_rate_households"].value(
         {"eliminated_cum_hh": 105_700, "objects_hh": 106_900}
