@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.cache import cache
+from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +23,7 @@ from python_calamine import CalamineWorkbook
 from bottomline.audit.models import Event
 from bottomline.dashboards.indicators import INDICATORS
 from bottomline.dashboards.maps import map_build, map_key, simplify_ring
+from bottomline.dashboards.models import RegionMonth
 from bottomline.dashboards.selectors import region_figures
 from bottomline.dashboards.services import figures_refresh
 from bottomline.dashboards.tests.test_figures import population  # noqa: F401  # a fixture, used by name
@@ -216,6 +219,37 @@ def test_the_briefing_is_a_pdf_with_a_chinese_font_in_either_language(
         assert b"NotoSansCJK" in inside or b"NotoSerifCJK" in inside
     assert Event.objects.filter(kind="export", target="dashboards.briefing").count() == 2
     assert client.get(url, {"lang": "fr"}).status_code == 400
+
+
+def test_the_same_briefing_is_drawn_once_and_again_when_its_figures_change(
+    client: Client,
+    tree: Any,
+    personas: dict[str, Any],
+    population: dict[str, Any],  # noqa: F811  # the fixture imported above
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import weasyprint
+
+    drawn: list[str] = []
+    real = weasyprint.HTML.write_pdf
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> bytes:
+        drawn.append("pdf")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", counted)
+    cache.clear()  # an earlier test's briefing of the same figures
+    _refresh()
+    client.force_login(personas["county_officer"])
+    url = reverse("dashboards:briefing", args=[tree.county.code])
+    month = {"lang": "zh-hans", "month": timezone.localdate().strftime("%Y-%m")}
+    first, again = client.get(url, month), client.get(url, month)
+    assert first.content == again.content and len(drawn) == 1
+    assert Event.objects.filter(kind="export", target="dashboards.briefing").count() == 2  # each one audited
+    client.get(url, {**month, "lang": "en"})
+    RegionMonth.objects.update(objects_hh=F("objects_hh") + 1)  # the figures move
+    changed = client.get(url, month)
+    assert len(drawn) == 3 and changed.content != first.content
 
 
 def test_the_briefing_charts_are_svg_drawn_on_the_server() -> None:
