@@ -12,12 +12,12 @@ export BOTTOMLINE_ENV=test
 
 # The production smoke test starts its own stack (test_production.py): it runs once, below, not in both runs.
 echo "== tests on SQLite"
-$PY -m pytest -n 2 -m "not production" "$@"
+$PY -m pytest -n 2 -m "not production" --durations=15 "$@"
 
 PG_URL="${BOTTOMLINE_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/test}"
 if $PY -c "import psycopg, sys; psycopg.connect(sys.argv[1].replace('postgres://', 'postgresql://'), connect_timeout=3).close()" "$PG_URL" 2>/dev/null; then
   echo "== tests on PostgreSQL"
-  DATABASE_URL="$PG_URL" $PY -m pytest -n 2 -m "not production" "$@"
+  DATABASE_URL="$PG_URL" $PY -m pytest -n 2 -m "not production" --durations=15 "$@"
   echo "== production smoke test: nginx, gunicorn, Redis, a job worker and PostgreSQL on loopback"
   BOTTOMLINE_TEST_POSTGRES="$PG_URL" $PY -m pytest -p no:xdist -m production bottomline/web/tests/test_production.py
 elif [ "${CI:-}" = "true" ]; then
