@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -59,50 +58,62 @@ def _names(names: list[str]) -> str:
     return "[" + ", ".join(f'"{name}"' for name in names) + "]"
 
 
+def _labels(masks: np.ndarray, names: list[str]) -> list[str]:
+    """Each row's bit mask over ``names`` as the JSON list of the names whose bits are set (in ``names``'
+    order): each distinct mask is spelt once, as there are few (a row of text each would be the costly part)."""
+    distinct, inverse = np.unique(masks, return_inverse=True)
+    spelt = [_names([name for bit, name in enumerate(names) if int(mask) >> bit & 1]) for mask in distinct]
+    return np.asarray(spelt, dtype=object)[inverse].tolist()  # type: ignore[no-any-return]
+
+
 def held_rows(table: pa.Table, rules: tuple[Rule, ...] = RULES) -> Iterator[Held]:
-    """Every row of a (bounded) slice of the compiled screening's hits as what is stored."""
+    """Every row of a (bounded) slice of the compiled screening's hits as what is stored: codes and risk types
+    as bit masks over columns, explanations (text) for the rows at risk alone."""
     n = table.num_rows
     if n == 0:
         return
     category, at_risk, score = categories(table, rules)
-    codes: list[list[str]] = [[] for _ in range(n)]
-    risks: list[set[str]] = [set() for _ in range(n)]
+    risk_names = sorted({"other", *(r for rule in rules for r in (*rule.risk_types, *rule.risk_when))})
+    bit = {name: np.int64(1) << i for i, name in enumerate(risk_names)}
+    codes = np.zeros(n, np.int64)
+    risks = np.zeros(n, np.int64)
     texts: dict[str, list[list[str]]] = {lang: [[] for _ in range(n)] for lang in LANGUAGES}
-    for rule in rules:
-        rows = np.flatnonzero(_flags(table, rule)).tolist()
-        if not rows:
+    for number, rule in enumerate(rules):
+        flagged = _flags(table, rule)
+        codes |= flagged.astype(np.int64) << number
+        if rule.code != READY:
+            for risk in rule.risk_types:
+                risks |= np.where(flagged, bit[risk], 0)
+            for risk in rule.risk_when:
+                holds = np.asarray(
+                    pc.fill_null(table.column(cause_column(rule, risk)), False).to_numpy(
+                        zero_copy_only=False
+                    ),
+                    bool,
+                )
+                risks |= np.where(flagged & holds, bit[risk], 0)
+        explained = np.flatnonzero(flagged & at_risk).tolist()
+        if not explained:
             continue
-        taken = table.take(pa.array(rows, pa.int64()))
-        values: dict[str, list[Any]] = {  # the explaining values, of the households at risk alone
-            name: taken.column(value_column(rule, name)).filter(pa.array(at_risk[rows])).to_pylist()
-            for name in rule.shows
-        }
-        causes = {
-            risk: pc.fill_null(taken.column(cause_column(rule, risk)), False).to_pylist()
-            for risk in rule.risk_when
-        }
-        explained = 0
-        for i, row in enumerate(rows):
-            codes[row].append(rule.code)
-            if at_risk[row]:
-                shown = {name: column[explained] for name, column in values.items()}
-                explained += 1
-                for lang in LANGUAGES:
-                    texts[lang][row].append(explain(rule, shown, lang))
-            if rule.code != READY:
-                risks[row].update(rule.risk_types)
-                risks[row].update(risk for risk, holds in causes.items() if holds[i])
-    ids = table.column("household_id").to_pylist()
-    for row in range(n):
-        risk_types = sorted(risks[row])
-        if at_risk[row] and not risk_types:
-            risk_types = ["other"]
-        yield (
-            int(ids[row]),
-            int(category[row]) or None,
-            _names(codes[row]),
-            _names(risk_types),
-            json.dumps({lang: texts[lang][row] for lang in LANGUAGES}) if at_risk[row] else NOTHING_JSON[2],
-            int(score[row]),
-            bool(at_risk[row]),
-        )
+        taken = table.take(pa.array(explained, pa.int64()))
+        values = {name: taken.column(value_column(rule, name)).to_pylist() for name in rule.shows}
+        for i, row in enumerate(explained):
+            shown = {name: column[i] for name, column in values.items()}
+            for lang in LANGUAGES:
+                texts[lang][row].append(explain(rule, shown, lang))
+    risks = np.where(at_risk & (risks == 0), bit["other"], risks)
+    nothing = NOTHING_JSON[2]
+    explanations = [
+        json.dumps({lang: texts[lang][row] for lang in LANGUAGES}) if risky else nothing
+        for row, risky in enumerate(at_risk.tolist())
+    ]
+    yield from zip(
+        table.column("household_id").to_pylist(),
+        [c or None for c in category.tolist()],
+        _labels(codes, [rule.code for rule in rules]),
+        _labels(risks, risk_names),
+        explanations,
+        score.tolist(),
+        at_risk.tolist(),
+        strict=True,
+    )
