@@ -479,11 +479,8 @@ def _chunk_write(cursor: Any, run: Run, stamp: list[Any], started_at: datetime) 
         stamp,
     )
     held = ", ".join(f"{column} = s.{column}" for column in HELD)
-    # "household_id IN (the chunk)" lets SQLite go from the chunk's rows to the stored ones by key: without it,
-    # it read every stored screening for each chunk (22.7 s of a 68 s nightly run at 10M members).
     cursor.execute(
         f"UPDATE engine_current AS c SET {held} FROM {STAGE} s WHERE c.household_id = s.household_id "  # noqa: S608
-        f"AND c.household_id IN (SELECT household_id FROM {STAGE}) "
         f"AND NOT s.newer AND ({' OR '.join(_differs(column) for column in HELD)})"
     )
     on = connection.ops.quote_name("on")
