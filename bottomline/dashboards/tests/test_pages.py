@@ -228,14 +228,14 @@ def test_the_same_briefing_is_drawn_once_and_again_when_its_figures_change(
     population: dict[str, Any],  # noqa: F811  # the fixture imported above
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import weasyprint
+    import weasyprint  # type: ignore[import-untyped]  # no type hints
 
     drawn: list[str] = []
     real = weasyprint.HTML.write_pdf
 
     def counted(self: Any, *args: Any, **kwargs: Any) -> bytes:
         drawn.append("pdf")
-        return real(self, *args, **kwargs)
+        return bytes(real(self, *args, **kwargs))
 
     monkeypatch.setattr(weasyprint.HTML, "write_pdf", counted)
     cache.clear()  # an earlier test's briefing of the same figures

@@ -84,9 +84,12 @@ def test_a_starting_worker_fails_the_jobs_a_killed_one_left_running_and_removes_
         # The heartbeat thread's own connection would wait on this test's open transaction and outlive the test
         # (test_health.py runs the real thread); here only that the worker starts and stops it.
         beats: list[FakeHeartbeat] = []
-        monkeypatch.setattr(
-            jobs_worker, "WorkerHeartbeat", lambda *a: beats.append(FakeHeartbeat()) or beats[-1]
-        )
+
+        def heartbeat(*_args: Any) -> FakeHeartbeat:
+            beats.append(FakeHeartbeat())
+            return beats[-1]
+
+        monkeypatch.setattr(jobs_worker, "WorkerHeartbeat", heartbeat)
         call_command("jobs_worker", "--interval", "1")
 
     assert [(name, o["interval"]) for r in ran for name, o in r.items()] == [("db_worker", 1.0)]  # then works
