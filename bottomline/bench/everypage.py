@@ -120,9 +120,8 @@ def child(url: str) -> dict[str, Any]:
         figures["members"] = Member.objects.count()
         patterns = {key: pattern for key, pattern, _r in matrix.url_patterns()}
         timed: list[tuple[float, str, str, int]] = []
-        cold: list[
-            tuple[float, str, str]
-        ] = []  # the unmeasured first request, where it took longer than the target
+        # the unmeasured first request, where it took longer than the target
+        cold: list[tuple[float, str, str]] = []
         for key, spec in sorted(matrix.TABLE.items()):
             # the health probe answers the proxy (503 while no job worker beats here), not a person
             if spec.method != "get" or spec.api or not spec.roles or key == "web:health":

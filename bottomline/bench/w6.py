@@ -59,9 +59,8 @@ WARM_SECONDS = 15.0  # of load at the same rate before the measured window, not 
 REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/0")
 DATABASE = "bottomline_bench_w6"
 TIMED_LOG = "$msec $request_time $upstream_response_time $status $request_method $uri"
-WORKER_LOG = (
-    "%(D)s %(m)s %(U)s %(s)s"  # gunicorn's: microseconds inside a worker, from its accepting the request
-)
+# gunicorn's: microseconds inside a worker, from its accepting the request
+WORKER_LOG = "%(D)s %(m)s %(U)s %(s)s"
 
 
 # ---------------------------------------------------------------------------------------------- the county

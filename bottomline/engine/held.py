@@ -34,11 +34,14 @@ def _flags(table: pa.Table, rule: Rule) -> np.ndarray:
     )
 
 
-def categories(table: pa.Table, rules: tuple[Rule, ...] = RULES) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per row: the category (0 for none), whether one is suggested, and the score (as ``Screening.score``)."""
+def categories(
+    table: pa.Table, rules: tuple[Rule, ...] = RULES, flags: dict[str, np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: the category (0 for none), whether one is suggested, and the score (as ``Screening.score``);
+    ``flags``: each rule's flags by code, when the caller has read them already."""
     n = table.num_rows
     none = np.zeros(n, dtype=bool)
-    flags = {r.code: _flags(table, r) for r in rules}
+    flags = flags if flags is not None else {r.code: _flags(table, r) for r in rules}
     below = flags.get("income_below_line", none)
     sudden = np.logical_or.reduce([flags[r.code] for r in rules if r.category == 3] or [none])
     other = np.logical_or.reduce(
@@ -72,14 +75,15 @@ def held_rows(table: pa.Table, rules: tuple[Rule, ...] = RULES) -> Iterator[Held
     n = table.num_rows
     if n == 0:
         return
-    category, at_risk, score = categories(table, rules)
+    flags = {rule.code: _flags(table, rule) for rule in rules}
+    category, at_risk, score = categories(table, rules, flags)
     risk_names = sorted({"other", *(r for rule in rules for r in (*rule.risk_types, *rule.risk_when))})
     bit = {name: np.int64(1) << i for i, name in enumerate(risk_names)}
     codes = np.zeros(n, np.int64)
     risks = np.zeros(n, np.int64)
-    texts: dict[str, list[list[str]]] = {lang: [[] for _ in range(n)] for lang in LANGUAGES}
+    texts: dict[int, dict[str, list[str]]] = {}  # the rows at risk alone: their explanations by language
     for number, rule in enumerate(rules):
-        flagged = _flags(table, rule)
+        flagged = flags[rule.code]
         codes |= flagged.astype(np.int64) << number
         if rule.code != READY:
             for risk in rule.risk_types:
@@ -99,13 +103,14 @@ def held_rows(table: pa.Table, rules: tuple[Rule, ...] = RULES) -> Iterator[Held
         values = {name: taken.column(value_column(rule, name)).to_pylist() for name in rule.shows}
         for i, row in enumerate(explained):
             shown = {name: column[i] for name, column in values.items()}
+            said = texts.setdefault(row, {lang: [] for lang in LANGUAGES})
             for lang in LANGUAGES:
-                texts[lang][row].append(explain(rule, shown, lang))
+                said[lang].append(explain(rule, shown, lang))
     risks = np.where(at_risk & (risks == 0), bit["other"], risks)
     nothing = NOTHING_JSON[2]
+    empty: dict[str, list[str]] = {lang: [] for lang in LANGUAGES}
     explanations = [
-        json.dumps({lang: texts[lang][row] for lang in LANGUAGES}) if risky else nothing
-        for row, risky in enumerate(at_risk.tolist())
+        json.dumps(texts.get(row, empty)) if risky else nothing for row, risky in enumerate(at_risk.tolist())
     ]
     yield from zip(
         table.column("household_id").to_pylist(),
