@@ -9,7 +9,7 @@ run keeps results for the households the database holds), then:
 - the engine core: ``snapshot_read`` + ``batch_features`` + ``rules_apply`` (DuckDB);
 - the first whole run, through the ``engine.screen`` job as cron starts it: every household gets its first
   current screening and every household at risk a lead and a case;
-- the nightly run after it: the same snapshot again (every row stamped, none rewritten, no lead raised).
+- the nightly run after it: the same snapshot again (digests compared, none rewritten, no lead raised).
 
 Each with the peak resident memory of the process tree (``report.TreePeak``); a run's seconds are those it records
 (``Run.seconds``: read, features, rules, write, leads), beside the job's wall time (which adds the dashboards'
@@ -170,7 +170,7 @@ def tier_run(name: str, members: int, counties: list[str], root: Path) -> list[s
         f"{m_core:,.0f} MiB |",
         f"| whole run, first (`engine.screen` job: every current screening new, {first['leads']:,} leads and "
         f"cases) | {r_first:.2f} | {r_first / t_core:.2f}× | {t_first:.2f} | {m_first:,.0f} MiB |",
-        f"| whole run, nightly (same snapshot again: rows stamped, none rewritten, {nightly['leads']:,} leads) | "
+        f"| whole run, nightly (same snapshot again: digests compared, none rewritten, {nightly['leads']:,} leads) | "
         f"{r_nightly:.2f} | {r_nightly / t_core:.2f}× | {t_nightly:.2f} | {m_nightly:,.0f} MiB |",
         f"| W2: incremental whole run, {touched:,} households touched ({SHARE:.0%}, drawn at random), "
         f"{w2['households']:,} screened | {r_w2:.2f} | {r_w2 / t_core:.2f}× | {t_w2:.2f} | {m_w2:,.0f} MiB |",

@@ -10,8 +10,10 @@ members four in ten households have some hit, one in seventy is at risk. The oth
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -22,9 +24,9 @@ from bottomline.rules.screening import cause_column, flag_column, value_column
 
 READY = "ready_for_elimination"
 LANGUAGES = ("en", "zh")
-# One row of what is held: (household_id, category, codes, risk_types, explanations, score, at_risk), the three
-# lists as JSON text.
-Held = tuple[int, int | None, str, str, str, int, bool]
+# One row of what is held: (household_id, category, codes, risk_types, explanations, score, at_risk, digest), the
+# three lists as JSON text.
+Held = tuple[int, int | None, str, str, str, int, bool, int]
 NOTHING_JSON = ("[]", "[]", json.dumps({"en": [], "zh": []}))
 
 
@@ -69,12 +71,51 @@ def _labels(masks: np.ndarray, names: list[str]) -> list[str]:
     return np.asarray(spelt, dtype=object)[inverse].tolist()  # type: ignore[no-any-return]
 
 
-def held_rows(table: pa.Table, rules: tuple[Rule, ...] = RULES) -> Iterator[Held]:
+@dataclass(frozen=True)
+class HeldRows:
+    """What is held of each row of a slice of hits, column by column, with each row's digest: equal digests,
+    equal rows (what a run compares with the stored digests to write only the rows that changed)."""
+
+    ids: np.ndarray  # int64, as the hits (sorted by household)
+    category: list[int | None]
+    codes: list[str]
+    risk_types: list[str]
+    explanations: list[str]
+    score: list[int]
+    at_risk: list[bool]
+    digest: np.ndarray  # int64
+
+    def rows(self, positions: np.ndarray | None = None) -> Iterator[Held]:
+        """The rows at ``positions`` (every row: None) as stored."""
+        chosen = range(len(self.ids)) if positions is None else positions.tolist()
+        for i in chosen:
+            yield (
+                int(self.ids[i]),
+                self.category[i],
+                self.codes[i],
+                self.risk_types[i],
+                self.explanations[i],
+                self.score[i],
+                self.at_risk[i],
+                int(self.digest[i]),
+            )
+
+
+def digest(
+    category: int | None, codes: str, risk_types: str, explanations: str, score: int, at_risk: bool
+) -> int:
+    """A signed 64-bit digest of what is held of one household (as stored: the lists as JSON text)."""
+    text = "\x1f".join((str(category), codes, risk_types, explanations, str(score), str(int(at_risk))))
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+NOTHING_DIGEST = digest(None, *NOTHING_JSON, 0, False)
+
+
+def held(table: pa.Table, rules: tuple[Rule, ...] = RULES) -> HeldRows:
     """Every row of a (bounded) slice of the compiled screening's hits as what is stored: codes and risk types
     as bit masks over columns, explanations (text) for the rows at risk alone."""
     n = table.num_rows
-    if n == 0:
-        return
     flags = {rule.code: _flags(table, rule) for rule in rules}
     category, at_risk, score = categories(table, rules, flags)
     risk_names = sorted({"other", *(r for rule in rules for r in (*rule.risk_types, *rule.risk_when))})
@@ -109,16 +150,38 @@ def held_rows(table: pa.Table, rules: tuple[Rule, ...] = RULES) -> Iterator[Held
     risks = np.where(at_risk & (risks == 0), bit["other"], risks)
     nothing = NOTHING_JSON[2]
     empty: dict[str, list[str]] = {lang: [] for lang in LANGUAGES}
-    explanations = [
-        json.dumps(texts.get(row, empty)) if risky else nothing for row, risky in enumerate(at_risk.tolist())
-    ]
-    yield from zip(
-        table.column("household_id").to_pylist(),
-        [c or None for c in category.tolist()],
-        _labels(codes, [rule.code for rule in rules]),
-        _labels(risks, risk_names),
-        explanations,
-        score.tolist(),
-        at_risk.tolist(),
-        strict=True,
+    risky = at_risk.tolist()
+    rows = HeldRows(
+        ids=np.asarray(table.column("household_id").to_numpy(zero_copy_only=False), np.int64),
+        category=[c or None for c in category.tolist()],
+        codes=_labels(codes, [rule.code for rule in rules]),
+        risk_types=_labels(risks, risk_names),
+        explanations=[json.dumps(texts.get(row, empty)) if at else nothing for row, at in enumerate(risky)],
+        score=score.tolist(),
+        at_risk=risky,
+        digest=np.zeros(n, np.int64),
+    )
+    # The rows not at risk (most) hold no explanations: their digest is one per distinct codes, risk types and
+    # score, computed once; the rows at risk have one each.
+    key = (
+        np.stack([codes, risks, score, at_risk.astype(np.int64)], axis=1) if n else np.zeros((0, 4), np.int64)
+    )
+    quiet = np.flatnonzero(~at_risk)
+    if len(quiet):
+        _distinct, first, inverse = np.unique(key[quiet], axis=0, return_index=True, return_inverse=True)
+        spelt = [_digest_of(rows, int(quiet[i])) for i in first]
+        rows.digest[quiet] = np.asarray(spelt, np.int64)[inverse.reshape(-1)]
+    for i in np.flatnonzero(at_risk).tolist():
+        rows.digest[i] = _digest_of(rows, i)
+    return rows
+
+
+def _digest_of(rows: HeldRows, i: int) -> int:
+    return digest(
+        rows.category[i],
+        rows.codes[i],
+        rows.risk_types[i],
+        rows.explanations[i],
+        rows.score[i],
+        rows.at_risk[i],
     )

@@ -86,6 +86,9 @@ class Current(models.Model):
     score = models.PositiveSmallIntegerField(_("risk score"), default=0)  # docs/screening.md
     # Whether a batch run has raised a lead for the household's present spell at risk.
     reported = models.BooleanField(_("lead raised"), default=False)
+    # A batch run's digest of what is held (``engine.held.digest``): the next run writes the row only when its
+    # own differs. None when written online (the next run writes it).
+    digest = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["household_id"]

@@ -16,7 +16,8 @@ from bottomline.registry.features import MEMBER_FACTS, Related, household_screen
 from bottomline.registry.models import Household
 from bottomline.rules.screening import Screening
 
-UPDATED = ["evaluated_at", "on", "run", "category", "codes", "risk_types", "explanations", "score"]
+# "digest" too: a row written online has none (the next batch run writes it whatever it holds).
+UPDATED = ["evaluated_at", "on", "run", "category", "codes", "risk_types", "explanations", "score", "digest"]
 
 
 def household_refetch(household: Household) -> None:

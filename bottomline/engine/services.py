@@ -140,8 +140,9 @@ def _missing(ids: Any) -> Any:
 
 
 def _ids_json(ids: Any) -> str:
-    """A chunk of household ids as a JSON array (one parameter, in either database)."""
-    return "[" + ",".join(map(str, ids.to_numpy(zero_copy_only=False).tolist())) + "]"
+    """A chunk of household ids (Arrow or NumPy) as a JSON array (one parameter, in either database)."""
+    values = ids.to_numpy(zero_copy_only=False) if hasattr(ids, "to_numpy") else ids
+    return "[" + ",".join(map(str, values.tolist())) + "]"
 
 
 def _among(cursor: Any) -> str:
@@ -368,7 +369,7 @@ def _villages_of(households: list[int]) -> list[str]:
 # The rows a run writes, a chunk of households at a time, go through a temporary table of the run's own
 # connection: the comparisons with what is stored, the upsert and the results are then statements over sets.
 STAGE = "engine_run_stage"
-HELD = ("category", "codes", "risk_types", "explanations", "score", "reported")
+HELD = ("category", "codes", "risk_types", "explanations", "score", "reported", "digest")
 
 
 def _stage_create(cursor: Any) -> None:
@@ -378,30 +379,71 @@ def _stage_create(cursor: Any) -> None:
     cursor.execute(
         f"CREATE TEMPORARY TABLE {STAGE} (household_id bigint PRIMARY KEY, category smallint, "
         f"codes {json_type} NOT NULL, risk_types {json_type} NOT NULL, explanations {json_type} NOT NULL, "
-        f"score smallint NOT NULL, reported {boolean} NOT NULL, newer {boolean} NOT NULL DEFAULT false)"
+        f"score smallint NOT NULL, reported {boolean} NOT NULL, digest bigint NOT NULL, "
+        f"newer {boolean} NOT NULL DEFAULT false)"
     )
 
 
-def _stage_fill(cursor: Any, ids: Any, hits: Any) -> None:
-    """The chunk's households with a hit, as held (built rule by rule over the Arrow rows), then the others as
-    holding nothing, in one statement."""
-    from bottomline.engine.held import NOTHING_JSON, held_rows
+def _stored_digests(cursor: Any, low: int, high: int) -> tuple[Any, Any, Any]:
+    """The stored screenings of the households from ``low`` to ``high``: their ids (sorted), digests, and
+    whether each has one (a row written online has none)."""
+    import numpy as np
 
-    columns = f"{STAGE} (household_id, category, codes, risk_types, explanations, score, reported)"
-    if hits is not None and hits.num_rows:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {columns} FROM STDIN") as copy:
-                for row in held_rows(hits):
-                    copy.write_row(row)
-        else:
-            insert = f"INSERT INTO {columns} VALUES (%s, %s, %s, %s, %s, %s, %s)"  # noqa: S608  (fixed names)
-            cursor.executemany(insert, held_rows(hits))
-    codes, risk_types, explanations = NOTHING_JSON
     cursor.execute(
-        f"INSERT INTO {columns} SELECT c.id, NULL, %s, %s, %s, 0, false FROM {_among(cursor)} c "  # noqa: S608
-        "WHERE true ON CONFLICT (household_id) DO NOTHING",
-        [codes, risk_types, explanations, _ids_json(ids)],
+        "SELECT household_id, digest FROM engine_current WHERE household_id BETWEEN %s AND %s "
+        "ORDER BY household_id",
+        [low, high],
     )
+    rows = cursor.fetchall()
+    ids = np.fromiter((row[0] for row in rows), np.int64, len(rows))
+    digests = np.fromiter((row[1] if row[1] is not None else 0 for row in rows), np.int64, len(rows))
+    known = np.fromiter((row[1] is not None for row in rows), bool, len(rows))
+    return ids, digests, known
+
+
+def _stage_fill(cursor: Any, ids: Any, held: Any) -> int:
+    """Stage the chunk's households whose screening differs from the stored one (by digest), and those at risk
+    (their results are kept every run): ``held`` holds the chunk's households with a hit (None: none), the
+    others hold nothing. Returns how many rows were staged."""
+    import numpy as np
+
+    from bottomline.engine.held import NOTHING_DIGEST, NOTHING_JSON
+
+    chunk = ids.to_numpy()
+    digests = np.full(len(chunk), NOTHING_DIGEST, np.int64)
+    hit_at = np.zeros(0, np.int64) if held is None else np.searchsorted(chunk, held.ids)
+    if held is not None:
+        digests[hit_at] = held.digest
+    stored_ids, stored, known = _stored_digests(cursor, int(chunk[0]), int(chunk[-1]))
+    at = np.minimum(np.searchsorted(stored_ids, chunk), max(len(stored_ids) - 1, 0))
+    same = np.zeros(len(chunk), bool)
+    if len(stored_ids):
+        same = (stored_ids[at] == chunk) & known[at] & (stored[at] == digests)
+    staged = 0
+    columns = f"{STAGE} (household_id, category, codes, risk_types, explanations, score, reported, digest)"
+    if held is not None:
+        wanted = np.flatnonzero(~same[hit_at] | np.asarray(held.at_risk, bool))
+        staged += len(wanted)
+        if len(wanted) and connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {columns} FROM STDIN") as copy:
+                for row in held.rows(wanted):
+                    copy.write_row(row)
+        elif len(wanted):
+            insert = f"INSERT INTO {columns} VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"  # noqa: S608  (fixed names)
+            cursor.executemany(insert, held.rows(wanted))
+    hit = np.zeros(len(chunk), bool)
+    hit[hit_at] = True
+    nothing = chunk[
+        ~hit & ~same
+    ]  # households with no hit now whose stored screening held something (or none)
+    if len(nothing):
+        staged += len(nothing)
+        codes, risk_types, explanations = NOTHING_JSON
+        cursor.execute(
+            f"INSERT INTO {columns} SELECT c.id, NULL, %s, %s, %s, 0, false, %s FROM {_among(cursor)} c",  # noqa: S608
+            [codes, risk_types, explanations, NOTHING_DIGEST, _ids_json(nothing)],
+        )
+    return staged
 
 
 def _differs(column: str) -> str:
@@ -431,12 +473,16 @@ def _sqlite_cache(cursor: Any) -> Iterator[None]:
 
 def _write(run: Run, ids: Any, hits: Any, *, started_at: datetime) -> list[int]:
     """Results of the run, current screenings and leads, written in sets and only where they changed, a bounded
-    chunk of households at a time: the chunk's rows are staged (explanations built for households with a hit
-    alone), then one UPDATE stamps every screened household with this run, one more rewrites only the rows whose
-    screening differs from what was stored, one INSERT adds the households never screened, one INSERT keeps
-    results for the households at risk alone. A save screened online after this run read the registry is newer
-    than what the run saw: its row stays as it is. Returns the households newly at risk (a lead each)."""
+    chunk of households at a time: what each household of the chunk holds is digested (explanations built for
+    the households at risk alone) and compared with the stored digests; the households whose screening changed,
+    and those at risk, are staged; one UPDATE rewrites (and stamps with this run) the stored rows that differ,
+    one INSERT adds the households never screened, one INSERT keeps results for the households at risk. A row
+    that did not change keeps the run that wrote it (``engine.why`` tells the latest run that saw it). A save
+    screened online after this run read the registry is newer than what the run saw: its row stays as it is.
+    Returns the households newly at risk (a lead each)."""
     import numpy as np
+
+    from bottomline.engine.held import held
 
     ops = connection.ops
     stamp = [ops.adapt_datetimefield_value(run.created_at), ops.adapt_datefield_value(run.on), run.pk]
@@ -451,10 +497,10 @@ def _write(run: Run, ids: Any, hits: Any, *, started_at: datetime) -> list[int]:
             if found is not None:
                 low = int(np.searchsorted(found, chunk[0].as_py(), "left"))
                 high = int(np.searchsorted(found, chunk[len(chunk) - 1].as_py(), "right"))
-                part = hits.slice(low, high - low)
+                part = held(hits.slice(low, high - low)) if high > low else None
             cursor.execute(f"DELETE FROM {STAGE}")  # noqa: S608  (a fixed name)
-            _stage_fill(cursor, chunk, part)
-            newly += _chunk_write(cursor, run, stamp, started_at)
+            if _stage_fill(cursor, chunk, part):
+                newly += _chunk_write(cursor, run, stamp, started_at)
         cursor.execute(f"DROP TABLE {STAGE}")
     return newly
 
@@ -473,17 +519,14 @@ def _chunk_write(cursor: Any, run: Run, stamp: list[Any], started_at: datetime) 
         "AND c.reported)"
     )
     newly = [int(row[0]) for row in cursor.fetchall()]
+    held = ", ".join(f"{column} = s.{column}" for column in HELD)
+    on = connection.ops.quote_name("on")
     cursor.execute(
-        f"UPDATE engine_current SET evaluated_at = %s, {connection.ops.quote_name('on')} = %s, run_id = %s "  # noqa: S608
-        f"WHERE household_id IN (SELECT household_id FROM {STAGE} WHERE NOT newer)",
+        f"UPDATE engine_current AS c SET {held}, evaluated_at = %s, {on} = %s, run_id = %s FROM {STAGE} s "  # noqa: S608
+        f"WHERE c.household_id = s.household_id AND NOT s.newer "
+        f"AND ({' OR '.join(_differs(column) for column in HELD)})",
         stamp,
     )
-    held = ", ".join(f"{column} = s.{column}" for column in HELD)
-    cursor.execute(
-        f"UPDATE engine_current AS c SET {held} FROM {STAGE} s WHERE c.household_id = s.household_id "  # noqa: S608
-        f"AND NOT s.newer AND ({' OR '.join(_differs(column) for column in HELD)})"
-    )
-    on = connection.ops.quote_name("on")
     cursor.execute(
         f"INSERT INTO engine_current (household_id, evaluated_at, {on}, run_id, {', '.join(HELD)}) "  # noqa: S608
         f"SELECT s.household_id, %s, %s, %s, {', '.join('s.' + column for column in HELD)} FROM {STAGE} s "

@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 
 from bottomline.engine.batch import rules_apply
-from bottomline.engine.held import held_rows
+from bottomline.engine.held import digest, held
 from bottomline.rules.catalog import FACTS, RULES
 from bottomline.rules.compile import param_column
 from bottomline.rules.nodes import Param
@@ -65,11 +65,13 @@ def _features(n: int, seed: int = 3) -> pa.Table:
 def test_held_rows_equal_the_screening_of_each_row() -> None:
     hits = rules_apply(_features(3000))
     assert hits.num_rows > 1000
-    held = {row[0]: row[1:] for row in held_rows(hits)}
+    rows = {row[0]: row[1:] for row in held(hits).rows()}
     categories = set()
     for row in hits.to_pylist():
         s = from_batch_row(row)
-        category, codes, risk_types, explanations, score, at_risk = held[row["household_id"]]
+        category, codes, risk_types, explanations, score, at_risk, digested = rows[row["household_id"]]
+        # The digest of a row (one per distinct row not at risk, one each at risk) is the digest of what it holds.
+        assert digested == digest(category, codes, risk_types, explanations, score, at_risk)
         assert (category, json.loads(codes), json.loads(risk_types)) == (
             s.category,
             list(s.codes),

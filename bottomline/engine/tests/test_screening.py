@@ -116,15 +116,44 @@ def test_a_run_writes_only_the_screenings_that_changed(registry: dict[str, House
         second = run()
     writes = [q["sql"] for q in captured.captured_queries if "engine_current" in q["sql"]]
     inserts = [sql for sql in writes if sql.lstrip().upper().startswith("INSERT")]
-    # One household changed (its housing became dangerous): one row written, every other one only stamped.
+    # One household changed (its housing became dangerous): one row written, the others left as they were.
     assert len(inserts) == 1 and inserts[0].count("), (") == 0  # a single row of VALUES
     after = state()
     assert {h for h in held if held[h] != after[h]} == {registry["steady"].pk}
-    assert set(Current.objects.values_list("run_id", flat=True)) == {second.pk}
+    # Only the changed row is written and stamped with the second run; the others keep the first.
+    stamped = dict(Current.objects.values_list("household_id", "run_id"))
+    assert stamped == {h: second.pk if h == registry["steady"].pk else first.pk for h in held}
     # Results are kept for the households at risk alone.
     at_risk = {h for h, (category, *_rest) in after.items() if category is not None}
     assert set(Result.objects.filter(run=second).values_list("household_id", flat=True)) == at_risk
     assert first.pk != second.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_over_an_unchanged_registry_rewrites_no_screening_and_the_page_names_it(
+    registry: dict[str, Household], personas: dict[str, Any]
+) -> None:
+    from bottomline.engine.why import why_of_household
+    from bottomline.registry import selectors
+
+    first = run()
+    written = dict(Current.objects.values_list("household_id", "evaluated_at"))
+    second = run()
+    assert second.leads == 0
+    # Nothing changed: no row is rewritten, none stamped again (the nightly run's cost at a province's size).
+    assert dict(Current.objects.values_list("household_id", "evaluated_at")) == written
+    assert set(Current.objects.values_list("run_id", flat=True)) == {first.pk}
+    # The household page tells the latest run that saw the household, and since when it holds the same.
+    viewer = personas["county_officer"]
+    home = selectors.household_get(viewer=viewer, household_id=registry["steady"].pk)
+    why = why_of_household(viewer=viewer, household=home, language="en")
+    assert why is not None and why.run_id == second.pk
+    assert why.unchanged_since == written[registry["steady"].pk]
+    # A save screened online has no digest: the next run writes its row again, with its own.
+    current_refresh(registry["steady"])
+    assert Current.objects.get(household=registry["steady"]).digest is None
+    third = run()
+    assert Current.objects.get(household=registry["steady"]).run_id == third.pk
 
 
 @pytest.mark.django_db(transaction=True)
