@@ -248,6 +248,54 @@ class Samples:
     load: list[tuple[float, float, float]] = field(default_factory=list)
     cpu: dict[str, float] = field(default_factory=lambda: defaultdict(float))  # CPU seconds over the run
     seconds: float = 0.0
+    # Each second (monotonic time at its end): the machine's stalls and PostgreSQL's waits in it (``_second``).
+    seconds_seen: list[tuple[float, dict[str, float]]] = field(default_factory=list)
+
+
+def _machine() -> dict[str, float]:
+    """Counters so far, in seconds: the kernel's pressure stall totals (/proc/pressure: "io some" is time in
+    which some task waited for the disk, "io full" time in which all did) and the CPUs' iowait and steal
+    (/proc/stat; steal: time the hypervisor gave to another machine)."""
+    found: dict[str, float] = {}
+    for name in ("cpu", "io", "memory"):
+        try:
+            text = Path(f"/proc/pressure/{name}").read_text()
+        except OSError:
+            continue
+        for line in text.splitlines():
+            kind, *fields = line.split()
+            found[f"{name} {kind}"] = int(dict(f.split("=") for f in fields)["total"]) / 1e6
+    with open("/proc/stat") as stat:
+        cpu = stat.readline().split()[1:]
+    ticks = os.sysconf("SC_CLK_TCK")
+    found["iowait"], found["steal"] = int(cpu[4]) / ticks, int(cpu[7]) / ticks
+    return found
+
+
+def _second(stop: threading.Event, samples: Samples, dsn: str | None) -> None:
+    """Every second: how much of it the machine stalled (``_machine``'s growth) and what PostgreSQL's active
+    backends of the scratch database waited on (``Lock:transactionid``, ``IO:DataFileRead``, ``CPU`` when none),
+    to tell a stall of the disk, of the CPU (another machine's load) or of a lock apart."""
+    import psycopg
+
+    connection = psycopg.connect(dsn, autocommit=True) if dsn else None
+    try:
+        before = _machine()
+        while not stop.wait(1):
+            now = _machine()
+            seen = {key: now[key] - before.get(key, now[key]) for key in now}
+            before = now
+            if connection is not None:
+                rows = connection.execute(
+                    "SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU'), count(*) FROM pg_stat_activity "
+                    "WHERE datname = %s AND state = 'active' AND pid <> pg_backend_pid() GROUP BY 1",
+                    [DATABASE],
+                ).fetchall()
+                seen.update({f"pg {event}": float(n) for event, n in rows})
+            samples.seconds_seen.append((time.monotonic(), seen))
+    finally:
+        if connection is not None:
+            connection.close()
 
 
 def _cpu_by_process(root: int) -> dict[int, tuple[str, float]]:
@@ -417,9 +465,10 @@ def _target(host: str, port: int, netloc: str, ca: str, data: dict[str, Any]) ->
 
 
 def drive(
-    *, url: str, ca: str, data: dict[str, Any], rate: float, seconds: float
+    *, url: str, ca: str, data: dict[str, Any], rate: float, seconds: float, dsn: str | None = None
 ) -> tuple[list[Result], Samples]:
-    """Offer ``rate`` requests a second for ``seconds`` (open loop); every request's result and the samples."""
+    """Offer ``rate`` requests a second for ``seconds`` (open loop); every request's result and the samples
+    (with PostgreSQL's waits each second when ``dsn`` is given)."""
     parts = urlparse(url)
     target = _target(parts.hostname or "", parts.port or 443, parts.netloc, ca, data)
     mix = Mix(data)
@@ -432,6 +481,8 @@ def drive(
     samples, stop = Samples(), threading.Event()
     sampler = threading.Thread(target=_sample, args=(stop, samples), daemon=True)
     sampler.start()
+    watcher = threading.Thread(target=_second, args=(stop, samples, dsn), daemon=True)
+    watcher.start()
     count = int(rate * seconds)
     for i in range(count):
         due = begin + i / rate
@@ -446,6 +497,7 @@ def drive(
         sender.join(timeout=max(0.0, begin + seconds + GRACE_SECONDS + 70 - time.monotonic()))
     stop.set()
     sampler.join()
+    watcher.join()
     return results, samples
 
 
@@ -507,9 +559,12 @@ def worker_times(log: Path) -> dict[str, list[float]]:
     return times
 
 
-def slow_seconds(results: list[Result], limit_ms: float) -> list[str]:
+def slow_seconds(
+    results: list[Result], limit_ms: float, seen: list[tuple[float, dict[str, float]]] | None = None
+) -> list[str]:
     """Whether the slow requests come together (a stall of the whole stack) or spread over the run (queueing):
-    the seconds (from the first request due) that hold them, and the p99 of each minute."""
+    the seconds (from the first request due) that hold them, and the p99 of each minute; with ``seen``
+    (``Samples.seconds_seen``), what the machine and PostgreSQL did in the worst seconds and over the run."""
     if not results:
         return []
     begin = min(r.due for r in results)
@@ -528,7 +583,37 @@ def slow_seconds(results: list[Result], limit_ms: float) -> list[str]:
         "p99 of each minute, ms: "
         + ", ".join(f"{_pct(ms, 99):.0f}" for _, ms in sorted(minutes.items()))
         + ".",
+        *_stalls(begin, [t for t, _ in sorted(worst)], seen or []),
     ]
+
+
+def _stalls(begin: float, worst: list[int], seen: list[tuple[float, dict[str, float]]]) -> list[str]:
+    """What was seen in the worst seconds (and the one before each), and in all, from the per-second samples."""
+    if not seen:
+        return []
+    by_second = {int(at - begin): values for at, values in seen}
+
+    def said(values: dict[str, float]) -> str:
+        shown = [f"{key} {value:.2f}" for key, value in sorted(values.items()) if value >= 0.05]
+        return ", ".join(shown) or "nothing"
+
+    totals: dict[str, float] = defaultdict(float)
+    for _, values in seen:
+        for key, value in values.items():
+            totals[key] += value
+    span = len(seen)
+    lines = [
+        f"Over the {span} s sampled (seconds of stall, or PostgreSQL backends waiting, per second on average): "
+        + ", ".join(
+            f"{key} {value / span:.2f}" for key, value in sorted(totals.items()) if value / span >= 0.01
+        )
+        + "."
+    ]
+    lines += [
+        f"- t = {t} s: {said(by_second.get(t, {}))}; the second before: {said(by_second.get(t - 1, {}))}"
+        for t in worst
+    ]
+    return lines
 
 
 def report(
@@ -570,7 +655,7 @@ def report(
         f"Offered {len(results)} requests in {span:.0f} s ({len(results) / max(span, 1):.1f}/s, {minutes:g} min); "
         f"a request waited for a free sender p99 {_pct(lag, 99):.0f} ms, max {max(lag, default=0):.0f} ms "
         f"(latency counts from when it was due).",
-        *slow_seconds(results, TARGET_P99_MS),
+        *slow_seconds(results, TARGET_P99_MS, samples.seconds_seen),
         f"Load average (1 min) during the run: mean {statistics.mean(x[0] for x in loads):.2f}, "
         f"max {max(x[0] for x in loads):.2f}; at the end {loads[-1][0]:.2f} / {loads[-1][1]:.2f} / "
         f"{loads[-1][2]:.2f} (1/5/15 min) on {os.cpu_count()} CPUs shared with other work.",
@@ -623,7 +708,12 @@ def main(minutes: float | None = None) -> None:
         (stack.logs / "gunicorn-access.log").write_text("")
         since = time.time()
         results, samples = drive(
-            url=stack.url, ca=stack.data["ca"], data=stack.data, rate=rate, seconds=minutes * 60
+            url=stack.url,
+            ca=stack.data["ca"],
+            data=stack.data,
+            rate=rate,
+            seconds=minutes * 60,
+            dsn=f"{SERVER}/postgres",
         )
         servers = server_times(stack.logs / "nginx-access.log", since)
         workers_ms = worker_times(stack.logs / "gunicorn-access.log")
