@@ -18,6 +18,32 @@ if TYPE_CHECKING:
     from bottomline.regions.models import Region
 
 CI = os.environ.get("CI", "").lower() == "true"
+# make test runs the suite on SQLite, then on PostgreSQL with this set (scripts/test.sh): the second run leaves out
+# the tests that use no database (they ran the same in the first) and runs the ``onedb`` ones.
+SECOND_DATABASE = os.environ.get("BOTTOMLINE_TEST_SECOND_DATABASE") == "1"
+DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+    "live_server",
+}
+
+
+def uses_database(item: pytest.Item) -> bool:
+    """Whether a test touches the database: marked ``django_db``, or asking (through its fixtures) for one."""
+    return item.get_closest_marker("django_db") is not None or bool(
+        DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not SECOND_DATABASE:
+        return
+    kept = [item for item in items if uses_database(item)]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if not uses_database(item)])
+        items[:] = kept
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -176,6 +176,7 @@ def _pooled(world: dict[str, Any], personas: dict[str, Any], client: Client) -> 
                 yield _text(response)
 
 
+@pytest.mark.onedb
 @pytest.mark.django_db
 def test_no_id_number_can_be_rebuilt_without_the_reveal_right(
     world: dict[str, Any], personas: dict[str, Any], tree: Any, client: Client

@@ -99,16 +99,22 @@ def test_a_database_from_before_the_check_values_is_judged_by_its_data(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_database_without_the_table_passes(keys: Any) -> None:
-    """A fresh, empty database (before migrate) is not an error: there is nothing to read yet."""
-    call_command("migrate", "registry", "zero", verbosity=0)
+    """A fresh, empty database (before migrate) is not an error: there is nothing to read yet. (The table is
+    dropped and made again: unapplying the registry's migrations and every app's above it took 35 s.)"""
+    from django.db import connection
+
+    with connection.schema_editor() as editor:
+        editor.delete_model(KeyCheck)
     try:
+        assert KeyCheck._meta.db_table not in connection.introspection.table_names()
         keys.FIELD_ENCRYPTION_KEYS = f"dev1:{OTHER}"
         field_keys.cache_clear()
         assert check_messages() == ""
     finally:
         keys.FIELD_ENCRYPTION_KEYS = "dev1:ZGV2LWtleS1vbmx5LTAwMQ=="
         field_keys.cache_clear()
-        call_command("migrate", verbosity=0)
+        with connection.schema_editor() as editor:
+            editor.create_model(KeyCheck)
 
 
 def test_production_refuses_to_start_on_a_database_of_other_keys(tmp_path: Path) -> None:

@@ -117,6 +117,7 @@ def test_the_check_finds_what_it_looks_for(browser: Any) -> None:
     assert any("on grey" in p for p in problems) and not any("dark enough" in p for p in problems)
 
 
+@pytest.mark.onedb
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_every_page_is_accessible(

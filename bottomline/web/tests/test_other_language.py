@@ -505,6 +505,7 @@ def page_urls(world: dict[str, Any]) -> Iterator[tuple[str, str, list[str]]]:  #
         yield key, build_url(key, patterns[key], kwargs), [role for role in Role if role in spec.roles]
 
 
+@pytest.mark.onedb
 @pytest.mark.django_db
 def test_no_text_of_the_other_language(world: dict[str, Any], personas: dict[str, Any]) -> None:  # noqa: F811
     data = stored_values()
