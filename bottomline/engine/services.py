@@ -380,76 +380,83 @@ def _stage_create(cursor: Any) -> None:
         f"CREATE TEMPORARY TABLE {STAGE} (household_id bigint PRIMARY KEY, category smallint, "
         f"codes {json_type} NOT NULL, risk_types {json_type} NOT NULL, explanations {json_type} NOT NULL, "
         f"score smallint NOT NULL, reported {boolean} NOT NULL, digest bigint NOT NULL, "
-        f"newer {boolean} NOT NULL DEFAULT false)"
+        f"changed {boolean} NOT NULL, newer {boolean} NOT NULL DEFAULT false)"
     )
 
 
-def _stored_digests(cursor: Any, low: int, high: int) -> tuple[Any, Any, Any]:
-    """The stored screenings of the households from ``low`` to ``high``: their ids (sorted), digests, and
-    whether each has one (a row written online has none)."""
+def _stored_digests(cursor: Any, chunk: Any) -> tuple[Any, Any, Any]:
+    """The stored screenings of a chunk's households (sorted ids): their ids (sorted), digests, and whether each
+    has one (a row written online has none). A dense chunk (a whole run's) is read as a range of ids, a sparse
+    one (an incremental run's) by its ids."""
     import numpy as np
 
+    low, high = int(chunk[0]), int(chunk[-1])
+    if len(chunk) * 4 >= high - low + 1:
+        where, params = "household_id BETWEEN %s AND %s", [low, high]
+    else:
+        where, params = f"household_id IN (SELECT id FROM {_among(cursor)} c)", [_ids_json(chunk)]  # noqa: S608
     cursor.execute(
-        "SELECT household_id, digest FROM engine_current WHERE household_id BETWEEN %s AND %s "
-        "ORDER BY household_id",
-        [low, high],
+        "SELECT household_id, COALESCE(digest, 0), CASE WHEN digest IS NULL THEN 0 ELSE 1 END "  # noqa: S608
+        f"FROM engine_current WHERE {where} ORDER BY household_id",
+        params,
     )
-    rows = cursor.fetchall()
-    ids = np.fromiter((row[0] for row in rows), np.int64, len(rows))
-    digests = np.fromiter((row[1] if row[1] is not None else 0 for row in rows), np.int64, len(rows))
-    known = np.fromiter((row[1] is not None for row in rows), bool, len(rows))
-    return ids, digests, known
+    rows = np.array(cursor.fetchall(), np.int64).reshape(-1, 3)
+    return rows[:, 0], rows[:, 1], rows[:, 2].astype(bool)
 
 
-def _stage_fill(cursor: Any, ids: Any, held: Any) -> int:
-    """Stage the chunk's households whose screening differs from the stored one (by digest), and those at risk
-    (their results are kept every run): ``held`` holds the chunk's households with a hit (None: none), the
-    others hold nothing. Returns how many rows were staged."""
+def _stage_fill(cursor: Any, ids: Any, held: Any) -> bool:
+    """Stage the chunk's households whose screening differs from the stored one (by digest: ``changed``), and
+    those at risk (their results are kept every run): ``held`` holds the chunk's households with a hit (None:
+    none), the others hold nothing. Whether any row was staged."""
     import numpy as np
 
     from bottomline.engine.held import NOTHING_DIGEST, NOTHING_JSON
 
     chunk = ids.to_numpy()
     digests = np.full(len(chunk), NOTHING_DIGEST, np.int64)
+    hit = np.zeros(len(chunk), bool)
     hit_at = np.zeros(0, np.int64) if held is None else np.searchsorted(chunk, held.ids)
     if held is not None:
-        digests[hit_at] = held.digest
-    stored_ids, stored, known = _stored_digests(cursor, int(chunk[0]), int(chunk[-1]))
-    at = np.minimum(np.searchsorted(stored_ids, chunk), max(len(stored_ids) - 1, 0))
+        digests[hit_at], hit[hit_at] = held.digest, True
+    stored_ids, stored, known = _stored_digests(cursor, chunk)
     same = np.zeros(len(chunk), bool)
     if len(stored_ids):
+        at = np.minimum(np.searchsorted(stored_ids, chunk), len(stored_ids) - 1)
         same = (stored_ids[at] == chunk) & known[at] & (stored[at] == digests)
-    staged = 0
-    columns = f"{STAGE} (household_id, category, codes, risk_types, explanations, score, reported, digest)"
+    staged = False
     if held is not None:
-        wanted = np.flatnonzero(~same[hit_at] | np.asarray(held.at_risk, bool))
-        staged += len(wanted)
-        if len(wanted) and connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {columns} FROM STDIN") as copy:
-                for row in held.rows(wanted):
-                    copy.write_row(row)
-        elif len(wanted):
-            insert = f"INSERT INTO {columns} VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"  # noqa: S608  (fixed names)
-            cursor.executemany(insert, held.rows(wanted))
-    hit = np.zeros(len(chunk), bool)
-    hit[hit_at] = True
-    nothing = chunk[
-        ~hit & ~same
-    ]  # households with no hit now whose stored screening held something (or none)
+        at_risk = np.asarray(held.at_risk, bool)
+        for changed in (True, False):
+            wanted = np.flatnonzero(~same[hit_at] if changed else same[hit_at] & at_risk)
+            if len(wanted):
+                _stage_rows(cursor, held.rows(wanted), changed=changed)
+                staged = True
+    # Households with no hit now whose stored screening held something (or who have none).
+    nothing = chunk[~hit & ~same]
     if len(nothing):
-        staged += len(nothing)
         codes, risk_types, explanations = NOTHING_JSON
         cursor.execute(
-            f"INSERT INTO {columns} SELECT c.id, NULL, %s, %s, %s, 0, false, %s FROM {_among(cursor)} c",  # noqa: S608
+            f"INSERT INTO {STAGE} (household_id, category, codes, risk_types, explanations, score, reported, "  # noqa: S608
+            f"digest, changed) SELECT c.id, NULL, %s, %s, %s, 0, false, %s, true FROM {_among(cursor)} c",
             [codes, risk_types, explanations, NOTHING_DIGEST, _ids_json(nothing)],
         )
+        staged = True
     return staged
 
 
-def _differs(column: str) -> str:
+def _stage_rows(cursor: Any, rows: Iterator[tuple[Any, ...]], *, changed: bool) -> None:
+    """Rows of ``engine.held`` into the stage (COPY on PostgreSQL)."""
+    flag = "true" if changed else "false"
+    columns = "household_id, category, codes, risk_types, explanations, score, reported, digest"
     if connection.vendor == "postgresql":
-        return f"c.{column} IS DISTINCT FROM s.{column}"
-    return f"c.{column} IS NOT s.{column}"
+        with cursor.cursor.copy(f"COPY {STAGE} ({columns}, changed) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row((*row, changed))
+    else:
+        cursor.executemany(
+            f"INSERT INTO {STAGE} ({columns}, changed) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, {flag})",  # noqa: S608
+            rows,
+        )
 
 
 SQLITE_CACHE_KIB = 262_144  # SQLite's page cache while a run writes (its default, 2 MiB, is for pages)
@@ -521,16 +528,17 @@ def _chunk_write(cursor: Any, run: Run, stamp: list[Any], started_at: datetime) 
     newly = [int(row[0]) for row in cursor.fetchall()]
     held = ", ".join(f"{column} = s.{column}" for column in HELD)
     on = connection.ops.quote_name("on")
+    # Driven by the (small) set of staged rows that changed: a join would read every stored row on SQLite.
     cursor.execute(
         f"UPDATE engine_current AS c SET {held}, evaluated_at = %s, {on} = %s, run_id = %s FROM {STAGE} s "  # noqa: S608
-        f"WHERE c.household_id = s.household_id AND NOT s.newer "
-        f"AND ({' OR '.join(_differs(column) for column in HELD)})",
+        f"WHERE c.household_id = s.household_id AND c.household_id IN "
+        f"(SELECT household_id FROM {STAGE} WHERE changed AND NOT newer)",
         stamp,
     )
     cursor.execute(
         f"INSERT INTO engine_current (household_id, evaluated_at, {on}, run_id, {', '.join(HELD)}) "  # noqa: S608
         f"SELECT s.household_id, %s, %s, %s, {', '.join('s.' + column for column in HELD)} FROM {STAGE} s "
-        "WHERE NOT EXISTS (SELECT 1 FROM engine_current c WHERE c.household_id = s.household_id)",
+        "WHERE s.changed AND NOT EXISTS (SELECT 1 FROM engine_current c WHERE c.household_id = s.household_id)",
         stamp,
     )
     cursor.execute(
