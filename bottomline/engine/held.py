@@ -163,12 +163,10 @@ def held(table: pa.Table, rules: tuple[Rule, ...] = RULES) -> HeldRows:
     )
     # The rows not at risk (most) hold no explanations: their digest is one per distinct codes, risk types and
     # score, computed once; the rows at risk have one each.
-    key = (
-        np.stack([codes, risks, score, at_risk.astype(np.int64)], axis=1) if n else np.zeros((0, 4), np.int64)
-    )
     quiet = np.flatnonzero(~at_risk)
     if len(quiet):
-        _distinct, first, inverse = np.unique(key[quiet], axis=0, return_index=True, return_inverse=True)
+        key = np.stack([codes[quiet], risks[quiet], score[quiet]], axis=1)
+        _distinct, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
         spelt = [_digest_of(rows, int(quiet[i])) for i in first]
         rows.digest[quiet] = np.asarray(spelt, np.int64)[inverse.reshape(-1)]
     for i in np.flatnonzero(at_risk).tolist():
