@@ -273,18 +273,21 @@ def _machine() -> dict[str, float]:
 
 
 def _second(stop: threading.Event, samples: Samples, dsn: str | None) -> None:
-    """Every second: how much of it the machine stalled (``_machine``'s growth) and what PostgreSQL's active
-    backends of the scratch database waited on (``Lock:transactionid``, ``IO:DataFileRead``, ``CPU`` when none),
+    """Every second: how much of it the machine stalled (``_machine``'s growth), the CPU each group of processes
+    used (``_cpu_by_process``), and what PostgreSQL's active backends of the scratch database waited on (``Lock:transactionid``, ``IO:DataFileRead``, ``CPU`` when none),
     to tell a stall of the disk, of the CPU (another machine's load) or of a lock apart."""
     import psycopg
 
     connection = psycopg.connect(dsn, autocommit=True) if dsn else None
     try:
-        before = _machine()
+        before, cpu_before = _machine(), _cpu_by_process(os.getpid())
         while not stop.wait(1):
-            now = _machine()
+            now, cpu_now = _machine(), _cpu_by_process(os.getpid())
             seen = {key: now[key] - before.get(key, now[key]) for key in now}
-            before = now
+            for pid, (group, cpu) in cpu_now.items():  # the CPU each group used in the second
+                key = f"cpu {group}"
+                seen[key] = seen.get(key, 0.0) + cpu - cpu_before.get(pid, (group, cpu))[1]
+            before, cpu_before = now, cpu_now
             if connection is not None:
                 rows = connection.execute(
                     "SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU'), count(*) FROM pg_stat_activity "
@@ -329,10 +332,24 @@ def _cpu_by_process(root: int) -> dict[int, tuple[str, float]]:
                 cpu,
             )
         elif name.startswith("postgres"):
-            found[pid] = ("postgres", cpu)
+            found[pid] = (_postgres_kind(entry.name), cpu)
         elif name.startswith("redis"):
             found[pid] = ("redis", cpu)
     return found
+
+
+def _postgres_kind(pid: str) -> str:
+    """A PostgreSQL process's group by its title: the backends apart from autovacuum and the background writers."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            title = cmdline.read().decode(errors="replace")
+    except OSError:
+        return "postgres"
+    if "autovacuum" in title:
+        return "postgres autovacuum"
+    if any(word in title for word in ("checkpointer", "walwriter", "background writer")):
+        return "postgres writers"
+    return "postgres"
 
 
 def _sample(stop: threading.Event, samples: Samples) -> None:
