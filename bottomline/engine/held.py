@@ -4,8 +4,9 @@ as the JSON text the database keeps. The same decisions as ``rules.screening.con
 ``Screening.score`` (a test holds them equal to ``from_batch_row``). No Django here.
 
 Explanations (text in two languages, the costly part) are written for the households at risk alone: at 10M
-members four in ten households have some hit, one in seventy is at risk. The others' are built when viewed
-(``engine.why``).
+members of the synthetic population four in ten households have some hit, one in fourteen is at risk. The
+others' are built when viewed (``engine.why``). Each row has a digest of what it holds (``digest``): a run
+writes only the rows whose digest differs from the one stored (``engine.services._write``).
 """
 
 from __future__ import annotations
