@@ -391,6 +391,7 @@ def _stored_digests(cursor: Any, chunk: Any) -> tuple[Any, Any, Any]:
     import numpy as np
 
     low, high = int(chunk[0]), int(chunk[-1])
+    params: list[Any]
     if len(chunk) * 4 >= high - low + 1:
         where, params = "household_id BETWEEN %s AND %s", [low, high]
     else:
