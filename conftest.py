@@ -87,8 +87,8 @@ def _region(code: str, name: str, level: int, parent: Region | None) -> Region:
     )
 
 
-@pytest.fixture
-def tree(db: None) -> Tree:
+def tree_build() -> Tree:
+    """The test tree's regions, written to the database."""
     province = _region("630000000000", "青海省", 1, None)
     prefecture = _region("630100000000", "西宁市", 2, province)
     county = _region("630106000000", "湟中区", 3, prefecture)
@@ -111,26 +111,33 @@ def tree(db: None) -> Tree:
     )
 
 
+@pytest.fixture
+def tree(db: None) -> Tree:
+    return tree_build()
+
+
 PASSWORD = "Test-pass-2026"  # noqa: S105  (test personas only)
+
+
+def user_make(role: str, region: Region, username: str | None = None, department: str = "") -> User:
+    """A staff user of ``role`` in ``region`` (named ``<role>-<code>`` unless given a username)."""
+    from bottomline.accounts.services import user_save
+
+    if role == "department_officer" and not department:
+        department = "health_insurance"
+    return user_save(
+        username=username or f"{role}-{region.code}",
+        role=role,
+        region=region,
+        password=PASSWORD,
+        department=department,
+    )
 
 
 @pytest.fixture
 def make_user(db: None) -> Callable[..., User]:
     """Create a staff user: ``make_user("county_officer", region, username=...)``."""
-    from bottomline.accounts.services import user_save
-
-    def make(role: str, region: Region, username: str | None = None, department: str = "") -> User:
-        if role == "department_officer" and not department:
-            department = "health_insurance"
-        return user_save(
-            username=username or f"{role}-{region.code}",
-            role=role,
-            region=region,
-            password=PASSWORD,
-            department=department,
-        )
-
-    return make
+    return user_make
 
 
 # Each role at home in the tree: the level its work is at.
@@ -146,10 +153,14 @@ ROLE_HOME = {
 }
 
 
-@pytest.fixture
-def personas(tree: Tree, make_user: Callable[..., User]) -> dict[str, Any]:
+def personas_build(tree: Tree) -> dict[str, Any]:
     """One user per role, named by role: 王村干 the cadre of 永丰村, and so on up to the province."""
-    return {role: make_user(role, getattr(tree, home), username=role) for role, home in ROLE_HOME.items()}
+    return {role: user_make(role, getattr(tree, home), username=role) for role, home in ROLE_HOME.items()}
+
+
+@pytest.fixture
+def personas(tree: Tree, db: None) -> dict[str, Any]:
+    return personas_build(tree)
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.db import transaction
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
@@ -50,6 +51,7 @@ from bottomline.regions.models import Region
 from bottomline.registry.models import IncomeRecord
 from bottomline.registry.tests.factories import household, id_number, member
 from bottomline.relocation.models import Relocation, Site
+from conftest import ROLE_HOME, personas_build, tree_build, user_make
 
 STAFF = frozenset(Role)
 NOBODY: frozenset[str] = frozenset()
@@ -748,20 +750,33 @@ def test_every_url_pattern_is_in_the_table() -> None:
     assert set(TABLE) - set(keys) == set(), "these table rows match no pattern any more"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def world(
-    tree: Any, personas: dict[str, Any], make_user: Any, settings: Any, tmp_path: Any
-) -> dict[str, Any]:
-    """An object of each kind in each scope, plus a bearer token for each persona."""
-    settings.MEDIA_ROOT = tmp_path  # attachments made here stay out of var/media
-    # /health/ answers 200, not 503: a job worker beats, and the age of the last screening is not checked.
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
+    """The personas, an object of each kind in each scope and a bearer token for each persona: made once for
+    the module (per test process) in a transaction rolled back at its end. Each test runs in a savepoint inside
+    it, rolled back after the test, so every test starts from the same world (as Django's setUpTestData)."""
+    # Attachments made here stay out of var/media. /health/ answers 200, not 503: a job worker beat (below) as
+    # long ago as the module has run, and the age of the last screening is not checked.
+    media = tmp_path_factory.mktemp("matrix-media")
+    with (
+        django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=media, HEALTH_WORKER_SECONDS=86400, HEALTH_SCREENING_HOURS=0),
+        transaction.atomic(),
+    ):
+        yield _world(tree_build())
+        transaction.set_rollback(True)
+
+
+def _world(tree: Any) -> dict[str, Any]:
+    personas = personas_build(tree)
     worker_beat(name="matrix:1")
-    settings.HEALTH_SCREENING_HOURS = 0
     objects: dict[tuple[str, str], dict[str, Any]] = {}
     repayments: list[Repayment] = []
     for scope, attr in SCOPE_REGION.items():
         region = getattr(tree, attr)
-        owner = make_user(Role.VILLAGE_CADRE, region, username=f"owner-{scope}")
+        owner = user_make(Role.VILLAGE_CADRE, region, username=f"owner-{scope}")
         token, _raw = token_create(user=owner, name="theirs")
         job = Job.objects.create(kind="regions.load", region=region)
         # the figure is for the dashboards' drill-through (other region addresses ignore it)
@@ -964,7 +979,7 @@ def world(
         objects[("pv_post", scope)] = {"pk": post.pk, "assignment_id": held.pk}
         objects[("pv_holder", scope)] = {"pk": held.pk}
     tokens = {role: token_create(user=user, name="mine")[1] for role, user in personas.items()}
-    return {"objects": objects, "tokens": tokens, "repayments": repayments}
+    return {"objects": objects, "tokens": tokens, "repayments": repayments, "personas": personas}
 
 
 def build_url(key: str, pattern: URLPattern, kwargs: dict[str, Any]) -> str:
@@ -1009,11 +1024,8 @@ def request(
 
 @pytest.mark.parametrize("key", sorted(TABLE))
 @pytest.mark.django_db
-def test_url_against_every_role_and_scope(
-    key: str, world: dict[str, Any], personas: dict[str, Any], client: Client
-) -> None:
-    from conftest import ROLE_HOME
-
+def test_url_against_every_role_and_scope(key: str, world: dict[str, Any], client: Client) -> None:
+    personas: dict[str, Any] = world["personas"]
     spec = TABLE[key]
     pattern = next(p for k, p, _r in url_patterns() if k == key)
     scopes = SCOPES if spec.kind else (None,)
