@@ -8,7 +8,7 @@ dashboard, the exports and docs/indicators.md (``manage.py indicators_doc``) all
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -536,9 +536,32 @@ INDICATORS: tuple[Indicator, ...] = _indicators()
 BY_CODE: dict[str, Indicator] = {i.code: i for i in INDICATORS}
 
 
-def indicator_values(sums: Mapping[str, int | None]) -> dict[str, float | int | None]:
+Value = float | int | None
+
+
+class IndicatorValues(Mapping[str, Value]):
+    """Every indicator from summed parts (and ``ytd_`` sums of the flow parts), each computed when first read:
+    a dashboard builds figures for every child region and every month of its trend and reads a few of each."""
+
+    def __init__(self, sums: Mapping[str, int | None]) -> None:
+        self._sums = sums
+        self._read: dict[str, Value] = {}
+
+    def __getitem__(self, code: str) -> Value:
+        if code not in self._read:
+            self._read[code] = BY_CODE[code].value(self._sums)
+        return self._read[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(BY_CODE)
+
+    def __len__(self) -> int:
+        return len(BY_CODE)
+
+
+def indicator_values(sums: Mapping[str, int | None]) -> IndicatorValues:
     """Every indicator from summed parts (and ``ytd_`` sums of the flow parts)."""
-    return {i.code: i.value(sums) for i in INDICATORS}
+    return IndicatorValues(sums)
 
 
 # docs/indicators.md carries the table between two markers; ``manage.py indicators_doc`` rewrites it.

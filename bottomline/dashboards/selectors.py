@@ -18,7 +18,7 @@ measures: the baseline of the W3 benchmark and a cross-check of the pre-aggregat
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -67,7 +67,7 @@ class Figures:
     as_of: date  # stocks as they stood at the end of this day
     live: bool  # computed from the records now, not read from the stored rows
     parts: dict[str, int]
-    values: dict[str, float | int | None]
+    values: Mapping[str, float | int | None]  # computed when read (indicators.IndicatorValues)
 
 
 def _region(viewer: User, region_code: str) -> Region:

@@ -6,6 +6,7 @@ viewer's subtree answers 404, a role that reads no figures 403.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -56,6 +57,8 @@ def region(request: HttpRequest, code: str) -> HttpResponse:
     overview = region_overview(viewer=user, region_code=code, month=month, on=on)  # the gate: 404 outside
     here, figures, children, trend = overview.region, overview.figures, overview.children, overview.trend
     shown = figures.month
+    when = _query(None if on else shown, on)
+    own = _drill_links(here.code, when)
     child_level = figures.level + 1
     keys = {c.code: region_key(c.code, child_level) for c in children} if child_level <= Level.COUNTY else {}
     geo = map_features(keys=list(keys.values())) if keys else None
@@ -65,7 +68,7 @@ def region(request: HttpRequest, code: str) -> HttpResponse:
         # A bar or slice opens the households behind it: this address with its figure's code put in.
         "drill": {
             "url": reverse("dashboards:drill", args=[here.code, "FIGURE"]),
-            "query": _query(None if on else figures.month, on),
+            "query": when,
             "codes": sorted(DRILLS),
         },
         "trend": panels.trend(trend),
@@ -89,7 +92,8 @@ def region(request: HttpRequest, code: str) -> HttpResponse:
         "figures": figures,
         "region": here,
         "trail": region_path(viewer=user, region=here)[:-1],  # the breadcrumb: the viewer's region down
-        "sections": panels.sections(figures),
+        "sections": [(title, [(f, own(f.code)) for f in items]) for title, items in panels.sections(figures)],
+        "definitions": reverse("dashboards:indicators"),
         "charts": chart_data["charts"],
         "chart_data": chart_data,
         "has_map": geo is not None,
@@ -98,18 +102,15 @@ def region(request: HttpRequest, code: str) -> HttpResponse:
             {
                 "code": c.code,
                 "name": c.name,
-                "values": [c.values.get(k) for k in panels.CHILD_COLUMNS],
-                "cells": [(k, c.values.get(k)) for k in panels.CHILD_COLUMNS],
+                "cells": [(c.values.get(k), link(k)) for k in panels.CHILD_COLUMNS],
             }
-            for c in children
+            for c, link in ((c, _drill_links(c.code, when)) for c in children)
         ],
         "rosters": ROSTERS,
         "briefing_languages": LANGUAGES,
         "can_export": gate.allowed(user, Case, "export"),
         "today": timezone.localdate(),
         "month_value": shown.strftime("%Y-%m"),
-        "drills": DRILLS,  # the figures that open the households behind them
-        "when": _query(None if on else shown, on),
     }
     return render(request, "dashboards/region.html", context)
 
@@ -181,6 +182,16 @@ def _when(request: HttpRequest) -> tuple[DashboardForm, date | None, date | None
     form = DashboardForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     return form, data.get("month"), data.get("on")
+
+
+def _drill_links(code: str, query: str) -> Callable[[str], str | None]:
+    """The link of each figure of a region to the households behind it (None for a figure without one): one
+    ``reverse`` per region, not one per figure (a county's page shows some 250 figures)."""
+    base = reverse("dashboards:drill", args=[code, "FIGURE"])
+    suffix = f"?{query}" if query else ""
+    return lambda indicator: (
+        base.replace("/FIGURE/", f"/{indicator}/") + suffix if indicator in DRILLS else None
+    )
 
 
 def _query(month: date | None, on: date | None) -> str:

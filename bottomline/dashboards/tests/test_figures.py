@@ -3,6 +3,7 @@ freshness after a step, "as of" a past month and a past day, and constant query 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -180,7 +181,7 @@ def test_as_of_a_past_month_and_a_past_day(tree: Any, personas: dict[str, Any]) 
     figures_refresh(months=[date(2026, 9, 1), date(2026, 10, 1), timezone.localdate()])
     county = personas["county_officer"]
 
-    def read(**when: date) -> dict[str, Any]:
+    def read(**when: date) -> Mapping[str, Any]:
         return region_figures(viewer=county, region_code=tree.county.code, **when).values
 
     september = read(month=date(2026, 9, 1))
