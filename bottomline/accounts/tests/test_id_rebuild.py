@@ -178,9 +178,8 @@ def _pooled(world: dict[str, Any], personas: dict[str, Any], client: Client) -> 
 
 @pytest.mark.onedb
 @pytest.mark.django_db
-def test_no_id_number_can_be_rebuilt_without_the_reveal_right(
-    world: dict[str, Any], personas: dict[str, Any], tree: Any, client: Client
-) -> None:
+def test_no_id_number_can_be_rebuilt_without_the_reveal_right(world: dict[str, Any], client: Client) -> None:
+    personas, tree = world["personas"], world["tree"]
     cadre = personas["village_cadre"]
     sample: list[tuple[str, date, str]] = []
     with set_actor(cadre):  # as a page does it: the change log (which auditors read) names the cadre

@@ -754,9 +754,10 @@ def test_every_url_pattern_is_in_the_table() -> None:
 def world(
     django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, Any]]:
-    """The personas, an object of each kind in each scope and a bearer token for each persona: made once for
-    the module (per test process) in a transaction rolled back at its end. Each test runs in a savepoint inside
-    it, rolled back after the test, so every test starts from the same world (as Django's setUpTestData)."""
+    """``world_make``'s world, made once for the module (per test process) in a transaction rolled back at its
+    end. Each test runs in a savepoint inside it, rolled back after the test, so every test starts from the
+    same world (as Django's setUpTestData). A test on a live server (whose thread cannot see an uncommitted
+    world) makes its own with ``world_make``."""
     # Attachments made here stay out of var/media. /health/ answers 200, not 503: a job worker beat (below) as
     # long ago as the module has run, and the age of the last screening is not checked.
     media = tmp_path_factory.mktemp("matrix-media")
@@ -765,12 +766,13 @@ def world(
         override_settings(MEDIA_ROOT=media, HEALTH_WORKER_SECONDS=86400, HEALTH_SCREENING_HOURS=0),
         transaction.atomic(),
     ):
-        yield _world(tree_build())
+        tree = tree_build()
+        yield world_make(tree, personas_build(tree))
         transaction.set_rollback(True)
 
 
-def _world(tree: Any) -> dict[str, Any]:
-    personas = personas_build(tree)
+def world_make(tree: Any, personas: dict[str, Any]) -> dict[str, Any]:
+    """The test tree and personas, an object of each kind in each scope, and a bearer token for each persona."""
     worker_beat(name="matrix:1")
     objects: dict[tuple[str, str], dict[str, Any]] = {}
     repayments: list[Repayment] = []
@@ -979,7 +981,13 @@ def _world(tree: Any) -> dict[str, Any]:
         objects[("pv_post", scope)] = {"pk": post.pk, "assignment_id": held.pk}
         objects[("pv_holder", scope)] = {"pk": held.pk}
     tokens = {role: token_create(user=user, name="mine")[1] for role, user in personas.items()}
-    return {"objects": objects, "tokens": tokens, "repayments": repayments, "personas": personas}
+    return {
+        "objects": objects,
+        "tokens": tokens,
+        "repayments": repayments,
+        "personas": personas,
+        "tree": tree,
+    }
 
 
 def build_url(key: str, pattern: URLPattern, kwargs: dict[str, Any]) -> str:

@@ -46,14 +46,13 @@ def _personal(response: Any, markers: tuple[str, ...]) -> bool:
 @pytest.mark.parametrize("role", ["auditor", "province_officer"])  # read the archive, reveal nothing
 def test_every_read_of_personal_data_and_every_attempt_outside_the_region_is_one_event(
     world: dict[str, Any],  # noqa: F811  (the matrix's fixture, imported above)
-    tree: Any,
-    personas: dict[str, Any],
     client: Client,
     role: str,
 ) -> None:
     from conftest import ROLE_HOME
 
-    auditor = personas[role]
+    tree = world["tree"]
+    auditor = world["personas"][role]
     client.force_login(auditor)
     patterns = {k: p for k, p, _r in url_patterns()}
     markers = NAMES + tuple(Household.objects.values_list("number", flat=True))
@@ -104,8 +103,10 @@ def test_every_read_of_personal_data_and_every_attempt_outside_the_region_is_one
 
 @pytest.mark.django_db
 def test_a_search_by_id_number_is_audited_without_the_number(
-    client: Client, tree: Any, personas: dict[str, Any]
+    client: Client,
+    world: dict[str, Any],  # noqa: F811  (the module's tree and personas: the matrix's world, made once)
 ) -> None:
+    tree, personas = world["tree"], world["personas"]
     cadre = personas["village_cadre"]
     number = id_number(sequence=7)
     home = household(cadre, tree.village)

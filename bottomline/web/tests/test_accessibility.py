@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from pprint import pformat
 from typing import Any
 
@@ -17,7 +18,7 @@ import pytest
 from django.test import Client
 from playwright.sync_api import Error
 
-from bottomline.accounts.tests.test_permission_matrix import world  # noqa: F401  (a fixture)
+from bottomline.accounts.tests.test_permission_matrix import world_make
 from bottomline.web.tests.browser import open_tab
 from bottomline.web.tests.test_other_language import page_urls
 
@@ -117,15 +118,19 @@ def test_the_check_finds_what_it_looks_for(browser: Any) -> None:
     assert any("on grey" in p for p in problems) and not any("dark enough" in p for p in problems)
 
 
+@pytest.fixture
+def world(tree: Any, personas: dict[str, Any], settings: Any, tmp_path: Path) -> dict[str, Any]:
+    """The permission matrix's world, committed: the live server's thread reads it."""
+    settings.MEDIA_ROOT = tmp_path  # attachments made here stay out of var/media
+    settings.HEALTH_SCREENING_HOURS = 0  # as the matrix's: /health/ does not check the last screening's age
+    return world_make(tree, personas)
+
+
 @pytest.mark.onedb
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_every_page_is_accessible(
-    browser: Any,
-    live_server: Any,
-    world: dict[str, Any],  # noqa: F811
-    personas: dict[str, Any],
-) -> None:
+def test_every_page_is_accessible(browser: Any, live_server: Any, world: dict[str, Any]) -> None:
+    personas = world["personas"]
     tabs: dict[str, Any] = {}
     found: dict[str, list[str]] = {}
     opened = 0

@@ -507,7 +507,8 @@ def page_urls(world: dict[str, Any]) -> Iterator[tuple[str, str, list[str]]]:  #
 
 @pytest.mark.onedb
 @pytest.mark.django_db
-def test_no_text_of_the_other_language(world: dict[str, Any], personas: dict[str, Any]) -> None:  # noqa: F811
+def test_no_text_of_the_other_language(world: dict[str, Any]) -> None:  # noqa: F811
+    personas = world["personas"]
     data = stored_values()
     found: dict[str, set[str]] = defaultdict(set)
     opened = 0
