@@ -60,33 +60,38 @@
   const map = data.map;
   if (map.geo) {
     echarts.registerMap("dashboard-regions", map.geo);
-    const chart = draw("chart-map", {});
+    const chart = draw("chart-map", {
+      animation: false, // a choropleth re-shades at once
+      tooltip: { trigger: "item" },
+      visualMap: {
+        min: 0,
+        max: 1,
+        calculable: true,
+        left: "left",
+        bottom: 10,
+        inRange: { color: ["#e7f1ff", "#0d6efd", "#052c65"] },
+      },
+      series: [{
+        type: "map",
+        map: "dashboard-regions",
+        nameProperty: "code",
+        roam: true,
+        label: { show: true, fontSize: 10, formatter: (p) => map.names[p.name] || "" },
+        data: [],
+      }],
+    });
+    // Re-shading merges new values into the map drawn once: replacing the series rebuilt the map's view, and a
+    // pointer event arriving meanwhile met it without its transform (a rare script error in echarts).
     const shade = (indicator) => {
       const items = Object.entries(map.values).map(([key, values]) => ({ name: key, value: values[indicator] }));
       const numbers = items.map((item) => item.value).filter((v) => v !== null && v !== undefined);
       chart.setOption({
-        animation: false, // a choropleth re-shades at once
         tooltip: {
-          trigger: "item",
           formatter: (p) => `${map.names[p.name] || p.name}<br>${map.labels[indicator]}: ${p.value ?? "—"}`,
         },
-        visualMap: {
-          min: 0,
-          max: Math.max(1, ...numbers),
-          calculable: true,
-          left: "left",
-          bottom: 10,
-          inRange: { color: ["#e7f1ff", "#0d6efd", "#052c65"] },
-        },
-        series: [{
-          type: "map",
-          map: "dashboard-regions",
-          nameProperty: "code",
-          roam: true,
-          label: { show: true, fontSize: 10, formatter: (p) => map.names[p.name] || "" },
-          data: items,
-        }],
-      }, { replaceMerge: ["series"] });
+        visualMap: { max: Math.max(1, ...numbers) },
+        series: [{ data: items }],
+      });
     };
     shade(map.indicator);
     chart.on("click", (p) => {
