@@ -87,7 +87,7 @@ def _region(code: str, name: str, level: int, parent: Region | None) -> Region:
     )
 
 
-def tree_build() -> Tree:
+def tree_make() -> Tree:
     """The test tree's regions, written to the database."""
     province = _region("630000000000", "青海省", 1, None)
     prefecture = _region("630100000000", "西宁市", 2, province)
@@ -113,7 +113,7 @@ def tree_build() -> Tree:
 
 @pytest.fixture
 def tree(db: None) -> Tree:
-    return tree_build()
+    return tree_make()
 
 
 PASSWORD = "Test-pass-2026"  # noqa: S105  (test personas only)
@@ -153,14 +153,14 @@ ROLE_HOME = {
 }
 
 
-def personas_build(tree: Tree) -> dict[str, Any]:
+def personas_make(tree: Tree) -> dict[str, Any]:
     """One user per role, named by role: 王村干 the cadre of 永丰村, and so on up to the province."""
     return {role: user_make(role, getattr(tree, home), username=role) for role, home in ROLE_HOME.items()}
 
 
 @pytest.fixture
 def personas(tree: Tree, db: None) -> dict[str, Any]:
-    return personas_build(tree)
+    return personas_make(tree)
 
 
 @pytest.fixture(autouse=True)

@@ -51,7 +51,7 @@ from bottomline.regions.models import Region
 from bottomline.registry.models import IncomeRecord
 from bottomline.registry.tests.factories import household, id_number, member
 from bottomline.relocation.models import Relocation, Site
-from conftest import ROLE_HOME, personas_build, tree_build, user_make
+from conftest import ROLE_HOME, personas_make, tree_make, user_make
 
 STAFF = frozenset(Role)
 NOBODY: frozenset[str] = frozenset()
@@ -766,8 +766,8 @@ def world(
         override_settings(MEDIA_ROOT=media, HEALTH_WORKER_SECONDS=86400, HEALTH_SCREENING_HOURS=0),
         transaction.atomic(),
     ):
-        tree = tree_build()
-        yield world_make(tree, personas_build(tree))
+        tree = tree_make()
+        yield world_make(tree, personas_make(tree))
         transaction.set_rollback(True)
 
 
