@@ -447,16 +447,16 @@ def _stage_fill(cursor: Any, ids: Any, held: Any) -> bool:
 
 def _stage_rows(cursor: Any, rows: Iterator[tuple[Any, ...]], *, changed: bool) -> None:
     """Rows of ``engine.held`` into the stage, marked ``changed`` or not (COPY on PostgreSQL)."""
-    columns = (
+    into = (
         f"{STAGE} (household_id, category, codes, risk_types, explanations, score, reported, digest, changed)"
     )
     tagged = ((*row, changed) for row in rows)
     if connection.vendor == "postgresql":
-        with cursor.cursor.copy(f"COPY {columns} FROM STDIN") as copy:
+        with cursor.cursor.copy(f"COPY {into} FROM STDIN") as copy:
             for row in tagged:
                 copy.write_row(row)
     else:
-        cursor.executemany(f"INSERT INTO {columns} VALUES ({', '.join(['%s'] * 9)})", tagged)  # noqa: S608
+        cursor.executemany(f"INSERT INTO {into} VALUES ({', '.join(['%s'] * 9)})", tagged)  # noqa: S608
 
 
 SQLITE_CACHE_KIB = 262_144  # SQLite's page cache while a run writes (its default, 2 MiB, is for pages)
