@@ -355,6 +355,13 @@ SPREADSHEET_CPU_SECONDS = int(os.environ.get("BOTTOMLINE_SPREADSHEET_CPU_SECONDS
 JOBS_HEARTBEAT_SECONDS = float(os.environ.get("BOTTOMLINE_JOBS_HEARTBEAT_SECONDS", 30))
 JOBS_STALE_AFTER_SECONDS = float(os.environ.get("BOTTOMLINE_JOBS_STALE_AFTER_SECONDS", 600))
 
+# A screening run from a Parquet snapshot reads, computes and screens the counties a group at a time, each group at
+# most this many households (one county may be more), and keeps the groups' hits on disk (BOTTOMLINE_SCREEN_SCRATCH,
+# the system's temporary folder by default) until it writes them: its memory is bounded by the group, not by the
+# snapshot (about 1.3 KiB a household at the peak: 1.2 GiB a group), so a province or the nation runs on one host.
+SCREEN_GROUP_HOUSEHOLDS = int(os.environ.get("BOTTOMLINE_SCREEN_GROUP_HOUSEHOLDS", 1_000_000))
+SCREEN_SCRATCH = os.environ.get("BOTTOMLINE_SCREEN_SCRATCH") or None
+
 # The cache every process shares: Redis when BOTTOMLINE_REDIS_URL names it (production: Debian's redis-server,
 # e.g. redis://127.0.0.1:6379/0), otherwise each process's own memory (development and tests).
 REDIS_URL = os.environ.get("BOTTOMLINE_REDIS_URL", "")

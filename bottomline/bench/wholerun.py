@@ -112,15 +112,22 @@ def _peak_mib(fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, float, float]:
 
 
 def _core(out: Path, counties: list[str], only: list[str] | None = None) -> int:
+    """Read, features and rules, nothing written, a group of counties at a time as the run reads them."""
+    from django.conf import settings
+
     from bottomline.engine.batch import rules_apply
     from bottomline.engine.features import batch_features
     from bottomline.engine.params import params_by_county
-    from bottomline.engine.parquet import snapshot_read
+    from bottomline.engine.parquet import county_groups, snapshot_read
 
-    snapshot = snapshot_read(out, counties=only)
-    features = batch_features(snapshot, params_by_county(counties, on=ON), on=ON)
-    del snapshot
-    hits: int = rules_apply(features).num_rows
+    params = params_by_county(counties, on=ON)
+    hits = 0
+    for group in county_groups(out, only, settings.SCREEN_GROUP_HOUSEHOLDS):
+        snapshot = snapshot_read(out, counties=group)
+        features = batch_features(snapshot, params, on=ON)
+        del snapshot
+        hits += rules_apply(features).num_rows
+        del features
     return hits
 
 

@@ -112,6 +112,27 @@ def counties_of(path: Path, households: pa.Array) -> list[str] | None:
     return sorted(pc.unique(table.column("county").filter(held)).to_pylist())
 
 
+def county_groups(path: Path, counties: Iterable[str] | None, budget: int) -> list[list[str]]:
+    """The snapshot's counties (or those given that it holds), in order, grouped so that a group holds at most
+    ``budget`` households (a county larger than that is a group alone): what a run reads at a time. The counts
+    come from the households files' footers, not their rows."""
+    folder = path / "households"
+    found = sorted(p.parent.name.removeprefix("county=") for p in folder.glob(f"county=*/{PART}"))
+    if counties is not None:
+        wanted = set(counties)
+        found = [c for c in found if c in wanted]
+    groups: list[list[str]] = []
+    size = 0
+    for county in found:
+        rows = pq.read_metadata(folder / f"county={county}" / PART).num_rows
+        if not groups or (size and size + rows > budget):
+            groups.append([])
+            size = 0
+        groups[-1].append(county)
+        size += rows
+    return groups
+
+
 def table_read(
     path: Path,
     name: str,

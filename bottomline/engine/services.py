@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -152,14 +154,6 @@ def _among(cursor: Any) -> str:
     return "(SELECT CAST(value AS INTEGER) AS id FROM json_each(%s))"
 
 
-def _steps(started: float, stages: dict[str, float]) -> dict[str, float]:
-    """Seconds of each step of a run, from the moments they ended."""
-    steps, before = {}, started
-    for name, ended in stages.items():
-        steps[f"{name}_seconds"], before = round(ended - before, 2), ended
-    return steps
-
-
 def _counties(region: Region | None) -> list[str] | None:
     """The counties (6 digits, the Parquet partitions) a region's households live in; None: every county."""
     if region is None:
@@ -178,10 +172,11 @@ def _read(
     region: Region | None,
     households: set[int] | None,
     *,
+    counties: list[str] | None = None,
     households_only: bool = False,
 ) -> Snapshot:
-    """The snapshot a run screens; with ``households_only``, only its households table from Parquet (the other
-    tables are read by Spark's executors, county by county)."""
+    """The snapshot a run screens (from Parquet: of ``counties``, or of the region's); with ``households_only``,
+    only its households table from Parquet (the other tables are read by Spark's executors, county by county)."""
     import pyarrow as pa
 
     from bottomline.engine.batch import snapshot_in_region
@@ -190,14 +185,15 @@ def _read(
     from bottomline.engine.snapshot import Snapshot, read_snapshot
 
     ids = None if households is None else pa.array(sorted(households), pa.int64())
+    counties = counties or _counties(region)
     if snapshot_dir is not None and households_only:
         snapshot = Snapshot(
-            households=table_read(snapshot_dir, "households", counties=_counties(region), households=ids),
+            households=table_read(snapshot_dir, "households", counties=counties, households=ids),
             members=SCHEMAS["members"].empty_table(),
             incomes=SCHEMAS["incomes"].empty_table(),
         )
     elif snapshot_dir is not None:
-        snapshot = parquet_read(snapshot_dir, counties=_counties(region), households=ids)
+        snapshot = parquet_read(snapshot_dir, counties=counties, households=ids)
     else:
         snapshot = read_snapshot(households)
     if region is not None:
@@ -245,6 +241,133 @@ def _spark_hits(
         return spark_screen(frame)
 
 
+def _county_groups(
+    snapshot_dir: Path | None, region: Region | None, *, engine: str, whole: bool
+) -> list[Any]:
+    """The groups of counties a run reads and screens one at a time: a run over whole counties of a Parquet
+    snapshot on DuckDB, a group of at most ``SCREEN_GROUP_HOUSEHOLDS`` households at a time; any other run in one
+    go ([None]: a database read, Spark's tasks per county, an incremental run's few households)."""
+    from bottomline.engine.parquet import county_groups
+
+    if snapshot_dir is None or engine == "spark" or not whole:
+        return [None]
+    return county_groups(snapshot_dir, _counties(region), settings.SCREEN_GROUP_HOUSEHOLDS) or [None]
+
+
+@dataclass(frozen=True)
+class _Screened:
+    """What a run screened of a group of counties: the households' ids and their hits (both sorted by household;
+    hits None: no household had features), and how many are at risk."""
+
+    ids: pa.Array
+    hits: pa.Table | None
+    flagged: int
+
+
+def _screen(
+    snapshot_dir: Path | None,
+    region: Region | None,
+    counties: list[str] | None,
+    plan: Plan,
+    *,
+    on: date,
+    engine: str,
+    seconds: dict[str, float],
+    progress: Progress,
+) -> _Screened:
+    """Read, features and rules for one group of counties (None: all the run reads); the seconds of each step are
+    added to ``seconds``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from bottomline.engine.batch import date_sensitive, rules_apply, snapshot_restrict
+    from bottomline.engine.features import batch_features
+    from bottomline.engine.held import categories
+    from bottomline.engine.params import params_by_county
+
+    began = time.perf_counter()
+    households, previous = plan.households, plan.previous
+    date_moved = households is not None and previous is not None and previous.on != on
+    # On Spark from Parquet, the driver reads the households alone (unless ages and event windows must be looked
+    # at here): the executors read the rest.
+    households_only = engine == "spark" and snapshot_dir is not None and not date_moved
+    snapshot = _read(
+        snapshot_dir,
+        region,
+        None if date_moved else households,
+        counties=counties,
+        households_only=households_only,
+    )
+    whole = snapshot.households.num_rows
+    if households is not None and previous is not None and date_moved:
+        # Ages and event windows move with the date: those households are screened too.
+        households = households | date_sensitive(snapshot, previous.on, on, _event_months())
+        snapshot = snapshot_restrict(snapshot, households)
+    ids = pc.unique(snapshot.households.column("household_id").cast(pa.int64())).sort()
+    if snapshot_dir is not None:  # a Parquet snapshot may hold households this database does not
+        missing = _missing(ids)
+        if len(missing):
+            snapshot = snapshot_restrict(
+                snapshot, pc.filter(ids, pc.invert(pc.is_in(ids, value_set=missing)))
+            )
+            ids = pc.filter(ids, pc.invert(pc.is_in(ids, value_set=missing)))
+    progress.advance()
+    seconds["read"] += time.perf_counter() - began
+    began = time.perf_counter()
+    # The counties in Arrow: a Python string per household costs 0.6 s at 10M members (0.14 s here).
+    villages = snapshot.households.column("village_code").cast(pa.string())
+    codes = {
+        f"{code}000000" for code in pc.unique(pc.utf8_slice_codeunits(villages, 0, 6)).drop_null().to_pylist()
+    }
+    params = params_by_county(codes, on=on)
+    if engine == "spark" and len(ids):  # features and rules on Spark, a task per county (engine.spark)
+        restricted = households is not None or len(ids) < whole
+        hits = _spark_hits(snapshot_dir, snapshot, region, params, on=on, restricted=restricted)
+        del snapshot
+        progress.advance()
+        seconds["features"] += time.perf_counter() - began
+    else:
+        features = batch_features(snapshot, params, on=on)
+        del snapshot
+        progress.advance()
+        seconds["features"] += time.perf_counter() - began
+        began = time.perf_counter()
+        hits = rules_apply(features, engine=engine) if features.num_rows else None
+        del features
+    progress.advance()
+    seconds["rules"] += time.perf_counter() - began
+    if hits is None:
+        return _Screened(ids, None, 0)
+    hits = hits.sort_by("household_id")
+    return _Screened(ids, hits, int(categories(hits)[1].sum()))
+
+
+def _kept(screened: _Screened, path: Path | None) -> Callable[[], _Screened]:
+    """A group's results kept for the write: as they are (``path`` None), or on disk (Arrow files, read back
+    memory-mapped), so that a run holds one group's tables in memory at a time."""
+    import pyarrow as pa
+
+    if path is None:
+        return lambda: screened
+    names = ("ids", "hits") if screened.hits is not None else ("ids",)
+    for name, table in zip(names, (pa.table({"household_id": screened.ids}), screened.hits), strict=False):
+        with (
+            pa.OSFile(str(path.with_suffix(f".{name}.arrow")), "wb") as sink,
+            pa.ipc.new_file(sink, table.schema) as writer,
+        ):
+            writer.write_table(table)
+    flagged = screened.flagged
+
+    def back() -> _Screened:
+        read = {
+            name: pa.ipc.open_file(pa.memory_map(str(path.with_suffix(f".{name}.arrow")))).read_all()
+            for name in names
+        }
+        return _Screened(read["ids"].column("household_id").combine_chunks(), read.get("hits"), flagged)
+
+    return back
+
+
 def screening_run(
     *,
     on: date,
@@ -255,83 +378,49 @@ def screening_run(
     incremental: bool = False,
 ) -> Run:
     """Screen every household (of a region, or all) as of a date, or only those touched since the previous run
-    (``incremental``); keep results and current screenings, and raise a lead for each household newly at risk."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    from bottomline.engine.batch import date_sensitive, rules_apply, snapshot_restrict
-    from bottomline.engine.features import batch_features
-    from bottomline.engine.held import categories
-    from bottomline.engine.params import params_by_county
+    (``incremental``); keep results and current screenings, and raise a lead for each household newly at risk.
+    From a Parquet snapshot the counties are screened a group at a time (``_county_groups``), and written after."""
+    import tempfile
 
     started_at, started = timezone.now(), time.perf_counter()
-    stages: dict[str, float] = {}  # when each step ended, for the log
-    progress.start(5, gettext_noop("reading the registry"))
+    seconds: dict[str, float] = defaultdict(float)  # of each step, for the log
     plan = run_plan(on=on, region=region, incremental=incremental)
-    households = plan.households
-    date_moved = households is not None and plan.previous is not None and plan.previous.on != on
-    # On Spark from Parquet, the driver reads the households alone (unless ages and event windows must be looked
-    # at here): the executors read the rest.
-    households_only = engine == "spark" and snapshot_dir is not None and not date_moved
-    snapshot = _read(
-        snapshot_dir, region, None if date_moved else households, households_only=households_only
-    )
-    whole = snapshot.households.num_rows
-    if households is not None and plan.previous is not None and date_moved:
-        # Ages and event windows move with the date: those households are screened too.
-        households = households | date_sensitive(snapshot, plan.previous.on, on, _event_months())
-        snapshot = snapshot_restrict(snapshot, households)
-    progress.advance()
-    stages["read"] = time.perf_counter()
-    ids = pc.unique(snapshot.households.column("household_id").cast(pa.int64())).sort()
-    if snapshot_dir is not None:  # a Parquet snapshot may hold households this database does not
-        missing = _missing(ids)
-        if len(missing):
-            snapshot = snapshot_restrict(
-                snapshot, pc.filter(ids, pc.invert(pc.is_in(ids, value_set=missing)))
+    date_moved = plan.households is not None and plan.previous is not None and plan.previous.on != on
+    groups = _county_groups(snapshot_dir, region, engine=engine, whole=plan.households is None or date_moved)
+    progress.start(3 * len(groups) + 2, gettext_noop("reading the registry"))
+    with tempfile.TemporaryDirectory(prefix="screening-", dir=settings.SCREEN_SCRATCH) as scratch:
+        kept, households, flagged = [], 0, 0
+        for number, counties in enumerate(groups):
+            screened = _screen(
+                snapshot_dir, region, counties, plan, on=on, engine=engine, seconds=seconds, progress=progress
             )
-            ids = pc.filter(ids, pc.invert(pc.is_in(ids, value_set=missing)))
-    # The counties in Arrow: a Python string per household costs 0.6 s at 10M members (0.14 s here).
-    villages = snapshot.households.column("village_code").cast(pa.string())
-    counties = {
-        f"{code}000000" for code in pc.unique(pc.utf8_slice_codeunits(villages, 0, 6)).drop_null().to_pylist()
-    }
-    params = params_by_county(counties, on=on)
-    if engine == "spark" and len(ids):  # features and rules on Spark, a task per county (engine.spark)
-        restricted = households is not None or len(ids) < whole
-        hits = _spark_hits(snapshot_dir, snapshot, region, params, on=on, restricted=restricted)
-        del snapshot
-        progress.advance()
-        stages["features"] = time.perf_counter()
-    else:
-        features = batch_features(snapshot, params, on=on)
-        del snapshot
-        progress.advance()
-        stages["features"] = time.perf_counter()
-        hits = rules_apply(features, engine=engine) if features.num_rows else None
-        del features
-    progress.advance()
-    stages["rules"] = time.perf_counter()
-    if hits is not None:
-        hits = hits.sort_by("household_id")
-    run = Run.objects.create(
-        on=on,
-        region=region,
-        engine=engine,
-        incremental=households is not None,
-        source=str(snapshot_dir) if snapshot_dir is not None else "",
-        started_at=started_at,
-        households=len(ids),
-        flagged=int(categories(hits)[1].sum()) if hits is not None else 0,
-    )
-    with transaction.atomic():  # the results and the mark that the run finished, together or not at all
-        newly = _write(run, ids, hits, started_at=started_at)
-        stages["write"] = time.perf_counter()
-        _leads_raise(run, newly)
-        stages["leads"] = time.perf_counter()
-        run.leads = len(newly)
-        run.seconds, run.finished_at = time.perf_counter() - started, timezone.now()
-        run.save(update_fields=["seconds", "leads", "finished_at"])
+            households, flagged = households + len(screened.ids), flagged + screened.flagged
+            kept.append(_kept(screened, Path(scratch) / str(number) if len(groups) > 1 else None))
+            del screened
+        run = Run.objects.create(
+            on=on,
+            region=region,
+            engine=engine,
+            incremental=plan.households is not None,
+            source=str(snapshot_dir) if snapshot_dir is not None else "",
+            started_at=started_at,
+            households=households,
+            flagged=flagged,
+        )
+        with transaction.atomic():  # the results and the mark that the run finished, together or not at all
+            began = time.perf_counter()
+            newly: list[int] = []
+            for part in kept:
+                screened = part()
+                newly += _write(run, screened.ids, screened.hits, started_at=started_at)
+                del screened
+            seconds["write"] = time.perf_counter() - began
+            began = time.perf_counter()
+            _leads_raise(run, newly)
+            seconds["leads"] = time.perf_counter() - began
+            run.leads = len(newly)
+            run.seconds, run.finished_at = time.perf_counter() - started, timezone.now()
+            run.save(update_fields=["seconds", "leads", "finished_at"])
     progress.advance()
     progress.advance()
     logger.info(
@@ -344,8 +433,9 @@ def screening_run(
             "households": run.households,
             "flagged": run.flagged,
             "leads": run.leads,
+            "groups": len(groups),
             "seconds": round(run.seconds, 2),
-            **_steps(started, stages),
+            **{f"{step}_seconds": round(value, 2) for step, value in seconds.items()},
         },
     )
     # Dashboards: the leads this run raised show in their villages' figures for the current month at once. The

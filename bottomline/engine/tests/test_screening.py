@@ -334,6 +334,48 @@ def test_parquet_snapshot_round_trip_and_screening_from_it(
     assert state() == from_db
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_parquet_run_screens_a_group_of_counties_at_a_time(
+    registry: dict[str, Household], tree: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    """Memory bounded by a group of counties, not by the snapshot (issue #16 item 2): with a group of one
+    household each county is read alone, kept on disk, and the run writes what one run over all would."""
+    from bottomline.engine import parquet
+    from conftest import user_make
+
+    officer = user_make("county_officer", tree.other_county)
+    for n, wage in enumerate(("3000", "60000")):
+        h = household(officer, tree.other_county_village)
+        member(officer, h, id_number(sequence=20 + n))
+        _income(officer, h, wage)
+    call_command("snapshot_export", str(tmp_path))
+    assert parquet.county_groups(tmp_path, None, 10**6) == [["630106", "630121"]]
+    assert parquet.county_groups(tmp_path, None, 1) == [["630106"], ["630121"]]
+    assert parquet.county_groups(tmp_path, ["630121"], 1) == [["630121"]]
+    read: list[list[str] | None] = []
+    table_read = parquet.table_read
+
+    def recorded(path: Path, name: str, **options: Any) -> Any:
+        if name == "households":
+            counties = options.get("counties")
+            read.append(None if counties is None else sorted(counties))
+        return table_read(path, name, **options)
+
+    monkeypatch.setattr(parquet, "table_read", recorded)
+    settings.SCREEN_GROUP_HOUSEHOLDS = 1
+    grouped = run(snapshot_dir=tmp_path)
+    assert read == [["630106"], ["630121"]]
+    assert grouped.households == 8 and grouped.leads >= 3
+    grouped_state = state()
+    at_risk = {h for h, values in grouped_state.items() if values[0] is not None}
+    assert set(Result.objects.filter(run=grouped).values_list("household_id", flat=True)) == at_risk
+    assert set(Lead.objects.values_list("household_id", flat=True)) == at_risk
+
+    whole = run()  # the database at once: the same screenings, nobody newly at risk
+    assert (whole.households, whole.flagged, whole.leads) == (8, grouped.flagged, 0)
+    assert state() == grouped_state
+
+
 def _features_on_the_driver_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     """``batch_features`` in this process only for an empty snapshot (the columns of the Spark table): on
     Spark the households' features are computed in the executors."""
