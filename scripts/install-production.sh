@@ -35,9 +35,10 @@ if ! grep -q 'VERSION_ID="12"' /etc/os-release 2>/dev/null; then
   say "warning: this is not Debian 12; continuing"
 fi
 
-# 1. Debian packages, without recommends.
-packages=(python3.11 python3.11-venv gettext npm openssl ca-certificates redis-server postgresql-client-15
-  fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
+# 1. Debian packages, without recommends (python3 runs this script's own steps, procps brings the /bin/kill that
+# reloads gunicorn: a minimal Debian 12 has neither).
+packages=(python3 python3.11 python3.11-venv gettext npm openssl ca-certificates redis-server postgresql-client-15
+  procps fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
 [ "$WEB" = 1 ] && packages+=(nginx)
 [ -z "${DATABASE_URL:-}" ] && [ ! -f "$ENV_FILE" ] && packages+=(postgresql)
 say "Debian packages: ${packages[*]}"

@@ -57,3 +57,23 @@ def test_every_unit_runs_a_command_that_exists() -> None:
         timer = unit.with_suffix(".timer")
         if "Type=oneshot" in text:
             assert timer.exists() and "OnCalendar=" in timer.read_text(), unit.name
+
+
+# The Debian package of each program outside the checkout that a unit runs (Exec…=): a minimal Debian 12
+# (debootstrap's minbase, a cloud image) has the essential packages only.
+PROGRAM_PACKAGE = {"/bin/kill": "procps", "/usr/bin/find": "findutils", "/bin/sh": "dash"}
+ESSENTIAL = {"findutils", "coreutils", "util-linux", "bash", "dash"}
+
+
+def test_every_program_a_unit_runs_is_installed_by_the_script() -> None:
+    """Found on a fresh Debian 12 (a booted systemd-nspawn container from debootstrap's minbase): the reload of
+    bottomline-web ran /bin/kill, which no package the install script named had brought."""
+    script = (ROOT / "scripts/install-production.sh").read_text()
+    named = re.search(r"packages=\(([^)]*)\)", script).group(1).split()  # type: ignore[union-attr]
+    for unit in sorted(UNITS.glob("*.service")):
+        for program in re.findall(r"^Exec\w*=[-@:+!]*(/\S+)", unit.read_text(), re.MULTILINE):
+            if program.startswith("/srv/bottomline/"):
+                continue
+            assert program in PROGRAM_PACKAGE, f"{unit.name}: which package brings {program}?"
+            package = PROGRAM_PACKAGE[program]
+            assert package in ESSENTIAL or package in named, f"{unit.name}: {program} needs {package}"
