@@ -5,6 +5,7 @@ number reveals and an attachment that downloads, and a restore beside other keys
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import shutil
 from datetime import date
@@ -88,3 +89,67 @@ def test_backup_wipe_restore_reads_a_revealed_id_and_an_attachment_back(
 def test_restore_asks_for_confirmation(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="--yes"):
         call_command("restore", str(tmp_path / "any.tar.gz"))
+
+
+def _python_without_extraction_filters(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python as Debian 12 ships it (3.11.2): no ``tarfile.data_filter``, and ``extractall`` takes no filter."""
+    import tarfile
+
+    monkeypatch.delattr(tarfile, "data_filter")
+    extractall = tarfile.TarFile.extractall
+
+    def old(
+        self: tarfile.TarFile, path: Any = ".", members: Any = None, *, numeric_owner: bool = False
+    ) -> None:
+        extractall(self, path, members, numeric_owner=numeric_owner, filter="fully_trusted")
+
+    monkeypatch.setattr(tarfile.TarFile, "extractall", old)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_restore_on_the_python_debian_12_ships(
+    tree: Any, keys: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by following docs/deploy.md on a fresh Debian 12: the restore failed with "extractall() got an
+    unexpected keyword argument 'filter'" (extraction filters came with Python 3.11.4)."""
+    from bottomline.regions.models import Region
+
+    _python_without_extraction_filters(monkeypatch)
+    regions = Region.objects.count()
+    archive = tmp_path / "bottomline.tar.gz"
+    call_command("backup", str(archive), stdout=io.StringIO())
+    call_command("flush", interactive=False, verbosity=0)
+    call_command("restore", str(archive), "--yes", stdout=io.StringIO())
+    assert Region.objects.count() == regions > 0
+
+
+@pytest.mark.parametrize("filters", [True, False], ids=["extraction filters", "Python 3.11.2"])
+@pytest.mark.parametrize(
+    "name, kind", [("../outside.txt", "file"), ("ABSOLUTE", "file"), ("media/link", "symlink")]
+)
+def test_nothing_of_an_archive_lands_outside_the_restore_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, filters: bool, name: str, kind: str
+) -> None:
+    """Refused, or (Python's filter) an absolute name made relative: never written outside, never a link out."""
+    import tarfile
+
+    from bottomline.registry.backup import BackupError, _extract
+
+    if not filters:
+        _python_without_extraction_filters(monkeypatch)
+    work = tmp_path / "restore" / "work"
+    work.mkdir(parents=True)
+    name = str(tmp_path / "absolute.txt") if name == "ABSOLUTE" else name
+    archive = tmp_path / "evil.tar"
+    with tarfile.open(archive, "w") as tar:
+        member = tarfile.TarInfo(name)
+        if kind == "symlink":
+            member.type, member.linkname = tarfile.SYMTYPE, "/etc/passwd"
+            tar.addfile(member)
+        else:
+            member.size = 4
+            tar.addfile(member, io.BytesIO(b"evil"))
+    with tarfile.open(archive) as tar, contextlib.suppress(BackupError, tarfile.FilterError):
+        _extract(tar, work)
+    assert not (tmp_path / "restore" / "outside.txt").exists() and not (tmp_path / "absolute.txt").exists()
+    assert not (work / "media" / "link").is_symlink()
