@@ -103,6 +103,10 @@ class Plan:
     since: datetime | None
     previous: Run | None
 
+    def date_moved(self, on: date) -> bool:
+        """Whether an incremental run is of another date than the previous run (ages and windows moved)."""
+        return self.households is not None and self.previous is not None and self.previous.on != on
+
 
 def run_plan(*, on: date, region: Region | None, incremental: bool) -> Plan:
     """Decide full or incremental: an incremental run falls back to a full one when there is no previous run
@@ -287,7 +291,7 @@ def _screen(
 
     began = time.perf_counter()
     households, previous = plan.households, plan.previous
-    date_moved = households is not None and previous is not None and previous.on != on
+    date_moved = plan.date_moved(on)
     # On Spark from Parquet, the driver reads the households alone (unless ages and event windows must be looked
     # at here): the executors read the rest.
     households_only = engine == "spark" and snapshot_dir is not None and not date_moved
@@ -385,8 +389,8 @@ def screening_run(
     started_at, started = timezone.now(), time.perf_counter()
     seconds: dict[str, float] = defaultdict(float)  # of each step, for the log
     plan = run_plan(on=on, region=region, incremental=incremental)
-    date_moved = plan.households is not None and plan.previous is not None and plan.previous.on != on
-    groups = _county_groups(snapshot_dir, region, engine=engine, whole=plan.households is None or date_moved)
+    whole_counties = plan.households is None or plan.date_moved(on)
+    groups = _county_groups(snapshot_dir, region, engine=engine, whole=whole_counties)
     progress.start(3 * len(groups) + 2, gettext_noop("reading the registry"))
     with tempfile.TemporaryDirectory(prefix="screening-", dir=settings.SCREEN_SCRATCH) as scratch:
         kept, households, flagged = [], 0, 0
