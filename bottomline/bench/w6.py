@@ -700,9 +700,21 @@ def report(
     return lines, _pct(every, 99), len(errors)
 
 
+def _unit_nice() -> str:
+    """The niceness deploy/systemd gives a screening (``Nice=`` of the full run's unit)."""
+    from bottomline.web.stack import ROOT
+
+    unit = (ROOT / "deploy/systemd/bottomline-screen-full.service").read_text()
+    return next(line.split("=", 1)[1] for line in unit.splitlines() if line.startswith("Nice="))
+
+
+NICE = _unit_nice()
+
+
 class Screenings:
     """W1 beside the load (DESIGN.md §8: W6 ≤ 2× while W1 runs): full screenings of the county, one after
-    another, each ``manage.py screen`` in a process of its own as the timers start it, on the stack's database."""
+    another, each ``manage.py screen`` in a process of its own as the timers start it (niced as their units),
+    on the stack's database."""
 
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
@@ -711,11 +723,21 @@ class Screenings:
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
     def _loop(self) -> None:
-        from bottomline.web.stack import manage
+        import subprocess
+        import sys
+
+        from bottomline.web.stack import ROOT
 
         while not self._stop.is_set():
             began = time.perf_counter()
-            manage(self.env, "screen", "--region", COUNTY, timeout=3600)
+            subprocess.run(  # noqa: S603  (our own manage.py, niced as deploy/systemd's batch units run it)
+                ["nice", "-n", NICE, sys.executable, "manage.py", "screen", "--region", COUNTY],  # noqa: S607
+                cwd=ROOT,
+                env=self.env,
+                capture_output=True,
+                check=True,
+                timeout=3600,
+            )
             self.seconds.append(time.perf_counter() - began)
 
     def __enter__(self) -> Screenings:
@@ -791,7 +813,8 @@ def main(minutes: float | None = None) -> None:
             busy = [
                 "",
                 f"**While W1 runs** ({busy_minutes:g} min more at the same rate): full screenings of the county one "
-                f"after another (`manage.py screen --region {COUNTY}`, each a process as the timers start it): "
+                f"after another (`nice -n {NICE} manage.py screen --region {COUNTY}`, each a process as the timers start "
+                f"it): "
                 f"{len(runs)} runs, {statistics.mean(runs) if runs else 0:.1f} s each on average; p99 "
                 f"{busy_p99:.0f} ms = {busy_p99 / max(p99, 1):.1f}× the p99 above.",
                 "",

@@ -77,3 +77,15 @@ def test_every_program_a_unit_runs_is_installed_by_the_script() -> None:
             assert program in PROGRAM_PACKAGE, f"{unit.name}: which package brings {program}?"
             package = PROGRAM_PACKAGE[program]
             assert package in ESSENTIAL or package in named, f"{unit.name}: {program} needs {package}"
+
+
+def test_batch_work_yields_the_processors_to_the_web() -> None:
+    """W6 while W1 ran (2026-12-07): screenings one after another beside the load stalled every request for 7 s
+    while five gunicorn workers and the screening shared two cores at one priority. Job workers and timer runs
+    run niced, the web not."""
+    for unit in sorted(UNITS.glob("*.service")):
+        nice = re.search(r"^Nice=(\d+)$", unit.read_text(), re.MULTILINE)
+        if unit.name == "bottomline-web.service":
+            assert nice is None
+        else:
+            assert nice is not None and int(nice.group(1)) >= 10, unit.name
