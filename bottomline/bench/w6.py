@@ -45,11 +45,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from bottomline.bench.report import append, check, environment_line
 from bottomline.bench.scratch import SERVER
+
+if TYPE_CHECKING:
+    from bottomline.web.stack import Stack
 
 COUNTY = "630106000000"  # 湟中区: the demo county
 RATE = 50.0  # requests a second
@@ -700,44 +703,27 @@ def report(
     return lines, _pct(every, 99), len(errors)
 
 
-def _unit_nice() -> str:
-    """The niceness deploy/systemd gives a screening (``Nice=`` of the full run's unit)."""
-    from bottomline.web.stack import ROOT
-
-    unit = (ROOT / "deploy/systemd/bottomline-screen-full.service").read_text()
-    return next(line.split("=", 1)[1] for line in unit.splitlines() if line.startswith("Nice="))
-
-
-NICE = _unit_nice()
-
-
 class Screenings:
     """W1 beside the load (DESIGN.md §8: W6 ≤ 2× while W1 runs): full screenings of the county, one after
     another, each ``manage.py screen`` in a process of its own as the timers start it (niced as their units),
     on the stack's database."""
 
     def __init__(self, env: dict[str, str]) -> None:
+        from bottomline.web.stack import ROOT
+
         self.env = env
+        unit = (ROOT / "deploy/systemd/bottomline-screen-full.service").read_text()
+        self.nice = next(line.split("=", 1)[1] for line in unit.splitlines() if line.startswith("Nice="))
         self.seconds: list[float] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
     def _loop(self) -> None:
-        import subprocess
-        import sys
-
-        from bottomline.web.stack import ROOT
+        from bottomline.web.stack import manage
 
         while not self._stop.is_set():
             began = time.perf_counter()
-            subprocess.run(  # noqa: S603  (our own manage.py, niced as deploy/systemd's batch units run it)
-                ["nice", "-n", NICE, sys.executable, "manage.py", "screen", "--region", COUNTY],  # noqa: S607
-                cwd=ROOT,
-                env=self.env,
-                capture_output=True,
-                check=True,
-                timeout=3600,
-            )
+            manage(self.env, "screen", "--region", COUNTY, timeout=3600, nice=self.nice)
             self.seconds.append(time.perf_counter() - began)
 
     def __enter__(self) -> Screenings:
@@ -747,6 +733,22 @@ class Screenings:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+
+
+def _window(stack: Stack, rate: float, minutes: float) -> tuple[list[str], float, int]:
+    """One measured window of load on the stack: its lines, p99 and error count."""
+    (stack.logs / "gunicorn-access.log").write_text("")
+    since = time.time()
+    results, samples = drive(
+        url=stack.url,
+        ca=stack.data["ca"],
+        data=stack.data,
+        rate=rate,
+        seconds=minutes * 60,
+        dsn=f"{SERVER}/postgres",
+    )
+    servers = server_times(stack.logs / "nginx-access.log", since)
+    return report(results, samples, servers, minutes, worker_times(stack.logs / "gunicorn-access.log"))
 
 
 def main(minutes: float | None = None) -> None:
@@ -780,43 +782,18 @@ def main(minutes: float | None = None) -> None:
         # A server that has run for a while: every worker's first requests (imports, connections, caches) come
         # before the measured window, as they would long before any ten minutes in production.
         drive(url=stack.url, ca=stack.data["ca"], data=stack.data, rate=rate, seconds=WARM_SECONDS)
-        (stack.logs / "gunicorn-access.log").write_text("")
-        since = time.time()
-        results, samples = drive(
-            url=stack.url,
-            ca=stack.data["ca"],
-            data=stack.data,
-            rate=rate,
-            seconds=minutes * 60,
-            dsn=f"{SERVER}/postgres",
-        )
-        servers = server_times(stack.logs / "nginx-access.log", since)
-        workers_ms = worker_times(stack.logs / "gunicorn-access.log")
-        lines, p99, errors = report(results, samples, servers, minutes, workers_ms)
+        lines, p99, errors = _window(stack, rate, minutes)
         busy: list[str] = []
         if busy_minutes > 0:
-            (stack.logs / "gunicorn-access.log").write_text("")
-            since = time.time()
             with Screenings(stack.env) as screenings:
-                results, samples = drive(
-                    url=stack.url,
-                    ca=stack.data["ca"],
-                    data=stack.data,
-                    rate=rate,
-                    seconds=busy_minutes * 60,
-                    dsn=f"{SERVER}/postgres",
-                )
-            servers = server_times(stack.logs / "nginx-access.log", since)
-            workers_ms = worker_times(stack.logs / "gunicorn-access.log")
-            busy, busy_p99, busy_errors = report(results, samples, servers, busy_minutes, workers_ms)
+                busy, busy_p99, busy_errors = _window(stack, rate, busy_minutes)
             runs = screenings.seconds
             busy = [
                 "",
                 f"**While W1 runs** ({busy_minutes:g} min more at the same rate): full screenings of the county one "
-                f"after another (`nice -n {NICE} manage.py screen --region {COUNTY}`, each a process as the timers start "
-                f"it): "
-                f"{len(runs)} runs, {statistics.mean(runs) if runs else 0:.1f} s each on average; p99 "
-                f"{busy_p99:.0f} ms = {busy_p99 / max(p99, 1):.1f}× the p99 above.",
+                f"after another (`nice -n {screenings.nice} manage.py screen --region {COUNTY}`, each a process as "
+                f"the timers start it): {len(runs)} runs, {statistics.mean(runs) if runs else 0:.1f} s each on "
+                f"average; p99 {busy_p99:.0f} ms = {busy_p99 / max(p99, 1):.1f}× the p99 above.",
                 "",
                 *busy,
             ]

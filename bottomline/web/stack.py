@@ -85,11 +85,13 @@ class Stack:
         )
 
 
-def manage(env: dict[str, str], *args: str, timeout: float = 180) -> str:
-    """Run ``manage.py *args`` with ``env``; its standard output (StackFailed with both outputs on failure)."""
+def manage(env: dict[str, str], *args: str, timeout: float = 180, nice: str = "") -> str:
+    """Run ``manage.py *args`` with ``env`` (at the niceness ``nice``, if given); its standard output (StackFailed
+    with both outputs on failure)."""
     started = time.monotonic()
+    niced = ["nice", "-n", nice] if nice else []
     result = subprocess.run(  # noqa: S603  (our own manage.py with fixed arguments)
-        [sys.executable, "manage.py", *args],
+        [*niced, sys.executable, "manage.py", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
