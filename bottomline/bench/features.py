@@ -19,6 +19,7 @@ import os
 import tempfile
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import pyarrow as pa
@@ -194,6 +195,21 @@ def spark_run(
     ]
 
 
+class Pass(NamedTuple):
+    """One way of screening a tier: its feature table, the seconds of each step, the households flagged."""
+
+    table: pa.Table
+    read: float
+    features: float
+    rules: float
+    flagged: int
+
+    @property
+    def seconds(self) -> float:
+        """W1: read, features and rules."""
+        return self.read + self.features + self.rules
+
+
 def tier_run(name: str, members: int, counties: list[str], root: Path, spark: bool) -> list[str]:
     """Before and after for one tier; the table rows for the doc."""
     import shutil
@@ -215,9 +231,10 @@ def tier_run(name: str, members: int, counties: list[str], root: Path, spark: bo
         snapshot, t_read = timed(snapshot_read, out)
         table, t_features = timed(features, snapshot, params, on=ON)
         hits, t_rules = timed(rules_apply, table)
-        runs[label] = (table, t_read, t_features, t_rules, hits.num_rows)
+        runs[label] = Pass(table, t_read, t_features, t_rules, hits.num_rows)
         del snapshot
-    (before, *b), (after, *a) = runs.values()
+    b, a = runs.values()
+    before, after = b.table, a.table
     same = before.equals(after)
     rows = [
         f"**Tier {name}**: {counts['members']:,} members, {counts['households']:,} households, "
@@ -227,16 +244,16 @@ def tier_run(name: str, members: int, counties: list[str], root: Path, spark: bo
         "| W1 full screening | read Parquet | features | rules (Ibis → DuckDB) | total | flagged |",
         "|---|---:|---:|---:|---:|---:|",
         *(
-            f"| {label} | {r:.2f} | {f:.2f} | {u:.2f} | {r + f + u:.2f} | {hits:,} |"
-            for label, (_, r, f, u, hits) in runs.items()
+            f"| {label} | {p.read:.2f} | {p.features:.2f} | {p.rules:.2f} | {p.seconds:.2f} | {p.flagged:,} |"
+            for label, p in runs.items()
         ),
         "",
-        f"Features {b[1] / a[1]:.1f}× faster; feature tables "
+        f"Features {b.features / a.features:.1f}× faster; feature tables "
         f"{'equal (every column, every row, same order)' if same else '**differ**'} "
         f"({check('features', f'W1 at {name}: features equal the SQL version', 'equal' if same else 'differ', same)})"
         + (
-            f"; W1 at {name} (read, features, rules) {sum(a):.2f} s: "
-            f"{check('features', f'W1 at {name} ≤ {W1_SECONDS[name]:.0f} s', f'{sum(a):.2f} s', sum(a) <= W1_SECONDS[name])}."
+            f"; W1 at {name} (read, features, rules) {a.seconds:.2f} s: "
+            f"{check('features', f'W1 at {name} ≤ {W1_SECONDS[name]:.0f} s', f'{a.seconds:.2f} s', a.seconds <= W1_SECONDS[name])}."
             if name in W1_SECONDS
             else "."
         ),

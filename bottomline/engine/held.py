@@ -6,7 +6,9 @@ as the JSON text the database keeps. The same decisions as ``rules.screening.con
 Explanations (text in two languages, the costly part) are written for the households at risk alone: at 10M
 members of the synthetic population four in ten households have some hit, one in fourteen is at risk. The
 others' are built when viewed (``engine.why``). Each row has a digest of what it holds (``digest``): a run
-writes only the rows whose digest differs from the one stored (``engine.services._write``).
+writes only the rows whose digest differs from the one stored (``engine.services._write``). A row at risk is
+digested from what its explanations are made of (the values each rule that holds shows, and the rules'
+templates), not from their text: the text is built for the rows that changed alone.
 """
 
 from __future__ import annotations
@@ -75,37 +77,63 @@ def _labels(masks: np.ndarray, names: list[str]) -> list[str]:
 @dataclass(frozen=True)
 class HeldRows:
     """What is held of each row of a slice of hits, column by column, with each row's digest: equal digests,
-    equal rows (what a run compares with the stored digests to write only the rows that changed)."""
+    equal rows (what a run compares with the stored digests to write only the rows that changed). The rows'
+    explanations are built when asked for (``rows``)."""
 
+    table: pa.Table  # the slice of hits
+    rules: tuple[Rule, ...]
     ids: np.ndarray  # int64, as the hits (sorted by household)
     category: list[int | None]
     codes: list[str]
     risk_types: list[str]
-    explanations: list[str]
     score: list[int]
-    at_risk: list[bool]
+    at_risk: np.ndarray  # bool
     digest: np.ndarray  # int64
 
     def rows(self, positions: np.ndarray | None = None) -> Iterator[Held]:
-        """The rows at ``positions`` (every row: None) as stored."""
-        chosen = range(len(self.ids)) if positions is None else positions.tolist()
-        for i in chosen:
+        """The rows at ``positions`` (every row: None) as stored, their explanations built now."""
+        chosen = np.arange(len(self.ids)) if positions is None else np.asarray(positions, np.int64)
+        texts = self.explanations(chosen)
+        for i, said in zip(chosen.tolist(), texts, strict=True):
             yield (
                 int(self.ids[i]),
                 self.category[i],
                 self.codes[i],
                 self.risk_types[i],
-                self.explanations[i],
+                said,
                 self.score[i],
-                self.at_risk[i],
+                bool(self.at_risk[i]),
                 int(self.digest[i]),
             )
+
+    def explanations(self, positions: np.ndarray) -> list[str]:
+        """The explanations (JSON text) of the rows at ``positions``: the rows at risk say, in each language, why
+        each rule that holds holds; the others hold none."""
+        risky = positions[self.at_risk[positions]]
+        texts: dict[int, dict[str, list[str]]] = {int(i): {lang: [] for lang in LANGUAGES} for i in risky}
+        if len(risky):
+            taken = self.table.take(pa.array(risky, pa.int64()))
+            for rule in self.rules:
+                flagged = np.flatnonzero(_flags(taken, rule))
+                if not len(flagged):
+                    continue
+                values = {
+                    name: taken.column(value_column(rule, name)).take(pa.array(flagged)).to_pylist()
+                    for name in rule.shows
+                }
+                for k, row in enumerate(risky[flagged].tolist()):
+                    shown = {name: column[k] for name, column in values.items()}
+                    for lang in LANGUAGES:
+                        texts[row][lang].append(explain(rule, shown, lang))
+        nothing = NOTHING_JSON[2]
+        return [json.dumps(texts[i]) if i in texts else nothing for i in positions.tolist()]
 
 
 def digest(
     category: int | None, codes: str, risk_types: str, explanations: str, score: int, at_risk: bool
 ) -> int:
-    """A signed 64-bit digest of what is held of one household (as stored: the lists as JSON text)."""
+    """A signed 64-bit digest of what is held of one household (as stored: the lists as JSON text; for a row at
+    risk, ``explanations`` is what they are built from: ``templates`` and, mixed in by ``held``, the values)."""
     text = "\x1f".join((str(category), codes, risk_types, explanations, str(score), str(int(at_risk))))
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big", signed=True)
 
@@ -113,9 +141,15 @@ def digest(
 NOTHING_DIGEST = digest(None, *NOTHING_JSON, 0, False)
 
 
+def templates(rules: tuple[Rule, ...]) -> str:
+    """The explanations' wording of every rule, digested: rewording a rule rewrites the rows it explains."""
+    said = json.dumps([(rule.code, rule.explain) for rule in rules], sort_keys=True, ensure_ascii=False)
+    return hashlib.blake2b(said.encode(), digest_size=8).hexdigest()
+
+
 def held(table: pa.Table, rules: tuple[Rule, ...] = RULES) -> HeldRows:
     """Every row of a (bounded) slice of the compiled screening's hits as what is stored: codes and risk types
-    as bit masks over columns, explanations (text) for the rows at risk alone."""
+    as bit masks over columns, and a digest of each row (explanations are built when asked for)."""
     n = table.num_rows
     flags = {rule.code: _flags(table, rule) for rule in rules}
     category, at_risk, score = categories(table, rules, flags)
@@ -123,7 +157,6 @@ def held(table: pa.Table, rules: tuple[Rule, ...] = RULES) -> HeldRows:
     bit = {name: np.int64(1) << i for i, name in enumerate(risk_names)}
     codes = np.zeros(n, np.int64)
     risks = np.zeros(n, np.int64)
-    texts: dict[int, dict[str, list[str]]] = {}  # the rows at risk alone: their explanations by language
     for number, rule in enumerate(rules):
         flagged = flags[rule.code]
         codes |= flagged.astype(np.int64) << number
@@ -138,49 +171,96 @@ def held(table: pa.Table, rules: tuple[Rule, ...] = RULES) -> HeldRows:
                     bool,
                 )
                 risks |= np.where(flagged & holds, bit[risk], 0)
-        explained = np.flatnonzero(flagged & at_risk).tolist()
-        if not explained:
-            continue
-        taken = table.take(pa.array(explained, pa.int64()))
-        values = {name: taken.column(value_column(rule, name)).to_pylist() for name in rule.shows}
-        for i, row in enumerate(explained):
-            shown = {name: column[i] for name, column in values.items()}
-            said = texts.setdefault(row, {lang: [] for lang in LANGUAGES})
-            for lang in LANGUAGES:
-                said[lang].append(explain(rule, shown, lang))
     risks = np.where(at_risk & (risks == 0), bit["other"], risks)
-    nothing = NOTHING_JSON[2]
-    empty: dict[str, list[str]] = {lang: [] for lang in LANGUAGES}
-    risky = at_risk.tolist()
     rows = HeldRows(
+        table=table,
+        rules=rules,
         ids=np.asarray(table.column("household_id").to_numpy(zero_copy_only=False), np.int64),
         category=[c or None for c in category.tolist()],
         codes=_labels(codes, [rule.code for rule in rules]),
         risk_types=_labels(risks, risk_names),
-        explanations=[json.dumps(texts.get(row, empty)) if at else nothing for row, at in enumerate(risky)],
         score=score.tolist(),
-        at_risk=risky,
+        at_risk=at_risk,
         digest=np.zeros(n, np.int64),
     )
-    # The rows not at risk (most) hold no explanations: their digest is one per distinct codes, risk types and
-    # score, computed once; the rows at risk have one each.
-    quiet = np.flatnonzero(~at_risk)
-    if len(quiet):
-        key = np.stack([codes[quiet], risks[quiet], score[quiet]], axis=1)
-        _distinct, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
-        spelt = [_digest_of(rows, int(quiet[i])) for i in first]
-        rows.digest[quiet] = np.asarray(spelt, np.int64)[inverse.reshape(-1)]
-    for i in np.flatnonzero(at_risk).tolist():
-        rows.digest[i] = _digest_of(rows, i)
+    if not n:
+        return rows
+    # One digest per distinct category, codes, risk types and score (a few dozen), computed once; a row at risk
+    # then has the values its explanations show mixed in.
+    if len(rules) > 20 or len(risk_names) > 20:  # codes and risk types are bits of one 64-bit key
+        raise ValueError("more than 20 rules or risk types: widen held()'s key")
+    key = codes | risks << 20 | score.astype(np.int64) << 40 | category.astype(np.int64) << 48
+    _distinct, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    worded, nothing = templates(rules), NOTHING_JSON[2]
+    spelt = [
+        digest(
+            rows.category[i],
+            rows.codes[i],
+            rows.risk_types[i],
+            worded if at_risk[i] else nothing,
+            rows.score[i],
+            bool(at_risk[i]),
+        )
+        for i in first.tolist()
+    ]
+    rows.digest[:] = np.asarray(spelt, np.int64)[inverse.reshape(-1)]
+    risky = np.flatnonzero(at_risk)
+    if len(risky):
+        shown = _shown(table.take(pa.array(risky, pa.int64())), rules, flags, risky)
+        rows.digest[risky] = _mix(rows.digest[risky].view(np.uint64), shown).view(np.int64)
     return rows
 
 
-def _digest_of(rows: HeldRows, i: int) -> int:
-    return digest(
-        rows.category[i],
-        rows.codes[i],
-        rows.risk_types[i],
-        rows.explanations[i],
-        rows.score[i],
-        rows.at_risk[i],
-    )
+# 64-bit mixing of words (splitmix64's finaliser): a digest of many columns without a Python object per row.
+_M1, _M2, _GOLDEN = (
+    np.uint64(0xBF58476D1CE4E5B9),
+    np.uint64(0x94D049BB133111EB),
+    np.uint64(0x9E3779B97F4A7C15),
+)
+_NULL_WORD, _NOT_SHOWN = np.uint64(0x6E756C6C), np.uint64(0x2D2D2D2D)
+
+
+def _spread(words: np.ndarray) -> np.ndarray:
+    z = words + _GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * _M1
+    z = (z ^ (z >> np.uint64(27))) * _M2
+    return z ^ (z >> np.uint64(31))
+
+
+def _mix(digests: np.ndarray, words: np.ndarray) -> np.ndarray:
+    return _spread(digests ^ _spread(words))
+
+
+def _words(column: pa.ChunkedArray) -> np.ndarray:
+    """A column as one 64-bit word per row (a number's bits, a text's digest), null as a word of its own."""
+    kind = column.type
+    null = np.asarray(pc.is_null(column).to_numpy(zero_copy_only=False), bool)
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        encoded = pc.dictionary_encode(column).combine_chunks()
+        spelt = [
+            int.from_bytes(hashlib.blake2b(str(text).encode(), digest_size=8).digest(), "big")
+            for text in encoded.dictionary.to_pylist()
+        ]
+        index = np.asarray(pc.fill_null(encoded.indices, 0).to_numpy(zero_copy_only=False), np.int64)
+        words = np.asarray(spelt or [0], np.uint64)[index]
+    elif pa.types.is_floating(kind):
+        values = np.asarray(pc.fill_null(column.cast(pa.float64()), 0.0).to_numpy(), np.float64) + 0.0
+        words = values.view(np.uint64)  # + 0.0: -0.0 as 0.0
+    else:
+        words = np.asarray(pc.fill_null(column.cast(pa.int64()), 0).to_numpy(), np.int64).view(np.uint64)
+    return np.where(null, _NULL_WORD, words)
+
+
+def _shown(
+    taken: pa.Table, rules: tuple[Rule, ...], flags: dict[str, np.ndarray], rows: np.ndarray
+) -> np.ndarray:
+    """Per row of ``taken`` (the ``rows`` of the slice), a 64-bit word of the values its explanations show:
+    those of each rule that holds (a rule that does not hold shows nothing)."""
+    mixed = np.zeros(taken.num_rows, np.uint64)
+    for number, rule in enumerate(rules):
+        holds = flags[rule.code][rows]
+        for name in sorted(rule.shows):
+            words = _words(taken.column(value_column(rule, name)))
+            salt = np.uint64(number * 64 + sorted(rule.shows).index(name) + 1)
+            mixed = _mix(mixed, np.where(holds, words ^ salt, _NOT_SHOWN))
+    return mixed

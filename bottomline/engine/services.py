@@ -8,7 +8,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -128,21 +128,52 @@ def _event_months() -> set[int]:
     return {int(v) for v in values} | {DEFAULT_EVENT_MONTHS}
 
 
-def _missing(ids: Any) -> Any:
-    """Those of the (sorted, Arrow) household ids that this database does not hold (a Parquet snapshot may),
-    found by the database in chunks: only the missing ids come back."""
-    import pyarrow as pa
+def _missing(cursor: Any, chunk: Any) -> Any:
+    """Those of a chunk of (sorted, NumPy) household ids that this database does not hold (a Parquet snapshot
+    may): a dense chunk against the ids the database holds in its range, a sparse one by the database (only the
+    missing ids come back)."""
+    import numpy as np
 
-    found: list[int] = []
-    with connection.cursor() as cursor:
-        for start in range(0, len(ids), CHUNK):
-            cursor.execute(
-                f"SELECT c.id FROM {_among(cursor)} c "  # noqa: S608  (a fixed fragment, ids as a parameter)
-                "WHERE NOT EXISTS (SELECT 1 FROM registry_household h WHERE h.id = c.id)",
-                [_ids_json(ids.slice(start, CHUNK))],
-            )
-            found += [int(row[0]) for row in cursor.fetchall()]
-    return pa.array(found, pa.int64())
+    if not len(chunk):
+        return chunk
+    if _dense(cursor, "registry_household", "id", chunk):
+        cursor.execute(
+            "SELECT id FROM registry_household WHERE id BETWEEN %s AND %s ORDER BY id",
+            [int(chunk[0]), int(chunk[-1])],
+        )
+        held = _ints(cursor.fetchall(), 1)
+        if not len(held):
+            return chunk
+        at = np.minimum(np.searchsorted(held, chunk), len(held) - 1)
+        return chunk[held[at] != chunk]
+    cursor.execute(
+        f"SELECT c.id FROM {_among(cursor)} c "  # noqa: S608  (a fixed fragment, ids as a parameter)
+        "WHERE NOT EXISTS (SELECT 1 FROM registry_household h WHERE h.id = c.id)",
+        [_ids_json(chunk)],
+    )
+    return np.asarray([row[0] for row in cursor.fetchall()], np.int64)
+
+
+def _dense(cursor: Any, table: str, column: str, chunk: Any) -> bool:
+    """Whether a table holds few rows beyond a chunk's own (sorted ids) in the chunk's range of ids (at most four
+    times as many, counted: ids may leave gaps, between villages say): its rows are then read as a range (a scan
+    of the primary key), not looked up one by one."""
+    cursor.execute(
+        f"SELECT count(*) FROM {table} WHERE {column} BETWEEN %s AND %s",  # noqa: S608  (our own names)
+        [int(chunk[0]), int(chunk[-1])],
+    )
+    return int(cursor.fetchone()[0]) <= 4 * len(chunk)
+
+
+def _ints(rows: list[tuple[int, ...]], width: int) -> Any:
+    """Rows of integers fetched from the database as a NumPy array of ``width`` columns (without a tuple's
+    conversion each, as ``np.array`` makes)."""
+    import itertools
+
+    import numpy as np
+
+    flat = np.fromiter(itertools.chain.from_iterable(rows), np.int64, count=len(rows) * width)
+    return flat.reshape(-1, width) if width > 1 else flat
 
 
 def _ids_json(ids: Any) -> str:
@@ -307,14 +338,8 @@ def _screen(
         # Ages and event windows move with the date: those households are screened too.
         households = households | date_sensitive(snapshot, previous.on, on, _event_months())
         snapshot = snapshot_restrict(snapshot, households)
+    # A Parquet snapshot may hold households this database no longer does: the write leaves them out.
     ids = pc.unique(snapshot.households.column("household_id").cast(pa.int64())).sort()
-    if snapshot_dir is not None:  # a Parquet snapshot may hold households this database does not
-        missing = _missing(ids)
-        if len(missing):
-            snapshot = snapshot_restrict(
-                snapshot, pc.filter(ids, pc.invert(pc.is_in(ids, value_set=missing)))
-            )
-            ids = pc.filter(ids, pc.invert(pc.is_in(ids, value_set=missing)))
     progress.advance()
     seconds["read"] += time.perf_counter() - began
     began = time.perf_counter()
@@ -416,7 +441,12 @@ def screening_run(
             newly: list[int] = []
             for part in kept:
                 screened = part()
-                newly += _write(run, screened.ids, screened.hits, started_at=started_at)
+                written = _write(
+                    run, screened.ids, screened.hits, started_at=started_at, gone=snapshot_dir is not None
+                )
+                newly += written.newly
+                run.households -= written.gone
+                run.flagged -= written.gone_at_risk
                 del screened
             seconds["write"] = time.perf_counter() - began
             began = time.perf_counter()
@@ -424,7 +454,7 @@ def screening_run(
             seconds["leads"] = time.perf_counter() - began
             run.leads = len(newly)
             run.seconds, run.finished_at = time.perf_counter() - started, timezone.now()
-            run.save(update_fields=["seconds", "leads", "finished_at"])
+            run.save(update_fields=["households", "flagged", "seconds", "leads", "finished_at"])
     progress.advance()
     progress.advance()
     logger.info(
@@ -478,31 +508,29 @@ def _stage_create(cursor: Any) -> None:
     )
 
 
-def _stored_digests(cursor: Any, chunk: Any) -> tuple[Any, Any, Any]:
-    """The stored screenings of a chunk's households (sorted ids): their ids (sorted), digests, and whether each
-    has one (a row written online has none). A dense chunk (a whole run's) is read as a range of ids, a sparse
-    one (an incremental run's) by its ids."""
-    import numpy as np
-
-    low, high = int(chunk[0]), int(chunk[-1])
+def _stored_digests(cursor: Any, chunk: Any) -> tuple[Any, Any]:
+    """The stored screenings of a chunk's households (sorted ids) that have a digest (a row written online has
+    none): their ids (sorted) and digests. A dense chunk (a whole run's) is read as a range of ids, a sparse one
+    (an incremental run's) by its ids."""
     params: list[Any]
-    if len(chunk) * 4 >= high - low + 1:
-        where, params = "household_id BETWEEN %s AND %s", [low, high]
+    if _dense(cursor, "engine_current", "household_id", chunk):
+        where, params = "household_id BETWEEN %s AND %s", [int(chunk[0]), int(chunk[-1])]
     else:
         where, params = f"household_id IN (SELECT id FROM {_among(cursor)} c)", [_ids_json(chunk)]  # noqa: S608
     cursor.execute(
-        "SELECT household_id, COALESCE(digest, 0), CASE WHEN digest IS NULL THEN 0 ELSE 1 END "  # noqa: S608
-        f"FROM engine_current WHERE {where} ORDER BY household_id",
+        f"SELECT household_id, digest FROM engine_current WHERE {where} AND digest IS NOT NULL "  # noqa: S608
+        "ORDER BY household_id",
         params,
     )
-    rows = np.array(cursor.fetchall(), np.int64).reshape(-1, 3)
-    return rows[:, 0], rows[:, 1], rows[:, 2].astype(bool)
+    rows = _ints(cursor.fetchall(), 2)
+    return rows[:, 0], rows[:, 1]
 
 
-def _stage_fill(cursor: Any, ids: Any, held: Any) -> bool:
+def _stage_fill(cursor: Any, ids: Any, held: Any, *, gone: bool = False) -> tuple[bool, Any]:
     """Stage the chunk's households whose screening differs from the stored one (by digest: ``changed``), and
     those at risk (their results are kept every run): ``held`` holds the chunk's households with a hit (None:
-    none), the others hold nothing. Whether any row was staged."""
+    none), the others hold nothing. Whether any row was staged, and the households left out: gone from the
+    database (looked up when ``gone``, among those without a stored digest)."""
     import numpy as np
 
     from bottomline.engine.held import NOTHING_DIGEST, NOTHING_JSON
@@ -513,18 +541,27 @@ def _stage_fill(cursor: Any, ids: Any, held: Any) -> bool:
     hit_at = np.zeros(0, np.int64) if held is None else np.searchsorted(chunk, held.ids)
     if held is not None:
         digests[hit_at], hit[hit_at] = held.digest, True
-    stored_ids, stored, known = _stored_digests(cursor, chunk)
-    same = np.zeros(len(chunk), bool)
+    stored_ids, stored = _stored_digests(cursor, chunk)
+    same, known = np.zeros(len(chunk), bool), np.zeros(len(chunk), bool)
     if len(stored_ids):
         at = np.minimum(np.searchsorted(stored_ids, chunk), len(stored_ids) - 1)
-        same = (stored_ids[at] == chunk) & known[at] & (stored[at] == digests)
+        known = stored_ids[at] == chunk
+        same = known & (stored[at] == digests)
+    left_out = _missing(cursor, chunk[~known]) if gone else chunk[:0]
+    if len(left_out):  # nothing staged for them: as if the same
+        same |= np.isin(chunk, left_out)
+        unchanged = same[hit_at] & ~np.isin(held.ids, left_out) if held is not None else None
+    else:
+        unchanged = same[hit_at] if held is not None else None
     staged = False
     if held is not None:
-        at_risk = np.asarray(held.at_risk, bool)
+        # Changed rows whole (explanations built for those at risk); unchanged rows at risk by their digest alone,
+        # their results copied from what is stored (``_chunk_write``).
         for changed in (True, False):
-            wanted = np.flatnonzero(~same[hit_at] if changed else same[hit_at] & at_risk)
+            wanted = np.flatnonzero(~same[hit_at] if changed else unchanged & held.at_risk)
             if len(wanted):
-                _stage_rows(cursor, held.rows(wanted), changed=changed)
+                rows = held.rows(wanted) if changed else _unchanged(held, wanted)
+                _stage_rows(cursor, rows, changed=changed)
                 staged = True
     # Households with no hit now whose stored screening held something (or who have none).
     nothing = chunk[~hit & ~same]
@@ -536,7 +573,24 @@ def _stage_fill(cursor: Any, ids: Any, held: Any) -> bool:
             [codes, risk_types, explanations, NOTHING_DIGEST, _ids_json(nothing)],
         )
         staged = True
-    return staged
+    return staged, left_out
+
+
+def _unchanged(held: Any, positions: Any) -> Iterator[tuple[Any, ...]]:
+    """Staged rows of households whose stored screening is the same (by digest): the household, its category,
+    whether it is at risk and the digest; the lists as placeholders (``_chunk_write`` reads the stored ones)."""
+    codes, risk_types, explanations = NOTHING_STAGED
+    for i in positions.tolist():
+        yield (
+            int(held.ids[i]),
+            held.category[i],
+            codes,
+            risk_types,
+            explanations,
+            held.score[i],
+            True,
+            int(held.digest[i]),
+        )
 
 
 def _stage_rows(cursor: Any, rows: Iterator[tuple[Any, ...]], *, changed: bool) -> None:
@@ -552,6 +606,9 @@ def _stage_rows(cursor: Any, rows: Iterator[tuple[Any, ...]], *, changed: bool) 
     else:
         cursor.executemany(f"INSERT INTO {into} VALUES ({', '.join(['%s'] * 9)})", tagged)  # noqa: S608
 
+
+# What an unchanged row stages in place of its lists (valid JSON in either database; never written).
+NOTHING_STAGED = ("[]", "[]", "{}")
 
 SQLITE_CACHE_KIB = 262_144  # SQLite's page cache while a run writes (its default, 2 MiB, is for pages)
 
@@ -572,7 +629,17 @@ def _sqlite_cache(cursor: Any) -> Iterator[None]:
         cursor.execute(f"PRAGMA cache_size = {before}")
 
 
-def _write(run: Run, ids: Any, hits: Any, *, started_at: datetime) -> list[int]:
+@dataclass
+class _Written:
+    """What a run's write did: the households newly at risk (a lead each); the households of the snapshot that
+    the database no longer holds (left out), and how many of them were at risk."""
+
+    newly: list[int] = field(default_factory=list)
+    gone: int = 0
+    gone_at_risk: int = 0
+
+
+def _write(run: Run, ids: Any, hits: Any, *, started_at: datetime, gone: bool = False) -> _Written:
     """Results of the run, current screenings and leads, written in sets and only where they changed, a bounded
     chunk of households at a time: what each household of the chunk holds is digested (explanations built for
     the households at risk alone) and compared with the stored digests; the households whose screening changed,
@@ -580,7 +647,8 @@ def _write(run: Run, ids: Any, hits: Any, *, started_at: datetime) -> list[int]:
     one INSERT adds the households never screened, one INSERT keeps results for the households at risk. A row
     that did not change keeps the run that wrote it (``engine.why`` tells the latest run that saw it). A save
     screened online after this run read the registry is newer than what the run saw: its row stays as it is.
-    Returns the households newly at risk (a lead each)."""
+    ``gone``: whether some households may be gone from the database (a Parquet snapshot's): those without a
+    stored digest are looked up (a digest is proof that the household is there) and left out."""
     import numpy as np
 
     from bottomline.engine.held import held
@@ -589,7 +657,7 @@ def _write(run: Run, ids: Any, hits: Any, *, started_at: datetime) -> list[int]:
     stamp = [ops.adapt_datetimefield_value(run.created_at), ops.adapt_datefield_value(run.on), run.pk]
     # The hits come sorted by household, as the ids: a chunk's hits are one slice of them.
     found = None if hits is None else hits.column("household_id").to_numpy()
-    newly: list[int] = []
+    written = _Written()
     with connection.cursor() as cursor, _sqlite_cache(cursor):
         _stage_create(cursor)
         for start in range(0, len(ids), CHUNK):
@@ -600,14 +668,25 @@ def _write(run: Run, ids: Any, hits: Any, *, started_at: datetime) -> list[int]:
                 high = int(np.searchsorted(found, chunk[len(chunk) - 1].as_py(), "right"))
                 part = held(hits.slice(low, high - low)) if high > low else None
             cursor.execute(f"DELETE FROM {STAGE}")  # noqa: S608  (a fixed name)
-            if _stage_fill(cursor, chunk, part):
-                newly += _chunk_write(cursor, run, stamp, started_at)
+            staged, left_out = _stage_fill(cursor, chunk, part, gone=gone)
+            if staged:
+                raised, lost = _chunk_write(cursor, run, stamp, started_at)
+                written.newly += raised
+                if lost and part is not None:
+                    _results_insert(cursor, run, part, lost)
+            if len(left_out):
+                written.gone += len(left_out)
+                if part is not None:
+                    written.gone_at_risk += int(part.at_risk[np.isin(part.ids, left_out)].sum())
         cursor.execute(f"DROP TABLE {STAGE}")
-    return newly
+    return written
 
 
-def _chunk_write(cursor: Any, run: Run, stamp: list[Any], started_at: datetime) -> list[int]:
-    """The set statements for one staged chunk; the households newly at risk (a lead each)."""
+def _chunk_write(
+    cursor: Any, run: Run, stamp: list[Any], started_at: datetime
+) -> tuple[list[int], list[int]]:
+    """The set statements for one staged chunk; the households newly at risk (a lead each), and those at risk
+    whose result could not be copied from their stored row (changed since it was read)."""
     cursor.execute(
         f"UPDATE {STAGE} SET newer = true WHERE household_id IN (SELECT c.household_id FROM engine_current c "  # noqa: S608
         f"JOIN {STAGE} s ON s.household_id = c.household_id WHERE c.run_id IS NULL AND c.evaluated_at >= %s)",
@@ -635,13 +714,46 @@ def _chunk_write(cursor: Any, run: Run, stamp: list[Any], started_at: datetime) 
         "WHERE s.changed AND NOT EXISTS (SELECT 1 FROM engine_current c WHERE c.household_id = s.household_id)",
         stamp,
     )
+    # Results for the households at risk: the changed rows from the stage, the others copied from the stored rows
+    # (the same, by digest). A row saved online since its digest was read is no longer the same: its result is
+    # then missing, and ``_write`` builds it.
+    into = "INSERT INTO engine_result (run_id, household_id, category, codes, risk_types, explanations) "
     cursor.execute(
-        "INSERT INTO engine_result (run_id, household_id, category, codes, risk_types, explanations) "  # noqa: S608
-        f"SELECT %s, household_id, category, codes, risk_types, explanations FROM {STAGE} "
-        "WHERE category IS NOT NULL",
+        f"{into}SELECT %s, household_id, category, codes, risk_types, explanations FROM {STAGE} "  # noqa: S608
+        "WHERE category IS NOT NULL AND changed",
         [run.pk],
     )
-    return newly
+    cursor.execute(
+        f"{into}SELECT %s, c.household_id, c.category, c.codes, c.risk_types, c.explanations FROM {STAGE} s "  # noqa: S608
+        "JOIN engine_current c ON c.household_id = s.household_id AND c.digest = s.digest "
+        "WHERE s.category IS NOT NULL AND NOT s.changed",
+        [run.pk],
+    )
+    copied = cursor.rowcount
+    cursor.execute(f"SELECT count(*) FROM {STAGE} WHERE category IS NOT NULL AND NOT changed")  # noqa: S608
+    if copied == cursor.fetchone()[0]:
+        return newly, []
+    cursor.execute(
+        f"SELECT s.household_id FROM {STAGE} s WHERE s.category IS NOT NULL AND NOT s.changed AND NOT EXISTS "  # noqa: S608
+        "(SELECT 1 FROM engine_result r WHERE r.run_id = %s AND r.household_id = s.household_id)",
+        [run.pk],
+    )
+    return newly, [int(row[0]) for row in cursor.fetchall()]
+
+
+def _results_insert(cursor: Any, run: Run, held: Any, households: list[int]) -> None:
+    """Results of some households of a chunk, from what the run found of them (``held``), explanations built."""
+    import numpy as np
+
+    positions = np.searchsorted(held.ids, np.asarray(sorted(households), np.int64))
+    cursor.executemany(
+        "INSERT INTO engine_result (run_id, household_id, category, codes, risk_types, explanations) "
+        "VALUES (%s, %s, %s, %s, %s, %s)",
+        [
+            (run.pk, h, category, codes, risks, said)
+            for h, category, codes, risks, said, *_rest in held.rows(positions)
+        ],
+    )
 
 
 def _leads_raise(run: Run, households: list[int]) -> None:

@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 
 from bottomline.engine.batch import rules_apply
-from bottomline.engine.held import digest, held
+from bottomline.engine.held import digest, held, templates
 from bottomline.rules.catalog import FACTS, RULES
 from bottomline.rules.compile import param_column
 from bottomline.rules.nodes import Param
@@ -70,8 +70,8 @@ def test_held_rows_equal_the_screening_of_each_row() -> None:
     for row in hits.to_pylist():
         s = from_batch_row(row)
         category, codes, risk_types, explanations, score, at_risk, digested = rows[row["household_id"]]
-        # The digest of a row (one per distinct row not at risk, one each at risk) is the digest of what it holds.
-        assert digested == digest(category, codes, risk_types, explanations, score, at_risk)
+        if not at_risk:  # the digest of what it holds
+            assert digested == digest(category, codes, risk_types, explanations, score, at_risk)
         assert (category, json.loads(codes), json.loads(risk_types)) == (
             s.category,
             list(s.codes),
@@ -85,3 +85,53 @@ def test_held_rows_equal_the_screening_of_each_row() -> None:
         )
         categories.add(category)
     assert categories == {None, 1, 2, 3}  # every branch of the decision is met
+
+
+def test_digests_differ_where_what_is_held_differs_and_are_the_same_for_the_same_row() -> None:
+    hits = rules_apply(_features(3000))
+    rows = list(held(hits).rows())
+    by_digest: dict[int, set[tuple[object, ...]]] = {}
+    for row in rows:
+        by_digest.setdefault(row[-1], set()).add(row[1:-1])
+    # No two different rows (category, codes, risk types, explanations, score) share a digest: none is missed.
+    assert all(len(found) == 1 for found in by_digest.values())
+    assert len(by_digest) > 100  # the rows at risk have one each
+    # The same row has the same digest whatever slice it comes in (a run's chunks).
+    whole = {row[0]: row[-1] for row in rows}
+    sliced = {
+        row[0]: row[-1] for part in (hits.slice(0, 1234), hits.slice(1234)) for row in held(part).rows()
+    }
+    assert sliced == whole
+
+
+def test_a_row_at_risk_is_digested_from_the_values_it_shows_and_the_wording() -> None:
+    from dataclasses import replace
+
+    from bottomline.rules.screening import flag_column, value_column
+
+    hits = rules_apply(_features(3000))
+    rows = held(hits)
+    below = next(r for r in RULES if r.code == "income_below_line")
+    flagged = hits.column(flag_column(below)).to_pylist()
+    at = next(i for i in range(hits.num_rows) if flagged[i] and rows.at_risk[i])
+    quiet = next(i for i in range(hits.num_rows) if not flagged[i] and rows.at_risk[i])
+
+    def with_income(i: int, value: float) -> pa.Table:
+        name = value_column(below, "income")
+        column = hits.column(name).to_pylist()
+        column[i] = value
+        return hits.set_column(hits.schema.get_field_index(name), name, pa.array(column, pa.float64()))
+
+    # A value the explanation shows changes the digest (and the text); one of a rule that does not hold does not.
+    changed = held(with_income(at, 1.0))
+    assert changed.digest[at] != rows.digest[at]
+    assert changed.explanations(np.array([at])) != rows.explanations(np.array([at]))
+    assert held(with_income(quiet, 1.0)).digest[quiet] == rows.digest[quiet]
+    # Rewording a rule changes the digest of the rows at risk, not of the others.
+    reworded = tuple(
+        replace(r, explain={**r.explain, "en": r.explain["en"] + "!"}) if r is below else r for r in RULES
+    )
+    assert templates(reworded) != templates(RULES)
+    again = held(hits, reworded)
+    assert again.digest[at] != rows.digest[at]
+    assert all(again.digest[~rows.at_risk] == rows.digest[~rows.at_risk])

@@ -115,7 +115,7 @@ def test_a_run_writes_only_the_screenings_that_changed(registry: dict[str, House
     with CaptureQueriesContext(connection) as captured:
         second = run()
     writes = [q["sql"] for q in captured.captured_queries if "engine_current" in q["sql"]]
-    inserts = [sql for sql in writes if sql.lstrip().upper().startswith("INSERT")]
+    inserts = [sql for sql in writes if sql.lstrip().upper().startswith("INSERT INTO ENGINE_CURRENT")]
     # One household changed (its housing became dangerous): one row written, the others left as they were.
     assert len(inserts) == 1 and inserts[0].count("), (") == 0  # a single row of VALUES
     after = state()
@@ -127,6 +127,41 @@ def test_a_run_writes_only_the_screenings_that_changed(registry: dict[str, House
     at_risk = {h for h, (category, *_rest) in after.items() if category is not None}
     assert set(Result.objects.filter(run=second).values_list("household_id", flat=True)) == at_risk
     assert first.pk != second.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unchanged_household_at_risk_keeps_its_result_when_saved_online_during_the_run(
+    registry: dict[str, Household], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = run()
+    kept = {r.household_id: (r.category, r.codes, r.explanations) for r in Result.objects.filter(run=first)}
+    poor = registry["poor"].pk
+    assert poor in kept
+    read = services._stored_digests
+    inserted: list[list[int]] = []
+
+    def then_saved_online(cursor: Any, chunk: Any) -> Any:
+        found = read(cursor, chunk)  # the digests as the run reads them; then a save screens one household
+        Current.objects.filter(household_id=poor).update(digest=None, run=None, evaluated_at=timezone.now())
+        return found
+
+    def spied(cursor: Any, run_: Run, held: Any, households: list[int]) -> None:
+        inserted.append(households)
+        insert(cursor, run_, held, households)
+
+    insert = services._results_insert
+    with monkeypatch.context() as patched:
+        patched.setattr(services, "_stored_digests", then_saved_online)
+        patched.setattr(services, "_results_insert", spied)
+        second = run()
+    # The results of the unchanged rows at risk are copied from the stored rows; the one saved since it was read
+    # is built from what the run found, explanations and all.
+    assert inserted == [[poor]]
+    results = {
+        r.household_id: (r.category, r.codes, r.explanations) for r in Result.objects.filter(run=second)
+    }
+    assert results == kept
+    assert Current.objects.get(household_id=poor).run_id is None  # the newer row stays as saved
 
 
 @pytest.mark.django_db(transaction=True)
@@ -332,6 +367,24 @@ def test_parquet_snapshot_round_trip_and_screening_from_it(
     parquet_run = Run.objects.first()
     assert parquet_run is not None and parquet_run.source == str(tmp_path.resolve())
     assert state() == from_db
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("dense", [True, False], ids=["ids-as-a-range", "ids-one-by-one"])
+def test_a_parquet_run_leaves_out_the_households_the_database_no_longer_holds(
+    registry: dict[str, Household], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dense: bool
+) -> None:
+    call_command("snapshot_export", str(tmp_path))
+    gone = registry["steady3"].pk
+    IncomeRecord.objects.filter(household_id=gone).delete()
+    Member.objects.filter(household_id=gone).delete()
+    Household.objects.filter(pk=gone).delete()
+    monkeypatch.setattr(services, "_dense", lambda *_args: dense)
+    from_parquet = run(snapshot_dir=tmp_path)
+    assert from_parquet.households == 5
+    assert set(Current.objects.values_list("household_id", flat=True)) == {
+        h.pk for name, h in registry.items() if name != "steady3"
+    }
 
 
 @pytest.mark.django_db(transaction=True)
