@@ -113,6 +113,8 @@ class Household(Versioned):
         indexes = [
             models.Index(fields=["village", "household_type"], name="household_village_type"),
             models.Index(fields=["phone_index"], name="household_phone_index"),
+            # What an incremental screening reads first: the households changed since the previous run.
+            models.Index(fields=["updated_at"], name="household_updated"),
         ]
 
     def __str__(self) -> str:
@@ -171,6 +173,7 @@ class Member(Versioned):
                 fields=["household"], condition=Q(relation="head"), name="member_one_head_per_household"
             ),
         ]
+        indexes = [models.Index(fields=["updated_at"], name="member_updated")]  # as household_updated
 
     def __str__(self) -> str:
         return f"{self.name} {self.id_number_masked}"
@@ -248,6 +251,7 @@ class IncomeRecord(models.Model):
             ),
             models.CheckConstraint(condition=Q(household_size__gte=1), name="income_household_size_positive"),
         ]
+        indexes = [models.Index(fields=["updated_at"], name="income_updated")]  # as household_updated
 
     def __str__(self) -> str:
         return f"{self.household_id} {self.period_start}–{self.period_end}"

@@ -256,6 +256,36 @@ def _change_behind_the_services(registry: dict[str, Household], monkeypatch: pyt
 
 
 @pytest.mark.django_db(transaction=True)
+def test_the_households_touched_since_a_run_are_found_by_index_not_by_reading_every_row(
+    registry: dict[str, Household],
+) -> None:
+    """W2 (issue #16 item 3): an incremental run's first step reads the rows changed since the previous run; with
+    10M members and incomes a scan of every row would cost the run seconds."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    since = timezone.now()
+    Household.objects.filter(pk=registry["poor"].pk).update(updated_at=timezone.now())
+    with CaptureQueriesContext(connection) as captured:
+        assert services.registry_touched(since) == {registry["poor"].pk}
+    tables = ("registry_household", "registry_member", "registry_incomerecord")
+    reads = [q["sql"] for q in captured.captured_queries if any(f'FROM "{t}"' in q["sql"] for t in tables)]
+    assert len(reads) == 3
+    with connection.cursor() as cursor:
+        for sql in reads:
+            if connection.vendor == "postgresql":
+                cursor.execute("SET enable_seqscan = off")  # the tables are tiny here: as a large one is read
+                cursor.execute(f"EXPLAIN {sql}")
+                plan = " ".join(row[0] for row in cursor.fetchall())
+                cursor.execute("RESET enable_seqscan")
+                assert "_updated" in plan and "Seq Scan" not in plan, plan
+            else:
+                cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+                plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+                assert "_updated" in plan and "SCAN" not in plan.replace("SCAN CONSTANT", ""), plan
+
+
+@pytest.mark.django_db(transaction=True)
 def test_an_incremental_run_equals_a_full_run(
     registry: dict[str, Household], monkeypatch: pytest.MonkeyPatch
 ) -> None:
