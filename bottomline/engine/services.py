@@ -539,17 +539,16 @@ def _stage_fill(cursor: Any, ids: Any, held: Any, *, gone: bool = False) -> tupl
         known = stored_ids[at] == chunk
         same = known & (stored[at] == digests)
     left_out = _missing(cursor, chunk[~known]) if gone else chunk[:0]
-    if len(left_out):  # nothing staged for them: as if the same
-        same |= np.isin(chunk, left_out)
-        unchanged = same[hit_at] & ~np.isin(held.ids, left_out) if held is not None else None
-    else:
-        unchanged = same[hit_at] if held is not None else None
+    is_gone = np.isin(chunk, left_out)
+    same |= is_gone  # nothing is staged for them
     staged = False
     if held is not None:
         # Changed rows whole (explanations built for those at risk); unchanged rows at risk by their digest alone,
         # their results copied from what is stored (``_chunk_write``).
         for changed in (True, False):
-            wanted = np.flatnonzero(~same[hit_at] if changed else unchanged & held.at_risk)
+            wanted = np.flatnonzero(
+                ~same[hit_at] if changed else same[hit_at] & ~is_gone[hit_at] & held.at_risk
+            )
             if len(wanted):
                 rows = held.rows(wanted) if changed else _unchanged(held, wanted)
                 _stage_rows(cursor, rows, changed=changed)
