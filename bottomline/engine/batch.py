@@ -47,15 +47,31 @@ def rules_apply(features: pa.Table, *, engine: str = "duckdb", rules: tuple[Rule
     """The compiled rules over a feature table: one row per household with any hit (flags and values)."""
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}: choose from {', '.join(ENGINES)}")
-    backend: Any
     if engine == "spark":
         from bottomline.engine.spark import spark_backend, spark_table
 
-        table, backend = spark_table(features, "features"), spark_backend()
-    else:
-        table, backend = ibis.memtable(features), ibis.duckdb.connect()
-    result: pa.Table = backend.to_pyarrow(hits_query(table, rules))
-    return result
+        result: pa.Table = spark_backend().to_pyarrow(hits_query(spark_table(features, "features"), rules))
+        return result
+    import duckdb
+
+    with duckdb.connect() as con:
+        con.register("features", features)
+        return con.sql(hits_sql(features.schema, rules)).to_arrow_table()
+
+
+_SQL: dict[tuple[pa.Schema, str], str] = {}
+
+
+def hits_sql(schema: pa.Schema, rules: tuple[Rule, ...] = RULES) -> str:
+    """``hits_query`` as DuckDB's SQL over a table named ``features`` of this schema, compiled once per schema and
+    rules: Ibis's expression and compilation cost about 50 ms a call, as much as the rules themselves over a small
+    incremental run's households."""
+    key = (schema, repr(rules))  # rules hold dicts (not hashable); their repr spells every node
+    if key not in _SQL:
+        if len(_SQL) >= 16:  # a handful of schemas in a process: bounded all the same
+            _SQL.clear()
+        _SQL[key] = ibis.to_sql(hits_query(ibis.table(schema, name="features"), rules), dialect="duckdb")
+    return _SQL[key]
 
 
 def hits_query(table: Any, rules: tuple[Rule, ...] = RULES) -> Any:
