@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -31,6 +31,7 @@ from bottomline.monitoring.readiness import case_readiness, household_readiness
 from bottomline.monitoring.workflow import CLOSED, IN_NOTICE, Action, State, Transition, transition_for
 from bottomline.policy.selectors import parameters_cached
 from bottomline.registry.choices import RiskType
+from bottomline.registry.services import rows_insert
 
 CONSENT_KINDS = ("scan", "paper")  # a scanned signed form, or a paper signature recorded with its date
 
@@ -235,31 +236,37 @@ def _cross_check(case: Case, on: date) -> None:
     )
 
 
-def cases_open(leads: Iterable[Lead]) -> int:
-    """Open a case for each lead that has none, when its household has no open case (called by leads_raise)."""
+def cases_open(leads: Iterable[tuple[int, int, datetime]]) -> int:
+    """Open a case for each lead (id, household, first signal) that has none, when its household has no open
+    case (called by leads_raise). Plain rows, no model instances: a province's first screening opens millions."""
     leads = list(leads)
     busy = set(
-        Case.objects.filter(
-            household_id__in=[lead.household_id for lead in leads], closed_at__isnull=True
-        ).values_list("household_id", flat=True)
+        Case.objects.filter(household_id__in=[h for _l, h, _at in leads], closed_at__isnull=True).values_list(
+            "household_id", flat=True
+        )
     )
-    fresh = [lead for lead in leads if lead.household_id not in busy]
-    Case.objects.bulk_create(
-        [Case(household_id=lead.household_id, lead=lead, opened_at=lead.first_at) for lead in fresh],
-        ignore_conflicts=True,  # a case opened meanwhile stays the one
+    fresh = [(lead, h, first) for lead, h, first in leads if h not in busy]
+    # A case opened meanwhile stays the one.
+    rows_insert(
+        Case,
+        ["household", "lead", "opened_at"],
+        [(h, lead, first) for lead, h, first in fresh],
+        ignore_conflicts=True,
     )
-    opened = Case.objects.filter(lead__in=fresh, steps__isnull=True)
-    Step.objects.bulk_create(
+    opened = Case.objects.filter(lead_id__in=[lead for lead, _h, _at in fresh], steps__isnull=True)
+    rows_insert(
+        Step,
+        ["case", "action", "target", "at", "on"],
         [
-            Step(
-                case=case,
-                action=Action.OPEN,
-                target=State.VISIT,
-                at=case.opened_at,
-                on=timezone.localtime(case.opened_at).date(),  # the day in China, not in UTC
-            )
-            for case in opened
-        ]
+            (
+                case,
+                Action.OPEN.value,
+                State.VISIT.value,
+                at,
+                timezone.localtime(at).date(),
+            )  # the day in China
+            for case, at in opened.values_list("pk", "opened_at")
+        ],
     )
     return len(fresh)
 

@@ -18,7 +18,7 @@ from bottomline.monitoring.casework import cases_open, risk_types_check
 from bottomline.monitoring.models import Case, Channel, Lead, LeadStatus, Signal, Step
 from bottomline.monitoring.workflow import Action
 from bottomline.registry.models import Household
-from bottomline.registry.services import rows_update
+from bottomline.registry.services import rows_insert, rows_update
 
 BATCH = 5000
 
@@ -75,42 +75,48 @@ def leads_raise(
                     household_id__in=chunk, status=LeadStatus.OPEN
                 )
             }
-            new = [
-                Lead(household_id=h, first_at=at, last_at=at, category=None, risk_types=[])
-                for h in chunk
-                if h not in leads
-            ]
-            for lead in new:  # a new lead is written with its signal's suggestion: not updated afterwards
-                _merge(lead, wanted[lead.household_id], at)
-            Lead.objects.bulk_create(new, ignore_conflicts=True)  # a lead opened meanwhile stays the one
-            opened += len(new)
-            leads = {
-                lead.household_id: lead
-                for lead in Lead.objects.filter(household_id__in=chunk, status=LeadStatus.OPEN)
+            # A new lead is written with its signal's suggestion, as plain rows (no model instances: a first
+            # screening of a province opens millions); a lead opened meanwhile stays the one.
+            suggested = {h: _suggestion(wanted[h], at) for h in chunk if h not in leads}
+            rows_insert(
+                Lead,
+                ["household", "first_at", "last_at", "category", "risk_types"],
+                [(h, *row) for h, row in suggested.items()],
+                ignore_conflicts=True,
+            )
+            opened += len(suggested)
+            found = {
+                h: (pk, row)
+                for pk, h, *row in Lead.objects.filter(
+                    household_id__in=chunk, status=LeadStatus.OPEN
+                ).values_list("pk", "household_id", "first_at", "last_at", "category", "risk_types")
             }
-            cases_open(leads.values())  # a lead without a case gets one (none is opened twice)
-            earlier = [leads[h] for h in chunk if at < leads[h].first_at]  # before _merge moves them
-            changed = [leads[h] for h in chunk if _merge(leads[h], wanted[h], at)]
+            cases_open((pk, h, row[0]) for h, (pk, row) in found.items())  # none is opened twice
+            # The signal joins a lead that was there, or one opened meanwhile (not as this call wrote it).
+            raced = [found[h][0] for h, row in suggested.items() if tuple(found[h][1]) != row]
+            joined = [*leads.values(), *Lead.objects.filter(pk__in=raced)]
+            earlier = [lead for lead in joined if at < lead.first_at]  # before _merge moves them
+            changed = [lead for lead in joined if _merge(lead, wanted[lead.household_id], at)]
             # One prepared UPDATE per lead (executemany): bulk_update's CASE over thousands of leads took seconds.
             rows_update(Lead, changed, ["risk_types", "category", "first_at", "last_at"])
             _clocks_back(earlier)
-            before = Signal.objects.filter(
-                lead__in=leads.values(), channel=channel, reference=reference
-            ).count()
-            Signal.objects.bulk_create(
-                [
-                    Signal(
-                        lead=leads[h], channel=channel, at=at, reference=reference, detail=wanted[h].detail
-                    )
-                    for h in chunk
-                ],
+            signals_of = Signal.objects.filter(
+                lead_id__in=[pk for pk, _row in found.values()], channel=channel, reference=reference
+            )
+            before = signals_of.count()
+            rows_insert(
+                Signal,
+                ["lead", "channel", "at", "reference", "detail"],
+                [(found[h][0], channel.value, at, reference, wanted[h].detail) for h in chunk],
                 ignore_conflicts=True,
             )
-            after = Signal.objects.filter(
-                lead__in=leads.values(), channel=channel, reference=reference
-            ).count()
-            added += after - before
+            added += signals_of.count() - before
     return {"opened": opened, "signals": added}
+
+
+def _suggestion(signal: SignalIn, at: datetime) -> tuple[datetime, datetime, int | None, list[str]]:
+    """A new lead's first and last signal, category and risk types: what its one signal suggests."""
+    return at, at, signal.category, sorted(set(signal.risk_types))
 
 
 def lead_raise(

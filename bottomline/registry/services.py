@@ -751,26 +751,52 @@ def concrete_field(model: type[models.Model], name: str) -> models.Field[Any, An
     return field
 
 
-def rows_insert(model: type[models.Model], fields: Sequence[str], values: Iterable[Sequence[Any]]) -> None:
+def rows_insert(
+    model: type[models.Model],
+    fields: Sequence[str],
+    values: Iterable[Sequence[Any]],
+    *,
+    ignore_conflicts: bool = False,
+) -> None:
     """Insert many rows given as plain values (ids for foreign keys), one prepared INSERT run for every row
-    (``executemany``): no model instances, for set writes of thousands of rows. No signals, like bulk_create."""
+    (``executemany``): no model instances, for set writes of thousands of rows. No signals, like bulk_create.
+
+    Fields not given take the model's default (now, for a time set on creation). ``ignore_conflicts``: a row
+    that would break a unique constraint is left out (``ON CONFLICT DO NOTHING``, on SQLite and PostgreSQL
+    alike)."""
     meta = model._meta
-    columns = [concrete_field(model, name) for name in fields]
+    given = [concrete_field(model, name) for name in fields]
+    defaults = [f for f in meta.concrete_fields if f not in given and not f.primary_key]
+    now = timezone.now()
+    fixed = [
+        f.get_db_prep_save(
+            now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else f.get_default(),
+            connection,
+        )
+        for f in defaults
+    ]
     quote = connection.ops.quote_name
-    names = ", ".join(quote(str(f.column)) for f in columns)
-    marks = ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608  (model names, not input)
+    names = ", ".join(quote(str(f.column)) for f in [*given, *defaults])
+    marks = ", ".join(["%s"] * (len(given) + len(defaults)))
+    conflicts = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    sql = f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES ({marks}){conflicts}"  # noqa: S608  (model names, not input)
     plain = (int, str)
+    times: dict[Any, Any] = {}  # a run's rows share their times: each prepared once (equal times, equal text)
+
+    def prepared(f: models.Field[Any, Any], v: Any) -> Any:
+        if type(v) in plain:
+            return v
+        if type(v) in (datetime, date):
+            key = (f, v)
+            if key not in times:
+                times[key] = f.get_db_prep_save(v, connection)
+            return times[key]
+        return f.get_db_prep_save(v, connection)
+
     with connection.cursor() as cursor:
         cursor.executemany(
             sql,
-            [
-                [
-                    v if type(v) in plain else f.get_db_prep_save(v, connection)
-                    for f, v in zip(columns, row, strict=True)
-                ]
-                for row in values
-            ],
+            [[*(prepared(f, v) for f, v in zip(given, row, strict=True)), *fixed] for row in values],
         )
 
 

@@ -6,10 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import transaction
+import pytest
+from django.db import IntegrityError, transaction
 
+from bottomline.monitoring import services
 from bottomline.monitoring.models import Case, Channel, Lead, LeadStatus
 from bottomline.monitoring.services import SignalIn, lead_raise, leads_raise
+from bottomline.registry.services import rows_insert
 from bottomline.registry.tests.factories import household
 
 FIRST = datetime(2026, 3, 1, 9, tzinfo=UTC)
@@ -138,3 +141,45 @@ def test_the_set_path_merges_each_lead_as_expected(tree: Any, personas: dict[str
         "en": ["Income below the line"],
         "zh": ["收入低于监测线"],
     }
+
+
+def test_a_lead_opened_meanwhile_is_joined_and_merged(
+    tree: Any, personas: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = household(personas["village_cadre"], tree.village).pk
+
+    def another_first(model: Any, *args: Any, **kwargs: Any) -> None:
+        if model is Lead:  # another process opens the household's lead after this call looked for one
+            Lead.objects.create(
+                household_id=home, first_at=FIRST, last_at=FIRST, category=3, risk_types=["illness"]
+            )
+        rows_insert(model, *args, **kwargs)
+
+    monkeypatch.setattr(services, "rows_insert", another_first)
+    detail = {"en": ["Income below the line"], "zh": ["收入低于监测线"]}
+    leads_raise(
+        channel=Channel.SCREENING,
+        reference="run:9",
+        signals=[SignalIn(home, detail, 2, ("disaster",))],
+        at=AT,
+    )
+    lead = Lead.objects.get(household_id=home)
+    assert (lead.category, lead.risk_types, lead.first_at, lead.last_at) == (
+        3,
+        ["disaster", "illness"],
+        FIRST,
+        AT,
+    )
+    assert [(s.reference, s.detail) for s in lead.signals.all()] == [("run:9", detail)]
+    assert Case.objects.filter(household_id=home, lead=lead).count() == 1
+
+
+def test_rows_insert_fills_defaults_and_leaves_out_conflicts(tree: Any, personas: dict[str, Any]) -> None:
+    home = household(personas["village_cadre"], tree.village).pk
+    rows_insert(Lead, ["household", "first_at", "last_at"], [(home, FIRST, FIRST)])
+    # A second open lead of the household breaks the partial unique index: left out, not an error.
+    rows_insert(Lead, ["household", "first_at", "last_at"], [(home, AT, AT)], ignore_conflicts=True)
+    lead = Lead.objects.get(household_id=home)
+    assert (lead.status, lead.risk_types, lead.category, lead.first_at) == ("open", [], None, FIRST)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rows_insert(Lead, ["household", "first_at", "last_at"], [(home, AT, AT)])
