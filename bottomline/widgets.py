@@ -1,5 +1,6 @@
 """The widgets every form uses where Django's defaults do not fit a Chinese, Bootstrap page.
 
+- ``BootstrapMixin``: Bootstrap's classes on every widget of a form.
 - ``DateInput``: an ``<input type=date>`` whose value is always ISO (``2026-12-06``). A browser's date input
   takes only ISO values; Django's default renders the locale's first input format (``2026/12/06`` in
   zh-Hans), which the browser drops, leaving required dates blank.
@@ -16,6 +17,20 @@ from typing import Any
 from django import forms
 
 ISO_DATE = "%Y-%m-%d"
+
+
+class BootstrapMixin:
+    """Bootstrap classes on every widget."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # type: ignore[attr-defined]
+            if isinstance(field.widget, forms.RadioSelect):  # CheckList and RadioList class their options
+                continue
+            css = "form-check-input" if isinstance(field.widget, forms.CheckboxInput) else "form-control"
+            if isinstance(field.widget, forms.Select):
+                css = "form-select"
+            field.widget.attrs.setdefault("class", css)
 
 
 class DateInput(forms.DateInput):

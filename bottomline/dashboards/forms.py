@@ -13,8 +13,7 @@ from bottomline.dashboards import exports
 from bottomline.dashboards.compute import month_start
 from bottomline.dashboards.indicators import BY_CODE
 from bottomline.dashboards.panels import MAP_INDICATORS, label
-from bottomline.registry.forms import BootstrapMixin
-from bottomline.widgets import DateInput
+from bottomline.widgets import BootstrapMixin, DateInput
 
 ROSTERS = tuple((name, choice) for name, (_title, choice) in exports.ROSTERS.items())
 LANGUAGES = (("zh-hans", "中文"), ("en", "English"))

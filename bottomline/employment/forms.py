@@ -11,8 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bottomline.employment.models import Course, CourseKind, Place, SchoolLevel, WorkshopKind
 from bottomline.regions.models import Level, Region
-from bottomline.registry.forms import BootstrapMixin
-from bottomline.widgets import DateInput
+from bottomline.widgets import BootstrapMixin, DateInput
 
 DATE = DateInput()
 MONTH = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")

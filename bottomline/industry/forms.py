@@ -13,9 +13,8 @@ from bottomline.accounts.models import User
 from bottomline.industry.models import Entity, EntityKind, LinkageKind, Project, ProjectKind
 from bottomline.industry.services import linkable_entities
 from bottomline.regions.models import Level, Region
-from bottomline.registry.forms import BootstrapMixin
 from bottomline.registry.models import Member
-from bottomline.widgets import DateInput
+from bottomline.widgets import BootstrapMixin, DateInput
 
 DATE = DateInput()
 

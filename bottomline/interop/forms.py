@@ -12,8 +12,7 @@ from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.interop.exports import LISTS, WRITERS, list_label
 from bottomline.regions.models import Level, Region
-from bottomline.registry.forms import BootstrapMixin
-from bottomline.widgets import DateInput
+from bottomline.widgets import BootstrapMixin, DateInput
 
 
 class NationalExportForm(BootstrapMixin, forms.Form):

@@ -9,9 +9,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from bottomline.loans.models import AMOUNT_LIMIT, TERM_LIMIT_MONTHS, Purpose, Status
-from bottomline.registry.forms import BootstrapMixin
 from bottomline.registry.models import Member
-from bottomline.widgets import DateInput
+from bottomline.widgets import BootstrapMixin, DateInput
 
 DATE = DateInput()
 

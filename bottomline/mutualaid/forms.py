@@ -9,8 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from bottomline.mutualaid.models import TERM_LIMIT_MONTHS, Purpose, Source, Status
-from bottomline.registry.forms import BootstrapMixin
-from bottomline.widgets import DateInput
+from bottomline.widgets import BootstrapMixin, DateInput
 
 __all__ = [
     "AssociationFilterForm",

@@ -8,8 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from bottomline.points.models import POINTS_LIMIT, Category
-from bottomline.registry.forms import BootstrapMixin
-from bottomline.widgets import DateInput
+from bottomline.widgets import BootstrapMixin, DateInput
 
 DATE = DateInput()
 

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from bottomline.registry.choices import Education, HouseholdType, HousingGrade, Labour, RiskType
-from bottomline.registry.forms import BootstrapMixin
 from bottomline.registry.models import Household
+from bottomline.widgets import BootstrapMixin
 
 # The honeypot's name: a plausible field that people never see (hidden by CSS, skipped by the keyboard) and
 # form-filling scripts fill in.

@@ -13,9 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from bottomline.pv.models import Assignment, Funding, PostKind, Purpose
 from bottomline.regions.models import Region
-from bottomline.registry.forms import BootstrapMixin
 from bottomline.registry.models import Member
-from bottomline.widgets import DateInput
+from bottomline.widgets import BootstrapMixin, DateInput
 
 DATE = DateInput()
 

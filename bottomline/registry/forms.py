@@ -23,7 +23,7 @@ from bottomline.registry.choices import (
     Welfare,
 )
 from bottomline.registry.models import Member
-from bottomline.widgets import DateInput
+from bottomline.widgets import BootstrapMixin, DateInput
 
 # A select starts on this: nothing is chosen for the user (no silent 户主, 文盲或半文盲 or 技能劳动力).
 EMPTY = ("", "—")
@@ -31,20 +31,6 @@ EMPTY = ("", "—")
 
 def _chosen(choices: Sequence[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
     return [EMPTY, *choices]
-
-
-class BootstrapMixin:
-    """Bootstrap classes on every widget."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():  # type: ignore[attr-defined]
-            if isinstance(field.widget, forms.RadioSelect):  # CheckList and RadioList class their options
-                continue
-            css = "form-check-input" if isinstance(field.widget, forms.CheckboxInput) else "form-control"
-            if isinstance(field.widget, forms.Select):
-                css = "form-select"
-            field.widget.attrs.setdefault("class", css)
 
 
 YES_NO = [("", _("All")), ("1", _("Yes")), ("0", _("No"))]

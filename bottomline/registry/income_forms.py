@@ -9,9 +9,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bottomline.registry.forms import BootstrapMixin
 from bottomline.registry.incomes import INCOME_TYPES, RIGID_SPENDING, year_bounds
-from bottomline.widgets import DateInput
+from bottomline.widgets import BootstrapMixin, DateInput
 
 DATE = DateInput()
 

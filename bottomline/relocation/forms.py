@@ -7,10 +7,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from bottomline.registry.forms import BootstrapMixin
 from bottomline.relocation.models import FIRST_YEAR, LAST_YEAR, SiteKind, Stability, SupportKind
 from bottomline.relocation.selectors import UNASSESSED
-from bottomline.widgets import DateInput
+from bottomline.widgets import BootstrapMixin, DateInput
 
 DATE = DateInput()
 

@@ -20,7 +20,6 @@ KNOWN = {
     ("engine", "policy"),
     ("engine", "registry"),
     ("jobs", "regions"),
-    ("policy", "registry"),
 }
 
 
