@@ -181,15 +181,10 @@ def _counts_by_rule(table: pa.Table) -> dict[str, set[int]]:
 
 
 def engine_rules(features: pa.Table) -> pa.Table:
-    """The engine's rules step: the compiled screening through Ibis on DuckDB, hits only."""
-    import ibis
+    """The engine's rules step as a run takes it (``engine.batch.rules_apply`` on DuckDB), hits only."""
+    from bottomline.engine.batch import rules_apply
 
-    from bottomline.rules.catalog import RULES
-    from bottomline.rules.screening import compile_screening, flag_column
-
-    screened = compile_screening(ibis.memtable(features))
-    any_hit = reduce(lambda a, b: a | b, [screened[flag_column(r)] for r in RULES])
-    return ibis.duckdb.connect().to_pyarrow(screened.filter(any_hit))
+    return rules_apply(features)
 
 
 def sql_all(tables: dict[str, pa.Table], params: pa.Table, on: date, events: bool) -> pa.Table:
