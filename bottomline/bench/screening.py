@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from bottomline.bench.report import append, check, environment_line
-from bottomline.bench.scratch import TIERS, scratch_registry, tier_write, tiers_from, timed
+from bottomline.bench.scratch import TIERS, fastest, scratch_registry, tier_write, tiers_from, timed
 
 ON = date(2026, 11, 1)
 SAMPLE_LIFTED = 400  # the database synth's sample county: 400 lifted-out households, 1,000 in all
@@ -518,13 +518,13 @@ def tier_run(name: str, members: int, counties: list[str], root: Path, orm: dict
     snapshot = Snapshot(**{k: v for k, v in tables.items() if k in fields})
     params = params_by_county([code for code in counties], on=ON)
     batch_features(Snapshot(**{k: v for k, v in _head(tables).items() if k in fields}), params, on=ON)
-    features, t_features = timed(partial(batch_features, snapshot, params, on=ON))
+    features, t_features = fastest(partial(batch_features, snapshot, params, on=ON))
     engine_rules(features.slice(0, 1000))  # warm-up: imports and first compilation, not the engine's work
     sql_rules(features.slice(0, 1000))
-    engine, t_engine = timed(engine_rules, features)
-    handwritten, t_sql = timed(sql_rules, features)
+    engine, t_engine = fastest(engine_rules, features)
+    handwritten, t_sql = fastest(sql_rules, features)
     sql_all(_head(tables), params, ON, events)  # warm-up
-    everything, t_all = timed(sql_all, tables, params, ON, events)
+    everything, t_all = fastest(partial(sql_all, tables, params, ON, events))
     by_engine, by_sql = _counts_by_rule(engine), _counts_by_rule(handwritten)
     same = all(by_engine[k] == by_sql[k] for k in HITS)
     by_all = _counts_by_rule(everything)
@@ -532,8 +532,8 @@ def tier_run(name: str, members: int, counties: list[str], root: Path, orm: dict
     if os.environ.get("BENCH_DEBUG"):
         print({k: (len(by_engine[k]), len(by_all[k]), len(by_engine[k] ^ by_all[k])) for k in HITS})
     flagged = set(engine.column("household_id").to_pylist())
-    by_pandas, t_pandas = timed(pandas_screen, tables, params, ON, events)
-    by_numpy, t_numpy = timed(numpy_screen, tables, params, ON, events)
+    by_pandas, t_pandas = fastest(partial(pandas_screen, tables, params, ON, events))
+    by_numpy, t_numpy = fastest(partial(numpy_screen, tables, params, ON, events))
     orm_total = orm["orm_per_household"] * counts["households"]
     engine_total = t_features + t_engine
     sql_total = t_features + t_sql
