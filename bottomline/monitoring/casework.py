@@ -257,14 +257,8 @@ def cases_open(leads: Iterable[tuple[int, int, datetime]]) -> int:
     rows_insert(
         Step,
         ["case", "action", "target", "at", "on"],
-        [
-            (
-                case,
-                Action.OPEN.value,
-                State.VISIT.value,
-                at,
-                timezone.localtime(at).date(),
-            )  # the day in China
+        [  # on: the day in China, not in UTC
+            (case, Action.OPEN.value, State.VISIT.value, at, timezone.localtime(at).date())
             for case, at in opened.values_list("pk", "opened_at")
         ],
     )
