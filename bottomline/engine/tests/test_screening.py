@@ -252,7 +252,7 @@ def _change_behind_the_services(registry: dict[str, Household], monkeypatch: pyt
     IncomeRecord.objects.filter(household=registry["poor"]).update(
         wage=Decimal("90000"), per_capita_net_income=Decimal("90000"), net_income=Decimal("90000")
     )
-    monkeypatch.setattr(services, "households_touched_since", lambda *, since: {registry["poor"].pk})
+    monkeypatch.setattr(services, "TOUCHED_SOURCES", [lambda *, since: {registry["poor"].pk}])
 
 
 @pytest.mark.django_db(transaction=True)

@@ -18,6 +18,7 @@ from django.utils import translation
 
 from bottomline.accounts.models import Department
 from bottomline.accounts.services import token_create
+from bottomline.engine.services import households_touched
 from bottomline.feeds.docs import DOC, doc_render
 from bottomline.feeds.models import Event, FeedBatch, UnmatchedRow
 from bottomline.feeds.schemas import BY_CODE, FEED_TYPES
@@ -145,6 +146,7 @@ def test_each_feed_type_round_trips_from_its_template(
     batch = FeedBatch.objects.get()
     assert households_touched_since(since=batch.committed_at) == {home.household.pk}
     assert households_touched_since(since=batch.committed_at + timedelta(seconds=1)) == set()
+    assert home.household.pk in households_touched(batch.committed_at)  # what an incremental run screens
     # The same file again (even after a death took the person out of the archive) adds nothing.
     events, moves = Event.objects.count(), MemberMove.objects.count()
     again = load(path, feed_type, personas["county_officer"])

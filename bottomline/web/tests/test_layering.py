@@ -15,7 +15,6 @@ KNOWN = {
     ("accounts", "audit"),
     ("accounts", "regions"),
     ("dashboards", "monitoring"),
-    ("engine", "feeds"),
     ("engine", "monitoring"),
     ("engine", "policy"),
     ("engine", "registry"),
