@@ -3,8 +3,8 @@ a village cadre, a county officer and a province officer, at 1× (the demo count
 and at a larger size (more counties of Qinghai beside it, ``BENCH_PAGES_COUNTIES`` in all, default 10).
 
 Timed per viewer: the household list (first page, and a page far in by its keyset cursor), the API list, the
-work queues (their counts and the first queue's cases), the home page (the queue counts), and one household's and
-one case's page. Cases for 7 % of every county's households, in every state a queue reads. The village cadre's village and the county officer's
+work queues (their counts and the first queue's cases), the home page (the queue counts), one household's and
+one case's page, and the viewer's dashboard for the month and as of a past day (computed from the records). Cases for 7 % of every county's households, in every state a queue reads. The village cadre's village and the county officer's
 county are the same at both sizes: their pages should take the same time, whatever lies outside.
 
 On PostgreSQL (``BENCH_POSTGRES``, scratch database ``bottomline_bench_pages``, created and dropped); on a new
@@ -97,6 +97,16 @@ def _time(client: Any, path: str, headers: dict[str, str], rounds: int) -> list[
     return times
 
 
+def _past_day() -> date:
+    """40 days ago, moved off a month's last day (which the pre-aggregate answers)."""
+    from django.utils import timezone
+
+    from bottomline.dashboards.compute import month_end, month_start
+
+    on = timezone.localdate() - timedelta(days=40)
+    return on - timedelta(days=1) if on == month_end(month_start(on)) else on
+
+
 def _measure(viewers: dict[str, Any], rounds: int) -> dict[str, dict[str, list[float]]]:
     """Per viewer and page: [p50, p95] in milliseconds."""
     from django.test import Client
@@ -120,6 +130,7 @@ def _measure(viewers: dict[str, Any], rounds: int) -> dict[str, dict[str, list[f
         # one household and one case of the viewer's region, the last by number: the pages a cadre opens most
         household = visible.last()
         case = gate.restrict(Case.objects.order_by("household__number"), user).last()
+        dashboard = reverse("dashboards:region", args=[user.region.code])
         pages = {
             "household list": ("/registry/households/", {}),
             "household list, far page": (f"/registry/households/?after={middle}", {}),
@@ -131,6 +142,9 @@ def _measure(viewers: dict[str, Any], rounds: int) -> dict[str, dict[str, list[f
                 {},
             ),
             "case page": (reverse("monitoring:case_detail", args=[case.pk]) if case else "", {}),
+            "dashboard (month)": (dashboard, {}),
+            # a past day inside a month: figures computed from the records, not read from the pre-aggregate
+            "dashboard as of a day": (f"{dashboard}?on={_past_day()}", {}),
         }
         out[level] = {}
         for name, (path, headers) in pages.items():
@@ -156,6 +170,7 @@ def child(url: str) -> dict[str, Any]:
 
     from bottomline.accounts.services import user_save
     from bottomline.bench.scratch import database_name
+    from bottomline.dashboards.services import figures_refresh_region
     from bottomline.jobs.progress import NullProgress
     from bottomline.regions.models import Level, Region
     from bottomline.regions.services import regions_load
@@ -193,6 +208,7 @@ def child(url: str) -> dict[str, Any]:
     started = time.perf_counter()
     synth_county(county=county, seed=1, on=today, progress=NullProgress())
     _cases(COUNTY, 1, today)
+    figures_refresh_region(region_code=county.code, months=[today])  # the month's dashboard
     figures["synth_1"] = time.perf_counter() - started
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -204,6 +220,7 @@ def child(url: str) -> dict[str, Any]:
     for code in others:
         synth_county(county=Region.objects.get(code=code), seed=1, on=today, progress=NullProgress())
         _cases(code[:6], 1, today)
+        figures_refresh_region(region_code=code, months=[today])
     figures["synth_n"] = time.perf_counter() - started
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
