@@ -9,7 +9,8 @@ No Django here.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -102,14 +103,38 @@ def table_read_counties(out: Path) -> pa.Table:
     return table.cast(schema)
 
 
-def counties_of(path: Path, households: pa.Array) -> list[str] | None:
-    """The counties (6 digits) that hold any of the households, by the snapshot's index; None without one."""
+def counties_of(
+    path: Path, households: pa.Array, con: duckdb.DuckDBPyConnection | None = None
+) -> list[str] | None:
+    """The counties (6 digits) that hold any of the households, by the snapshot's index; None without one.
+
+    A semi-join in DuckDB as it reads the index (2.7× faster than reading the index whole into Arrow and
+    filtering it, at 10M members)."""
     index = path / INDEX
     if not index.is_file():
         return None
-    table = pq.read_table(index)
-    held = pc.is_in(table.column("household_id"), value_set=households.cast(pa.int64()))
-    return sorted(pc.unique(table.column("county").filter(held)).to_pylist())
+    own = con is None
+    con = con or duckdb.connect()
+    try:
+        with _wanted(con, households):
+            sql = (
+                "SELECT DISTINCT county FROM read_parquet(?) "
+                "WHERE household_id IN (SELECT household_id FROM wanted_households) ORDER BY county"
+            )
+            return [county for (county,) in con.sql(sql, params=[str(index)]).fetchall()]
+    finally:
+        if own:
+            con.close()
+
+
+@contextmanager
+def _wanted(con: duckdb.DuckDBPyConnection, households: pa.Array) -> Iterator[None]:
+    """The households registered on the connection as the table ``wanted_households`` while in the block."""
+    con.register("wanted_households", pa.table({"household_id": households.cast(pa.int64())}))
+    try:
+        yield
+    finally:
+        con.unregister("wanted_households")
 
 
 def county_groups(path: Path, counties: Iterable[str] | None, budget: int) -> list[list[str]]:
@@ -160,16 +185,14 @@ def table_read(
             return SCHEMAS[name].empty_table()
         columns = ", ".join(SCHEMAS[name].names)
         sql = f"SELECT {columns} FROM read_parquet(?, hive_partitioning = true, hive_types = {{'county': VARCHAR}})"  # noqa: S608  (names from SCHEMAS)
-        if households is not None:
+        if households is None:
+            result: pa.Table = con.sql(sql, params=[files]).to_arrow_table().cast(SCHEMAS[name])
+        else:
             # Some households: a semi-join in DuckDB as it reads, so that only their rows become Arrow (2.5× faster
             # than reading the files whole and filtering, at 2 % of 10M members, and as much less memory).
-            con.register("wanted_households", pa.table({"household_id": households.cast(pa.int64())}))
             sql += " WHERE household_id IN (SELECT household_id FROM wanted_households)"
-        try:
-            result: pa.Table = con.sql(sql, params=[files]).to_arrow_table().cast(SCHEMAS[name])
-        finally:
-            if households is not None:
-                con.unregister("wanted_households")
+            with _wanted(con, households):
+                result = con.sql(sql, params=[files]).to_arrow_table().cast(SCHEMAS[name])
     finally:
         if own:
             con.close()
@@ -182,12 +205,12 @@ def snapshot_read(
     """A Parquet snapshot as the Arrow tables the screening reads (of some counties, or of some households: only
     the counties that hold them are opened when the snapshot has its index)."""
     counties = None if counties is None else list(counties)
-    if households is not None:
-        holding = counties_of(path, households)
-        if holding is not None:
-            counties = holding if counties is None else sorted(set(holding) & set(counties))
     con = duckdb.connect()
     try:
+        if households is not None:
+            holding = counties_of(path, households, con)
+            if holding is not None:
+                counties = holding if counties is None else sorted(set(holding) & set(counties))
         tables = {
             name: table_read(path, name, counties=counties, households=households, con=con)
             for name in snapshot_tables()
