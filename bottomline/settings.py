@@ -168,9 +168,11 @@ def database_from_url(url: str) -> dict[str, object]:
             # Storage is SSD and the working set cached: a random page costs about a sequential one. With the
             # default 4.0 PostgreSQL counted one county's households (or cases) by scanning every household of
             # the database, so a county's pages slowed as other counties grew (issue #16, bench pages).
+            # No JIT: it compiled the province's "as of a day" income query for 530 of its 920 ms at 10 counties
+            # (issue #16, bench pages); the web's queries are short and repeated, never worth compiling.
             # Under test a commit does not wait for its WAL flush: a crash loses nothing a test keeps.
             "OPTIONS": {
-                "options": "-c random_page_cost=1.1"
+                "options": "-c random_page_cost=1.1 -c jit=off"
                 + (" -c synchronous_commit=off" if ENV == "test" else ""),
                 "connect_timeout": 10,
             },
