@@ -116,7 +116,9 @@ def _measure(viewers: dict[str, Any], rounds: int) -> dict[str, dict[str, list[f
     from bottomline.accounts.services import token_create
     from bottomline.monitoring.models import Case
     from bottomline.registry.models import Household
+    from bottomline.web.worker import worker_settle
 
+    worker_settle()  # as a web worker before its first request (the data loaded so far collected first)
     out: dict[str, dict[str, list[float]]] = {}
     for level, user in viewers.items():
         client = Client()
