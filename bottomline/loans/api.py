@@ -17,7 +17,6 @@ from bottomline.loans import selectors, services
 from bottomline.loans.models import Loan, Purpose
 from bottomline.loans.models import Status as LoanStatus
 from bottomline.loans.schedule import State, loan_state
-from bottomline.regions.models import Region
 
 router = Router(tags=["loans"])
 PAGE_SIZE = 100
@@ -151,13 +150,6 @@ def _out(loan: Loan, state: State) -> dict[str, Any]:
     }
 
 
-def _region(request: HttpRequest, code: str) -> Region:
-    user = gate.staff_of(request)
-    if not code:
-        return user.region
-    return gate.access(Region.objects.all(), user, request=request, code=code)
-
-
 def _detail(request: HttpRequest, loan_id: int) -> dict[str, Any]:
     loan = selectors.loan_get(viewer=gate.staff_of(request), loan_id=loan_id)
     repayments = list(loan.repayments.order_by("on", "id"))
@@ -185,7 +177,7 @@ def loans_list(request: HttpRequest, filters: Query[LoanFilterIn]) -> dict[str, 
     ids = selectors.loan_ids(
         viewer=user,
         filters=selectors.LoanFilters(
-            region=_region(request, filters.region),
+            region=gate.region_asked(request, filters.region),
             lender=filters.lender,
             purpose=filters.purpose,
             status=filters.status,
@@ -211,7 +203,7 @@ def loans_rates(request: HttpRequest, region: str = "", on: date | None = None) 
     user = gate.staff_of(request)
     gate.require(user, Loan, "view", request)
     found = selectors.rates_by_region(
-        viewer=user, region=_region(request, region), on=on or timezone.localdate()
+        viewer=user, region=gate.region_asked(request, region), on=on or timezone.localdate()
     )
     return [
         {

@@ -17,7 +17,6 @@ from bottomline.loans.models import Status as LoanStatus
 from bottomline.mutualaid import selectors, services
 from bottomline.mutualaid.ledger import Sheet, loan_state
 from bottomline.mutualaid.models import Association
-from bottomline.regions.models import Region
 
 router = Router(tags=["mutualaid"])
 PAGE_SIZE = 100
@@ -177,9 +176,7 @@ def mutualaid_associations(request: HttpRequest, filters: Query[AssociationFilte
     """The associations of the caller's region (or a region inside it) with their balance sheets as of ``on``."""
     user = gate.staff_of(request)
     gate.require(user, Association, "view", request)
-    region = user.region
-    if filters.region:
-        region = gate.access(Region.objects.all(), user, request=request, code=filters.region)
+    region = gate.region_asked(request, filters.region)
     on = filters.on or timezone.localdate()
     ids = selectors.association_ids(viewer=user, region=region)
     start = (filters.page - 1) * PAGE_SIZE

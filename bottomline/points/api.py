@@ -15,7 +15,6 @@ from bottomline.accounts import gate
 from bottomline.api import ERRORS
 from bottomline.points import selectors, services
 from bottomline.points.models import Category, Goods, Supermarket
-from bottomline.regions.models import Region
 
 router = Router(tags=["points"])
 
@@ -118,7 +117,7 @@ def points_supermarkets(
     """The supermarkets of the caller's region (or a region inside it) as of ``on`` (default today)."""
     user = gate.staff_of(request)
     gate.require(user, Supermarket, "view", request)
-    where = gate.access(Region.objects.all(), user, request=request, code=region) if region else user.region
+    where = gate.region_asked(request, region)
     rows = selectors.supermarket_rows(viewer=user, region=where, on=on or timezone.localdate())
     return [
         {

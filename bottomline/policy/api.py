@@ -14,7 +14,6 @@ from bottomline.accounts import gate
 from bottomline.api import ERRORS
 from bottomline.policy import selectors, services
 from bottomline.policy.models import Parameter, ParameterName, Proposal
-from bottomline.regions.models import Region
 
 router = Router(tags=["policy"])
 
@@ -84,18 +83,11 @@ class DecisionIn(Schema):
     apply: bool
 
 
-def _region(request: HttpRequest, code: str) -> Region:
-    user = gate.staff_of(request)
-    if not code:
-        return user.region
-    return gate.access(Region.objects.all(), user, request=request, code=code)
-
-
 @router.get("/parameters", response={200: list[ParameterOut], **ERRORS})
 def parameters_in_force(request: HttpRequest, query: Query[InForceIn]) -> list[Parameter]:
     """The values in force for a region of the caller's on a date: the most specific region wins."""
     gate.require(gate.staff_of(request), Parameter, "view", request)
-    region = _region(request, query.region)
+    region = gate.region_asked(request, query.region)
     return selectors.parameters_table(region=region, on=query.on or timezone.localdate())
 
 
@@ -103,7 +95,7 @@ def parameters_in_force(request: HttpRequest, query: Query[InForceIn]) -> list[P
 def parameter_history(request: HttpRequest, query: Query[HistoryIn]) -> list[Parameter]:
     """Every value a parameter has had for a region and above it, superseded ones included."""
     gate.require(gate.staff_of(request), Parameter, "view", request)
-    region = _region(request, query.region)
+    region = gate.region_asked(request, query.region)
     return list(selectors.parameter_history(name=query.name, region=region))
 
 

@@ -15,7 +15,6 @@ from bottomline.accounts import gate
 from bottomline.api import ERRORS
 from bottomline.projects import selectors, services
 from bottomline.projects.models import Project
-from bottomline.regions.models import Region
 
 router = Router(tags=["projects"])
 PAGE_SIZE = 100
@@ -188,13 +187,6 @@ def _out(project: Project, budget: Decimal | None, spent: Decimal | None) -> dic
     }
 
 
-def _region(request: HttpRequest, code: str) -> Region:
-    user = gate.staff_of(request)
-    if not code:
-        return user.region
-    return gate.access(Region.objects.all(), user, request=request, code=code)
-
-
 def _detail(request: HttpRequest, project_id: int) -> dict[str, Any]:
     project = selectors.project_get(viewer=gate.staff_of(request), project_id=project_id)
     money = selectors.project_money(project)
@@ -218,7 +210,7 @@ def projects_list(request: HttpRequest, filters: Query[FilterIn]) -> dict[str, A
     rows = selectors.project_list(
         viewer=user,
         filters=selectors.ProjectFilters(
-            region=_region(request, filters.region),
+            region=gate.region_asked(request, filters.region),
             stage=filters.stage,
             kind=filters.kind,
             year=filters.year,
@@ -245,7 +237,7 @@ def projects_indicators(
     user = gate.staff_of(request)
     gate.require(user, Project, "view", request)
     found = selectors.indicators(
-        viewer=user, region=_region(request, region), on=on or timezone.localdate(), year=year
+        viewer=user, region=gate.region_asked(request, region), on=on or timezone.localdate(), year=year
     )
     return {
         "region_code": found.region.code,

@@ -13,7 +13,6 @@ from ninja import Field, Query, Router, Schema, Status
 
 from bottomline.accounts import gate
 from bottomline.api import ERRORS
-from bottomline.regions.models import Region
 from bottomline.relocation import selectors, services
 from bottomline.relocation.models import Relocation, Site, SiteKind, Stability, SupportKind
 
@@ -172,13 +171,6 @@ def _relocation(row: selectors.Row) -> dict[str, Any]:
     }
 
 
-def _region(request: HttpRequest, code: str) -> Region:
-    user = gate.staff_of(request)
-    if not code:
-        return user.region
-    return gate.access(Region.objects.all(), user, request=request, code=code)
-
-
 def _detail(request: HttpRequest, relocation_id: int) -> dict[str, Any]:
     user = gate.staff_of(request)
     relocation = selectors.relocation_get(viewer=user, relocation_id=relocation_id)
@@ -199,7 +191,9 @@ def relocation_sites_list(request: HttpRequest, region: str = "") -> list[dict[s
     """The sites of the caller's region (or a region inside it)."""
     user = gate.staff_of(request)
     gate.require(user, Site, "view", request)
-    sites = selectors.site_list(viewer=user, on=timezone.localdate(), region=_region(request, region))
+    sites = selectors.site_list(
+        viewer=user, on=timezone.localdate(), region=gate.region_asked(request, region)
+    )
     return [_site(s) for s in sites]
 
 
@@ -229,7 +223,7 @@ def relocations_list(request: HttpRequest, filters: Query[RelocationFilterIn]) -
     ids = selectors.relocation_ids(
         viewer=user,
         filters=selectors.RelocationFilters(
-            region=_region(request, filters.region),
+            region=gate.region_asked(request, filters.region),
             site_id=filters.site_id,
             status=filters.status,
             number=filters.number,
