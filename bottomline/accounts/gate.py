@@ -16,7 +16,6 @@ from django.db import connection, models
 from django.http import Http404, HttpRequest
 
 from bottomline.accounts.models import Role, User
-from bottomline.regions.models import Region
 
 M = TypeVar("M", bound=models.Model)
 
@@ -500,15 +499,6 @@ def access(
 
         outside_note(model=queryset.model, lookup=lookup)  # audited once the request has answered 404
         raise Http404 from None
-
-
-def region_asked(request: HttpRequest, code: str) -> Region:
-    """The region an API call names by code: one of the caller's (404 outside), or the caller's own when none is
-    named."""
-    user = staff_of(request)
-    if not code:
-        return user.region
-    return access(Region.objects.all(), user, request=request, code=code)
 
 
 def staff_of(request: HttpRequest) -> User:

@@ -17,6 +17,7 @@ from bottomline.loans import selectors, services
 from bottomline.loans.models import Loan, Purpose
 from bottomline.loans.models import Status as LoanStatus
 from bottomline.loans.schedule import State, loan_state
+from bottomline.regions.selectors import region_named
 
 router = Router(tags=["loans"])
 PAGE_SIZE = 100
@@ -177,7 +178,7 @@ def loans_list(request: HttpRequest, filters: Query[LoanFilterIn]) -> dict[str, 
     ids = selectors.loan_ids(
         viewer=user,
         filters=selectors.LoanFilters(
-            region=gate.region_asked(request, filters.region),
+            region=region_named(viewer=user, code=filters.region, request=request),
             lender=filters.lender,
             purpose=filters.purpose,
             status=filters.status,
@@ -203,7 +204,9 @@ def loans_rates(request: HttpRequest, region: str = "", on: date | None = None) 
     user = gate.staff_of(request)
     gate.require(user, Loan, "view", request)
     found = selectors.rates_by_region(
-        viewer=user, region=gate.region_asked(request, region), on=on or timezone.localdate()
+        viewer=user,
+        region=region_named(viewer=user, code=region, request=request),
+        on=on or timezone.localdate(),
     )
     return [
         {

@@ -17,6 +17,7 @@ from bottomline.loans.models import Status as LoanStatus
 from bottomline.mutualaid import selectors, services
 from bottomline.mutualaid.ledger import Sheet, loan_state
 from bottomline.mutualaid.models import Association
+from bottomline.regions.selectors import region_named
 
 router = Router(tags=["mutualaid"])
 PAGE_SIZE = 100
@@ -176,7 +177,7 @@ def mutualaid_associations(request: HttpRequest, filters: Query[AssociationFilte
     """The associations of the caller's region (or a region inside it) with their balance sheets as of ``on``."""
     user = gate.staff_of(request)
     gate.require(user, Association, "view", request)
-    region = gate.region_asked(request, filters.region)
+    region = region_named(viewer=user, code=filters.region, request=request)
     on = filters.on or timezone.localdate()
     ids = selectors.association_ids(viewer=user, region=region)
     start = (filters.page - 1) * PAGE_SIZE

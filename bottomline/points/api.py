@@ -15,6 +15,7 @@ from bottomline.accounts import gate
 from bottomline.api import ERRORS
 from bottomline.points import selectors, services
 from bottomline.points.models import Category, Goods, Supermarket
+from bottomline.regions.selectors import region_named
 
 router = Router(tags=["points"])
 
@@ -117,7 +118,7 @@ def points_supermarkets(
     """The supermarkets of the caller's region (or a region inside it) as of ``on`` (default today)."""
     user = gate.staff_of(request)
     gate.require(user, Supermarket, "view", request)
-    where = gate.region_asked(request, region)
+    where = region_named(viewer=user, code=region, request=request)
     rows = selectors.supermarket_rows(viewer=user, region=where, on=on or timezone.localdate())
     return [
         {

@@ -14,6 +14,7 @@ from bottomline.accounts import gate
 from bottomline.api import ERRORS
 from bottomline.policy import selectors, services
 from bottomline.policy.models import Parameter, ParameterName, Proposal
+from bottomline.regions.selectors import region_named
 
 router = Router(tags=["policy"])
 
@@ -86,16 +87,18 @@ class DecisionIn(Schema):
 @router.get("/parameters", response={200: list[ParameterOut], **ERRORS})
 def parameters_in_force(request: HttpRequest, query: Query[InForceIn]) -> list[Parameter]:
     """The values in force for a region of the caller's on a date: the most specific region wins."""
-    gate.require(gate.staff_of(request), Parameter, "view", request)
-    region = gate.region_asked(request, query.region)
+    user = gate.staff_of(request)
+    gate.require(user, Parameter, "view", request)
+    region = region_named(viewer=user, code=query.region, request=request)
     return selectors.parameters_table(region=region, on=query.on or timezone.localdate())
 
 
 @router.get("/parameters/history", response={200: list[ParameterOut], **ERRORS})
 def parameter_history(request: HttpRequest, query: Query[HistoryIn]) -> list[Parameter]:
     """Every value a parameter has had for a region and above it, superseded ones included."""
-    gate.require(gate.staff_of(request), Parameter, "view", request)
-    region = gate.region_asked(request, query.region)
+    user = gate.staff_of(request)
+    gate.require(user, Parameter, "view", request)
+    region = region_named(viewer=user, code=query.region, request=request)
     return list(selectors.parameter_history(name=query.name, region=region))
 
 

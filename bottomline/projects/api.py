@@ -15,6 +15,7 @@ from bottomline.accounts import gate
 from bottomline.api import ERRORS
 from bottomline.projects import selectors, services
 from bottomline.projects.models import Project
+from bottomline.regions.selectors import region_named
 
 router = Router(tags=["projects"])
 PAGE_SIZE = 100
@@ -210,7 +211,7 @@ def projects_list(request: HttpRequest, filters: Query[FilterIn]) -> dict[str, A
     rows = selectors.project_list(
         viewer=user,
         filters=selectors.ProjectFilters(
-            region=gate.region_asked(request, filters.region),
+            region=region_named(viewer=user, code=filters.region, request=request),
             stage=filters.stage,
             kind=filters.kind,
             year=filters.year,
@@ -237,7 +238,10 @@ def projects_indicators(
     user = gate.staff_of(request)
     gate.require(user, Project, "view", request)
     found = selectors.indicators(
-        viewer=user, region=gate.region_asked(request, region), on=on or timezone.localdate(), year=year
+        viewer=user,
+        region=region_named(viewer=user, code=region, request=request),
+        on=on or timezone.localdate(),
+        year=year,
     )
     return {
         "region_code": found.region.code,

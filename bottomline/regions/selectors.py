@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
@@ -57,6 +58,14 @@ def region_asked(*, viewer: User, code: str) -> Region:
         if found is not None:
             return found
     return viewer.region
+
+
+def region_named(*, viewer: User, code: str, request: HttpRequest | None = None) -> Region:
+    """The region an API call names by code: one of the viewer's (404 outside, the refusal audited with the
+    request), or the viewer's own when none is named. (A page's list falls back instead: ``region_asked``.)"""
+    if not code:
+        return viewer.region
+    return gate.access(Region.objects.all(), viewer, request=request, code=code)
 
 
 def region_choose(*, viewer: User, text: str) -> RegionChoice:

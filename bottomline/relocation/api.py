@@ -13,6 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from bottomline.accounts import gate
 from bottomline.api import ERRORS
+from bottomline.regions.selectors import region_named
 from bottomline.relocation import selectors, services
 from bottomline.relocation.models import Relocation, Site, SiteKind, Stability, SupportKind
 
@@ -192,7 +193,7 @@ def relocation_sites_list(request: HttpRequest, region: str = "") -> list[dict[s
     user = gate.staff_of(request)
     gate.require(user, Site, "view", request)
     sites = selectors.site_list(
-        viewer=user, on=timezone.localdate(), region=gate.region_asked(request, region)
+        viewer=user, on=timezone.localdate(), region=region_named(viewer=user, code=region, request=request)
     )
     return [_site(s) for s in sites]
 
@@ -223,7 +224,7 @@ def relocations_list(request: HttpRequest, filters: Query[RelocationFilterIn]) -
     ids = selectors.relocation_ids(
         viewer=user,
         filters=selectors.RelocationFilters(
-            region=gate.region_asked(request, filters.region),
+            region=region_named(viewer=user, code=filters.region, request=request),
             site_id=filters.site_id,
             status=filters.status,
             number=filters.number,
