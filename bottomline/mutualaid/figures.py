@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Q
+from django.db.models import F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from bottomline.mutualaid.ledger import ZERO, LoanState, loan_state
@@ -42,20 +43,30 @@ def _yuan(value: Decimal) -> int:
     return int(value.quantize(Decimal(1), ROUND_HALF_UP))
 
 
+def _owing(q: Q, end: date) -> QuerySet[Loan]:
+    """The loans of a filter disbursed by ``end`` whose principal was not all repaid by then: the only ones with a
+    balance in ``ledger.loan_state``, and so the only ones a figure counts (a settled loan counts in none)."""
+    repaid = Coalesce(Sum("repayments__principal", filter=Q(repayments__on__lte=end)), ZERO)
+    return (
+        Loan.objects.filter(q, disbursed_on__lte=end).annotate(repaid=repaid).filter(repaid__lt=F("amount"))
+    )
+
+
 def _states(where: Where, end: date) -> list[tuple[_Terms, LoanState]]:
-    """Every loan of the region disbursed by ``end`` with its state then (two queries per filter)."""
+    """Every loan of the region with principal outstanding at the end of ``end``, with its state then (two queries
+    per filter). The settled loans, most of a fund's years of lending, are left in the database: reading their
+    repayments to find a balance of zero took most of a county's figures as of a day."""
     loans: dict[int, _Terms] = {}
     for q in where("household__village__code"):
-        for row in Loan.objects.filter(q, disbursed_on__lte=end).values_list(
+        for row in _owing(q, end).values_list(
             "pk", "household_id", "household__village__code", "household__number", "amount", "term_months",
             "fee_rate", "disbursed_on",
         ):  # fmt: skip
             loans[row[0]] = _Terms(*row)
     paid: dict[int, list[_Paid]] = defaultdict(list)
-    for q in where("loan__household__village__code"):
-        for loan_id, on, principal, fee in Repayment.objects.filter(q, on__lte=end).values_list(
-            "loan_id", "on", "principal", "fee"
-        ):
+    for q in where("household__village__code"):
+        repayments = Repayment.objects.filter(loan__in=_owing(q, end).values("pk"), on__lte=end)
+        for loan_id, on, principal, fee in repayments.values_list("loan_id", "on", "principal", "fee"):
             paid[loan_id].append(_Paid(on, principal, fee))
     return [(loan, loan_state(loan, paid[loan.pk], end)) for loan in loans.values()]
 
