@@ -240,6 +240,15 @@ def _levels(rng: random.Random, root: str) -> dict[int, list[str]]:
     return out
 
 
+def past_day(today: date) -> date:
+    """40 days before ``today``, moved off a month's last day (which the pre-aggregate answers): a day whose
+    figures are computed from the records."""
+    from bottomline.dashboards.compute import month_end, month_start
+
+    on = today - timedelta(days=40)
+    return on - timedelta(days=1) if on == month_end(month_start(on)) else on
+
+
 def _p(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -257,7 +266,7 @@ def child(url: str) -> dict[str, Any]:
     from django.utils import timezone
 
     from bottomline.accounts.services import user_save
-    from bottomline.dashboards.compute import month_end, month_start, months_back
+    from bottomline.dashboards.compute import months_back
     from bottomline.dashboards.selectors import naive_region_figures, region_figures
     from bottomline.dashboards.services import figures_refresh_region, figures_roll_up
     from bottomline.jobs.progress import NullProgress
@@ -304,9 +313,7 @@ def child(url: str) -> dict[str, Any]:
     chain[5] = rng.sample(villages, min(SAMPLES, len(villages)))
     xs: dict[int, dict[str, list[float]]] = {}
     # As of a past day inside a month (not a month's end): computed from the records, a fixed number of queries.
-    on = today - timedelta(days=40)
-    if on == month_end(month_start(on)):
-        on -= timedelta(days=1)
+    on = past_day(today)
     queries: dict[int, set[int]] = {}
     for level, codes in chain.items():
         xs[level] = {"pre": [], "naive": [], "asof": []}

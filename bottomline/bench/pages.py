@@ -22,7 +22,7 @@ import time
 from datetime import date, timedelta
 from typing import Any
 
-from bottomline.bench.dashboards import _p
+from bottomline.bench.dashboards import _p, past_day
 
 COUNTY = "630106"
 PROVINCE = "63"
@@ -97,20 +97,11 @@ def _time(client: Any, path: str, headers: dict[str, str], rounds: int) -> list[
     return times
 
 
-def _past_day() -> date:
-    """40 days ago, moved off a month's last day (which the pre-aggregate answers)."""
-    from django.utils import timezone
-
-    from bottomline.dashboards.compute import month_end, month_start
-
-    on = timezone.localdate() - timedelta(days=40)
-    return on - timedelta(days=1) if on == month_end(month_start(on)) else on
-
-
 def _measure(viewers: dict[str, Any], rounds: int) -> dict[str, dict[str, list[float]]]:
     """Per viewer and page: [p50, p95] in milliseconds."""
     from django.test import Client
     from django.urls import reverse
+    from django.utils import timezone
 
     from bottomline.accounts import gate
     from bottomline.accounts.services import token_create
@@ -146,7 +137,7 @@ def _measure(viewers: dict[str, Any], rounds: int) -> dict[str, dict[str, list[f
             "case page": (reverse("monitoring:case_detail", args=[case.pk]) if case else "", {}),
             "dashboard (month)": (dashboard, {}),
             # a past day inside a month: figures computed from the records, not read from the pre-aggregate
-            "dashboard as of a day": (f"{dashboard}?on={_past_day()}", {}),
+            "dashboard as of a day": (f"{dashboard}?on={past_day(timezone.localdate())}", {}),
         }
         out[level] = {}
         for name, (path, headers) in pages.items():

@@ -27,9 +27,9 @@ def region_children(*, viewer: User, parent: Region | None = None) -> QuerySet[R
     return gate.restrict(Region.objects.filter(parent=parent, valid_to__isnull=True), viewer)
 
 
-def region_get(*, viewer: User, code: str) -> Region:
-    """One region inside the viewer's scope (404 otherwise)."""
-    return gate.access(Region.objects.all(), viewer, code=code)
+def region_get(*, viewer: User, code: str, request: HttpRequest | None = None) -> Region:
+    """One region inside the viewer's scope (404 otherwise; the refusal audited with the request when given)."""
+    return gate.access(Region.objects.all(), viewer, request=request, code=code)
 
 
 def region_path(*, viewer: User, region: Region) -> list[Region]:
@@ -63,9 +63,7 @@ def region_asked(*, viewer: User, code: str) -> Region:
 def region_named(*, viewer: User, code: str, request: HttpRequest | None = None) -> Region:
     """The region an API call names by code: one of the viewer's (404 outside, the refusal audited with the
     request), or the viewer's own when none is named. (A page's list falls back instead: ``region_asked``.)"""
-    if not code:
-        return viewer.region
-    return gate.access(Region.objects.all(), viewer, request=request, code=code)
+    return region_get(viewer=viewer, code=code, request=request) if code else viewer.region
 
 
 def region_choose(*, viewer: User, text: str) -> RegionChoice:
