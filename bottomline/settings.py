@@ -210,7 +210,7 @@ DATABASES = {
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "bottomline.accounts.backends.RegionModelBackend",  # Django's, loading the session's user with their region
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -414,6 +414,7 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     # nobody's change, and its deletes would otherwise be logged one row at a time in that person's name.
     "dashboards.villagemonth",
     "dashboards.regionmonth",
+    "dashboards.regionday",
     "registry.keycheck",  # written by migrate and start-up, never by a person
     # Program money counted in income (registry.programs): written in sets from the programs' own records (a
     # post's pay, a job, a linkage), which are the ones logged; their withdrawals would be logged row by row.

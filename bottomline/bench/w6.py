@@ -127,7 +127,7 @@ def fixtures() -> None:
     device = TOTPDevice.objects.create(user=officer, name="W6 benchmark", confirmed=True)
     session = SessionStore()
     session[SESSION_KEY] = str(officer.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = "bottomline.accounts.backends.RegionModelBackend"
     session[HASH_SESSION_KEY] = officer.get_session_auth_hash()
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.create()
