@@ -227,6 +227,7 @@ RULES: dict[str, Rule] = {
     # Dashboard figures (counts per village and month, no personal data) for everyone who reads the archive.
     "dashboards.villagemonth": Rule({"view": ARCHIVE_READERS}, region_path="village"),
     "dashboards.regionmonth": Rule({"view": ARCHIVE_READERS}, region_path="code"),
+    "dashboards.regionday": Rule({"view": ARCHIVE_READERS}, region_path="code"),
     # Small loans: banks' statements come to the county, whose officers keep and import the loans; township
     # officers record disbursements and repayments within their township; everyone who reads the archive views.
     "loans.loan": Rule(

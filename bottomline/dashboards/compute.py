@@ -385,8 +385,9 @@ def _event_parts(scope: Scope, period: Period, out: dict[str, dict[str, int]]) -
                 out[village][key] += n
 
 
-def _compute(scope: Scope, periods: list[Period]) -> dict[tuple[str, date], dict[str, int]]:
-    result: dict[tuple[str, date], dict[str, int]] = {}
+def _compute(scope: Scope, periods: list[Period]) -> dict[Period, dict[str, dict[str, int]]]:
+    """For each period: the parts of each village that has any."""
+    result: dict[Period, dict[str, dict[str, int]]] = {}
     cases = _cases(scope)
     counties = scope.counties()
     for period in periods:
@@ -397,32 +398,51 @@ def _compute(scope: Scope, periods: list[Period]) -> dict[tuple[str, date], dict
         for program in PROGRAMS:
             for village, parts in program.compute(scope.filters, period.start, period.end).items():
                 out[village].update(parts)
-        for village, row in out.items():
-            if any(row.values()):
-                result[(village, period.start)] = row
+        result[period] = {village: row for village, row in out.items() if any(row.values())}
     return result
 
 
-def figures_compute(*, codes: list[str], periods: list[Period]) -> dict[tuple[str, date], dict[str, int]]:
-    """The parts for every (village, period start) that has any, over villages of one or more counties (read
-    a county at a time, so that memory stays bounded by the largest county)."""
-    result: dict[tuple[str, date], dict[str, int]] = {}
+def _by_county(codes: list[str]) -> Iterator[list[str]]:
+    """The villages of each county, a county at a time (so that memory stays bounded by the largest county)."""
     by_county: dict[str, list[str]] = defaultdict(list)
     for code in sorted(set(codes)):
         by_county[code[:6]].append(code)
-    for villages in by_county.values():
-        result |= _compute(Scope(codes=villages), periods)
+    yield from by_county.values()
+
+
+def _summed(rows: Iterable[dict[str, int]]) -> dict[str, int]:
+    parts = dict.fromkeys(PART_NAMES, 0)
+    for row in rows:
+        for p in PART_NAMES:
+            parts[p] += row[p]
+    return parts
+
+
+def figures_compute(*, codes: list[str], periods: list[Period]) -> dict[tuple[str, date], dict[str, int]]:
+    """The parts for every (village, period start) that has any, over villages of one or more counties."""
+    result: dict[tuple[str, date], dict[str, int]] = {}
+    for villages in _by_county(codes):
+        for period, rows in _compute(Scope(codes=villages), periods).items():
+            result |= {(village, period.start): row for village, row in rows.items()}
     return result
+
+
+def figures_compute_counties(
+    *, codes: list[str], periods: list[Period]
+) -> Iterator[tuple[str, Period, dict[str, int]]]:
+    """The summed parts of each county's villages (of ``codes``) for each period, zeros included: (county code,
+    period, parts), a county at a time."""
+    for villages in _by_county(codes):
+        county = villages[0][:6].ljust(12, "0")
+        for period, rows in _compute(Scope(codes=villages), periods).items():
+            yield county, period, _summed(rows.values())
 
 
 def figures_compute_range(*, bounds: tuple[str, str], period: Period) -> dict[str, int]:
     """The summed parts of every village in a code range (a region's subtree) for one period: a fixed number of
-    queries however many villages and counties the range holds (the "as of a day" figures)."""
-    parts = dict.fromkeys(PART_NAMES, 0)
-    for row in _compute(Scope(bounds=bounds), [period]).values():
-        for p in PART_NAMES:
-            parts[p] += row[p]
-    return parts
+    queries however many villages and counties the range holds (the "as of a day" figures of a township or
+    village, and of a region whose day is not stored)."""
+    return _summed(_compute(Scope(bounds=bounds), [period])[period].values())
 
 
 # The parts whose units are households (a case's or an income record's), and the people parts that count the

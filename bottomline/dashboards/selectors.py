@@ -5,11 +5,13 @@ VillageMonth for a village), a few dozen rows and a constant number of queries a
 
 - the end of a month (or today, or later): the stored month row, whose stocks stand as of that month's end
   (today for the current month) and whose flows cover the month;
-- any other past day: stocks are computed live from the step history (the state each case had at the end of
-  that day, as monitoring.selectors.cases_as_of reads it) and flows cover the first of that month to that day;
-  year-to-date flows add the stored earlier months of the year. This reads every case of the region over its
-  one code range (dashboards.compute.figures_compute_range): slower than the stored rows, but the same dozen
-  queries for a village as for a province of many counties (issue #16 item 4).
+- any other past day: stocks as of the end of that day (the state each case had then, as
+  monitoring.selectors.cases_as_of reads it) and flows from the first of that month to that day; year-to-date
+  flows add the stored earlier months of the year. A county and every region above it read the day's stored row
+  (RegionDay, written nightly for the days just past); a township, a village, and a day not stored are computed
+  live from the records over the region's one code range (dashboards.compute.figures_compute_range): the same
+  dozen queries for a village as for a province, but they read every case and income record of the region
+  (issue #16 item 4).
 
 ``naive_region_figures`` computes the parts of one month with plain ORM aggregates over cases, households and
 measures: the baseline of the W3 benchmark and a cross-check of the pre-aggregate in the tests.
@@ -42,7 +44,7 @@ from bottomline.dashboards.compute import (
     people_count,
 )
 from bottomline.dashboards.indicators import FLOW_PARTS, PART_NAMES, indicator_values
-from bottomline.dashboards.models import RegionMonth, VillageMonth
+from bottomline.dashboards.models import RegionDay, RegionMonth, VillageMonth
 from bottomline.dashboards.programs import FIGURES as PROGRAM_FIGURES
 from bottomline.dashboards.programs import PROGRAMS
 from bottomline.feeds.models import FeedRecord
@@ -146,10 +148,21 @@ def _region_figures(viewer: User, region: Region, month: date | None, on: date |
 
 
 def _live(viewer: User, region: Region, on: date) -> Figures:
-    """Stocks as of the end of ``on`` and flows from the first of its month, computed from the records."""
+    """Stocks as of the end of ``on`` and flows from the first of its month: a county's or a region's above it
+    as stored for that day (dashboards.models.RegionDay), otherwise computed from the records."""
     first = month_start(on)
-    # One pass over the region's code range: the same handful of queries for a village or a province.
-    parts = figures_compute_range(bounds=region.bounds, period=Period(first, on))
+    stored = None
+    if region.level <= Level.COUNTY:
+        stored = (
+            gate.restrict(RegionDay.objects.all(), viewer)
+            .filter(code=region.code, day=on)
+            .values_list(*PART_NAMES)
+            .first()
+        )
+    if stored is not None:
+        parts = dict(zip(PART_NAMES, stored, strict=True))
+    else:  # one pass over the region's code range: the same handful of queries for a village or a province
+        parts = figures_compute_range(bounds=region.bounds, period=Period(first, on))
     earlier = (
         _rows(viewer, region)
         .filter(month__gte=first.replace(month=1), month__lt=first)
@@ -159,7 +172,7 @@ def _live(viewer: User, region: Region, on: date) -> Figures:
         **parts,
         **{f"ytd_{p}": parts[p] + int(earlier[f"m_{p}"] or 0) for p in FLOW_PARTS},
     }
-    return _figures(region, first, on, sums, live=True)
+    return _figures(region, first, on, sums, live=stored is None)
 
 
 def region_children_figures(*, viewer: User, region_code: str, month: date | None = None) -> list[Figures]:

@@ -5,22 +5,36 @@ transaction. It runs after every county decision and announcement (monitoring.ca
 for the villages where a screening run raised leads (engine.services.screening_run), and nightly for the last 24 months
 (``manage.py figures_refresh``), which also catches what the hooks do not see (a measure or an income saved,
 a feed applied).
+
+``figures_refresh_days`` writes the figures of counties, prefectures and provinces as of past days (``RegionDay``):
+nightly for the last days (7 by default), so that each stored day is recomputed for a week after it and late
+entries of that week count. A step dated in the past removes the stored days it changes (those from its date to
+the end of its month, whose month-to-date flows it enters): they are computed live until the nightly run writes
+them again, or for good when they lie beyond its days.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
-from bottomline.dashboards.compute import chunks, figures_compute, month_period, month_start
+from bottomline.dashboards.compute import (
+    Period,
+    chunks,
+    figures_compute,
+    figures_compute_counties,
+    month_end,
+    month_period,
+    month_start,
+)
 from bottomline.dashboards.indicators import PART_NAMES
-from bottomline.dashboards.models import RegionMonth, VillageMonth
+from bottomline.dashboards.models import RegionDay, RegionMonth, VillageMonth
 from bottomline.monitoring.models import Case
 from bottomline.regions.models import CODE_LENGTH, PREFIX_LENGTH, Level, Region
 
@@ -111,5 +125,80 @@ def figures_after_step(*, case_id: int, on: date) -> None:
     """Refresh the figures of a case's village after a step: the current month, and the month the step is dated
     in when that is earlier (a decision recorded late changes that month's flows)."""
     village = Case.objects.filter(pk=case_id).values_list("household__village__code", flat=True).first()
-    if village is not None:
-        figures_refresh(village_codes=[village], months={timezone.localdate(), on})
+    if village is None:
+        return
+    today = timezone.localdate()
+    figures_refresh(village_codes=[village], months={today, on})
+    if on < today:  # the stored days whose month-to-date flows the step enters
+        above = [village[: PREFIX_LENGTH[level]].ljust(CODE_LENGTH, "0") for level in DAY_LEVELS]
+        last = min(month_end(month_start(on)), today - timedelta(days=1))
+        RegionDay.objects.filter(code__in=above, day__range=(on, last)).delete()
+
+
+# The levels whose figures are stored for past days; below them a day is computed live (a township's records
+# are few).
+DAY_LEVELS = (Level.COUNTY, Level.PREFECTURE, Level.PROVINCE)
+
+
+def figures_refresh_days(*, region_code: str | None, days: Iterable[date]) -> int:
+    """Recompute and replace the figures as of each past day (stocks at its end, flows from the first of its
+    month) of the counties of a region (or of all) and of the prefectures and provinces above them; returns the
+    number of rows written. A prefecture's or province's day is written only when every county of it that has
+    households has that day (a region-limited run may leave the rest unwritten: they are computed live)."""
+    wanted = sorted({d for d in days if d < timezone.localdate()})
+    if not wanted:
+        return 0
+    villages = _villages(region_code)
+    periods = [Period(month_start(d), d) for d in wanted]
+    now = timezone.now()
+    counties = []
+    with transaction.atomic():
+        for county, period, parts in figures_compute_counties(codes=villages, periods=periods):
+            counties.append(
+                RegionDay(code=county, level=Level.COUNTY, day=period.end, refreshed_at=now, **parts)
+            )
+        codes = sorted({c.code for c in counties})
+        for chunk in chunks(codes):
+            RegionDay.objects.filter(code__in=chunk, day__in=wanted).delete()
+        RegionDay.objects.bulk_create(counties, batch_size=500)
+        return len(counties) + _days_roll_up(counties=codes, days=wanted, now=now)
+
+
+def _days_roll_up(*, counties: list[str], days: list[date], now: datetime) -> int:
+    """Rewrite the prefecture and province rows above the counties for the days, each the sum of its county rows
+    when all its counties with households are there."""
+    with_households = {c[:6] for c in _villages(None)}
+    sums = {f"m_{p}": Sum(p) for p in PART_NAMES}
+    written = 0
+    for level in (Level.PREFECTURE, Level.PROVINCE):
+        width = PREFIX_LENGTH[level]
+        parents = sorted({c[:width] for c in counties})
+        expected = {p: sum(1 for c in with_households if c.startswith(p)) for p in parents}
+        rows = []
+        for chunk in chunks(parents):
+            RegionDay.objects.filter(
+                code__in=[p.ljust(CODE_LENGTH, "0") for p in chunk], day__in=days
+            ).delete()
+            span = (chunk[0].ljust(CODE_LENGTH, "0"), chunk[-1].ljust(CODE_LENGTH, "9"))
+            found = (
+                RegionDay.objects.filter(level=Level.COUNTY, day__in=days, code__range=span)
+                .annotate(prefix=Substr("code", 1, width))
+                .filter(prefix__in=chunk)
+                .values("prefix", "day")
+                .annotate(n=Count("pk"), **sums)
+                .order_by()
+            )
+            rows += [
+                RegionDay(
+                    code=str(f["prefix"]).ljust(CODE_LENGTH, "0"),
+                    level=level,
+                    day=f["day"],
+                    refreshed_at=now,
+                    **{p: int(f[f"m_{p}"] or 0) for p in PART_NAMES},
+                )
+                for f in found
+                if f["n"] == expected[f["prefix"]]
+            ]
+        RegionDay.objects.bulk_create(rows, batch_size=500)
+        written += len(rows)
+    return written
