@@ -80,7 +80,6 @@ def figures_roll_up(*, village_codes: Sequence[str] | None, months: Sequence[dat
     rows): every part is a sum, so the sums of the sums are the same figures. Returns the number of rows
     written."""
     now = timezone.now()
-    sums = {f"m_{p}": Sum(p) for p in PART_NAMES}  # prefixed: an aggregate may not take a column's name
     written = 0
     for level in (Level.TOWNSHIP, Level.COUNTY, Level.PREFECTURE, Level.PROVINCE):
         width = PREFIX_LENGTH[level]
@@ -101,19 +100,26 @@ def figures_roll_up(*, village_codes: Sequence[str] | None, months: Sequence[dat
                 span = (chunk[0].ljust(CODE_LENGTH, "0"), chunk[-1].ljust(CODE_LENGTH, "9"))
                 sources.append(below.filter(**{f"{field}__range": span}, prefix__in=chunk))
         rows = [
-            RegionMonth(
-                code=str(found["prefix"]).ljust(CODE_LENGTH, "0"),
-                level=level,
-                month=found["month"],
-                refreshed_at=now,
-                **{p: int(found[f"m_{p}"] or 0) for p in PART_NAMES},
-            )
+            RegionMonth(month=found["month"], **_parent(found, level, now))
             for source in sources
-            for found in source.values("prefix", "month").annotate(**sums).order_by()
+            for found in source.values("prefix", "month").annotate(**SUMS).order_by()
         ]
         RegionMonth.objects.bulk_create(rows, batch_size=500)
         written += len(rows)
     return written
+
+
+SUMS = {f"m_{p}": Sum(p) for p in PART_NAMES}  # prefixed: an aggregate may not take a column's name
+
+
+def _parent(found: dict[str, Any], level: int, now: datetime) -> dict[str, Any]:
+    """The fields of a region's row from the ``SUMS`` of the rows below it, grouped by its code's ``prefix``."""
+    return {
+        "code": str(found["prefix"]).ljust(CODE_LENGTH, "0"),
+        "level": level,
+        "refreshed_at": now,
+        **{p: int(found[f"m_{p}"] or 0) for p in PART_NAMES},
+    }
 
 
 def figures_refresh_region(*, region_code: str | None, months: Iterable[date]) -> int:
@@ -168,7 +174,6 @@ def _days_roll_up(*, counties: list[str], days: list[date], now: datetime) -> in
     """Rewrite the prefecture and province rows above the counties for the days, each the sum of its county rows
     when all its counties with households are there."""
     with_households = {c[:6] for c in _villages(None)}
-    sums = {f"m_{p}": Sum(p) for p in PART_NAMES}
     written = 0
     for level in (Level.PREFECTURE, Level.PROVINCE):
         width = PREFIX_LENGTH[level]
@@ -180,22 +185,16 @@ def _days_roll_up(*, counties: list[str], days: list[date], now: datetime) -> in
                 code__in=[p.ljust(CODE_LENGTH, "0") for p in chunk], day__in=days
             ).delete()
             span = (chunk[0].ljust(CODE_LENGTH, "0"), chunk[-1].ljust(CODE_LENGTH, "9"))
-            found = (
+            found: QuerySet[Any] = (
                 RegionDay.objects.filter(level=Level.COUNTY, day__in=days, code__range=span)
                 .annotate(prefix=Substr("code", 1, width))
                 .filter(prefix__in=chunk)
                 .values("prefix", "day")
-                .annotate(n=Count("pk"), **sums)
+                .annotate(n=Count("pk"), **SUMS)
                 .order_by()
             )
             rows += [
-                RegionDay(
-                    code=str(f["prefix"]).ljust(CODE_LENGTH, "0"),
-                    level=level,
-                    day=f["day"],
-                    refreshed_at=now,
-                    **{p: int(f[f"m_{p}"] or 0) for p in PART_NAMES},
-                )
+                RegionDay(day=f["day"], **_parent(f, level, now))
                 for f in found
                 if f["n"] == expected[f["prefix"]]
             ]

@@ -8,6 +8,8 @@ import pytest
 from django.contrib.auth import get_user
 from django.test import Client, RequestFactory
 
+from bottomline.accounts.models import User
+
 pytestmark = pytest.mark.django_db
 
 
@@ -21,4 +23,4 @@ def test_the_session_user_comes_with_their_region(
     request.session = client.session
     with django_assert_num_queries(2):  # the session and the user; not a third for the region
         user = get_user(request)
-        assert user.pk == cadre.pk and user.region.bounds == cadre.region.bounds
+        assert isinstance(user, User) and user.pk == cadre.pk and user.region.bounds == cadre.region.bounds

@@ -78,7 +78,12 @@ def test_a_prefecture_is_stored_only_when_all_its_counties_are(
         assert _read(personas["province_officer"], tree.prefecture, day).live
         figures_refresh_days(region_code=tree.other_county.code, days=[day])
         rows = {r.code: r for r in RegionDay.objects.all()}
-        assert set(rows) == {tree.county.code, tree.other_county.code, tree.prefecture.code, tree.province.code}
+        assert set(rows) == {
+            tree.county.code,
+            tree.other_county.code,
+            tree.prefecture.code,
+            tree.province.code,
+        }
         for parent in (tree.prefecture, tree.province):
             counties = (rows[tree.county.code], rows[tree.other_county.code])
             assert all(
