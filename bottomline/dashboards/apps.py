@@ -12,3 +12,8 @@ class DashboardsConfig(AppConfig):
 
     def ready(self) -> None:
         from bottomline.dashboards import exports  # noqa: F401  (registers the dashboard export job)
+        from bottomline.dashboards.services import figures_after_step
+        from bottomline.monitoring.casework import AFTER_STEP
+
+        if figures_after_step not in AFTER_STEP:  # the figures follow every step on a case
+            AFTER_STEP.append(figures_after_step)

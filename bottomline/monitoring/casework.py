@@ -7,9 +7,10 @@ conditional update on the case's version makes a step taken twice at once take e
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,7 +24,6 @@ from django.utils.translation import gettext as _
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.audit.services import change_record, input_sha256, job_record
-from bottomline.dashboards.services import figures_after_step
 from bottomline.engine.online import current_refresh
 from bottomline.jobs.progress import NullProgress, Progress
 from bottomline.monitoring.models import Case, Category, Lead, LeadStatus, Objection, Step
@@ -32,6 +32,10 @@ from bottomline.monitoring.workflow import CLOSED, IN_NOTICE, Action, State, Tra
 from bottomline.policy.selectors import parameters_cached
 from bottomline.registry.choices import RiskType
 from bottomline.registry.services import rows_insert
+
+# What runs once a step is committed, with the case's id and the step's day: the dashboards' figures register their
+# refresh here (dashboards.apps), as they lie above this app and it may not import them.
+AFTER_STEP: list[Callable[..., None]] = []
 
 CONSENT_KINDS = ("scan", "paper")  # a scanned signed form, or a paper signature recorded with its date
 
@@ -209,8 +213,9 @@ def case_step(
         _cross_check(case, on)
     if t.target in CLOSED and case.lead_id is not None:
         Lead.objects.filter(pk=case.lead_id).update(status=LeadStatus.CLOSED)
-    # Dashboards: the village's figures are recomputed once the step is committed, so they stay fresh.
-    transaction.on_commit(lambda: figures_after_step(case_id=case.pk, on=on))
+    # The village's figures are recomputed once the step is committed, so they stay fresh (AFTER_STEP).
+    for after in AFTER_STEP:
+        transaction.on_commit(partial(after, case_id=case.pk, on=on))
     case.refresh_from_db()
     change_record(instance=case, actor=actor, before=before)  # the UPDATE above sends auditlog no signal
     return case
