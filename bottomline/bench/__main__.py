@@ -24,6 +24,7 @@ from bottomline.bench import (
 )
 from bottomline.bench import incremental as incremental_bench
 from bottomline.bench.report import CHECKS, append, check, checks_table, environment_line, peak_reset
+from bottomline.bench.scratch import exit_on_term
 
 BENCHMARKS = {
     "regions": regions.main,
@@ -47,6 +48,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("names", nargs="*", metavar="name")
     parser.add_argument("--minutes", type=float, help="W6: minutes of load (default 10)")
     options = parser.parse_args(argv)
+    exit_on_term()  # a stopped run still removes its scratch folders and databases
     names = options.names or list(BENCHMARKS)
     unknown = [n for n in names if n not in BENCHMARKS]
     if unknown:

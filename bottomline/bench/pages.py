@@ -331,4 +331,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    from bottomline.bench.scratch import exit_on_term
+
+    exit_on_term()
     print(json.dumps(child(sys.argv[1])))

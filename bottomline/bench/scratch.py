@@ -7,11 +7,15 @@ from __future__ import annotations
 import gc
 import json
 import os
+import signal
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 TIERS = {"XS": 33_000, "S": 1_000_000, "M": 10_000_000, "L": 100_000_000}  # members (DESIGN.md §8)
@@ -104,18 +108,46 @@ def database_name() -> str:
     return f"SQLite {sqlite3.sqlite_version}"
 
 
+def exit_on_term() -> None:
+    """Make SIGTERM (a timeout, a stop from outside) exit as an exception does, so that a benchmark's cleanup
+    still runs: its scratch folders and databases are removed and the child it waits for is stopped."""
+
+    def leave(signum: int, _frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, leave)
+
+
+def run_child(args: list[str], on_line: Callable[[str], None] | None = None) -> tuple[int, str, str]:
+    """Run ``python *args`` and return its exit code, standard output and the last of its standard error; each
+    line it logs goes to ``on_line`` as it comes (a long run shows its steps). If this process leaves first (an
+    exception, SIGTERM after ``exit_on_term``), the child is stopped with SIGTERM, and cleans up after itself."""
+    with tempfile.TemporaryFile("w+") as out:
+        child = subprocess.Popen(  # noqa: S603  (this interpreter, our own module and arguments)
+            [sys.executable, *args], stdout=out, stderr=subprocess.PIPE, text=True
+        )
+        tail: list[str] = []
+        try:
+            for line in child.stderr or ():
+                tail = [*tail[-200:], line]
+                if on_line is not None:
+                    on_line(line.rstrip("\n"))
+            code = child.wait()
+        finally:
+            if child.poll() is None:
+                child.terminate()
+                child.wait()
+        out.seek(0)
+        return code, out.read(), "".join(tail)[-3000:]
+
+
 def in_child(module: str, *args: str) -> dict[str, Any]:
     """Run ``python -m module *args`` (Django binds its database at start-up, so each database gets its own
     process) and return the JSON its last line prints."""
-    done = subprocess.run(  # noqa: S603  (this interpreter, our own module and arguments)
-        [sys.executable, "-m", module, *args],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"the benchmark {module} {' '.join(args)} failed:\n{done.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    code, out, err = run_child(["-m", module, *args])
+    if code != 0:
+        raise RuntimeError(f"the benchmark {module} {' '.join(args)} failed:\n{err}")
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     return result
 
 

@@ -31,7 +31,7 @@ from typing import Any
 
 from bottomline.bench import report
 from bottomline.bench.report import append, check, environment_line
-from bottomline.bench.scratch import TIERS, scratch_registry, tier_write, tiers_from
+from bottomline.bench.scratch import TIERS, exit_on_term, run_child, scratch_registry, tier_write, tiers_from
 
 ON = date(2026, 11, 1)
 RATIO = 3.0  # whole run ≤ 3× the engine core (at M)
@@ -220,23 +220,17 @@ def tier_run(name: str, members: int, counties: list[str], root: Path) -> list[s
 def main() -> None:
     """Each tier in a process of its own (a new scratch registry each), then one section in the doc."""
     import json
-    import subprocess
-    import sys
+
+    def step(line: str) -> None:  # each run's steps, as the run logs them
+        if "screening run finished" in line:
+            print(line, flush=True)
 
     lines: list[str] = []
     for name in tiers_from("BENCH_WHOLERUN_TIERS"):
-        done = subprocess.run(  # noqa: S603  (this interpreter, our own module, a tier's name)
-            [sys.executable, "-m", "bottomline.bench.wholerun", name],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"the whole run at {name} failed:\n{done.stderr[-3000:]}")
-        figures = json.loads(done.stdout.strip().splitlines()[-1])
-        for line in done.stderr.splitlines():  # each run's steps, as the run logged them
-            if "screening run finished" in line:
-                print(line)
+        code, out, err = run_child(["-m", "bottomline.bench.wholerun", name], on_line=step)
+        if code != 0:
+            raise RuntimeError(f"the whole run at {name} failed:\n{err}")
+        figures = json.loads(out.strip().splitlines()[-1])
         lines += figures["lines"]
         for target, figure, met in figures["checks"]:
             check("wholerun", target, figure, met)
@@ -270,4 +264,5 @@ def child(name: str) -> None:
 if __name__ == "__main__":
     import sys
 
+    exit_on_term()
     child(sys.argv[1])

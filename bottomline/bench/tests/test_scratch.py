@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,3 +34,36 @@ def test_repeats_stop_at_three_seconds_and_a_long_call_runs_once(monkeypatch: py
     assert len(calls) == 4  # 3.82 s spent after four
     calls = _scripted(monkeypatch, [1.5, 0.1])
     assert scratch.fastest(lambda: "r") == ("r", 1.5) and len(calls) == 1
+
+
+CHILD = """
+import sys, tempfile, time
+from bottomline.bench.scratch import exit_on_term
+exit_on_term()
+with tempfile.TemporaryDirectory() as folder:
+    print(folder, file=sys.stderr, flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_benchmark_stopped_from_outside_stops_its_child_which_removes_its_scratch_folder() -> None:
+    """A timeout on ``make bench`` left the whole run's child and its scratch folder (gigabytes at tier L)."""
+    seen: list[str] = []
+
+    def stop(line: str) -> None:  # the parent leaves as soon as the child has made its folder
+        seen.append(line)
+        raise RuntimeError("stopped")
+
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="stopped"):
+        scratch.run_child(["-c", CHILD], on_line=stop)
+    assert seen and Path(seen[0]).is_absolute()
+    assert not Path(seen[0]).exists()  # the child ran its cleanup on SIGTERM
+    assert time.monotonic() - started < 30  # and did not sleep its minute out
+
+
+def test_run_child_returns_the_output_and_exit_code() -> None:
+    code, out, err = scratch.run_child(
+        ["-c", "import sys; print('out'); print('err', file=sys.stderr); sys.exit(3)"]
+    )
+    assert (code, out, err) == (3, "out\n", "err\n")
