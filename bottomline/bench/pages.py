@@ -8,8 +8,8 @@ one case's page, and the viewer's dashboard for the month and as of a past day (
 from the day's stored row, which the nightly run writes; a village's computed from the records). Cases for 7 % of
 every county's households, in every state a queue reads. The village cadre's village and the county officer's
 county are the same at both sizes: their pages should take the same time, whatever lies outside. For reference,
-not a target: the county's and the province's dashboard as of a day that is not stored (computed from the
-records, as after a step dated in the past removed it).
+not a target: the county's and the province's dashboard as of a day that no county has stored (computed from the
+records, as before the nightly run or a backfill reached that day).
 
 On PostgreSQL (``BENCH_POSTGRES``, scratch database ``bottomline_bench_pages``, created and dropped); on a new
 SQLite file when there is no server. ``BENCH_PAGES_ROUNDS`` requests per page (default 15, after 2 unmeasured).

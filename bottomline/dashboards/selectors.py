@@ -36,6 +36,7 @@ from bottomline.dashboards.compute import (
     OBJECTS,
     Period,
     figures_compute_range,
+    figures_compute_ranges,
     in_effect_q,
     month_end,
     month_period,
@@ -52,7 +53,7 @@ from bottomline.monitoring.models import Category, Channel, Measure, MeasureKind
 from bottomline.monitoring.selectors import cases_as_of
 from bottomline.monitoring.workflow import IDENTIFICATION, State
 from bottomline.policy.selectors import parameters_for
-from bottomline.regions.models import Level, Region
+from bottomline.regions.models import Level, Region, subtree_bounds
 from bottomline.regions.selectors import region_get
 from bottomline.registry.choices import RiskType
 from bottomline.registry.models import IncomeRecord
@@ -148,21 +149,10 @@ def _region_figures(viewer: User, region: Region, month: date | None, on: date |
 
 
 def _live(viewer: User, region: Region, on: date) -> Figures:
-    """Stocks as of the end of ``on`` and flows from the first of its month: a county's or a region's above it
-    as stored for that day (dashboards.models.RegionDay), otherwise computed from the records."""
+    """Stocks as of the end of ``on`` and flows from the first of its month: stored or computed
+    (``_day_parts``)."""
     first = month_start(on)
-    stored = None
-    if region.level <= Level.COUNTY:
-        stored = (
-            gate.restrict(RegionDay.objects.all(), viewer)
-            .filter(code=region.code, day=on)
-            .values_list(*PART_NAMES)
-            .first()
-        )
-    if stored is not None:
-        parts = dict(zip(PART_NAMES, stored, strict=True))
-    else:  # one pass over the region's code range: the same handful of queries for a village or a province
-        parts = figures_compute_range(bounds=region.bounds, period=Period(first, on))
+    parts, live = _day_parts(viewer, region, on)
     earlier = (
         _rows(viewer, region)
         .filter(month__gte=first.replace(month=1), month__lt=first)
@@ -172,7 +162,36 @@ def _live(viewer: User, region: Region, on: date) -> Figures:
         **parts,
         **{f"ytd_{p}": parts[p] + int(earlier[f"m_{p}"] or 0) for p in FLOW_PARTS},
     }
-    return _figures(region, first, on, sums, live=stored is None)
+    return _figures(region, first, on, sums, live=live)
+
+
+def _day_parts(viewer: User, region: Region, on: date) -> tuple[dict[str, int], bool]:
+    """A region's parts as of a past day, and whether any was computed live. A county or a region above it
+    reads its stored row (dashboards.models.RegionDay); above a county without one, the stored rows of its
+    counties are summed and only the counties without one are computed (a step dated in the past removes one
+    county's days and its parents'); a township, a village, or a day with no county stored: computed from the
+    records over the region's code range."""
+    period = Period(month_start(on), on)
+    if region.level > Level.COUNTY:
+        return figures_compute_range(bounds=region.bounds, period=period), True
+    days = gate.restrict(RegionDay.objects.all(), viewer).filter(day=on)
+    own = days.filter(code=region.code).values_list(*PART_NAMES).first()
+    if own is not None:
+        return dict(zip(PART_NAMES, own, strict=True)), False
+    stored = {}
+    if region.level < Level.COUNTY:
+        rows = days.filter(level=Level.COUNTY, code__range=region.bounds).values_list("code", *PART_NAMES)
+        stored = {code: dict(zip(PART_NAMES, parts, strict=True)) for code, *parts in rows}
+    if not stored:
+        return figures_compute_range(bounds=region.bounds, period=period), True
+    missing = (
+        Region.objects.filter(level=Level.COUNTY, code__range=region.bounds)
+        .exclude(code__in=list(stored))
+        .values_list("code", flat=True)
+    )
+    ranges = [subtree_bounds(code, Level.COUNTY) for code in missing]
+    found = [figures_compute_ranges(ranges=ranges, period=period)] if ranges else []
+    return {p: sum(row[p] for row in [*stored.values(), *found]) for p in PART_NAMES}, bool(ranges)
 
 
 def region_children_figures(*, viewer: User, region_code: str, month: date | None = None) -> list[Figures]:

@@ -9,8 +9,9 @@ a feed applied).
 ``figures_refresh_days`` writes the figures of counties, prefectures and provinces as of past days (``RegionDay``):
 nightly for the last days (7 by default), so that each stored day is recomputed for a week after it and late
 entries of that week count. A step dated in the past removes the stored days it changes (those from its date to
-the end of its month, whose month-to-date flows it enters): they are computed live until the nightly run writes
-them again, or for good when they lie beyond its days.
+the end of its month, whose month-to-date flows it enters) of its county and the regions above it: that county
+is computed live (beside the other counties' stored days) until the nightly run writes them again, or for good
+when they lie beyond its days.
 """
 
 from __future__ import annotations

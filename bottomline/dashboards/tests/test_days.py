@@ -114,3 +114,29 @@ def test_a_step_dated_in_the_past_removes_the_stored_days_it_changes(
         after = _read(viewer, tree.county, date(2026, 10, 17))
         assert after.live and after.values["identified_month_households"] == 1
         assert _read(viewer, tree.county, date(2026, 10, 14)).values["identified_month_households"] == 0
+
+
+def test_above_a_county_whose_day_is_removed_the_other_counties_stored_rows_are_summed(
+    tree: Any, personas: dict[str, Any], waiting: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    viewer = personas["province_officer"]
+    day = date(2026, 10, 17)
+    with time_machine.travel(TODAY, tick=False):
+        figures_refresh_days(region_code=None, days=STORED)
+        with django_capture_on_commit_callbacks(execute=True):  # removes the county's and its parents' days
+            case_step(
+                actor=personas["county_officer"],
+                case_id=waiting.pk,
+                action="approve",
+                given=StepIn(on=date(2026, 10, 15)),
+            )
+        # The other county's stored row is read, not recomputed: a mark put in it shows in the province.
+        RegionDay.objects.filter(code=tree.other_county.code, day=day).update(leads_open=7)
+        county = _read(viewer, tree.county, day)
+        assert county.live and county.parts["leads_open"] == 1  # approved on 10-20: on 10-17 still waiting
+        assert county.parts["identified_hh"] == 1  # dated 10-15
+        for parent in (tree.prefecture, tree.province):
+            figures = _read(viewer, parent, day)
+            assert figures.live  # the county without its day was computed
+            assert figures.parts["leads_open"] == 7 + 1
+            assert all(figures.parts[p] == county.parts[p] for p in PART_NAMES if p != "leads_open")
