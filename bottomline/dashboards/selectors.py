@@ -141,14 +141,14 @@ def region_figures(
 def _region_figures(viewer: User, region: Region, month: date | None, on: date | None) -> Figures:
     today = timezone.localdate()
     if on is not None and on < today and on != month_end(month_start(on)):
-        return _live(viewer, region, on)
+        return _as_of_day(viewer, region, on)
     first = month_start(on or month or today)
     rows = _rows(viewer, region).filter(month__range=(first.replace(month=1), first))
     sums = _sums(rows.values_list("month", *PART_NAMES), first)
     return _figures(region, first, _stored_as_of(first, today), sums)
 
 
-def _live(viewer: User, region: Region, on: date) -> Figures:
+def _as_of_day(viewer: User, region: Region, on: date) -> Figures:
     """Stocks as of the end of ``on`` and flows from the first of its month: stored or computed
     (``_day_parts``)."""
     first = month_start(on)

@@ -155,26 +155,28 @@ def figures_refresh_days(*, region_code: str | None, days: Iterable[date]) -> in
     wanted = sorted({d for d in days if d < timezone.localdate()})
     if not wanted:
         return 0
-    villages = _villages(region_code)
+    everywhere = _villages(None)
+    villages = everywhere if region_code is None else _villages(region_code)
     periods = [Period(month_start(d), d) for d in wanted]
     now = timezone.now()
-    counties = []
+    counties = [
+        RegionDay(code=county, level=Level.COUNTY, day=period.end, refreshed_at=now, **parts)
+        for county, period, parts in figures_compute_counties(codes=villages, periods=periods)
+    ]
+    codes = sorted({c.code for c in counties})
     with transaction.atomic():
-        for county, period, parts in figures_compute_counties(codes=villages, periods=periods):
-            counties.append(
-                RegionDay(code=county, level=Level.COUNTY, day=period.end, refreshed_at=now, **parts)
-            )
-        codes = sorted({c.code for c in counties})
         for chunk in chunks(codes):
             RegionDay.objects.filter(code__in=chunk, day__in=wanted).delete()
         RegionDay.objects.bulk_create(counties, batch_size=500)
-        return len(counties) + _days_roll_up(counties=codes, days=wanted, now=now)
+        with_households = {c[:6] for c in everywhere}
+        return len(counties) + _days_roll_up(
+            counties=codes, days=wanted, now=now, with_households=with_households
+        )
 
 
-def _days_roll_up(*, counties: list[str], days: list[date], now: datetime) -> int:
+def _days_roll_up(*, counties: list[str], days: list[date], now: datetime, with_households: set[str]) -> int:
     """Rewrite the prefecture and province rows above the counties for the days, each the sum of its county rows
-    when all its counties with households are there."""
-    with_households = {c[:6] for c in _villages(None)}
+    when all its counties with households (``with_households``, by 6-digit prefix) are there."""
     written = 0
     for level in (Level.PREFECTURE, Level.PROVINCE):
         width = PREFIX_LENGTH[level]
