@@ -156,7 +156,7 @@ def figures_refresh_days(*, region_code: str | None, days: Iterable[date]) -> in
     if not wanted:
         return 0
     everywhere = _villages(None)
-    villages = everywhere if region_code is None else _villages(region_code)
+    villages = everywhere if region_code is None else _villages(_county_or_above(region_code))
     periods = [Period(month_start(d), d) for d in wanted]
     now = timezone.now()
     counties = [
@@ -172,6 +172,12 @@ def figures_refresh_days(*, region_code: str | None, days: Iterable[date]) -> in
         return len(counties) + _days_roll_up(
             counties=codes, days=wanted, now=now, with_households=with_households
         )
+
+
+def _county_or_above(code: str) -> str:
+    """The region, or its county when it lies below one: a county's day is the figures of all its villages."""
+    width = PREFIX_LENGTH[Level.COUNTY]
+    return code[:width].ljust(CODE_LENGTH, "0") if code[width:].strip("0") else code
 
 
 def _days_roll_up(*, counties: list[str], days: list[date], now: datetime, with_households: set[str]) -> int:

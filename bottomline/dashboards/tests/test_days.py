@@ -90,6 +90,12 @@ def test_a_prefecture_is_stored_only_when_all_its_counties_are(
                 getattr(rows[parent.code], p) == sum(getattr(c, p) for c in counties) for p in PART_NAMES
             )
         assert figures_refresh_days(region_code=None, days=[date(2026, 10, 20)]) == 0  # today is not stored
+        # A township's run rewrites its whole county's day (this township has no households of its own, the
+        # county's case is in the other one), not a sum of its own villages under the county's code.
+        county = RegionDay.objects.filter(code=tree.county.code, day=day)
+        assert county.update(leads_open=7) == 1
+        figures_refresh_days(region_code=tree.other_township.code, days=[day])
+        assert list(county.values_list("leads_open", flat=True)) == [1]
 
 
 def test_a_step_dated_in_the_past_removes_the_stored_days_it_changes(
