@@ -98,8 +98,9 @@ def _generation() -> int:
     return int(cache.get(_GENERATION) or 0)
 
 
-def parameters_cached(*, village_id: int, on: date) -> dict[str, float]:
-    """The parameters in force for a village on a date, as numbers, from the shared cache when there."""
+def parameters_cached(*, village_id: int, on: date, village: Region | None = None) -> dict[str, float]:
+    """The parameters in force for a village on a date, as numbers, from the shared cache when there (``village``:
+    the village's region when the caller has it loaded, so that a miss does not read it again)."""
     key = None
     try:
         key = f"policy.parameters.{_generation()}.{village_id}.{on.isoformat()}"
@@ -109,7 +110,8 @@ def parameters_cached(*, village_id: int, on: date) -> dict[str, float]:
     except Exception:  # the cache is down: read the database, say so once per call
         logger.warning("parameter cache unavailable")
         key = None
-    village = Region.objects.get(pk=village_id)
+    if village is None or village.pk != village_id:
+        village = Region.objects.get(pk=village_id)
     values = {k: float(v) for k, v in parameters_for(region=village, on=on).items()}
     if key is not None:
         cache.set(key, values, PARAMS_TTL)

@@ -10,6 +10,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import OuterRef, QuerySet, Subquery
+
 from bottomline.policy.selectors import parameters_cached
 from bottomline.registry.choices import LABOUR_CAPABLE, StudentStatus
 from bottomline.registry.models import Household, IncomeRecord, Member, age_on
@@ -165,9 +167,25 @@ def incomes_facts(households: Sequence[IncomeInput]) -> list[dict[str, Value]]:
     ]
 
 
+# The open case's identification day, as ``with_monitored_since`` annotates it on households.
+MONITORED_SINCE = "monitored_since_on"
+
+
+def with_monitored_since(households: QuerySet[Household]) -> QuerySet[Household]:
+    """The households with their open case's identification day beside them (one subquery, not a read of their
+    cases; registry does not import monitoring: the case model is the reverse relation's)."""
+    cases = Household._meta.get_field("cases").related_model._default_manager
+    day = cases.filter(household=OuterRef("pk"), closed_at__isnull=True).values("identified_on")[:1]
+    return households.annotate(**{MONITORED_SINCE: Subquery(day)})
+
+
 def monitored_since(household: Household, related: Related | None = None) -> date | None:
     """The day the household's open case was identified, or None when it is not monitored (the batch reads the
-    same: ``engine.arrow_read``). Reads ``household.cases`` as prefetched, if it is (or ``related``'s cases)."""
+    same: ``engine.arrow_read``): as annotated by ``with_monitored_since``, or from ``household.cases`` (as
+    prefetched, if it is, or ``related``'s cases)."""
+    if related is None and MONITORED_SINCE in household.__dict__:
+        found: date | None = household.__dict__[MONITORED_SINCE]
+        return found
     cases = related.cases if related else household.cases.all()
     return next((c.identified_on for c in cases if c.closed_at is None), None)
 
@@ -194,7 +212,8 @@ def household_inputs(
     the household's rows when the caller read them for many households (``Related``)."""
     since = since or monitored_since(household, related)
     if params is None:
-        params = parameters_cached(village_id=household.village_id, on=on)
+        loaded = household.village if Household.village.is_cached(household) else None
+        params = parameters_cached(village_id=household.village_id, on=on, village=loaded)
     line, months = _line_months(params)
     facts = household_facts(
         household,

@@ -15,6 +15,7 @@ from bottomline.audit.scope import queryset_region
 from bottomline.privacy.masking import mask_id_number, mask_number
 from bottomline.regions.models import CODE_LENGTH, Region
 from bottomline.registry.choices import LABOUR_CAPABLE, Relation
+from bottomline.registry.features import with_monitored_since
 from bottomline.registry.models import Household, IncomeRecord, Member
 from bottomline.registry.services import id_number_lookup_index, phone_lookup_index
 
@@ -244,11 +245,11 @@ def with_heads(households: Sequence[Household]) -> list[Household]:
 def household_get(*, viewer: User, household_id: int) -> Household:
     """One household with its members and income history (404 outside the viewer's region)."""
     household = gate.access(
-        Household.objects.select_related("village").prefetch_related(
+        # The open case's identification beside the household: months above the line count from it.
+        with_monitored_since(Household.objects.select_related("village")).prefetch_related(
             Prefetch("members", queryset=Member.objects.order_by("id")),
             Prefetch("incomes", queryset=IncomeRecord.objects.order_by("-period_start")),
             "feed_events",  # sudden events from department feeds, for the screening
-            "cases",  # the open case's identification: months above the line count from it
         ),
         viewer,
         pk=household_id,
