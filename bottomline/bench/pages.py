@@ -222,10 +222,9 @@ def child(url: str) -> dict[str, Any]:
     started = time.perf_counter()
     synth_county(county=county, seed=1, on=today, progress=NullProgress())
     _cases(COUNTY, 1, today)
-    figures_refresh_region(region_code=county.code, months=[today])  # the month's dashboard
-    figures_refresh_days(
-        region_code=None, days=[past_day(today)]
-    )  # and the past day's (nightly, or backfilled)
+    # The month's dashboard, and the past day's (as the nightly run, or a backfill, stores it).
+    figures_refresh_region(region_code=county.code, months=[today])
+    figures_refresh_days(region_code=None, days=[past_day(today)])
     figures["synth_1"] = time.perf_counter() - started
     _vacuum()
     figures["size_1"] = {"households": Household.objects.count(), "members": Member.objects.count()}

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -126,10 +127,10 @@ def run_child(args: list[str], on_line: Callable[[str], None] | None = None) -> 
         child = subprocess.Popen(  # noqa: S603  (this interpreter, our own module and arguments)
             [sys.executable, *args], stdout=out, stderr=subprocess.PIPE, text=True
         )
-        tail: list[str] = []
+        tail: deque[str] = deque(maxlen=200)
         try:
             for line in child.stderr or ():
-                tail = [*tail[-200:], line]
+                tail.append(line)
                 if on_line is not None:
                     on_line(line.rstrip("\n"))
             code = child.wait()
