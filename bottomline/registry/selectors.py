@@ -16,7 +16,8 @@ from bottomline.privacy.masking import mask_id_number, mask_number
 from bottomline.regions.models import CODE_LENGTH, Region
 from bottomline.registry.choices import LABOUR_CAPABLE, Relation
 from bottomline.registry.features import with_monitored_since
-from bottomline.registry.models import Household, IncomeRecord, Member
+from bottomline.registry.inline import inline_attach, with_inline
+from bottomline.registry.models import Household, Member
 from bottomline.registry.services import id_number_lookup_index, phone_lookup_index
 
 ORDER = ("village__code", "number")  # the household list's order, and its keyset
@@ -242,18 +243,22 @@ def with_heads(households: Sequence[Household]) -> list[Household]:
     return rows
 
 
+# The sets ``household_get`` reads inline with the household, and their order (the page's).
+INLINE = {"incomes": ("-period_start",), "feed_events": ("-occurred_on",)}
+
+
 def household_get(*, viewer: User, household_id: int) -> Household:
     """One household with its members and income history (404 outside the viewer's region)."""
     household = gate.access(
-        # The open case's identification beside the household: months above the line count from it.
-        with_monitored_since(Household.objects.select_related("village")).prefetch_related(
-            Prefetch("members", queryset=Member.objects.order_by("id")),
-            Prefetch("incomes", queryset=IncomeRecord.objects.order_by("-period_start")),
-            "feed_events",  # sudden events from department feeds, for the screening
-        ),
+        # Beside the household: the open case's identification (months above the line count from it), its
+        # incomes and its sudden events from department feeds (for the screening), in the household's query.
+        with_inline(
+            with_monitored_since(Household.objects.select_related("village")), list(INLINE)
+        ).prefetch_related(Prefetch("members", queryset=Member.objects.order_by("id"))),
         viewer,
         pk=household_id,
     )
+    inline_attach(household, INLINE)
     read_note(what="registry.household", region=household.village, rows=1)
     return household
 

@@ -1,6 +1,6 @@
 """One household online (W4: its page's data and its live screening) in as few queries as its tables allow: the
-household with its village and its open case's identification day, then its members, incomes and feed events,
-and the parameters on a village's first household (issue #16 item 7: 8 queries)."""
+household with its village, its open case's identification day, its incomes and feed events, then its members,
+and the parameters on a village's first household (issue #16 item 7: 8 queries; DESIGN.md §8: at most 3)."""
 
 from __future__ import annotations
 
@@ -33,8 +33,8 @@ def test_one_household_online_reads_each_table_once(tree: Any, personas: dict[st
     viewer = RegionModelBackend().get_user(personas["county_officer"].pk)  # as a request loads it
     cache.clear()  # the village's first household: its parameters are read
     household, queries = _online(viewer, case.household_id)
-    assert queries == 5  # household (village, open case), members, incomes, feed events, parameters
+    assert queries == 3  # household (village, open case, incomes, feed events), members, parameters
     assert monitored_since(household) == case.identified_on is not None
     household, queries = _online(viewer, waiting.household_id)
-    assert queries == 4  # the parameters cached
+    assert queries == 2  # the parameters cached
     assert monitored_since(household) is None
