@@ -148,6 +148,15 @@ def _measure(viewers: dict[str, Any], rounds: int) -> dict[str, dict[str, list[f
             "dashboard (month)": (dashboard, {}),
             # a past day inside a month: the stored day's row (a county or above), or computed from the records
             "dashboard as of a day": (f"{dashboard}?on={past_day(timezone.localdate())}", {}),
+            # the households behind a figure (always found from the records): by the cases, by the incomes
+            "a figure's households (monitoring objects)": (
+                reverse("dashboards:drill", args=[user.region.code, "objects_households"]),
+                {},
+            ),
+            "a figure's households (an income bucket)": (
+                reverse("dashboards:drill", args=[user.region.code, "income_households"]),
+                {},
+            ),
         }
         if level != "village":  # a village is always computed from the records: the page above
             pages[REFERENCE] = (f"{dashboard}?on={unstored_day(timezone.localdate())}", {})

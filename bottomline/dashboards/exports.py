@@ -309,10 +309,10 @@ def _drill_rows(drill: Drill) -> Iterator[list[str]]:
     for start in range(0, len(drill.households), step):
         ids = drill.households[start : start + step]
         if drill.people:
-            for p in person_rows(ids):
+            for p in person_rows(ids, drill.viewer):
                 yield [p.number, p.village, p.name, p.id_number, p.sex, str(p.age), p.relation]
         else:
-            for h in household_rows(ids):
+            for h in household_rows(ids, drill.viewer):
                 yield [h.number, h.village_code, h.village, h.head, h.head_id, str(h.people)]
 
 

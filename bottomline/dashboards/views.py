@@ -215,7 +215,7 @@ def drill(request: HttpRequest, code: str, indicator: str) -> HttpResponse:
     if found.people:
         rows: list[Any] = person_page(found, start, start + DRILL_PAGE)
     else:
-        rows = household_rows(found.households[start : start + DRILL_PAGE])
+        rows = household_rows(found.households[start : start + DRILL_PAGE], user)
     context = {
         "drill": found,
         "region": found.region,
