@@ -86,7 +86,7 @@ def inline_attach(record: models.Model, orderings: Mapping[str, Sequence[str]]) 
     floats = Decimal if connection.vendor == "postgresql" else float
     cache = record.__dict__.setdefault("_prefetched_objects_cache", {})
     for name, ordering in orderings.items():
-        model, _ = _related(type(record), name)
+        model, key = _related(type(record), name)
         fields = model._meta.concrete_fields
         readers = [(f.attname, _reader(f, connection)) for f in fields]
         raw = record.__dict__.pop(_key(name))
@@ -97,6 +97,8 @@ def inline_attach(record: models.Model, orderings: Mapping[str, Sequence[str]]) 
             )
             for row in rows
         ]
+        for made in found:  # each row's own record, as prefetch_related sets it
+            setattr(made, key, record)
         for term in reversed(ordering):  # stable sorts, the last key first
             found.sort(key=attrgetter(term.lstrip("-")), reverse=term.startswith("-"))
         rows_set = getattr(record, name).get_queryset()

@@ -56,6 +56,7 @@ def test_inline_rows_are_the_orms(tree: Any, personas: dict[str, Any]) -> None:
     read = household_get(viewer=personas["county_officer"], household_id=home.pk)
     with CaptureQueriesContext(connection) as captured:
         incomes, events = list(read.incomes.all()), list(read.feed_events.all())
+        assert all(r.household is read for r in incomes) and all(e.household is read for e in events)
     assert captured.captured_queries == []
     orm_incomes = IncomeRecord.objects.filter(household=home).order_by("-period_start")
     assert [_fields(r) for r in incomes] == [_fields(r) for r in orm_incomes]
