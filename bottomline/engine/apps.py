@@ -7,4 +7,4 @@ class EngineConfig(AppConfig):
     verbose_name = _("Batch screening")
 
     def ready(self) -> None:
-        from bottomline.engine import services  # noqa: F401  (registers the screening job)
+        from bottomline.engine import proposals, services  # noqa: F401  (register the screening and proposals' jobs)

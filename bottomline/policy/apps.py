@@ -8,7 +8,6 @@ class PolicyConfig(AppConfig):
     verbose_name = _("Policy parameters")
 
     def ready(self) -> None:
-        from bottomline.policy import jobs  # noqa: F401  (registers the simulation job)
         from bottomline.policy.models import Parameter
         from bottomline.policy.selectors import parameters_forget
 

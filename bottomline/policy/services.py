@@ -84,7 +84,7 @@ def proposal_create(
     *, actor: User, name: str, value: Decimal, effective_from: date, source: str, on: date | None = None
 ) -> Proposal:
     """Propose a value for the actor's own region; its simulation over the region's households runs as a job
-    (``policy.jobs``), never in the request. Nothing changes until it is applied."""
+    (``engine.proposals``), never in the request. Nothing changes until it is applied."""
     region = actor.region
     _check_setter(
         actor=actor, name=name, region=region, value=value, effective_from=effective_from, source=source
@@ -102,23 +102,6 @@ def proposal_create(
         kind=SIMULATE, params={"proposal": proposal.pk, "on": on.isoformat()}, user=actor, region=region
     )
     proposal.save(update_fields=["job"])
-    return proposal
-
-
-def proposal_simulate(*, proposal_id: int, on: date) -> Proposal:
-    """Screen the proposal's region with the values in force and with the proposal in force; keep the outcome."""
-    from bottomline.engine.simulation import simulate  # the engine reads policy, not the reverse
-
-    proposal = Proposal.objects.select_related("region").get(pk=proposal_id)
-    candidate = Parameter(
-        name=proposal.name,
-        region=proposal.region,
-        value=proposal.value,
-        effective_from=proposal.effective_from,
-        source=proposal.source,
-    )
-    proposal.simulation = simulate(proposal=candidate, on=on)
-    proposal.save(update_fields=["simulation"])
     return proposal
 
 

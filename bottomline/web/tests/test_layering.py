@@ -15,7 +15,6 @@ KNOWN = {
     ("accounts", "audit"),
     ("accounts", "regions"),
     ("engine", "monitoring"),
-    ("engine", "policy"),
     ("engine", "registry"),
     ("jobs", "regions"),
 }
