@@ -23,14 +23,12 @@ from bottomline.accounts import gate
 from bottomline.accounts.models import User
 from bottomline.audit.services import input_sha256, job_record
 from bottomline.dashboards.services import figures_refresh
-from bottomline.engine.models import Result, Run
+from bottomline.engine.models import Run
 from bottomline.jobs.models import Job
 from bottomline.jobs.progress import Progress
 from bottomline.jobs.registry import job_handler
 from bottomline.jobs.results import Line, result_describer
 from bottomline.jobs.services import job_enqueue
-from bottomline.monitoring.models import Channel
-from bottomline.monitoring.services import SignalIn, leads_raise
 from bottomline.policy.models import Parameter
 from bottomline.regions.models import Level, Region
 from bottomline.registry.models import Household, IncomeRecord, Member, MemberMove
@@ -46,6 +44,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 CHUNK = 50_000  # households per chunk a run writes (and ids per IN (...) when reading rows of many)
+# What follows a run for the households it found newly at risk (the run, their ids): the monitoring app raises a
+# lead for each (``monitoring.services.leads_from_run``, registered in its ``ready()``; the engine does not import
+# monitoring).
+NEWLY_AT_RISK: list[Callable[[Run, list[int]], None]] = []
 
 
 # Sources of the households changed since a time other than the registry's own rows, added at start-up by the apps
@@ -450,7 +452,8 @@ def screening_run(
                 del screened
             seconds["write"] = time.perf_counter() - began
             began = time.perf_counter()
-            _leads_raise(run, newly)
+            for handle in NEWLY_AT_RISK:
+                handle(run, newly)
             seconds["leads"] = time.perf_counter() - began
             run.leads = len(newly)
             run.seconds, run.finished_at = time.perf_counter() - started, timezone.now()
@@ -753,24 +756,6 @@ def _results_insert(cursor: Any, run: Run, held: Any, households: list[int]) -> 
             for h, category, codes, risks, said, *_rest in held.rows(positions)
         ],
     )
-
-
-def _leads_raise(run: Run, households: list[int]) -> None:
-    """A lead for each household newly at risk, with the run's explanations (read back in chunks)."""
-    for start in range(0, len(households), CHUNK):
-        chunk = households[start : start + CHUNK]
-        rows = Result.objects.filter(run=run, household_id__in=chunk).values_list(
-            "household_id", "category", "risk_types", "explanations"
-        )
-        leads_raise(
-            channel=Channel.SCREENING,
-            reference=f"run:{run.pk}",
-            signals=[
-                SignalIn(household_id=h, detail=explanations, category=category, risk_types=tuple(risk_types))
-                for h, category, risk_types, explanations in rows
-            ],
-            at=run.created_at,
-        )
 
 
 @result_describer("engine.screen", "run")

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 
 from bottomline.accounts import gate
 from bottomline.accounts.models import User
+from bottomline.engine.models import Result, Run
+from bottomline.engine.services import CHUNK
 from bottomline.monitoring.casework import cases_open, risk_types_check
 from bottomline.monitoring.models import Case, Channel, Lead, LeadStatus, Signal, Step
 from bottomline.monitoring.workflow import Action
@@ -112,6 +114,25 @@ def leads_raise(
             )
             added += signals_of.count() - before
     return {"opened": opened, "signals": added}
+
+
+def leads_from_run(run: Run, households: list[int]) -> None:
+    """A lead for each household a screening run found newly at risk, with the run's explanations (read back in
+    chunks); ``engine.services.NEWLY_AT_RISK`` calls it."""
+    for start in range(0, len(households), CHUNK):
+        chunk = households[start : start + CHUNK]
+        rows = Result.objects.filter(run=run, household_id__in=chunk).values_list(
+            "household_id", "category", "risk_types", "explanations"
+        )
+        leads_raise(
+            channel=Channel.SCREENING,
+            reference=f"run:{run.pk}",
+            signals=[
+                SignalIn(household_id=h, detail=explanations, category=category, risk_types=tuple(risk_types))
+                for h, category, risk_types, explanations in rows
+            ],
+            at=run.created_at,
+        )
 
 
 def _suggestion(signal: SignalIn, at: datetime) -> tuple[datetime, datetime, int | None, list[str]]:

@@ -314,11 +314,11 @@ def test_a_run_killed_during_its_write_is_not_the_next_ones_baseline(
     assert first.finished_at is not None
     _change_behind_the_services(registry, monkeypatch)
 
-    def killed(**kwargs: Any) -> None:  # the process dies with the write half done
+    def killed(*args: Any) -> None:  # the process dies with the write half done
         raise SystemExit("kill -9")
 
     with monkeypatch.context() as cut:
-        cut.setattr(services, "leads_raise", killed)
+        cut.setattr(services, "NEWLY_AT_RISK", [killed])
         with pytest.raises(SystemExit):
             run(incremental=True)
     dead = Run.objects.latest("id")

@@ -14,7 +14,6 @@ IMPORT = re.compile(r"^\s*(?:from|import)\s+bottomline\.(\w+)", re.MULTILINE)
 KNOWN = {
     ("accounts", "audit"),
     ("accounts", "regions"),
-    ("engine", "monitoring"),
     ("engine", "registry"),
     ("jobs", "regions"),
 }
