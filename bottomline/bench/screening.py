@@ -619,7 +619,8 @@ def main() -> None:
                 environment_line("DuckDB and Ibis in memory; SQLite for the row-by-row sample and W4"),
                 "",
                 *lines,
-                f"W4, one household online (`household_get`: the household with its incomes and feed events inline, then its members; + `household_screening`), over "
+                "W4, one household online (`household_get`: the household with its incomes and feed events "
+                "inline, then its members; + `household_screening`), over "
                 f"{orm['households']:,} households in SQLite: p50 {orm['w4_p50'] * 1000:.1f} ms, "
                 f"p99 {orm['w4_p99'] * 1000:.1f} ms, {orm['w4_queries']} queries ({w4}).",
                 "",

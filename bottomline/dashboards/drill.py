@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from django.db.models import Count
 from django.http import Http404
@@ -69,12 +70,17 @@ class Drill:
     households: list[int]
     viewer: User  # whose gate the rows pass as they are read
 
+    @cached_property
+    def members(self) -> dict[int, int]:
+        """The number of members of each listed household (one query, once: the count and a page of people both
+        read it)."""
+        return member_counts(self.households)
+
     def count(self) -> int:
-        """Rows the list has: households, or their members when the figure counts people (one query then)."""
+        """Rows the list has: households, or their members when the figure counts people."""
         if not self.people:
             return len(self.households)
-        counts = member_counts(self.households)
-        return sum(counts.get(pk, 0) for pk in self.households)
+        return sum(self.members.get(pk, 0) for pk in self.households)
 
 
 def member_counts(ids: list[int]) -> dict[int, int]:
@@ -218,7 +224,7 @@ def person_rows(ids: list[int], viewer: User) -> list[PersonRow]:
 
 def person_page(drill: Drill, start: int, stop: int) -> list[PersonRow]:
     """Rows ``start`` to ``stop`` of the people list: only the households that fill them are read."""
-    counts = member_counts(drill.households)
+    counts = drill.members
     seen = 0
     page: list[int] = []
     skip = 0
